@@ -1,0 +1,48 @@
+"""create_app(settings): mounts every enabled product surface and the operator API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from peerx import __version__
+from peerx.ops import api as ops_api
+from peerx.platform import Platform
+from peerx.products import giftcards
+from peerx.settings import Settings
+
+PRODUCTS = (giftcards,)
+
+
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None,
+               run_worker: bool = False) -> FastAPI:
+    platform = platform or Platform.build(settings or Settings())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = None
+        if run_worker:
+            task = asyncio.create_task(platform.worker.run_forever(platform.settings.worker_poll_seconds, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            await platform.aclose()
+
+    app = FastAPI(title="peerx", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.platform = platform
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for product in PRODUCTS:
+        product.mount(app, platform)
+    ops_api.mount(app, platform)
+    return app

@@ -1,0 +1,1 @@
+"""The `peerx` command line: one module per noun."""

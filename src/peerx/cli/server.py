@@ -1,0 +1,97 @@
+"""peerx serve / worker / migrate / demo."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from decimal import Decimal
+
+import typer
+import uvicorn
+
+from peerx.cli.common import load_products, open_platform
+from peerx.core.jobs import Worker
+from peerx.core.migrate import upgrade
+from peerx.ops import actions
+from peerx.settings import Settings
+
+
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          demo: bool = typer.Option(False, "--demo", help="Seed a sandbox merchant and print how to call it.")) -> None:
+    """Migrate the database, then serve every product (and, embedded, the job worker)."""
+    if demo:
+        os.environ.setdefault("PEERX_ALLOW_PRIVATE_TARGETS", "true")
+        os.environ.setdefault("PEERX_GIFTCARDS_SANDBOX_DELAY_SECONDS", "5")
+        os.environ.setdefault("PEERX_PUBLIC_BASE_URL", f"http://{host}:{port}")
+    load_products()
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    if demo:
+        asyncio.run(_seed_demo(settings, host, port))
+    from peerx.app import create_app
+
+    uvicorn.run(create_app(settings, run_worker=settings.embedded_worker), host=host, port=port,
+                log_level="info", proxy_headers=False)
+
+
+def demo(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
+    """Run a working sandbox on the embedded database: same as `peerx serve --demo`."""
+    serve(host=host, port=port, demo=True)
+
+
+async def _seed_demo(settings: Settings, host: str, port: int) -> None:
+    platform = await open_platform()
+    try:
+        async with platform.db.transaction() as session:
+            await actions.set_rate(platform, session, card_type_id=1, card_name="Amazon", country="USA",
+                                   currency="USD", rate=Decimal("8.5"), fee_pct=Decimal("2.5"), active=True)
+            await actions.set_rate(platform, session, card_type_id=2, card_name="iTunes", country="USA",
+                                   currency="USD", rate=Decimal("7.9"), fee_pct=Decimal("3"), active=True)
+            account = await actions.create_account(platform, session, name="Demo Merchant", email="demo@example.com")
+    finally:
+        await platform.aclose()
+    key = account["peertupeer"]["test_key"]
+    base = f"http://{host}:{port}{settings.peertupeer_prefix}"
+    typer.echo(f"""
+peerx demo: sandbox merchant #{account['id']} on {settings.effective_database_url}
+  PeerTupeer test key: {key}
+
+  curl {base}/rates.php
+  curl -H "X-API-Key: {key}" {base}/wallet.php
+  curl {base}/sandbox.php?action=test-cards
+  curl -X POST -H "X-API-Key: {key}" {base}/trades.php \\
+    -F card_type_id=1 -F country=USA -F currency=USD -F card_amount=100 \\
+    -F card_number=4000000000000001 -F front_image=@docs/examples/card-front.png \\
+    -F back_image=@docs/examples/card-back.png
+  (that card approves itself in {settings.giftcards_sandbox_delay_seconds}s; then wallet.php shows 828.75 GHS)
+""")
+
+
+def worker() -> None:
+    """Run the job worker as its own process (several may share one PostgreSQL)."""
+
+    async def main() -> None:
+        platform = await open_platform()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        runner: Worker = platform.worker
+        typer.echo(f"peerx worker {runner.name} started", err=True)
+        try:
+            await runner.run_forever(platform.settings.worker_poll_seconds, stop)
+        finally:
+            await platform.aclose()
+
+    asyncio.run(main())
+
+
+def migrate() -> None:
+    """Apply database migrations (serve and every command do this too)."""
+    load_products()
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.effective_database_url)
+    typer.echo("migrated")

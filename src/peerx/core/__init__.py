@@ -1,0 +1,1 @@
+"""Product-agnostic platform core. Nothing here imports from peerx.products."""

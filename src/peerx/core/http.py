@@ -1,0 +1,57 @@
+"""The one outbound HTTP client (webhooks, partner callbacks, rails): timeouts always, and a guard
+that refuses private, loopback and link-local targets (SSRF) unless the operator allows them."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+import httpx
+
+
+class TargetNotAllowed(Exception):
+    pass
+
+
+def _forbidden(address: str) -> bool:
+    ip = ipaddress.ip_address(address)
+    return not ip.is_global or ip.is_multicast
+
+
+async def check_target(url: str, *, allow_private: bool) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TargetNotAllowed("only absolute http(s) URLs can be called")
+    if allow_private:
+        return
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise TargetNotAllowed(f"cannot resolve {parts.hostname}") from exc
+    if any(_forbidden(str(info[4][0])) for info in infos):
+        raise TargetNotAllowed(f"{parts.hostname} resolves to a private or reserved address")
+
+
+def validate_url_shape(url: str) -> str | None:
+    """A reason the URL cannot be a callback target, checked when it is registered."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "must be an absolute http or https URL"
+    if len(url) > 2000:
+        return "must be at most 2000 characters"
+    return None
+
+
+class OutboundClient:
+    def __init__(self, *, timeout_seconds: float, allow_private: bool):
+        self.allow_private = allow_private
+        self.client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_seconds), follow_redirects=False)
+
+    async def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> httpx.Response:
+        await check_target(url, allow_private=self.allow_private)
+        return await self.client.post(url, content=content, headers=headers)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()

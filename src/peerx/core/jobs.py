@@ -1,0 +1,217 @@
+"""Durable jobs in the database: timers (expiries, payment windows), payouts, webhook deliveries.
+
+A worker claims due jobs in a short transaction (PostgreSQL: FOR UPDATE SKIP LOCKED, so several
+workers never claim the same row; SQLite: the write lock), marks them running with a lease, and
+runs each handler outside that transaction. A worker that dies leaves a lease that expires, and
+the job is claimed again: delivery is at least once, so handlers are idempotent (they check the
+state they act on). A restart loses no timer because timers are rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, Index, String, Text, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from peerx.core.db import Base, Database, on_commit, utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_due", "status", "run_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Optional: at most one live job per unique_key (e.g. one expiry timer per voucher).
+    unique_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default=QUEUED)
+    run_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=20)
+    lease_token: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class RetryLater(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a handler to run again at `at` without counting a failure (polling)."""
+
+    def __init__(self, at: datetime, reason: str = ""):
+        super().__init__(reason)
+        self.at = at
+
+
+@dataclass
+class JobContext:
+    db: Database
+    services: dict[str, Any] = field(default_factory=dict)  # platform objects handlers need
+
+
+Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+_HANDLERS: dict[str, Handler] = {}
+
+
+def job_handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        _HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+WAKE_KEY = "peerx.wake_worker"
+
+
+async def enqueue(
+    session: AsyncSession,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    run_at: datetime | None = None,
+    unique_key: str | None = None,
+    max_attempts: int = 20,
+) -> None:
+    """Queue a job inside the caller's unit of work: it exists only if that work commits."""
+    values = {
+        "kind": kind, "payload": payload, "unique_key": unique_key, "status": QUEUED,
+        "run_at": run_at or utcnow(), "attempts": 0, "max_attempts": max_attempts, "created_at": utcnow(),
+    }
+    if unique_key is None:
+        session.add(Job(**values))
+        await session.flush()
+    else:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await session.execute(insert(Job).values(**values).on_conflict_do_nothing(index_elements=["unique_key"]))
+    wake = session.info.get(WAKE_KEY)
+    if wake is not None:
+        on_commit(session, wake)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 2 ** min(attempts, 12)))
+
+
+class Worker:
+    def __init__(self, db: Database, context: JobContext, *, lease_seconds: int = 300, batch_size: int = 10):
+        self.db = db
+        self.context = context
+        self.lease = timedelta(seconds=lease_seconds)
+        self.batch_size = batch_size
+        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.wakeup = asyncio.Event()
+
+    async def claim(self) -> list[tuple[int, str, str, dict[str, Any]]]:
+        now = utcnow()
+        token = uuid.uuid4().hex
+        async with self.db.transaction() as session:
+            due = (
+                select(Job.id)
+                .where(
+                    or_(
+                        (Job.status == QUEUED) & (Job.run_at <= now),
+                        (Job.status == RUNNING) & (Job.lease_expires_at <= now),  # its worker died
+                    )
+                )
+                .order_by(Job.run_at, Job.id)
+                .limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list(await session.scalars(due))
+            if not ids:
+                return []
+            await session.execute(
+                update(Job)
+                .where(Job.id.in_(ids))
+                .values(status=RUNNING, lease_token=token, lease_expires_at=now + self.lease, attempts=Job.attempts + 1)
+            )
+            rows = await session.execute(select(Job.id, Job.kind, Job.payload).where(Job.id.in_(ids)).order_by(Job.id))
+            return [(job_id, token, kind, payload) for job_id, kind, payload in rows]
+
+    async def run_one(self, job_id: int, token: str, kind: str, payload: dict[str, Any]) -> None:
+        handler = _HANDLERS.get(kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {kind!r}")
+            await handler(self.context, payload)
+        except RetryLater as retry:
+            await self._finish(job_id, token, status=QUEUED, run_at=retry.at, error=str(retry) or None, retry=True)
+        except Exception as exc:
+            log.exception("job %s (%s) failed", job_id, kind)
+            await self._finish(job_id, token, status=QUEUED, error=f"{type(exc).__name__}: {exc}")
+        else:
+            await self._finish(job_id, token, status=DONE)
+
+    async def _finish(
+        self, job_id: int, token: str, *, status: str, run_at: datetime | None = None,
+        error: str | None = None, retry: bool = False,
+    ) -> None:
+        async with self.db.transaction() as session:
+            job = await session.scalar(
+                select(Job).where(Job.id == job_id, Job.lease_token == token).with_for_update()
+            )
+            if job is None:  # our lease expired and another worker took the job over
+                return
+            job.lease_token = None
+            job.lease_expires_at = None
+            job.last_error = error
+            if status == DONE:
+                job.status, job.finished_at = DONE, utcnow()
+            elif retry:
+                job.status, job.run_at = QUEUED, run_at or utcnow()
+                job.attempts -= 1  # polling is not a failure
+            elif job.attempts >= job.max_attempts:
+                job.status, job.finished_at = DEAD, utcnow()
+            else:
+                job.status, job.run_at = QUEUED, utcnow() + backoff(job.attempts)
+
+    async def run_due(self) -> int:
+        """Claim and run one batch; returns how many jobs ran."""
+        batch = await self.claim()
+        for job_id, token, kind, payload in batch:
+            await self.run_one(job_id, token, kind, payload)
+        return len(batch)
+
+    async def run_forever(self, poll_seconds: float, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                ran = await self.run_due()
+            except Exception:
+                log.exception("worker loop error")
+                ran = 0
+            if ran:
+                continue
+            self.wakeup.clear()
+            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wakeup.wait())]
+            await asyncio.wait(waits, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in waits:
+                waiting.cancel()
+
+
+async def drain(worker: Worker, *, max_rounds: int = 1000) -> int:
+    """Run jobs until none is due (tests and the CLI use this); returns how many ran."""
+    total = 0
+    for _ in range(max_rounds):
+        ran = await worker.run_due()
+        if not ran:
+            return total
+        total += ran
+    raise RuntimeError("jobs kept coming: drain gave up")

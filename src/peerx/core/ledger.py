@@ -1,0 +1,317 @@
+"""Double-entry ledger, shaped like TigerBeetle.
+
+An account keeps four running totals: debits/credits, pending/posted. A transfer moves an amount
+from a debit account to a credit account of the same currency and mode. Two-phase transfers
+reserve first (pending) and later post (all or part) or void. Accounts that must not go negative
+carry a flag, checked in the same transaction under a row lock (PostgreSQL: SELECT ... FOR UPDATE
+in primary-key order; SQLite: the write lock every transaction takes).
+
+Sign convention: a customer's balance is a platform liability, so it grows by credits:
+available = credits_posted - debits_posted - debits_pending.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from peerx.core.db import Base, utcnow
+from peerx.core.errors import Conflict, InsufficientFunds, NotFound
+
+
+class AccountFlag(enum.StrEnum):
+    NONE = "none"
+    DEBITS_MUST_NOT_EXCEED_CREDITS = "debits_must_not_exceed_credits"  # balances people own
+    CREDITS_MUST_NOT_EXCEED_DEBITS = "credits_must_not_exceed_debits"  # e.g. a float we prefund
+
+
+class TransferKind(enum.StrEnum):
+    SINGLE = "single"  # posted at once
+    PENDING = "pending"
+    POST_PENDING = "post_pending"
+    VOID_PENDING = "void_pending"
+
+
+class PendingState(enum.StrEnum):
+    PENDING = "pending"
+    POSTED = "posted"
+    VOIDED = "voided"
+
+
+class LedgerAccount(Base):
+    __tablename__ = "ledger_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    currency: Mapped[str] = mapped_column(String(8))
+    livemode: Mapped[bool]
+    flag: Mapped[str] = mapped_column(String(40))
+    debits_pending: Mapped[int] = mapped_column(default=0)
+    debits_posted: Mapped[int] = mapped_column(default=0)
+    credits_pending: Mapped[int] = mapped_column(default=0)
+    credits_posted: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+
+    @property
+    def available(self) -> int:
+        return self.credits_posted - self.debits_posted - self.debits_pending
+
+    @property
+    def held(self) -> int:
+        return self.debits_pending
+
+
+class LedgerTransfer(Base):
+    __tablename__ = "ledger_transfers"
+    __table_args__ = (Index("ix_ledger_transfers_pending_id", "pending_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debit_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    credit_account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"), index=True)
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(8))
+    livemode: Mapped[bool]
+    kind: Mapped[str] = mapped_column(String(20))
+    pending_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transfers.id"))
+    # Only on PENDING transfers: what became of the reservation.
+    pending_state: Mapped[str | None] = mapped_column(String(10))
+    code: Mapped[str] = mapped_column(String(60))  # what the movement is, e.g. giftcards.trade_approved
+    reference: Mapped[str] = mapped_column(String(120), index=True)  # our object's id
+    created_at: Mapped[datetime]
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    """Names an account; get_account creates it the first time it is needed."""
+
+    owner: str  # "party:12", "platform"
+    purpose: str  # "wallet", "fees", "payouts_in_flight", "funding"
+    currency: str
+    livemode: bool
+    flag: AccountFlag = AccountFlag.NONE
+
+    @property
+    def key(self) -> str:
+        return f"{self.owner}/{self.purpose}/{self.currency}/{'live' if self.livemode else 'test'}"
+
+
+def party_wallet(party_id: int, currency: str, livemode: bool, purpose: str = "wallet") -> AccountSpec:
+    return AccountSpec(f"party:{party_id}", purpose, currency, livemode, AccountFlag.DEBITS_MUST_NOT_EXCEED_CREDITS)
+
+
+def platform_account(purpose: str, currency: str, livemode: bool, flag: AccountFlag = AccountFlag.NONE) -> AccountSpec:
+    return AccountSpec("platform", purpose, currency, livemode, flag)
+
+
+async def get_account(session: AsyncSession, spec: AccountSpec) -> LedgerAccount:
+    """Get or create, race-free: concurrent creators both end up with the one row."""
+    found = await session.scalar(select(LedgerAccount).where(LedgerAccount.key == spec.key))
+    if found is not None:
+        return found
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = {
+        "key": spec.key, "currency": spec.currency, "livemode": spec.livemode, "flag": spec.flag.value,
+        "debits_pending": 0, "debits_posted": 0, "credits_pending": 0, "credits_posted": 0,
+        "created_at": utcnow(),
+    }
+    await session.execute(insert(LedgerAccount).values(**values).on_conflict_do_nothing(index_elements=["key"]))
+    account = await session.scalar(select(LedgerAccount).where(LedgerAccount.key == spec.key))
+    assert account is not None
+    return account
+
+
+async def find_account(session: AsyncSession, spec: AccountSpec) -> LedgerAccount | None:
+    return await session.scalar(select(LedgerAccount).where(LedgerAccount.key == spec.key))
+
+
+async def _lock(session: AsyncSession, *account_ids: int) -> dict[int, LedgerAccount]:
+    """Lock the accounts in primary-key order (no deadlocks) and load their current totals."""
+    rows = await session.scalars(
+        select(LedgerAccount)
+        .where(LedgerAccount.id.in_(sorted(set(account_ids))))
+        .order_by(LedgerAccount.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {row.id: row for row in rows}
+
+
+def _check_limits(account: LedgerAccount) -> None:
+    if account.flag == AccountFlag.DEBITS_MUST_NOT_EXCEED_CREDITS and (
+        account.debits_pending + account.debits_posted > account.credits_posted
+    ):
+        raise InsufficientFunds("Insufficient balance.", details={"account": account.key})
+    if account.flag == AccountFlag.CREDITS_MUST_NOT_EXCEED_DEBITS and (
+        account.credits_pending + account.credits_posted > account.debits_posted
+    ):
+        raise InsufficientFunds("Insufficient funds in the platform account.", details={"account": account.key})
+
+
+async def transfer(
+    session: AsyncSession,
+    debit: LedgerAccount,
+    credit: LedgerAccount,
+    amount: int,
+    *,
+    code: str,
+    reference: str,
+    pending: bool = False,
+) -> LedgerTransfer:
+    if amount <= 0:
+        raise ValueError("transfer amount must be positive")
+    if debit.id == credit.id:
+        raise ValueError("a transfer needs two different accounts")
+    if (debit.currency, debit.livemode) != (credit.currency, credit.livemode):
+        raise ValueError("accounts of a transfer must share currency and mode")
+    locked = await _lock(session, debit.id, credit.id)
+    d, c = locked[debit.id], locked[credit.id]
+    if pending:
+        d.debits_pending += amount
+        c.credits_pending += amount
+    else:
+        d.debits_posted += amount
+        c.credits_posted += amount
+    _check_limits(d)
+    _check_limits(c)
+    row = LedgerTransfer(
+        debit_account_id=d.id, credit_account_id=c.id, amount=amount, currency=d.currency, livemode=d.livemode,
+        kind=TransferKind.PENDING if pending else TransferKind.SINGLE,
+        pending_state=PendingState.PENDING if pending else None,
+        code=code, reference=reference, created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def _resolve_pending(
+    session: AsyncSession, pending_id: int, *, post_amount: int | None, code: str
+) -> LedgerTransfer:
+    # Lock the pending transfer itself first: it is the unit two resolvers race for.
+    pending = await session.scalar(
+        select(LedgerTransfer)
+        .where(LedgerTransfer.id == pending_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if pending is None or pending.kind != TransferKind.PENDING:
+        raise NotFound(f"pending transfer {pending_id} not found")
+    if pending.pending_state != PendingState.PENDING:
+        raise Conflict(f"pending transfer {pending_id} is already {pending.pending_state}")
+    locked = await _lock(session, pending.debit_account_id, pending.credit_account_id)
+    d, c = locked[pending.debit_account_id], locked[pending.credit_account_id]
+    d.debits_pending -= pending.amount
+    c.credits_pending -= pending.amount
+    if post_amount is not None:
+        if not 0 < post_amount <= pending.amount:
+            raise ValueError("post amount must be positive and at most the pending amount")
+        d.debits_posted += post_amount
+        c.credits_posted += post_amount
+        _check_limits(d)
+        _check_limits(c)
+    pending.pending_state = PendingState.POSTED if post_amount is not None else PendingState.VOIDED
+    row = LedgerTransfer(
+        debit_account_id=d.id, credit_account_id=c.id,
+        amount=post_amount if post_amount is not None else pending.amount,
+        currency=pending.currency, livemode=pending.livemode,
+        kind=TransferKind.POST_PENDING if post_amount is not None else TransferKind.VOID_PENDING,
+        pending_id=pending.id, code=code, reference=pending.reference, created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def post_pending(
+    session: AsyncSession, pending_id: int, *, code: str, amount: int | None = None
+) -> LedgerTransfer:
+    """Complete a reservation; `amount` below the reserved amount releases the rest."""
+    reserved = await session.scalar(select(LedgerTransfer.amount).where(LedgerTransfer.id == pending_id))
+    return await _resolve_pending(session, pending_id, post_amount=amount if amount is not None else reserved, code=code)
+
+
+async def void_pending(session: AsyncSession, pending_id: int, *, code: str) -> LedgerTransfer:
+    return await _resolve_pending(session, pending_id, post_amount=None, code=code)
+
+
+@dataclass
+class VerifyReport:
+    ok: bool = True
+    accounts: int = 0
+    transfers: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def fail(self, problem: str) -> None:
+        self.ok = False
+        self.problems.append(problem)
+
+
+async def verify(session: AsyncSession) -> VerifyReport:
+    """Recompute every account's totals from the transfers and compare; check that each currency
+    balances (debits == credits), limits hold, and every reservation is resolved at most once."""
+    report = VerifyReport()
+    t = LedgerTransfer
+    expected: dict[int, dict[str, int]] = {}
+
+    def add(account_id: int, column: str, amount: int) -> None:
+        totals = expected.setdefault(account_id, {"dp": 0, "dP": 0, "cp": 0, "cP": 0})
+        totals[column] += amount
+
+    pending_amounts = dict(
+        (await session.execute(select(t.id, t.amount).where(t.kind == TransferKind.PENDING))).all()
+    )
+    sums = await session.execute(
+        select(t.kind, t.debit_account_id, t.credit_account_id, t.pending_id, func.sum(t.amount), func.count())
+        .group_by(t.kind, t.debit_account_id, t.credit_account_id, t.pending_id)
+    )
+    resolutions: dict[int, int] = {}
+    for kind, debit_id, credit_id, pending_id, total, count in sums:
+        report.transfers += count
+        if kind == TransferKind.SINGLE:
+            add(debit_id, "dP", total)
+            add(credit_id, "cP", total)
+        elif kind == TransferKind.PENDING:
+            add(debit_id, "dp", total)
+            add(credit_id, "cp", total)
+        else:
+            resolutions[pending_id] = resolutions.get(pending_id, 0) + count
+            reserved = pending_amounts.get(pending_id, 0)
+            add(debit_id, "dp", -reserved * count)
+            add(credit_id, "cp", -reserved * count)
+            if kind == TransferKind.POST_PENDING:
+                add(debit_id, "dP", total)
+                add(credit_id, "cP", total)
+    for pending_id, count in resolutions.items():
+        if count > 1:
+            report.fail(f"pending transfer {pending_id} resolved {count} times")
+        if pending_id not in pending_amounts:
+            report.fail(f"resolution of unknown pending transfer {pending_id}")
+
+    balance: dict[tuple[str, bool], list[int]] = {}
+    for account in await session.scalars(select(LedgerAccount).order_by(LedgerAccount.id)):
+        report.accounts += 1
+        want = expected.get(account.id, {"dp": 0, "dP": 0, "cp": 0, "cP": 0})
+        have = {"dp": account.debits_pending, "dP": account.debits_posted,
+                "cp": account.credits_pending, "cP": account.credits_posted}
+        if want != have:
+            report.fail(f"account {account.key}: stored {have} but transfers give {want}")
+        try:
+            _check_limits(account)
+        except InsufficientFunds:
+            report.fail(f"account {account.key} breaks its limit {account.flag}")
+        totals = balance.setdefault((account.currency, account.livemode), [0, 0])
+        totals[0] += account.debits_posted + account.debits_pending
+        totals[1] += account.credits_posted + account.credits_pending
+    for (currency, livemode), (debits, credits) in balance.items():
+        if debits != credits:
+            mode = "live" if livemode else "test"
+            report.fail(f"{currency} ({mode}) does not balance: debits {debits} != credits {credits}")
+    return report

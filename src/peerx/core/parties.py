@@ -1,0 +1,121 @@
+"""Parties (merchants, vendors, partners) and their credentials.
+
+A credential belongs to one party and one product surface, and is live or test. Only a hash of
+the key is stored, with a visible prefix (ptp_live_a1b2...) so an operator can tell keys apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from peerx.core.db import Base, utcnow
+from peerx.core.errors import NotFound
+from peerx.core.secrets import hash_api_key, new_token
+
+
+class Party(Base):
+    __tablename__ = "parties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Credential(Base):
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    surface: Mapped[str] = mapped_column(String(40))
+    livemode: Mapped[bool]
+    prefix: Mapped[str] = mapped_column(String(40))  # shown to operators, e.g. "ptp_live_Ab3d"
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class PartyPermission(Base):
+    __tablename__ = "party_permissions"
+    __table_args__ = (UniqueConstraint("party_id", "permission"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    permission: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: resolved once per request by a surface's auth dependency."""
+
+    party_id: int
+    credential_id: int
+    livemode: bool
+
+
+async def create_party(session: AsyncSession, *, name: str, email: str) -> Party:
+    now = utcnow()
+    party = Party(name=name, email=email, created_at=now, updated_at=now)
+    session.add(party)
+    await session.flush()
+    return party
+
+
+async def get_party(session: AsyncSession, party_id: int) -> Party:
+    party = await session.get(Party, party_id)
+    if party is None:
+        raise NotFound(f"account {party_id} not found")
+    return party
+
+
+async def issue_credential(
+    session: AsyncSession, party: Party, *, surface: str, livemode: bool, key_prefix: str
+) -> str:
+    """Create a credential and return its plaintext key: the only time it exists in the clear."""
+    plaintext = key_prefix + new_token(24)
+    session.add(
+        Credential(
+            party_id=party.id, surface=surface, livemode=livemode, prefix=plaintext[: len(key_prefix) + 4],
+            key_hash=hash_api_key(plaintext), created_at=utcnow(),
+        )
+    )
+    await session.flush()
+    return plaintext
+
+
+async def authenticate(session: AsyncSession, *, surface: str, plaintext: str | None) -> Caller | None:
+    if not plaintext:
+        return None
+    credential = await session.scalar(
+        select(Credential).where(Credential.key_hash == hash_api_key(plaintext), Credential.surface == surface)
+    )
+    if credential is None or credential.revoked_at is not None:
+        return None
+    return Caller(party_id=credential.party_id, credential_id=credential.id, livemode=credential.livemode)
+
+
+async def has_permission(session: AsyncSession, party_id: int, permission: str) -> bool:
+    found = await session.scalar(
+        select(PartyPermission.id).where(PartyPermission.party_id == party_id, PartyPermission.permission == permission)
+    )
+    return found is not None
+
+
+async def grant(session: AsyncSession, party_id: int, permission: str) -> None:
+    await get_party(session, party_id)
+    if not await has_permission(session, party_id, permission):
+        session.add(PartyPermission(party_id=party_id, permission=permission, created_at=utcnow()))
+        await session.flush()
+
+
+async def revoke(session: AsyncSession, party_id: int, permission: str) -> None:
+    await get_party(session, party_id)
+    await session.execute(
+        delete(PartyPermission).where(PartyPermission.party_id == party_id, PartyPermission.permission == permission)
+    )

@@ -1,0 +1,87 @@
+"""Uploaded files: type checked from the bytes (never the client's claim), size limited, stored
+once by content hash under data_dir/files, never served publicly. A file written for a request
+that rolls back is removed again, unless a committed row still refers to it."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from datetime import datetime
+from pathlib import Path
+
+import filetype
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import String, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from peerx.core.db import Base, Database, on_rollback, utcnow
+from peerx.core.errors import InvalidField
+
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+
+
+class StoredFile(Base):
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class FileStore:
+    def __init__(self, root: Path, db: Database, *, max_bytes: int):
+        self.root = root
+        self.db = db
+        self.max_bytes = max_bytes
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def check_image(self, field: str, data: bytes) -> str:
+        """Validate without storing; returns the detected content type."""
+        if not data:
+            raise InvalidField(field, "is required and must not be empty")
+        if len(data) > self.max_bytes:
+            raise InvalidField(field, f"must be at most {self.max_bytes // (1024 * 1024)} MB")
+        kind = filetype.guess(data)
+        if kind is None or kind.mime not in IMAGE_TYPES:
+            raise InvalidField(field, "must be a JPEG, PNG, WebP or GIF image")
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()  # a real, decodable image, not just a magic number
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise InvalidField(field, "is not a readable image") from exc
+        return str(kind.mime)
+
+    async def store(self, session: AsyncSession, data: bytes, content_type: str) -> StoredFile:
+        digest = hashlib.sha256(data).hexdigest()
+        path = self.path_for(digest)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)  # atomic: a reader never sees half a file
+            on_rollback(session, lambda: self._discard_unreferenced(digest))
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        await session.execute(
+            insert(StoredFile)
+            .values(sha256=digest, content_type=content_type, size=len(data), created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["sha256"])
+        )
+        stored = await session.scalar(select(StoredFile).where(StoredFile.sha256 == digest))
+        assert stored is not None
+        return stored
+
+    async def _discard_unreferenced(self, digest: str) -> None:
+        async with self.db.transaction() as session:
+            if await session.scalar(select(StoredFile.id).where(StoredFile.sha256 == digest)) is None:
+                self.path_for(digest).unlink(missing_ok=True)
+
+    def read(self, stored: StoredFile) -> bytes:
+        return self.path_for(stored.sha256).read_bytes()

@@ -1,0 +1,1 @@
+"""Operator actions, shared by the CLI, the /ops/v1 JSON API and (later) the console."""

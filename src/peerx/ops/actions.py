@@ -1,0 +1,102 @@
+"""Each operator action takes the platform and an open unit of work and returns the JSON object
+that the CLI prints and the ops API answers. They call product services, never product tables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.core import ledger, parties, webhooks
+from peerx.core.errors import InvalidField
+from peerx.core.money import EXPONENTS, from_minor, to_minor
+from peerx.platform import Platform
+from peerx.products.giftcards import service as giftcards
+
+
+def funding_account(currency: str, livemode: bool) -> ledger.AccountSpec:
+    """Where operator credits come from: money the operator received outside the platform."""
+    return ledger.platform_account("funding", currency, livemode)
+
+
+async def create_account(platform: Platform, session: AsyncSession, *, name: str, email: str) -> dict[str, Any]:
+    if not name.strip():
+        raise InvalidField("name", "is required")
+    if "@" not in email or len(email) > 320:
+        raise InvalidField("email", "must be an email address")
+    party = await parties.create_party(session, name=name.strip(), email=email.strip())
+    keys = {}
+    for livemode in (True, False):
+        keys["live_key" if livemode else "test_key"] = await parties.issue_credential(
+            session, party, surface=giftcards.SURFACE, livemode=livemode,
+            key_prefix="ptp_live_" if livemode else "ptp_test_",
+        )
+    return {"id": party.id, "name": party.name, "email": party.email, "peertupeer": keys}
+
+
+async def fund_account(
+    platform: Platform, session: AsyncSession, *, account_id: int, currency: str, amount: Decimal, livemode: bool
+) -> dict[str, Any]:
+    currency = currency.upper()
+    if currency not in EXPONENTS:
+        raise InvalidField("currency", "must be a supported ISO 4217 code")
+    try:
+        minor = to_minor(amount, currency)
+    except ValueError as exc:
+        raise InvalidField("amount", str(exc)) from None
+    if minor <= 0:
+        raise InvalidField("amount", "must be greater than 0")
+    await parties.get_party(session, account_id)
+    source = await ledger.get_account(session, funding_account(currency, livemode))
+    wallet = await ledger.get_account(session, ledger.party_wallet(account_id, currency, livemode))
+    moved = await ledger.transfer(session, source, wallet, minor, code="ops.fund", reference=f"party:{account_id}")
+    await session.refresh(wallet)
+    return {"id": account_id, "currency": currency, "livemode": livemode, "amount": from_minor(minor, currency),
+            "available": from_minor(wallet.available, currency), "transfer_id": moved.id}
+
+
+async def add_webhook(
+    platform: Platform, session: AsyncSession, *, account_id: int, url: str, livemode: bool, surface: str
+) -> dict[str, Any]:
+    await parties.get_party(session, account_id)
+    created = await webhooks.add_endpoint(session, platform.keys.cipher, party_id=account_id, surface=surface,
+                                          url=url, livemode=livemode)
+    return {"id": created.endpoint.id, "url": url, "livemode": livemode, "surface": surface, "secret": created.secret}
+
+
+async def replay_webhooks(
+    platform: Platform, session: AsyncSession, *, event_id: str | None, delivery_id: int | None
+) -> dict[str, Any]:
+    created = await webhooks.replay(session, event_id=event_id, delivery_id=delivery_id)
+    return {"deliveries": created}
+
+
+async def set_rate(
+    platform: Platform, session: AsyncSession, *, card_type_id: int, card_name: str, country: str, currency: str,
+    rate: Decimal, fee_pct: Decimal, active: bool,
+) -> dict[str, Any]:
+    saved = await giftcards.set_rate(session, card_type_id=card_type_id, card_name=card_name, country=country,
+                                     currency=currency, rate_per_unit=rate, fee_pct=fee_pct, active=active)
+    return {"id": saved.id, "active": saved.active, **giftcards.rate_view(saved)}
+
+
+async def approve_trade(
+    platform: Platform, session: AsyncSession, *, reference: str, card_amount: Decimal | None
+) -> dict[str, Any]:
+    return giftcards.trade_view(await giftcards.approve_trade(session, reference, card_amount=card_amount))
+
+
+async def reject_trade(platform: Platform, session: AsyncSession, *, reference: str, reason: str) -> dict[str, Any]:
+    return giftcards.trade_view(await giftcards.reject_trade(session, reference, reason=reason))
+
+
+async def settle_withdrawal(
+    platform: Platform, session: AsyncSession, *, reference: str, paid: bool, note: str
+) -> dict[str, Any]:
+    return giftcards.withdrawal_view(await giftcards.settle_withdrawal(session, reference, paid=paid, note=note))
+
+
+async def verify_ledger(platform: Platform, session: AsyncSession) -> dict[str, Any]:
+    report = await ledger.verify(session)
+    return {"ok": report.ok, "accounts": report.accounts, "transfers": report.transfers, "problems": report.problems}

@@ -1,0 +1,59 @@
+"""The composition root of shared services: built once per process from Settings and handed
+to every surface (through app state) and every job (through the job context)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from peerx.core.db import Database
+from peerx.core.http import OutboundClient
+from peerx.core.jobs import WAKE_KEY, JobContext, Worker
+from peerx.core.ratelimit import RateLimiter
+from peerx.core.secrets import KeyMaterial, load_key_material
+from peerx.core.storage import FileStore
+from peerx.rails.registry import RailRegistry
+from peerx.settings import Settings
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    db: Database
+    keys: KeyMaterial
+    files: FileStore
+    limiter: RateLimiter
+    outbound: OutboundClient
+    rails: RailRegistry
+    worker: Worker = field(init=False)
+
+    def __post_init__(self) -> None:
+        context = JobContext(db=self.db, services={"platform": self, "cipher": self.keys.cipher, "outbound": self.outbound})
+        self.worker = Worker(
+            self.db, context, lease_seconds=self.settings.job_lease_seconds, batch_size=self.settings.worker_batch_size
+        )
+        # Work queued in a committed transaction wakes the in-process worker at once.
+        self.db.session_info[WAKE_KEY] = self.worker.wakeup.set
+
+    @classmethod
+    def build(cls, settings: Settings, **overrides: Any) -> Platform:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        db = Database(settings.effective_database_url)
+        outbound = OutboundClient(
+            timeout_seconds=settings.outbound_timeout_seconds, allow_private=settings.allow_private_targets
+        )
+        parts: dict[str, Any] = {
+            "settings": settings,
+            "db": db,
+            "keys": load_key_material(settings),
+            "files": FileStore(settings.data_dir / "files", db, max_bytes=settings.max_upload_bytes),
+            "limiter": RateLimiter(settings.redis_url),
+            "outbound": outbound,
+            "rails": RailRegistry.from_settings(settings, outbound),
+        }
+        parts.update(overrides)
+        return cls(**parts)
+
+    async def aclose(self) -> None:
+        await self.outbound.aclose()
+        await self.db.dispose()

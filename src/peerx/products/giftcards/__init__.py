@@ -1,0 +1,27 @@
+"""Gift cards: the PeerTupeer API. Merchants sell gift cards for review and a GHS payout."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from fastapi import FastAPI
+
+from peerx.core.webhooks import register_signer
+from peerx.platform import Platform
+from peerx.products.giftcards import models, payouts  # noqa: F401 - registers tables and jobs
+from peerx.products.giftcards.service import SURFACE
+
+
+def peertupeer_signature(secret: str, body: bytes) -> dict[str, str]:
+    # Exactly what the document's PHP verifies: hash_hmac('sha256', $payload, SECRET), hex.
+    return {"X-PeerTupeer-Signature": hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}
+
+
+register_signer(SURFACE, peertupeer_signature)
+
+
+def mount(app: FastAPI, platform: Platform) -> None:
+    from peerx.products.giftcards.api import build_surface
+
+    app.mount(platform.settings.peertupeer_prefix, build_surface(platform))

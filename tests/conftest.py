@@ -1,0 +1,154 @@
+"""Shared fixtures: a migrated database per test (SQLite by default, PostgreSQL in tests/pg),
+the app driven over HTTP through httpx, the job drain, and real local HTTP peers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from peerx.app import create_app
+from peerx.core.clock import clock
+from peerx.core.jobs import drain
+from peerx.core.migrate import upgrade
+from peerx.platform import Platform
+from peerx.settings import Settings
+from tests.fixtures.receiver import WebhookReceiver, start_receiver
+
+TEST_KEYS = {
+    "encryption_keys": "k1:" + "A" * 43,  # 32 zero-ish bytes, base64url; tests only
+    "hash_pepper": "B" * 43,
+}
+PG_URL = os.environ.get("PEERX_TEST_PG_URL", "")
+REDIS_URL = os.environ.get("PEERX_TEST_REDIS_URL", "")
+REQUIRE_SERVICES = os.environ.get("PEERX_TEST_REQUIRE_SERVICES") == "1"
+
+
+def make_settings(data_dir: Path, database_url: str = "", **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir, "database_url": database_url, "allow_private_targets": True,
+        "giftcards_sandbox_delay_seconds": 0, "ops_token": "ops-secret-token", "embedded_worker": False,
+        "outbound_timeout_seconds": 2.0, **TEST_KEYS,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(autouse=True)
+def _reset_clock() -> Iterator[None]:
+    clock.reset()
+    yield
+    clock.reset()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once; every test gets a copy of the file (migrations run for real, but once)."""
+    path = tmp_path_factory.mktemp("template") / "peerx.sqlite3"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.node.get_closest_marker("pg"):
+        return str(request.getfixturevalue("pg_database_url"))
+    target = tmp_path / "peerx.sqlite3"
+    shutil.copy(request.getfixturevalue("sqlite_template"), target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return make_settings(tmp_path, database_url)
+
+
+@pytest.fixture
+async def platform(settings: Settings) -> AsyncIterator[Platform]:
+    built = Platform.build(settings)
+    yield built
+    await built.aclose()
+
+
+@pytest.fixture
+async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(platform=platform)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://peerx.test") as http:
+        yield http
+
+
+@pytest.fixture
+def run_jobs(platform: Platform):  # type: ignore[no-untyped-def]
+    async def run() -> int:
+        return await drain(platform.worker)
+
+    return run
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    started = start_receiver()
+    yield started
+    started.server.shutdown()
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def _pg_admin_dsn() -> str:
+    return PG_URL.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def _pg_execute(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_pg_admin_dsn())
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def _base_url(name: str) -> str:
+    head, _, _ = PG_URL.rpartition("/")
+    return f"{head}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str:
+    if not PG_URL:
+        if REQUIRE_SERVICES:
+            pytest.fail("PEERX_TEST_PG_URL is required (PEERX_TEST_REQUIRE_SERVICES=1)")
+        pytest.skip("PostgreSQL tests need PEERX_TEST_PG_URL")
+    name = f"peerx_tpl_{os.getpid()}"
+    try:
+        asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "{name}"'))
+        asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
+    except OSError as exc:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"PostgreSQL is not reachable at {PG_URL}: {exc}")
+        pytest.skip(f"PostgreSQL is not reachable: {exc}")
+    upgrade(_base_url(name))
+    return name
+
+
+@pytest.fixture
+async def pg_database_url(pg_template: str) -> AsyncIterator[str]:
+    name = f"peerx_t_{uuid.uuid4().hex[:12]}"
+    await _pg_execute(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    yield _base_url(name)
+    await _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if PG_URL:
+        try:
+            asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "peerx_tpl_{os.getpid()}" WITH (FORCE)'))
+        except Exception:  # noqa: S110 - best effort cleanup
+            pass

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from peerx.core.events import Event
+from peerx.core.ledger import LedgerTransfer
+from peerx.platform import Platform
+from peerx.products.giftcards.models import Trade, Withdrawal
+from tests.fixtures import factories as f
+
+
+@pytest.fixture
+async def merchant(platform: Platform) -> dict[str, Any]:
+    account = await f.merchant(platform)
+    await f.rate(platform)
+    return account
+
+
+@pytest.fixture
+def live_key(merchant: dict[str, Any]) -> str:
+    return str(merchant["peertupeer"]["live_key"])
+
+
+@pytest.fixture
+def test_key(merchant: dict[str, Any]) -> str:
+    return str(merchant["peertupeer"]["test_key"])
+
+
+async def count_rows(platform: Platform) -> dict[str, int]:
+    """What a failed request must not leave behind."""
+    async with platform.db.transaction() as session:
+        counts = {}
+        for name, model in (("trades", Trade), ("withdrawals", Withdrawal), ("transfers", LedgerTransfer),
+                            ("events", Event)):
+            counts[name] = int(await session.scalar(select(func.count()).select_from(model)) or 0)
+    files_dir = platform.settings.data_dir / "files"
+    counts["files"] = sum(1 for p in files_dir.rglob("*") if p.is_file()) if files_dir.exists() else 0
+    return counts
