@@ -96,6 +96,7 @@ def receiver() -> Iterator[WebhookReceiver]:
     started = start_receiver()
     yield started
     started.server.shutdown()
+    started.server.server_close()
 
 
 # ---------------------------------------------------------------- PostgreSQL

@@ -19,6 +19,9 @@ CameroonNetwork = Literal["mtn", "orange"]
 GHANA_COUNTRY_CODE = "233"
 CAMEROON_COUNTRY_CODE = "237"
 
+# ISO 3166 alpha-2 -> calling code, for the countries whose numbering plans are below.
+CALLING_CODES: dict[str, str] = {"GH": GHANA_COUNTRY_CODE, "CM": CAMEROON_COUNTRY_CODE}
+
 # E.164: at most 15 digits including the country code. The lower bound only keeps obvious
 # garbage out for countries whose plan we do not carry.
 _E164_MAX_DIGITS = 15

@@ -24,6 +24,7 @@ from peerx.rails._token import TokenCache
 from peerx.rails.amounts import minor_to_decimal_string
 from peerx.rails.base import PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 from peerx.rails.errors import PayoutNotFound
+from peerx.rails.msisdn import CALLING_CODES, normalize_msisdn
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ NOTE_MAX_CHARS = 160
 # X-Reference-Id must be a version-4 UUID in its canonical 8-4-4-4-12 spelling.
 _UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$", re.IGNORECASE)
 _PARTY_ID = re.compile(r"^[0-9]{6,15}$")
+_SEPARATORS = re.compile(r"[\s\-.]")
 
 _STATUS_MAP: dict[str, PayoutStatus] = {
     "SUCCESSFUL": PayoutStatus.SUCCEEDED,
@@ -201,7 +203,12 @@ class MtnMomoRail:
             ) from exc
 
     def _transfer_body(self, request: PayoutRequest) -> dict[str, object]:
-        party_id = request.account_number.removeprefix("+")
+        party_id = _SEPARATORS.sub("", request.account_number).removeprefix("+")
+        calling_code = CALLING_CODES.get(request.country.upper())
+        if calling_code and party_id.startswith("0") and not party_id.startswith("00"):
+            # A national number slipped through ("0241234567"); international ones never start
+            # with 0, and other forms (MTN's sandbox test numbers) are passed as they are.
+            party_id = normalize_msisdn(party_id, calling_code)
         if not _PARTY_ID.match(party_id):
             raise ValueError(
                 f"MTN MoMo payee must be an MSISDN in international digits, got {request.account_number!r}"
