@@ -4,6 +4,7 @@ the app driven over HTTP through httpx, the job drain, and real local HTTP peers
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import uuid
@@ -32,9 +33,14 @@ REQUIRE_SERVICES = os.environ.get("PEERX_TEST_REQUIRE_SERVICES") == "1"
 
 def make_settings(data_dir: Path, database_url: str = "", **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "data_dir": data_dir, "database_url": database_url, "allow_private_targets": True,
-        "giftcards_sandbox_delay_seconds": 0, "ops_token": "ops-secret-token", "embedded_worker": False,
-        "outbound_timeout_seconds": 2.0, **TEST_KEYS,
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "allow_private_targets": True,
+        "giftcards_sandbox_delay_seconds": 0,
+        "ops_token": "ops-secret-token",
+        "embedded_worker": False,
+        "outbound_timeout_seconds": 2.0,
+        **TEST_KEYS,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -79,7 +85,9 @@ async def platform(settings: Settings) -> AsyncIterator[Platform]:
 @pytest.fixture
 async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(platform=platform)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://peerx.test") as http:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url="http://peerx.test"
+    ) as http:
         yield http
 
 
@@ -149,7 +157,5 @@ async def pg_database_url(pg_template: str) -> AsyncIterator[str]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if PG_URL:
-        try:
+        with contextlib.suppress(Exception):  # best-effort cleanup
             asyncio.run(_pg_execute(f'DROP DATABASE IF EXISTS "peerx_tpl_{os.getpid()}" WITH (FORCE)'))
-        except Exception:  # noqa: S110 - best effort cleanup
-            pass

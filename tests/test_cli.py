@@ -16,13 +16,24 @@ from tests.conftest import TEST_KEYS
 
 @pytest.fixture
 def peerx(tmp_path: Path, receiver):  # type: ignore[no-untyped-def]
-    env = {**os.environ, "PEERX_DATA_DIR": str(tmp_path), "PEERX_ALLOW_PRIVATE_TARGETS": "true",
-           "PEERX_ENCRYPTION_KEYS": TEST_KEYS["encryption_keys"], "PEERX_HASH_PEPPER": TEST_KEYS["hash_pepper"]}
+    env = {
+        **os.environ,
+        "PEERX_DATA_DIR": str(tmp_path),
+        "PEERX_ALLOW_PRIVATE_TARGETS": "true",
+        "PEERX_ENCRYPTION_KEYS": TEST_KEYS["encryption_keys"],
+        "PEERX_HASH_PEPPER": TEST_KEYS["hash_pepper"],
+    }
     env.pop("PEERX_DATABASE_URL", None)
 
     def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "peerx.cli.main", *args], env=env, capture_output=True,
-                              text=True, timeout=60, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "peerx.cli.main", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert (done.returncode == 0) is ok, (args, done.stdout, done.stderr)
         return done
 
@@ -39,12 +50,30 @@ def test_operator_contract(peerx, receiver):
     assert isinstance(account["id"], int)
     assert keys["live_key"].startswith("ptp_live_") and keys["test_key"].startswith("ptp_test_")
 
-    rate = out(peerx("rates", "set", "--card-type-id", "1", "--card-name", "Amazon", "--country", "USA",
-                     "--currency", "USD", "--rate", "8.5", "--fee-pct", "2.5", "--json"))
+    rate = out(
+        peerx(
+            "rates",
+            "set",
+            "--card-type-id",
+            "1",
+            "--card-name",
+            "Amazon",
+            "--country",
+            "USA",
+            "--currency",
+            "USD",
+            "--rate",
+            "8.5",
+            "--fee-pct",
+            "2.5",
+            "--json",
+        )
+    )
     assert rate["rate_per_unit"] == 8.5 and rate["active"] is True
 
-    funded = out(peerx("accounts", "fund", str(account["id"]), "--currency", "GHS", "--amount", "120.25", "--test",
-                       "--json"))
+    funded = out(
+        peerx("accounts", "fund", str(account["id"]), "--currency", "GHS", "--amount", "120.25", "--test", "--json")
+    )
     assert funded["available"] == 120.25 and funded["livemode"] is False
 
     hook = out(peerx("webhooks", "add", "--account", str(account["id"]), "--url", receiver.url, "--test", "--json"))
@@ -54,8 +83,24 @@ def test_operator_contract(peerx, receiver):
 
     failed = peerx("trades", "approve", "PTP0000000000", "--json", ok=False)
     assert "not found" in failed.stderr and failed.stdout == ""
-    failed = peerx("rates", "set", "--card-type-id", "1", "--card-name", "X", "--country", "USA", "--currency",
-                   "USD", "--rate", "-1", "--fee-pct", "2", "--json", ok=False)
+    failed = peerx(
+        "rates",
+        "set",
+        "--card-type-id",
+        "1",
+        "--card-name",
+        "X",
+        "--country",
+        "USA",
+        "--currency",
+        "USD",
+        "--rate",
+        "-1",
+        "--fee-pct",
+        "2",
+        "--json",
+        ok=False,
+    )
     assert "rate" in failed.stderr
     peerx("accounts", "fund", "999", "--currency", "GHS", "--amount", "1", "--json", ok=False)
     peerx("accounts", "fund", str(account["id"]), "--currency", "GHS", "--amount", "1.001", "--json", ok=False)

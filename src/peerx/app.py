@@ -17,8 +17,9 @@ from peerx.settings import Settings
 PRODUCTS = (giftcards,)
 
 
-def create_app(settings: Settings | None = None, *, platform: Platform | None = None,
-               run_worker: bool = False) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, platform: Platform | None = None, run_worker: bool = False
+) -> FastAPI:
     platform = platform or Platform.build(settings or Settings())
 
     @contextlib.asynccontextmanager

@@ -28,7 +28,9 @@ class Platform:
     worker: Worker = field(init=False)
 
     def __post_init__(self) -> None:
-        context = JobContext(db=self.db, services={"platform": self, "cipher": self.keys.cipher, "outbound": self.outbound})
+        context = JobContext(
+            db=self.db, services={"platform": self, "cipher": self.keys.cipher, "outbound": self.outbound}
+        )
         self.worker = Worker(
             self.db, context, lease_seconds=self.settings.job_lease_seconds, batch_size=self.settings.worker_batch_size
         )
@@ -55,5 +57,6 @@ class Platform:
         return cls(**parts)
 
     async def aclose(self) -> None:
+        await self.limiter.aclose()
         await self.outbound.aclose()
         await self.db.dispose()

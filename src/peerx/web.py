@@ -58,12 +58,17 @@ async def idempotent(
     request_fingerprint = fingerprint(request.method, request.url.path, params)
     stored = await reserve(session, scope=scope, key=key, request_fingerprint=request_fingerprint)
     if stored is not None:
-        return Response(stored.body, stored.status_code, media_type=stored.content_type,
-                        headers={"Idempotent-Replayed": "true"})
+        return Response(
+            stored.body, stored.status_code, media_type=stored.content_type, headers={"Idempotent-Replayed": "true"}
+        )
     response = await action()
     body = bytes(response.body).decode()
-    await complete(session, scope=scope, key=key,
-                   response=StoredResponse(response.status_code, body, response.media_type or "application/json"))
+    await complete(
+        session,
+        scope=scope,
+        key=key,
+        response=StoredResponse(response.status_code, body, response.media_type or "application/json"),
+    )
     return response
 
 

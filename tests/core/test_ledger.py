@@ -59,8 +59,13 @@ async def test_transfers_refuse_mixed_currencies_modes_and_bad_amounts(platform)
         source, wallet, _ = await accounts(session)
         test_wallet = await ledger.get_account(session, ledger.party_wallet(1, "GHS", False))
         usd = await ledger.get_account(session, ledger.party_wallet(1, "USD", True))
-        for debit, credit, amount in ((source, test_wallet, 1), (source, usd, 1), (source, wallet, 0),
-                                      (source, wallet, -5), (source, source, 1)):
+        for debit, credit, amount in (
+            (source, test_wallet, 1),
+            (source, usd, 1),
+            (source, wallet, 0),
+            (source, wallet, -5),
+            (source, source, 1),
+        ):
             with pytest.raises(ValueError):
                 await ledger.transfer(session, debit, credit, amount, code="t", reference="r")
 
@@ -88,7 +93,8 @@ async def test_get_account_is_get_or_create(platform):
 
 operations = st.lists(
     st.tuples(st.sampled_from(["fund", "hold", "post", "void", "spend"]), st.integers(min_value=1, max_value=5_000)),
-    min_size=1, max_size=30,
+    min_size=1,
+    max_size=30,
 )
 
 
@@ -111,8 +117,13 @@ async def _replay(database_url: str, ops: list[tuple[str, int]]) -> None:
                         if op == "fund":
                             await ledger.transfer(session, source, wallet, amount, code="p.fund", reference="p")
                         elif op == "hold":
-                            open_holds.append((await ledger.transfer(session, wallet, sink, amount, code="p.hold",
-                                                                     reference="p", pending=True)).id)
+                            open_holds.append(
+                                (
+                                    await ledger.transfer(
+                                        session, wallet, sink, amount, code="p.hold", reference="p", pending=True
+                                    )
+                                ).id
+                            )
                         elif op == "spend":
                             await ledger.transfer(session, wallet, sink, amount, code="p.spend", reference="p")
                         elif open_holds:

@@ -13,6 +13,7 @@ async def schema_drift(database_url: str) -> list[object]:
     db = Database(database_url)
     try:
         async with db.engine.connect() as connection:
+
             def compare(sync_connection):  # type: ignore[no-untyped-def]
                 context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
                 return compare_metadata(context, Base.metadata)

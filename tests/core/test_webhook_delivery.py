@@ -17,16 +17,25 @@ from tests.fixtures.receiver import verify_standard
 async def endpoint_and_event(platform, url):
     account = await f.merchant(platform)
     async with platform.db.transaction() as session:
-        created = await add_endpoint(session, platform.keys.cipher, party_id=account["id"], surface="peertupeer",
-                                     url=url, livemode=True)
-        event = await emit(session, surface="peertupeer", type="trade.approved", livemode=True,
-                           party_id=account["id"], body={"event": "trade.approved", "data": {"n": 1}})
+        created = await add_endpoint(
+            session, platform.keys.cipher, party_id=account["id"], surface="peertupeer", url=url, livemode=True
+        )
+        event = await emit(
+            session,
+            surface="peertupeer",
+            type="trade.approved",
+            livemode=True,
+            party_id=account["id"],
+            body={"event": "trade.approved", "data": {"n": 1}},
+        )
     return created.secret, event.id
 
 
 async def delivery_state(platform):
     async with platform.db.transaction() as session:
-        return [(d.status, d.attempts) for d in await session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))]
+        return [
+            (d.status, d.attempts) for d in await session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
+        ]
 
 
 def test_schedule_spans_about_three_days():
@@ -52,7 +61,7 @@ async def test_failures_retry_then_succeed_with_the_same_event_id(platform, rece
 
 async def test_exhausted_delivery_is_dead_and_replay_sends_it_again(platform, receiver, run_jobs):
     receiver.script = [500] * MAX_ATTEMPTS
-    secret, event_id = await endpoint_and_event(platform, receiver.url)
+    _secret, event_id = await endpoint_and_event(platform, receiver.url)
     for wait in [timedelta(0), *RETRY_SCHEDULE]:
         clock.advance(wait)
         await run_jobs()

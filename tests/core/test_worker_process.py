@@ -27,8 +27,12 @@ def start_worker(settings) -> subprocess.Popen[bytes]:
         "PEERX_ENCRYPTION_KEYS": TEST_KEYS["encryption_keys"],
         "PEERX_HASH_PEPPER": TEST_KEYS["hash_pepper"],
     }
-    return subprocess.Popen([sys.executable, "-m", "peerx.cli.main", "worker"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "peerx.cli.main", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 async def test_killed_worker_loses_no_event(platform, settings, receiver):

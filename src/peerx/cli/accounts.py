@@ -13,17 +13,25 @@ app = typer.Typer(help="Partner accounts: merchants, vendors, partners.", no_arg
 
 
 @app.command()
-def create(name: str = typer.Option(..., "--name"), email: str = typer.Option(..., "--email"),
-           as_json: bool = JsonOption) -> None:
+def create(
+    name: str = typer.Option(..., "--name"), email: str = typer.Option(..., "--email"), as_json: bool = JsonOption
+) -> None:
     """Create an account and print its API keys (shown only this once)."""
     run(partial(actions.create_account, name=name, email=email), as_json)
 
 
 @app.command()
-def fund(account_id: int, currency: str = typer.Option(..., "--currency"), amount: str = typer.Option(..., "--amount"),
-         test: bool = typer.Option(False, "--test", help="Fund the test-mode balance."), as_json: bool = JsonOption) -> None:
+def fund(
+    account_id: int,
+    currency: str = typer.Option(..., "--currency"),
+    amount: str = typer.Option(..., "--amount"),
+    test: bool = typer.Option(False, "--test", help="Fund the test-mode balance."),
+    as_json: bool = JsonOption,
+) -> None:
     """Credit an account's balance (money the operator received outside the platform)."""
     value = decimal_arg("amount", amount)
     assert value is not None
-    run(partial(actions.fund_account, account_id=account_id, currency=currency, amount=value, livemode=not test),
-        as_json)
+    run(
+        partial(actions.fund_account, account_id=account_id, currency=currency, amount=value, livemode=not test),
+        as_json,
+    )

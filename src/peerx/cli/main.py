@@ -6,8 +6,9 @@ import typer
 
 from peerx.cli import accounts, giftcards, ledger, server, webhooks
 
-app = typer.Typer(help="peerx: one core, five peer-to-peer money products.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="peerx: one core, five peer-to-peer money products.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 app.add_typer(accounts.app, name="accounts")
 app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(giftcards.rates, name="rates")

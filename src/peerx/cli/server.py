@@ -17,8 +17,11 @@ from peerx.ops import actions
 from peerx.settings import Settings
 
 
-def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-          demo: bool = typer.Option(False, "--demo", help="Seed a sandbox merchant and print how to call it.")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    demo: bool = typer.Option(False, "--demo", help="Seed a sandbox merchant and print how to call it."),
+) -> None:
     """Migrate the database, then serve every product (and, embedded, the job worker)."""
     if demo:
         os.environ.setdefault("PEERX_ALLOW_PRIVATE_TARGETS", "true")
@@ -32,8 +35,13 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
         asyncio.run(_seed_demo(settings, host, port))
     from peerx.app import create_app
 
-    uvicorn.run(create_app(settings, run_worker=settings.embedded_worker), host=host, port=port,
-                log_level="info", proxy_headers=False)
+    uvicorn.run(
+        create_app(settings, run_worker=settings.embedded_worker),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 def demo(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
@@ -45,17 +53,35 @@ async def _seed_demo(settings: Settings, host: str, port: int) -> None:
     platform = await open_platform()
     try:
         async with platform.db.transaction() as session:
-            await actions.set_rate(platform, session, card_type_id=1, card_name="Amazon", country="USA",
-                                   currency="USD", rate=Decimal("8.5"), fee_pct=Decimal("2.5"), active=True)
-            await actions.set_rate(platform, session, card_type_id=2, card_name="iTunes", country="USA",
-                                   currency="USD", rate=Decimal("7.9"), fee_pct=Decimal("3"), active=True)
+            await actions.set_rate(
+                platform,
+                session,
+                card_type_id=1,
+                card_name="Amazon",
+                country="USA",
+                currency="USD",
+                rate=Decimal("8.5"),
+                fee_pct=Decimal("2.5"),
+                active=True,
+            )
+            await actions.set_rate(
+                platform,
+                session,
+                card_type_id=2,
+                card_name="iTunes",
+                country="USA",
+                currency="USD",
+                rate=Decimal("7.9"),
+                fee_pct=Decimal("3"),
+                active=True,
+            )
             account = await actions.create_account(platform, session, name="Demo Merchant", email="demo@example.com")
     finally:
         await platform.aclose()
     key = account["peertupeer"]["test_key"]
     base = f"http://{host}:{port}{settings.peertupeer_prefix}"
     typer.echo(f"""
-peerx demo: sandbox merchant #{account['id']} on {settings.effective_database_url}
+peerx demo: sandbox merchant #{account["id"]} on {settings.effective_database_url}
   PeerTupeer test key: {key}
 
   curl {base}/rates.php

@@ -80,8 +80,13 @@ async def emit(
     """Record an event and queue its deliveries. `party_id=None` broadcasts to every endpoint of
     the surface subscribed to `type` (e.g. rate.updated to all rate subscriptions)."""
     event = Event(
-        id=event_id or new_event_id(), surface=surface, type=type, party_id=party_id, livemode=livemode,
-        body=dumps(body), created_at=utcnow(),
+        id=event_id or new_event_id(),
+        surface=surface,
+        type=type,
+        party_id=party_id,
+        livemode=livemode,
+        body=dumps(body),
+        created_at=utcnow(),
     )
     session.add(event)
     query = select(WebhookEndpoint).where(
@@ -102,7 +107,11 @@ async def emit(
 
 async def queue_delivery(session: AsyncSession, event: Event, endpoint: WebhookEndpoint) -> WebhookDelivery:
     delivery = WebhookDelivery(
-        event_id=event.id, endpoint_id=endpoint.id, status=PENDING, attempts=0, created_at=utcnow(),
+        event_id=event.id,
+        endpoint_id=endpoint.id,
+        status=PENDING,
+        attempts=0,
+        created_at=utcnow(),
         next_attempt_at=utcnow(),
     )
     session.add(delivery)

@@ -67,8 +67,9 @@ async def reserve(session: AsyncSession, *, scope: str, key: str, request_finger
         try:
             async with session.begin_nested():
                 session.add(
-                    IdempotencyRecord(scope=scope, key=key, fingerprint=request_fingerprint,
-                                      created_at=now, expires_at=now + KEY_TTL)
+                    IdempotencyRecord(
+                        scope=scope, key=key, fingerprint=request_fingerprint, created_at=now, expires_at=now + KEY_TTL
+                    )
                 )
             return None
         except IntegrityError:

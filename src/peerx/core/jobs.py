@@ -52,7 +52,7 @@ class Job(Base):
     finished_at: Mapped[datetime | None]
 
 
-class RetryLater(Exception):  # noqa: N818 - a signal, not an error
+class RetryLater(Exception):
     """Raised by a handler to run again at `at` without counting a failure (polling)."""
 
     def __init__(self, at: datetime, reason: str = ""):
@@ -92,8 +92,14 @@ async def enqueue(
 ) -> None:
     """Queue a job inside the caller's unit of work: it exists only if that work commits."""
     values = {
-        "kind": kind, "payload": payload, "unique_key": unique_key, "status": QUEUED,
-        "run_at": run_at or utcnow(), "attempts": 0, "max_attempts": max_attempts, "created_at": utcnow(),
+        "kind": kind,
+        "payload": payload,
+        "unique_key": unique_key,
+        "status": QUEUED,
+        "run_at": run_at or utcnow(),
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "created_at": utcnow(),
     }
     if unique_key is None:
         session.add(Job(**values))
@@ -161,13 +167,17 @@ class Worker:
             await self._finish(job_id, token, status=DONE)
 
     async def _finish(
-        self, job_id: int, token: str, *, status: str, run_at: datetime | None = None,
-        error: str | None = None, retry: bool = False,
+        self,
+        job_id: int,
+        token: str,
+        *,
+        status: str,
+        run_at: datetime | None = None,
+        error: str | None = None,
+        retry: bool = False,
     ) -> None:
         async with self.db.transaction() as session:
-            job = await session.scalar(
-                select(Job).where(Job.id == job_id, Job.lease_token == token).with_for_update()
-            )
+            job = await session.scalar(select(Job).where(Job.id == job_id, Job.lease_token == token).with_for_update())
             if job is None:  # our lease expired and another worker took the job over
                 return
             job.lease_token = None

@@ -118,8 +118,14 @@ async def get_account(session: AsyncSession, spec: AccountSpec) -> LedgerAccount
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     values = {
-        "key": spec.key, "currency": spec.currency, "livemode": spec.livemode, "flag": spec.flag.value,
-        "debits_pending": 0, "debits_posted": 0, "credits_pending": 0, "credits_posted": 0,
+        "key": spec.key,
+        "currency": spec.currency,
+        "livemode": spec.livemode,
+        "flag": spec.flag.value,
+        "debits_pending": 0,
+        "debits_posted": 0,
+        "credits_pending": 0,
+        "credits_posted": 0,
         "created_at": utcnow(),
     }
     await session.execute(insert(LedgerAccount).values(**values).on_conflict_do_nothing(index_elements=["key"]))
@@ -182,10 +188,16 @@ async def transfer(
     _check_limits(d)
     _check_limits(c)
     row = LedgerTransfer(
-        debit_account_id=d.id, credit_account_id=c.id, amount=amount, currency=d.currency, livemode=d.livemode,
+        debit_account_id=d.id,
+        credit_account_id=c.id,
+        amount=amount,
+        currency=d.currency,
+        livemode=d.livemode,
         kind=TransferKind.PENDING if pending else TransferKind.SINGLE,
         pending_state=PendingState.PENDING if pending else None,
-        code=code, reference=reference, created_at=utcnow(),
+        code=code,
+        reference=reference,
+        created_at=utcnow(),
     )
     session.add(row)
     await session.flush()
@@ -219,11 +231,16 @@ async def _resolve_pending(
         _check_limits(c)
     pending.pending_state = PendingState.POSTED if post_amount is not None else PendingState.VOIDED
     row = LedgerTransfer(
-        debit_account_id=d.id, credit_account_id=c.id,
+        debit_account_id=d.id,
+        credit_account_id=c.id,
         amount=post_amount if post_amount is not None else pending.amount,
-        currency=pending.currency, livemode=pending.livemode,
+        currency=pending.currency,
+        livemode=pending.livemode,
         kind=TransferKind.POST_PENDING if post_amount is not None else TransferKind.VOID_PENDING,
-        pending_id=pending.id, code=code, reference=pending.reference, created_at=utcnow(),
+        pending_id=pending.id,
+        code=code,
+        reference=pending.reference,
+        created_at=utcnow(),
     )
     session.add(row)
     await session.flush()
@@ -235,7 +252,9 @@ async def post_pending(
 ) -> LedgerTransfer:
     """Complete a reservation; `amount` below the reserved amount releases the rest."""
     reserved = await session.scalar(select(LedgerTransfer.amount).where(LedgerTransfer.id == pending_id))
-    return await _resolve_pending(session, pending_id, post_amount=amount if amount is not None else reserved, code=code)
+    return await _resolve_pending(
+        session, pending_id, post_amount=amount if amount is not None else reserved, code=code
+    )
 
 
 async def void_pending(session: AsyncSession, pending_id: int, *, code: str) -> LedgerTransfer:
@@ -265,12 +284,11 @@ async def verify(session: AsyncSession) -> VerifyReport:
         totals = expected.setdefault(account_id, {"dp": 0, "dP": 0, "cp": 0, "cP": 0})
         totals[column] += amount
 
-    pending_amounts = dict(
-        (await session.execute(select(t.id, t.amount).where(t.kind == TransferKind.PENDING))).all()
-    )
+    pending_amounts = dict((await session.execute(select(t.id, t.amount).where(t.kind == TransferKind.PENDING))).all())
     sums = await session.execute(
-        select(t.kind, t.debit_account_id, t.credit_account_id, t.pending_id, func.sum(t.amount), func.count())
-        .group_by(t.kind, t.debit_account_id, t.credit_account_id, t.pending_id)
+        select(
+            t.kind, t.debit_account_id, t.credit_account_id, t.pending_id, func.sum(t.amount), func.count()
+        ).group_by(t.kind, t.debit_account_id, t.credit_account_id, t.pending_id)
     )
     resolutions: dict[int, int] = {}
     for kind, debit_id, credit_id, pending_id, total, count in sums:
@@ -282,6 +300,7 @@ async def verify(session: AsyncSession) -> VerifyReport:
             add(debit_id, "dp", total)
             add(credit_id, "cp", total)
         else:
+            assert pending_id is not None, "a post or void always names its reservation"
             resolutions[pending_id] = resolutions.get(pending_id, 0) + count
             reserved = pending_amounts.get(pending_id, 0)
             add(debit_id, "dp", -reserved * count)
@@ -299,8 +318,12 @@ async def verify(session: AsyncSession) -> VerifyReport:
     for account in await session.scalars(select(LedgerAccount).order_by(LedgerAccount.id)):
         report.accounts += 1
         want = expected.get(account.id, {"dp": 0, "dP": 0, "cp": 0, "cP": 0})
-        have = {"dp": account.debits_pending, "dP": account.debits_posted,
-                "cp": account.credits_pending, "cP": account.credits_posted}
+        have = {
+            "dp": account.debits_pending,
+            "dP": account.debits_posted,
+            "cp": account.credits_pending,
+            "cP": account.credits_posted,
+        }
         if want != have:
             report.fail(f"account {account.key}: stored {have} but transfers give {want}")
         try:

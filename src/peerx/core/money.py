@@ -11,10 +11,37 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # ISO 4217 exponents for the currencies the products handle; BTC is counted in sats.
 EXPONENTS: dict[str, int] = {
-    "USD": 2, "EUR": 2, "GBP": 2, "CAD": 2, "AUD": 2, "CHF": 2, "GHS": 2, "NGN": 2, "KES": 2,
-    "ZAR": 2, "XAF": 0, "XOF": 0, "JPY": 0, "SEK": 2, "NOK": 2, "DKK": 2, "PLN": 2, "CZK": 2,
-    "HUF": 2, "RON": 2, "BGN": 2, "TRY": 2, "BRL": 2, "INR": 2, "CNY": 2, "AED": 2, "UGX": 0,
-    "TZS": 2, "RWF": 0, "BTC": 8, "SAT": 0,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "CHF": 2,
+    "GHS": 2,
+    "NGN": 2,
+    "KES": 2,
+    "ZAR": 2,
+    "XAF": 0,
+    "XOF": 0,
+    "JPY": 0,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "PLN": 2,
+    "CZK": 2,
+    "HUF": 2,
+    "RON": 2,
+    "BGN": 2,
+    "TRY": 2,
+    "BRL": 2,
+    "INR": 2,
+    "CNY": 2,
+    "AED": 2,
+    "UGX": 0,
+    "TZS": 2,
+    "RWF": 0,
+    "BTC": 8,
+    "SAT": 0,
 }
 
 
@@ -27,7 +54,7 @@ def exponent(currency: str) -> int:
 
 def parse_decimal(raw: object) -> Decimal:
     """Parse a wire number (str, int or Decimal; never float) into a finite Decimal."""
-    if isinstance(raw, bool) or isinstance(raw, float):
+    if isinstance(raw, (bool, float)):
         # floats reach here only from JSON parsed without Decimal; refuse to guess.
         raise ValueError("must be a number")
     try:

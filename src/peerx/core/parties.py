@@ -81,8 +81,12 @@ async def issue_credential(
     plaintext = key_prefix + new_token(24)
     session.add(
         Credential(
-            party_id=party.id, surface=surface, livemode=livemode, prefix=plaintext[: len(key_prefix) + 4],
-            key_hash=hash_api_key(plaintext), created_at=utcnow(),
+            party_id=party.id,
+            surface=surface,
+            livemode=livemode,
+            prefix=plaintext[: len(key_prefix) + 4],
+            key_hash=hash_api_key(plaintext),
+            created_at=utcnow(),
         )
     )
     await session.flush()

@@ -9,6 +9,7 @@ import time
 from limits import parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import ConnectionPool
 
 from peerx.core.errors import RateLimited
 
@@ -16,8 +17,15 @@ from peerx.core.errors import RateLimited
 class RateLimiter:
     def __init__(self, redis_url: str = "") -> None:
         self.storage: Storage
+        self._pool: ConnectionPool | None = None
         if redis_url:
-            self.storage = RedisStorage(redis_url.replace("redis://", "async+redis://", 1), implementation="redispy")
+            # Our own pool, so shutdown can close its connections.
+            self._pool = ConnectionPool.from_url(redis_url)
+            self.storage = RedisStorage(
+                "async+" + redis_url,
+                implementation="redispy",
+                connection_pool=self._pool,  # type: ignore[arg-type]  # accepted, though typed as primitives
+            )
         else:
             self.storage = MemoryStorage()
         self._limiter = MovingWindowRateLimiter(self.storage)
@@ -32,3 +40,7 @@ class RateLimiter:
 
     async def reset(self) -> None:
         await self.storage.reset()
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            await self._pool.aclose()

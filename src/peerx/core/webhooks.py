@@ -32,11 +32,18 @@ log = logging.getLogger(__name__)
 
 # Wait before attempt n+1 (Stripe/Svix-like): 5s, 5m, 30m, 2h, 5h, 10h, 14h, 20h, 20h: ~71.6 h in all.
 RETRY_SCHEDULE = [
-    timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=5),
-    timedelta(hours=10), timedelta(hours=14), timedelta(hours=20), timedelta(hours=20),
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=14),
+    timedelta(hours=20),
+    timedelta(hours=20),
 ]
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
-SECRET_CONTEXT = "webhook-endpoint-secret"
+SECRET_CONTEXT = "webhook-endpoint-secret"  # noqa: S105 - an AEAD context label, not a secret
 
 # surface -> fn(secret, body) -> extra headers of that surface's own signature scheme
 Signer = Callable[[str, bytes], dict[str, str]]
@@ -60,16 +67,28 @@ class CreatedEndpoint:
 
 
 async def add_endpoint(
-    session: AsyncSession, cipher: FieldCipher, *, party_id: int, surface: str, url: str,
-    livemode: bool, event_types: list[str] | None = None, field: str = "url",
+    session: AsyncSession,
+    cipher: FieldCipher,
+    *,
+    party_id: int,
+    surface: str,
+    url: str,
+    livemode: bool,
+    event_types: list[str] | None = None,
+    field: str = "url",
 ) -> CreatedEndpoint:
     problem = validate_url_shape(url)
     if problem:
         raise InvalidField(field, problem)
     secret = new_secret()
     endpoint = WebhookEndpoint(
-        party_id=party_id, surface=surface, url=url, livemode=livemode, event_types=event_types or ["*"],
-        secret_encrypted=cipher.encrypt(secret, context=SECRET_CONTEXT), created_at=utcnow(),
+        party_id=party_id,
+        surface=surface,
+        url=url,
+        livemode=livemode,
+        event_types=event_types or ["*"],
+        secret_encrypted=cipher.encrypt(secret, context=SECRET_CONTEXT),
+        created_at=utcnow(),
     )
     session.add(endpoint)
     await session.flush()

@@ -29,7 +29,10 @@ async def create_account(platform: Platform, session: AsyncSession, *, name: str
     keys = {}
     for livemode in (True, False):
         keys["live_key" if livemode else "test_key"] = await parties.issue_credential(
-            session, party, surface=giftcards.SURFACE, livemode=livemode,
+            session,
+            party,
+            surface=giftcards.SURFACE,
+            livemode=livemode,
             key_prefix="ptp_live_" if livemode else "ptp_test_",
         )
     return {"id": party.id, "name": party.name, "email": party.email, "peertupeer": keys}
@@ -52,16 +55,23 @@ async def fund_account(
     wallet = await ledger.get_account(session, ledger.party_wallet(account_id, currency, livemode))
     moved = await ledger.transfer(session, source, wallet, minor, code="ops.fund", reference=f"party:{account_id}")
     await session.refresh(wallet)
-    return {"id": account_id, "currency": currency, "livemode": livemode, "amount": from_minor(minor, currency),
-            "available": from_minor(wallet.available, currency), "transfer_id": moved.id}
+    return {
+        "id": account_id,
+        "currency": currency,
+        "livemode": livemode,
+        "amount": from_minor(minor, currency),
+        "available": from_minor(wallet.available, currency),
+        "transfer_id": moved.id,
+    }
 
 
 async def add_webhook(
     platform: Platform, session: AsyncSession, *, account_id: int, url: str, livemode: bool, surface: str
 ) -> dict[str, Any]:
     await parties.get_party(session, account_id)
-    created = await webhooks.add_endpoint(session, platform.keys.cipher, party_id=account_id, surface=surface,
-                                          url=url, livemode=livemode)
+    created = await webhooks.add_endpoint(
+        session, platform.keys.cipher, party_id=account_id, surface=surface, url=url, livemode=livemode
+    )
     return {"id": created.endpoint.id, "url": url, "livemode": livemode, "surface": surface, "secret": created.secret}
 
 
@@ -73,11 +83,27 @@ async def replay_webhooks(
 
 
 async def set_rate(
-    platform: Platform, session: AsyncSession, *, card_type_id: int, card_name: str, country: str, currency: str,
-    rate: Decimal, fee_pct: Decimal, active: bool,
+    platform: Platform,
+    session: AsyncSession,
+    *,
+    card_type_id: int,
+    card_name: str,
+    country: str,
+    currency: str,
+    rate: Decimal,
+    fee_pct: Decimal,
+    active: bool,
 ) -> dict[str, Any]:
-    saved = await giftcards.set_rate(session, card_type_id=card_type_id, card_name=card_name, country=country,
-                                     currency=currency, rate_per_unit=rate, fee_pct=fee_pct, active=active)
+    saved = await giftcards.set_rate(
+        session,
+        card_type_id=card_type_id,
+        card_name=card_name,
+        country=country,
+        currency=currency,
+        rate_per_unit=rate,
+        fee_pct=fee_pct,
+        active=active,
+    )
     return {"id": saved.id, "active": saved.active, **giftcards.rate_view(saved)}
 
 

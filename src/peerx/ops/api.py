@@ -9,7 +9,13 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request, Response
 
 from peerx.core.errors import (
-    Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound, PeerxError, Unauthorized,
+    Conflict,
+    Forbidden,
+    InsufficientFunds,
+    InvalidField,
+    NotFound,
+    PeerxError,
+    Unauthorized,
 )
 from peerx.core.money import parse_decimal
 from peerx.ops import actions
@@ -49,8 +55,9 @@ def mount(app: FastAPI, platform: Platform) -> None:
     @ops.post("/accounts", dependencies=guard, status_code=201)
     async def create_account(request: Request, session: Session, platform: PlatformDep) -> Response:
         body = json_object(await request.body())
-        result = await actions.create_account(platform, session, name=str(body.get("name", "")),
-                                              email=str(body.get("email", "")))
+        result = await actions.create_account(
+            platform, session, name=str(body.get("name", "")), email=str(body.get("email", ""))
+        )
         return WireJSON(result, status_code=201)
 
     @ops.post("/accounts/{account_id}/fund", dependencies=guard)
@@ -58,16 +65,28 @@ def mount(app: FastAPI, platform: Platform) -> None:
         body = json_object(await request.body())
         amount = _decimal(body, "amount")
         assert amount is not None
-        return WireJSON(await actions.fund_account(platform, session, account_id=account_id,
-                                                   currency=str(body.get("currency", "")), amount=amount,
-                                                   livemode=not bool(body.get("test", False))))
+        return WireJSON(
+            await actions.fund_account(
+                platform,
+                session,
+                account_id=account_id,
+                currency=str(body.get("currency", "")),
+                amount=amount,
+                livemode=not bool(body.get("test", False)),
+            )
+        )
 
     @ops.post("/webhooks", dependencies=guard, status_code=201)
     async def add_webhook(request: Request, session: Session, platform: PlatformDep) -> Response:
         body = json_object(await request.body())
-        result = await actions.add_webhook(platform, session, account_id=int(body.get("account_id", 0)),
-                                           url=str(body.get("url", "")), livemode=not bool(body.get("test", False)),
-                                           surface=str(body.get("surface", "peertupeer")))
+        result = await actions.add_webhook(
+            platform,
+            session,
+            account_id=int(body.get("account_id", 0)),
+            url=str(body.get("url", "")),
+            livemode=not bool(body.get("test", False)),
+            surface=str(body.get("surface", "peertupeer")),
+        )
         return WireJSON(result, status_code=201)
 
     @ops.put("/giftcards/rates", dependencies=guard)
@@ -75,23 +94,35 @@ def mount(app: FastAPI, platform: Platform) -> None:
         body = json_object(await request.body())
         rate, fee = _decimal(body, "rate"), _decimal(body, "fee_pct")
         assert rate is not None and fee is not None
-        return WireJSON(await actions.set_rate(
-            platform, session, card_type_id=int(body.get("card_type_id", 0)), card_name=str(body.get("card_name", "")),
-            country=str(body.get("country", "")), currency=str(body.get("currency", "")), rate=rate, fee_pct=fee,
-            active=bool(body.get("active", True)),
-        ))
+        return WireJSON(
+            await actions.set_rate(
+                platform,
+                session,
+                card_type_id=int(body.get("card_type_id", 0)),
+                card_name=str(body.get("card_name", "")),
+                country=str(body.get("country", "")),
+                currency=str(body.get("currency", "")),
+                rate=rate,
+                fee_pct=fee,
+                active=bool(body.get("active", True)),
+            )
+        )
 
     @ops.post("/giftcards/trades/{reference}/approve", dependencies=guard)
     async def approve(reference: str, request: Request, session: Session, platform: PlatformDep) -> Response:
         body = json_object(await request.body() or b"{}")
-        return WireJSON(await actions.approve_trade(platform, session, reference=reference,
-                                                    card_amount=_decimal(body, "card_amount", required=False)))
+        return WireJSON(
+            await actions.approve_trade(
+                platform, session, reference=reference, card_amount=_decimal(body, "card_amount", required=False)
+            )
+        )
 
     @ops.post("/giftcards/trades/{reference}/reject", dependencies=guard)
     async def reject(reference: str, request: Request, session: Session, platform: PlatformDep) -> Response:
         body = json_object(await request.body())
-        return WireJSON(await actions.reject_trade(platform, session, reference=reference,
-                                                   reason=str(body.get("reason", ""))))
+        return WireJSON(
+            await actions.reject_trade(platform, session, reference=reference, reason=str(body.get("reason", "")))
+        )
 
     @ops.get("/ledger/verify", dependencies=guard)
     async def verify(session: Session, platform: PlatformDep) -> Response:

@@ -170,9 +170,7 @@ class MtnMomoRail:
         if response.status_code == 401:
             self._tokens.invalidate(token)
             token = await self._tokens.get()
-            response = await self._call_once(
-                method, path, token, reference=reference, headers=headers, json=json
-            )
+            response = await self._call_once(method, path, token, reference=reference, headers=headers, json=json)
         return response
 
     async def _call_once(
@@ -230,9 +228,7 @@ class MtnMomoRail:
         headers = {"X-Reference-Id": request.reference}
         if self._config.callback_url:
             headers["X-Callback-Url"] = self._config.callback_url
-        response = await self._call(
-            "POST", "/v1_0/transfer", reference=request.reference, headers=headers, json=body
-        )
+        response = await self._call("POST", "/v1_0/transfer", reference=request.reference, headers=headers, json=body)
         code = response.status_code
         if 200 <= code < 300:  # 202 Accepted: MTN owns the transfer now, its outcome comes later
             return PayoutResult(PayoutStatus.PENDING)

@@ -198,9 +198,7 @@ class OrangeMoneyRail:
                 timeout=self._timeout,
             )
         except httpx.TransportError as exc:
-            raise RailUnavailable(
-                f"Orange Money token endpoint unreachable: {exc.__class__.__name__}"
-            ) from exc
+            raise RailUnavailable(f"Orange Money token endpoint unreachable: {exc.__class__.__name__}") from exc
         if response.status_code != 200:
             raise RailUnavailable(f"Orange Money token endpoint answered HTTP {response.status_code}")
         body = _json_object(response)
@@ -228,9 +226,7 @@ class OrangeMoneyRail:
             raise RailUnavailable(f"Orange Money answered HTTP {response.status_code} to {what}")
         if response.status_code in (401, 403):
             # Credentials or X-AUTH-TOKEN: configuration, not a verdict on this payout.
-            raise RailUnavailable(
-                f"Orange Money refused our credentials (HTTP {response.status_code}) on {what}"
-            )
+            raise RailUnavailable(f"Orange Money refused our credentials (HTTP {response.status_code}) on {what}")
         return response
 
     async def _call_once(
@@ -259,9 +255,7 @@ class OrangeMoneyRail:
         amount = minor_to_decimal_string(request.amount_minor, request.currency)
         msisdn = normalize_msisdn(request.account_number, CAMEROON_COUNTRY_CODE)
         if not msisdn.startswith(CAMEROON_COUNTRY_CODE):
-            raise ValueError(
-                f"Orange Money Cameroon pays Cameroonian numbers only, not {request.account_number!r}"
-            )
+            raise ValueError(f"Orange Money Cameroon pays Cameroonian numbers only, not {request.account_number!r}")
         return msisdn[len(CAMEROON_COUNTRY_CODE) :], amount
 
     async def _init(self, reference: str) -> str:
@@ -275,14 +269,10 @@ class OrangeMoneyRail:
         pay_token = data.get("payToken") if data else None
         if response.status_code != 200 or not isinstance(pay_token, str) or not pay_token:
             # Nothing can have been paid without a payToken; the caller may send again.
-            raise RailUnavailable(
-                f"Orange Money answered HTTP {response.status_code} without a payToken to {what}"
-            )
+            raise RailUnavailable(f"Orange Money answered HTTP {response.status_code} without a payToken to {what}")
         return pay_token
 
-    async def _pay(
-        self, request: PayoutRequest, pay_token: str, subscriber: str, amount: str
-    ) -> PayoutResult:
+    async def _pay(self, request: PayoutRequest, pay_token: str, subscriber: str, amount: str) -> PayoutResult:
         what = f"cashin/pay for payout {request.reference}"
         body: dict[str, object] = {
             "channelUserMsisdn": self._config.channel_msisdn,
@@ -305,9 +295,7 @@ class OrangeMoneyRail:
         result = result_from_payment(data) if data else None
         if result is None:
             # The pay may have gone through: only paymentstatus can tell now.
-            raise RailUnavailable(
-                f"Orange Money answered HTTP {response.status_code} without a status to {what}"
-            )
+            raise RailUnavailable(f"Orange Money answered HTTP {response.status_code} without a status to {what}")
         return result
 
     async def _status_for(self, reference: str, pay_token: str) -> PayoutResult:

@@ -33,8 +33,12 @@ async def count_rows(platform: Platform) -> dict[str, int]:
     """What a failed request must not leave behind."""
     async with platform.db.transaction() as session:
         counts = {}
-        for name, model in (("trades", Trade), ("withdrawals", Withdrawal), ("transfers", LedgerTransfer),
-                            ("events", Event)):
+        for name, model in (
+            ("trades", Trade),
+            ("withdrawals", Withdrawal),
+            ("transfers", LedgerTransfer),
+            ("events", Event),
+        ):
             counts[name] = int(await session.scalar(select(func.count()).select_from(model)) or 0)
     files_dir = platform.settings.data_dir / "files"
     counts["files"] = sum(1 for p in files_dir.rglob("*") if p.is_file()) if files_dir.exists() else 0

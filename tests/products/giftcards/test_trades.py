@@ -18,14 +18,26 @@ PTP = f.PTP
 
 
 async def test_submit_matches_the_documented_example(client, live_key):
-    resp = await f.submit_trade(client, live_key, card_number="XXXX-XXXX-1234", notes="Optional notes here",
-                                receipt_image=("r.png", png((0, 250, 0)), "image/png"))
+    resp = await f.submit_trade(
+        client,
+        live_key,
+        card_number="XXXX-XXXX-1234",
+        notes="Optional notes here",
+        receipt_image=("r.png", png((0, 250, 0)), "image/png"),
+    )
     assert resp.status_code == 200
     body = resp.json()
     assert body["success"] is True and body["message"] == "Trade submitted successfully."
     data = body["data"]
-    assert set(data) == {"reference", "status", "card_amount", "currency", "gross_payout_ghs", "fee_ghs",
-                         "net_payout_ghs"}
+    assert set(data) == {
+        "reference",
+        "status",
+        "card_amount",
+        "currency",
+        "gross_payout_ghs",
+        "fee_ghs",
+        "net_payout_ghs",
+    }
     assert data["reference"].startswith("PTP") and len(data["reference"]) == 13
     assert data["status"] == "pending" and data["currency"] == "USD"
     # Exactly as the document prints them: 100, 850.00, 21.25, 828.75.
@@ -38,8 +50,11 @@ async def test_payout_multiplies_quantity_and_rounds_half_up(client, platform, l
     resp = await f.submit_trade(client, live_key, card_type_id=7, card_amount="25.50", quantity=3)
     data = resp.json()["data"]
     # 25.50 x 3 x 7.333 = 560.9745 -> 560.97; fee 2.5% = 14.02425 -> 14.02; net = 546.95
-    assert (Decimal(str(data["gross_payout_ghs"])), Decimal(str(data["fee_ghs"])),
-            Decimal(str(data["net_payout_ghs"]))) == (Decimal("560.97"), Decimal("14.02"), Decimal("546.95"))
+    assert (
+        Decimal(str(data["gross_payout_ghs"])),
+        Decimal(str(data["fee_ghs"])),
+        Decimal(str(data["net_payout_ghs"])),
+    ) == (Decimal("560.97"), Decimal("14.02"), Decimal("546.95"))
     assert '"card_amount":25.5' in resp.text
 
 
@@ -124,8 +139,13 @@ async def test_inactive_rate_refuses_trades(client, platform, live_key):
 @pytest.mark.parametrize("key", [None, "", "ptp_live_wrong", "sk_live_whatever", "ptp_live_your_api_key_here"])
 async def test_authentication_is_required(client, merchant, key):
     headers = {"X-API-Key": key} if key is not None else {}
-    for method, path in (("GET", "trades.php"), ("GET", "wallet.php"), ("POST", "withdrawals.php"),
-                         ("GET", "trade-status.php?reference=PTP1"), ("GET", "rate-updates.php")):
+    for method, path in (
+        ("GET", "trades.php"),
+        ("GET", "wallet.php"),
+        ("POST", "withdrawals.php"),
+        ("GET", "trade-status.php?reference=PTP1"),
+        ("GET", "rate-updates.php"),
+    ):
         resp = await client.request(method, f"{PTP}/{path}", headers=headers)
         assert resp.status_code == 401
         assert resp.json() == {"success": False, "message": "Invalid API key or unauthorized access."}
@@ -153,8 +173,9 @@ async def test_list_filters_and_paginates(client, platform, live_key):
         await service.reject_trade(session, refs[0], reason="Unreadable code")
     page = (await client.get(f"{PTP}/trades.php", params={"per_page": 2}, headers={"X-API-Key": live_key})).json()
     assert page["meta"] == {"page": 1, "per_page": 2, "total": 3} and len(page["data"]) == 2
-    pending = (await client.get(f"{PTP}/trades.php", params={"status": "pending"},
-                                headers={"X-API-Key": live_key})).json()
+    pending = (
+        await client.get(f"{PTP}/trades.php", params={"status": "pending"}, headers={"X-API-Key": live_key})
+    ).json()
     assert sorted(t["reference"] for t in pending["data"]) == sorted(refs[1:])
     bad = await client.get(f"{PTP}/trades.php", params={"status": "lost"}, headers={"X-API-Key": live_key})
     assert bad.status_code == 400 and bad.json()["message"].startswith("status")
@@ -197,7 +218,10 @@ async def test_partial_approval_recomputes_the_payout(client, platform, live_key
     # 40 x 2 x 8.5 = 680.00, fee 17.00, net 663.00
     assert view["approved_card_amount"] == Decimal("40") and view["card_amount"] == Decimal("100")
     assert (view["gross_payout_ghs"], view["fee_ghs"], view["net_payout_ghs"]) == (
-        Decimal("680.00"), Decimal("17.00"), Decimal("663.00"))
+        Decimal("680.00"),
+        Decimal("17.00"),
+        Decimal("663.00"),
+    )
     wallet = (await client.get(f"{PTP}/wallet.php", headers={"X-API-Key": live_key})).json()["data"]
     assert Decimal(str(wallet["available_balance"])) == Decimal("663.00")
 
@@ -219,26 +243,34 @@ async def test_rejection_carries_the_reason_and_moves_no_money(client, platform,
         from peerx.ops import actions
 
         await actions.reject_trade(platform, session, reference=ref, reason="Card already used")
-    status = (await client.get(f"{PTP}/trade-status.php", params={"reference": ref},
-                               headers={"X-API-Key": live_key})).json()["data"]
+    status = (
+        await client.get(f"{PTP}/trade-status.php", params={"reference": ref}, headers={"X-API-Key": live_key})
+    ).json()["data"]
     assert status["status"] == "rejected" and status["rejection_reason"] == "Card already used"
     assert (await count_rows(platform))["transfers"] == before["transfers"]
 
 
-@pytest.mark.parametrize(("card", "status", "net"), [
-    ("4000 0000 0000 0001", "approved", Decimal("828.75")),
-    ("4000000000000002", "rejected", Decimal("0.00")),
-    ("4000-0000-0000-0003", "approved", Decimal("414.37")),  # 50 x 8.5 = 425.00; fee 10.625 -> 10.63
-])
+@pytest.mark.parametrize(
+    ("card", "status", "net"),
+    [
+        ("4000 0000 0000 0001", "approved", Decimal("828.75")),
+        ("4000000000000002", "rejected", Decimal("0.00")),
+        ("4000-0000-0000-0003", "approved", Decimal("414.37")),  # 50 x 8.5 = 425.00; fee 10.625 -> 10.63
+    ],
+)
 async def test_sandbox_test_cards_resolve_by_themselves(client, platform, test_key, run_jobs, card, status, net):
     resp = await client.get(f"{PTP}/sandbox.php", params={"action": "test-cards"})
     listed = {c["card_number"]: c["outcome"] for c in resp.json()["data"]["cards"]}
-    assert listed == {"4000000000000001": "approved", "4000000000000002": "rejected",
-                      "4000000000000003": "partially_approved"}
+    assert listed == {
+        "4000000000000001": "approved",
+        "4000000000000002": "rejected",
+        "4000000000000003": "partially_approved",
+    }
     ref = (await f.submit_trade(client, test_key, card_number=card)).json()["data"]["reference"]
     await run_jobs()
-    data = (await client.get(f"{PTP}/trade-status.php", params={"reference": ref},
-                             headers={"X-API-Key": test_key})).json()["data"]
+    data = (
+        await client.get(f"{PTP}/trade-status.php", params={"reference": ref}, headers={"X-API-Key": test_key})
+    ).json()["data"]
     assert data["status"] == status
     wallet = (await client.get(f"{PTP}/wallet.php", headers={"X-API-Key": test_key})).json()["data"]
     assert Decimal(str(wallet["available_balance"])) == net
@@ -247,8 +279,9 @@ async def test_sandbox_test_cards_resolve_by_themselves(client, platform, test_k
 async def test_test_cards_do_nothing_with_live_keys(client, live_key, run_jobs):
     ref = (await f.submit_trade(client, live_key, card_number="4000000000000001")).json()["data"]["reference"]
     await run_jobs()
-    data = (await client.get(f"{PTP}/trade-status.php", params={"reference": ref},
-                             headers={"X-API-Key": live_key})).json()["data"]
+    data = (
+        await client.get(f"{PTP}/trade-status.php", params={"reference": ref}, headers={"X-API-Key": live_key})
+    ).json()["data"]
     assert data["status"] == "pending"
 
 

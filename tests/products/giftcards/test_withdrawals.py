@@ -41,7 +41,9 @@ async def status_of(client, key, reference):
 
 async def event_types(platform):
     async with platform.db.transaction() as session:
-        return list(await session.scalars(select(Event.type).where(Event.type.like("withdrawal.%")).order_by(Event.created_at)))
+        return list(
+            await session.scalars(select(Event.type).where(Event.type.like("withdrawal.%")).order_by(Event.created_at))
+        )
 
 
 async def ledger_ok(platform):
@@ -77,10 +79,12 @@ async def test_failed_payout_returns_the_funds(client, platform, merchant, test_
     await ledger_ok(platform)
 
 
-@pytest.mark.parametrize(("number", "final"), [("0241232222", "completed"), ("0241233333", "failed"),
-                                               ("0241234444", "completed")])
-async def test_pending_or_timed_out_payouts_are_decided_by_status(client, platform, merchant, test_key, run_jobs,
-                                                                   number, final):
+@pytest.mark.parametrize(
+    ("number", "final"), [("0241232222", "completed"), ("0241233333", "failed"), ("0241234444", "completed")]
+)
+async def test_pending_or_timed_out_payouts_are_decided_by_status(
+    client, platform, merchant, test_key, run_jobs, number, final
+):
     await f.fund(platform, merchant["id"], "800", livemode=False)
     ref = (await withdraw(client, test_key, account_number=number)).json()["data"]["reference"]
     await run_jobs()
@@ -111,24 +115,27 @@ async def test_live_payouts_without_a_connector_wait_for_the_operator(client, pl
     await ledger_ok(platform)
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"amount": None}, "amount"),
-    ({"amount": "abc"}, "amount"),
-    ({"amount": 0}, "amount"),
-    ({"amount": "0.50"}, "amount"),
-    ({"amount": "10.005"}, "amount"),
-    ({"method": None}, "method"),
-    ({"method": "paypal"}, "method"),
-    ({"account_name": None}, "account_name"),
-    ({"account_name": "   "}, "account_name"),
-    ({"account_number": None}, "account_number"),
-    ({"account_number": "12345"}, "account_number"),
-    ({"account_number": "0201234567"}, "account_number"),  # a Telecel number for mtn_momo
-    ({"method": "vodafone_cash", "account_number": "0241234567"}, "account_number"),
-    ({"method": "airteltigo_money", "account_number": "+233 55 123 4567"}, "account_number"),
-    ({"method": "bank_transfer", "account_number": "1234567890"}, "bank_name"),
-    ({"method": "bank_transfer", "account_number": "12ab", "bank_name": "GCB"}, "account_number"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"amount": None}, "amount"),
+        ({"amount": "abc"}, "amount"),
+        ({"amount": 0}, "amount"),
+        ({"amount": "0.50"}, "amount"),
+        ({"amount": "10.005"}, "amount"),
+        ({"method": None}, "method"),
+        ({"method": "paypal"}, "method"),
+        ({"account_name": None}, "account_name"),
+        ({"account_name": "   "}, "account_name"),
+        ({"account_number": None}, "account_number"),
+        ({"account_number": "12345"}, "account_number"),
+        ({"account_number": "0201234567"}, "account_number"),  # a Telecel number for mtn_momo
+        ({"method": "vodafone_cash", "account_number": "0241234567"}, "account_number"),
+        ({"method": "airteltigo_money", "account_number": "+233 55 123 4567"}, "account_number"),
+        ({"method": "bank_transfer", "account_number": "1234567890"}, "bank_name"),
+        ({"method": "bank_transfer", "account_number": "12ab", "bank_name": "GCB"}, "account_number"),
+    ],
+)
 async def test_bad_withdrawals_name_the_field_and_hold_nothing(client, platform, merchant, test_key, overrides, field):
     await f.fund(platform, merchant["id"], "800", livemode=False)
     before = await count_rows(platform)
@@ -139,12 +146,17 @@ async def test_bad_withdrawals_name_the_field_and_hold_nothing(client, platform,
     assert await wallet(client, test_key) == (Decimal("800.00"), Decimal("0.00"))
 
 
-@pytest.mark.parametrize(("method", "number", "extra"), [
-    ("vodafone_cash", "0501234567", {}), ("airteltigo_money", "+233261234567", {}),
-    ("bank_transfer", "0012345678901", {"bank_name": "GCB Bank"}),
-])
-async def test_each_method_accepts_its_own_accounts(client, platform, merchant, test_key, run_jobs, method, number,
-                                                   extra):
+@pytest.mark.parametrize(
+    ("method", "number", "extra"),
+    [
+        ("vodafone_cash", "0501234567", {}),
+        ("airteltigo_money", "+233261234567", {}),
+        ("bank_transfer", "0012345678901", {"bank_name": "GCB Bank"}),
+    ],
+)
+async def test_each_method_accepts_its_own_accounts(
+    client, platform, merchant, test_key, run_jobs, method, number, extra
+):
     await f.fund(platform, merchant["id"], "800", livemode=False)
     resp = await withdraw(client, test_key, method=method, account_number=number, **extra)
     assert resp.status_code == 200, resp.text
@@ -180,8 +192,9 @@ async def test_list_is_paginated_and_scoped(client, platform, merchant, test_key
     await f.fund(platform, merchant["id"], "800", livemode=False)
     for amount in (10, 20, 30):
         await withdraw(client, test_key, amount=amount)
-    page = (await client.get(f"{PTP}/withdrawals.php", params={"per_page": 2, "page": 2},
-                             headers={"X-API-Key": test_key})).json()
+    page = (
+        await client.get(f"{PTP}/withdrawals.php", params={"per_page": 2, "page": 2}, headers={"X-API-Key": test_key})
+    ).json()
     assert page["meta"] == {"page": 2, "per_page": 2, "total": 3} and len(page["data"]) == 1
     live = (await client.get(f"{PTP}/withdrawals.php", headers={"X-API-Key": live_key})).json()
     assert live["data"] == [] and live["meta"]["total"] == 0

@@ -27,7 +27,9 @@ KEY_PREFIXES = ("ptp_live_", "ptp_test_")
 async def _merchant(request: Request, session: Session) -> Caller:
     """X-API-Key auth, then the per-key rate limit (100 requests per minute)."""
     key = request.headers.get("x-api-key", "")
-    caller = await authenticate(session, surface=service.SURFACE, plaintext=key) if key.startswith(KEY_PREFIXES) else None
+    caller = (
+        await authenticate(session, surface=service.SURFACE, plaintext=key) if key.startswith(KEY_PREFIXES) else None
+    )
     if caller is None:
         raise Unauthorized("Invalid API key or unauthorized access.")
     await platform_of(request).limiter.check(RATE_LIMIT, service.SURFACE, f"credential:{caller.credential_id}")
@@ -64,12 +66,19 @@ def build_surface(platform: Platform) -> FastAPI:
     async def sandbox(action: str | None = None) -> Response:
         if action != "test-cards":
             raise InvalidField("action", "must be test-cards")
-        return ok({"cards": test_cards_view(),
-                   "note": "Use these card numbers with a ptp_test_ key; the trade reviews itself."})
+        return ok(
+            {
+                "cards": test_cards_view(),
+                "note": "Use these card numbers with a ptp_test_ key; the trade reviews itself.",
+            }
+        )
 
     @app.get("/trades.php")
     async def list_trades(
-        session: Session, caller: Merchant, status: str | None = None, page: str | None = None,
+        session: Session,
+        caller: Merchant,
+        status: str | None = None,
+        page: str | None = None,
         per_page: str | None = None,
     ) -> Response:
         if status is not None and status not in ("pending", "approved", "rejected"):
@@ -85,18 +94,35 @@ def build_surface(platform: Platform) -> FastAPI:
             submission = await schemas.trade_submission(form, max_bytes=max_bytes)
         params = {
             **{k: str(v) for k, v in vars(submission).items() if not k.endswith("_image")},
-            **{u.field: hashlib.sha256(u.data).hexdigest()
-               for u in (submission.front_image, submission.back_image, submission.receipt_image) if u},
+            **{
+                u.field: hashlib.sha256(u.data).hexdigest()
+                for u in (submission.front_image, submission.back_image, submission.receipt_image)
+                if u
+            },
         }
 
         async def create() -> Response:
             trade = await service.submit_trade(
-                session, platform.files, platform.keys.cipher, caller, submission,
+                session,
+                platform.files,
+                platform.keys.cipher,
+                caller,
+                submission,
                 sandbox_delay=timedelta(seconds=platform.settings.giftcards_sandbox_delay_seconds),
             )
             view = service.trade_view(trade)
-            data = {k: view[k] for k in ("reference", "status", "card_amount", "currency", "gross_payout_ghs",
-                                         "fee_ghs", "net_payout_ghs")}
+            data = {
+                k: view[k]
+                for k in (
+                    "reference",
+                    "status",
+                    "card_amount",
+                    "currency",
+                    "gross_payout_ghs",
+                    "fee_ghs",
+                    "net_payout_ghs",
+                )
+            }
             return ok(data, "Trade submitted successfully.")
 
         return await idempotent(request, session, caller, params, create)
@@ -111,12 +137,14 @@ def build_surface(platform: Platform) -> FastAPI:
     async def wallet(session: Session, caller: Merchant) -> Response:
         view = await service.wallet(session, caller)
         cur = service.PAYOUT_CURRENCY
-        return ok({
-            "currency": cur,
-            "available_balance": from_minor(view.available, cur),
-            "pending_balance": from_minor(view.pending_trades, cur),
-            "held_balance": from_minor(view.held, cur),
-        })
+        return ok(
+            {
+                "currency": cur,
+                "available_balance": from_minor(view.available, cur),
+                "pending_balance": from_minor(view.pending_trades, cur),
+                "held_balance": from_minor(view.held, cur),
+            }
+        )
 
     @app.post("/withdrawals.php")
     async def create_withdrawal(request: Request, session: Session, caller: Merchant) -> Response:
@@ -139,16 +167,27 @@ def build_surface(platform: Platform) -> FastAPI:
 
     def subscriptions(caller: Caller) -> Any:
         return select(WebhookEndpoint).where(
-            WebhookEndpoint.party_id == caller.party_id, WebhookEndpoint.livemode == caller.livemode,
-            WebhookEndpoint.surface == service.SURFACE, WebhookEndpoint.event_types == ["rate.updated"],
+            WebhookEndpoint.party_id == caller.party_id,
+            WebhookEndpoint.livemode == caller.livemode,
+            WebhookEndpoint.surface == service.SURFACE,
+            WebhookEndpoint.event_types == ["rate.updated"],
             WebhookEndpoint.disabled_at.is_(None),
         )
 
     @app.get("/rate-updates.php")
     async def list_rate_subscriptions(session: Session, caller: Merchant) -> Response:
         rows = await session.scalars(subscriptions(caller).order_by(WebhookEndpoint.id))
-        return ok([{"webhook_id": e.id, "url": e.url, "event": "rate.updated",
-                    "created_at": service.wire_time(e.created_at)} for e in rows])
+        return ok(
+            [
+                {
+                    "webhook_id": e.id,
+                    "url": e.url,
+                    "event": "rate.updated",
+                    "created_at": service.wire_time(e.created_at),
+                }
+                for e in rows
+            ]
+        )
 
     @app.post("/rate-updates.php")
     async def subscribe_rates(request: Request, session: Session, caller: Merchant, platform: PlatformDep) -> Response:
@@ -157,11 +196,19 @@ def build_surface(platform: Platform) -> FastAPI:
         assert url is not None
 
         async def create() -> Response:
-            created = await add_endpoint(session, platform.keys.cipher, party_id=caller.party_id,
-                                         surface=service.SURFACE, url=url, livemode=caller.livemode,
-                                         event_types=["rate.updated"])
-            return ok({"webhook_id": created.endpoint.id, "url": url, "event": "rate.updated",
-                       "secret": created.secret}, "Rate update subscription created.")
+            created = await add_endpoint(
+                session,
+                platform.keys.cipher,
+                party_id=caller.party_id,
+                surface=service.SURFACE,
+                url=url,
+                livemode=caller.livemode,
+                event_types=["rate.updated"],
+            )
+            return ok(
+                {"webhook_id": created.endpoint.id, "url": url, "event": "rate.updated", "secret": created.secret},
+                "Rate update subscription created.",
+            )
 
         return await idempotent(request, session, caller, body, create)
 

@@ -5,14 +5,27 @@ from __future__ import annotations
 from fastapi import Response
 
 from peerx.core.errors import (
-    Conflict, Forbidden, IdempotencyMismatch, InsufficientFunds, InvalidField, NotFound, PeerxError, RateLimited,
+    Conflict,
+    Forbidden,
+    IdempotencyMismatch,
+    InsufficientFunds,
+    InvalidField,
+    NotFound,
+    PeerxError,
+    RateLimited,
     Unauthorized,
 )
 from peerx.web import WireJSON
 
 STATUS: dict[type[PeerxError], int] = {
-    InvalidField: 400, InsufficientFunds: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
-    IdempotencyMismatch: 422, RateLimited: 429,
+    InvalidField: 400,
+    InsufficientFunds: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    IdempotencyMismatch: 422,
+    RateLimited: 429,
 }
 MESSAGES = {
     Unauthorized: "Invalid API key or unauthorized access.",

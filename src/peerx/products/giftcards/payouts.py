@@ -31,9 +31,13 @@ async def run_payout(ctx: JobContext, payload: dict[str, Any]) -> None:
         else:
             rail = platform.rails.by_name(withdrawal.rail or "manual")
         request = PayoutRequest(
-            reference=withdrawal.payout_reference, amount_minor=withdrawal.amount, currency=withdrawal.currency,
-            account_number=withdrawal.account_number, account_name=withdrawal.account_name,
-            note=f"PeerTupeer withdrawal {withdrawal.reference}", country="GH",
+            reference=withdrawal.payout_reference,
+            amount_minor=withdrawal.amount,
+            currency=withdrawal.currency,
+            account_number=withdrawal.account_number,
+            account_name=withdrawal.account_name,
+            note=f"PeerTupeer withdrawal {withdrawal.reference}",
+            country="GH",
             metadata={"method": withdrawal.method},
         )
     result: PayoutResult | None

@@ -19,10 +19,18 @@ class TestCard:
 
 TEST_CARDS = (
     TestCard("4000000000000001", "approved", "Approved for the full card amount."),
-    TestCard("4000000000000002", "rejected", "Rejected: the card was already redeemed.",
-             reason="Card has already been redeemed."),
-    TestCard("4000000000000003", "approved", "Partly valid: approved for half of the card amount.",
-             approved_fraction=Decimal("0.5")),
+    TestCard(
+        "4000000000000002",
+        "rejected",
+        "Rejected: the card was already redeemed.",
+        reason="Card has already been redeemed.",
+    ),
+    TestCard(
+        "4000000000000003",
+        "approved",
+        "Partly valid: approved for half of the card amount.",
+        approved_fraction=Decimal("0.5"),
+    ),
 )
 
 

@@ -74,10 +74,16 @@ async def trade_submission(form: FormData, *, max_bytes: int) -> TradeSubmission
     receipt = await _upload(form, "receipt_image", required=False, max_bytes=max_bytes)
     assert country is not None and currency is not None and front is not None and back is not None
     return TradeSubmission(
-        card_type_id=card_type_id, country=country, currency=currency, card_amount=card_amount, quantity=quantity,
+        card_type_id=card_type_id,
+        country=country,
+        currency=currency,
+        card_amount=card_amount,
+        quantity=quantity,
         notes=_text(form, "notes", required=False, max_length=1000),
         card_number=_text(form, "card_number", required=False, max_length=64),
-        front_image=front, back_image=back, receipt_image=receipt,
+        front_image=front,
+        back_image=back,
+        receipt_image=receipt,
     )
 
 
@@ -87,8 +93,13 @@ def withdrawal_request(body: dict[str, Any]) -> WithdrawalRequest:
     account_name = _text(body, "account_name", required=True, max_length=100)
     account_number = _text(body, "account_number", required=True, max_length=40)
     assert method is not None and account_name is not None and account_number is not None
-    return WithdrawalRequest(amount=amount, method=method, account_name=account_name, account_number=account_number,
-                             bank_name=_text(body, "bank_name", required=False, max_length=100))
+    return WithdrawalRequest(
+        amount=amount,
+        method=method,
+        account_name=account_name,
+        account_number=account_number,
+        bank_name=_text(body, "bank_name", required=False, max_length=100),
+    )
 
 
 def page_params(page: str | None, per_page: str | None) -> tuple[int, int]:

@@ -73,8 +73,15 @@ def check_rate_values(rate_per_unit: Decimal, fee_pct: Decimal) -> None:
 
 
 async def set_rate(
-    session: AsyncSession, *, card_type_id: int, card_name: str, country: str, currency: str,
-    rate_per_unit: Decimal, fee_pct: Decimal, active: bool = True,
+    session: AsyncSession,
+    *,
+    card_type_id: int,
+    card_name: str,
+    country: str,
+    currency: str,
+    rate_per_unit: Decimal,
+    fee_pct: Decimal,
+    active: bool = True,
 ) -> Rate:
     """Create or change a rate; subscribers of both modes get rate.updated (rates are global)."""
     currency = currency.strip().upper()
@@ -86,12 +93,22 @@ async def set_rate(
     check_rate_values(rate_per_unit, fee_pct)
     now = utcnow()
     rate = await session.scalar(
-        select(Rate).where(Rate.card_type_id == card_type_id, Rate.country == country, Rate.currency == currency)
+        select(Rate)
+        .where(Rate.card_type_id == card_type_id, Rate.country == country, Rate.currency == currency)
         .with_for_update()
     )
     if rate is None:
-        rate = Rate(card_type_id=card_type_id, country=country, currency=currency, created_at=now,
-                    card_name="", rate_per_unit=rate_per_unit, platform_fee_pct=fee_pct, active=active, updated_at=now)
+        rate = Rate(
+            card_type_id=card_type_id,
+            country=country,
+            currency=currency,
+            created_at=now,
+            card_name="",
+            rate_per_unit=rate_per_unit,
+            platform_fee_pct=fee_pct,
+            active=active,
+            updated_at=now,
+        )
         session.add(rate)
     rate.card_name = card_name.strip()
     rate.rate_per_unit = rate_per_unit
@@ -100,13 +117,20 @@ async def set_rate(
     rate.updated_at = now
     await session.flush()
     for livemode in (True, False):
-        await emit(session, surface=SURFACE, type="rate.updated", livemode=livemode,
-                   body=event_body("rate.updated", rate_view(rate)))
+        await emit(
+            session,
+            surface=SURFACE,
+            type="rate.updated",
+            livemode=livemode,
+            body=event_body("rate.updated", rate_view(rate)),
+        )
     return rate
 
 
 async def active_rates(session: AsyncSession) -> list[Rate]:
-    return list(await session.scalars(select(Rate).where(Rate.active).order_by(Rate.card_type_id, Rate.country, Rate.id)))
+    return list(
+        await session.scalars(select(Rate).where(Rate.active).order_by(Rate.card_type_id, Rate.country, Rate.id))
+    )
 
 
 def wire_time(moment: datetime) -> str:
@@ -115,8 +139,12 @@ def wire_time(moment: datetime) -> str:
 
 def rate_view(rate: Rate) -> dict[str, Any]:
     return {
-        "card_type_id": rate.card_type_id, "card_name": rate.card_name, "country": rate.country,
-        "currency": rate.currency, "rate_per_unit": rate.rate_per_unit, "platform_fee_pct": rate.platform_fee_pct,
+        "card_type_id": rate.card_type_id,
+        "card_name": rate.card_name,
+        "country": rate.country,
+        "currency": rate.currency,
+        "rate_per_unit": rate.rate_per_unit,
+        "platform_fee_pct": rate.platform_fee_pct,
         "updated_at": wire_time(rate.updated_at),
     }
 
@@ -176,8 +204,13 @@ def parse_card_amount(raw: Decimal, currency: str, field: str = "card_amount") -
 
 
 async def submit_trade(
-    session: AsyncSession, files: FileStore, cipher: FieldCipher, caller: Caller, submission: TradeSubmission,
-    *, sandbox_delay: timedelta,
+    session: AsyncSession,
+    files: FileStore,
+    cipher: FieldCipher,
+    caller: Caller,
+    submission: TradeSubmission,
+    *,
+    sandbox_delay: timedelta,
 ) -> Trade:
     if submission.quantity < 1 or submission.quantity > MAX_QUANTITY:
         raise InvalidField("quantity", f"must be between 1 and {MAX_QUANTITY}")
@@ -205,16 +238,30 @@ async def submit_trade(
     payout = compute_payout(card_amount, rate.currency, submission.quantity, rate.rate_per_unit, rate.platform_fee_pct)
     now = utcnow()
     trade = Trade(
-        reference=new_reference("PTP"), party_id=caller.party_id, livemode=caller.livemode, status="pending",
-        rate_id=rate.id, card_type_id=rate.card_type_id, card_name=rate.card_name, country=rate.country,
-        currency=rate.currency, card_amount=card_amount, quantity=submission.quantity,
-        rate_per_unit=rate.rate_per_unit, platform_fee_pct=rate.platform_fee_pct,
-        gross_payout=payout.gross, fee=payout.fee, net_payout=payout.net, notes=notes,
+        reference=new_reference("PTP"),
+        party_id=caller.party_id,
+        livemode=caller.livemode,
+        status="pending",
+        rate_id=rate.id,
+        card_type_id=rate.card_type_id,
+        card_name=rate.card_name,
+        country=rate.country,
+        currency=rate.currency,
+        card_amount=card_amount,
+        quantity=submission.quantity,
+        rate_per_unit=rate.rate_per_unit,
+        platform_fee_pct=rate.platform_fee_pct,
+        gross_payout=payout.gross,
+        fee=payout.fee,
+        net_payout=payout.net,
+        notes=notes,
         card_number_encrypted=cipher.encrypt(card_number, context=CARD_NUMBER_CONTEXT) if card_number else None,
         card_number_last4=_last4(card_number) if card_number else None,
-        front_image_id=stored["front_image"].id, back_image_id=stored["back_image"].id,
+        front_image_id=stored["front_image"].id,
+        back_image_id=stored["back_image"].id,
         receipt_image_id=stored["receipt_image"].id if "receipt_image" in stored else None,
-        created_at=now, updated_at=now,
+        created_at=now,
+        updated_at=now,
     )
     session.add(trade)
     await session.flush()
@@ -231,8 +278,9 @@ def _last4(card_number: str) -> str:
 
 async def get_trade(session: AsyncSession, caller: Caller, reference: str) -> Trade:
     trade = await session.scalar(
-        select(Trade).where(Trade.reference == reference, Trade.party_id == caller.party_id,
-                            Trade.livemode == caller.livemode)
+        select(Trade).where(
+            Trade.reference == reference, Trade.party_id == caller.party_id, Trade.livemode == caller.livemode
+        )
     )
     if trade is None:
         raise NotFound("Trade not found.")
@@ -242,13 +290,16 @@ async def get_trade(session: AsyncSession, caller: Caller, reference: str) -> Tr
 async def list_trades(
     session: AsyncSession, caller: Caller, *, status: str | None, page: int, per_page: int
 ) -> tuple[list[Trade], int]:
-    scope = (Trade.party_id == caller.party_id, Trade.livemode == caller.livemode)
+    scope = [Trade.party_id == caller.party_id, Trade.livemode == caller.livemode]
     if status is not None:
-        scope = (*scope, Trade.status == status)
+        scope.append(Trade.status == status)
     total = await session.scalar(select(func.count()).select_from(Trade).where(*scope)) or 0
     rows = await session.scalars(
-        select(Trade).where(*scope).order_by(Trade.created_at.desc(), Trade.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        select(Trade)
+        .where(*scope)
+        .order_by(Trade.created_at.desc(), Trade.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
     return list(rows), int(total)
 
@@ -274,13 +325,16 @@ async def approve_trade(session: AsyncSession, reference: str, *, card_amount: D
             raise InvalidField("card_amount", "cannot exceed the submitted card amount")
         if approved != trade.card_amount:
             trade.approved_card_amount = approved
-            payout = compute_payout(approved, trade.currency, trade.quantity, trade.rate_per_unit, trade.platform_fee_pct)
+            payout = compute_payout(
+                approved, trade.currency, trade.quantity, trade.rate_per_unit, trade.platform_fee_pct
+            )
             trade.gross_payout, trade.fee, trade.net_payout = payout.gross, payout.fee, payout.net
     source = await ledger.get_account(session, purchases_account(trade.livemode))
     if trade.net_payout > 0:
         wallet = await ledger.get_account(session, wallet_account(trade.party_id, trade.livemode))
-        credit = await ledger.transfer(session, source, wallet, trade.net_payout,
-                                       code="giftcards.trade_payout", reference=trade.reference)
+        credit = await ledger.transfer(
+            session, source, wallet, trade.net_payout, code="giftcards.trade_payout", reference=trade.reference
+        )
         trade.credit_transfer_id = credit.id
     if trade.fee > 0:
         fees = await ledger.get_account(session, fees_account(trade.livemode))
@@ -354,8 +408,14 @@ def trade_view(trade: Trade) -> dict[str, Any]:
 
 
 async def _emit_trade(session: AsyncSession, trade: Trade, event_type: str) -> None:
-    await emit(session, surface=SURFACE, type=event_type, livemode=trade.livemode, party_id=trade.party_id,
-               body=event_body(event_type, trade_view(trade)))
+    await emit(
+        session,
+        surface=SURFACE,
+        type=event_type,
+        livemode=trade.livemode,
+        party_id=trade.party_id,
+        body=event_body(event_type, trade_view(trade)),
+    )
 
 
 # ---------------------------------------------------------------- wallet
@@ -376,7 +436,8 @@ async def wallet(session: AsyncSession, caller: Caller) -> WalletView:
         )
     )
     return WalletView(
-        available=account.available if account else 0, pending_trades=int(pending or 0),
+        available=account.available if account else 0,
+        pending_trades=int(pending or 0),
         held=account.held if account else 0,
     )
 
@@ -429,14 +490,25 @@ async def request_withdrawal(session: AsyncSession, caller: Caller, request: Wit
     wallet_acc = await ledger.get_account(session, wallet_account(caller.party_id, caller.livemode))
     in_flight = await ledger.get_account(session, in_flight_account(caller.livemode))
     reference = new_reference("WDR")
-    hold = await ledger.transfer(session, wallet_acc, in_flight, amount, code="giftcards.withdrawal_hold",
-                                 reference=reference, pending=True)  # InsufficientFunds if short
+    hold = await ledger.transfer(
+        session, wallet_acc, in_flight, amount, code="giftcards.withdrawal_hold", reference=reference, pending=True
+    )  # InsufficientFunds if short
     now = utcnow()
     withdrawal = Withdrawal(
-        reference=reference, party_id=caller.party_id, livemode=caller.livemode, status="pending", amount=amount,
-        currency=PAYOUT_CURRENCY, method=request.method, account_name=account_name, account_number=account_number,
-        bank_name=(request.bank_name or "").strip() or None, hold_transfer_id=hold.id,
-        payout_reference=str(uuid.uuid4()), created_at=now, updated_at=now,
+        reference=reference,
+        party_id=caller.party_id,
+        livemode=caller.livemode,
+        status="pending",
+        amount=amount,
+        currency=PAYOUT_CURRENCY,
+        method=request.method,
+        account_name=account_name,
+        account_number=account_number,
+        bank_name=(request.bank_name or "").strip() or None,
+        hold_transfer_id=hold.id,
+        payout_reference=str(uuid.uuid4()),
+        created_at=now,
+        updated_at=now,
     )
     session.add(withdrawal)
     await session.flush()
@@ -451,15 +523,20 @@ async def list_withdrawals(
     scope = (Withdrawal.party_id == caller.party_id, Withdrawal.livemode == caller.livemode)
     total = await session.scalar(select(func.count()).select_from(Withdrawal).where(*scope)) or 0
     rows = await session.scalars(
-        select(Withdrawal).where(*scope).order_by(Withdrawal.created_at.desc(), Withdrawal.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        select(Withdrawal)
+        .where(*scope)
+        .order_by(Withdrawal.created_at.desc(), Withdrawal.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
     return list(rows), int(total)
 
 
 async def lock_withdrawal(session: AsyncSession, withdrawal_id: int) -> Withdrawal | None:
     return await session.scalar(
-        select(Withdrawal).where(Withdrawal.id == withdrawal_id).with_for_update()
+        select(Withdrawal)
+        .where(Withdrawal.id == withdrawal_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
 
@@ -514,5 +591,11 @@ def withdrawal_view(withdrawal: Withdrawal) -> dict[str, Any]:
 
 
 async def _emit_withdrawal(session: AsyncSession, withdrawal: Withdrawal, event_type: str) -> None:
-    await emit(session, surface=SURFACE, type=event_type, livemode=withdrawal.livemode, party_id=withdrawal.party_id,
-               body=event_body(event_type, withdrawal_view(withdrawal)))
+    await emit(
+        session,
+        surface=SURFACE,
+        type=event_type,
+        livemode=withdrawal.livemode,
+        party_id=withdrawal.party_id,
+        body=event_body(event_type, withdrawal_view(withdrawal)),
+    )

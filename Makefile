@@ -1,0 +1,38 @@
+# The project's habits. Every target bootstraps the virtualenv it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: demo run test test-services lint bench clean
+
+$(BIN)/peerx: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/peerx
+
+demo: $(BIN)/peerx  ## a working sandbox on the embedded SQLite database
+	$(BIN)/peerx demo
+
+run: $(BIN)/peerx  ## serve every product (migrates first)
+	$(BIN)/peerx serve
+
+test: $(BIN)/peerx  ## the whole suite; PostgreSQL/Redis tests run when PEERX_TEST_PG_URL/REDIS_URL are set
+	$(BIN)/python -m pytest
+
+test-services: $(BIN)/peerx  ## the suite with PostgreSQL and Redis required (as CI runs it)
+	PEERX_TEST_PG_URL=$(PG_URL) PEERX_TEST_REDIS_URL=$(REDIS_URL) PEERX_TEST_REQUIRE_SERVICES=1 \
+		$(BIN)/python -m pytest
+
+lint: $(BIN)/peerx
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check src
+	$(BIN)/mypy
+
+bench: $(BIN)/peerx
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) peerx-data .pytest_cache .mypy_cache .ruff_cache
