@@ -45,12 +45,18 @@ def validate_url_shape(url: str) -> str | None:
 
 
 class OutboundClient:
+    """Every request made through `client` (webhooks, rails) is checked before it leaves."""
+
     def __init__(self, *, timeout_seconds: float, allow_private: bool):
         self.allow_private = allow_private
-        self.client = httpx.AsyncClient(timeout=httpx.Timeout(timeout_seconds), follow_redirects=False)
+        self.client = httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout_seconds), follow_redirects=False, event_hooks={"request": [self._guard]}
+        )
+
+    async def _guard(self, request: httpx.Request) -> None:
+        await check_target(str(request.url), allow_private=self.allow_private)
 
     async def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> httpx.Response:
-        await check_target(url, allow_private=self.allow_private)
         return await self.client.post(url, content=content, headers=headers)
 
     async def aclose(self) -> None:

@@ -53,3 +53,13 @@ class PayoutRail(Protocol):
     async def status(self, request: PayoutRequest) -> PayoutResult:
         """Ask the provider what became of the payout with request.reference."""
         ...
+
+
+class PayoutNotFound(RailUnavailable):
+    """The provider has no payout under this reference (or we never started one with it).
+
+    A RailUnavailable on purpose: asking again is always safe (a status query can arrive before the
+    provider has recorded a transfer whose POST timed out). A caller that catches it specifically
+    may `send` again with the *same* reference: the provider either creates the payout now or
+    reports the one it already has, so nothing is ever paid twice.
+    """

@@ -23,8 +23,7 @@ import httpx
 
 from peerx.rails._token import TokenCache
 from peerx.rails.amounts import minor_to_decimal_string
-from peerx.rails.base import PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
-from peerx.rails.errors import PayoutNotFound
+from peerx.rails.base import PayoutNotFound, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 from peerx.rails.msisdn import CAMEROON_COUNTRY_CODE, normalize_msisdn
 
 logger = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from peerx.core.jobs import JobContext, RetryLater, job_handler
 from peerx.core.secrets import FieldCipher
 from peerx.platform import Platform
 from peerx.products.giftcards import service
-from peerx.rails.base import PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
+from peerx.rails.base import PayoutNotFound, PayoutRail, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 
 POLL_EVERY = timedelta(seconds=30)
 
@@ -40,11 +40,7 @@ async def run_payout(ctx: JobContext, payload: dict[str, Any]) -> None:
             country="GH",
             metadata={"method": withdrawal.method},
         )
-    result: PayoutResult | None
-    try:
-        result = await (rail.send(request) if first_attempt else rail.status(request))
-    except RailUnavailable:
-        result = None  # outcome unknown: keep the hold, ask again
+    result = await _ask_rail(rail, request, first_attempt)
     async with ctx.db.transaction() as session:
         withdrawal = await service.lock_withdrawal(session, payload["withdrawal_id"])
         if withdrawal is None or withdrawal.status != "processing":
@@ -57,6 +53,23 @@ async def run_payout(ctx: JobContext, payload: dict[str, Any]) -> None:
             return
     if rail.name != "manual":  # the manual rail waits for an operator, not for polling
         raise RetryLater(utcnow() + POLL_EVERY, "payout pending")
+
+
+async def _ask_rail(rail: PayoutRail, request: PayoutRequest, first_attempt: bool) -> PayoutResult | None:
+    """The rail's answer, or None when the outcome is still unknown (keep the hold, ask again)."""
+    try:
+        if first_attempt:
+            return await rail.send(request)
+        try:
+            return await rail.status(request)
+        except PayoutNotFound:
+            # The first send never reached the provider: sending again with the *same* reference
+            # cannot pay twice (the provider deduplicates on it).
+            return await rail.send(request)
+    except RailUnavailable:
+        return None
+    except ValueError as exc:  # the rail can never carry this payout (checked before any network call)
+        return PayoutResult(PayoutStatus.FAILED, reason=str(exc)[:200])
 
 
 @job_handler("giftcards.sandbox_resolve")
