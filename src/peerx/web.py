@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -16,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from peerx.core.encoding import dumps, loads
 from peerx.core.errors import InvalidField, NotFound, PeerxError, Unauthorized
 from peerx.core.idempotency import StoredResponse, complete, fingerprint, reserve
+from peerx.core.money import parse_decimal
 from peerx.core.parties import Caller
 from peerx.platform import Platform
 
@@ -81,6 +83,17 @@ def json_object(body: bytes) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidField("body", "must be a JSON object")
     return data
+
+
+def decimal_field(body: dict[str, Any], name: str, *, required: bool = True) -> Decimal | None:
+    if body.get(name) is None:
+        if required:
+            raise InvalidField(name, "is required")
+        return None
+    try:
+        return parse_decimal(body[name])
+    except ValueError:
+        raise InvalidField(name, "must be a number") from None
 
 
 ErrorRenderer = Callable[[PeerxError], Response]

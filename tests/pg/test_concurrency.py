@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from peerx.core import ledger
 from peerx.core.db import Database
 from peerx.core.jobs import JobContext, Worker, drain, enqueue, job_handler
-from peerx.ops import actions
+from peerx.ops import giftcards as giftcard_ops
 from peerx.products.giftcards.models import Trade, Withdrawal
 from tests.conftest import TEST_KEYS
 from tests.core.test_migrations import schema_drift
@@ -87,7 +87,7 @@ async def test_racing_approvals_credit_once(client, platform, settings):
     async def approve() -> str:
         try:
             async with platform.db.transaction() as session:
-                await actions.approve_trade(platform, session, reference=ref, card_amount=None)
+                await giftcard_ops.approve_trade(platform, session, reference=ref, card_amount=None)
             return "approved"
         except Exception as exc:  # the losers see a Conflict
             return type(exc).__name__

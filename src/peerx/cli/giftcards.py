@@ -7,7 +7,7 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, decimal_arg, fail, run
-from peerx.ops import actions
+from peerx.ops import giftcards as giftcard_ops
 
 rates = typer.Typer(help="Gift-card rates.", no_args_is_help=True)
 trades = typer.Typer(help="Gift-card trades.", no_args_is_help=True)
@@ -30,7 +30,7 @@ def set_rate(
     assert rate_value is not None and fee_value is not None
     run(
         partial(
-            actions.set_rate,
+            giftcard_ops.set_rate,
             card_type_id=card_type_id,
             card_name=card_name,
             country=country,
@@ -49,7 +49,7 @@ def approve(
 ) -> None:
     """Approve a pending trade, optionally for a lower card amount."""
     run(
-        partial(actions.approve_trade, reference=reference, card_amount=decimal_arg("card-amount", card_amount)),
+        partial(giftcard_ops.approve_trade, reference=reference, card_amount=decimal_arg("card-amount", card_amount)),
         as_json,
     )
 
@@ -57,7 +57,7 @@ def approve(
 @trades.command()
 def reject(reference: str, reason: str = typer.Option(..., "--reason"), as_json: bool = JsonOption) -> None:
     """Reject a pending trade with a reason the merchant sees."""
-    run(partial(actions.reject_trade, reference=reference, reason=reason), as_json)
+    run(partial(giftcard_ops.reject_trade, reference=reference, reason=reason), as_json)
 
 
 @withdrawals.command()
@@ -70,4 +70,4 @@ def settle(
     """Record the outcome of a payout made by hand (manual rail) or stuck at a provider."""
     if outcome not in ("paid", "failed"):
         fail("--outcome must be paid or failed")
-    run(partial(actions.settle_withdrawal, reference=reference, paid=outcome == "paid", note=note), as_json)
+    run(partial(giftcard_ops.settle_withdrawal, reference=reference, paid=outcome == "paid", note=note), as_json)

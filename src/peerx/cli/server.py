@@ -14,6 +14,7 @@ from peerx.cli.common import load_products, open_platform
 from peerx.core.jobs import Worker
 from peerx.core.migrate import upgrade
 from peerx.ops import actions
+from peerx.ops import giftcards as giftcard_ops
 from peerx.settings import Settings
 
 
@@ -53,7 +54,7 @@ async def _seed_demo(settings: Settings, host: str, port: int) -> None:
     platform = await open_platform()
     try:
         async with platform.db.transaction() as session:
-            await actions.set_rate(
+            await giftcard_ops.set_rate(
                 platform,
                 session,
                 card_type_id=1,
@@ -64,7 +65,7 @@ async def _seed_demo(settings: Settings, host: str, port: int) -> None:
                 fee_pct=Decimal("2.5"),
                 active=True,
             )
-            await actions.set_rate(
+            await giftcard_ops.set_rate(
                 platform,
                 session,
                 card_type_id=2,

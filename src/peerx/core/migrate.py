@@ -24,7 +24,8 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    # "heads": products branch from the core revision, so there may be more than one head.
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -5,8 +5,10 @@ the key is stored, with a visible prefix (ptp_live_a1b2...) so an operator can t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -123,3 +125,17 @@ async def revoke(session: AsyncSession, party_id: int, permission: str) -> None:
     await session.execute(
         delete(PartyPermission).where(PartyPermission.party_id == party_id, PartyPermission.permission == permission)
     )
+
+
+# Each product registers how it gives a new account its credentials (e.g. PeerTupeer's live and
+# test keys); `peerx accounts create` prints what every product returned under the product's name.
+CredentialIssuer = Callable[[AsyncSession, Party], Awaitable[dict[str, Any]]]
+_ISSUERS: dict[str, CredentialIssuer] = {}
+
+
+def register_credential_issuer(name: str, issuer: CredentialIssuer) -> None:
+    _ISSUERS[name] = issuer
+
+
+async def issue_all_credentials(session: AsyncSession, party: Party) -> dict[str, dict[str, Any]]:
+    return {name: await issuer(session, party) for name, issuer in _ISSUERS.items()}

@@ -12,7 +12,6 @@ from peerx.core import ledger, parties, webhooks
 from peerx.core.errors import InvalidField
 from peerx.core.money import EXPONENTS, from_minor, to_minor
 from peerx.platform import Platform
-from peerx.products.giftcards import service as giftcards
 
 
 def funding_account(currency: str, livemode: bool) -> ledger.AccountSpec:
@@ -26,16 +25,8 @@ async def create_account(platform: Platform, session: AsyncSession, *, name: str
     if "@" not in email or len(email) > 320:
         raise InvalidField("email", "must be an email address")
     party = await parties.create_party(session, name=name.strip(), email=email.strip())
-    keys = {}
-    for livemode in (True, False):
-        keys["live_key" if livemode else "test_key"] = await parties.issue_credential(
-            session,
-            party,
-            surface=giftcards.SURFACE,
-            livemode=livemode,
-            key_prefix="ptp_live_" if livemode else "ptp_test_",
-        )
-    return {"id": party.id, "name": party.name, "email": party.email, "peertupeer": keys}
+    credentials = await parties.issue_all_credentials(session, party)
+    return {"id": party.id, "name": party.name, "email": party.email, **credentials}
 
 
 async def fund_account(
@@ -80,47 +71,6 @@ async def replay_webhooks(
 ) -> dict[str, Any]:
     created = await webhooks.replay(session, event_id=event_id, delivery_id=delivery_id)
     return {"deliveries": created}
-
-
-async def set_rate(
-    platform: Platform,
-    session: AsyncSession,
-    *,
-    card_type_id: int,
-    card_name: str,
-    country: str,
-    currency: str,
-    rate: Decimal,
-    fee_pct: Decimal,
-    active: bool,
-) -> dict[str, Any]:
-    saved = await giftcards.set_rate(
-        session,
-        card_type_id=card_type_id,
-        card_name=card_name,
-        country=country,
-        currency=currency,
-        rate_per_unit=rate,
-        fee_pct=fee_pct,
-        active=active,
-    )
-    return {"id": saved.id, "active": saved.active, **giftcards.rate_view(saved)}
-
-
-async def approve_trade(
-    platform: Platform, session: AsyncSession, *, reference: str, card_amount: Decimal | None
-) -> dict[str, Any]:
-    return giftcards.trade_view(await giftcards.approve_trade(session, reference, card_amount=card_amount))
-
-
-async def reject_trade(platform: Platform, session: AsyncSession, *, reference: str, reason: str) -> dict[str, Any]:
-    return giftcards.trade_view(await giftcards.reject_trade(session, reference, reason=reason))
-
-
-async def settle_withdrawal(
-    platform: Platform, session: AsyncSession, *, reference: str, paid: bool, note: str
-) -> dict[str, Any]:
-    return giftcards.withdrawal_view(await giftcards.settle_withdrawal(session, reference, paid=paid, note=note))
 
 
 async def verify_ledger(platform: Platform, session: AsyncSession) -> dict[str, Any]:

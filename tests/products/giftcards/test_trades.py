@@ -195,9 +195,9 @@ async def test_approval_credits_wallet_and_fee_account_in_one_go(client, platfor
     wallet = (await client.get(f"{PTP}/wallet.php", headers={"X-API-Key": live_key})).json()["data"]
     assert wallet == {"currency": "GHS", "available_balance": 0.0, "pending_balance": 828.75, "held_balance": 0.0}
     async with platform.db.transaction() as session:
-        from peerx.ops import actions
+        from peerx.ops import giftcards as giftcard_ops
 
-        view = await actions.approve_trade(platform, session, reference=ref, card_amount=None)
+        view = await giftcard_ops.approve_trade(platform, session, reference=ref, card_amount=None)
     assert view["status"] == "approved"
     resp = await client.get(f"{PTP}/wallet.php", headers={"X-API-Key": live_key})
     assert '"available_balance":828.75,"pending_balance":0.00,"held_balance":0.00' in resp.text
@@ -210,11 +210,11 @@ async def test_approval_credits_wallet_and_fee_account_in_one_go(client, platfor
 async def test_partial_approval_recomputes_the_payout(client, platform, live_key):
     ref = (await f.submit_trade(client, live_key, card_amount="100", quantity=2)).json()["data"]["reference"]
     async with platform.db.transaction() as session:
-        from peerx.ops import actions
+        from peerx.ops import giftcards as giftcard_ops
 
-        view = await actions.approve_trade(platform, session, reference=ref, card_amount=Decimal("40"))
+        view = await giftcard_ops.approve_trade(platform, session, reference=ref, card_amount=Decimal("40"))
         with pytest.raises(Exception, match="already approved"):
-            await actions.approve_trade(platform, session, reference=ref, card_amount=None)
+            await giftcard_ops.approve_trade(platform, session, reference=ref, card_amount=None)
     # 40 x 2 x 8.5 = 680.00, fee 17.00, net 663.00
     assert view["approved_card_amount"] == Decimal("40") and view["card_amount"] == Decimal("100")
     assert (view["gross_payout_ghs"], view["fee_ghs"], view["net_payout_ghs"]) == (
@@ -228,21 +228,21 @@ async def test_partial_approval_recomputes_the_payout(client, platform, live_key
 
 async def test_operator_cannot_approve_more_than_submitted(client, platform, live_key):
     from peerx.core.errors import InvalidField
-    from peerx.ops import actions
+    from peerx.ops import giftcards as giftcard_ops
 
     ref = (await f.submit_trade(client, live_key)).json()["data"]["reference"]
     with pytest.raises(InvalidField, match="card_amount"):
         async with platform.db.transaction() as session:
-            await actions.approve_trade(platform, session, reference=ref, card_amount=Decimal("150"))
+            await giftcard_ops.approve_trade(platform, session, reference=ref, card_amount=Decimal("150"))
 
 
 async def test_rejection_carries_the_reason_and_moves_no_money(client, platform, live_key):
     ref = (await f.submit_trade(client, live_key)).json()["data"]["reference"]
     before = await count_rows(platform)
     async with platform.db.transaction() as session:
-        from peerx.ops import actions
+        from peerx.ops import giftcards as giftcard_ops
 
-        await actions.reject_trade(platform, session, reference=ref, reason="Card already used")
+        await giftcard_ops.reject_trade(platform, session, reference=ref, reason="Card already used")
     status = (
         await client.get(f"{PTP}/trade-status.php", params={"reference": ref}, headers={"X-API-Key": live_key})
     ).json()["data"]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from peerx.core import ledger
 from peerx.core.clock import clock
 from peerx.core.events import Event
-from peerx.ops import actions
+from peerx.ops import giftcards as giftcard_ops
 from tests.fixtures import factories as f
 from tests.products.giftcards.conftest import count_rows
 
@@ -106,12 +106,12 @@ async def test_live_payouts_without_a_connector_wait_for_the_operator(client, pl
     assert await run_jobs() == 0  # the manual rail is not polled
     assert (await status_of(client, live_key, ref))["status"] == "processing"
     async with platform.db.transaction() as session:
-        view = await actions.settle_withdrawal(platform, session, reference=ref, paid=True, note="MoMo TX 8812")
+        view = await giftcard_ops.settle_withdrawal(platform, session, reference=ref, paid=True, note="MoMo TX 8812")
     assert view["status"] == "completed"
     assert await wallet(client, live_key) == (Decimal("749.50"), Decimal("0.00"))
     with pytest.raises(Exception, match="already completed"):
         async with platform.db.transaction() as session:
-            await actions.settle_withdrawal(platform, session, reference=ref, paid=False, note="")
+            await giftcard_ops.settle_withdrawal(platform, session, reference=ref, paid=False, note="")
     await ledger_ok(platform)
 
 

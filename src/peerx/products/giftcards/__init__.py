@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerx.core.parties import Party, issue_credential, register_credential_issuer
 from peerx.core.webhooks import register_signer
 from peerx.platform import Platform
 from peerx.products.giftcards import models, payouts  # noqa: F401 - registers tables and jobs
@@ -18,7 +21,15 @@ def peertupeer_signature(secret: str, body: bytes) -> dict[str, str]:
     return {"X-PeerTupeer-Signature": hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}
 
 
+async def peertupeer_keys(session: AsyncSession, party: Party) -> dict[str, Any]:
+    return {
+        "live_key": await issue_credential(session, party, surface=SURFACE, livemode=True, key_prefix="ptp_live_"),
+        "test_key": await issue_credential(session, party, surface=SURFACE, livemode=False, key_prefix="ptp_test_"),
+    }
+
+
 register_signer(SURFACE, peertupeer_signature)
+register_credential_issuer("peertupeer", peertupeer_keys)
 
 
 def mount(app: FastAPI, platform: Platform) -> None:

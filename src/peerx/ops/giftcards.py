@@ -1,0 +1,95 @@
+"""Operator actions of the gift-card desk: rates, trade review, payouts settled by hand."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.platform import Platform
+from peerx.products.giftcards import service as giftcards
+from peerx.web import PlatformDep, Session, WireJSON, decimal_field, json_object
+
+router = APIRouter()
+
+
+async def set_rate(
+    platform: Platform,
+    session: AsyncSession,
+    *,
+    card_type_id: int,
+    card_name: str,
+    country: str,
+    currency: str,
+    rate: Decimal,
+    fee_pct: Decimal,
+    active: bool,
+) -> dict[str, Any]:
+    saved = await giftcards.set_rate(
+        session,
+        card_type_id=card_type_id,
+        card_name=card_name,
+        country=country,
+        currency=currency,
+        rate_per_unit=rate,
+        fee_pct=fee_pct,
+        active=active,
+    )
+    return {"id": saved.id, "active": saved.active, **giftcards.rate_view(saved)}
+
+
+async def approve_trade(
+    platform: Platform, session: AsyncSession, *, reference: str, card_amount: Decimal | None
+) -> dict[str, Any]:
+    return giftcards.trade_view(await giftcards.approve_trade(session, reference, card_amount=card_amount))
+
+
+async def reject_trade(platform: Platform, session: AsyncSession, *, reference: str, reason: str) -> dict[str, Any]:
+    return giftcards.trade_view(await giftcards.reject_trade(session, reference, reason=reason))
+
+
+async def settle_withdrawal(
+    platform: Platform, session: AsyncSession, *, reference: str, paid: bool, note: str
+) -> dict[str, Any]:
+    return giftcards.withdrawal_view(await giftcards.settle_withdrawal(session, reference, paid=paid, note=note))
+
+
+# ---------------------------------------------------------------- /ops/v1/giftcards
+
+
+@router.put("/rates")
+async def put_rate(request: Request, session: Session, platform: PlatformDep) -> Response:
+    body = json_object(await request.body())
+    rate, fee = decimal_field(body, "rate"), decimal_field(body, "fee_pct")
+    assert rate is not None and fee is not None
+    return WireJSON(
+        await set_rate(
+            platform,
+            session,
+            card_type_id=int(body.get("card_type_id", 0)),
+            card_name=str(body.get("card_name", "")),
+            country=str(body.get("country", "")),
+            currency=str(body.get("currency", "")),
+            rate=rate,
+            fee_pct=fee,
+            active=bool(body.get("active", True)),
+        )
+    )
+
+
+@router.post("/trades/{reference}/approve")
+async def approve(reference: str, request: Request, session: Session, platform: PlatformDep) -> Response:
+    body = json_object(await request.body() or b"{}")
+    return WireJSON(
+        await approve_trade(
+            platform, session, reference=reference, card_amount=decimal_field(body, "card_amount", required=False)
+        )
+    )
+
+
+@router.post("/trades/{reference}/reject")
+async def reject(reference: str, request: Request, session: Session, platform: PlatformDep) -> Response:
+    body = json_object(await request.body())
+    return WireJSON(await reject_trade(platform, session, reference=reference, reason=str(body.get("reason", ""))))
