@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +34,8 @@ class Settings(BaseSettings):
 
     # Where each product's wire surface is mounted.
     peertupeer_prefix: str = "/peertupeer/api/v1"
+    # The document's limit; operators may change it ("limits" syntax, e.g. "100/minute").
+    peertupeer_rate_limit: str = "100/minute"
 
     # Jobs
     embedded_worker: bool = True
@@ -44,6 +48,28 @@ class Settings(BaseSettings):
 
     # Gift cards: seconds before a sandbox test card resolves itself.
     giftcards_sandbox_delay_seconds: int = 5
+
+    # Peerwallet vouchers (docs/vouchers.md).
+    peerwallet_prefix: str = "/peerwallet"
+    peerwallet_rate_limit: str = "100/minute"  # every call, per API key
+    peerwallet_code_rate_limit: str = "30/minute"  # calls that take a voucher code, per API key
+    # Issuance fee, charged to the vendor on top of face value: a percentage of the order's face
+    # total (rounded half up once, to the cent) plus a fixed USD amount per voucher. Default 0.
+    vouchers_fee_pct: Decimal = Field(default=Decimal(0), ge=0, lt=100)
+    vouchers_fee_fixed: Decimal = Field(default=Decimal(0), ge=0)
+    # What an expired voucher's value becomes: "refund" (back to the vendor) or "forfeit" (kept by
+    # the platform, in its voucher_breakage account).
+    vouchers_expiry_action: Literal["refund", "forfeit"] = "refund"
+
+    # Mail: "file" writes each message as .eml under data_dir/mail (the demo); "smtp" sends.
+    mail_backend: Literal["file", "smtp"] = "file"
+    mail_from: str = "Peerwallet <no-reply@peerx.localhost>"
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"  # tls = implicit TLS (port 465)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout_seconds: float = 30.0
 
     @property
     def effective_database_url(self) -> str:

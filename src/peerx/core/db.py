@@ -3,6 +3,7 @@ unit of work that owns each transaction (services only flush; the owner commits 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -82,16 +83,21 @@ def on_rollback(session: AsyncSession, hook: Hook) -> None:
     session.info.setdefault("after_rollback", []).append(hook)
 
 
-async def _run_hooks(session: AsyncSession, name: str) -> None:
+def _take_hooks(session: AsyncSession, name: str) -> list[Hook]:
     hooks: list[Hook] = session.info.pop(name, [])
-    session.info.pop("after_commit" if name == "after_rollback" else "after_rollback", None)
+    session.info.pop("after_commit", None)
+    session.info.pop("after_rollback", None)
+    return hooks
+
+
+async def _run(hooks: list[Hook]) -> None:
     for hook in hooks:
         try:
             result = hook()
             if result is not None:
                 await result
         except Exception:  # a hook must never turn a finished transaction into an error
-            log.exception("%s hook failed", name)
+            log.exception("unit-of-work hook failed")
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
@@ -129,6 +135,7 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         # Copied into every session's info: lets the platform attach e.g. the worker's wake-up.
         self.session_info: dict[str, Any] = {}
+        self._sqlite_lock: asyncio.Lock | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -136,17 +143,35 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commit on success, roll back on any exception, then run hooks."""
-        async with self.sessionmaker() as session:
-            session.info.update(self.session_info)
-            try:
-                yield session
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                await _run_hooks(session, "after_rollback")
-                raise
-            await _run_hooks(session, "after_commit")
+        """One unit of work: commit on success, roll back on any exception, then run hooks.
+
+        On SQLite the writers of this process queue on an asyncio lock rather than in SQLite's
+        sleep-and-retry busy handler (which gives seconds of tail latency under load); other
+        processes (CLI, separate workers) still meet the database's own lock."""
+        hooks: list[Hook] = []
+        try:
+            async with self._writer_turn(), self.sessionmaker() as session:
+                session.info.update(self.session_info)
+                try:
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    hooks = _take_hooks(session, "after_rollback")
+                    raise
+                hooks = _take_hooks(session, "after_commit")
+        finally:
+            await _run(hooks)  # outside the lock: a hook may open a unit of work of its own
+
+    @asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        if not self.is_sqlite:
+            yield
+            return
+        if self._sqlite_lock is None:
+            self._sqlite_lock = asyncio.Lock()
+        async with self._sqlite_lock:
+            yield
 
     async def dispose(self) -> None:
         await self.engine.dispose()

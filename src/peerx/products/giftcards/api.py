@@ -20,7 +20,6 @@ from peerx.products.giftcards.errors import render_error
 from peerx.products.giftcards.sandbox import test_cards_view
 from peerx.web import PlatformDep, Session, WireJSON, idempotent, json_object, platform_of, surface_app
 
-RATE_LIMIT = "100/minute"
 KEY_PREFIXES = ("ptp_live_", "ptp_test_")
 
 
@@ -32,13 +31,17 @@ async def _merchant(request: Request, session: Session) -> Caller:
     )
     if caller is None:
         raise Unauthorized("Invalid API key or unauthorized access.")
-    await platform_of(request).limiter.check(RATE_LIMIT, service.SURFACE, f"credential:{caller.credential_id}")
+    platform = platform_of(request)
+    await platform.limiter.check(
+        platform.settings.peertupeer_rate_limit, service.SURFACE, f"credential:{caller.credential_id}"
+    )
     return caller
 
 
 async def _public(request: Request) -> None:
     client = request.client.host if request.client else "unknown"
-    await platform_of(request).limiter.check(RATE_LIMIT, service.SURFACE, f"ip:{client}")
+    platform = platform_of(request)
+    await platform.limiter.check(platform.settings.peertupeer_rate_limit, service.SURFACE, f"ip:{client}")
 
 
 Merchant = Annotated[Caller, Depends(_merchant)]

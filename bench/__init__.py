@@ -1,0 +1,1 @@
+"""Benchmarks (not run in CI). `make bench` runs them; results go to docs/benchmarks.md."""

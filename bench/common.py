@@ -1,0 +1,119 @@
+"""What every benchmark shares: a fresh migrated database (SQLite file or a new PostgreSQL
+database), a platform built on it, and latency statistics."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform as host
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from peerx.core.migrate import upgrade_async
+from peerx.platform import Platform
+from peerx.settings import Settings
+
+PG_URL = os.environ.get("PEERX_BENCH_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+
+@dataclass
+class Result:
+    name: str
+    database: str
+    operations: int
+    seconds: float
+    latencies_ms: list[float]
+
+    @property
+    def per_second(self) -> float:
+        return self.operations / self.seconds
+
+    def percentile(self, pct: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+    def row(self) -> str:
+        return (
+            f"| {self.name} | {self.database} | {self.operations} | {self.per_second:,.0f}/s "
+            f"| {statistics.median(self.latencies_ms):.2f} | {self.percentile(99):.2f} |"
+        )
+
+
+HEADER = "| benchmark | database | operations | throughput | p50 ms | p99 ms |\n|---|---|---|---|---|---|"
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    with open("/proc/meminfo") as meminfo:
+        mem_kb = int(meminfo.readline().split()[1])
+    return (
+        f"{host.machine()}, {cpus} cores, {mem_kb / 1024 / 1024:.0f} GiB, "
+        f"Linux {host.release()}, Python {host.python_version()}"
+    )
+
+
+async def _pg(sql: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+@asynccontextmanager
+async def bench_platform(database: str, **settings: object) -> AsyncIterator[Platform]:
+    with tempfile.TemporaryDirectory() as tmp:
+        name = f"peerx_bench_{uuid.uuid4().hex[:8]}"
+        if database == "postgresql":
+            await _pg(f'CREATE DATABASE "{name}"')
+            url = f"{PG_URL.rpartition('/')[0]}/{name}"
+        else:
+            url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        try:
+            await upgrade_async(url)
+            built = Platform.build(
+                Settings(
+                    data_dir=Path(tmp),
+                    database_url=url,
+                    allow_private_targets=True,
+                    peertupeer_rate_limit="1000000/minute",
+                    embedded_worker=False,
+                    **settings,
+                )
+            )  # type: ignore[arg-type]
+            try:
+                yield built
+            finally:
+                await built.aclose()
+        finally:
+            if database == "postgresql":
+                await _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def measure(
+    name: str, database: str, operations: int, concurrency: int, operation: Callable[[int], Awaitable[object]]
+) -> Result:
+    """Run `operation(i)` for i in range(operations) with `concurrency` at once."""
+    latencies: list[float] = []
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(operations):
+        queue.put_nowait(i)
+
+    async def lane() -> None:
+        while not queue.empty():
+            i = queue.get_nowait()
+            started = time.perf_counter()
+            await operation(i)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    return Result(name, database, operations, time.perf_counter() - started, latencies)

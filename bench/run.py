@@ -1,0 +1,26 @@
+"""`python -m bench.run [sqlite|postgresql ...]`: run every product's benchmarks, print a table."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+from datetime import UTC, datetime
+
+from bench.common import HEADER, machine
+
+MODULES = ["bench.giftcards"]
+
+
+async def main(databases: list[str]) -> None:
+    print(f"{datetime.now(UTC):%Y-%m-%d}, {machine()}\n")
+    print(HEADER)
+    for name in MODULES:
+        module = importlib.import_module(name)
+        for database in databases:
+            for result in await module.run(database):
+                print(result.row(), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:] or ["sqlite", "postgresql"]))
