@@ -29,6 +29,8 @@ TEST_KEYS = {
 PG_URL = os.environ.get("PEERX_TEST_PG_URL", "")
 REDIS_URL = os.environ.get("PEERX_TEST_REDIS_URL", "")
 REQUIRE_SERVICES = os.environ.get("PEERX_TEST_REQUIRE_SERVICES") == "1"
+# "postgresql" runs every database test on PostgreSQL (CI does, after the default SQLite run).
+ALL_ON = os.environ.get("PEERX_TEST_DATABASE", "sqlite")
 
 
 def make_settings(data_dir: Path, database_url: str = "", **overrides: object) -> Settings:
@@ -63,7 +65,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.node.get_closest_marker("pg"):
+    if request.node.get_closest_marker("pg") or ALL_ON == "postgresql":
         return str(request.getfixturevalue("pg_database_url"))
     target = tmp_path / "peerx.sqlite3"
     shutil.copy(request.getfixturevalue("sqlite_template"), target)

@@ -7,10 +7,8 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request, Response
-from sqlalchemy import select
 
-from peerx.core.errors import InvalidField, NotFound, Unauthorized
-from peerx.core.events import WebhookEndpoint
+from peerx.core.errors import InvalidField, Unauthorized
 from peerx.core.money import from_minor
 from peerx.core.parties import Caller, authenticate
 from peerx.core.webhooks import add_endpoint, disable_endpoint
@@ -168,18 +166,9 @@ def build_surface(platform: Platform) -> FastAPI:
         rows, total = await service.list_withdrawals(session, caller, page=page_no, per_page=size)
         return ok([service.withdrawal_view(w) for w in rows], meta={"page": page_no, "per_page": size, "total": total})
 
-    def subscriptions(caller: Caller) -> Any:
-        return select(WebhookEndpoint).where(
-            WebhookEndpoint.party_id == caller.party_id,
-            WebhookEndpoint.livemode == caller.livemode,
-            WebhookEndpoint.surface == service.SURFACE,
-            WebhookEndpoint.event_types == ["rate.updated"],
-            WebhookEndpoint.disabled_at.is_(None),
-        )
-
     @app.get("/rate-updates.php")
     async def list_rate_subscriptions(session: Session, caller: Merchant) -> Response:
-        rows = await session.scalars(subscriptions(caller).order_by(WebhookEndpoint.id))
+        rows = await service.rate_subscriptions(session, caller)
         return ok(
             [
                 {
@@ -195,7 +184,7 @@ def build_surface(platform: Platform) -> FastAPI:
     @app.post("/rate-updates.php")
     async def subscribe_rates(request: Request, session: Session, caller: Merchant, platform: PlatformDep) -> Response:
         body = json_object(await request.body())
-        url = schemas._text(body, "url", required=True, max_length=2000)
+        url = schemas.text_field(body, "url", required=True, max_length=2000)
         assert url is not None
 
         async def create() -> Response:
@@ -219,10 +208,7 @@ def build_surface(platform: Platform) -> FastAPI:
     async def unsubscribe_rates(session: Session, caller: Merchant, id: str | None = None) -> Response:
         if not id or not id.isdigit():
             raise InvalidField("id", "is required and must be a subscription id")
-        endpoint = await session.scalar(subscriptions(caller).where(WebhookEndpoint.id == int(id)))
-        if endpoint is None:
-            raise NotFound("Subscription not found.")
-        await disable_endpoint(session, endpoint)
+        await disable_endpoint(session, await service.rate_subscription(session, caller, int(id)))
         return ok(message="Rate update subscription deleted.")
 
     return app

@@ -13,7 +13,7 @@ from peerx.core.money import parse_decimal
 from peerx.products.giftcards.service import TradeSubmission, Upload, WithdrawalRequest
 
 
-def _text(source: FormData | dict[str, Any], name: str, *, required: bool, max_length: int = 200) -> str | None:
+def text_field(source: FormData | dict[str, Any], name: str, *, required: bool, max_length: int = 200) -> str | None:
     value = source.get(name)
     if isinstance(value, UploadFile):
         raise InvalidField(name, "must be a text field, not a file")
@@ -30,7 +30,7 @@ def _text(source: FormData | dict[str, Any], name: str, *, required: bool, max_l
 
 
 def _integer(source: FormData | dict[str, Any], name: str, *, default: int | None = None) -> int:
-    raw = _text(source, name, required=default is None)
+    raw = text_field(source, name, required=default is None)
     if raw is None:
         assert default is not None
         return default
@@ -65,8 +65,8 @@ async def _upload(form: FormData, name: str, *, required: bool, max_bytes: int) 
 
 async def trade_submission(form: FormData, *, max_bytes: int) -> TradeSubmission:
     card_type_id = _integer(form, "card_type_id")
-    country = _text(form, "country", required=True, max_length=60)
-    currency = _text(form, "currency", required=True, max_length=3)
+    country = text_field(form, "country", required=True, max_length=60)
+    currency = text_field(form, "currency", required=True, max_length=3)
     card_amount = _decimal(form, "card_amount")
     quantity = _integer(form, "quantity", default=1)
     front = await _upload(form, "front_image", required=True, max_bytes=max_bytes)
@@ -79,8 +79,8 @@ async def trade_submission(form: FormData, *, max_bytes: int) -> TradeSubmission
         currency=currency,
         card_amount=card_amount,
         quantity=quantity,
-        notes=_text(form, "notes", required=False, max_length=1000),
-        card_number=_text(form, "card_number", required=False, max_length=64),
+        notes=text_field(form, "notes", required=False, max_length=1000),
+        card_number=text_field(form, "card_number", required=False, max_length=64),
         front_image=front,
         back_image=back,
         receipt_image=receipt,
@@ -89,16 +89,16 @@ async def trade_submission(form: FormData, *, max_bytes: int) -> TradeSubmission
 
 def withdrawal_request(body: dict[str, Any]) -> WithdrawalRequest:
     amount = _decimal(body, "amount")
-    method = _text(body, "method", required=True, max_length=30)
-    account_name = _text(body, "account_name", required=True, max_length=100)
-    account_number = _text(body, "account_number", required=True, max_length=40)
+    method = text_field(body, "method", required=True, max_length=30)
+    account_name = text_field(body, "account_name", required=True, max_length=100)
+    account_number = text_field(body, "account_number", required=True, max_length=40)
     assert method is not None and account_name is not None and account_number is not None
     return WithdrawalRequest(
         amount=amount,
         method=method,
         account_name=account_name,
         account_number=account_number,
-        bank_name=_text(body, "bank_name", required=False, max_length=100),
+        bank_name=text_field(body, "bank_name", required=False, max_length=100),
     )
 
 

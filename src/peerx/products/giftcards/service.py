@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core import ledger
 from peerx.core.db import utcnow
 from peerx.core.errors import Conflict, InvalidField, NotFound
-from peerx.core.events import emit
+from peerx.core.events import WebhookEndpoint, emit
 from peerx.core.jobs import enqueue
 from peerx.core.money import EXPONENTS, from_minor, round_to_minor, to_minor
 from peerx.core.parties import Caller
@@ -131,6 +131,29 @@ async def active_rates(session: AsyncSession) -> list[Rate]:
     return list(
         await session.scalars(select(Rate).where(Rate.active).order_by(Rate.card_type_id, Rate.country, Rate.id))
     )
+
+
+async def rate_subscriptions(session: AsyncSession, caller: Caller) -> list[WebhookEndpoint]:
+    """The caller's rate.updated subscriptions (endpoints that receive only that event)."""
+    endpoints = await session.scalars(
+        select(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.party_id == caller.party_id,
+            WebhookEndpoint.livemode == caller.livemode,
+            WebhookEndpoint.surface == SURFACE,
+            WebhookEndpoint.disabled_at.is_(None),
+        )
+        .order_by(WebhookEndpoint.id)
+    )
+    # Filtered here, not in SQL: JSON has no portable equality (PostgreSQL has no json = json).
+    return [e for e in endpoints if e.event_types == ["rate.updated"]]
+
+
+async def rate_subscription(session: AsyncSession, caller: Caller, subscription_id: int) -> WebhookEndpoint:
+    found = next((e for e in await rate_subscriptions(session, caller) if e.id == subscription_id), None)
+    if found is None:
+        raise NotFound("Subscription not found.")
+    return found
 
 
 def wire_time(moment: datetime) -> str:
