@@ -4,7 +4,6 @@ work, and output as one JSON object (--json) or readable lines; errors exit non-
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -77,7 +76,3 @@ def decimal_arg(name: str, raw: str | None) -> Decimal | None:
     if not value.is_finite():
         fail(f"{name} must be a finite number")
     return value
-
-
-def stderr(message: str) -> None:
-    print(message, file=sys.stderr)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, event
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Select, String, event, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -179,3 +179,10 @@ class Database:
 
 def utcnow() -> datetime:
     return clock.now()
+
+
+async def paginate(session: AsyncSession, query: Select[Any], *, page: int, per_page: int) -> tuple[list[Any], int]:
+    """One page of `query`'s rows (already ordered) and the total count."""
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = await session.scalars(query.limit(per_page).offset((page - 1) * per_page))
+    return list(rows), int(total or 0)

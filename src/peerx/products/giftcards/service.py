@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
-from peerx.core.db import utcnow
+from peerx.core.db import paginate, utcnow
 from peerx.core.errors import Conflict, InvalidField, NotFound
 from peerx.core.events import WebhookEndpoint, emit
 from peerx.core.jobs import enqueue
@@ -313,18 +313,12 @@ async def get_trade(session: AsyncSession, caller: Caller, reference: str) -> Tr
 async def list_trades(
     session: AsyncSession, caller: Caller, *, status: str | None, page: int, per_page: int
 ) -> tuple[list[Trade], int]:
-    scope = [Trade.party_id == caller.party_id, Trade.livemode == caller.livemode]
+    query = select(Trade).where(Trade.party_id == caller.party_id, Trade.livemode == caller.livemode)
     if status is not None:
-        scope.append(Trade.status == status)
-    total = await session.scalar(select(func.count()).select_from(Trade).where(*scope)) or 0
-    rows = await session.scalars(
-        select(Trade)
-        .where(*scope)
-        .order_by(Trade.created_at.desc(), Trade.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        query = query.where(Trade.status == status)
+    return await paginate(
+        session, query.order_by(Trade.created_at.desc(), Trade.id.desc()), page=page, per_page=per_page
     )
-    return list(rows), int(total)
 
 
 async def _lock_trade(session: AsyncSession, reference: str) -> Trade:
@@ -543,16 +537,12 @@ async def request_withdrawal(session: AsyncSession, caller: Caller, request: Wit
 async def list_withdrawals(
     session: AsyncSession, caller: Caller, *, page: int, per_page: int
 ) -> tuple[list[Withdrawal], int]:
-    scope = (Withdrawal.party_id == caller.party_id, Withdrawal.livemode == caller.livemode)
-    total = await session.scalar(select(func.count()).select_from(Withdrawal).where(*scope)) or 0
-    rows = await session.scalars(
+    query = (
         select(Withdrawal)
-        .where(*scope)
+        .where(Withdrawal.party_id == caller.party_id, Withdrawal.livemode == caller.livemode)
         .order_by(Withdrawal.created_at.desc(), Withdrawal.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
-    return list(rows), int(total)
+    return await paginate(session, query, page=page, per_page=per_page)
 
 
 async def lock_withdrawal(session: AsyncSession, withdrawal_id: int) -> Withdrawal | None:
