@@ -11,10 +11,11 @@ from fastapi import FastAPI
 from peerx import __version__
 from peerx.ops import api as ops_api
 from peerx.platform import Platform
-from peerx.products import giftcards
+from peerx.products import bitcoin, escrow, giftcards, remittances, vouchers
+from peerx.rails import callbacks as rail_callbacks
 from peerx.settings import Settings
 
-PRODUCTS = (giftcards,)
+PRODUCTS = (giftcards, vouchers, remittances, escrow, bitcoin)
 
 
 def create_app(
@@ -45,5 +46,6 @@ def create_app(
 
     for product in PRODUCTS:
         product.mount(app, platform)
+    rail_callbacks.mount(app, platform)  # MTN/Orange callbacks: hints that wake payout jobs
     ops_api.mount(app, platform)
     return app

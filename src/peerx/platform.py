@@ -51,7 +51,7 @@ class Platform:
             "files": FileStore(settings.data_dir / "files", db, max_bytes=settings.max_upload_bytes),
             "limiter": RateLimiter(settings.redis_url),
             "outbound": outbound,
-            "rails": RailRegistry.from_settings(settings, outbound),
+            "rails": RailRegistry.from_settings(settings, outbound, db),
         }
         parts.update(overrides)
         return cls(**parts)

@@ -68,8 +68,80 @@ class Settings(BaseSettings):
     smtp_port: int = 587
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"  # tls = implicit TLS (port 465)
     smtp_username: str = ""
-    smtp_password: str = ""
+    smtp_password: str = Field(default="", repr=False)
     smtp_timeout_seconds: float = 30.0
+
+    # Peex inbound remittances (docs/remittances.md). Amounts in XAF (0 decimals).
+    peex_prefix: str = "/peex/api/v3"
+    peex_max_amount: int = Field(default=1_000_000, ge=1)  # per transaction, unless set per partner
+    peex_default_mtn_fee: int = Field(default=0, ge=0)  # given to new partners; then per partner
+    peex_default_orange_fee: int = Field(default=0, ge=0)
+    peex_balance_retry_seconds: int = Field(default=30, ge=1)  # how often a waiting payment re-checks
+    peex_reject_after_seconds: int = Field(default=86_400, ge=1)  # waiting longer than this: rejected
+
+    # Payout rails (docs/rails.md). Test mode always uses the sandbox rail; live mode uses these
+    # connectors when configured, else the manual rail. MTN MoMo: one connector per country in
+    # mtn_momo_countries ("GH,CM"), sharing the settings below unless mtn_momo_overrides gives a
+    # country its own, as JSON: {"CM": {"target_environment": "mtncameroon", "api_key": "..."}}.
+    mtn_momo_countries: str = ""
+    mtn_momo_base_url: str = ""
+    mtn_momo_api_user: str = ""
+    mtn_momo_api_key: str = Field(default="", repr=False)
+    mtn_momo_subscription_key: str = Field(default="", repr=False)
+    mtn_momo_target_environment: str = "sandbox"
+    mtn_momo_callback_url: str = ""  # e.g. https://peerx.example/rails/v1/mtn_momo/callback
+    mtn_momo_timeout_seconds: float = 15.0
+    mtn_momo_product: Literal["disbursement", "remittance"] = "disbursement"
+    mtn_momo_overrides: dict[str, dict[str, str]] = Field(default_factory=dict, repr=False)
+    # Orange Money Cameroon cash-in; configured when the base URL is set.
+    orange_money_base_url: str = ""
+    orange_money_client_id: str = ""
+    orange_money_client_secret: str = Field(default="", repr=False)
+    orange_money_api_username: str = ""
+    orange_money_api_password: str = Field(default="", repr=False)
+    orange_money_channel_msisdn: str = ""
+    orange_money_pin: str = Field(default="", repr=False)
+    orange_money_notify_url: str = ""  # e.g. https://peerx.example/rails/v1/orange_money/notify
+    orange_money_timeout_seconds: float = 15.0
+    orange_money_api_version: str = "1.0.2"
+
+    # Peach bitcoin market (docs/bitcoin.md).
+    peach_prefix: str = "/peach/v1"
+    peach_rate_limit: str = "300/minute"  # per IP on public routes, per account on private ones
+    bitcoin_network: Literal["mainnet", "testnet", "signet", "regtest"] = "regtest"
+    chain_backend: Literal["sandbox", "esplora"] = "sandbox"
+    esplora_url: str = ""  # e.g. https://blockstream.info/api (with chain_backend=esplora)
+    chain_sandbox_fee_rate: Decimal = Field(default=Decimal(2), gt=0)  # sat/vB the sandbox estimates
+    # The operator's extended private key (xprv/tprv); escrow keys derive from it per offer.
+    # Empty: generated once into data_dir (not on mainnet).
+    bitcoin_escrow_xprv: str = Field(default="", repr=False)
+    peach_pgp_public_key: str = ""  # the platform's armored PGP public key, shown by info
+    peach_escrow_fee: Decimal = Field(default=Decimal("0.02"), ge=0, lt=1)
+    peach_min_offer_sats: int = Field(default=20_000, ge=546)
+    peach_max_offer_sats: int = Field(default=15_000_000, ge=546)
+    peach_funding_confirmations: int = Field(default=1, ge=0)  # 0: mempool funding counts
+    peach_funding_window_hours: int = Field(default=72, ge=1)
+    peach_watch_seconds: int = Field(default=30, ge=1)  # how often an unfunded escrow is checked
+    peach_auth_window_seconds: int = Field(default=600, ge=10)  # how old an auth message may be
+    peach_token_minutes: int = Field(default=60, ge=1)
+    peach_price_cache_seconds: int = Field(default=10, ge=0)
+    peach_limit_currency: str = "EUR"  # trading limits are counted in this currency
+    peach_daily_limit: int = Field(default=1000, ge=0)
+    peach_monthly_anonymous_limit: int = Field(default=1000, ge=0)
+    peach_yearly_limit: int = Field(default=100_000, ge=0)
+    peach_min_app_version: str = "0.2.8"
+    peach_latest_app_version: str = "0.2.12"
+
+    # Trustap escrow (docs/escrow.md).
+    trustap_prefix: str = "/trustap/api/v1"
+    trustap_complaint_period_seconds: int = Field(default=86_400, ge=1)  # after delivery
+    trustap_tracking_window_seconds: int = Field(default=7 * 86_400, ge=1)  # after payment, for the seller
+    trustap_carrier_poll_seconds: int = Field(default=3_600, ge=1)
+    trustap_access_token_seconds: int = Field(default=3_600, ge=60)
+    # Live-mode card payments: "none" refuses them (no card connector configured), "sandbox" is
+    # for demos only. Test mode always uses the sandbox (tok_visa, tok_chargeDeclined, ...).
+    trustap_live_payins: Literal["none", "sandbox"] = "none"
+    trustap_deposit_acceptance_seconds: int = Field(default=3 * 86_400, ge=1)  # face to face, for the seller
 
     @property
     def effective_database_url(self) -> str:

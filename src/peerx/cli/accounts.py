@@ -35,3 +35,15 @@ def fund(
         partial(actions.fund_account, account_id=account_id, currency=currency, amount=value, livemode=not test),
         as_json,
     )
+
+
+@app.command()
+def grant(account_id: int, permission: str, as_json: bool = JsonOption) -> None:
+    """Grant a permission, e.g. transfer_funds (Peerwallet voucher issuing)."""
+    run(partial(actions.grant_permission, account_id=account_id, permission=permission), as_json)
+
+
+@app.command()
+def revoke(account_id: int, permission: str, as_json: bool = JsonOption) -> None:
+    """Revoke a permission."""
+    run(partial(actions.revoke_permission, account_id=account_id, permission=permission), as_json)

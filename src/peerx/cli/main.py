@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from peerx.cli import accounts, giftcards, ledger, server, webhooks
+from peerx.cli import accounts, bitcoin, escrow, giftcards, ledger, rails, remittances, server, vouchers, webhooks
 
 app = typer.Typer(
     help="peerx: one core, five peer-to-peer money products.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -15,6 +15,12 @@ app.add_typer(giftcards.rates, name="rates")
 app.add_typer(giftcards.trades, name="trades")
 app.add_typer(giftcards.withdrawals, name="withdrawals")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(remittances.app, name="remittances")
+app.add_typer(rails.app, name="rails")
+app.add_typer(vouchers.app, name="vouchers")
+app.add_typer(escrow.app, name="escrow")
+app.add_typer(bitcoin.chain, name="chain")
+app.add_typer(bitcoin.market, name="market")
 app.command()(server.serve)
 app.command()(server.demo)
 app.command()(server.worker)

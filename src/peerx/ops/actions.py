@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger, parties, webhooks
@@ -54,6 +55,41 @@ async def fund_account(
         "available": from_minor(wallet.available, currency),
         "transfer_id": moved.id,
     }
+
+
+# Permissions a party can hold; products check them by name (e.g. Peerwallet's voucher-issue).
+PERMISSIONS = ("transfer_funds",)
+
+
+async def _permissions_view(session: AsyncSession, account_id: int, permission: str) -> dict[str, Any]:
+    held = await session.scalars(
+        select(parties.PartyPermission.permission)
+        .where(parties.PartyPermission.party_id == account_id)
+        .order_by(parties.PartyPermission.permission)
+    )
+    names = list(held)
+    return {"id": account_id, "permission": permission, "granted": permission in names, "permissions": names}
+
+
+def _check_permission(permission: str) -> None:
+    if permission not in PERMISSIONS:
+        raise InvalidField("permission", f"must be one of {', '.join(PERMISSIONS)}")
+
+
+async def grant_permission(
+    platform: Platform, session: AsyncSession, *, account_id: int, permission: str
+) -> dict[str, Any]:
+    _check_permission(permission)
+    await parties.grant(session, account_id, permission)
+    return await _permissions_view(session, account_id, permission)
+
+
+async def revoke_permission(
+    platform: Platform, session: AsyncSession, *, account_id: int, permission: str
+) -> dict[str, Any]:
+    _check_permission(permission)
+    await parties.revoke(session, account_id, permission)
+    return await _permissions_view(session, account_id, permission)
 
 
 async def add_webhook(

@@ -15,7 +15,7 @@ from peerx.core.errors import (
     PeerxError,
     Unauthorized,
 )
-from peerx.ops import actions, giftcards
+from peerx.ops import actions, bitcoin, escrow, giftcards, remittances, vouchers
 from peerx.platform import Platform
 from peerx.web import PlatformDep, Session, WireJSON, decimal_field, json_object, surface_app
 
@@ -62,6 +62,18 @@ def mount(app: FastAPI, platform: Platform) -> None:
             )
         )
 
+    @ops.post("/accounts/{account_id}/permissions", dependencies=guard)
+    async def grant(account_id: int, request: Request, session: Session, platform: PlatformDep) -> Response:
+        body = json_object(await request.body())
+        permission = str(body.get("permission", ""))
+        return WireJSON(await actions.grant_permission(platform, session, account_id=account_id, permission=permission))
+
+    @ops.delete("/accounts/{account_id}/permissions/{permission}", dependencies=guard)
+    async def revoke(account_id: int, permission: str, session: Session, platform: PlatformDep) -> Response:
+        return WireJSON(
+            await actions.revoke_permission(platform, session, account_id=account_id, permission=permission)
+        )
+
     @ops.post("/webhooks", dependencies=guard, status_code=201)
     async def add_webhook(request: Request, session: Session, platform: PlatformDep) -> Response:
         body = json_object(await request.body())
@@ -81,4 +93,9 @@ def mount(app: FastAPI, platform: Platform) -> None:
         return WireJSON(report, status_code=200 if report["ok"] else 500)
 
     ops.include_router(giftcards.router, prefix="/giftcards", dependencies=guard)
+    ops.include_router(remittances.router, prefix="/remittances", dependencies=guard)
+    ops.include_router(remittances.rails_router, prefix="/rails", dependencies=guard)
+    ops.include_router(vouchers.router, prefix="/vouchers", dependencies=guard)
+    ops.include_router(escrow.router, prefix="/escrow", dependencies=guard)
+    ops.include_router(bitcoin.router, prefix="/bitcoin", dependencies=guard)
     app.mount("/ops/v1", ops)

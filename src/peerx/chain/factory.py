@@ -1,0 +1,44 @@
+"""The configured chain backend and escrow keys, built from settings."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from peerx.chain.backend import ChainBackend
+from peerx.chain.esplora import EsploraChain
+from peerx.chain.keys import EscrowKeys, new_extended_private_key
+from peerx.chain.sandbox import SandboxChain
+from peerx.core.http import OutboundClient
+from peerx.settings import Settings
+
+
+def chain_backend(settings: Settings, outbound: OutboundClient) -> ChainBackend:
+    if settings.chain_backend == "esplora":
+        if not settings.esplora_url:
+            raise RuntimeError("PEERX_ESPLORA_URL is required with PEERX_CHAIN_BACKEND=esplora")
+        return EsploraChain(settings.esplora_url, outbound)
+    return SandboxChain(settings.bitcoin_network, settings.chain_sandbox_fee_rate)
+
+
+def escrow_keys(settings: Settings) -> EscrowKeys:
+    """PEERX_BITCOIN_ESCROW_XPRV, or (embedded mode only) one generated once into the data dir."""
+    xprv = settings.bitcoin_escrow_xprv
+    if not xprv:
+        xprv = _embedded_xprv(settings)
+    return EscrowKeys(xprv, settings.bitcoin_network)
+
+
+def _embedded_xprv(settings: Settings) -> str:
+    if settings.bitcoin_network == "mainnet":
+        raise RuntimeError("PEERX_BITCOIN_ESCROW_XPRV must be set on mainnet")
+    path = Path(settings.data_dir) / "bitcoin-escrow.xprv"
+    if path.exists():
+        return path.read_text().strip()
+    xprv = new_extended_private_key(settings.bitcoin_network, secrets.token_bytes(32))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(xprv)
+    return xprv

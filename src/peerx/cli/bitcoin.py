@@ -1,0 +1,37 @@
+"""peerx chain | market: the sandbox chain (fund, mine) and the sandbox market price."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import typer
+
+from peerx.cli.common import JsonOption, decimal_arg, run
+from peerx.ops import bitcoin as bitcoin_ops
+
+chain = typer.Typer(help="The sandbox bitcoin chain.", no_args_is_help=True)
+market = typer.Typer(help="Peach market prices.", no_args_is_help=True)
+
+
+@chain.command()
+def fund(address: str, sats: int, as_json: bool = JsonOption) -> None:
+    """Pay SATS to ADDRESS from the sandbox faucet (in the mempool until mined)."""
+    run(partial(bitcoin_ops.fund_address, address=address, sats=sats), as_json)
+
+
+@chain.command()
+def mine(blocks: int = typer.Argument(1), as_json: bool = JsonOption) -> None:
+    """Mine BLOCKS blocks; the first confirms the mempool."""
+    run(partial(bitcoin_ops.mine, blocks=blocks), as_json)
+
+
+@market.command("set-price")
+def set_price(
+    pair: str = typer.Option(..., "--pair", help="e.g. BTCEUR"),
+    price: str = typer.Option(..., "--price", help="price of one bitcoin, e.g. 27455.04"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Set the sandbox price source's price of a pair."""
+    value = decimal_arg("price", price)
+    assert value is not None
+    run(partial(bitcoin_ops.set_price, pair=pair, price=value), as_json)

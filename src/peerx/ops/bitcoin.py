@@ -1,0 +1,77 @@
+"""Operator actions of the Peach market and the sandbox chain: fund an address, mine blocks,
+set the sandbox market price. Shared by `peerx chain|market ...` and /ops/v1/bitcoin."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.chain.sandbox import SandboxChain
+from peerx.core.errors import InvalidField
+from peerx.platform import Platform
+from peerx.products.bitcoin import market
+from peerx.products.bitcoin.context import peach_of
+from peerx.products.bitcoin.wire import wire_time
+from peerx.web import PlatformDep, Session, WireJSON, decimal_field, json_object
+
+router = APIRouter()
+
+
+def _sandbox(platform: Platform) -> SandboxChain:
+    chain = peach_of(platform).chain
+    if not isinstance(chain, SandboxChain):
+        raise InvalidField("chain", "funding and mining exist only on the sandbox chain")
+    return chain
+
+
+async def fund_address(platform: Platform, session: AsyncSession, *, address: str, sats: int) -> dict[str, Any]:
+    try:
+        txid = await _sandbox(platform).fund(session, address, sats)
+    except ValueError as exc:
+        raise InvalidField("address" if "address" in str(exc) else "sats", str(exc)) from None
+    return {"txid": txid, "address": address, "sats": sats}
+
+
+async def mine(platform: Platform, session: AsyncSession, *, blocks: int) -> dict[str, Any]:
+    chain = _sandbox(platform)
+    try:
+        hashes = await chain.mine(session, blocks)
+    except ValueError as exc:
+        raise InvalidField("blocks", str(exc)) from None
+    return {"blocks": hashes, "height": await chain.tip_height(session)}
+
+
+async def set_price(platform: Platform, session: AsyncSession, *, pair: str, price: Decimal) -> dict[str, Any]:
+    row = await market.set_price(session, pair, price)
+    return {"pair": row.pair, "price": row.price, "date": wire_time(row.updated_at)}
+
+
+# ---------------------------------------------------------------- /ops/v1/bitcoin
+
+
+@router.post("/chain/fund")
+async def post_fund(request: Request, session: Session, platform: PlatformDep) -> Response:
+    body = json_object(await request.body())
+    sats = body.get("sats")
+    if not isinstance(sats, int) or isinstance(sats, bool):
+        raise InvalidField("sats", "must be a whole number")
+    return WireJSON(await fund_address(platform, session, address=str(body.get("address", "")), sats=sats))
+
+
+@router.post("/chain/mine")
+async def post_mine(request: Request, session: Session, platform: PlatformDep) -> Response:
+    blocks = json_object(await request.body()).get("blocks", 1)
+    if not isinstance(blocks, int) or isinstance(blocks, bool):
+        raise InvalidField("blocks", "must be a whole number")
+    return WireJSON(await mine(platform, session, blocks=blocks))
+
+
+@router.post("/market/prices")
+async def post_price(request: Request, session: Session, platform: PlatformDep) -> Response:
+    body = json_object(await request.body())
+    price = decimal_field(body, "price")
+    assert price is not None
+    return WireJSON(await set_price(platform, session, pair=str(body.get("pair", "")), price=price))

@@ -1,0 +1,16 @@
+"""Bitcoin: the Peach API. People buy and sell bitcoin for fiat; a seller's coins wait in a
+2-of-2 escrow between the seller and the platform (docs/bitcoin.md)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from peerx.chain import sandbox  # noqa: F401 - registers the sandbox chain's tables
+from peerx.platform import Platform
+from peerx.products.bitcoin import escrow, models  # noqa: F401 - registers tables and jobs
+
+
+def mount(app: FastAPI, platform: Platform) -> None:
+    from peerx.products.bitcoin.api import build_surface
+
+    app.mount(platform.settings.peach_prefix, build_surface(platform))

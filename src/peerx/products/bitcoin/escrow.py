@@ -1,0 +1,278 @@
+"""Sell-offer escrows: the 2-of-2 P2WSH address, the chain watcher (NULL -> MEMPOOL -> FUNDED,
+WRONG_FUNDING_AMOUNT, fundingExpired), cancel with a platform-signed refund PSBT, the seller's
+refund broadcast, and revive."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.chain import psbt as psbts
+from peerx.chain import script as scripts
+from peerx.chain.backend import confirmations
+from peerx.chain.errors import TransactionRejected
+from peerx.chain.keys import EscrowKeys, parse_public_key
+from peerx.chain.verify import parse_tx
+from peerx.core.db import utcnow
+from peerx.core.errors import NotFound
+from peerx.core.jobs import JobContext, RetryLater, enqueue, job_handler
+from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin.context import Peach, peach_of
+from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachUser
+from peerx.products.bitcoin.wire import text
+
+WATCH_JOB = "peach.watch_escrow"
+DUST = 546
+# Offer states in which nothing binds the seller yet: the offer may be canceled.
+CANCELABLE = {
+    "createEscrow", "fundEscrow", "waitingForFunding", "escrowWaitingForConfirmation", "fundingAmountDifferent",
+    "searchingForPeer", "fundingExpired", "hasMatchesAvailable", "offerHidden", "offerHiddenWithMatchesAvailable",
+    "refundOrReviveRequired",
+}  # fmt: skip
+
+
+async def create_escrow(session: AsyncSession, peach: Peach, offer: PeachOffer, body: dict[str, Any]) -> PeachEscrow:
+    if offer.type != "ask":
+        raise f.FormInvalid("offerId", "must be a sell offer")
+    if offer.canceled:
+        raise f.BadState("The offer is canceled.")
+    seller_hex = text(body, "publicKey", max_length=66)
+    seller = parse_public_key(seller_hex)
+    if seller is None or seller_hex is None:
+        raise f.FormInvalid("publicKey", "must be a compressed secp256k1 public key in hex")
+    existing = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == offer.id))
+    if existing is not None:
+        if existing.seller_public_key == seller_hex.lower():
+            return existing  # the app retries: same key, same escrow
+        raise f.Duplicate("This offer has an escrow already.")
+    platform_pk = peach.keys.public_key(offer.id)
+    witness_script = scripts.escrow_script(seller.format(compressed=True), platform_pk)
+    now = utcnow()
+    escrow = PeachEscrow(
+        offer_id=offer.id,
+        key_index=offer.id,
+        seller_public_key=seller_hex.lower(),
+        platform_public_key=platform_pk.hex(),
+        witness_script=witness_script.hex(),
+        address=scripts.address_of(scripts.p2wsh_script_pubkey(witness_script), peach.settings.bitcoin_network),
+        funding_status="NULL",
+        funding_txids=[],
+        funding_vouts=[],
+        funding_amounts=[],
+        confirmations=0,
+        funding_expires_at=now + timedelta(hours=peach.settings.peach_funding_window_hours),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(escrow)
+    offer.trade_status, offer.updated_at = "fundEscrow", now
+    await session.flush()
+    await enqueue(session, WATCH_JOB, {"offer_id": offer.id}, unique_key=f"{WATCH_JOB}:{offer.id}")
+    return escrow
+
+
+async def escrow_of(session: AsyncSession, offer: PeachOffer, *, lock: bool = False) -> PeachEscrow:
+    query = select(PeachEscrow).where(PeachEscrow.offer_id == offer.id)
+    escrow = await session.scalar(query.with_for_update() if lock else query)
+    if escrow is None:
+        raise NotFound("This offer has no escrow yet.")
+    return escrow
+
+
+def escrow_view(offer: PeachOffer, escrow: PeachEscrow) -> dict[str, Any]:
+    return {
+        "escrow": escrow.address,
+        "funding": {
+            "amounts": list(escrow.funding_amounts),
+            "confirmations": escrow.confirmations,
+            "derivationPath": EscrowKeys.path(escrow.key_index),
+            "expiry": scripts.ESCROW_TIMEOUT_BLOCKS,
+            "status": escrow.funding_status,
+            "txIds": list(escrow.funding_txids),
+            "vouts": list(escrow.funding_vouts),
+        },
+        "offerId": str(offer.id),
+        "returnAddress": offer.return_address,
+        "userConfirmationRequired": escrow.funding_status == "WRONG_FUNDING_AMOUNT",
+    }
+
+
+async def check_funding(session: AsyncSession, peach: Peach, offer_id: int) -> bool:
+    """Look at the escrow address on chain and move the status; True when watching can stop."""
+    offer = await session.scalar(select(PeachOffer).where(PeachOffer.id == offer_id).with_for_update())
+    if offer is None:
+        return True
+    escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == offer.id).with_for_update())
+    if escrow is None or offer.canceled or escrow.funding_status in ("FUNDED", "CANCELED"):
+        return True
+    outputs = await peach.chain.address_outputs(session, escrow.address)
+    now = utcnow()
+    if not outputs:
+        if now >= escrow.funding_expires_at:
+            offer.trade_status, offer.updated_at = "fundingExpired", now
+            return True
+        return False
+    tip = await peach.chain.tip_height(session)
+    escrow.funding_txids = [o.txid for o in outputs]
+    escrow.funding_vouts = [o.vout for o in outputs]
+    escrow.funding_amounts = [o.value for o in outputs]
+    escrow.confirmations = min(confirmations(o.height, tip) for o in outputs)
+    escrow.updated_at = offer.updated_at = now
+    if sum(escrow.funding_amounts) != offer.amount_max:
+        escrow.funding_status, offer.trade_status = "WRONG_FUNDING_AMOUNT", "fundingAmountDifferent"
+        escrow.wrong_amount_accepted = False
+        return False
+    if escrow.confirmations >= peach.settings.peach_funding_confirmations:
+        escrow.funding_status = "FUNDED"
+        offer.online, offer.trade_status, offer.publishing_date = True, "searchingForPeer", now
+        return True
+    escrow.funding_status, offer.trade_status = "MEMPOOL", "escrowWaitingForConfirmation"
+    return False
+
+
+@job_handler(WATCH_JOB)
+async def watch_escrow(context: JobContext, payload: dict[str, Any]) -> None:
+    peach = peach_of(context.services["platform"])
+    async with context.db.transaction() as session:
+        done = await check_funding(session, peach, int(payload["offer_id"]))
+    if not done:
+        raise RetryLater(utcnow() + timedelta(seconds=peach.settings.peach_watch_seconds), "waiting for funding")
+
+
+async def confirm_wrong_amount(session: AsyncSession, peach: Peach, offer: PeachOffer) -> None:
+    """The seller accepts what it sent: the offer's amount becomes the funded amount."""
+    escrow = await escrow_of(session, offer, lock=True)
+    if escrow.funding_status != "WRONG_FUNDING_AMOUNT":
+        raise f.BadState("The escrow is not funded with a different amount.")
+    funded = sum(escrow.funding_amounts)
+    if not peach.settings.peach_min_offer_sats <= funded <= peach.settings.peach_max_offer_sats:
+        raise f.FormInvalid("amount", "funded outside the offer limits: cancel and refund instead")
+    offer.amount_min = offer.amount_max = funded
+    escrow.wrong_amount_accepted = True
+    escrow.funding_status = "MEMPOOL"
+    await session.flush()
+    if not await check_funding(session, peach, offer.id):
+        await enqueue(session, WATCH_JOB, {"offer_id": offer.id}, unique_key=f"{WATCH_JOB}:{offer.id}:{funded}")
+
+
+async def _fee_rate(session: AsyncSession, peach: Peach, user: PeachUser) -> Decimal:
+    if user.fee_rate is not None and user.fee_rate[0].isdigit():
+        return Decimal(user.fee_rate)
+    estimates = await peach.chain.fee_estimates(session)
+    return estimates.get(user.fee_rate or "halfHourFee", estimates["halfHourFee"])
+
+
+def refund_view(offer: PeachOffer, escrow: PeachEscrow) -> dict[str, Any]:
+    assert escrow.refund_psbt is not None and escrow.refund_fee is not None
+    return {
+        "psbt": escrow.refund_psbt,
+        "returnAddress": offer.return_address,
+        "amount": sum(escrow.funding_amounts) - escrow.refund_fee,
+        "fees": escrow.refund_fee,
+        "satsPerByte": escrow.refund_fee_rate,
+    }
+
+
+async def cancel_sell_offer(session: AsyncSession, peach: Peach, user: PeachUser, offer: PeachOffer) -> dict[str, Any]:
+    if offer.canceled or offer.trade_status not in CANCELABLE:
+        raise f.BadState("This offer cannot be canceled now.")
+    escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == offer.id).with_for_update())
+    now = utcnow()
+    offer.canceled, offer.online, offer.updated_at = True, False, now
+    outputs = await peach.chain.address_outputs(session, escrow.address) if escrow is not None else []
+    if escrow is None or not outputs:
+        offer.trade_status = "offerCanceled"
+        if escrow is not None:
+            escrow.funding_status = "CANCELED"
+        await session.flush()
+        return {"success": True}
+    rate = await _fee_rate(session, peach, user)
+    assert offer.return_address is not None
+    return_spk = scripts.script_pubkey_of(offer.return_address, peach.settings.bitcoin_network)
+    fee = math.ceil(rate * psbts.estimate_vsize(len(outputs), [return_spk]))
+    total = sum(o.value for o in outputs)
+    if total - fee < DUST:
+        raise f.FormInvalid("amount", "the escrow holds less than the refund's mining fee")
+    psbt = psbts.build_escrow_spend(
+        bytes.fromhex(escrow.witness_script),
+        [psbts.Utxo(o.txid, o.vout, o.value) for o in outputs],
+        [(return_spk, total - fee)],
+    )
+    psbts.sign_escrow_inputs(psbt, peach.keys.private_key(escrow.key_index))
+    escrow.funding_txids = [o.txid for o in outputs]
+    escrow.funding_vouts = [o.vout for o in outputs]
+    escrow.funding_amounts = [o.value for o in outputs]
+    escrow.refund_psbt, escrow.refund_fee, escrow.refund_fee_rate = psbt.to_string(), fee, rate
+    escrow.updated_at = now
+    offer.trade_status = "refundTxSignatureRequired"
+    await session.flush()
+    return refund_view(offer, escrow)
+
+
+async def refund_psbt(session: AsyncSession, offer: PeachOffer) -> dict[str, Any]:
+    escrow = await escrow_of(session, offer)
+    if escrow.refund_psbt is None or offer.refunded:
+        raise f.BadState("There is no refund waiting for this offer.")
+    return refund_view(offer, escrow)
+
+
+async def refund(session: AsyncSession, peach: Peach, offer: PeachOffer, body: dict[str, Any]) -> str:
+    """Broadcast the refund the seller completed: exactly the platform's PSBT, fully signed."""
+    raw = text(body, "tx", max_length=200_000)
+    assert raw is not None
+    escrow = await escrow_of(session, offer, lock=True)
+    if escrow.refund_psbt is None or offer.refunded:
+        raise f.BadState("There is no refund waiting for this offer.")
+    tx = parse_tx(raw)
+    expected = psbts.psbt_from_base64(escrow.refund_psbt).tx
+    unsigned = parse_tx(raw)
+    for txin in unsigned.vin:
+        txin.witness.items = []
+    if unsigned.serialize() != expected.serialize():
+        raise TransactionRejected("The transaction is not the refund this offer's PSBT describes.")
+    txid = await peach.chain.broadcast(session, tx.serialize().hex())
+    now = utcnow()
+    escrow.refund_txid, escrow.funding_status, escrow.updated_at = txid, "CANCELED", now
+    offer.refunded, offer.trade_status, offer.updated_at = True, "offerCanceled", now
+    await session.flush()
+    return txid
+
+
+async def revive(session: AsyncSession, offer: PeachOffer) -> PeachOffer:
+    """Publish a funded sell offer again under a new id, keeping its escrow (after a canceled
+    trade). Only possible while no refund was signed for it."""
+    escrow = await escrow_of(session, offer, lock=True)
+    if offer.trade_status != "refundOrReviveRequired" or escrow.funding_status != "FUNDED" or escrow.refund_psbt:
+        raise f.BadState("Only a funded offer whose trade was canceled can be revived.")
+    now = utcnow()
+    revived = PeachOffer(
+        user_id=offer.user_id,
+        type="ask",
+        amount_min=offer.amount_min,
+        amount_max=offer.amount_max,
+        premium_bp=offer.premium_bp,
+        means_of_payment=offer.means_of_payment,
+        payment_data=offer.payment_data,
+        return_address=offer.return_address,
+        escrow_fee=offer.escrow_fee,
+        online=True,
+        trade_status="searchingForPeer",
+        publishing_date=now,
+        revived_from_id=offer.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(revived)
+    await session.flush()
+    methods = await session.scalars(select(PeachOfferMethod).where(PeachOfferMethod.offer_id == offer.id))
+    for method in methods:
+        session.add(PeachOfferMethod(offer_id=revived.id, currency=method.currency, method=method.method))
+    escrow.offer_id, escrow.updated_at = revived.id, now  # the coins stay where they are
+    offer.canceled, offer.online, offer.trade_status, offer.updated_at = True, False, "offerCanceled", now
+    await session.flush()
+    return revived

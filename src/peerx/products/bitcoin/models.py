@@ -1,0 +1,192 @@
+"""Peach tables. Users are identified by their secp256k1 public key; offers are buy (bid) or
+sell (ask); a sell offer's escrow is a 2-of-2 P2WSH between the seller and a platform key
+derived for that offer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from peerx.core.db import Base
+
+
+class PeachUser(Base):
+    __tablename__ = "peach_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(66), unique=True)  # the wire's user id
+    unique_id: Mapped[str | None] = mapped_column(String(200))
+    # Reputation in thousandths, -1000..1000 (part 2 computes it from ratings).
+    rating_milli: Mapped[int] = mapped_column(default=0, index=True)
+    rating_count: Mapped[int] = mapped_column(default=0)
+    trades: Mapped[int] = mapped_column(default=0)
+    pgp_public_key: Mapped[str | None] = mapped_column(Text)
+    pgp_public_key_proof: Mapped[str | None] = mapped_column(String(200))
+    fcm_token: Mapped[str | None] = mapped_column(String(500))
+    referral_code: Mapped[str] = mapped_column(String(16), unique=True)
+    used_referral_code: Mapped[str | None] = mapped_column(String(16))
+    bonus_points: Mapped[int] = mapped_column(default=0)
+    fee_rate: Mapped[str | None] = mapped_column(String(20))  # a number (sat/vB) or a fee name
+    batching: Mapped[bool] = mapped_column(default=False)
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PeachAuthMessage(Base):
+    """Auth messages already used: a signed message authenticates once."""
+
+    __tablename__ = "peach_auth_messages"
+    __table_args__ = (UniqueConstraint("public_key", "message"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(66))
+    message: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class PeachToken(Base):
+    __tablename__ = "peach_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256; the token is shown once
+    user_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"), index=True)
+    expires_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class PeachBlock(Base):
+    __tablename__ = "peach_blocks"
+    __table_args__ = (UniqueConstraint("user_id", "blocked_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"))
+    blocked_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class PeachPaymentHash(Base):
+    """Payment data hashes and the account using them: one person's IBAN is one account's."""
+
+    __tablename__ = "peach_payment_hashes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"), index=True)
+    created_at: Mapped[datetime]
+
+
+class PeachPrice(Base):
+    __tablename__ = "peach_prices"
+
+    pair: Mapped[str] = mapped_column(String(12), primary_key=True)  # BTCEUR
+    price: Mapped[Decimal]
+    updated_at: Mapped[datetime]
+
+
+class PeachReport(Base):
+    __tablename__ = "peach_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    topic: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("peach_users.id"))
+    created_at: Mapped[datetime]
+
+
+class PeachOffer(Base):
+    __tablename__ = "peach_offers"
+    __table_args__ = (
+        # Search: online offers of a type, filtered or ordered by premium or amount.
+        Index("ix_peach_offers_search_premium", "online", "type", "premium_bp", "id"),
+        Index("ix_peach_offers_search_amount", "online", "type", "amount_max", "id"),
+        Index("ix_peach_offers_user", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"))
+    type: Mapped[str] = mapped_column(String(3))  # bid (buy) | ask (sell)
+    amount_min: Mapped[int]  # sats; an ask has one amount: min == max
+    amount_max: Mapped[int]
+    # Premiums in hundredths of a percent (8.06 % = 806), integers so search can order by them.
+    premium_bp: Mapped[int | None]  # asks
+    max_premium_bp: Mapped[int | None]  # bids
+    min_reputation: Mapped[Decimal | None]
+    means_of_payment: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payment_data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    release_address: Mapped[str | None] = mapped_column(String(100))
+    message_signature: Mapped[str | None] = mapped_column(String(200))
+    return_address: Mapped[str | None] = mapped_column(String(100))
+    online: Mapped[bool] = mapped_column(default=False)
+    trade_status: Mapped[str] = mapped_column(String(50))
+    escrow_fee: Mapped[Decimal]
+    canceled: Mapped[bool] = mapped_column(default=False)
+    refunded: Mapped[bool] = mapped_column(default=False)
+    released: Mapped[bool] = mapped_column(default=False)
+    revived_from_id: Mapped[int | None] = mapped_column(ForeignKey("peach_offers.id"))
+    publishing_date: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    @property
+    def premium(self) -> Decimal | None:
+        return None if self.premium_bp is None else Decimal(self.premium_bp) / 100
+
+    @premium.setter
+    def premium(self, value: Decimal | None) -> None:
+        self.premium_bp = None if value is None else int(value * 100)
+
+    @property
+    def max_premium(self) -> Decimal | None:
+        return None if self.max_premium_bp is None else Decimal(self.max_premium_bp) / 100
+
+    @max_premium.setter
+    def max_premium(self, value: Decimal | None) -> None:
+        self.max_premium_bp = None if value is None else int(value * 100)
+
+
+class PeachOfferMethod(Base):
+    """One row per (currency, payment method) of an offer: search filters on it by index."""
+
+    __tablename__ = "peach_offer_methods"
+    __table_args__ = (
+        UniqueConstraint("offer_id", "currency", "method"),
+        Index("ix_peach_offer_methods_lookup", "currency", "method", "offer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("peach_offers.id"))
+    currency: Mapped[str] = mapped_column(String(6))
+    method: Mapped[str] = mapped_column(String(80))
+
+
+class PeachEscrow(Base):
+    __tablename__ = "peach_escrows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("peach_offers.id"), unique=True)
+    key_index: Mapped[int]  # platform key: m/48'/0'/0'/0/<key_index> (the first offer's id)
+    seller_public_key: Mapped[str] = mapped_column(String(66))
+    platform_public_key: Mapped[str] = mapped_column(String(66))
+    witness_script: Mapped[str] = mapped_column(String(400))
+    address: Mapped[str] = mapped_column(String(100), unique=True)
+    # NULL, MEMPOOL, FUNDED, WRONG_FUNDING_AMOUNT, CANCELED
+    funding_status: Mapped[str] = mapped_column(String(24), default="NULL")
+    funding_txids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    funding_vouts: Mapped[list[int]] = mapped_column(JSON, default=list)
+    funding_amounts: Mapped[list[int]] = mapped_column(JSON, default=list)
+    confirmations: Mapped[int] = mapped_column(default=0)
+    wrong_amount_accepted: Mapped[bool] = mapped_column(default=False)
+    funding_expires_at: Mapped[datetime]
+    refund_psbt: Mapped[str | None] = mapped_column(Text)
+    refund_fee: Mapped[int | None]
+    refund_fee_rate: Mapped[Decimal | None]
+    refund_txid: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

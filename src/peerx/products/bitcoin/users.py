@@ -1,0 +1,316 @@
+"""Identities: an account is a secp256k1 key. Registration and authentication by a signed
+`Peach Registration <unix ms>` message; 60-minute tokens; profile, PGP key, blocks."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.chain.keys import parse_public_key, verify_digest, verify_message
+from peerx.core.db import utcnow
+from peerx.core.errors import NotFound, Unauthorized
+from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin.context import Peach
+from peerx.products.bitcoin.models import PeachAuthMessage, PeachBlock, PeachPaymentHash, PeachToken, PeachUser
+from peerx.products.bitcoin.wire import decimal, millis, text, wire_time
+
+AUTH_MESSAGE = re.compile(r"^Peach Registration (\d{13})$")
+PGP_MESSAGE = re.compile(r"^Peach new PGP key (\d{13})$")
+FEE_NAMES = ("fastestFee", "halfHourFee", "hourFee", "economyFee")
+REFERRAL = re.compile(r"^[A-Z0-9]{1,16}$")
+
+
+def _fresh(peach: Peach, timestamp_ms: int) -> bool:
+    age = abs(millis(utcnow()) - timestamp_ms)
+    return age <= peach.settings.peach_auth_window_seconds * 1000
+
+
+async def authenticate_key(
+    session: AsyncSession, peach: Peach, body: dict[str, Any], *, register: bool
+) -> dict[str, Any]:
+    public_key_hex = text(body, "publicKey", max_length=66)
+    message = text(body, "message", max_length=100)
+    signature = text(body, "signature", max_length=200)
+    assert public_key_hex and message and signature
+    public_key = parse_public_key(public_key_hex)
+    if public_key is None:
+        raise f.FormInvalid("publicKey", "must be a compressed secp256k1 public key in hex")
+    matched = AUTH_MESSAGE.match(message)
+    if matched is None:
+        raise f.FormInvalid("message", "must be 'Peach Registration <unix milliseconds>'")
+    if not verify_message(public_key, message, signature):
+        raise f.InvalidSignature("signature", "does not sign the message with this public key")
+    if not _fresh(peach, int(matched.group(1))):
+        raise f.AuthenticationFailed("The message is too old (or from the future): sign a new one.")
+    public_key_hex = public_key_hex.lower()
+    try:
+        async with session.begin_nested():
+            session.add(PeachAuthMessage(public_key=public_key_hex, message=message, created_at=utcnow()))
+    except IntegrityError:
+        raise f.AuthenticationFailed("This message was already used: sign a new one.") from None
+    user = await session.scalar(select(PeachUser).where(PeachUser.public_key == public_key_hex))
+    if user is not None and register:
+        raise f.UserExists("This public key is registered already: use user/auth.")
+    if user is None:
+        user = await _create_user(session, public_key_hex, text(body, "uniqueId", required=False, max_length=200))
+    if user.disabled:
+        raise f.AccountBanned("This account is disabled.")
+    return await _issue_token(session, peach, user)
+
+
+async def _create_user(session: AsyncSession, public_key_hex: str, unique_id: str | None) -> PeachUser:
+    now = utcnow()
+    user = PeachUser(
+        public_key=public_key_hex,
+        unique_id=unique_id,
+        referral_code=await _new_referral_code(session),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def _new_referral_code(session: AsyncSession) -> str:
+    while True:  # 36^6 codes; a collision is rare and simply retried
+        code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6))
+        if await session.scalar(select(PeachUser.id).where(PeachUser.referral_code == code)) is None:
+            return code
+
+
+async def _issue_token(session: AsyncSession, peach: Peach, user: PeachUser) -> dict[str, Any]:
+    token = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
+    expires = utcnow() + timedelta(minutes=peach.settings.peach_token_minutes)
+    session.add(PeachToken(token_hash=_hash(token), user_id=user.id, expires_at=expires, created_at=utcnow()))
+    await session.flush()
+    return {"expiry": millis(expires), "accessToken": token}
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_from_header(header: str) -> str:
+    """`Bearer <token>`, `Basic <token>` (what the app sends) or the bare token."""
+    scheme, _, rest = header.strip().partition(" ")
+    if scheme.lower() in ("bearer", "basic") and rest:
+        return rest.strip()
+    return header.strip()
+
+
+async def user_for_token(session: AsyncSession, header: str | None) -> PeachUser:
+    if not header:
+        raise Unauthorized("Authorization required.")
+    token = await session.scalar(select(PeachToken).where(PeachToken.token_hash == _hash(token_from_header(header))))
+    if token is None or token.expires_at <= utcnow():
+        raise Unauthorized("The access token is invalid or expired.")
+    user = await session.get(PeachUser, token.user_id)
+    assert user is not None
+    if user.disabled:
+        raise f.AccountBanned("This account is disabled.")
+    return user
+
+
+async def logout(session: AsyncSession, user: PeachUser) -> None:
+    """The document's logout unregisters push notifications; we also end every token."""
+    user.fcm_token = None
+    user.updated_at = utcnow()
+    await session.execute(delete(PeachToken).where(PeachToken.user_id == user.id))
+
+
+async def find_user(session: AsyncSession, user_id: str) -> PeachUser:
+    user = await session.scalar(select(PeachUser).where(PeachUser.public_key == user_id.lower()))
+    if user is None:
+        raise NotFound("User not found.")
+    return user
+
+
+def rating(user: PeachUser) -> Decimal:
+    return Decimal(user.rating_milli) / 1000
+
+
+def public_view(user: PeachUser) -> dict[str, Any]:
+    score = rating(user)
+    return {
+        "id": user.public_key,
+        "creationDate": wire_time(user.created_at),
+        "trades": user.trades,
+        "rating": score,
+        "historyRating": score,
+        "ratingCount": user.rating_count,
+        "peachRating": score,
+        "userRating": score,
+        "recentRating": score,
+        "medals": [],
+        "disputes": {"opened": 0, "won": 0, "lost": 0},
+        "pgpPublicKey": user.pgp_public_key,
+        "pgpPublicKeyProof": user.pgp_public_key_proof,
+    }
+
+
+def self_view(user: PeachUser) -> dict[str, Any]:
+    view = public_view(user)
+    fee_rate: Any = user.fee_rate
+    if fee_rate is not None and fee_rate not in FEE_NAMES:
+        fee_rate = Decimal(fee_rate)
+    return {
+        "id": user.public_key,
+        "linkedIds": [],
+        "disabled": user.disabled,
+        "creationDate": view["creationDate"],
+        "lastModified": wire_time(user.updated_at),
+        "trades": user.trades,
+        "kyc": False,
+        **{k: view[k] for k in ("rating", "peachRating", "userRating", "historyRating", "recentRating")},
+        "ratingCount": user.rating_count,
+        "medals": [],
+        "pgpPublicKey": user.pgp_public_key,
+        "pgpPublicKeyProof": user.pgp_public_key_proof,
+        "fcmToken": user.fcm_token,
+        "uniqueId": user.unique_id,
+        "referralCode": user.referral_code,
+        "usedReferralCode": user.used_referral_code,
+        "referredTradingAmount": 0,
+        "bonusPoints": user.bonus_points,
+        "disputes": view["disputes"],
+        "feeRate": fee_rate if fee_rate is not None else "halfHourFee",
+        "freeTrades": 0,
+        "maxFreeTrades": 0,
+        "isBatchingEnabled": user.batching,
+    }
+
+
+def _verify_pgp(peach: Peach, armored_key: str, message: str, pgp_signature: str) -> None:
+    import pysequoia
+
+    matched = PGP_MESSAGE.match(message)
+    if matched is None or not _fresh(peach, int(matched.group(1))):
+        raise f.FormInvalid("message", "must be a fresh 'Peach new PGP key <unix milliseconds>'")
+    if "PRIVATE KEY" in armored_key:
+        raise f.FormInvalid("pgpPublicKey", "must not contain secret key material")
+    try:
+        cert = pysequoia.Cert.from_bytes(armored_key.encode())
+    except Exception:
+        raise f.FormInvalid("pgpPublicKey", "is not an OpenPGP public key") from None
+    try:
+        if "BEGIN PGP SIGNATURE" in pgp_signature and "BEGIN PGP SIGNED MESSAGE" not in pgp_signature:
+            pysequoia.verify(
+                bytes=message.encode(),
+                store=lambda _ids: [cert],
+                signature=pysequoia.Sig.from_bytes(pgp_signature.encode()),
+            )
+        else:  # inline or cleartext-signed: the signed content must be the message
+            verified = pysequoia.verify(bytes=pgp_signature.encode(), store=lambda _ids: [cert])
+            if (verified.bytes or b"").strip() != message.encode():
+                raise ValueError("signed content differs")
+    except Exception:
+        raise f.InvalidPgpSignature("pgpSignature", "is not a valid signature of the message by this key") from None
+
+
+async def update_user(session: AsyncSession, peach: Peach, user: PeachUser, body: dict[str, Any]) -> None:
+    pgp_key = text(body, "pgpPublicKey", required=False, max_length=20_000)
+    if pgp_key is not None:
+        message = text(body, "message", max_length=100)
+        pgp_signature = text(body, "pgpSignature", max_length=20_000)
+        signature = text(body, "signature", max_length=200)
+        assert message and pgp_signature and signature
+        account_key = parse_public_key(user.public_key)
+        assert account_key is not None
+        if not verify_digest(account_key, hashlib.sha256(pgp_key.encode()).digest(), signature):
+            raise f.InvalidSignature("signature", "must sign sha256 of the PGP public key with the account key")
+        _verify_pgp(peach, pgp_key, message, pgp_signature)
+        user.pgp_public_key, user.pgp_public_key_proof = pgp_key, signature
+    fcm = text(body, "fcmToken", required=False, max_length=500)
+    if fcm is not None:
+        user.fcm_token = fcm
+    code = text(body, "referralCode", required=False, max_length=16)
+    if code is not None:
+        await _use_referral_code(session, user, code)
+    if body.get("feeRate") is not None:
+        user.fee_rate = _fee_rate(body)
+    user.updated_at = utcnow()
+    await session.flush()
+
+
+def _fee_rate(body: dict[str, Any]) -> str:
+    value = body["feeRate"]
+    if isinstance(value, str) and value in FEE_NAMES:
+        return value
+    number = decimal(body, "feeRate", low=Decimal(1), high=Decimal(10_000))
+    assert number is not None
+    return str(number)
+
+
+async def _use_referral_code(session: AsyncSession, user: PeachUser, code: str) -> None:
+    if user.used_referral_code is not None:
+        raise f.FormInvalid("referralCode", "was already set")
+    owner = await session.scalar(select(PeachUser).where(PeachUser.referral_code == code.upper()))
+    if owner is None or owner.id == user.id:
+        raise f.FormInvalid("referralCode", "is not a valid referral code")
+    user.used_referral_code = owner.referral_code
+
+
+async def referral_code_exists(session: AsyncSession, code: str) -> bool:
+    return await session.scalar(select(PeachUser.id).where(PeachUser.referral_code == code.upper())) is not None
+
+
+async def redeem_referral_code(session: AsyncSession, user: PeachUser, code: str, cost: int) -> int:
+    if not REFERRAL.match(code.upper()):
+        raise f.FormInvalid("code", "must be 1 to 16 letters and digits")
+    if user.bonus_points < cost:
+        raise f.NotEnoughPoints(f"Redeeming needs {cost} bonus points.")
+    if await referral_code_exists(session, code):
+        raise f.Duplicate("This referral code is taken.")
+    user.bonus_points -= cost
+    user.referral_code = code.upper()
+    user.updated_at = utcnow()
+    await session.flush()
+    return user.bonus_points
+
+
+async def redeem_free_trades(session: AsyncSession, user: PeachUser, cost: int) -> int:
+    if user.bonus_points < cost:
+        raise f.NotEnoughPoints(f"Redeeming needs {cost} bonus points.")
+    user.bonus_points -= cost
+    user.updated_at = utcnow()
+    return user.bonus_points
+
+
+async def set_block(session: AsyncSession, user: PeachUser, other_id: str, *, blocked: bool) -> None:
+    other = await find_user(session, other_id)
+    if other.id == user.id:
+        raise f.FormInvalid("userId", "cannot be yourself")
+    existing = await session.scalar(
+        select(PeachBlock).where(PeachBlock.user_id == user.id, PeachBlock.blocked_id == other.id)
+    )
+    if blocked and existing is None:
+        session.add(PeachBlock(user_id=user.id, blocked_id=other.id, created_at=utcnow()))
+    elif not blocked and existing is not None:
+        await session.delete(existing)
+    await session.flush()
+
+
+async def is_blocked(session: AsyncSession, user: PeachUser, other_id: str) -> bool:
+    other = await find_user(session, other_id)
+    found = await session.scalar(
+        select(func.count()).where(PeachBlock.user_id == user.id, PeachBlock.blocked_id == other.id)
+    )
+    return bool(found)
+
+
+async def unlink_payment_hashes(session: AsyncSession, user: PeachUser, hashes: object) -> None:
+    if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes) or len(hashes) > 1000:
+        raise f.FormInvalid("hashes", "must be an array of payment hashes")
+    await session.execute(
+        delete(PeachPaymentHash).where(PeachPaymentHash.user_id == user.id, PeachPaymentHash.hash.in_(hashes))
+    )

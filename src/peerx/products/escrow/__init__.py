@@ -1,0 +1,31 @@
+"""Escrow: the Trustap API. A buyer and a seller let the platform hold the money until the goods
+arrive; users log in through peerx's OAuth2 server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.core.parties import Party, issue_credential, register_credential_issuer
+from peerx.platform import Platform
+from peerx.products.escrow import jobs, models, payouts  # noqa: F401 - registers tables and jobs
+from peerx.products.escrow.service import SURFACE
+
+
+async def trustap_keys(session: AsyncSession, party: Party) -> dict[str, Any]:
+    """API keys, used as the Basic auth user name on the endpoints the spec allows (/charge)."""
+    return {
+        "live_key": await issue_credential(session, party, surface=SURFACE, livemode=True, key_prefix="tpk_live_"),
+        "test_key": await issue_credential(session, party, surface=SURFACE, livemode=False, key_prefix="tpk_test_"),
+    }
+
+
+register_credential_issuer("trustap", trustap_keys)
+
+
+def mount(app: FastAPI, platform: Platform) -> None:
+    from peerx.products.escrow.api import build_surface
+
+    app.mount(platform.settings.trustap_prefix, build_surface(platform))

@@ -1,0 +1,97 @@
+"""Deadlines and polling as durable jobs: the tracking deadline (refund when the seller never
+shipped), the complaint period (release when the buyer stayed silent) and the carrier poll.
+Each handler re-checks the state under a row lock, so a job that runs twice acts once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from peerx.core.db import utcnow
+from peerx.core.jobs import JobContext, RetryLater, job_handler
+from peerx.platform import Platform
+from peerx.products.escrow import p2p, service
+from peerx.products.escrow.carriers import CarrierTracker, SandboxCarrier
+from peerx.products.escrow.models import EscrowTransaction
+from peerx.rails.payins import PayinRail, SandboxPayins
+
+
+def timing(platform: Platform) -> service.Timing:
+    s = platform.settings
+    return service.Timing(
+        complaint_period=timedelta(seconds=s.trustap_complaint_period_seconds),
+        tracking_window=timedelta(seconds=s.trustap_tracking_window_seconds),
+        carrier_poll=timedelta(seconds=s.trustap_carrier_poll_seconds),
+        deposit_acceptance=timedelta(seconds=s.trustap_deposit_acceptance_seconds),
+    )
+
+
+def payin_rail(platform: Platform, livemode: bool) -> PayinRail | None:
+    """Test mode always uses the sandbox; live mode only when the operator chose it (a real card
+    connector is not configured in this version)."""
+    if not livemode or platform.settings.trustap_live_payins == "sandbox":
+        return SandboxPayins()
+    return None
+
+
+def carrier_tracker(platform: Platform) -> CarrierTracker:
+    return SandboxCarrier()
+
+
+def _platform(ctx: JobContext) -> Platform:
+    platform: Platform = ctx.services["platform"]
+    return platform
+
+
+@job_handler("escrow.complaint_period")
+async def complaint_period(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction() as session:
+        await service.complaint_period_over(session, int(payload["transaction_id"]))
+
+
+@job_handler("escrow.tracking_deadline")
+async def tracking_deadline(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction() as session:
+        await service.tracking_deadline_passed(session, int(payload["transaction_id"]))
+
+
+@job_handler("escrow.carrier_poll")
+async def carrier_poll(ctx: JobContext, payload: dict[str, Any]) -> None:
+    platform = _platform(ctx)
+    tx_id = int(payload["transaction_id"])
+    async with ctx.db.transaction() as session:
+        tx = await session.scalar(select(EscrowTransaction).where(EscrowTransaction.id == tx_id))
+        if tx is None or tx.delivered is not None or tx.tracking_code is None or tx.payment_refunded is not None:
+            return
+        carrier, code = tx.tracking_carrier or "", tx.tracking_code
+    # The carrier is asked outside any transaction: no lock is held across a network call.
+    delivered = await carrier_tracker(platform).delivered_at(carrier, code)
+    if delivered is None:
+        raise RetryLater(utcnow() + timing(platform).carrier_poll, "not delivered yet")
+    async with ctx.db.transaction() as session:
+        await service.carrier_delivered(session, tx_id, timing(platform))
+
+
+@job_handler("escrow.p2p_deposit_acceptance")
+async def p2p_deposit_acceptance(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction() as session:
+        await p2p.deposit_acceptance_passed(session, int(payload["transaction_id"]))
+
+
+@job_handler("escrow.p2p_complaint_period")
+async def p2p_complaint_period(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction() as session:
+        await p2p.complaint_period_over(session, int(payload["transaction_id"]))
+
+
+@job_handler("escrow.card_refund")
+async def card_refund(ctx: JobContext, payload: dict[str, Any]) -> None:
+    """Tell the card network about a refund the ledger already made; no transaction is open
+    during the call, and the reference (Stripe's Idempotency-Key) makes a retry harmless."""
+    rail = payin_rail(_platform(ctx), bool(payload["livemode"]))
+    assert rail is not None, "a paid transaction had a rail"
+    await rail.refund(
+        payin_id=str(payload["payin_id"]), amount=int(payload["amount"]), reference=str(payload["reference"])
+    )

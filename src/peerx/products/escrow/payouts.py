@@ -1,0 +1,222 @@
+"""The seller's credit account and the payout of released funds to it through the payout rails.
+
+When funds are released (or a credit account is added), `start` holds the seller's whole
+available balance (pending transfer wallet -> payouts in flight) and queues a payout job. The
+job runs on the rails' shared payout flow (peerx.rails.payout_flow): `prepare` marks the payout
+sent before any network call, the rail is asked with no transaction or lock held (`send` once,
+then only `status`), and `settle` posts the hold on success or voids it on failure (the money
+is back in the wallet and goes out with the next payout).
+
+Credit accounts are bank accounts (`type: bank`); the account number is stored encrypted
+(AES-GCM) and shown only as its last four digits. Card credit accounts are not supported."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.core import ledger
+from peerx.core.db import utcnow
+from peerx.core.jobs import JobContext, enqueue, job_handler
+from peerx.core.secrets import FieldCipher
+from peerx.platform import Platform
+from peerx.products.escrow.charges import code_error
+from peerx.products.escrow.models import EscrowNotification, EscrowPayout, EscrowUser
+from peerx.products.escrow.service import seller_wallet, wire_time
+from peerx.rails import payout_flow
+from peerx.rails.base import PayoutRequest, PayoutResult, PayoutStatus
+
+CONTEXT = "escrow.credit_account"
+METHOD = "bank"
+
+
+def in_flight_account(currency: str, livemode: bool) -> ledger.AccountSpec:
+    return ledger.platform_account("escrow_payouts", currency.upper(), livemode)
+
+
+# ---------------------------------------------------------------- the credit account
+
+
+def _digits_or_letters(value: object, field: str, code: str, *, lo: int, hi: int) -> str:
+    if not isinstance(value, str):
+        raise code_error(field, "is required", code)
+    cleaned = value.replace(" ", "").replace("-", "").upper()
+    if not lo <= len(cleaned) <= hi or not cleaned.isalnum() or not cleaned.isascii():
+        raise code_error(field, f"must be {lo} to {hi} letters or digits", code)
+    return cleaned
+
+
+async def set_credit_account(
+    session: AsyncSession, cipher: FieldCipher, user: EscrowUser, body: dict[str, Any]
+) -> dict[str, Any]:
+    """POST /me/credit_account: validate, store (number encrypted), pay out what is waiting."""
+    kind = body.get("type")
+    if kind is None:
+        raise code_error("type", "is required", "parameter_missing")
+    if kind != "bank":
+        raise code_error("type", "must be bank (card credit accounts are not supported)", "invalid_account_type")
+    details = body.get("bank_details")
+    if not isinstance(details, dict):
+        raise code_error("bank_details", "are required for a bank account", "bank_details_missing")
+    number = _digits_or_letters(details.get("account_number"), "account_number", "account_number_invalid", lo=4, hi=34)
+    country = details.get("country_code")
+    if not isinstance(country, str) or len(country) != 2 or not country.isalpha():
+        raise code_error("country_code", "must be an ISO 3166-1 alpha-2 code", "parameter_missing")
+    currency = details.get("currency")
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+        raise code_error("currency", "must be an ISO 4217 code", "parameter_missing")
+    routing = details.get("routing_number")
+    if country.upper() == "US":
+        if not isinstance(routing, str) or len(routing) != 9 or not routing.isdigit():
+            raise code_error("routing_number", "must be a 9-digit ABA routing number", "routing_number_invalid")
+    elif routing is not None and not isinstance(routing, str):
+        raise code_error("routing_number", "must be a string", "routing_number_invalid")
+    view = {
+        "bank_account": {
+            "country": country.upper(),
+            "currency_alpha_2": currency.lower(),
+            "last4": number[-4:],
+            "routing": routing or "",
+        }
+    }
+    user.credit_account = {"type": "bank", **view}
+    user.credit_account_secret = cipher.encrypt(number, context=CONTEXT)
+    await session.flush()
+    for currency_code, livemode in await _wallets(session, user.id):
+        await start(session, user.id, currency_code, livemode)
+    return view
+
+
+async def _wallets(session: AsyncSession, user_id: int) -> list[tuple[str, bool]]:
+    rows = await session.scalars(
+        select(ledger.LedgerAccount).where(ledger.LedgerAccount.key.like(f"escrow_user:{user_id}/wallet/%"))
+    )
+    return [(row.currency.lower(), row.livemode) for row in rows]
+
+
+# ---------------------------------------------------------------- payouts
+
+
+async def start(session: AsyncSession, user_id: int, currency: str, livemode: bool) -> EscrowPayout | None:
+    """Hold the whole available balance for a payout, if the seller has a credit account."""
+    user = await session.scalar(
+        select(EscrowUser).where(EscrowUser.id == user_id).with_for_update().execution_options(populate_existing=True)
+    )  # one payout decision per user at a time
+    if user is None or user.credit_account_secret is None:
+        return None
+    wallet = await ledger.get_account(session, seller_wallet(user_id, currency, livemode))
+    await session.refresh(wallet)
+    amount = wallet.available
+    if amount <= 0:
+        return None
+    reference = str(uuid.uuid4())
+    target = await ledger.get_account(session, in_flight_account(currency, livemode))
+    hold = await ledger.transfer(
+        session, wallet, target, amount, code="escrow.payout", reference=f"payout:{reference}", pending=True
+    )
+    payout = EscrowPayout(
+        user_id=user_id,
+        livemode=livemode,
+        currency=currency.lower(),
+        amount=amount,
+        method=METHOD,
+        account_secret=user.credit_account_secret,
+        reference=reference,
+        status="pending",
+        hold_id=hold.id,
+        created=utcnow(),
+    )
+    session.add(payout)
+    await session.flush()
+    await enqueue(session, "escrow.payout", {"payout_id": payout.id}, unique_key=f"escrow:payout:{payout.id}")
+    return payout
+
+
+async def lock_payout(session: AsyncSession, payout_id: int) -> EscrowPayout | None:
+    return await session.scalar(
+        select(EscrowPayout)
+        .where(EscrowPayout.id == payout_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def payout_view(p: EscrowPayout) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": p.id,
+        "user_id": p.user_id,
+        "amount": p.amount,
+        "currency": p.currency,
+        "status": p.status,
+        "rail": p.rail,
+        "created": wire_time(p.created),
+        "livemode": p.livemode,
+    }
+    if p.finished is not None:
+        view["finished"] = wire_time(p.finished)
+    if p.failure_reason is not None:
+        view["failure_reason"] = p.failure_reason
+    return view
+
+
+async def _finish(session: AsyncSession, payout: EscrowPayout, result: PayoutResult) -> None:
+    if result.status == PayoutStatus.SUCCEEDED:
+        await ledger.post_pending(session, payout.hold_id, code="escrow.payout_sent")
+        payout.status, payout.provider_reference = "succeeded", result.provider_reference
+        text = "Your payout was sent to your bank account."
+    else:
+        await ledger.void_pending(session, payout.hold_id, code="escrow.payout_failed")
+        payout.status, payout.failure_reason = "failed", result.reason or "Payout failed."
+        text = "Your payout failed; the money is back in your balance."
+    payout.finished = utcnow()
+    session.add(
+        EscrowNotification(
+            user_id=payout.user_id, description=text, target=f"payout/{payout.id}", created=payout.finished, read=None
+        )
+    )
+    await session.flush()
+
+
+@job_handler("escrow.payout")
+async def run_payout(ctx: JobContext, payload: dict[str, Any]) -> None:
+    platform: Platform = ctx.services["platform"]
+    cipher: FieldCipher = ctx.services["cipher"]
+    payout_id = int(payload["payout_id"])
+
+    async def prepare(session: AsyncSession) -> payout_flow.Attempt | None:
+        payout = await lock_payout(session, payout_id)
+        if payout is None or payout.status not in ("pending", "processing"):
+            return None
+        first = payout.sent_at is None
+        if first:
+            rail = platform.rails.for_method(payout.method, livemode=payout.livemode)
+            payout.rail, payout.sent_at, payout.status = rail.name, utcnow(), "processing"
+        else:
+            rail = platform.rails.by_name(payout.rail or "manual")
+        request = PayoutRequest(
+            reference=payout.reference,
+            amount_minor=payout.amount,
+            currency=payout.currency.upper(),
+            account_number=cipher.decrypt(payout.account_secret, context=CONTEXT),
+            note=f"Trustap payout {payout.id}",
+            metadata={"method": payout.method},
+        )
+        return payout_flow.Attempt(rail, request, first)
+
+    async def settle(session: AsyncSession, result: PayoutResult) -> None:
+        payout = await lock_payout(session, payout_id)
+        if payout is None or payout.status != "processing":
+            return
+        await _finish(session, payout, result)
+
+    await payout_flow.run(ctx.db, job_kind="escrow.payout", job_payload=payload, prepare=prepare, settle=settle)
+
+
+async def list_payouts(session: AsyncSession, user_id: int | None = None) -> list[EscrowPayout]:
+    query = select(EscrowPayout).order_by(EscrowPayout.id.desc())
+    if user_id is not None:
+        query = query.where(EscrowPayout.user_id == user_id)
+    return list(await session.scalars(query))

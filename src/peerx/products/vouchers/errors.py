@@ -1,0 +1,43 @@
+"""Peerwallet's error envelope: {"status": <HTTP status>, "message": ...}, the same shape as the
+document's success sample, with the HTTP status in the body too. One mapping, in one place."""
+
+from __future__ import annotations
+
+from fastapi import Response
+
+from peerx.core.errors import (
+    Conflict,
+    Forbidden,
+    IdempotencyMismatch,
+    InsufficientFunds,
+    InvalidField,
+    NotFound,
+    PeerxError,
+    RateLimited,
+    Unauthorized,
+)
+from peerx.web import WireJSON
+
+STATUS: dict[type[PeerxError], int] = {
+    InvalidField: 400,
+    Unauthorized: 401,
+    InsufficientFunds: 402,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    IdempotencyMismatch: 422,
+    RateLimited: 429,
+}
+MESSAGES = {
+    Unauthorized: "api-private-key is missing or invalid.",
+    RateLimited: "Too many requests. Retry later.",
+}
+
+
+def render_error(exc: PeerxError) -> Response:
+    status = int(str(exc.details.get("status", 0))) or STATUS.get(type(exc), 400)
+    message = MESSAGES.get(type(exc), exc.message)
+    if not message.endswith("."):
+        message += "."
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return WireJSON({"status": status, "message": message}, status_code=status, headers=headers)

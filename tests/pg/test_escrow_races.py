@@ -1,0 +1,125 @@
+"""Trustap escrow on PostgreSQL: a buyer and a seller racing on one transaction end in one
+consistent state, money moves once, and the ledger verifies."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from peerx.ops import escrow as escrow_ops
+from peerx.products.escrow import service
+from tests.conftest import make_settings
+from tests.products.escrow.conftest import (
+    TOKEN_SECONDS,
+    balance,
+    delivered_tx,
+    joined_tx,
+    op,
+    person,
+    post,
+    verify_ledger,
+)
+
+ROUNDS = 6
+
+
+@pytest.fixture
+def settings(tmp_path, database_url):  # type: ignore[no-untyped-def]
+    return make_settings(tmp_path, database_url, trustap_access_token_seconds=TOKEN_SECONDS)
+
+
+@pytest.fixture
+async def people(platform):  # type: ignore[no-untyped-def]
+    client = await op(
+        platform, escrow_ops.create_client, name="Race", redirect_uris=["https://r.example/cb"], livemode=False
+    )
+    return await person(platform, client, "s@example.com"), await person(platform, client, "b@example.com")
+
+
+async def test_complain_races_end_complaint_period(client, platform, people):
+    seller, buyer = people
+    released = 0
+    for _ in range(ROUNDS):
+        tx = await delivered_tx(client, seller, buyer, price=1000)
+        complain, end = await asyncio.gather(
+            post(client, buyer, tx["id"], "complain"), post(client, buyer, tx["id"], "end_complaint_period")
+        )
+        assert sorted([complain.status_code, end.status_code]) == [200, 400], (complain.text, end.text)
+        loser = end if complain.status_code == 200 else complain
+        assert loser.json()["code"] in ("already_complained", "complaint_period_ended_prematurely")
+        final = (await client.get(f"/trustap/api/v1/transactions/{tx['id']}", headers=seller.h)).json()
+        if end.status_code == 200:
+            released += 1
+            assert final["status"] == "funds_released" and "complained" not in final
+        else:
+            assert final["status"] == "complained" and "funds_released" not in final
+    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (1000 * released, 0)
+    assert await balance(platform, service.fees_account("usd", False)) == (50 * released, 0)
+    await verify_ledger(platform)
+
+
+async def test_cancel_races_pay(client, platform, people):
+    seller, buyer = people
+    paid = 0
+    for _ in range(ROUNDS):
+        tx = await joined_tx(client, seller, buyer, price=1000)
+        cancel, pay = await asyncio.gather(
+            post(client, seller, tx["id"], "cancel"), post(client, buyer, tx["id"], "pay", {"stripe_token": "tok_visa"})
+        )
+        assert sorted([cancel.status_code, pay.status_code]) == [200, 400], (cancel.text, pay.text)
+        if pay.status_code == 200:
+            paid += 1
+            # the cancel came after the payment, or while the card was being charged (three-step pay)
+            assert cancel.json()["code"] in ("already_paid", "payment_in_progress")
+        else:
+            assert pay.json()["code"] == "already_cancelled"
+    # Money came in exactly once per paid transaction, and sits in escrow.
+    assert await balance(platform, service.card_payins_account("usd", False)) == (-1050 * paid, 0)
+    await verify_ledger(platform)
+
+
+async def test_operator_release_races_refund(client, platform, people):
+    seller, buyer = people
+    tx = await delivered_tx(client, seller, buyer, price=1000)
+    await post(client, buyer, tx["id"], "complain")
+
+    async def decide(outcome: str) -> str:
+        try:
+            await op(platform, escrow_ops.resolve, transaction_id=tx["id"], outcome=outcome)
+        except Exception as exc:  # the loser sees the settled state
+            return type(exc).__name__
+        return "ok"
+
+    results = await asyncio.gather(decide("release"), decide("refund"))
+    assert sorted(results) == ["Conflict", "ok"]
+    wallet = await balance(platform, service.seller_wallet(seller.id, "usd", False))
+    card = await balance(platform, service.card_payins_account("usd", False))
+    assert (wallet, card) in (((1000, 0), (-1050, 0)), ((0, 0), (0, 0)))
+    await verify_ledger(platform)
+
+
+async def test_p2p_cancel_races_pay_deposit(client, platform, people):
+    """The seller cancels while the buyer pays the deposit: either the cancel wins (no charge),
+    or the deposit is paid and the cancel refunds it, or the cancel meets the payment in flight."""
+    from tests.products.escrow.test_p2p import joined, step
+
+    seller, buyer = people
+    for _ in range(ROUNDS):
+        tx = await joined(client, seller, buyer)
+        cancel, pay = await asyncio.gather(
+            step(client, seller, tx["id"], "cancel"),
+            step(client, buyer, tx["id"], "pay_deposit", {"stripe_charge_token": "tok_visa"}),
+        )
+        final = (await client.get(f"/trustap/api/v1/p2p/transactions/{tx['id']}", headers=seller.h)).json()
+        if pay.status_code == 200 and cancel.status_code == 200:
+            assert final["status"] == "cancelled" and final["amount_refunded"] == 1050
+        elif pay.status_code == 200:
+            assert cancel.json()["code"] == "payment_in_progress" and final["status"] == "deposit_paid"
+            await step(client, seller, tx["id"], "cancel")  # refund it, so every round ends with nothing held
+        else:
+            assert cancel.status_code == 200 and pay.json()["code"] == "already_cancelled"
+            assert "deposit_paid" not in final
+    # Every deposit that came in went back: the card account and the escrow accounts are even.
+    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
+    await verify_ledger(platform)

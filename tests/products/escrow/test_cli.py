@@ -1,0 +1,97 @@
+"""The escrow CLI contract, run as a subprocess on a real data directory; the app is driven
+in-process on the same database between commands."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from peerx.app import create_app
+from peerx.platform import Platform
+from tests.conftest import TEST_KEYS, make_settings
+from tests.products.escrow.conftest import TP
+
+
+@pytest.fixture
+def peerx(tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = {
+        **os.environ,
+        "PEERX_DATA_DIR": str(tmp_path),
+        "PEERX_ENCRYPTION_KEYS": TEST_KEYS["encryption_keys"],
+        "PEERX_HASH_PEPPER": TEST_KEYS["hash_pepper"],
+    }
+    env.pop("PEERX_DATABASE_URL", None)
+
+    def run(*args: str, ok: bool = True) -> dict:  # type: ignore[type-arg]
+        done = subprocess.run(
+            [sys.executable, "-m", "peerx.cli.main", "escrow", *args, "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert (done.returncode == 0) is ok, (args, done.stdout, done.stderr)
+        return json.loads(done.stdout) if ok else {"stderr": done.stderr}
+
+    return run
+
+
+async def test_cli_contract(peerx, tmp_path):
+    client = peerx("clients", "create", "--name", "Shop", "--redirect-uri", "https://shop.example/cb", "--test")
+    assert set(client) >= {"client_id", "client_secret"} and client["client_id"].startswith("tpc_")
+    seller = peerx("users", "create", "--email", "s@example.com", "--password", "pw-seller-1", "--first", "S")
+    buyer = peerx("users", "create", "--email", "b@example.com", "--password", "pw-buyer-12")
+    assert isinstance(seller["id"], int) and buyer["id"] != seller["id"]
+    assert (
+        "already exists"
+        in peerx("users", "create", "--email", "s@example.com", "--password", "x" * 9, ok=False)["stderr"]
+    )
+    s_token = peerx("token", "--user", "s@example.com", "--client", client["client_id"], "--scope", "openid")
+    b_token = peerx("token", "--user", "b@example.com", "--client", client["client_id"], "--scope", "openid")
+    version = peerx("charges", "set", "--currency", "usd", "--buyer-pct", "2.5", "--buyer-fixed", "30")
+    assert version["version"] == 2 and version["buyer_fixed"] == 30
+
+    settings = make_settings(tmp_path, "")
+    platform = Platform.build(settings)
+    sh = {"Authorization": f"Bearer {s_token['access_token']}"}
+    bh = {"Authorization": f"Bearer {b_token['access_token']}"}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(platform=platform)), base_url="http://t"
+    ) as http:
+        quote = (await http.get(f"{TP}/charge", params={"price": 1000, "currency": "usd"}, headers=sh)).json()
+        assert (quote["charge"], quote["charge_calculator_version"]) == (55, 2)
+        tx = (
+            await http.post(
+                f"{TP}/me/transactions",
+                headers=sh,
+                json={
+                    "role": "seller",
+                    "currency": "usd",
+                    "price": 1000,
+                    "description": "Lamp",
+                    "charge": 55,
+                    "charge_calculator_version": 2,
+                },
+            )
+        ).json()
+        await http.put(f"{TP}/transactions", params={"join_code": tx["join_code"]}, headers=bh)
+        await http.post(f"{TP}/transactions/{tx['id']}/pay", json={"stripe_token": "tok_visa"}, headers=bh)
+        await http.post(
+            f"{TP}/transactions/{tx['id']}/track", json={"carrier": "ups", "tracking_code": "1Z"}, headers=sh
+        )
+        await http.post(f"{TP}/transactions/{tx['id']}/confirm_delivery", headers=bh)
+        complained = await http.post(f"{TP}/transactions/{tx['id']}/complain", headers=bh)
+        assert complained.json()["status"] == "complained"
+    await platform.aclose()
+
+    assert "must be release or refund" in peerx("resolve", str(tx["id"]), "--outcome", "keep", ok=False)["stderr"]
+    resolved = peerx("resolve", str(tx["id"]), "--outcome", "refund")
+    assert resolved["status"] == "funds_refunded" and resolved["amount_refunded"] == 1055
+    assert "already been settled" in peerx("resolve", str(tx["id"]), "--outcome", "release", ok=False)["stderr"]
