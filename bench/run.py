@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from bench.common import HEADER, machine
 
-MODULES = ["bench.giftcards"]
+MODULES = ["bench.giftcards", "bench.vouchers"]
 
 
 async def main(databases: list[str]) -> None:

@@ -5,7 +5,7 @@ gives each surface its own error envelope."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from peerx.core.encoding import dumps, loads
-from peerx.core.errors import InvalidField, NotFound, PeerxError, Unauthorized
+from peerx.core.errors import InvalidField, NotFound, PeerxError, RateLimited, Unauthorized
 from peerx.core.idempotency import StoredResponse, complete, fingerprint, reserve
 from peerx.core.money import parse_decimal
 from peerx.core.parties import Caller
@@ -94,6 +94,19 @@ def decimal_field(body: dict[str, Any], name: str, *, required: bool = True) -> 
         return parse_decimal(body[name])
     except ValueError:
         raise InvalidField(name, "must be a number") from None
+
+
+def error_status(exc: PeerxError, table: Mapping[type[PeerxError], int], default: int) -> int:
+    """The HTTP status a surface gives `exc`: one the error carries (a crash is 500), else the
+    surface's table looked up along the class hierarchy (subclasses inherit), else `default`."""
+    explicit = exc.details.get("status")
+    if isinstance(explicit, int):
+        return explicit
+    return next((table[cls] for cls in type(exc).__mro__ if cls in table), default)
+
+
+def retry_after(exc: PeerxError) -> dict[str, str]:
+    return {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else {}
 
 
 ErrorRenderer = Callable[[PeerxError], Response]

@@ -17,13 +17,13 @@ from peerx.core.errors import (
 )
 from peerx.ops import actions, bitcoin, escrow, giftcards, remittances, vouchers
 from peerx.platform import Platform
-from peerx.web import PlatformDep, Session, WireJSON, decimal_field, json_object, surface_app
+from peerx.web import PlatformDep, Session, WireJSON, decimal_field, error_status, json_object, surface_app
 
 STATUS = {InvalidField: 400, InsufficientFunds: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409}
 
 
 def render_error(exc: PeerxError) -> Response:
-    status = int(str(exc.details.get("status", 0))) or STATUS.get(type(exc), 400)
+    status = error_status(exc, STATUS, 400)
     return WireJSON({"error": {"code": exc.code, "message": exc.message, "field": exc.field}}, status_code=status)
 
 

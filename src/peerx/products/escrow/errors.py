@@ -18,7 +18,7 @@ from peerx.core.errors import (
     RateLimited,
     Unauthorized,
 )
-from peerx.web import WireJSON
+from peerx.web import WireJSON, error_status, retry_after
 
 STATUS: dict[type[PeerxError], int] = {
     InvalidField: 400,
@@ -44,14 +44,12 @@ def error_code(exc: PeerxError) -> str:
 
 
 def render_error(exc: PeerxError) -> Response:
-    status = int(str(exc.details.get("status", 0))) or STATUS.get(type(exc), 400)
+    status = error_status(exc, STATUS, 400)
     if isinstance(exc, Conflict) and "code" in exc.details:
         status = 400  # the spec's state errors (already_paid, ...) are all 400 Bad Request
     if status == 500:
         return WireJSON({"code": "internal_error", "error": "Internal server error."}, status_code=500)
-    headers: dict[str, str] = {}
-    if isinstance(exc, RateLimited):
-        headers["Retry-After"] = str(exc.retry_after)
+    headers = retry_after(exc)
     if isinstance(exc, Unauthorized):
         headers["WWW-Authenticate"] = 'Bearer realm="trustap"'
     return WireJSON({"code": error_code(exc), "error": exc.message}, status_code=status, headers=headers or None)

@@ -15,7 +15,7 @@ from peerx.core.errors import (
     RateLimited,
     Unauthorized,
 )
-from peerx.web import WireJSON
+from peerx.web import WireJSON, error_status, retry_after
 
 STATUS: dict[type[PeerxError], int] = {
     InvalidField: 400,
@@ -29,14 +29,13 @@ STATUS: dict[type[PeerxError], int] = {
 }
 MESSAGES = {
     Unauthorized: "Invalid API key or unauthorized access.",
-    RateLimited: "Too many requests. The limit is 100 requests per minute per API key.",
+    RateLimited: "Too many requests: this API key is over its rate limit. Retry after Retry-After seconds.",
 }
 
 
 def render_error(exc: PeerxError) -> Response:
-    status = int(str(exc.details.get("status", 0))) or STATUS.get(type(exc), 400)
+    status = error_status(exc, STATUS, 400)
     message = MESSAGES.get(type(exc), exc.message)
     if not message.endswith("."):
         message += "."
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return WireJSON({"success": False, "message": message}, status_code=status, headers=headers)
+    return WireJSON({"success": False, "message": message}, status_code=status, headers=retry_after(exc))

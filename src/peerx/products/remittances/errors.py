@@ -18,7 +18,7 @@ from peerx.core.errors import (
     RateLimited,
     Unauthorized,
 )
-from peerx.web import WireJSON
+from peerx.web import WireJSON, error_status, retry_after
 
 STATUS: dict[type[PeerxError], int] = {
     InvalidField: 422,
@@ -33,10 +33,9 @@ STATUS: dict[type[PeerxError], int] = {
 
 
 def render_error(exc: PeerxError) -> Response:
-    status = int(str(exc.details.get("status", 0))) or STATUS.get(type(exc), 422)
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    status = error_status(exc, STATUS, 422)
     return WireJSON(
         {"status": status, "error": exc.code, "message": exc.message, "field": exc.field},
         status_code=status,
-        headers=headers,
+        headers=retry_after(exc),
     )

@@ -16,7 +16,7 @@ from peerx.core.errors import (
     RateLimited,
     Unauthorized,
 )
-from peerx.web import WireJSON
+from peerx.web import WireJSON, error_status, retry_after
 
 STATUS: dict[type[PeerxError], int] = {
     InvalidField: 400,
@@ -35,9 +35,8 @@ MESSAGES = {
 
 
 def render_error(exc: PeerxError) -> Response:
-    status = int(str(exc.details.get("status", 0))) or STATUS.get(type(exc), 400)
+    status = error_status(exc, STATUS, 400)
     message = MESSAGES.get(type(exc), exc.message)
     if not message.endswith("."):
         message += "."
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return WireJSON({"status": status, "message": message}, status_code=status, headers=headers)
+    return WireJSON({"status": status, "message": message}, status_code=status, headers=retry_after(exc))
