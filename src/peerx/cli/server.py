@@ -77,6 +77,17 @@ async def _seed_demo(settings: Settings, host: str, port: int) -> None:
                 active=True,
             )
             account = await actions.create_account(platform, session, name="Demo Merchant", email="demo@example.com")
+            # The same sandbox account is a Peerwallet vendor and a Peex partner, with test balances.
+            await actions.grant_permission(platform, session, account_id=account["id"], permission="transfer_funds")
+            for currency, amount in (("USD", "1000"), ("XAF", "500000")):
+                await actions.fund_account(
+                    platform,
+                    session,
+                    account_id=account["id"],
+                    currency=currency,
+                    amount=Decimal(amount),
+                    livemode=False,
+                )
     finally:
         await platform.aclose()
     key = account["peertupeer"]["test_key"]
@@ -93,6 +104,18 @@ peerx demo: sandbox merchant #{account["id"]} on {settings.effective_database_ur
     -F card_number=4000000000000001 -F front_image=@docs/examples/card-front.png \\
     -F back_image=@docs/examples/card-back.png
   (that card approves itself in {settings.giftcards_sandbox_delay_seconds}s; then wallet.php shows 828.75 GHS)
+
+  Peerwallet test key: {account["peerwallet"]["test_api_private_key"]} (test balance 1000 USD)
+  curl -X POST -H "api-private-key: {account["peerwallet"]["test_api_private_key"]}" \
+    http://{host}:{port}{settings.peerwallet_prefix}/voucher-issue -d quantity=2 -d amount=25 -d currency=USD
+
+  Peex test secret: {account["peex"]["test_secret_key"]} (test solde 500000 XAF)
+  curl -H "SECRETKEY: {account["peex"]["test_secret_key"]}" http://{host}:{port}{settings.peex_prefix}/clients/me
+  curl -X POST -H "SECRETKEY: {account["peex"]["test_secret_key"]}" -H "Content-Type: application/json" \
+    http://{host}:{port}{settings.peex_prefix}/clients/request_payment -d '{{"track_id": "DEMO1", "amount": 5000,
+    "aml_cft": true, "from_currency": "XAF", "to_currency": "XAF", "mobile_phone": "+237670000000",
+    "sender_first_name": "Ada", "sender_last_name": "Obi", "sender_mobile_phone": "+237690000001",
+    "sender_country": "CM", "to_country": "CM", "purpose": "Family support", "fund_origin": "Salary"}}'
 """)
 
 
