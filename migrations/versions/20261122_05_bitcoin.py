@@ -125,6 +125,8 @@ def upgrade() -> None:
         sa.Column("premium_bp", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("max_premium_bp", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("min_reputation", peerx.core.db.DecimalText(length=40), nullable=True),
+        sa.Column("rating_milli", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("price_weight", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("means_of_payment", sa.JSON(), nullable=False),
         sa.Column("payment_data", sa.JSON(), nullable=False),
         sa.Column("release_address", sa.String(length=100), nullable=True),
@@ -149,6 +151,10 @@ def upgrade() -> None:
     with op.batch_alter_table("peach_offers", schema=None) as batch_op:
         batch_op.create_index("ix_peach_offers_search_amount", ["online", "type", "amount_max", "id"], unique=False)
         batch_op.create_index("ix_peach_offers_search_premium", ["online", "type", "premium_bp", "id"], unique=False)
+        batch_op.create_index("ix_peach_offers_search_price", ["online", "type", "price_weight", "id"], unique=False)
+        batch_op.create_index(
+            "ix_peach_offers_search_reputation", ["online", "type", "rating_milli", "id"], unique=False
+        )
         batch_op.create_index("ix_peach_offers_user", ["user_id", "id"], unique=False)
 
     op.create_table(
@@ -257,6 +263,8 @@ def downgrade() -> None:
     op.drop_table("peach_payment_hashes")
     with op.batch_alter_table("peach_offers", schema=None) as batch_op:
         batch_op.drop_index("ix_peach_offers_user")
+        batch_op.drop_index("ix_peach_offers_search_reputation")
+        batch_op.drop_index("ix_peach_offers_search_price")
         batch_op.drop_index("ix_peach_offers_search_premium")
         batch_op.drop_index("ix_peach_offers_search_amount")
 

@@ -109,8 +109,10 @@ class Settings(BaseSettings):
     peach_prefix: str = "/peach/v1"
     peach_rate_limit: str = "300/minute"  # per IP on public routes, per account on private ones
     bitcoin_network: Literal["mainnet", "testnet", "signet", "regtest"] = "regtest"
-    chain_backend: Literal["sandbox", "esplora"] = "sandbox"
+    chain_backend: Literal["sandbox", "esplora", "bitcoind"] = "sandbox"
     esplora_url: str = ""  # e.g. https://blockstream.info/api (with chain_backend=esplora)
+    # bitcoind JSON-RPC with its watch-only wallet, e.g. http://user:pass@127.0.0.1:8332/wallet/peerx
+    bitcoind_url: str = Field(default="", repr=False)
     chain_sandbox_fee_rate: Decimal = Field(default=Decimal(2), gt=0)  # sat/vB the sandbox estimates
     # The operator's extended private key (xprv/tprv); escrow keys derive from it per offer.
     # Empty: generated once into data_dir (not on mainnet).
@@ -125,6 +127,9 @@ class Settings(BaseSettings):
     peach_auth_window_seconds: int = Field(default=600, ge=10)  # how old an auth message may be
     peach_token_minutes: int = Field(default=60, ge=1)
     peach_price_cache_seconds: int = Field(default=10, ge=0)
+    peach_price_source: Literal["sandbox", "kraken"] = "sandbox"  # kraken: the public ticker, live
+    peach_price_url: str = "https://api.kraken.com"
+    peach_price_currencies: str = "EUR,USD,CHF,GBP"  # the ticker pairs read: BTC<currency>
     peach_limit_currency: str = "EUR"  # trading limits are counted in this currency
     peach_daily_limit: int = Field(default=1000, ge=0)
     peach_monthly_anonymous_limit: int = Field(default=1000, ge=0)

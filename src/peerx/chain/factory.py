@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
 
 from peerx.chain.backend import ChainBackend
+from peerx.chain.bitcoind import BitcoindChain
 from peerx.chain.esplora import EsploraChain
 from peerx.chain.keys import EscrowKeys, new_extended_private_key
 from peerx.chain.sandbox import SandboxChain
@@ -19,6 +21,13 @@ def chain_backend(settings: Settings, outbound: OutboundClient) -> ChainBackend:
         if not settings.esplora_url:
             raise RuntimeError("PEERX_ESPLORA_URL is required with PEERX_CHAIN_BACKEND=esplora")
         return EsploraChain(settings.esplora_url, outbound)
+    if settings.chain_backend == "bitcoind":
+        if not settings.bitcoind_url:
+            raise RuntimeError("PEERX_BITCOIND_URL is required with PEERX_CHAIN_BACKEND=bitcoind")
+        # Escrow addresses are imported when first watched; rescanning the funding window
+        # finds a payment made before that.
+        rescan = settings.peach_funding_window_hours * 3600
+        return BitcoindChain(settings.bitcoind_url, settings.bitcoin_network, outbound, rescan_seconds=rescan)
     return SandboxChain(settings.bitcoin_network, settings.chain_sandbox_fee_rate)
 
 
@@ -36,9 +45,16 @@ def _embedded_xprv(settings: Settings) -> str:
     path = Path(settings.data_dir) / "bitcoin-escrow.xprv"
     if path.exists():
         return path.read_text().strip()
-    xprv = new_extended_private_key(settings.bitcoin_network, secrets.token_bytes(32))
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(xprv)
-    return xprv
+    # Written whole to a private temporary file, then linked into place: the link either
+    # creates the key file with its content or finds one a racing first use created.
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(new_extended_private_key(settings.bitcoin_network, secrets.token_bytes(32)))
+        with contextlib.suppress(FileExistsError):  # a racing first use made it: use theirs
+            os.link(temporary, path)
+    finally:
+        temporary.unlink()
+    return path.read_text().strip()

@@ -124,7 +124,7 @@ def add_public_routes(app: FastAPI) -> None:
 
     @app.get("/market/price/{pair}", dependencies=Public)
     async def price(pair: str, session: Session, peach: PeachDep) -> Response:
-        value, date = await market.price(session, pair, peach.settings.peach_price_cache_seconds)
+        value, date = await market.price(session, pair, peach.prices)
         return WireJSON({"pair": pair.upper(), "price": value, "date": wire_time(date)})
 
     @app.get("/market/prices", dependencies=Public)

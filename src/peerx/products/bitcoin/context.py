@@ -1,4 +1,5 @@
-"""What Peach's rules need besides a session: settings, the chain backend, the escrow keys.
+"""What Peach's rules need besides a session: settings, the chain backend, the escrow keys,
+the price source.
 Built once per platform and kept with the platform's job services, so jobs get the same one."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from peerx.chain.backend import ChainBackend
 from peerx.chain.factory import chain_backend, escrow_keys
 from peerx.chain.keys import EscrowKeys
 from peerx.platform import Platform
+from peerx.products.bitcoin.market import PriceSource, price_source
 from peerx.settings import Settings
 
 SERVICE_KEY = "peach"
@@ -19,6 +21,7 @@ class Peach:
     settings: Settings
     chain: ChainBackend
     keys: EscrowKeys
+    prices: PriceSource
 
     @property
     def network(self) -> str:
@@ -29,9 +32,15 @@ def peach_of(platform: Platform) -> Peach:
     services = platform.worker.context.services
     found = services.get(SERVICE_KEY)
     if found is None:
-        found = Peach(
-            platform.settings, chain_backend(platform.settings, platform.outbound), escrow_keys(platform.settings)
+        s = platform.settings
+        prices = price_source(
+            s.peach_price_source,
+            cache_seconds=s.peach_price_cache_seconds,
+            url=s.peach_price_url,
+            currencies=s.peach_price_currencies,
+            outbound=platform.outbound,
         )
+        found = Peach(s, chain_backend(s, platform.outbound), escrow_keys(s), prices)
         services[SERVICE_KEY] = found
     assert isinstance(found, Peach)
     return found

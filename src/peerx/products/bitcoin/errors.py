@@ -18,6 +18,7 @@ from peerx.core.errors import (
     Unauthorized,
 )
 from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin.market import PriceUnavailable
 from peerx.web import WireJSON
 
 # Most specific first: the first class in an error's MRO found here decides.
@@ -43,6 +44,7 @@ ENVELOPE: dict[type[PeerxError], tuple[int, str]] = {
     Conflict: (409, "DUPLICATE"),
     RateLimited: (429, "TOO_MANY_REQUESTS"),
     ChainUnavailable: (503, "SERVICE_UNAVAILABLE"),
+    PriceUnavailable: (503, "SERVICE_UNAVAILABLE"),
 }
 BY_STATUS = {
     400: "BAD_REQUEST",

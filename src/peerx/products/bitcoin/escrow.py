@@ -256,6 +256,7 @@ async def revive(session: AsyncSession, offer: PeachOffer) -> PeachOffer:
         amount_min=offer.amount_min,
         amount_max=offer.amount_max,
         premium_bp=offer.premium_bp,
+        rating_milli=offer.rating_milli,
         means_of_payment=offer.means_of_payment,
         payment_data=offer.payment_data,
         return_address=offer.return_address,

@@ -8,8 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from peerx.core.db import Base
 
@@ -103,9 +103,12 @@ class PeachReport(Base):
 class PeachOffer(Base):
     __tablename__ = "peach_offers"
     __table_args__ = (
-        # Search: online offers of a type, filtered or ordered by premium or amount.
+        # Search: online offers of a type in each sort order (bestReputation, lowestPremium,
+        # highestAmount, highestPrice), so a page is read from one index range, not sorted.
+        Index("ix_peach_offers_search_reputation", "online", "type", "rating_milli", "id"),
         Index("ix_peach_offers_search_premium", "online", "type", "premium_bp", "id"),
         Index("ix_peach_offers_search_amount", "online", "type", "amount_max", "id"),
+        Index("ix_peach_offers_search_price", "online", "type", "price_weight", "id"),
         Index("ix_peach_offers_user", "user_id", "id"),
     )
 
@@ -118,6 +121,12 @@ class PeachOffer(Base):
     premium_bp: Mapped[int | None]  # asks
     max_premium_bp: Mapped[int | None]  # bids
     min_reputation: Mapped[Decimal | None]
+    # Search keys kept on the row so each sort order is an index order: the owner's reputation
+    # (a copy of peach_users.rating_milli, rewritten by users.set_reputation) and the price
+    # weight amount_max x (10000 + premium_bp), which orders prices the same in every currency
+    # (set before every insert and update, below).
+    rating_milli: Mapped[int] = mapped_column(default=0)
+    price_weight: Mapped[int] = mapped_column(default=0)
     means_of_payment: Mapped[dict[str, Any]] = mapped_column(JSON)
     payment_data: Mapped[dict[str, Any]] = mapped_column(JSON)
     release_address: Mapped[str | None] = mapped_column(String(100))
@@ -149,6 +158,16 @@ class PeachOffer(Base):
     @max_premium.setter
     def max_premium(self, value: Decimal | None) -> None:
         self.max_premium_bp = None if value is None else int(value * 100)
+
+
+def price_weight(amount_max: int, premium_bp: int | None) -> int:
+    return amount_max * (10_000 + (premium_bp or 0))
+
+
+@event.listens_for(PeachOffer, "before_insert")
+@event.listens_for(PeachOffer, "before_update")
+def _price_weight(mapper: Mapper[PeachOffer], connection: object, offer: PeachOffer) -> None:
+    offer.price_weight = price_weight(offer.amount_max, offer.premium_bp)
 
 
 class PeachOfferMethod(Base):

@@ -113,7 +113,7 @@ def _amount(peach: Peach, value: object, offer_type: str) -> tuple[int, int]:
 async def _check_trading_limit(session: AsyncSession, peach: Peach, amount: int) -> None:
     """An offer whose smallest trade exceeds the daily limit could never trade."""
     limit_currency = peach.settings.peach_limit_currency
-    found = (await market.all_prices(session, peach.settings.peach_price_cache_seconds)).get(limit_currency)
+    found = (await market.all_prices(session, peach.prices)).get(limit_currency)
     if found is not None and market.fiat(amount, found[0], None) > peach.settings.peach_daily_limit:
         raise f.TradingLimitReached(
             f"The amount exceeds the daily trading limit of {peach.settings.peach_daily_limit} {limit_currency}."
@@ -133,6 +133,7 @@ async def create_offer(session: AsyncSession, peach: Peach, user: PeachUser, bod
         type=offer_type,
         amount_min=low,
         amount_max=high,
+        rating_milli=user.rating_milli,
         means_of_payment=means,
         payment_data=payment_data,
         escrow_fee=peach.settings.peach_escrow_fee,
@@ -206,7 +207,7 @@ async def cancel_buy_offer(session: AsyncSession, offer: PeachOffer) -> None:
 
 
 async def price_map(session: AsyncSession, peach: Peach) -> dict[str, Decimal]:
-    prices = await market.all_prices(session, peach.settings.peach_price_cache_seconds)
+    prices = await market.all_prices(session, peach.prices)
     return {currency: value for currency, (value, _) in prices.items()}
 
 

@@ -1,5 +1,13 @@
-"""POST offer/search: online offers filtered and ordered in SQL (indexed on online, type and
-premium or amount; payment methods through their own index), one page at a time."""
+"""POST offer/search: online offers filtered and ordered in SQL, one page at a time.
+
+Every sort order is an index order: (online, type, <key>, id) for the owner's reputation (kept
+on the offer row), the premium, the amount and the price weight, so a page is the first
+(page + 1) x size matches of one index range, not a sort of every match. Ties break on the offer
+id in the direction of the last sort key (the index read backwards for the descending ones).
+Payment methods are probed through peach_offer_methods' unique (offer_id, currency, method)
+index (or joined from its (currency, method, offer_id) index when the planner prefers).
+`total` is exact up to TOTAL_CAP and capped there: a page that ends the results gives it for
+free, otherwise it is counted over at most TOTAL_CAP index entries."""
 
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ from peerx.products.bitcoin.offers import parse_means_of_payment
 from peerx.products.bitcoin.wire import decimal, sats
 
 DEFAULT_SIZE, MAX_SIZE = 21, 100
+TOTAL_CAP = 1_000
 SORTS = ("bestReputation", "lowestPremium", "highestAmount", "highestPrice")
 
 
@@ -32,19 +41,28 @@ def page_params(page: str | None, size: str | None, sort_by: str | None) -> tupl
     return page_no, page_size, list(dict.fromkeys(sorts))
 
 
-def _order(sort: str) -> ColumnElement[Any]:
+def _order(sort: str, offer_type: object) -> ColumnElement[Any]:
     if sort == "bestReputation":
-        return PeachUser.rating_milli.desc()
-    if sort == "lowestPremium":
-        return func.coalesce(PeachOffer.premium_bp, 0).asc()
+        return PeachOffer.rating_milli.desc()
+    if sort == "lowestPremium":  # asks always have a premium; bids have none (0 in a mixed search)
+        return (PeachOffer.premium_bp if offer_type == "ask" else func.coalesce(PeachOffer.premium_bp, 0)).asc()
     if sort == "highestAmount":
         return PeachOffer.amount_max.desc()
     # Price in any currency is market * amount * (1 + premium): the same order for all.
-    return (PeachOffer.amount_max * (10_000 + func.coalesce(PeachOffer.premium_bp, 0))).desc()
+    return PeachOffer.price_weight.desc()
 
 
-def filters(body: dict[str, Any], caller: PeachUser | None) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = [PeachOffer.online.is_(True)]
+def order_by(sorts: list[str], offer_type: object) -> list[ColumnElement[Any]]:
+    tie = PeachOffer.id.asc() if sorts[-1] == "lowestPremium" else PeachOffer.id.desc()
+    return [*(_order(s, offer_type) for s in sorts), tie]
+
+
+def filters(
+    body: dict[str, Any], caller: PeachUser | None, *, reputation_range: bool = True
+) -> list[ColumnElement[bool]]:
+    """`reputation_range=False` keeps minReputation out of index choice (rating + 0): SQLite has
+    no statistics to tell that a broad reputation range costs more than reading the sort's index."""
+    conditions: list[ColumnElement[bool]] = [PeachOffer.online == True]  # noqa: E712 - "= 1": an index prefix
     offer_type = body.get("type")
     if offer_type is not None:
         if offer_type not in ("bid", "ask"):
@@ -66,10 +84,12 @@ def filters(body: dict[str, Any], caller: PeachUser | None) -> list[ColumnElemen
         conditions.append(exists().where(PeachOfferMethod.offer_id == PeachOffer.id, wanted))
     max_premium = decimal(body, "maxPremium", low=Decimal(-100), high=Decimal(100))
     if max_premium is not None:
-        conditions.append(or_(PeachOffer.premium_bp.is_(None), PeachOffer.premium_bp <= int(max_premium * 100)))
+        below = PeachOffer.premium_bp <= int(max_premium * 100)
+        conditions.append(below if offer_type == "ask" else or_(PeachOffer.premium_bp.is_(None), below))
     min_reputation = decimal(body, "minReputation", low=Decimal(-1), high=Decimal(1))
     if min_reputation is not None:
-        conditions.append(PeachUser.rating_milli >= int(min_reputation * 1000))
+        rating = PeachOffer.rating_milli if reputation_range else PeachOffer.rating_milli + 0
+        conditions.append(rating >= int(min_reputation * 1000))
     if caller is not None:  # never one's own offers, nor those of people blocked either way
         conditions.append(PeachOffer.user_id != caller.id)
         conditions.append(
@@ -86,15 +106,14 @@ def filters(body: dict[str, Any], caller: PeachUser | None) -> list[ColumnElemen
 async def search(
     session: AsyncSession, body: dict[str, Any], caller: PeachUser | None, *, page: int, size: int, sorts: list[str]
 ) -> tuple[list[PeachOffer], int]:
-    conditions = filters(body, caller)
-    base = select(PeachOffer).join(PeachUser, PeachUser.id == PeachOffer.user_id).where(*conditions)
-    total = int(
-        await session.scalar(
-            select(func.count(PeachOffer.id)).join(PeachUser, PeachUser.id == PeachOffer.user_id).where(*conditions)
-        )
-        or 0
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    conditions = filters(body, caller, reputation_range=not sqlite or sorts[0] == "bestReputation")
+    ordering = order_by(sorts, body.get("type"))
+    rows = list(
+        await session.scalars(select(PeachOffer).where(*conditions).order_by(*ordering).limit(size).offset(page * size))
     )
-    rows = await session.scalars(
-        base.order_by(*(_order(s) for s in sorts), PeachOffer.id.asc()).limit(size).offset(page * size)
-    )
-    return list(rows), total
+    if len(rows) < size and (rows or page == 0):
+        return rows, page * size + len(rows)  # this page ends the results: the total is known
+    matches = select(PeachOffer.id).where(*conditions).limit(TOTAL_CAP).subquery()
+    total = int(await session.scalar(select(func.count()).select_from(matches)) or 0)
+    return rows, total

@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +20,14 @@ from peerx.core.db import utcnow
 from peerx.core.errors import NotFound, Unauthorized
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.context import Peach
-from peerx.products.bitcoin.models import PeachAuthMessage, PeachBlock, PeachPaymentHash, PeachToken, PeachUser
+from peerx.products.bitcoin.models import (
+    PeachAuthMessage,
+    PeachBlock,
+    PeachOffer,
+    PeachPaymentHash,
+    PeachToken,
+    PeachUser,
+)
 from peerx.products.bitcoin.wire import decimal, millis, text, wire_time
 
 AUTH_MESSAGE = re.compile(r"^Peach Registration (\d{13})$")
@@ -61,7 +68,16 @@ async def authenticate_key(
     if user is not None and register:
         raise f.UserExists("This public key is registered already: use user/auth.")
     if user is None:
-        user = await _create_user(session, public_key_hex, text(body, "uniqueId", required=False, max_length=200))
+        try:  # a racing registration of the same key may insert first: then it is that user
+            async with session.begin_nested():
+                user = await _create_user(
+                    session, public_key_hex, text(body, "uniqueId", required=False, max_length=200)
+                )
+        except IntegrityError:
+            if register:
+                raise f.UserExists("This public key is registered already: use user/auth.") from None
+            user = await session.scalar(select(PeachUser).where(PeachUser.public_key == public_key_hex))
+            assert user is not None
     if user.disabled:
         raise f.AccountBanned("This account is disabled.")
     return await _issue_token(session, peach, user)
@@ -133,6 +149,16 @@ async def find_user(session: AsyncSession, user_id: str) -> PeachUser:
     if user is None:
         raise NotFound("User not found.")
     return user
+
+
+async def set_reputation(session: AsyncSession, user: PeachUser, rating_milli: int, rating_count: int) -> None:
+    """The one writer of a user's reputation: search orders offers by the copy on each offer
+    row, so the user and all of its offers change in the same transaction."""
+    if not -1000 <= rating_milli <= 1000 or rating_count < 0:
+        raise ValueError("reputation must be -1000..1000 thousandths and a count >= 0")
+    user.rating_milli, user.rating_count, user.updated_at = rating_milli, rating_count, utcnow()
+    await session.execute(update(PeachOffer).where(PeachOffer.user_id == user.id).values(rating_milli=rating_milli))
+    await session.flush()
 
 
 def rating(user: PeachUser) -> Decimal:
