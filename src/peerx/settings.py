@@ -143,9 +143,12 @@ class Settings(BaseSettings):
     trustap_tracking_window_seconds: int = Field(default=7 * 86_400, ge=1)  # after payment, for the seller
     trustap_carrier_poll_seconds: int = Field(default=3_600, ge=1)
     trustap_access_token_seconds: int = Field(default=3_600, ge=60)
-    # Live-mode card payments: "none" refuses them (no card connector configured), "sandbox" is
-    # for demos only. Test mode always uses the sandbox (tok_visa, tok_chargeDeclined, ...).
-    trustap_live_payins: Literal["none", "sandbox"] = "none"
+    # Live-mode card payments: "none" refuses them (no card connector configured), "stripe" charges
+    # through Stripe (secret key below), "sandbox" is for demos only. Test mode always uses the
+    # sandbox (tok_visa, tok_chargeDeclined, ...).
+    trustap_live_payins: Literal["none", "sandbox", "stripe"] = "none"
+    trustap_stripe_secret_key: str = Field(default="", repr=False)  # sk_live_... (or a restricted key)
+    trustap_stripe_api_base: str = "https://api.stripe.com"
     trustap_deposit_acceptance_seconds: int = Field(default=3 * 86_400, ge=1)  # face to face, for the seller
 
     @property

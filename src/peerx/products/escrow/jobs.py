@@ -16,6 +16,7 @@ from peerx.products.escrow import p2p, service
 from peerx.products.escrow.carriers import CarrierTracker, SandboxCarrier
 from peerx.products.escrow.models import EscrowTransaction
 from peerx.rails.payins import PayinRail, SandboxPayins
+from peerx.rails.stripe_payins import StripePayins
 
 
 def timing(platform: Platform) -> service.Timing:
@@ -29,10 +30,17 @@ def timing(platform: Platform) -> service.Timing:
 
 
 def payin_rail(platform: Platform, livemode: bool) -> PayinRail | None:
-    """Test mode always uses the sandbox; live mode only when the operator chose it (a real card
-    connector is not configured in this version)."""
-    if not livemode or platform.settings.trustap_live_payins == "sandbox":
+    """Test mode always uses the sandbox; live mode the connector the operator chose: Stripe (when
+    its secret key is set), the sandbox (demos), or none (live card payments refused)."""
+    s = platform.settings
+    if not livemode or s.trustap_live_payins == "sandbox":
         return SandboxPayins()
+    if s.trustap_live_payins == "stripe" and s.trustap_stripe_secret_key:
+        return StripePayins(
+            api_key=s.trustap_stripe_secret_key,
+            api_base=s.trustap_stripe_api_base,
+            timeout_seconds=s.outbound_timeout_seconds,
+        )
     return None
 
 
