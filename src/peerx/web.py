@@ -18,7 +18,6 @@ from peerx.core.encoding import dumps, loads
 from peerx.core.errors import InvalidField, NotFound, PeerxError, RateLimited, Unauthorized
 from peerx.core.idempotency import StoredResponse, complete, fingerprint, reserve
 from peerx.core.money import parse_decimal
-from peerx.core.parties import Caller
 from peerx.platform import Platform
 
 log = logging.getLogger(__name__)
@@ -50,13 +49,13 @@ Session = Annotated[AsyncSession, Depends(_unit_of_work, scope="function")]
 
 
 async def idempotent(
-    request: Request, session: AsyncSession, caller: Caller, params: object, action: Callable[[], Awaitable[Response]]
+    request: Request, session: AsyncSession, scope: str, params: object, action: Callable[[], Awaitable[Response]]
 ) -> Response:
-    """Run `action` once per Idempotency-Key; replay its stored response on a retry."""
+    """Run `action` once per Idempotency-Key within `scope` (whose key space: an API credential,
+    a user); replay its stored response on a retry."""
     key = request.headers.get("idempotency-key")
     if key is None:
         return await action()
-    scope = f"credential:{caller.credential_id}"
     request_fingerprint = fingerprint(request.method, request.url.path, params)
     stored = await reserve(session, scope=scope, key=key, request_fingerprint=request_fingerprint)
     if stored is not None:
@@ -72,6 +71,19 @@ async def idempotent(
         response=StoredResponse(response.status_code, body, response.media_type or "application/json"),
     )
     return response
+
+
+def page_params(page: str | None, per_page: str | None, *, default_size: int, max_size: int) -> tuple[int, int]:
+    """`page` and `per_page` query values (1-based), checked and defaulted."""
+
+    def number(name: str, raw: str | None, default: int, high: int) -> int:
+        if raw is None or raw == "":
+            return default
+        if not raw.isdigit() or not 1 <= int(raw) <= high:
+            raise InvalidField(name, f"must be a whole number from 1 to {high}")
+        return int(raw)
+
+    return number("page", page, 1, 1_000_000), number("per_page", per_page, default_size, max_size)
 
 
 def json_object(body: bytes) -> dict[str, Any]:

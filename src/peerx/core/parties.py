@@ -60,6 +60,11 @@ class Caller:
     credential_id: int
     livemode: bool
 
+    @property
+    def scope(self) -> str:
+        """The Idempotency-Key space of this caller: one per API credential."""
+        return f"credential:{self.credential_id}"
+
 
 async def create_party(session: AsyncSession, *, name: str, email: str) -> Party:
     now = utcnow()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -11,7 +10,6 @@ from fastapi.responses import PlainTextResponse
 
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
-from peerx.core.idempotency import StoredResponse, complete, fingerprint, reserve
 from peerx.platform import Platform
 from peerx.products.bitcoin import catalogue, escrow, market, offers, search, users
 from peerx.products.bitcoin.context import Peach, peach_of
@@ -19,7 +17,7 @@ from peerx.products.bitcoin.errors import render_error
 from peerx.products.bitcoin.failures import FormInvalid
 from peerx.products.bitcoin.models import PeachReport, PeachUser
 from peerx.products.bitcoin.wire import millis, offer_id, text, wire_time
-from peerx.web import PlatformDep, Session, WireJSON, json_object, platform_of, surface_app
+from peerx.web import PlatformDep, Session, WireJSON, idempotent, json_object, platform_of, surface_app
 
 SURFACE = "peach"
 TXID = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -57,31 +55,6 @@ MaybeUser = Annotated[PeachUser | None, Depends(_maybe_user)]
 PeachDep = Annotated[Peach, Depends(_peach)]
 Public = [Depends(_public)]
 OK = {"success": True}
-
-
-async def idempotent(
-    request: Request, session: Session, scope: str, params: object, action: Callable[[], Awaitable[Response]]
-) -> Response:
-    """Idempotency-Key scoped to the Peach account (or the client IP for public POSTs)."""
-    key = request.headers.get("idempotency-key")
-    if key is None:
-        return await action()
-    identity = fingerprint(request.method, request.url.path, params)
-    stored = await reserve(session, scope=scope, key=key, request_fingerprint=identity)
-    if stored is not None:
-        return Response(
-            stored.body, stored.status_code, media_type=stored.content_type, headers={"Idempotent-Replayed": "true"}
-        )
-    response = await action()
-    await complete(
-        session,
-        scope=scope,
-        key=key,
-        response=StoredResponse(
-            response.status_code, bytes(response.body).decode(), response.media_type or "text/plain"
-        ),
-    )
-    return response
 
 
 def _offer_id(raw: str) -> int:

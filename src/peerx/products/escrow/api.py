@@ -21,7 +21,7 @@ from peerx.products.escrow import charges, oauth, schemas, service
 from peerx.products.escrow.errors import render_error
 from peerx.products.escrow.jobs import payin_rail, timing
 from peerx.rails.payins import PayinRail, PayinResult, PayinUnavailable
-from peerx.web import Session, WireJSON, json_object, surface_app
+from peerx.web import Session, WireJSON, idempotent, json_object, surface_app
 
 API_KEY_PREFIXES = ("tpk_live_", "tpk_test_")
 
@@ -70,27 +70,7 @@ async def user_idempotent(
     action: Callable[[], Awaitable[Response]],
 ) -> Response:
     """Idempotency-Key per user (not per token: a refreshed token retries in the same key space)."""
-    key = request.headers.get("idempotency-key")
-    if key is None:
-        return await action()
-    scope = f"trustap_user:{user.user.id}"
-    stored = await reserve(
-        session, scope=scope, key=key, request_fingerprint=fingerprint(request.method, request.url.path, params)
-    )
-    if stored is not None:
-        return Response(
-            stored.body, stored.status_code, media_type=stored.content_type, headers={"Idempotent-Replayed": "true"}
-        )
-    response = await action()
-    await complete(
-        session,
-        scope=scope,
-        key=key,
-        response=StoredResponse(
-            response.status_code, bytes(response.body).decode(), response.media_type or "application/json"
-        ),
-    )
-    return response
+    return await idempotent(request, session, f"trustap_user:{user.user.id}", params, action)
 
 
 async def _oauth_request(request: Request) -> oauth.StarletteOAuth2Request:

@@ -16,7 +16,7 @@ from peerx.platform import Platform
 from peerx.products.giftcards import schemas, service
 from peerx.products.giftcards.errors import render_error
 from peerx.products.giftcards.sandbox import test_cards_view
-from peerx.web import PlatformDep, Session, WireJSON, idempotent, json_object, platform_of, surface_app
+from peerx.web import PlatformDep, Session, WireJSON, idempotent, json_object, page_params, platform_of, surface_app
 
 KEY_PREFIXES = ("ptp_live_", "ptp_test_")
 
@@ -84,7 +84,7 @@ def build_surface(platform: Platform) -> FastAPI:
     ) -> Response:
         if status is not None and status not in ("pending", "approved", "rejected"):
             raise InvalidField("status", "must be pending, approved or rejected")
-        page_no, size = schemas.page_params(page, per_page)
+        page_no, size = page_params(page, per_page, default_size=20, max_size=100)
         trades, total = await service.list_trades(session, caller, status=status, page=page_no, per_page=size)
         return ok([service.trade_view(t) for t in trades], meta={"page": page_no, "per_page": size, "total": total})
 
@@ -126,7 +126,7 @@ def build_surface(platform: Platform) -> FastAPI:
             }
             return ok(data, "Trade submitted successfully.")
 
-        return await idempotent(request, session, caller, params, create)
+        return await idempotent(request, session, caller.scope, params, create)
 
     @app.get("/trade-status.php")
     async def trade_status(session: Session, caller: Merchant, reference: str | None = None) -> Response:
@@ -156,13 +156,13 @@ def build_surface(platform: Platform) -> FastAPI:
             withdrawal = await service.request_withdrawal(session, caller, withdrawal_request)
             return ok(service.withdrawal_view(withdrawal), "Withdrawal request submitted.")
 
-        return await idempotent(request, session, caller, body, create)
+        return await idempotent(request, session, caller.scope, body, create)
 
     @app.get("/withdrawals.php")
     async def list_withdrawals(
         session: Session, caller: Merchant, page: str | None = None, per_page: str | None = None
     ) -> Response:
-        page_no, size = schemas.page_params(page, per_page)
+        page_no, size = page_params(page, per_page, default_size=20, max_size=100)
         rows, total = await service.list_withdrawals(session, caller, page=page_no, per_page=size)
         return ok([service.withdrawal_view(w) for w in rows], meta={"page": page_no, "per_page": size, "total": total})
 
@@ -202,7 +202,7 @@ def build_surface(platform: Platform) -> FastAPI:
                 "Rate update subscription created.",
             )
 
-        return await idempotent(request, session, caller, body, create)
+        return await idempotent(request, session, caller.scope, body, create)
 
     @app.delete("/rate-updates.php")
     async def unsubscribe_rates(session: Session, caller: Merchant, id: str | None = None) -> Response:

@@ -100,14 +100,3 @@ def withdrawal_request(body: dict[str, Any]) -> WithdrawalRequest:
         account_number=account_number,
         bank_name=text_field(body, "bank_name", required=False, max_length=100),
     )
-
-
-def page_params(page: str | None, per_page: str | None) -> tuple[int, int]:
-    def number(name: str, raw: str | None, default: int, high: int) -> int:
-        if raw is None or raw == "":
-            return default
-        if not raw.isdigit() or not 1 <= int(raw) <= high:
-            raise InvalidField(name, f"must be a whole number from 1 to {high}")
-        return int(raw)
-
-    return number("page", page, 1, 1_000_000), number("per_page", per_page, 20, 100)

@@ -12,7 +12,7 @@ from peerx.core.parties import Caller, authenticate
 from peerx.platform import Platform
 from peerx.products.remittances import common, partners, schemas, service
 from peerx.products.remittances.errors import render_error
-from peerx.web import PlatformDep, Session, WireJSON, idempotent, json_object, surface_app
+from peerx.web import PlatformDep, Session, WireJSON, idempotent, json_object, page_params, surface_app
 
 
 async def _partner(request: Request, session: Session) -> Caller:
@@ -51,7 +51,7 @@ def build_surface(platform: Platform) -> FastAPI:
             tx = await service.request_payment(session, caller, parsed, policy)
             return WireJSON({"request": service.transaction_view(tx, with_type=False)})
 
-        return await idempotent(request, session, caller, body, create)
+        return await idempotent(request, session, caller.scope, body, create)
 
     @app.get("/clients/all_requests")
     async def all_requests(
@@ -64,7 +64,7 @@ def build_surface(platform: Platform) -> FastAPI:
         if track_id is not None and track_id.strip():
             rows = await service.by_track_id(session, caller, track_id.strip())
         else:
-            page_no, size = schemas.page_params(page, per_page)
+            page_no, size = page_params(page, per_page, default_size=100, max_size=1000)
             rows = await service.list_transactions(session, caller, page=page_no, per_page=size)
         return WireJSON([service.transaction_view(tx) for tx in rows])
 

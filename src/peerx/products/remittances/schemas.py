@@ -169,14 +169,3 @@ def payment_request(body: dict[str, Any]) -> PaymentRequest:
         purpose=purpose,
         fund_origin=fund_origin,
     )
-
-
-def page_params(page: str | None, per_page: str | None) -> tuple[int, int]:
-    def number(name: str, raw: str | None, default: int, high: int) -> int:
-        if raw is None or raw == "":
-            return default
-        if not raw.isdigit() or not 1 <= int(raw) <= high:
-            raise InvalidField(name, f"must be a whole number from 1 to {high}")
-        return int(raw)
-
-    return number("page", page, 1, 1_000_000), number("per_page", per_page, 100, 1000)

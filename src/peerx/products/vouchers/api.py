@@ -97,7 +97,7 @@ def build_surface(platform: Platform) -> FastAPI:
             masked = ", ".join(service.masked(code[-4:]) for code in issued.codes)
             return WireJSON(issue_body(issued, masked, REPLAY_NOTE))
 
-        replay_or_masked = await idempotent(request, session, caller, params, create)
+        replay_or_masked = await idempotent(request, session, caller.scope, params, create)
         return shown[0] if shown else replay_or_masked
 
     async def _order(session: Session, caller: Caller, order_id: str, platform: Platform) -> Response:
@@ -157,7 +157,7 @@ def build_surface(platform: Platform) -> FastAPI:
                 }
             )
 
-        return await idempotent(request, session, caller, params, run)
+        return await idempotent(request, session, caller.scope, params, run)
 
     @app.post("/voucher-void")
     async def void(request: Request, session: Session, caller: CodeKey, platform: PlatformDep) -> Response:
@@ -183,7 +183,7 @@ def build_surface(platform: Platform) -> FastAPI:
                 }
             )
 
-        return await idempotent(request, session, caller, params, run)
+        return await idempotent(request, session, caller.scope, params, run)
 
     @app.get("/receipt", response_class=HTMLResponse)
     async def receipt(session: Session, platform: PlatformDep, token: str | None = None) -> Response:
