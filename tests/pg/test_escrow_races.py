@@ -123,3 +123,51 @@ async def test_p2p_cancel_races_pay_deposit(client, platform, people):
     # Every deposit that came in went back: the card account and the escrow accounts are even.
     assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
     await verify_ledger(platform)
+
+
+async def test_seller_accepting_the_complaint_races_the_operator_release(client, platform, people):
+    """Two ways to settle one complaint at once: exactly one wins, the money moves once."""
+    seller, buyer = people
+    refunded = 0
+    for _ in range(ROUNDS):
+        tx = await delivered_tx(client, seller, buyer, price=1000)
+        await post(client, buyer, tx["id"], "complain")
+
+        async def release(tx_id: int = tx["id"]) -> str:
+            try:
+                await op(platform, escrow_ops.resolve, transaction_id=tx_id, outcome="release")
+            except Exception as exc:  # the loser sees the settled state
+                return type(exc).__name__
+            return "ok"
+
+        accept, operator = await asyncio.gather(post(client, seller, tx["id"], "accept_complaint"), release())
+        assert sorted([accept.status_code == 200, operator == "ok"]) == [False, True], (accept.text, operator)
+        if accept.status_code == 200:
+            refunded += 1
+        else:
+            assert accept.json()["code"] == "funds_already_released" and operator == "ok"
+    released = ROUNDS - refunded
+    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (1000 * released, 0)
+    assert await balance(platform, service.card_payins_account("usd", False)) == (-1050 * released, 0)
+    await verify_ledger(platform)
+
+
+async def test_skip_remainder_races_set_price(client, platform, people):
+    """The seller's two pricing steps at once: exactly one applies, the other is refused."""
+    from tests.products.escrow.test_p2p import accepted, price, step
+
+    seller, buyer = people
+    for _ in range(ROUNDS):
+        tx = await accepted(client, seller, buyer)
+        skip, priced = await asyncio.gather(
+            step(client, seller, tx["id"], "skip_remainder"), price(client, seller, tx["id"], 5000)
+        )
+        assert sorted([skip.status_code, priced.status_code]) == [200, 400], (skip.text, priced.text)
+        final = (await client.get(f"/trustap/api/v1/p2p/transactions/{tx['id']}", headers=seller.h)).json()
+        if skip.status_code == 200:
+            assert priced.json()["code"] == "remainder_already_skipped"
+            assert final["skip_remainder"] is True and final["pricing"]["price"] == 1000
+        else:
+            assert skip.json()["code"] == "price_already_set"
+            assert final["skip_remainder"] is False and final["pricing"]["price"] == 5000
+    await verify_ledger(platform)

@@ -126,10 +126,15 @@ async def quote(
     charge_config: str | int | None = None,
 ) -> Charge:
     """GET /charge: parse the query as the spec's errors describe, then compute."""
-    if charge_config not in (None, CHARGE_CONFIG, str(CHARGE_CONFIG)):
-        raise code_error("charge_config", "is not a valid charge config", "invalid_charge_config")
+    check_charge_config(charge_config, "charge_config")
     rule = await current_rule(session, model, currency, payment_method)
     return compute(rule, parse_price(price))
+
+
+def check_charge_config(value: object, field: str) -> None:
+    """Only the one charge config exists: anything else is the spec's invalid_charge_config."""
+    if value is not None and (isinstance(value, bool) or str(value).strip() != str(CHARGE_CONFIG)):
+        raise code_error(field, "is not a valid charge config", "invalid_charge_config")
 
 
 def parse_price(price: str | int | None) -> int:

@@ -4,10 +4,12 @@ Each handler re-checks the state under a row lock, so a job that runs twice acts
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.jobs import JobContext, RetryLater, job_handler
@@ -53,18 +55,6 @@ def _platform(ctx: JobContext) -> Platform:
     return platform
 
 
-@job_handler("escrow.complaint_period")
-async def complaint_period(ctx: JobContext, payload: dict[str, Any]) -> None:
-    async with ctx.db.transaction() as session:
-        await service.complaint_period_over(session, int(payload["transaction_id"]))
-
-
-@job_handler("escrow.tracking_deadline")
-async def tracking_deadline(ctx: JobContext, payload: dict[str, Any]) -> None:
-    async with ctx.db.transaction() as session:
-        await service.tracking_deadline_passed(session, int(payload["transaction_id"]))
-
-
 @job_handler("escrow.carrier_poll")
 async def carrier_poll(ctx: JobContext, payload: dict[str, Any]) -> None:
     platform = _platform(ctx)
@@ -82,16 +72,26 @@ async def carrier_poll(ctx: JobContext, payload: dict[str, Any]) -> None:
         await service.carrier_delivered(session, tx_id, timing(platform))
 
 
-@job_handler("escrow.p2p_deposit_acceptance")
-async def p2p_deposit_acceptance(ctx: JobContext, payload: dict[str, Any]) -> None:
-    async with ctx.db.transaction() as session:
-        await p2p.deposit_acceptance_passed(session, int(payload["transaction_id"]))
+DeadlineAct = Callable[[AsyncSession, int], Awaitable[bool]]
 
 
-@job_handler("escrow.p2p_complaint_period")
-async def p2p_complaint_period(ctx: JobContext, payload: dict[str, Any]) -> None:
-    async with ctx.db.transaction() as session:
-        await p2p.complaint_period_over(session, int(payload["transaction_id"]))
+def _deadline(act: DeadlineAct) -> Callable[[JobContext, dict[str, Any]], Awaitable[None]]:
+    async def handler(ctx: JobContext, payload: dict[str, Any]) -> None:
+        async with ctx.db.transaction() as session:
+            await act(session, int(payload["transaction_id"]))
+
+    return handler
+
+
+# Deadlines: each act re-checks the state under a row lock and does nothing when not due.
+DEADLINES: dict[str, DeadlineAct] = {
+    "escrow.complaint_period": service.complaint_period_over,
+    "escrow.tracking_deadline": service.tracking_deadline_passed,
+    "escrow.p2p_deposit_acceptance": p2p.deposit_acceptance_passed,
+    "escrow.p2p_complaint_period": p2p.complaint_period_over,
+}
+for _name, _act in DEADLINES.items():
+    job_handler(_name)(_deadline(_act))
 
 
 @job_handler("escrow.card_refund")

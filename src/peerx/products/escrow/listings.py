@@ -15,7 +15,8 @@ from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
 from peerx.products.escrow import charges, p2p, schemas, service
 from peerx.products.escrow.models import EscrowListing
-from peerx.products.escrow.service import Actor, forbidden, state_error, wire_time
+from peerx.products.escrow.queries import Actor
+from peerx.products.escrow.service import forbidden, state_error, wire_time
 
 
 def listing_view(listing: EscrowListing) -> dict[str, Any]:

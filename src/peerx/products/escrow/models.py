@@ -196,6 +196,7 @@ class EscrowP2PTransaction(Base):
     deposit_acceptance_deadline: Mapped[datetime | None]
     deposit_accepted: Mapped[datetime | None]
     priced: Mapped[datetime | None]
+    remainder_skipped: Mapped[datetime | None]  # the deposit is the whole price
     remainder_paid: Mapped[datetime | None]
     buyer_handover_confirmed: Mapped[datetime | None]
     seller_handover_confirmed: Mapped[datetime | None]

@@ -23,28 +23,26 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
 from peerx.core.db import utcnow
 from peerx.core.errors import InvalidField, NotFound
-from peerx.core.events import emit
-from peerx.core.jobs import enqueue
-from peerx.products.escrow import charges
-from peerx.products.escrow.models import EscrowNotification, EscrowP2PTransaction, EscrowUser
+from peerx.products.escrow import charges, queries, service
+from peerx.products.escrow.models import EscrowP2PTransaction
+from peerx.products.escrow.queries import Actor
 from peerx.products.escrow.service import (
     PAYIN_STALE,
     ROLES,
-    SURFACE,
-    Actor,
     PayinPlan,
     Timing,
+    at_deadline,
     card_payins_account,
-    fees_account,
-    forbidden,
+    check_invitee,
+    not_ended,
+    only,
     queue_card_refund,
-    seller_wallet,
+    set_joined,
     state_error,
     wire_time,
 )
@@ -85,7 +83,7 @@ def tx_view(tx: EscrowP2PTransaction) -> dict[str, Any]:
         "currency": tx.currency,
         "deposit_pricing": _pricing(tx.deposit_price, tx.deposit_charge, tx.deposit_charge_seller),
         "description": tx.description,
-        "skip_remainder": False,
+        "skip_remainder": tx.remainder_skipped is not None,
         "quantity": 1,
         "created": wire_time(tx.created),
         "is_deposit_payment_in_progress": tx.payin_stage == "deposit",
@@ -111,6 +109,7 @@ def tx_view(tx: EscrowP2PTransaction) -> dict[str, Any]:
         "deposit_acceptance_deadline",
         "deposit_accepted",
         "priced",
+        "remainder_skipped",
         "remainder_paid",
         "buyer_handover_confirmed",
         "seller_handover_confirmed",
@@ -139,89 +138,18 @@ def tx_view(tx: EscrowP2PTransaction) -> dict[str, Any]:
 
 
 async def _tell(session: AsyncSession, tx: EscrowP2PTransaction, code: str, *, actor_id: int | None, text: str) -> None:
-    now = utcnow()
-    for user_id in (tx.buyer_id, tx.seller_id):
-        if user_id is not None and user_id != actor_id and text:
-            session.add(
-                EscrowNotification(user_id=user_id, description=text, target=f"p2p/{tx.id}", created=now, read=None)
-            )
-    await session.flush()
-    await emit(
-        session,
-        surface=SURFACE,
-        type=code,
-        livemode=tx.livemode,
-        party_id=tx.client_party_id,
-        body={
-            "code": code,
-            "user_id": str(actor_id) if actor_id is not None else None,
-            "target_id": str(tx.id),
-            "target_preview": tx_view(tx),
-            "time": wire_time(now),
-        },
-    )
+    await service.tell(session, tx, tx_view(tx), code, actor_id, text)
 
 
 # ---------------------------------------------------------------- reading
 
 
 async def _lock(session: AsyncSession, tx_id: int) -> EscrowP2PTransaction | None:
-    return await session.scalar(
-        select(EscrowP2PTransaction)
-        .where(EscrowP2PTransaction.id == tx_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    return await queries.lock_row(session, EscrowP2PTransaction, tx_id)
 
 
 async def _load(session: AsyncSession, actor: Actor, tx_id: int, *, lock: bool = True) -> EscrowP2PTransaction:
-    query = select(EscrowP2PTransaction).where(
-        EscrowP2PTransaction.id == tx_id, EscrowP2PTransaction.livemode == actor.livemode
-    )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    tx = await session.scalar(query)
-    if tx is None or actor.user_id not in (tx.buyer_id, tx.seller_id):
-        raise NotFound("Not Found")
-    return tx
-
-
-async def get_transaction(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowP2PTransaction:
-    return await _load(session, actor, tx_id, lock=False)
-
-
-async def by_join_code(session: AsyncSession, actor: Actor, join_code: str, *, lock: bool) -> EscrowP2PTransaction:
-    query = select(EscrowP2PTransaction).where(
-        EscrowP2PTransaction.join_code == join_code, EscrowP2PTransaction.livemode == actor.livemode
-    )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    tx = await session.scalar(query)
-    if tx is None:
-        raise NotFound("Not Found")
-    return tx
-
-
-async def list_transactions(
-    session: AsyncSession, actor: Actor, *, after_id: int | None, limit: int
-) -> list[EscrowP2PTransaction]:
-    query = select(EscrowP2PTransaction).where(
-        EscrowP2PTransaction.livemode == actor.livemode,
-        (EscrowP2PTransaction.buyer_id == actor.user_id) | (EscrowP2PTransaction.seller_id == actor.user_id),
-    )
-    if after_id is not None:
-        query = query.where(EscrowP2PTransaction.id < after_id)
-    return list(await session.scalars(query.order_by(EscrowP2PTransaction.id.desc()).limit(limit)))
-
-
-async def buyer_details(session: AsyncSession, actor: Actor, tx_id: int) -> dict[str, Any]:
-    """The document's User {email, name}: the seller needs to know whom to meet."""
-    tx = await _load(session, actor, tx_id, lock=False)
-    if tx.buyer_id is None:
-        raise NotFound("Not Found")
-    buyer = await session.get(EscrowUser, tx.buyer_id)
-    assert buyer is not None
-    return {"email": buyer.email, "name": f"{buyer.first_name} {buyer.last_name}".strip()}
+    return await queries.load(session, EscrowP2PTransaction, actor, tx_id, lock=lock)
 
 
 # ---------------------------------------------------------------- creating and joining
@@ -235,16 +163,24 @@ class NewP2P:
     deposit_price: int
     deposit_charge: int
     charge_calculator_version: int | None  # the document's body has none: then the current one
+    skip_remainder: bool = False
+    deposit_charge_seller: int | None = None  # the spec's, when sent: must match the calculator
 
 
 async def checked_deposit(
-    session: AsyncSession, *, currency: str, price: int, charge: int, version: int | None
+    session: AsyncSession,
+    *,
+    currency: str,
+    price: int,
+    charge: int,
+    version: int | None,
+    charge_seller: int | None = None,
 ) -> charges.Charge:
     if version is None:
         rule = await charges.current_rule(session, "p2p", currency, "card")
         version = rule.version
     checked = await charges.verify(
-        session, "p2p", currency=currency, price=price, charge=charge, version=version, charge_seller=None
+        session, "p2p", currency=currency, price=price, charge=charge, version=version, charge_seller=charge_seller
     )
     if checked.charge_seller >= price:
         raise charges.code_error("price", "must be above the seller's charge", "price_too_low")
@@ -262,6 +198,7 @@ async def create_transaction(
         price=new.deposit_price,
         charge=new.deposit_charge,
         version=new.charge_calculator_version,
+        charge_seller=new.deposit_charge_seller,
     )
     now = utcnow()
     tx = EscrowP2PTransaction(
@@ -284,46 +221,26 @@ async def create_transaction(
         updated_at=now,
         payin_attempt=0,
     )
+    if new.skip_remainder:
+        _skip(tx)
     session.add(tx)
     await session.flush()
     await _tell(session, tx, "p2p_tx.created", actor_id=actor.user_id, text="")
     return tx
 
 
-def _not_ended(tx: EscrowP2PTransaction) -> None:
-    if tx.cancelled is not None or tx.rejected is not None:
-        raise state_error("already_cancelled", "The transaction has been cancelled.")
-
-
 async def join(session: AsyncSession, actor: Actor, join_code: str) -> EscrowP2PTransaction:
-    tx = await by_join_code(session, actor, join_code, lock=True)
-    if actor.user_id in (tx.buyer_id, tx.seller_id):
-        raise state_error("cannot_join_own_transaction", "You cannot join your own transaction.")
-    _not_ended(tx)
-    if tx.joined is not None:
-        raise state_error("second_party_already_joined", "Another user has already joined this transaction.")
-    await _join_as_other(session, tx, actor.user_id)
+    tx = await queries.by_join_code(session, EscrowP2PTransaction, actor, join_code, lock=True)
+    check_invitee(tx, actor, "join")
+    set_joined(tx, actor.user_id)
+    await session.flush()
+    await _tell(session, tx, "p2p_tx.joined", actor_id=actor.user_id, text="The other party joined your transaction.")
     return tx
 
 
-async def _join_as_other(session: AsyncSession, tx: EscrowP2PTransaction, user_id: int) -> None:
-    if tx.creator_role == "seller":
-        tx.buyer_id = user_id
-    else:
-        tx.seller_id = user_id
-    tx.joined = tx.updated_at = utcnow()
-    tx.status = "joined"
-    await session.flush()
-    await _tell(session, tx, "p2p_tx.joined", actor_id=user_id, text="The other party joined your transaction.")
-
-
 async def reject(session: AsyncSession, actor: Actor, join_code: str) -> EscrowP2PTransaction:
-    tx = await by_join_code(session, actor, join_code, lock=True)
-    if actor.user_id in (tx.buyer_id, tx.seller_id):
-        raise state_error("cannot_join_own_transaction", "You cannot reject your own transaction.")
-    _not_ended(tx)
-    if tx.joined is not None:
-        raise state_error("second_party_already_joined", "Another user has already joined this transaction.")
+    tx = await queries.by_join_code(session, EscrowP2PTransaction, actor, join_code, lock=True)
+    check_invitee(tx, actor, "reject")
     tx.rejected = tx.updated_at = utcnow()
     tx.status = "rejected"
     await session.flush()
@@ -335,15 +252,16 @@ async def reject(session: AsyncSession, actor: Actor, join_code: str) -> EscrowP
 
 
 def _check_stage(tx: EscrowP2PTransaction, actor: Actor, stage: str) -> None:
-    if tx.buyer_id != actor.user_id:
-        raise forbidden("not_buyer", "Only the buyer can pay for this transaction.")
-    _not_ended(tx)
+    only(tx, actor, "buyer", "pay for this transaction")
+    not_ended(tx)
     if stage == "deposit":
         if tx.deposit_paid is not None:
             raise state_error("deposit_already_paid", "The deposit has already been paid.")
         if tx.seller_id is None:
             raise state_error("second_party_not_joined", "The seller has not joined the transaction yet.")
     else:
+        if tx.remainder_skipped is not None:
+            raise state_error("remainder_already_skipped", "The seller skipped the remainder: nothing is left to pay.")
         if tx.remainder_paid is not None:
             raise state_error("remainder_already_paid", "The remainder has already been paid.")
         if tx.deposit_accepted is None:
@@ -404,44 +322,33 @@ async def finish_payin(
         await session.flush()
         return tx
     assert result.payin_id is not None and tx.seller_id is not None
-    escrow = await ledger.get_account(session, escrow_account(tx))
-    card = await ledger.get_account(session, card_payins_account(tx.currency, tx.livemode))
-    ref = f"p2p:{tx.id}"
-    await ledger.transfer(session, card, escrow, plan.amount, code=f"escrow.p2p_{plan.stage}_paid", reference=ref)
     if plan.stage == "deposit":
         seller_part = tx.deposit_price - tx.deposit_charge_seller
-        fee = tx.deposit_charge + tx.deposit_charge_seller
     else:
-        assert tx.price is not None and tx.charge is not None and tx.charge_seller is not None
+        assert tx.price is not None and tx.charge_seller is not None
         seller_part = (tx.price - tx.deposit_price) - (tx.charge_seller - tx.deposit_charge_seller)
-        fee = plan.amount - seller_part
-    wallet = await ledger.get_account(session, seller_wallet(tx.seller_id, tx.currency, tx.livemode))
-    seller_hold = await ledger.transfer(
-        session, escrow, wallet, seller_part, code="escrow.hold_seller", reference=ref, pending=True
+    seller_hold_id, fee_hold_id = await service.hold_payment(
+        session,
+        tx,
+        escrow_account(tx),
+        amount=plan.amount,
+        seller_part=seller_part,
+        code=f"escrow.p2p_{plan.stage}_paid",
+        reference=f"p2p:{tx.id}",
     )
-    fee_hold_id: int | None = None
-    if fee > 0:
-        fees = await ledger.get_account(session, fees_account(tx.currency, tx.livemode))
-        fee_hold_id = (
-            await ledger.transfer(session, escrow, fees, fee, code="escrow.hold_fee", reference=ref, pending=True)
-        ).id
     now = utcnow()
     if plan.stage == "deposit":
         tx.deposit_payin_id, tx.deposit_seller_hold_id, tx.deposit_fee_hold_id = (
             result.payin_id,
-            seller_hold.id,
+            seller_hold_id,
             fee_hold_id,
         )
         tx.deposit_paid = tx.updated_at = now
         tx.deposit_acceptance_deadline = now + timing.deposit_acceptance
         tx.status = "deposit_paid"
         await session.flush()
-        await enqueue(
-            session,
-            "escrow.p2p_deposit_acceptance",
-            {"transaction_id": tx.id},
-            run_at=tx.deposit_acceptance_deadline,
-            unique_key=f"escrow:p2p_deposit:{tx.id}",
+        await at_deadline(
+            session, "escrow.p2p_deposit_acceptance", tx.id, tx.deposit_acceptance_deadline, "escrow:p2p_deposit"
         )
         await _tell(
             session, tx, "p2p_tx.deposit_paid", actor_id=actor.user_id, text="The buyer paid the deposit: accept it."
@@ -449,7 +356,7 @@ async def finish_payin(
     else:
         tx.remainder_payin_id, tx.remainder_seller_hold_id, tx.remainder_fee_hold_id = (
             result.payin_id,
-            seller_hold.id,
+            seller_hold_id,
             fee_hold_id,
         )
         tx.remainder_paid = tx.updated_at = now
@@ -470,9 +377,10 @@ async def finish_payin(
 
 async def accept_deposit(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowP2PTransaction:
     tx = await _load(session, actor, tx_id)
-    if tx.seller_id != actor.user_id:
-        raise forbidden("not_seller", "Only the seller can accept the deposit.")
-    _not_ended(tx)
+    only(tx, actor, "seller", "accept the deposit")
+    not_ended(tx)
+    if tx.payin_stage == "deposit":  # charged, outcome not recorded yet
+        raise state_error("deposit_payment_in_review", "The deposit payment is still being processed.")
     if tx.deposit_paid is None:
         raise state_error("deposit_not_paid", "The deposit has not been paid yet.")
     if tx.deposit_accepted is not None:
@@ -498,11 +406,12 @@ async def set_price(
 ) -> EscrowP2PTransaction:
     """The full price (deposit included) and its charge from /p2p/charge."""
     tx = await _load(session, actor, tx_id)
-    if tx.seller_id != actor.user_id:
-        raise forbidden("not_seller", "Only the seller can set the price.")
-    _not_ended(tx)
+    only(tx, actor, "seller", "set the price")
+    not_ended(tx)
     if currency is not None and currency.lower() != tx.currency:
         raise charges.code_error("currency", "must be the transaction's currency", "currency_mismatch")
+    if tx.remainder_skipped is not None:
+        raise state_error("remainder_already_skipped", "The seller skipped the remainder: the deposit is the price.")
     if tx.deposit_accepted is None:
         raise state_error("deposit_not_accepted", "The deposit must be accepted before the price is set.")
     if tx.remainder_paid is not None:
@@ -524,13 +433,40 @@ async def set_price(
     return tx
 
 
+def _fully_paid(tx: EscrowP2PTransaction) -> bool:
+    """The whole price is held: the remainder was paid, or skipped and the deposit accepted."""
+    return tx.remainder_paid is not None or (tx.remainder_skipped is not None and tx.deposit_accepted is not None)
+
+
+def _skip(tx: EscrowP2PTransaction) -> None:
+    """The deposit is the whole price: the transaction goes to the handover once it is accepted."""
+    tx.price, tx.charge, tx.charge_seller = tx.deposit_price, tx.deposit_charge, tx.deposit_charge_seller
+    tx.calc_version = tx.deposit_calc_version
+    tx.remainder_skipped = tx.priced = tx.updated_at = utcnow()
+
+
+async def skip_remainder(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowP2PTransaction:
+    """The spec's skip_remainder: allowed until the total price is set."""
+    tx = await _load(session, actor, tx_id)
+    only(tx, actor, "seller", "skip the remainder")
+    not_ended(tx)
+    if tx.priced is not None:
+        raise state_error("price_already_set", "The price has already been set.")
+    _skip(tx)
+    await session.flush()
+    await _tell(session, tx, "p2p_tx.remainder_skipped", actor_id=actor.user_id, text="The deposit is the whole price.")
+    return tx
+
+
 # ---------------------------------------------------------------- handover, complaint, release
 
 
 async def confirm_handover(session: AsyncSession, actor: Actor, tx_id: int, timing: Timing) -> EscrowP2PTransaction:
     tx = await _load(session, actor, tx_id)
-    _not_ended(tx)
-    if tx.remainder_paid is None:
+    not_ended(tx)
+    if tx.payin_stage == "remainder":  # charged, outcome not recorded yet
+        raise state_error("remainder_payment_in_review", "The remainder payment is still being processed.")
+    if not _fully_paid(tx):
         raise state_error("remainder_required", "The remainder must be paid before the handover.")
     if tx.complained is not None:
         raise state_error("already_complained", "A complaint has already been submitted.")
@@ -551,12 +487,8 @@ async def confirm_handover(session: AsyncSession, actor: Actor, tx_id: int, timi
     await session.flush()
     if both:
         assert tx.complaint_period_deadline is not None
-        await enqueue(
-            session,
-            "escrow.p2p_complaint_period",
-            {"transaction_id": tx.id},
-            run_at=tx.complaint_period_deadline,
-            unique_key=f"escrow:p2p_complaint:{tx.id}",
+        await at_deadline(
+            session, "escrow.p2p_complaint_period", tx.id, tx.complaint_period_deadline, "escrow:p2p_complaint"
         )
     await _tell(
         session,
@@ -572,12 +504,11 @@ async def confirm_handover(session: AsyncSession, actor: Actor, tx_id: int, timi
 
 async def complain(session: AsyncSession, actor: Actor, tx_id: int, description: str | None) -> EscrowP2PTransaction:
     tx = await _load(session, actor, tx_id)
-    if tx.buyer_id != actor.user_id:
-        raise forbidden("not_buyer", "Only the buyer can complain.")
+    only(tx, actor, "buyer", "complain")
     if tx.funds_released is not None or tx.refunded is not None:
         raise state_error("funds_already_released", "The funds have already been released.")
-    _not_ended(tx)
-    if tx.remainder_paid is None:
+    not_ended(tx)
+    if not _fully_paid(tx):
         raise state_error("remainder_required", "The remainder must be paid before a complaint.")
     if tx.complained is not None:
         raise state_error("already_complained", "A complaint has already been submitted.")
@@ -647,8 +578,8 @@ async def _refund(session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int
     now = utcnow()
     tx.amount_refunded = total
     tx.deposit_refunded = now
-    if tx.remainder_payin_id is not None:
-        tx.refunded = now
+    if tx.remainder_payin_id is not None or tx.remainder_skipped is not None:
+        tx.refunded = now  # every payment of the price went back
     tx.updated_at = now
     await session.flush()
     return total
@@ -656,12 +587,12 @@ async def _refund(session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int
 
 async def cancel(session: AsyncSession, actor: Actor, tx_id: int, reason: str | None = None) -> EscrowP2PTransaction:
     tx = await _load(session, actor, tx_id)
-    _not_ended(tx)
+    not_ended(tx)
     if tx.joined is None:
         raise state_error("second_party_not_joined", "The other party has not joined the transaction yet.")
     if tx.buyer_handover_confirmed is not None or tx.seller_handover_confirmed is not None:
         raise state_error("handover_already_confirmed", "The handover has already been confirmed.")
-    if tx.remainder_paid is not None:
+    if _fully_paid(tx):
         raise state_error("remainder_already_paid", "The remainder has already been paid.")
     if tx.payin_stage is not None:
         raise state_error("payment_in_progress", "A payment for this transaction is in progress.")
@@ -718,6 +649,36 @@ async def complaint_period_over(session: AsyncSession, tx_id: int) -> bool:
     return True
 
 
+def _check_complained(tx: EscrowP2PTransaction) -> None:
+    """Settling a complaint (the seller's accept_complaint, the operator's resolve)."""
+    if tx.funds_released is not None or tx.refunded is not None:
+        raise state_error("funds_already_released", "The transaction has already been settled.")
+    if tx.deposit_paid is None:
+        raise state_error("deposit_not_paid", "The deposit has not been paid.")
+    if tx.deposit_refunded is not None:
+        raise state_error("deposit_already_refunded", "The deposit has already been refunded.")
+    if tx.complained is None:
+        raise state_error("not_complained", "The buyer has not complained.")
+
+
+async def _refund_complaint(session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int | None) -> None:
+    await _refund(session, tx, actor_id)
+    tx.status = "funds_refunded"
+    await session.flush()
+    await _tell(
+        session, tx, "p2p_tx.payment_refunded", actor_id=actor_id, text="The payment was refunded to the buyer."
+    )
+
+
+async def accept_complaint(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowP2PTransaction:
+    """The seller agrees with the buyer's complaint: every payment goes back to the buyer."""
+    tx = await _load(session, actor, tx_id)
+    only(tx, actor, "seller", "accept a complaint")
+    _check_complained(tx)
+    await _refund_complaint(session, tx, actor.user_id)
+    return tx
+
+
 async def resolve(session: AsyncSession, tx_id: int, *, outcome: str) -> EscrowP2PTransaction:
     """The operator decides a complained transaction: release to the seller or refund the buyer."""
     if outcome not in ("release", "refund"):
@@ -725,19 +686,11 @@ async def resolve(session: AsyncSession, tx_id: int, *, outcome: str) -> EscrowP
     tx = await _lock(session, tx_id)
     if tx is None:
         raise NotFound(f"p2p transaction {tx_id} not found")
-    if tx.funds_released is not None or tx.refunded is not None:
-        raise state_error("funds_already_released", "The transaction has already been settled.")
-    if tx.complained is None:
-        raise state_error("not_complained", "Only a complained transaction can be resolved.")
+    _check_complained(tx)
     if outcome == "release":
         await _release(session, tx, None, deposit_only=False)
     else:
-        await _refund(session, tx, None)
-        tx.status = "funds_refunded"
-        await session.flush()
-        await _tell(
-            session, tx, "p2p_tx.payment_refunded", actor_id=None, text="The payment was refunded to the buyer."
-        )
+        await _refund_complaint(session, tx, None)
     return tx
 
 

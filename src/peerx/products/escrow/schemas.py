@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from peerx.core.errors import InvalidField
-from peerx.products.escrow.charges import code_error
+from peerx.products.escrow.charges import check_charge_config, code_error
 from peerx.products.escrow.p2p import NewP2P
+from peerx.products.escrow.queries import Page
 from peerx.products.escrow.service import ROLES, NewTransaction
 
 
@@ -36,6 +37,13 @@ def text(body: dict[str, Any], name: str, *, required: bool = False, max_length:
     return raw
 
 
+def flag(body: dict[str, Any], name: str) -> bool:
+    raw = body.get(name, False)
+    if not isinstance(raw, bool):
+        raise InvalidField(name, "must be true or false")
+    return raw
+
+
 def new_transaction(body: dict[str, Any]) -> NewTransaction:
     role = text(body, "role")
     if role not in ROLES:
@@ -43,13 +51,8 @@ def new_transaction(body: dict[str, Any]) -> NewTransaction:
     currency = text(body, "currency")
     if not currency:
         raise code_error("currency", "is required", "currency_missing")
-    price = int64(body, "price", code="invalid_price")
-    assert price is not None
-    if price < 0:
-        raise code_error("price", "cannot be negative", "negative_price")
-    charge = int64(body, "charge", code="incorrect_charge")
-    version = int64(body, "charge_calculator_version", code="invalid_calc_version")
-    assert charge is not None and version is not None
+    price, charge, version, _ = pricing(body)
+    check_charge_config(body.get("charge_config"), "charge_config")
     return NewTransaction(
         role=role,
         currency=currency.lower(),
@@ -61,19 +64,22 @@ def new_transaction(body: dict[str, Any]) -> NewTransaction:
     )
 
 
-def page(after_id: str | None, limit: str | None) -> tuple[int | None, int]:
-    """after_id >= 0 and limit 1..50 (default 25), with the spec's codes."""
-    after: int | None = None
-    if after_id is not None:
-        if not after_id.isdigit():
-            raise code_error("after_id", "must be a non-negative integer", "invalid_after_id")
-        after = int(after_id)
+def _id_param(raw: str | None, name: str) -> int | None:
+    if raw is None:
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise code_error(name, "must be a non-negative integer", f"invalid_{name}")
+    return int(raw)
+
+
+def page(before_id: str | None = None, after_id: str | None = None, limit: str | None = None) -> Page:
+    """before_id, after_id >= 0 and limit 1..50 (default 25), with the spec's codes."""
     size = 25
     if limit is not None:
         if not limit.isdigit() or not 1 <= int(limit) <= 50:
             raise code_error("limit", "must be an integer from 1 to 50", "invalid_limit")
         size = int(limit)
-    return after, size
+    return Page(_id_param(before_id, "before_id"), _id_param(after_id, "after_id"), size)
 
 
 def path_id(raw: str) -> int:
@@ -82,11 +88,11 @@ def path_id(raw: str) -> int:
     return int(raw)
 
 
-def p2p_page(after_id: str | None, limit: str | None) -> tuple[int | None, int]:
+def p2p_page(before_id: str | None = None, after_id: str | None = None, limit: str | None = None) -> Page:
     """As `page`, with the spec's `excessive_limit` for a limit above 50."""
     if limit is not None and limit.isdigit() and int(limit) > 50:
         raise code_error("limit", "must be at most 50", "excessive_limit")
-    return page(after_id, limit)
+    return page(before_id, after_id, limit)
 
 
 def new_p2p(body: dict[str, Any]) -> NewP2P:
@@ -101,15 +107,15 @@ def new_p2p(body: dict[str, Any]) -> NewP2P:
     nested = body.get("depositPricing", body.get("deposit_pricing"))
     if nested is not None and not isinstance(nested, dict):
         raise InvalidField("depositPricing", "must be an object")
-    source = (
-        nested if nested is not None else {"price": body.get("deposit_price"), "charge": body.get("deposit_charge")}
-    )
+    flat = {k: body.get(f"deposit_{k}") for k in ("price", "charge", "charge_seller")}
+    source = nested if nested is not None else flat
     price = int64(source, "price", code="invalid_price")
     assert price is not None
     if price < 0:
         raise code_error("price", "cannot be negative", "negative_price")
     charge = int64(source, "charge", code="incorrect_charge")
     assert charge is not None
+    check_charge_config(body.get("deposit_charge_config", body.get("charge_config")), "deposit_charge_config")
     return NewP2P(
         role=role,
         currency=currency.lower(),
@@ -117,6 +123,8 @@ def new_p2p(body: dict[str, Any]) -> NewP2P:
         deposit_price=price,
         deposit_charge=charge,
         charge_calculator_version=int64(body, "charge_calculator_version", required=False, code="invalid_calc_version"),
+        deposit_charge_seller=int64(source, "charge_seller", required=False, code="incorrect_charge_seller"),
+        skip_remainder=flag(body, "skip_remainder"),
     )
 
 

@@ -22,23 +22,14 @@ from peerx.core.db import utcnow
 from peerx.core.errors import Conflict, Forbidden, InvalidField, NotFound
 from peerx.core.events import emit
 from peerx.core.jobs import enqueue
-from peerx.products.escrow import charges
-from peerx.products.escrow.models import EscrowNotification, EscrowTransaction, EscrowUser
+from peerx.products.escrow import charges, queries
+from peerx.products.escrow.models import EscrowNotification, EscrowP2PTransaction, EscrowTransaction, EscrowUser
+from peerx.products.escrow.queries import Actor
 from peerx.rails.payins import PayinResult
 
 SURFACE = "trustap"
 CARRIERS = ("fedex", "ups", "usps")
 ROLES = ("buyer", "seller")
-
-
-@dataclass(frozen=True)
-class Actor:
-    """A logged-in user acting through a client, in live or test mode."""
-
-    user_id: int
-    livemode: bool
-    client_id: str
-    client_party_id: int
 
 
 @dataclass(frozen=True)
@@ -59,6 +50,31 @@ def forbidden(code: str, message: str) -> Forbidden:
     error = Forbidden(message)
     error.details["code"] = code
     return error
+
+
+def only(tx: EscrowTransaction | EscrowP2PTransaction, actor: Actor, role: str, what: str) -> None:
+    """403 not_buyer / not_seller unless the actor has the role this step belongs to."""
+    if actor.user_id != (tx.buyer_id if role == "buyer" else tx.seller_id):
+        raise forbidden(f"not_{role}", f"Only the {role} can {what}.")
+
+
+def check_invitee(tx: EscrowTransaction | EscrowP2PTransaction, actor: Actor, verb: str) -> None:
+    """Joining or rejecting by join code: only the invited party, only while the invitation is open."""
+    if actor.user_id in (tx.buyer_id, tx.seller_id):
+        raise state_error("cannot_join_own_transaction", f"You cannot {verb} your own transaction.")
+    not_ended(tx)
+    if tx.joined is not None:
+        raise state_error("second_party_already_joined", "Another user has already joined this transaction.")
+
+
+def set_joined(tx: EscrowTransaction | EscrowP2PTransaction, user_id: int) -> None:
+    """The joiner takes the role the creator left open."""
+    if tx.creator_role == "seller":
+        tx.buyer_id = user_id
+    else:
+        tx.seller_id = user_id
+    tx.joined = tx.updated_at = utcnow()
+    tx.status = "joined"
 
 
 def wire_time(moment: datetime | None) -> str | None:
@@ -111,6 +127,43 @@ async def queue_card_refund(session: AsyncSession, livemode: bool, payin_id: str
         {"livemode": livemode, "payin_id": payin_id, "amount": amount, "reference": reference},
         unique_key=f"escrow:refund:{reference}",
     )
+
+
+async def hold_payment(
+    session: AsyncSession,
+    tx: EscrowTransaction | EscrowP2PTransaction,
+    escrow: ledger.AccountSpec,
+    *,
+    amount: int,
+    seller_part: int,
+    code: str,
+    reference: str,
+) -> tuple[int, int | None]:
+    """A card payment lands in the transaction's escrow account and is reserved in two pending
+    transfers: the seller's part and the platform's fee (the rest). Returns both holds' ids
+    (no fee hold when the fee is 0)."""
+    assert tx.seller_id is not None
+    account = await ledger.get_account(session, escrow)
+    card = await ledger.get_account(session, card_payins_account(tx.currency, tx.livemode))
+    await ledger.transfer(session, card, account, amount, code=code, reference=reference)
+    wallet = await ledger.get_account(session, seller_wallet(tx.seller_id, tx.currency, tx.livemode))
+    seller_hold = await ledger.transfer(
+        session, account, wallet, seller_part, code="escrow.hold_seller", reference=reference, pending=True
+    )
+    fee = amount - seller_part
+    if fee <= 0:
+        return seller_hold.id, None
+    fees = await ledger.get_account(session, fees_account(tx.currency, tx.livemode))
+    fee_hold = await ledger.transfer(
+        session, account, fees, fee, code="escrow.hold_fee", reference=reference, pending=True
+    )
+    return seller_hold.id, fee_hold.id
+
+
+async def at_deadline(session: AsyncSession, job: str, tx_id: int, run_at: datetime | None, key: str) -> None:
+    """Queue a deadline's job; the key makes a second scheduling of the same deadline a no-op."""
+    assert run_at is not None
+    await enqueue(session, job, {"transaction_id": tx_id}, run_at=run_at, unique_key=f"{key}:{tx_id}")
 
 
 # ---------------------------------------------------------------- views
@@ -189,15 +242,21 @@ def notification_view(n: EscrowNotification) -> dict[str, Any]:
 # ---------------------------------------------------------------- events and notifications
 
 
-async def _tell(
-    session: AsyncSession, tx: EscrowTransaction, code: str, *, actor_id: int | None, notify: list[int], text: str
+async def tell(
+    session: AsyncSession,
+    tx: EscrowTransaction | EscrowP2PTransaction,
+    preview: dict[str, Any],
+    code: str,
+    actor_id: int | None,
+    text: str,
 ) -> None:
-    """One notification for each other party, and one event (webhook) for the client."""
+    """A notification for each party but the actor (none when `text` is empty), and one event
+    (webhook) for the client. `basic_tx.*` events target basic/ID, `p2p_tx.*` p2p/ID."""
     now = utcnow()
-    for user_id in notify:
-        session.add(
-            EscrowNotification(user_id=user_id, description=text, target=f"basic/{tx.id}", created=now, read=None)
-        )
+    target = f"{code.partition('_tx.')[0]}/{tx.id}"
+    for user_id in (tx.buyer_id, tx.seller_id):
+        if text and user_id is not None and user_id != actor_id:
+            session.add(EscrowNotification(user_id=user_id, description=text, target=target, created=now, read=None))
     await session.flush()
     await emit(
         session,
@@ -209,60 +268,25 @@ async def _tell(
             "code": code,
             "user_id": str(actor_id) if actor_id is not None else None,
             "target_id": str(tx.id),
-            "target_preview": tx_view(tx),
+            "target_preview": preview,
             "time": wire_time(now),
         },
     )
 
 
-def _others(tx: EscrowTransaction, actor_id: int | None) -> list[int]:
-    return [u for u in (tx.buyer_id, tx.seller_id) if u is not None and u != actor_id]
+async def _tell(session: AsyncSession, tx: EscrowTransaction, code: str, actor_id: int | None, text: str) -> None:
+    await tell(session, tx, tx_view(tx), code, actor_id, text)
 
 
 # ---------------------------------------------------------------- reading
 
 
-async def _load(session: AsyncSession, actor: Actor, tx_id: int, *, lock: bool = True) -> EscrowTransaction:
-    """A transaction the actor is buyer or seller of, locked for the change to come (two
-    requests on one transaction queue here, so exactly one of two racing steps wins)."""
-    query = select(EscrowTransaction).where(EscrowTransaction.id == tx_id, EscrowTransaction.livemode == actor.livemode)
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    tx = await session.scalar(query)
-    if tx is None or actor.user_id not in (tx.buyer_id, tx.seller_id):
-        raise NotFound("Not Found")
-    return tx
+async def _load(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowTransaction:
+    return await queries.load(session, EscrowTransaction, actor, tx_id)
 
 
-async def get_transaction(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowTransaction:
-    return await _load(session, actor, tx_id, lock=False)
-
-
-async def by_join_code(session: AsyncSession, actor: Actor, join_code: str | None, *, lock: bool) -> EscrowTransaction:
-    if not join_code:
-        raise charges.code_error("join_code", "is required", "join_code_missing")
-    query = select(EscrowTransaction).where(
-        EscrowTransaction.join_code == join_code, EscrowTransaction.livemode == actor.livemode
-    )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    tx = await session.scalar(query)
-    if tx is None:
-        raise NotFound("Not Found")
-    return tx
-
-
-async def list_transactions(
-    session: AsyncSession, actor: Actor, *, after_id: int | None, limit: int
-) -> list[EscrowTransaction]:
-    """Newest first; `after_id` continues with smaller ids, as the document describes."""
-    query = select(EscrowTransaction).where(
-        EscrowTransaction.livemode == actor.livemode,
-        (EscrowTransaction.buyer_id == actor.user_id) | (EscrowTransaction.seller_id == actor.user_id),
-    )
-    if after_id is not None:
-        query = query.where(EscrowTransaction.id < after_id)
-    return list(await session.scalars(query.order_by(EscrowTransaction.id.desc()).limit(limit)))
+async def _lock(session: AsyncSession, tx_id: int) -> EscrowTransaction | None:
+    return await queries.lock_row(session, EscrowTransaction, tx_id)
 
 
 # ---------------------------------------------------------------- creating and joining
@@ -313,65 +337,38 @@ async def create_transaction(session: AsyncSession, actor: Actor, new: NewTransa
     )
     session.add(tx)
     await session.flush()
-    await _tell(session, tx, "basic_tx.created", actor_id=actor.user_id, notify=[], text="")
+    await _tell(session, tx, "basic_tx.created", actor.user_id, "")
     return tx
 
 
-def _not_ended(tx: EscrowTransaction) -> None:
+def not_ended(tx: EscrowTransaction | EscrowP2PTransaction) -> None:
     if tx.cancelled is not None or tx.rejected is not None:
         raise state_error("already_cancelled", "The transaction has been cancelled.")
 
 
 async def join(session: AsyncSession, actor: Actor, join_code: str | None) -> EscrowTransaction:
-    tx = await by_join_code(session, actor, join_code, lock=True)
-    if actor.user_id in (tx.buyer_id, tx.seller_id):
-        raise state_error("cannot_join_own_transaction", "You cannot join your own transaction.")
-    _not_ended(tx)
-    if tx.joined is not None:
-        raise state_error("second_party_already_joined", "Another user has already joined this transaction.")
-    if tx.creator_role == "seller":
-        tx.buyer_id = actor.user_id
-    else:
-        tx.seller_id = actor.user_id
-    tx.joined = tx.updated_at = utcnow()
-    tx.status = "joined"
+    tx = await queries.by_join_code(session, EscrowTransaction, actor, join_code, lock=True)
+    check_invitee(tx, actor, "join")
+    set_joined(tx, actor.user_id)
     await session.flush()
-    await _tell(
-        session,
-        tx,
-        "basic_tx.joined",
-        actor_id=actor.user_id,
-        notify=_others(tx, actor.user_id),
-        text="The other party joined your transaction.",
-    )
+    await _tell(session, tx, "basic_tx.joined", actor.user_id, "The other party joined your transaction.")
     return tx
 
 
 async def reject(session: AsyncSession, actor: Actor, join_code: str) -> EscrowTransaction:
     """The invited party declines before joining."""
-    tx = await by_join_code(session, actor, join_code, lock=True)
-    if actor.user_id in (tx.buyer_id, tx.seller_id):
-        raise state_error("cannot_join_own_transaction", "You cannot reject your own transaction.")
-    _not_ended(tx)
-    if tx.joined is not None:
-        raise state_error("second_party_already_joined", "Another user has already joined this transaction.")
+    tx = await queries.by_join_code(session, EscrowTransaction, actor, join_code, lock=True)
+    check_invitee(tx, actor, "reject")
     tx.rejected = tx.updated_at = utcnow()
     tx.status = "rejected"
     await session.flush()
-    await _tell(
-        session,
-        tx,
-        "basic_tx.rejected",
-        actor_id=actor.user_id,
-        notify=_others(tx, actor.user_id),
-        text="Your transaction was rejected.",
-    )
+    await _tell(session, tx, "basic_tx.rejected", actor.user_id, "Your transaction was rejected.")
     return tx
 
 
 async def cancel(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowTransaction:
     tx = await _load(session, actor, tx_id)
-    _not_ended(tx)
+    not_ended(tx)
     if tx.tracked is not None:
         raise state_error("tracking_already_added", "Tracking details have already been added.")
     if tx.paid is not None:
@@ -381,14 +378,7 @@ async def cancel(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowTrans
     tx.cancelled = tx.updated_at = utcnow()
     tx.status = "cancelled"
     await session.flush()
-    await _tell(
-        session,
-        tx,
-        "basic_tx.cancelled",
-        actor_id=actor.user_id,
-        notify=_others(tx, actor.user_id),
-        text="Your transaction was cancelled.",
-    )
+    await _tell(session, tx, "basic_tx.cancelled", actor.user_id, "Your transaction was cancelled.")
     return tx
 
 
@@ -414,9 +404,8 @@ PAYIN_STALE = timedelta(minutes=2)  # an in-flight charge older than this may be
 async def begin_pay(session: AsyncSession, actor: Actor, tx_id: int, token: str | None) -> PayinPlan:
     """Step 1 of 3: check and mark the payment in flight; committed before the card is charged."""
     tx = await _load(session, actor, tx_id)
-    if tx.buyer_id != actor.user_id:
-        raise forbidden("not_buyer", "Only the buyer can pay for this transaction.")
-    _not_ended(tx)
+    only(tx, actor, "buyer", "pay for this transaction")
+    not_ended(tx)
     if tx.paid is not None:
         raise state_error("already_paid", "The transaction has already been paid.")
     if tx.seller_id is None:
@@ -448,12 +437,7 @@ async def finish_pay(
 ) -> EscrowTransaction:
     """Step 3 of 3: a failure clears the mark (the caller commits it, then reports the card's
     error); a success moves the money into escrow and the state to paid."""
-    tx = await session.scalar(
-        select(EscrowTransaction)
-        .where(EscrowTransaction.id == plan.tx_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    tx = await _lock(session, plan.tx_id)
     assert tx is not None
     if tx.payin_started is None:
         raise state_error("payment_in_progress", "The payment was recorded by another request.")
@@ -463,49 +447,23 @@ async def finish_pay(
         await session.flush()
         return tx
     assert result.payin_id is not None and tx.seller_id is not None
-    total = plan.amount
-    escrow = await ledger.get_account(session, escrow_account(tx))
-    source = await ledger.get_account(session, card_payins_account(tx.currency, tx.livemode))
-    await ledger.transfer(session, source, escrow, total, code="escrow.paid", reference=f"basic:{tx.id}")
-    wallet = await ledger.get_account(session, seller_wallet(tx.seller_id, tx.currency, tx.livemode))
-    seller_hold = await ledger.transfer(
+    tx.seller_hold_id, tx.fee_hold_id = await hold_payment(
         session,
-        escrow,
-        wallet,
-        tx.price - tx.charge_seller,
-        code="escrow.hold_seller",
+        tx,
+        escrow_account(tx),
+        amount=plan.amount,
+        seller_part=tx.price - tx.charge_seller,
+        code="escrow.paid",
         reference=f"basic:{tx.id}",
-        pending=True,
     )
-    tx.seller_hold_id = seller_hold.id
-    fee = tx.charge + tx.charge_seller
-    if fee > 0:
-        fees = await ledger.get_account(session, fees_account(tx.currency, tx.livemode))
-        fee_hold = await ledger.transfer(
-            session, escrow, fees, fee, code="escrow.hold_fee", reference=f"basic:{tx.id}", pending=True
-        )
-        tx.fee_hold_id = fee_hold.id
     now = utcnow()
     tx.payin_id = result.payin_id
     tx.paid = tx.updated_at = now
     tx.tracking_details_deadline = now + timing.tracking_window
     tx.status = "paid"
     await session.flush()
-    await enqueue(
-        session,
-        "escrow.tracking_deadline",
-        {"transaction_id": tx.id},
-        run_at=tx.tracking_details_deadline,
-        unique_key=f"escrow:tracking:{tx.id}",
-    )
-    await _tell(
-        session,
-        tx,
-        "basic_tx.paid",
-        actor_id=actor.user_id,
-        notify=_others(tx, actor.user_id),
-        text="The buyer paid: add the tracking details.",
-    )
+    await at_deadline(session, "escrow.tracking_deadline", tx.id, tx.tracking_details_deadline, "escrow:tracking")
+    await _tell(session, tx, "basic_tx.paid", actor.user_id, "The buyer paid: add the tracking details.")
     return tx
 
 
@@ -516,15 +474,14 @@ async def track(
     session: AsyncSession, actor: Actor, tx_id: int, carrier: str | None, code: str | None, timing: Timing
 ) -> EscrowTransaction:
     tx = await _load(session, actor, tx_id)
-    if tx.seller_id != actor.user_id:
-        raise forbidden("not_seller", "Only the seller can add tracking details.")
+    only(tx, actor, "seller", "add tracking details")
     if not carrier or not carrier.strip():
         raise charges.code_error("carrier", "is required", "empty_carrier")
     if carrier.strip().lower() not in CARRIERS:
         raise charges.code_error("carrier", f"must be one of {', '.join(CARRIERS)}", "invalid_carrier")
     if not code or not code.strip():
         raise charges.code_error("tracking_code", "is required", "empty_tracking_code")
-    _not_ended(tx)
+    not_ended(tx)
     if tx.tracked is not None:
         raise state_error("tracking_already_added", "Tracking details have already been added.")
     if tx.paid is None or tx.payment_refunded is not None:
@@ -539,14 +496,7 @@ async def track(
     tx.status = "tracked"
     await session.flush()
     await enqueue(session, "escrow.carrier_poll", {"transaction_id": tx.id}, unique_key=f"escrow:carrier:{tx.id}")
-    await _tell(
-        session,
-        tx,
-        "basic_tx.tracked",
-        actor_id=actor.user_id,
-        notify=_others(tx, actor.user_id),
-        text="The seller shipped your item.",
-    )
+    await _tell(session, tx, "basic_tx.tracked", actor.user_id, "The seller shipped your item.")
     return tx
 
 
@@ -556,27 +506,15 @@ async def _mark_delivered(session: AsyncSession, tx: EscrowTransaction, actor_id
     tx.complaint_period_deadline = now + timing.complaint_period
     tx.status = "delivered"
     await session.flush()
-    await enqueue(
-        session,
-        "escrow.complaint_period",
-        {"transaction_id": tx.id},
-        run_at=tx.complaint_period_deadline,
-        unique_key=f"escrow:complaint:{tx.id}",
-    )
+    await at_deadline(session, "escrow.complaint_period", tx.id, tx.complaint_period_deadline, "escrow:complaint")
     await _tell(
-        session,
-        tx,
-        "basic_tx.delivered",
-        actor_id=actor_id,
-        notify=_others(tx, actor_id),
-        text="The item was delivered; the complaint period has started.",
+        session, tx, "basic_tx.delivered", actor_id, "The item was delivered; the complaint period has started."
     )
 
 
 async def confirm_delivery(session: AsyncSession, actor: Actor, tx_id: int, timing: Timing) -> EscrowTransaction:
     tx = await _load(session, actor, tx_id)
-    if tx.buyer_id != actor.user_id:
-        raise forbidden("not_buyer", "Only the buyer can confirm delivery.")
+    only(tx, actor, "buyer", "confirm delivery")
     if tx.tracked is None:
         raise state_error("tracking_not_added", "Tracking details have not been added yet.")
     if tx.delivered is not None:
@@ -587,12 +525,7 @@ async def confirm_delivery(session: AsyncSession, actor: Actor, tx_id: int, timi
 
 async def carrier_delivered(session: AsyncSession, tx_id: int, timing: Timing) -> bool:
     """The carrier adapter saw the parcel delivered (job). False when nothing was left to do."""
-    tx = await session.scalar(
-        select(EscrowTransaction)
-        .where(EscrowTransaction.id == tx_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    tx = await _lock(session, tx_id)
     if tx is None or tx.tracked is None or tx.delivered is not None or tx.payment_refunded is not None:
         return False
     await _mark_delivered(session, tx, None, timing)
@@ -621,8 +554,7 @@ def _complaint_window(tx: EscrowTransaction) -> None:
 
 async def complain(session: AsyncSession, actor: Actor, tx_id: int, description: str | None) -> EscrowTransaction:
     tx = await _load(session, actor, tx_id)
-    if tx.buyer_id != actor.user_id:
-        raise forbidden("not_buyer", "Only the buyer can complain.")
+    only(tx, actor, "buyer", "complain")
     if description is not None and not description.strip():
         raise charges.code_error("complaint_description", "must not be empty", "empty_complaint_description")
     _complaint_window(tx)
@@ -630,21 +562,13 @@ async def complain(session: AsyncSession, actor: Actor, tx_id: int, description:
     tx.complaint = (description or "").strip()
     tx.status = "complained"
     await session.flush()
-    await _tell(
-        session,
-        tx,
-        "basic_tx.complained",
-        actor_id=actor.user_id,
-        notify=_others(tx, actor.user_id),
-        text="The buyer complained; the platform will decide.",
-    )
+    await _tell(session, tx, "basic_tx.complained", actor.user_id, "The buyer complained; the platform will decide.")
     return tx
 
 
 async def end_complaint_period(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowTransaction:
     tx = await _load(session, actor, tx_id)
-    if tx.buyer_id != actor.user_id:
-        raise forbidden("not_buyer", "Only the buyer can end the complaint period.")
+    only(tx, actor, "buyer", "end the complaint period")
     _complaint_window(tx)
     tx.complaint_period_ended = utcnow()
     await _release(session, tx, actor.user_id)
@@ -663,14 +587,7 @@ async def _release(session: AsyncSession, tx: EscrowTransaction, actor_id: int |
     from peerx.products.escrow import payouts  # payouts imports this module
 
     await payouts.start(session, tx.seller_id, tx.currency, tx.livemode)
-    await _tell(
-        session,
-        tx,
-        "basic_tx.funds_released",
-        actor_id=actor_id,
-        notify=_others(tx, actor_id),
-        text="The funds were released to the seller.",
-    )
+    await _tell(session, tx, "basic_tx.funds_released", actor_id, "The funds were released to the seller.")
 
 
 async def _refund(session: AsyncSession, tx: EscrowTransaction, actor_id: int | None) -> None:
@@ -686,24 +603,12 @@ async def _refund(session: AsyncSession, tx: EscrowTransaction, actor_id: int | 
     tx.payment_refunded = tx.updated_at = utcnow()
     tx.status = "funds_refunded"
     await session.flush()
-    await _tell(
-        session,
-        tx,
-        "basic_tx.payment_refunded",
-        actor_id=actor_id,
-        notify=_others(tx, actor_id),
-        text="The payment was refunded to the buyer.",
-    )
+    await _tell(session, tx, "basic_tx.payment_refunded", actor_id, "The payment was refunded to the buyer.")
 
 
 async def complaint_period_over(session: AsyncSession, tx_id: int) -> bool:
     """Job: the period passed without a complaint, so the seller is paid."""
-    tx = await session.scalar(
-        select(EscrowTransaction)
-        .where(EscrowTransaction.id == tx_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    tx = await _lock(session, tx_id)
     if tx is None or tx.delivered is None or tx.complained is not None:
         return False
     if tx.funds_released is not None or tx.payment_refunded is not None:
@@ -717,12 +622,7 @@ async def complaint_period_over(session: AsyncSession, tx_id: int) -> bool:
 
 async def tracking_deadline_passed(session: AsyncSession, tx_id: int) -> bool:
     """Job: the seller never shipped, so the buyer gets the payment back."""
-    tx = await session.scalar(
-        select(EscrowTransaction)
-        .where(EscrowTransaction.id == tx_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    tx = await _lock(session, tx_id)
     if tx is None or tx.paid is None or tx.tracked is not None or tx.payment_refunded is not None:
         return False
     if tx.funds_released is not None:
@@ -731,27 +631,50 @@ async def tracking_deadline_passed(session: AsyncSession, tx_id: int) -> bool:
     return True
 
 
+def _check_complained(tx: EscrowTransaction) -> None:
+    """Settling a complaint (the seller's accept_complaint, the operator's resolve)."""
+    if tx.funds_released is not None or tx.payment_refunded is not None:
+        raise state_error("funds_already_released", "The transaction has already been settled.")
+    if tx.paid is None:
+        raise state_error("not_paid", "The transaction has not been paid.")
+    if tx.complained is None:
+        raise state_error("not_complained", "The buyer has not complained.")
+
+
+async def accept_complaint(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowTransaction:
+    """The seller agrees with the buyer's complaint: the buyer gets the whole payment back."""
+    tx = await _load(session, actor, tx_id)
+    only(tx, actor, "seller", "accept a complaint")
+    _check_complained(tx)
+    await _refund(session, tx, actor.user_id)
+    return tx
+
+
 async def resolve(session: AsyncSession, tx_id: int, *, outcome: str) -> EscrowTransaction:
     """The operator decides a complained transaction: release to the seller or refund the buyer."""
     if outcome not in ("release", "refund"):
         raise InvalidField("outcome", "must be release or refund")
-    tx = await session.scalar(
-        select(EscrowTransaction)
-        .where(EscrowTransaction.id == tx_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    tx = await _lock(session, tx_id)
     if tx is None:
         raise NotFound(f"transaction {tx_id} not found")
-    if tx.funds_released is not None or tx.payment_refunded is not None:
-        raise state_error("funds_already_released", "The transaction has already been settled.")
-    if tx.complained is None:
-        raise state_error("not_complained", "Only a complained transaction can be resolved.")
+    _check_complained(tx)
     if outcome == "release":
         await _release(session, tx, None)
     else:
         await _refund(session, tx, None)
     return tx
+
+
+async def party_details(
+    session: AsyncSession, tx: EscrowTransaction | EscrowP2PTransaction, role: str
+) -> dict[str, Any]:
+    """buyer_details / seller_details: the document's User {email, name}, so the parties can
+    reach each other (face to face: whom to meet). 404 until that party has joined."""
+    user_id = tx.buyer_id if role == "buyer" else tx.seller_id
+    user = None if user_id is None else await session.get(EscrowUser, user_id)
+    if user is None:
+        raise NotFound("Not Found")
+    return {"email": user.email, "name": f"{user.first_name} {user.last_name}".strip()}
 
 
 async def operator_view(session: AsyncSession, tx_id: int) -> dict[str, Any]:
@@ -764,13 +687,9 @@ async def operator_view(session: AsyncSession, tx_id: int) -> dict[str, Any]:
 # ---------------------------------------------------------------- notifications
 
 
-async def notifications(
-    session: AsyncSession, actor: Actor, *, after_id: int | None, limit: int
-) -> list[EscrowNotification]:
+async def notifications(session: AsyncSession, actor: Actor, page: queries.Page) -> list[EscrowNotification]:
     query = select(EscrowNotification).where(EscrowNotification.user_id == actor.user_id)
-    if after_id is not None:
-        query = query.where(EscrowNotification.id < after_id)
-    return list(await session.scalars(query.order_by(EscrowNotification.id.desc()).limit(limit)))
+    return await queries.fetch_page(session, query, EscrowNotification.id, page)
 
 
 async def notification(
