@@ -136,6 +136,18 @@ class Settings(BaseSettings):
     peach_yearly_limit: int = Field(default=100_000, ge=0)
     peach_min_app_version: str = "0.2.8"
     peach_latest_app_version: str = "0.2.12"
+    # Contracts (part 2): the buyer's payment window (the seller may extend it by as much again),
+    # where escrow fees go (empty: P2WPKH of the platform key m/48'/0'/0'/0/0, never an offer's),
+    # and how often batched releases are joined into one transaction.
+    peach_payment_window_hours: int = Field(default=12, ge=1)
+    peach_fee_address: str = ""
+    peach_batch_seconds: int = Field(default=600, ge=1)
+    # Push notifications: "log" writes them to the log; "fcm" sends through Firebase Cloud
+    # Messaging HTTP v1 with a service account (its JSON key, inline or a file path).
+    peach_push_provider: Literal["log", "fcm"] = "log"
+    peach_fcm_project_id: str = ""
+    peach_fcm_service_account: str = Field(default="", repr=False)
+    peach_fcm_url: str = "https://fcm.googleapis.com"
 
     # Trustap escrow (docs/escrow.md).
     trustap_prefix: str = "/trustap/api/v1"

@@ -11,6 +11,9 @@ from peerx.ops import bitcoin as bitcoin_ops
 
 chain = typer.Typer(help="The sandbox bitcoin chain.", no_args_is_help=True)
 market = typer.Typer(help="Peach market prices.", no_args_is_help=True)
+bitcoin = typer.Typer(help="The Peach bitcoin market.", no_args_is_help=True)
+disputes = typer.Typer(help="Contract disputes: list and decide.", no_args_is_help=True)
+bitcoin.add_typer(disputes, name="disputes")
 
 
 @chain.command()
@@ -35,3 +38,21 @@ def set_price(
     value = decimal_arg("price", price)
     assert value is not None
     run(partial(bitcoin_ops.set_price, pair=pair, price=value), as_json)
+
+
+@disputes.command("list")
+def list_disputes(
+    all_: bool = typer.Option(False, "--all", help="resolved disputes too"), as_json: bool = JsonOption
+) -> None:
+    """Disputes waiting for a mediator (with --all, resolved ones too)."""
+    run(partial(bitcoin_ops.list_disputes, active_only=not all_), as_json)
+
+
+@disputes.command("resolve")
+def resolve(
+    contract_id: str,
+    outcome: str = typer.Option(..., "--outcome", help="buyerWins | sellerWins | cancelTrade | payOutBuyer"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Decide CONTRACT_ID's dispute; the escrow moves accordingly."""
+    run(partial(bitcoin_ops.resolve_dispute, contract_id=contract_id, outcome=outcome), as_json)

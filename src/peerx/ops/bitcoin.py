@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.chain.sandbox import SandboxChain
 from peerx.core.errors import InvalidField
 from peerx.platform import Platform
-from peerx.products.bitcoin import market
+from peerx.products.bitcoin import disputes, market
 from peerx.products.bitcoin.context import peach_of
+from peerx.products.bitcoin.models import Contract
 from peerx.products.bitcoin.wire import wire_time
 from peerx.web import PlatformDep, Session, WireJSON, decimal_field, json_object
 
@@ -75,3 +76,59 @@ async def post_price(request: Request, session: Session, platform: PlatformDep) 
     price = decimal_field(body, "price")
     assert price is not None
     return WireJSON(await set_price(platform, session, pair=str(body.get("pair", "")), price=price))
+
+
+# ---------------------------------------------------------------- disputes (Peach part 2)
+
+
+def dispute_view(contract: Contract) -> dict[str, Any]:
+    return {
+        "contractId": contract.id,
+        "amount": contract.amount,
+        "currency": contract.currency,
+        "price": Decimal(contract.price_minor) / 100,
+        "paymentMethod": contract.payment_method,
+        "tradeStatus": contract.trade_status,
+        "disputeActive": contract.dispute_active,
+        "reason": contract.dispute_reason,
+        "message": contract.dispute_message,
+        "initiator": "seller" if contract.dispute_initiator_id == contract.seller_id else "buyer",
+        "email": contract.dispute_email,
+        "counterpartyEmail": contract.dispute_counterparty_email,
+        "acknowledgedByCounterParty": contract.dispute_acknowledged_by_counterparty,
+        "symmetricKeyEncrypted": contract.dispute_symmetric_key_encrypted,
+        "disputeDate": wire_time(contract.dispute_date),
+        "outcome": contract.dispute_outcome,
+        "winner": contract.dispute_winner,
+        "resolvedDate": wire_time(contract.dispute_resolved_date),
+        "releaseTxId": contract.release_txid,
+    }
+
+
+async def list_disputes(platform: Platform, session: AsyncSession, *, active_only: bool = True) -> dict[str, Any]:
+    rows = await disputes.list_disputes(session, active_only=active_only)
+    return {"disputes": [dispute_view(c) for c in rows]}
+
+
+async def resolve_dispute(
+    platform: Platform, session: AsyncSession, *, contract_id: str, outcome: str
+) -> dict[str, Any]:
+    """The mediator's decision; with a buyer outcome the payout is broadcast at once when the
+    escrow's timelock allows it, else by the dispute payout job when it does."""
+    contract = await disputes.resolve(session, contract_id, outcome)
+    if contract.dispute_winner == "buyer" or outcome == "payOutBuyer":
+        await disputes.pay_out_buyer(session, peach_of(platform), contract.id)
+    return dispute_view(contract)
+
+
+@router.get("/disputes")
+async def get_disputes(session: Session, platform: PlatformDep, active: str = "true") -> Response:
+    return WireJSON(await list_disputes(platform, session, active_only=active != "false"))
+
+
+@router.post("/disputes/{contract_id}/resolve")
+async def post_resolve(contract_id: str, request: Request, session: Session, platform: PlatformDep) -> Response:
+    outcome = json_object(await request.body()).get("outcome")
+    if not isinstance(outcome, str):
+        raise InvalidField("outcome", f"must be one of {', '.join(disputes.OUTCOMES)}")
+    return WireJSON(await resolve_dispute(platform, session, contract_id=contract_id, outcome=outcome))

@@ -11,17 +11,18 @@ from fastapi.responses import PlainTextResponse
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
 from peerx.platform import Platform
-from peerx.products.bitcoin import catalogue, escrow, market, offers, search, users
+from peerx.products.bitcoin import catalogue, escrow, market, offers, referrals, search, users
 from peerx.products.bitcoin.context import Peach, peach_of
 from peerx.products.bitcoin.errors import render_error
 from peerx.products.bitcoin.failures import FormInvalid
 from peerx.products.bitcoin.models import PeachReport, PeachUser
+from peerx.products.bitcoin.models_social import PeachReputation
+from peerx.products.bitcoin.ratings import ratings_of
 from peerx.products.bitcoin.wire import millis, offer_id, text, wire_time
 from peerx.web import PlatformDep, Session, WireJSON, idempotent, json_object, platform_of, surface_app
 
 SURFACE = "peach"
 TXID = re.compile(r"^[0-9a-fA-F]{64}$")
-REDEEM_CODE_COST, REDEEM_FREE_TRADES_COST = 100, 50
 
 
 async def _limit(request: Request, key: str) -> None:
@@ -69,6 +70,12 @@ def build_surface(platform: Platform) -> FastAPI:
     add_public_routes(app)
     add_user_routes(app)
     add_offer_routes(app)
+    from peerx.products.bitcoin.api_social import add_social_routes  # it builds on this module's deps
+
+    add_social_routes(app)
+    from peerx.products.bitcoin.api_contracts import add_contract_routes  # part 2, on this module's deps
+
+    add_contract_routes(app)
     return app
 
 
@@ -106,7 +113,7 @@ def add_public_routes(app: FastAPI) -> None:
 
     @app.get("/user/referral", dependencies=Public)
     async def referral(session: Session, code: str = "") -> Response:
-        return WireJSON({"valid": bool(code) and await users.referral_code_exists(session, code)})
+        return WireJSON({"valid": bool(code) and await referrals.code_exists(session, code)})
 
     @app.post("/contact/report")
     async def report(request: Request, session: Session, user: MaybeUser) -> Response:
@@ -161,27 +168,18 @@ def add_public_routes(app: FastAPI) -> None:
 
 def add_user_routes(app: FastAPI) -> None:
     @app.get("/user/me")
-    async def me(user: User) -> Response:
-        return WireJSON(users.self_view(user))
+    async def me(session: Session, user: User) -> Response:
+        return WireJSON(users.self_view(user, await session.get(PeachReputation, user.id)))
 
     @app.get("/user/me/paymentMethods")
     async def my_payment_methods(user: User) -> Response:
         return WireJSON({"forbidden": {"buy": [], "sell": []}})
 
     @app.get("/user/tradingLimit")
-    async def trading_limit(user: User, peach: PeachDep) -> Response:
-        s = peach.settings
-        # Traded amounts count contracts (part 2); none exist yet in this part.
-        return WireJSON(
-            {
-                "daily": s.peach_daily_limit,
-                "dailyAmount": 0,
-                "yearly": s.peach_yearly_limit,
-                "yearlyAmount": 0,
-                "monthlyAnonymous": s.peach_monthly_anonymous_limit,
-                "monthlyAnonymousAmount": 0,
-            }
-        )
+    async def trading_limit(session: Session, user: User, peach: PeachDep) -> Response:
+        from peerx.products.bitcoin import limits  # part 2: traded amounts count contracts
+
+        return WireJSON(limits.view(peach, await limits.traded(session, user.id)))
 
     @app.patch("/user")
     async def update(request: Request, session: Session, user: User, peach: PeachDep) -> Response:
@@ -200,13 +198,13 @@ def add_user_routes(app: FastAPI) -> None:
     async def redeem_code(request: Request, session: Session, user: User) -> Response:
         code = text(json_object(await request.body()), "code", max_length=16)
         assert code is not None
-        points = await users.redeem_referral_code(session, user, code, REDEEM_CODE_COST)
+        points = await referrals.redeem_code(session, user, code)
         return WireJSON({"success": True, "bonusPoints": points})
 
     @app.patch("/user/referral/redeem/freeTrades")
     @app.patch("/user/referral/redeem/fiveFreeTrades")
     async def redeem_trades(session: Session, user: User) -> Response:
-        points = await users.redeem_free_trades(session, user, REDEEM_FREE_TRADES_COST)
+        points = await referrals.redeem_free_trades(session, user)
         return WireJSON({"success": True, "bonusPoints": points})
 
     @app.patch("/user/paymentHash")
@@ -235,12 +233,12 @@ def add_user_routes(app: FastAPI) -> None:
 
     @app.get("/user/{user_id}/ratings", dependencies=Public)
     async def ratings(user_id: str, session: Session) -> Response:
-        await users.find_user(session, user_id)
-        return WireJSON([])  # ratings are given on completed contracts (part 2)
+        return WireJSON(await ratings_of(session, await users.find_user(session, user_id)))
 
     @app.get("/user/{user_id}", dependencies=Public)
     async def public_user(user_id: str, session: Session) -> Response:
-        return WireJSON(users.public_view(await users.find_user(session, user_id)))
+        found = await users.find_user(session, user_id)
+        return WireJSON(users.public_view(found, await session.get(PeachReputation, found.id)))
 
 
 def add_offer_routes(app: FastAPI) -> None:

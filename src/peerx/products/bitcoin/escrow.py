@@ -160,7 +160,8 @@ async def confirm_wrong_amount(session: AsyncSession, peach: Peach, offer: Peach
         await enqueue(session, WATCH_JOB, {"offer_id": offer.id}, unique_key=f"{WATCH_JOB}:{offer.id}:{funded}")
 
 
-async def _fee_rate(session: AsyncSession, peach: Peach, user: PeachUser) -> Decimal:
+async def fee_rate(session: AsyncSession, peach: Peach, user: PeachUser) -> Decimal:
+    """The user's feeRate (sat/vB or a fee name), else the backend's halfHourFee."""
     if user.fee_rate is not None and user.fee_rate[0].isdigit():
         return Decimal(user.fee_rate)
     estimates = await peach.chain.fee_estimates(session)
@@ -191,7 +192,7 @@ async def cancel_sell_offer(session: AsyncSession, peach: Peach, user: PeachUser
             escrow.funding_status = "CANCELED"
         await session.flush()
         return {"success": True}
-    rate = await _fee_rate(session, peach, user)
+    rate = await fee_rate(session, peach, user)
     assert offer.return_address is not None
     return_spk = scripts.script_pubkey_of(offer.return_address, peach.settings.bitcoin_network)
     fee = math.ceil(rate * psbts.estimate_vsize(len(outputs), [return_spk]))

@@ -50,3 +50,27 @@ class BadState(Conflict):
 
 class UserExists(Unauthorized):
     code = "USER_EXISTS"
+
+
+class OfferTaken(Forbidden):
+    """The sell offer is in a contract already."""
+
+    code = "OFFER_TAKEN"
+
+
+class AlreadyTaken(Conflict):
+    """The buy offer is in a contract already."""
+
+    code = "ALREADY_TAKEN"
+
+
+class CannotMatch(Forbidden):
+    code = "CANNOT_MATCH"
+
+
+class CannotDoubleMatch(Forbidden):
+    code = "CANNOT_DOUBLEMATCH"
+
+
+class PgpMissing(Forbidden):
+    code = "PGP_MISSING"

@@ -209,3 +209,98 @@ class PeachEscrow(Base):
     refund_txid: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class PeachMatch(Base):
+    """A buyer's match of a sell offer (its half of the handshake: the symmetric key the chat
+    and payment data are encrypted with). The seller's double match turns it into a contract."""
+
+    __tablename__ = "peach_matches"
+    __table_args__ = (UniqueConstraint("buy_offer_id", "sell_offer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    buy_offer_id: Mapped[int] = mapped_column(ForeignKey("peach_offers.id"), index=True)
+    sell_offer_id: Mapped[int] = mapped_column(ForeignKey("peach_offers.id"), index=True)
+    currency: Mapped[str] = mapped_column(String(6))
+    payment_method: Mapped[str] = mapped_column(String(80))
+    price_minor: Mapped[int]  # the matched price in the currency's minor units
+    premium_bp: Mapped[int]
+    symmetric_key_encrypted: Mapped[str] = mapped_column(Text)
+    symmetric_key_signature: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Contract(Base):
+    """A trade between a sell offer and a buy offer; its id is "sellOfferId-buyOfferId".
+    One contract per sell offer (the unique sell_offer_id is the last guard of "taken once")."""
+
+    __tablename__ = "peach_contracts"
+    __table_args__ = (
+        Index("ix_peach_contracts_seller", "seller_id", "created_at"),
+        Index("ix_peach_contracts_buyer", "buyer_id", "created_at"),
+        Index("ix_peach_contracts_due", "trade_status", "payment_expected_by"),
+    )
+
+    id: Mapped[str] = mapped_column(String(41), primary_key=True)
+    sell_offer_id: Mapped[int] = mapped_column(ForeignKey("peach_offers.id"), unique=True)
+    buy_offer_id: Mapped[int] = mapped_column(ForeignKey("peach_offers.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"))
+    escrow_id: Mapped[int] = mapped_column(ForeignKey("peach_escrows.id"))
+    amount: Mapped[int]  # sats
+    currency: Mapped[str] = mapped_column(String(6))
+    payment_method: Mapped[str] = mapped_column(String(80))
+    country: Mapped[str | None] = mapped_column(String(2))
+    price_minor: Mapped[int]  # fiat price in the currency's minor units
+    premium_bp: Mapped[int]  # hundredths of a percent
+    # The trade's worth in the operator's limit currency at match time (minor units), counted
+    # against both parties' trading limits; cash trades also count as anonymous.
+    limit_value_minor: Mapped[int]
+    anonymous: Mapped[bool] = mapped_column(default=False)
+    buyer_fee: Mapped[Decimal]  # escrow fee fraction paid by the buyer (0.02 = 2 %)
+    seller_fee: Mapped[Decimal]
+    release_address: Mapped[str] = mapped_column(String(100))
+    hashed_payment_data: Mapped[list[str]] = mapped_column(JSON, default=list)
+    payment_data_encrypted: Mapped[str] = mapped_column(Text)
+    payment_data_signature: Mapped[str] = mapped_column(Text)
+    symmetric_key_encrypted: Mapped[str] = mapped_column(Text)
+    symmetric_key_signature: Mapped[str] = mapped_column(Text)
+    # paymentRequired, confirmPaymentRequired, paymentTooLate, releaseEscrow (batched),
+    # tradeCompleted, tradeCanceled, dispute, refundOrReviveRequired (seller's view)
+    trade_status: Mapped[str] = mapped_column(String(40))
+    payment_expected_by: Mapped[datetime]
+    payment_made: Mapped[datetime | None]
+    payment_confirmed: Mapped[datetime | None]
+    canceled: Mapped[bool] = mapped_column(default=False)
+    canceled_by: Mapped[str | None] = mapped_column(String(8))  # buyer | seller | mediator
+    cancelation_requested: Mapped[bool] = mapped_column(default=False)
+    cancelation_requested_at: Mapped[datetime | None]
+    # The release: the platform's pre-signed PSBT, then the completed transaction.
+    release_psbt: Mapped[str | None] = mapped_column(Text)
+    release_fee: Mapped[int | None]  # mining fee, sats
+    escrow_fee_sats: Mapped[int | None]
+    release_transaction: Mapped[str | None] = mapped_column(Text)
+    release_txid: Mapped[str | None] = mapped_column(String(64))
+    refund_txid: Mapped[str | None] = mapped_column(String(64))
+    batch_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    batch_release_psbt: Mapped[str | None] = mapped_column(Text)
+    batch_signed_input: Mapped[str | None] = mapped_column(Text)  # seller's SINGLE|ANYONECANPAY sig
+    # Disputes: who raised it, why, what the mediator decided and who read the outcome.
+    dispute_active: Mapped[bool] = mapped_column(default=False, index=True)
+    dispute_initiator_id: Mapped[int | None] = mapped_column(ForeignKey("peach_users.id"))
+    dispute_reason: Mapped[str | None] = mapped_column(String(40))
+    dispute_message: Mapped[str | None] = mapped_column(Text)
+    dispute_email: Mapped[str | None] = mapped_column(String(320))
+    dispute_counterparty_email: Mapped[str | None] = mapped_column(String(320))
+    dispute_date: Mapped[datetime | None]
+    dispute_acknowledged_by_counterparty: Mapped[bool] = mapped_column(default=False)
+    dispute_symmetric_key_encrypted: Mapped[str | None] = mapped_column(Text)  # for the mediator
+    dispute_winner: Mapped[str | None] = mapped_column(String(6))  # buyer | seller
+    dispute_outcome: Mapped[str | None] = mapped_column(String(20))
+    dispute_resolved_date: Mapped[datetime | None]
+    dispute_outcome_acknowledged_by: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Written by the rate endpoint (1 | -1), shown as ratingBuyer / ratingSeller.
+    rating_buyer: Mapped[int | None]
+    rating_seller: Mapped[int | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

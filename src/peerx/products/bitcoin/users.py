@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.chain.keys import parse_public_key, verify_digest, verify_message
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound, Unauthorized
+from peerx.core.jobs import JobContext, enqueue, job_handler
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.models import (
@@ -28,12 +29,14 @@ from peerx.products.bitcoin.models import (
     PeachToken,
     PeachUser,
 )
+from peerx.products.bitcoin.models_social import PeachReferralCode, PeachReputation
 from peerx.products.bitcoin.wire import decimal, millis, text, wire_time
 
 AUTH_MESSAGE = re.compile(r"^Peach Registration (\d{13})$")
 PGP_MESSAGE = re.compile(r"^Peach new PGP key (\d{13})$")
 FEE_NAMES = ("fastestFee", "halfHourFee", "hourFee", "economyFee")
 REFERRAL = re.compile(r"^[A-Z0-9]{1,16}$")
+REPUTATION_COPY_JOB = "peach.copy_reputation"
 
 
 def _fresh(peach: Peach, timestamp_ms: int) -> bool:
@@ -100,7 +103,8 @@ async def _create_user(session: AsyncSession, public_key_hex: str, unique_id: st
 async def _new_referral_code(session: AsyncSession) -> str:
     while True:  # 36^6 codes; a collision is rare and simply retried
         code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6))
-        if await session.scalar(select(PeachUser.id).where(PeachUser.referral_code == code)) is None:
+        taken = await session.scalar(select(PeachUser.id).where(PeachUser.referral_code == code))
+        if taken is None and await session.get(PeachReferralCode, code) is None:  # nor a redeemed-away code
             return code
 
 
@@ -151,41 +155,80 @@ async def find_user(session: AsyncSession, user_id: str) -> PeachUser:
     return user
 
 
-async def set_reputation(session: AsyncSession, user: PeachUser, rating_milli: int, rating_count: int) -> None:
+async def set_reputation(
+    session: AsyncSession, user: PeachUser, rating_milli: int, rating_count: int, *, offers_after_commit: bool = False
+) -> None:
     """The one writer of a user's reputation: search orders offers by the copy on each offer
-    row, so the user and all of its offers change in the same transaction."""
+    row, so the user and all of its offers change in the same transaction. A trade step that
+    already holds one of the user's offers (a release, a cancel) passes offers_after_commit: a
+    job copies the value right after the commit, since rewriting every offer here would deadlock
+    with a concurrent step of the same user holding another of its offers."""
     if not -1000 <= rating_milli <= 1000 or rating_count < 0:
         raise ValueError("reputation must be -1000..1000 thousandths and a count >= 0")
     user.rating_milli, user.rating_count, user.updated_at = rating_milli, rating_count, utcnow()
-    await session.execute(update(PeachOffer).where(PeachOffer.user_id == user.id).values(rating_milli=rating_milli))
     await session.flush()
+    if offers_after_commit:
+        await enqueue(session, REPUTATION_COPY_JOB, {"userId": user.id})
+    else:
+        await copy_reputation_to_offers(session, user.id)
+
+
+async def copy_reputation_to_offers(session: AsyncSession, user_id: int) -> None:
+    """Offers locked in id order first, then the user's current value read: a later copy never
+    writes an older value over a newer one, and two copies never deadlock."""
+    await session.execute(
+        select(PeachOffer.id).where(PeachOffer.user_id == user_id).order_by(PeachOffer.id).with_for_update()
+    )
+    value = await session.scalar(select(PeachUser.rating_milli).where(PeachUser.id == user_id))
+    await session.execute(
+        update(PeachOffer)
+        .where(PeachOffer.user_id == user_id, PeachOffer.rating_milli != value)
+        .values(rating_milli=value)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+@job_handler(REPUTATION_COPY_JOB)
+async def _copy_reputation_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction() as session:
+        await copy_reputation_to_offers(session, int(payload["userId"]))
 
 
 def rating(user: PeachUser) -> Decimal:
     return Decimal(user.rating_milli) / 1000
 
 
-def public_view(user: PeachUser) -> dict[str, Any]:
+def _milli(value: int) -> Decimal:
+    return Decimal(value) / 1000
+
+
+def public_view(user: PeachUser, rep: PeachReputation | None = None) -> dict[str, Any]:
+    """A profile; `rep` is the user's computed reputation (reputation.py), absent for users
+    with no rating or trade yet."""
     score = rating(user)
     return {
         "id": user.public_key,
         "creationDate": wire_time(user.created_at),
         "trades": user.trades,
         "rating": score,
-        "historyRating": score,
+        "historyRating": _milli(rep.history_rating_milli) if rep else score,
         "ratingCount": user.rating_count,
-        "peachRating": score,
-        "userRating": score,
-        "recentRating": score,
-        "medals": [],
-        "disputes": {"opened": 0, "won": 0, "lost": 0},
+        "peachRating": _milli(rep.peach_rating_milli) if rep else score,
+        "userRating": _milli(rep.user_rating_milli) if rep else score,
+        "recentRating": _milli(rep.recent_rating_milli) if rep else score,
+        "medals": list(rep.medals) if rep else [],
+        "disputes": {
+            "opened": rep.disputes_opened if rep else 0,
+            "won": rep.disputes_won if rep else 0,
+            "lost": rep.disputes_lost if rep else 0,
+        },
         "pgpPublicKey": user.pgp_public_key,
         "pgpPublicKeyProof": user.pgp_public_key_proof,
     }
 
 
-def self_view(user: PeachUser) -> dict[str, Any]:
-    view = public_view(user)
+def self_view(user: PeachUser, rep: PeachReputation | None = None) -> dict[str, Any]:
+    view = public_view(user, rep)
     fee_rate: Any = user.fee_rate
     if fee_rate is not None and fee_rate not in FEE_NAMES:
         fee_rate = Decimal(fee_rate)
@@ -199,19 +242,19 @@ def self_view(user: PeachUser) -> dict[str, Any]:
         "kyc": False,
         **{k: view[k] for k in ("rating", "peachRating", "userRating", "historyRating", "recentRating")},
         "ratingCount": user.rating_count,
-        "medals": [],
+        "medals": view["medals"],
         "pgpPublicKey": user.pgp_public_key,
         "pgpPublicKeyProof": user.pgp_public_key_proof,
         "fcmToken": user.fcm_token,
         "uniqueId": user.unique_id,
         "referralCode": user.referral_code,
         "usedReferralCode": user.used_referral_code,
-        "referredTradingAmount": 0,
+        "referredTradingAmount": rep.referred_trading_amount if rep else 0,
         "bonusPoints": user.bonus_points,
         "disputes": view["disputes"],
         "feeRate": fee_rate if fee_rate is not None else "halfHourFee",
-        "freeTrades": 0,
-        "maxFreeTrades": 0,
+        "freeTrades": rep.free_trades if rep else 0,
+        "maxFreeTrades": rep.max_free_trades if rep else 0,
         "isBatchingEnabled": user.batching,
     }
 
@@ -278,38 +321,9 @@ def _fee_rate(body: dict[str, Any]) -> str:
 
 
 async def _use_referral_code(session: AsyncSession, user: PeachUser, code: str) -> None:
-    if user.used_referral_code is not None:
-        raise f.FormInvalid("referralCode", "was already set")
-    owner = await session.scalar(select(PeachUser).where(PeachUser.referral_code == code.upper()))
-    if owner is None or owner.id == user.id:
-        raise f.FormInvalid("referralCode", "is not a valid referral code")
-    user.used_referral_code = owner.referral_code
+    from peerx.products.bitcoin import referrals  # referrals builds on this module
 
-
-async def referral_code_exists(session: AsyncSession, code: str) -> bool:
-    return await session.scalar(select(PeachUser.id).where(PeachUser.referral_code == code.upper())) is not None
-
-
-async def redeem_referral_code(session: AsyncSession, user: PeachUser, code: str, cost: int) -> int:
-    if not REFERRAL.match(code.upper()):
-        raise f.FormInvalid("code", "must be 1 to 16 letters and digits")
-    if user.bonus_points < cost:
-        raise f.NotEnoughPoints(f"Redeeming needs {cost} bonus points.")
-    if await referral_code_exists(session, code):
-        raise f.Duplicate("This referral code is taken.")
-    user.bonus_points -= cost
-    user.referral_code = code.upper()
-    user.updated_at = utcnow()
-    await session.flush()
-    return user.bonus_points
-
-
-async def redeem_free_trades(session: AsyncSession, user: PeachUser, cost: int) -> int:
-    if user.bonus_points < cost:
-        raise f.NotEnoughPoints(f"Redeeming needs {cost} bonus points.")
-    user.bonus_points -= cost
-    user.updated_at = utcnow()
-    return user.bonus_points
+    await referrals.use_code(session, user, code)
 
 
 async def set_block(session: AsyncSession, user: PeachUser, other_id: str, *, blocked: bool) -> None:

@@ -1,0 +1,97 @@
+"""Canceling a contract. The buyer cancels until it has paid (any time in a cash trade); the
+seller's cancel is a request the buyer confirms or rejects, except in a cash trade or once the
+payment window is over, when it is immediate. A canceled contract leaves the sell offer at
+refundOrReviveRequired (part 1's refund or revive) and puts the buy offer back online unless
+the buyer walked away."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.core.db import utcnow
+from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import history
+from peerx.products.bitcoin.context import Peach
+from peerx.products.bitcoin.contracts import role_of
+from peerx.products.bitcoin.matching import SEARCHING, schedule_deadline
+from peerx.products.bitcoin.models import Contract, PeachOffer, PeachUser
+from peerx.products.bitcoin.notify import notify
+from peerx.products.bitcoin.payment import PAYOUT_PENDING, extend_deadline, set_status
+
+
+def is_cash(contract: Contract) -> bool:
+    return contract.payment_method.startswith("cash.")
+
+
+def _cancelable(contract: Contract) -> None:
+    if contract.canceled or contract.trade_status in ("tradeCompleted", PAYOUT_PENDING):
+        raise f.BadState("The contract is over.")
+    if contract.dispute_active:
+        raise f.BadState("A contract cannot be canceled while a dispute is active.")
+    if contract.payment_made is not None and not is_cash(contract):
+        raise f.BadState("The payment was made: raise a dispute instead.")
+
+
+async def end(session: AsyncSession, contract: Contract, by: str, *, revive_buy_offer: bool) -> None:
+    """Cancel `contract` (locked): statuses, offers, history."""
+    now = utcnow()
+    contract.canceled, contract.canceled_by, contract.cancelation_requested = True, by, False
+    await set_status(session, contract, "tradeCanceled", now)
+    sell = await session.get(PeachOffer, contract.sell_offer_id, with_for_update=True)
+    buy = await session.get(PeachOffer, contract.buy_offer_id, with_for_update=True)
+    assert sell is not None and buy is not None
+    sell.online, sell.trade_status = False, "refundOrReviveRequired"
+    if revive_buy_offer and not buy.canceled:
+        buy.online, buy.trade_status = True, SEARCHING
+    else:
+        buy.online, buy.canceled, buy.trade_status = False, True, "offerCanceled"
+    await history.record_trade_outcome(session, contract)
+
+
+async def cancel(session: AsyncSession, user: PeachUser, contract: Contract) -> None:
+    _cancelable(contract)
+    if role_of(contract, user) == "buyer":
+        await end(session, contract, "buyer", revive_buy_offer=False)
+        await notify(session, contract.seller_id, "contract.canceled", {"contractId": contract.id})
+        return
+    if is_cash(contract) or contract.trade_status == "paymentTooLate":
+        await end(session, contract, "seller", revive_buy_offer=contract.trade_status != "paymentTooLate")
+        await notify(session, contract.buyer_id, "contract.canceled", {"contractId": contract.id})
+        return
+    if contract.cancelation_requested:
+        raise f.BadState("Cancelation was requested already.")
+    contract.cancelation_requested, contract.cancelation_requested_at = True, utcnow()
+    contract.updated_at = contract.cancelation_requested_at
+    await notify(session, contract.buyer_id, "contract.cancelationRequest", {"contractId": contract.id})
+
+
+async def answer(session: AsyncSession, user: PeachUser, contract: Contract, *, accept: bool) -> None:
+    """The buyer confirms or rejects the seller's cancelation request."""
+    if role_of(contract, user) != "buyer":
+        raise f.BadState("Only the buyer answers a cancelation request.")
+    if not contract.cancelation_requested or contract.canceled:
+        raise f.BadState("There is no cancelation request.")
+    if accept:
+        _cancelable(contract)
+        await end(session, contract, "seller", revive_buy_offer=True)
+        await notify(session, contract.seller_id, "contract.canceled", {"contractId": contract.id})
+        return
+    contract.cancelation_requested, contract.updated_at = False, utcnow()
+    await notify(session, contract.seller_id, "contract.cancelationRejected", {"contractId": contract.id})
+
+
+async def extend_time(session: AsyncSession, peach: Peach, user: PeachUser, contract: Contract) -> None:
+    """The seller gives the buyer another payment window (after or before it ran out)."""
+    if role_of(contract, user) != "seller":
+        raise f.BadState("Only the seller extends the payment time.")
+    if (
+        contract.canceled
+        or contract.dispute_active
+        or contract.trade_status not in ("paymentRequired", "paymentTooLate")
+    ):
+        raise f.BadState("The payment time cannot be extended now.")
+    now = utcnow()
+    extend_deadline(contract, peach, now)
+    await set_status(session, contract, "paymentRequired", now)
+    await schedule_deadline(session, contract)
+    await notify(session, contract.buyer_id, "contract.paymentTimeExtended", {"contractId": contract.id})

@@ -1,0 +1,181 @@
+"""Contract chat: PGP-encrypted messages and their PGP signatures, stored and served as sent
+(the platform cannot read them; a mediator can once a dispute hands over the symmetric key).
+A message's index is its position in the room; page 0 holds the latest 21 messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.core.db import on_commit, utcnow
+from peerx.core.errors import Forbidden, InvalidField, NotFound
+from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin.contracts import contract_for_party, counterparty_id
+from peerx.products.bitcoin.live import Hub
+from peerx.products.bitcoin.models import Contract, PeachUser
+from peerx.products.bitcoin.models_social import PeachChatMessage
+from peerx.products.bitcoin.notify import notify
+from peerx.products.bitcoin.wire import text, wire_time
+
+PAGE_SIZE = 21
+MAX_MESSAGE = 100_000  # characters of armored PGP: a long message or a small proof of payment
+MAX_READ_RANGE = 1000
+
+
+def chat_active(contract: Contract) -> bool:
+    """Open while the trade runs, and during a dispute (the contract's isChatActive)."""
+    return not (contract.canceled or contract.trade_status == "tradeCompleted") or contract.dispute_active
+
+
+def view(message: PeachChatMessage, sender: str, recipient: str) -> dict[str, Any]:
+    return {
+        "date": wire_time(message.created_at),
+        "from": sender,
+        "message": message.message,
+        "readBy": [sender, recipient] if message.read_by_recipient else [sender],
+        "roomid": message.contract_id,
+        "signature": message.signature,
+    }
+
+
+async def _parties(session: AsyncSession, seller_id: int, buyer_id: int) -> dict[int, str]:
+    rows = await session.execute(
+        select(PeachUser.id, PeachUser.public_key).where(PeachUser.id.in_([seller_id, buyer_id]))
+    )
+    return {user_id: public_key for user_id, public_key in rows}
+
+
+async def room_page(
+    session: AsyncSession, contract_id: str, seller_id: int, buyer_id: int, page: int
+) -> list[dict[str, Any]]:
+    """One page of a room, oldest first within the page; page 0 is the latest."""
+    keys = await _parties(session, seller_id, buyer_id)
+    latest = (
+        select(PeachChatMessage)
+        .where(PeachChatMessage.contract_id == contract_id)
+        .order_by(PeachChatMessage.id.desc())
+        .offset(page * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    messages = sorted(await session.scalars(latest), key=lambda m: m.id)
+    other = {seller_id: keys[buyer_id], buyer_id: keys[seller_id]}
+    return [view(m, keys[m.from_user_id], other[m.from_user_id]) for m in messages]
+
+
+def _page(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return 0
+    if not raw.isdigit() or len(raw) > 9:
+        raise f.FormInvalid("page", "must be a whole number from 0")
+    return int(raw)
+
+
+async def history(session: AsyncSession, user: PeachUser, contract_id: str, page: str | None) -> list[dict[str, Any]]:
+    number = _page(page)
+    contract = await contract_for_party(session, contract_id, user)
+    return await room_page(session, contract.id, contract.seller_id, contract.buyer_id, number)
+
+
+async def post(session: AsyncSession, hub: Hub, user: PeachUser, contract_id: str, body: dict[str, Any]) -> None:
+    message = text(body, "message", max_length=MAX_MESSAGE)
+    signature = text(body, "signature", max_length=MAX_MESSAGE)
+    assert message is not None and signature is not None
+    if "BEGIN PGP MESSAGE" not in message:
+        raise f.FormInvalid("message", "must be an armored PGP message")
+    if "BEGIN PGP SIGNATURE" not in signature:
+        raise f.FormInvalid("signature", "must be an armored PGP signature")
+    contract = await contract_for_party(session, contract_id, user)
+    if not chat_active(contract):
+        raise f.BadState("The trade is over: its chat is closed.")
+    row = PeachChatMessage(
+        contract_id=contract.id,
+        from_user_id=user.id,
+        message=message,
+        signature=signature,
+        read_by_recipient=False,
+        created_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    recipient_id = counterparty_id(contract, user)
+    recipient = await session.get(PeachUser, recipient_id)
+    assert recipient is not None
+    await notify(session, recipient_id, "contract.chat", {"contractId": contract.id})
+    event = {"event": "chat", "roomid": contract.id, "message": view(row, user.public_key, recipient.public_key)}
+    # The live push goes out only once the message is stored for good.
+    on_commit(session, lambda: hub.publish(recipient_id, event))
+
+
+def _index(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise f.FormInvalid(name, "must be a message index from 0")
+    return value
+
+
+async def mark_read(session: AsyncSession, user: PeachUser, contract_id: str, body: dict[str, Any]) -> None:
+    """chat/received: the caller read the counterparty's messages at indexes start..end."""
+    start, end = _index(body, "start"), _index(body, "end")
+    if end < start or end - start >= MAX_READ_RANGE:
+        raise f.FormInvalid("end", f"must be from start to start + {MAX_READ_RANGE - 1}")
+    contract = await contract_for_party(session, contract_id, user)
+    in_range = (
+        select(PeachChatMessage.id)
+        .where(PeachChatMessage.contract_id == contract.id)
+        .order_by(PeachChatMessage.id)
+        .offset(start)
+        .limit(end - start + 1)
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(PeachChatMessage)
+        .where(PeachChatMessage.id.in_(in_range), PeachChatMessage.from_user_id != user.id)
+        .values(read_by_recipient=True)
+    )
+
+
+async def unread_counts(session: AsyncSession, user_id: int, contract_ids: list[str]) -> dict[str, int]:
+    """Messages from the counterparty the user has not marked read, per contract."""
+    counts = dict.fromkeys(contract_ids, 0)
+    if not contract_ids:
+        return counts
+    rows = await session.execute(
+        select(PeachChatMessage.contract_id, func.count())
+        .where(
+            PeachChatMessage.contract_id.in_(contract_ids),
+            PeachChatMessage.from_user_id != user_id,
+            PeachChatMessage.read_by_recipient.is_(False),
+        )
+        .group_by(PeachChatMessage.contract_id)
+    )
+    for contract_id, count in rows:
+        counts[contract_id] = int(count)
+    return counts
+
+
+async def mediator_page(session: AsyncSession, contract_id: str, page: int) -> dict[str, Any]:
+    """One page of a disputed contract's chat for a mediator (ops/bitcoin_chat.py): only once a
+    dispute handed over the symmetric key; reading marks nothing read for the parties."""
+    if page < 0:
+        raise InvalidField("page", "must be a whole number from 0")
+    contract = await session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound("Contract not found.")
+    if not contract.dispute_symmetric_key_encrypted:
+        raise Forbidden("This chat is private to the trade's parties: no dispute handed over its key.")
+    total = await session.scalar(
+        select(func.count()).select_from(PeachChatMessage).where(PeachChatMessage.contract_id == contract.id)
+    )
+    return {
+        "contractId": contract.id,
+        "disputeActive": contract.dispute_active,
+        "disputeReason": contract.dispute_reason,
+        "disputeDate": wire_time(contract.dispute_date),
+        "symmetricKeyEncrypted": contract.dispute_symmetric_key_encrypted,
+        "page": page,
+        "pageSize": PAGE_SIZE,
+        "total": int(total or 0),
+        "messages": await room_page(session, contract.id, contract.seller_id, contract.buyer_id, page),
+    }

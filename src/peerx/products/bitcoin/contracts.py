@@ -1,0 +1,51 @@
+"""Loading contracts for one of their parties. Lock order everywhere in part 2: contract, then
+its sell offer, then the escrow (part 1 locks offer then escrow), so no two paths deadlock."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.core.errors import NotFound, Unauthorized
+from peerx.products.bitcoin.models import Contract, PeachUser
+
+CONTRACT_ID = re.compile(r"^[1-9][0-9]{0,17}-[1-9][0-9]{0,17}$")
+
+
+def contract_id(sell_offer_id: int, buy_offer_id: int) -> str:
+    return f"{sell_offer_id}-{buy_offer_id}"
+
+
+async def contract_for_party(
+    session: AsyncSession, contract_id: str, user: PeachUser, *, lock: bool = False
+) -> Contract:
+    """The contract if `user` is its buyer or seller: NOT_FOUND for an unknown id,
+    UNAUTHORIZED for somebody else's contract."""
+    if not CONTRACT_ID.match(contract_id):
+        raise NotFound("Contract not found.")
+    query = select(Contract).where(Contract.id == contract_id)
+    contract = await session.scalar(query.with_for_update() if lock else query)
+    if contract is None:
+        raise NotFound("Contract not found.")
+    if user.id not in (contract.seller_id, contract.buyer_id):
+        raise Unauthorized("Not a party of this contract.")
+    return contract
+
+
+def role_of(contract: Contract, user: PeachUser) -> str:
+    return "seller" if user.id == contract.seller_id else "buyer"
+
+
+def counterparty_id(contract: Contract, user: PeachUser) -> int:
+    return contract.buyer_id if user.id == contract.seller_id else contract.seller_id
+
+
+async def contracts_of(session: AsyncSession, user: PeachUser) -> list[Contract]:
+    query = (
+        select(Contract)
+        .where(or_(Contract.seller_id == user.id, Contract.buyer_id == user.id))
+        .order_by(Contract.created_at.desc(), Contract.id)
+    )
+    return list(await session.scalars(query))

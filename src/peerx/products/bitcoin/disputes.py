@@ -1,0 +1,150 @@
+"""Disputes: a party raises one with a reason from the document's list (an email for
+noPayment.*) and the chat's symmetric key encrypted for the platform's PGP key, so a mediator
+can read the chat; the other party acknowledges; an operator decides:
+
+- sellerWins / cancelTrade: the contract is canceled, the seller refunds (or revives) its sell
+  offer through part 1 (the 2-of-2 refund needs the seller's signature anyway);
+- buyerWins / payOutBuyer: the platform pays the buyer alone through the escrow script's
+  timeout branch, as soon as the escrow is old enough (a job waits for that depth).
+
+The winner is recorded for buyerWins and sellerWins only (reputation counts disputes won/lost);
+cancelTrade and payOutBuyer end a dispute without a loser."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.chain import script as scripts
+from peerx.chain.backend import confirmations
+from peerx.core.db import utcnow
+from peerx.core.errors import NotFound
+from peerx.core.jobs import JobContext, RetryLater, enqueue, job_handler
+from peerx.products.bitcoin import cancel as cancels
+from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import release
+from peerx.products.bitcoin.context import Peach, peach_of
+from peerx.products.bitcoin.contracts import role_of
+from peerx.products.bitcoin.escrow import fee_rate
+from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachUser
+from peerx.products.bitcoin.notify import notify
+from peerx.products.bitcoin.payment import PAYOUT_PENDING, released, set_status
+from peerx.products.bitcoin.wire import text
+
+REASONS = ("noPayment.seller", "noPayment.buyer", "unresponsive.seller", "unresponsive.buyer", "abusive", "other")
+OUTCOMES = ("buyerWins", "sellerWins", "cancelTrade", "payOutBuyer")
+PAYOUT_JOB = "peach.dispute_payout"
+PAYOUT_RETRY = timedelta(minutes=10)
+
+
+def _email(body: dict[str, Any], reason: str | None) -> str | None:
+    email = text(body, "email", required=reason in ("noPayment.seller", "noPayment.buyer"), max_length=320)
+    if email is not None and "@" not in email:
+        raise f.FormInvalid("email", "must be an email address")
+    return email
+
+
+async def raise_dispute(session: AsyncSession, user: PeachUser, contract: Contract, body: dict[str, Any]) -> None:
+    reason = text(body, "reason", max_length=40)
+    if reason not in REASONS:
+        raise f.FormInvalid("reason", f"must be one of {', '.join(REASONS)}")
+    email = _email(body, reason)
+    message = text(body, "message", required=False, max_length=5000)
+    key = text(body, "symmetricKeyEncrypted", max_length=20_000)
+    if key is None or not key.lstrip().startswith("-----BEGIN PGP MESSAGE"):
+        raise f.FormInvalid("symmetricKeyEncrypted", "must be a PGP message for the platform's key")
+    if contract.canceled or contract.trade_status in ("tradeCompleted", PAYOUT_PENDING):
+        raise f.BadState("The contract is over.")
+    if contract.dispute_active or contract.dispute_outcome is not None:
+        raise f.BadState("This contract was disputed already.")
+    now = utcnow()
+    contract.dispute_active, contract.dispute_initiator_id, contract.dispute_date = True, user.id, now
+    contract.dispute_reason, contract.dispute_message, contract.dispute_email = reason, message, email
+    contract.dispute_symmetric_key_encrypted = key
+    await set_status(session, contract, "dispute", now)
+    other = contract.buyer_id if user.id == contract.seller_id else contract.seller_id
+    await notify(session, other, "contract.disputeRaised", {"contractId": contract.id, "reason": reason})
+
+
+async def acknowledge(session: AsyncSession, user: PeachUser, contract: Contract, body: dict[str, Any]) -> None:
+    if not contract.dispute_active:
+        raise f.BadState("There is no active dispute.")
+    if contract.dispute_initiator_id == user.id:
+        raise f.BadState("The counterparty acknowledges a dispute, not its initiator.")
+    contract.dispute_counterparty_email = _email(body, contract.dispute_reason)
+    contract.dispute_acknowledged_by_counterparty, contract.updated_at = True, utcnow()
+    assert contract.dispute_initiator_id is not None
+    await notify(session, contract.dispute_initiator_id, "contract.disputeAcknowledged", {"contractId": contract.id})
+
+
+async def acknowledge_outcome(session: AsyncSession, user: PeachUser, contract: Contract) -> None:
+    if contract.dispute_outcome is None:
+        raise f.BadState("The dispute has no outcome yet.")
+    role = role_of(contract, user)
+    if role not in contract.dispute_outcome_acknowledged_by:
+        contract.dispute_outcome_acknowledged_by = [*contract.dispute_outcome_acknowledged_by, role]
+        contract.updated_at = utcnow()
+
+
+async def resolve(session: AsyncSession, contract_id: str, outcome: str) -> Contract:
+    """The operator's decision; the escrow moves as the module docstring says."""
+    if outcome not in OUTCOMES:
+        raise f.FormInvalid("outcome", f"must be one of {', '.join(OUTCOMES)}")
+    contract = await session.scalar(select(Contract).where(Contract.id == contract_id).with_for_update())
+    if contract is None:
+        raise NotFound("Contract not found.")
+    if not contract.dispute_active:
+        raise f.BadState("The contract has no active dispute.")
+    now = utcnow()
+    contract.dispute_active, contract.dispute_outcome, contract.dispute_resolved_date = False, outcome, now
+    contract.dispute_winner = {"buyerWins": "buyer", "sellerWins": "seller"}.get(outcome)
+    if outcome in ("sellerWins", "cancelTrade"):
+        await cancels.end(session, contract, "mediator", revive_buy_offer=outcome == "cancelTrade")
+    else:
+        await set_status(session, contract, PAYOUT_PENDING, now)
+        await enqueue(session, PAYOUT_JOB, {"contractId": contract.id}, unique_key=f"{PAYOUT_JOB}:{contract.id}")
+    for party in (contract.seller_id, contract.buyer_id):
+        await notify(session, party, "contract.disputeResolved", {"contractId": contract.id, "outcome": outcome})
+    return contract
+
+
+async def pay_out_buyer(session: AsyncSession, peach: Peach, contract_id: str) -> bool:
+    """Broadcast the timeout-branch payout once the escrow is deep enough. False: not yet."""
+    contract = await session.scalar(select(Contract).where(Contract.id == contract_id).with_for_update())
+    if contract is None or contract.trade_status != PAYOUT_PENDING or contract.release_txid is not None:
+        return True  # paid (or released by other means) already
+    escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.id == contract.escrow_id).with_for_update())
+    assert escrow is not None
+    terms = scripts.parse_escrow_script(bytes.fromhex(escrow.witness_script))
+    assert terms is not None
+    outputs = await peach.chain.address_outputs(session, escrow.address)
+    tip = await peach.chain.tip_height(session)
+    funding = set(zip(escrow.funding_txids, escrow.funding_vouts, strict=True))
+    depth = min((confirmations(o.height, tip) for o in outputs if (o.txid, o.vout) in funding), default=0)
+    if depth < terms.timeout:  # BIP68: mined in the next block, its input must be that deep
+        return False
+    buyer = await session.get(PeachUser, contract.buyer_id)
+    assert buyer is not None
+    tx = release.timeout_payout(peach, contract, escrow, await fee_rate(session, peach, buyer))
+    raw = tx.serialize().hex()
+    await released(session, contract, raw, await peach.chain.broadcast(session, raw), utcnow())
+    return True
+
+
+@job_handler(PAYOUT_JOB)
+async def dispute_payout(context: JobContext, payload: dict[str, Any]) -> None:
+    peach = peach_of(context.services["platform"])
+    async with context.db.transaction() as session:
+        done = await pay_out_buyer(session, peach, str(payload["contractId"]))
+    if not done:
+        raise RetryLater(utcnow() + PAYOUT_RETRY, "waiting for the escrow timelock")
+
+
+async def list_disputes(session: AsyncSession, *, active_only: bool = True, limit: int = 100) -> list[Contract]:
+    query = select(Contract).where(Contract.dispute_date.is_not(None))
+    if active_only:
+        query = query.where(Contract.dispute_active.is_(True))
+    return list(await session.scalars(query.order_by(Contract.dispute_date).limit(limit)))

@@ -1,0 +1,90 @@
+"""Trading limits in the operator's reference currency (PEERX_PEACH_LIMIT_CURRENCY): what each
+user traded in the last day and year, and with anonymous (cash) methods in the last 30 days.
+Every contract that was not canceled counts, for buyer and seller alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.core.db import utcnow
+from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import market
+from peerx.products.bitcoin.context import Peach
+from peerx.products.bitcoin.models import Contract
+
+DAY, MONTH, YEAR = timedelta(days=1), timedelta(days=30), timedelta(days=365)
+
+
+def is_anonymous(payment_method: str) -> bool:
+    # Cash meetups leave no bank trail: the document's "monthly anonymous" limit counts them.
+    return payment_method.startswith("cash.")
+
+
+@dataclass(frozen=True)
+class Traded:
+    daily: int  # minor units of the limit currency
+    monthly_anonymous: int
+    yearly: int
+
+
+async def traded(session: AsyncSession, user_id: int) -> Traded:
+    """The three windows in one pass over the user's last year of contracts."""
+    now = utcnow()
+
+    def since(start: datetime, anonymous_only: bool = False) -> Any:
+        condition = Contract.created_at >= start
+        if anonymous_only:
+            condition = and_(condition, Contract.anonymous.is_(True))
+        return func.coalesce(func.sum(case((condition, Contract.limit_value_minor), else_=0)), 0)
+
+    row = (
+        await session.execute(
+            select(since(now - DAY), since(now - MONTH, anonymous_only=True), since(now - YEAR)).where(
+                or_(Contract.seller_id == user_id, Contract.buyer_id == user_id),
+                Contract.canceled.is_(False),
+                Contract.created_at >= now - YEAR,
+            )
+        )
+    ).one()
+    return Traded(daily=int(row[0]), monthly_anonymous=int(row[1]), yearly=int(row[2]))
+
+
+async def trade_value_minor(session: AsyncSession, peach: Peach, amount: int, premium: Decimal | None) -> int:
+    """What `amount` sats at the offer's premium are worth in the limit currency, in cents."""
+    currency = peach.settings.peach_limit_currency
+    prices = await market.all_prices(session, peach.prices)
+    if currency not in prices:
+        raise f.BadState(f"No {currency} price to count trading limits with.")
+    return int(market.fiat(amount, prices[currency][0], premium) * 100)
+
+
+def exceeded(peach: Peach, done: Traded, value_minor: int, payment_method: str) -> bool:
+    s = peach.settings
+    if done.daily + value_minor > s.peach_daily_limit * 100 or done.yearly + value_minor > s.peach_yearly_limit * 100:
+        return True
+    limit = s.peach_monthly_anonymous_limit * 100
+    return is_anonymous(payment_method) and done.monthly_anonymous + value_minor > limit
+
+
+async def check(session: AsyncSession, peach: Peach, user_id: int, value_minor: int, payment_method: str) -> None:
+    if exceeded(peach, await traded(session, user_id), value_minor, payment_method):
+        raise f.TradingLimitReached("This trade would exceed your trading limit.")
+
+
+def view(peach: Peach, done: Traded) -> dict[str, object]:
+    """user/tradingLimit: limits and traded amounts in the limit currency (whole units)."""
+    s = peach.settings
+    return {
+        "daily": s.peach_daily_limit,
+        "dailyAmount": Decimal(done.daily) / 100,
+        "yearly": s.peach_yearly_limit,
+        "yearlyAmount": Decimal(done.yearly) / 100,
+        "monthlyAnonymous": s.peach_monthly_anonymous_limit,
+        "monthlyAnonymousAmount": Decimal(done.monthly_anonymous) / 100,
+    }

@@ -1,0 +1,374 @@
+"""Matching: a buyer matches a funded sell offer (its half: the PGP-encrypted symmetric key and
+the price it accepts), the seller double-matches that buy offer (its half: the payment data
+encrypted with that key) and the contract "sellOfferId-buyOfferId" exists. A sell offer is
+taken once: the double match locks it, so racing double matches end with one contract
+(OFFER_TAKEN for the rest); a buy offer is in one contract at a time (ALREADY_TAKEN)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.core.db import utcnow
+from peerx.core.errors import NotFound
+from peerx.core.jobs import enqueue
+from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import limits, market, release
+from peerx.products.bitcoin.context import Peach
+from peerx.products.bitcoin.contracts import contract_id
+from peerx.products.bitcoin.escrow import fee_rate
+from peerx.products.bitcoin.models import (
+    Contract,
+    PeachBlock,
+    PeachEscrow,
+    PeachMatch,
+    PeachOffer,
+    PeachOfferMethod,
+    PeachUser,
+)
+from peerx.products.bitcoin.notify import notify
+from peerx.products.bitcoin.reputation import reputations
+from peerx.products.bitcoin.users import public_view
+from peerx.products.bitcoin.wire import decimal, offer_id, text, wire_time
+
+SEARCHING = "searchingForPeer"
+DEADLINE_JOB = "peach.payment_deadline"
+PRICE_TOLERANCE = Decimal("0.01")  # the price the app saw may lag the market by up to 1 %
+ARMOR_MAX = 20_000
+
+
+def blocked_either_way(a: Any, b: Any) -> Any:
+    """SQL: a block row between users `a` and `b` in either direction."""
+    return exists().where(
+        or_(
+            and_(PeachBlock.user_id == a, PeachBlock.blocked_id == b),
+            and_(PeachBlock.user_id == b, PeachBlock.blocked_id == a),
+        )
+    )
+
+
+def mutual_methods(sell: PeachOffer, buy: PeachOffer) -> dict[str, list[str]]:
+    both: dict[str, list[str]] = {}
+    for currency, methods in sell.means_of_payment.items():
+        shared = [m for m in methods if m in buy.means_of_payment.get(currency, [])]
+        if shared:
+            both[currency] = shared
+    return both
+
+
+def fits(sell: PeachOffer, buy: PeachOffer, seller: PeachUser) -> bool:
+    """The buy offer's terms accept the sell offer (amount, premium, the seller's reputation)."""
+    if not buy.amount_min <= sell.amount_max <= buy.amount_max:
+        return False
+    if buy.max_premium_bp is not None and (sell.premium_bp or 0) > buy.max_premium_bp:
+        return False
+    if buy.min_reputation is not None and Decimal(seller.rating_milli) / 1000 < buy.min_reputation:
+        return False
+    return bool(mutual_methods(sell, buy))
+
+
+async def _candidates(session: AsyncSession, buy: PeachOffer, page: int, size: int) -> tuple[list[PeachOffer], int]:
+    """Online sell offers a buy offer could match, lowest premium first."""
+    conditions = [
+        PeachOffer.online.is_(True),
+        PeachOffer.type == "ask",
+        PeachOffer.user_id != buy.user_id,
+        PeachOffer.amount_max.between(buy.amount_min, buy.amount_max),
+        ~blocked_either_way(PeachOffer.user_id, buy.user_id),
+    ]
+    if buy.max_premium_bp is not None:
+        conditions.append(PeachOffer.premium_bp <= buy.max_premium_bp)
+    if buy.min_reputation is not None:
+        conditions.append(PeachOffer.rating_milli >= int(buy.min_reputation * 1000))
+    pairs = [
+        and_(PeachOfferMethod.currency == c, PeachOfferMethod.method.in_(ms)) for c, ms in buy.means_of_payment.items()
+    ]
+    conditions.append(exists().where(PeachOfferMethod.offer_id == PeachOffer.id, or_(*pairs)))
+    query = select(PeachOffer).where(*conditions).order_by(PeachOffer.premium_bp, PeachOffer.id)
+    return await _page(session, query, page, size)
+
+
+async def _page(session: AsyncSession, query: Any, page: int, size: int) -> tuple[list[PeachOffer], int]:
+    """One page of `query` and the total (counted only when the page does not end the results)."""
+    rows = list(await session.scalars(query.limit(size).offset(page * size)))
+    if len(rows) < size and (rows or page == 0):
+        return rows, page * size + len(rows)
+    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return rows, int(total or 0)
+
+
+async def _matched_buyers(
+    session: AsyncSession, sell: PeachOffer, page: int, size: int
+) -> tuple[list[PeachOffer], int]:
+    """Buy offers whose owners matched this sell offer (the seller picks one), oldest first."""
+    query = (
+        select(PeachOffer)
+        .join(PeachMatch, PeachMatch.buy_offer_id == PeachOffer.id)
+        .where(
+            PeachMatch.sell_offer_id == sell.id,
+            PeachOffer.online.is_(True),
+            ~blocked_either_way(PeachOffer.user_id, sell.user_id),
+        )
+        .order_by(PeachMatch.created_at, PeachOffer.id)
+    )
+    return await _page(session, query, page, size)
+
+
+async def list_matches(
+    session: AsyncSession, peach: Peach, user: PeachUser, offer: PeachOffer, page: int, size: int
+) -> dict[str, Any]:
+    if offer.type == "bid":
+        rows, total = await _candidates(session, offer, page, size) if offer.online else ([], 0)
+        pairs = [(o, offer) for o in rows]
+    else:
+        rows, total = await _matched_buyers(session, offer, page, size) if offer.online else ([], 0)
+        pairs = [(offer, o) for o in rows]
+    owner_ids = list({o.user_id for o in rows})
+    owners = {u.id: u for u in await session.scalars(select(PeachUser).where(PeachUser.id.in_(owner_ids)))}
+    reps = await reputations(session, owner_ids)
+    sell_ids = [s.id for s, _ in pairs]
+    escrows = {
+        e.offer_id: e for e in await session.scalars(select(PeachEscrow).where(PeachEscrow.offer_id.in_(sell_ids)))
+    }
+    found = await session.scalars(
+        select(PeachMatch).where(
+            PeachMatch.sell_offer_id.in_(sell_ids), PeachMatch.buy_offer_id.in_([b.id for _, b in pairs])
+        )
+    )
+    matches = {(m.sell_offer_id, m.buy_offer_id): m for m in found}
+    prices = {c: v for c, (v, _) in (await market.all_prices(session, peach.prices)).items()}
+    done = await limits.traded(session, user.id)
+    value = {s.id: await limits.trade_value_minor(session, peach, s.amount_max, s.premium) for s, _ in pairs}
+    views = []
+    for sell, buy in pairs:
+        other = buy if offer.type == "ask" else sell
+        match = matches.get((sell.id, buy.id))
+        mutual = mutual_methods(sell, buy)
+        escrow = escrows.get(sell.id)
+        views.append(
+            {
+                "creationDate": wire_time(match.created_at if match else other.created_at),
+                "lastModified": wire_time(other.updated_at),
+                "user": public_view(owners[other.user_id], reps.get(other.user_id)),
+                "offerId": str(other.id),
+                "amount": sell.amount_max,
+                "premium": sell.premium,
+                "prices": {c: market.fiat(sell.amount_max, prices[c], sell.premium) for c in mutual if c in prices},
+                "escrow": escrow.address if escrow else None,
+                "matchedPrice": Decimal(match.price_minor) / 100 if match else None,
+                "meansOfPayment": mutual,
+                "paymentData": {
+                    m: other.payment_data[m] for ms in mutual.values() for m in ms if m in other.payment_data
+                },
+                "selectedCurrency": match.currency if match else None,
+                "selectedPaymentMethod": match.payment_method if match else None,
+                "symmetricKeyEncrypted": match.symmetric_key_encrypted if match else "",
+                "symmetricKeySignature": match.symmetric_key_signature if match else "",
+                "matched": match is not None,
+                "unavailable": {
+                    "exceedsLimit": sorted(
+                        {m for ms in mutual.values() for m in ms if limits.exceeded(peach, done, value[sell.id], m)}
+                    )
+                },
+            }
+        )
+    return {"offerId": str(offer.id), "matches": views, "totalMatches": total}
+
+
+def _armored(body: dict[str, Any], name: str) -> str:
+    value = text(body, name, max_length=ARMOR_MAX)
+    assert value is not None
+    if not value.lstrip().startswith("-----BEGIN PGP"):
+        raise f.FormInvalid(name, "must be an ASCII-armored PGP block")
+    return value
+
+
+def _selection(body: dict[str, Any], mutual: dict[str, list[str]]) -> tuple[str, str]:
+    currency = text(body, "currency", max_length=6)
+    method = text(body, "paymentMethod", max_length=80)
+    assert currency is not None and method is not None
+    if currency not in mutual:
+        raise f.FormInvalid("currency", "is not offered by both sides")
+    if method not in mutual[currency]:
+        raise f.FormInvalid("paymentMethod", f"is not offered by both sides in {currency}")
+    return currency, method
+
+
+async def _matching_offer(session: AsyncSession, body: dict[str, Any], *, lock: bool = False) -> PeachOffer:
+    raw = body.get("matchingOfferId")
+    parsed = offer_id(str(raw)) if isinstance(raw, str | int) and not isinstance(raw, bool) else None
+    if parsed is None:
+        raise f.FormInvalid("matchingOfferId", "must be an offer id")
+    query = select(PeachOffer).where(PeachOffer.id == parsed)
+    found = await session.scalar(query.with_for_update() if lock else query)
+    if found is None:
+        raise NotFound("Offer not found.")
+    return found
+
+
+async def _taken(session: AsyncSession, sell: PeachOffer) -> bool:
+    return await session.scalar(select(Contract.id).where(Contract.sell_offer_id == sell.id)) is not None
+
+
+async def _is_blocked(session: AsyncSession, a: int, b: int) -> bool:
+    return bool(await session.scalar(select(blocked_either_way(a, b))))
+
+
+async def match_sell_offer(
+    session: AsyncSession, peach: Peach, user: PeachUser, buy: PeachOffer, body: dict[str, Any]
+) -> dict[str, Any]:
+    """The buyer's half. `buy` is the caller's own buy offer, locked."""
+    if buy.canceled or not buy.online:
+        raise f.AlreadyTaken("This buy offer is not searching for a peer.")
+    sell = await _matching_offer(session, body)
+    if sell.type != "ask":
+        raise f.FormInvalid("matchingOfferId", "must be a sell offer")
+    if not sell.online or sell.trade_status != SEARCHING:
+        if await _taken(session, sell):
+            raise f.OfferTaken("This offer has already been taken.")
+        raise NotFound("Offer not found.")
+    seller = await session.get(PeachUser, sell.user_id)
+    assert seller is not None
+    # The symmetric key travels encrypted to both parties' PGP keys: both need one.
+    if user.pgp_public_key is None:
+        raise f.PgpMissing("Upload a PGP key (PATCH user) before matching.")
+    if seller.pgp_public_key is None:
+        raise f.PgpMissing("The seller has no PGP key.")
+    if sell.user_id == user.id or await _is_blocked(session, sell.user_id, user.id) or not fits(sell, buy, seller):
+        raise f.CannotMatch("These offers cannot be matched.")
+    currency, method = _selection(body, mutual_methods(sell, buy))
+    premium = decimal(body, "premium", low=Decimal(-100), high=Decimal(100))
+    if premium is not None and premium != (sell.premium or Decimal(0)):
+        raise f.FormInvalid("premium", f"is {sell.premium} now: the seller changed it")
+    prices = await market.all_prices(session, peach.prices)
+    if currency not in prices:
+        raise f.FormInvalid("currency", "has no market price")
+    current = market.fiat(sell.amount_max, prices[currency][0], sell.premium)
+    price = decimal(body, "price", low=Decimal(0), high=Decimal(10) ** 12)
+    if price is not None and abs(price - current) > current * PRICE_TOLERANCE:
+        raise f.FormInvalid("price", f"is {current} now")
+    symmetric_key = _armored(body, "symmetricKeyEncrypted")
+    signature = _armored(body, "symmetricKeySignature")
+    value = await limits.trade_value_minor(session, peach, sell.amount_max, sell.premium)
+    await limits.check(session, peach, user.id, value, method)
+    existing = await session.scalar(
+        select(PeachMatch).where(PeachMatch.buy_offer_id == buy.id, PeachMatch.sell_offer_id == sell.id)
+    )
+    match = existing or PeachMatch(buy_offer_id=buy.id, sell_offer_id=sell.id, created_at=utcnow())
+    session.add(match)  # matching again refreshes the buyer's half
+    match.currency, match.payment_method = currency, method
+    match.price_minor, match.premium_bp = int(current * 100), sell.premium_bp or 0
+    match.symmetric_key_encrypted, match.symmetric_key_signature = symmetric_key, signature
+    await session.flush()
+    await notify(
+        session, sell.user_id, "offer.matchReceived", {"offerId": str(sell.id), "matchingOfferId": str(buy.id)}
+    )
+    return {"matchedPrice": current}
+
+
+async def unmatch(session: AsyncSession, buy: PeachOffer, body: dict[str, Any]) -> None:
+    """The buyer withdraws its half, as long as the seller has not double-matched it."""
+    sell = await _matching_offer(session, body)
+    if await session.scalar(select(Contract.id).where(Contract.id == contract_id(sell.id, buy.id))):
+        raise f.BadState("The offers are in a contract: cancel the contract instead.")
+    removed = await session.execute(
+        delete(PeachMatch).where(PeachMatch.buy_offer_id == buy.id, PeachMatch.sell_offer_id == sell.id)
+    )
+    if not getattr(removed, "rowcount", 0):
+        raise NotFound("Match not found.")
+
+
+async def _lock_users(session: AsyncSession, *user_ids: int) -> dict[int, PeachUser]:
+    # In id order, as history.record_trade_outcome locks them, so no two paths deadlock.
+    rows = await session.scalars(
+        select(PeachUser).where(PeachUser.id.in_(user_ids)).order_by(PeachUser.id).with_for_update()
+    )
+    return {u.id: u for u in rows}
+
+
+async def double_match(
+    session: AsyncSession, peach: Peach, user: PeachUser, sell: PeachOffer, body: dict[str, Any]
+) -> Contract:
+    """The seller's half: `sell` is the caller's own sell offer, locked (the "taken once" guard)."""
+    if sell.trade_status != SEARCHING or not sell.online:
+        if await _taken(session, sell):
+            raise f.OfferTaken("This offer has already been taken.")
+        raise f.BadState("This offer is not searching for a peer.")
+    buy = await _matching_offer(session, body, lock=True)
+    match = await session.scalar(
+        select(PeachMatch).where(PeachMatch.buy_offer_id == buy.id, PeachMatch.sell_offer_id == sell.id)
+    )
+    if buy.type != "bid" or match is None:
+        raise f.CannotDoubleMatch("The buyer has not matched this offer.")
+    if not buy.online or buy.canceled:
+        raise f.AlreadyTaken("This buy offer has already been taken.")
+    if await _is_blocked(session, sell.user_id, buy.user_id):
+        raise f.CannotDoubleMatch("These users cannot trade with each other.")
+    currency, method = _selection(body, {match.currency: [match.payment_method]})
+    payment_data = _armored(body, "paymentDataEncrypted")
+    payment_signature = _armored(body, "paymentDataSignature")
+    parties = await _lock_users(session, sell.user_id, buy.user_id)
+    value = await limits.trade_value_minor(session, peach, sell.amount_max, sell.premium)
+    for party in parties:
+        await limits.check(session, peach, party, value, method)
+    escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == sell.id).with_for_update())
+    if escrow is None or escrow.funding_status != "FUNDED":
+        raise f.BadState("The escrow of this offer is not funded.")
+    now = utcnow()
+    method_data = sell.payment_data.get(method, {})
+    contract = Contract(
+        id=contract_id(sell.id, buy.id),
+        sell_offer_id=sell.id,
+        buy_offer_id=buy.id,
+        seller_id=sell.user_id,
+        buyer_id=buy.user_id,
+        escrow_id=escrow.id,
+        amount=sell.amount_max,
+        currency=currency,
+        payment_method=method,
+        country=method_data.get("country"),
+        price_minor=match.price_minor,
+        premium_bp=match.premium_bp,
+        limit_value_minor=value,
+        anonymous=limits.is_anonymous(method),
+        buyer_fee=sell.escrow_fee,
+        seller_fee=Decimal(0),
+        release_address=buy.release_address or "",
+        hashed_payment_data=list(method_data.get("hashes", [])),
+        payment_data_encrypted=payment_data,
+        payment_data_signature=payment_signature,
+        symmetric_key_encrypted=match.symmetric_key_encrypted,
+        symmetric_key_signature=match.symmetric_key_signature,
+        trade_status="paymentRequired",
+        payment_expected_by=now + timedelta(hours=peach.settings.peach_payment_window_hours),
+        created_at=now,
+        updated_at=now,
+    )
+    buyer = parties[buy.user_id]
+    release.prepare(peach, contract, escrow, await fee_rate(session, peach, buyer), buyer.batching)
+    session.add(contract)
+    for offer in (sell, buy):
+        offer.online, offer.trade_status, offer.updated_at = False, "paymentRequired", now
+    await session.execute(
+        delete(PeachMatch).where(
+            or_(PeachMatch.buy_offer_id == buy.id, PeachMatch.sell_offer_id == sell.id), PeachMatch.id != match.id
+        )
+    )
+    await session.flush()
+    await schedule_deadline(session, contract)
+    await notify(session, buy.user_id, "contract.contractCreated", {"contractId": contract.id})
+    return contract
+
+
+async def schedule_deadline(session: AsyncSession, contract: Contract) -> None:
+    await enqueue(
+        session,
+        DEADLINE_JOB,
+        {"contractId": contract.id},
+        run_at=contract.payment_expected_by,
+        unique_key=f"{DEADLINE_JOB}:{contract.id}:{contract.payment_expected_by.isoformat()}",
+    )

@@ -1,0 +1,142 @@
+"""payment/confirm: the buyer says it paid (within paymentExpectedBy, else paymentTooLate by a
+scheduled job); the seller says it received the money and signs the release, which peerx
+completes and broadcasts at once, or queues for the next batch when the buyer chose batching."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.core.db import utcnow
+from peerx.core.jobs import JobContext, enqueue, job_handler
+from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import history, release
+from peerx.products.bitcoin.context import Peach, peach_of
+from peerx.products.bitcoin.contracts import role_of
+from peerx.products.bitcoin.escrow import fee_rate
+from peerx.products.bitcoin.matching import DEADLINE_JOB
+from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser
+from peerx.products.bitcoin.notify import notify
+from peerx.products.bitcoin.wire import text
+
+BATCH_JOB = "peach.release_batch"
+PAYOUT_PENDING = "payoutPending"
+
+
+async def set_status(session: AsyncSession, contract: Contract, status: str, now: datetime) -> None:
+    """The contract's status, mirrored on both of its offers (their tradeStatus follows it)."""
+    contract.trade_status, contract.updated_at = status, now
+    for offer_id in (contract.sell_offer_id, contract.buy_offer_id):
+        offer = await session.get(PeachOffer, offer_id)
+        assert offer is not None
+        offer.trade_status, offer.updated_at = status, now
+
+
+def _open(contract: Contract) -> None:
+    if contract.canceled or contract.trade_status in ("tradeCompleted", PAYOUT_PENDING):
+        raise f.BadState("The contract is over.")
+    if contract.dispute_active:
+        raise f.BadState("A dispute is active.")
+
+
+async def confirm(
+    session: AsyncSession, peach: Peach, user: PeachUser, contract: Contract, body: dict[str, Any]
+) -> dict[str, Any]:
+    """`contract` is locked. Buyer: payment made. Seller: payment received, release signed."""
+    _open(contract)
+    now = utcnow()
+    if role_of(contract, user) == "buyer":
+        if contract.trade_status != "paymentRequired":
+            done = contract.payment_made is not None
+            raise f.BadState("The payment was confirmed already." if done else "The payment window is over.")
+        contract.payment_made = now
+        await set_status(session, contract, "confirmPaymentRequired", now)
+        await notify(session, contract.seller_id, "contract.paymentMade", {"contractId": contract.id})
+        return {"success": True}
+    if contract.trade_status != "confirmPaymentRequired":
+        raise f.BadState("The buyer has not confirmed the payment yet.")
+    escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.id == contract.escrow_id).with_for_update())
+    assert escrow is not None
+    contract.payment_confirmed = now
+    if body.get("batchReleasePsbt") is not None:
+        signed = text(body, "batchReleasePsbt", max_length=200_000)
+        assert signed is not None
+        contract.batch_signed_input = release.complete_batch_input(contract, escrow, signed)
+        await set_status(session, contract, PAYOUT_PENDING, now)
+        window = peach.settings.peach_batch_seconds
+        slot = int(now.timestamp()) // window * window + window
+        await enqueue(
+            session, BATCH_JOB, {}, run_at=datetime.fromtimestamp(slot, now.tzinfo), unique_key=f"{BATCH_JOB}:{slot}"
+        )
+        await notify(session, contract.buyer_id, "contract.paymentConfirmed", {"contractId": contract.id})
+        return {"success": True}
+    signed = text(body, "releasePsbt", max_length=200_000)
+    assert signed is not None
+    tx = release.complete(contract, escrow, signed)
+    txid = await peach.chain.broadcast(session, tx.serialize().hex())
+    await released(session, contract, tx.serialize().hex(), txid, now)
+    return {"txId": txid}
+
+
+async def released(session: AsyncSession, contract: Contract, raw: str, txid: str, now: datetime) -> None:
+    """The escrow went to the buyer: the contract and both offers are completed."""
+    contract.release_transaction, contract.release_txid = raw, txid
+    await set_status(session, contract, "tradeCompleted", now)
+    sell = await session.get(PeachOffer, contract.sell_offer_id)
+    assert sell is not None
+    sell.released = True
+    await history.record_trade_outcome(session, contract)
+    await notify(session, contract.buyer_id, "contract.released", {"contractId": contract.id, "txId": txid})
+
+
+@job_handler(DEADLINE_JOB)
+async def payment_deadline(context: JobContext, payload: dict[str, Any]) -> None:
+    """Past paymentExpectedBy without the buyer's confirmation: paymentTooLate (the seller may
+    then cancel at once or extend). A deadline moved by extendTime leaves this run a no-op."""
+    async with context.db.transaction() as session:
+        contract = await session.scalar(
+            select(Contract).where(Contract.id == str(payload["contractId"])).with_for_update()
+        )
+        now = utcnow()
+        if contract is None or contract.trade_status != "paymentRequired" or contract.dispute_active:
+            return
+        if contract.canceled or contract.payment_expected_by > now:
+            return
+        await set_status(session, contract, "paymentTooLate", now)
+        for party in (contract.seller_id, contract.buyer_id):
+            await notify(session, party, "contract.paymentTooLate", {"contractId": contract.id})
+
+
+@job_handler(BATCH_JOB)
+async def release_batch(context: JobContext, payload: dict[str, Any]) -> None:
+    """Join every signed batched release into one transaction and broadcast it."""
+    peach = peach_of(context.services["platform"])
+    async with context.db.transaction() as session:
+        query = (
+            select(Contract)
+            .where(Contract.trade_status == PAYOUT_PENDING, Contract.batch_signed_input.is_not(None))
+            .order_by(Contract.id)
+            .with_for_update()
+        )
+        contracts = list(await session.scalars(query))
+        if not contracts:
+            return
+        tx = release.join_batch([c.batch_signed_input or "" for c in contracts])
+        buyers = [await session.get(PeachUser, c.buyer_id) for c in contracts]
+        rate = max([await fee_rate(session, peach, b) for b in buyers if b is not None])
+        release.add_fee_output(peach, tx, sum(c.escrow_fee_sats or 0 for c in contracts), rate)
+        raw = tx.serialize().hex()
+        txid = await peach.chain.broadcast(session, raw)
+        now = utcnow()
+        for contract in contracts:
+            contract.batch_id = txid
+            await released(session, contract, raw, txid, now)
+
+
+def extend_deadline(contract: Contract, peach: Peach, now: datetime) -> None:
+    contract.payment_expected_by = max(contract.payment_expected_by, now) + timedelta(
+        hours=peach.settings.peach_payment_window_hours
+    )

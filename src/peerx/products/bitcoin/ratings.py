@@ -1,0 +1,82 @@
+"""Rating the counterparty of a completed trade: 1 or -1, signed by the rater's account key
+over sha256 of the counterparty's id, once per party per contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.chain.keys import parse_public_key, verify_message
+from peerx.core.db import utcnow
+from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import reputation
+from peerx.products.bitcoin.contracts import contract_for_party, counterparty_id, role_of
+from peerx.products.bitcoin.history import bitcoin_reached_buyer
+from peerx.products.bitcoin.models import PeachUser
+from peerx.products.bitcoin.models_social import PeachRating
+from peerx.products.bitcoin.wire import text, wire_time
+
+RATINGS_LIMIT = 1000  # user/:id/ratings shows the latest ratings, newest first
+
+
+async def rate(session: AsyncSession, user: PeachUser, contract_id: str, body: dict[str, Any]) -> None:
+    value = body.get("rating")
+    if isinstance(value, bool) or value not in (1, -1):
+        raise f.FormInvalid("rating", "must be 1 or -1")
+    signature = text(body, "signature", max_length=200)
+    assert signature is not None
+    contract = await contract_for_party(session, contract_id, user, lock=True)
+    if not bitcoin_reached_buyer(contract):
+        raise f.BadState("Only a completed trade can be rated.")
+    rated = await session.get(PeachUser, counterparty_id(contract, user))
+    assert rated is not None
+    account_key = parse_public_key(user.public_key)
+    assert account_key is not None
+    if not verify_message(account_key, rated.public_key, signature):
+        raise f.InvalidSignature("signature", "must sign sha256 of the counterparty's id with your account key")
+    await reputation.lock_user(session, rated.id)  # before the rating row references the user
+    seller_rates = role_of(contract, user) == "seller"
+    if (contract.rating_buyer if seller_rates else contract.rating_seller) is not None:
+        raise f.Duplicate("You rated this trade already.")
+    try:
+        async with session.begin_nested():  # the unique (contract, rater) is the last guard
+            session.add(
+                PeachRating(
+                    contract_id=contract.id,
+                    rater_id=user.id,
+                    rated_id=rated.id,
+                    rating=value,
+                    signature=signature,
+                    created_at=utcnow(),
+                )
+            )
+    except IntegrityError:
+        raise f.Duplicate("You rated this trade already.") from None
+    if seller_rates:
+        contract.rating_buyer = value
+    else:
+        contract.rating_seller = value
+    contract.updated_at = utcnow()
+    await reputation.recompute(session, rated.id)
+
+
+async def ratings_of(session: AsyncSession, user: PeachUser) -> list[dict[str, Any]]:
+    rows = await session.execute(
+        select(PeachRating, PeachUser.public_key)
+        .join(PeachUser, PeachUser.id == PeachRating.rater_id)
+        .where(PeachRating.rated_id == user.id)
+        .order_by(PeachRating.id.desc())
+        .limit(RATINGS_LIMIT)
+    )
+    return [
+        {
+            "creationDate": wire_time(rating.created_at),
+            "rating": rating.rating,
+            "ratedBy": rater,
+            "signature": rating.signature,
+        }
+        for rating, rater in rows
+    ]

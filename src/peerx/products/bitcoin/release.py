@@ -1,0 +1,163 @@
+"""Moving a contract's escrow to the buyer. At match time the platform pre-signs the release
+PSBT (the buyer's address gets the escrow minus the escrow fee, which goes to the platform's fee
+address, minus the mining fee at the buyer's fee rate); when the seller confirms the payment it
+adds its signature and peerx completes the witness and broadcasts. A buyer who enabled batching
+also gets a SINGLE|ANYONECANPAY variant that a scheduled job joins with others into one
+transaction. After a dispute won by the buyer the platform pays out alone, through the
+script's timeout branch, once the escrow is old enough."""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+from embit.psbt import PSBT
+from embit.script import Script, Witness
+from embit.transaction import Transaction, TransactionInput, TransactionOutput
+
+from peerx.chain import psbt as psbts
+from peerx.chain import script as scripts
+from peerx.chain.errors import TransactionRejected
+from peerx.chain.verify import check_signature
+from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin.context import Peach
+from peerx.products.bitcoin.escrow import DUST
+from peerx.products.bitcoin.models import Contract, PeachEscrow
+
+SINGLE_ANYONECANPAY = 0x83
+FEE_KEY_INDEX = 0  # offer ids start at 1, so this platform key never guards an escrow
+
+
+def fee_address(peach: Peach) -> str:
+    if peach.settings.peach_fee_address:
+        return peach.settings.peach_fee_address
+    spk = scripts.p2wpkh_script_pubkey(peach.keys.public_key(FEE_KEY_INDEX))
+    return scripts.address_of(spk, peach.settings.bitcoin_network)
+
+
+def utxos_of(escrow: PeachEscrow) -> list[psbts.Utxo]:
+    return [
+        psbts.Utxo(txid, vout, value)
+        for txid, vout, value in zip(escrow.funding_txids, escrow.funding_vouts, escrow.funding_amounts, strict=True)
+    ]
+
+
+def escrow_fee_sats(contract: Contract) -> int:
+    fee = int((contract.amount * contract.buyer_fee).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return fee if fee >= DUST else 0  # an output below dust could not be relayed: waived
+
+
+def _output_scripts(peach: Peach, contract: Contract) -> list[bytes]:
+    """The buyer's output script, then the platform's fee output script when there is a fee."""
+    network = peach.settings.bitcoin_network
+    buyer = scripts.script_pubkey_of(contract.release_address, network)
+    return [buyer, scripts.script_pubkey_of(fee_address(peach), network)] if contract.escrow_fee_sats else [buyer]
+
+
+def _outputs(peach: Peach, contract: Contract, utxos: list[psbts.Utxo], rate: Decimal) -> list[tuple[bytes, int]]:
+    """The release's outputs: the escrow less the escrow fee and the mining fee to the buyer."""
+    spks = _output_scripts(peach, contract)
+    mining = math.ceil(rate * psbts.estimate_vsize(len(utxos), spks))
+    fee = contract.escrow_fee_sats or 0
+    value = sum(u.value for u in utxos) - fee - mining
+    if value < DUST:
+        raise f.FormInvalid("amount", "the escrow holds less than the release's fees")
+    return [(spks[0], value), *([(spks[1], fee)] if fee else [])]
+
+
+def prepare(peach: Peach, contract: Contract, escrow: PeachEscrow, rate: Decimal, batching: bool) -> None:
+    """Build and pre-sign the release PSBT(s) of a new contract."""
+    utxos = utxos_of(escrow)
+    contract.escrow_fee_sats = escrow_fee_sats(contract)
+    outputs = _outputs(peach, contract, utxos, rate)
+    contract.release_fee = sum(u.value for u in utxos) - sum(v for _, v in outputs)
+    witness_script = bytes.fromhex(escrow.witness_script)
+    psbt = psbts.build_escrow_spend(witness_script, utxos, outputs)
+    key = peach.keys.private_key(escrow.key_index)
+    psbts.sign_escrow_inputs(psbt, key)
+    contract.release_psbt = psbt.to_string()
+    if batching and len(utxos) == 1:
+        # Input i pays output i (SIGHASH_SINGLE), so one escrow output and one buyer output;
+        # the buyer pays its input and output only, the shared part comes out of the fees.
+        buyer_spk = outputs[0][0]
+        share = math.ceil(rate * (psbts.ESCROW_INPUT_VBYTES + 9 + len(buyer_spk)))
+        value = utxos[0].value - contract.escrow_fee_sats - share
+        if value >= DUST:
+            batch = psbts.build_escrow_spend(witness_script, utxos, [(buyer_spk, value)])
+            batch.inputs[0].sighash_type = SINGLE_ANYONECANPAY
+            psbts.sign_escrow_inputs(batch, key, SINGLE_ANYONECANPAY)
+            contract.batch_release_psbt = batch.to_string()
+
+
+def _seller_signed(stored: str, submitted: str, escrow: PeachEscrow, sighash: int) -> PSBT:
+    """The platform's PSBT with the seller's signatures taken from `submitted`, each verified."""
+    mine = psbts.psbt_from_base64(stored)
+    theirs = psbts.psbt_from_base64(submitted)
+    if theirs.tx.serialize() != mine.tx.serialize():
+        raise TransactionRejected("The PSBT is not this contract's release.")
+    seller_pk = bytes.fromhex(escrow.seller_public_key)
+    script_code = bytes.fromhex(escrow.witness_script)
+    for index, (ours, signed) in enumerate(zip(mine.inputs, theirs.inputs, strict=True)):
+        key, sig = next(((k, s) for k, s in signed.partial_sigs.items() if k.sec() == seller_pk), (None, None))
+        if key is None or sig is None or sig[-1] != sighash:
+            raise f.InvalidSignature("releasePsbt", f"input {index} lacks the seller's signature")
+        try:
+            check_signature(mine.tx, index, script_code, ours.witness_utxo.value, seller_pk, sig)
+        except TransactionRejected:
+            raise f.InvalidSignature("releasePsbt", f"input {index}: the seller's signature is invalid") from None
+        ours.partial_sigs[key] = sig
+    return mine
+
+
+def complete(contract: Contract, escrow: PeachEscrow, submitted: str) -> Transaction:
+    """The release transaction, witness completed, from the seller's signed PSBT."""
+    assert contract.release_psbt is not None
+    return psbts.finalize_cooperative(_seller_signed(contract.release_psbt, submitted, escrow, psbts.SIGHASH_ALL))
+
+
+def complete_batch_input(contract: Contract, escrow: PeachEscrow, submitted: str) -> str:
+    """Keep the seller's SINGLE|ANYONECANPAY signature with the platform's, for the batch job."""
+    if contract.batch_release_psbt is None:
+        raise f.FormInvalid("batchReleasePsbt", "this contract has no batched release")
+    return str(_seller_signed(contract.batch_release_psbt, submitted, escrow, SINGLE_ANYONECANPAY).to_string())
+
+
+def join_batch(signed: list[str]) -> Transaction:
+    """One transaction from the contracts' signed batch PSBTs: input i with its buyer output i,
+    then one output with their escrow fees to the platform (less the shared mining fee)."""
+    vin: list[TransactionInput] = []
+    vout: list[TransactionOutput] = []
+    for encoded in signed:
+        one = psbts.finalize_cooperative(psbts.psbt_from_base64(encoded))
+        vin.append(one.vin[0])
+        vout.append(one.vout[0])
+    return Transaction(version=2, vin=vin, vout=vout, locktime=0)
+
+
+def add_fee_output(peach: Peach, tx: Transaction, fees: int, rate: Decimal) -> None:
+    fee_spk = scripts.script_pubkey_of(fee_address(peach), peach.settings.bitcoin_network)
+    value = fees - math.ceil(rate * (psbts.TX_OVERHEAD_VBYTES + 9 + len(fee_spk)))
+    if value >= DUST:  # else the fees pay the miners
+        tx.vout.append(TransactionOutput(value, Script(fee_spk)))
+
+
+def timeout_payout(peach: Peach, contract: Contract, escrow: PeachEscrow, rate: Decimal) -> Transaction:
+    """The platform alone pays the buyer: witness [platformSig, OP_TRUE, script] with the
+    script's relative lock as the input sequence (valid once the escrow is that deep)."""
+    witness_script = bytes.fromhex(escrow.witness_script)
+    terms = scripts.parse_escrow_script(witness_script)
+    assert terms is not None
+    utxos = utxos_of(escrow)
+    tx = Transaction(
+        version=2,
+        vin=[TransactionInput(bytes.fromhex(u.txid), u.vout, sequence=terms.timeout) for u in utxos],
+        vout=[TransactionOutput(v, Script(s)) for s, v in _outputs(peach, contract, utxos, rate)],
+        locktime=0,
+    )
+    key = peach.keys.private_key(escrow.key_index)
+    for index, utxo in enumerate(utxos):
+        digest = tx.sighash_segwit(index, Script(witness_script), utxo.value, sighash=psbts.SIGHASH_ALL)
+        tx.vin[index].witness = Witness(
+            [key.sign(digest, hasher=None) + bytes([psbts.SIGHASH_ALL]), b"\x01", witness_script]
+        )
+    return tx

@@ -1,0 +1,168 @@
+"""Reputation computed from real history: ratings received and finished trades (the formulas
+are in docs/bitcoin.md, "Reputation"). Everything is recomputed from the rows on each change,
+so a retried or concurrent writer cannot drift a counter."""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.core.db import utcnow
+from peerx.products.bitcoin import users
+from peerx.products.bitcoin.models import PeachUser
+from peerx.products.bitcoin.models_social import PeachRating, PeachReferralCode, PeachReputation, PeachTradeOutcome
+
+RECENT = 10  # recentRating: the last ten ratings received
+SUPER_TRADER_TRADES, SUPER_TRADER_RATING = 50, 900  # thousandths
+AMBASSADOR_REFERRED = 3  # referred users with at least one completed trade
+
+
+def _ratio(good: int, bad: int) -> int:
+    """(good - bad) / (good + bad) in thousandths: -1000..1000, 0 without data."""
+    return _div(1000 * (good - bad), good + bad)
+
+
+def _div(numerator: int, denominator: int) -> int:
+    """Integer division rounding toward zero (// floors), 0 when there is nothing to divide."""
+    if denominator == 0:
+        return 0
+    quotient = abs(numerator) // denominator
+    return quotient if numerator >= 0 else -quotient
+
+
+async def lock_user(session: AsyncSession, user_id: int) -> None:
+    """Row-lock a user (PostgreSQL; SQLite has one writer): writers of a user's points and
+    reputation take their turn. Locks only, so the caller's unflushed changes stay. FOR NO KEY
+    UPDATE: rows inserted elsewhere that reference the user (key-share locks) do not wait on it."""
+    await session.execute(select(PeachUser.id).where(PeachUser.id == user_id).with_for_update(key_share=True))
+
+
+async def reputation_of(session: AsyncSession, user_id: int) -> PeachReputation:
+    row = await session.get(PeachReputation, user_id)
+    if row is None:
+        row = PeachReputation(
+            user_id=user_id,
+            peach_rating_milli=0,
+            user_rating_milli=0,
+            history_rating_milli=0,
+            recent_rating_milli=0,
+            medals=[],
+            disputes_opened=0,
+            disputes_won=0,
+            disputes_lost=0,
+            referred_trading_amount=0,
+            free_trades=0,
+            max_free_trades=0,
+            updated_at=utcnow(),
+        )
+        session.add(row)
+        await session.flush()
+    return row
+
+
+async def reputations(session: AsyncSession, user_ids: list[int]) -> dict[int, PeachReputation]:
+    """Stored reputations of several users (views of a list of profiles read them at once)."""
+    if not user_ids:
+        return {}
+    rows = await session.scalars(select(PeachReputation).where(PeachReputation.user_id.in_(user_ids)))
+    return {row.user_id: row for row in rows}
+
+
+async def _ratings(session: AsyncSession, user_id: int) -> tuple[int, int, int, int]:
+    """(positive, negative) over all ratings and over the most recent ones."""
+    totals = (
+        await session.execute(
+            select(
+                func.count().filter(PeachRating.rating > 0),
+                func.count().filter(PeachRating.rating < 0),
+            ).where(PeachRating.rated_id == user_id)
+        )
+    ).one()
+    recent = (
+        select(PeachRating.rating)
+        .where(PeachRating.rated_id == user_id)
+        .order_by(PeachRating.id.desc())
+        .limit(RECENT)
+        .subquery()
+    )
+    recent_row = (
+        await session.execute(
+            select(
+                func.count().filter(recent.c.rating > 0),
+                func.count().filter(recent.c.rating < 0),
+            )
+        )
+    ).one()
+    return int(totals[0]), int(totals[1]), int(recent_row[0]), int(recent_row[1])
+
+
+async def _history(session: AsyncSession, user_id: int) -> tuple[int, int, int, int, int]:
+    """(completed trades, good trades, disputes opened, won, lost) of a user. A good trade went
+    the user's way: completed without a dispute lost, or a dispute won."""
+    T = PeachTradeOutcome
+    not_lost = or_(T.dispute_loser_id.is_(None), T.dispute_loser_id != user_id)
+    row = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(case((T.completed, 1), else_=0)), 0),
+                func.coalesce(
+                    func.sum(case((and_(or_(T.completed, T.dispute_winner_id == user_id), not_lost), 1), else_=0)), 0
+                ),
+                func.coalesce(func.sum(case((T.dispute_opened_by_id == user_id, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((T.dispute_winner_id == user_id, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((T.dispute_loser_id == user_id, 1), else_=0)), 0),
+            ).where(or_(T.seller_id == user_id, T.buyer_id == user_id))
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4])
+
+
+async def referred_traders(session: AsyncSession, user: PeachUser) -> int:
+    """How many users who used one of `user`'s codes completed at least one trade."""
+    old = await session.scalars(select(PeachReferralCode.code).where(PeachReferralCode.user_id == user.id))
+    codes = [user.referral_code, *old]  # a redeemed-away code keeps referring to its owner
+    T = PeachTradeOutcome
+    traded = select(T.seller_id.label("uid")).where(T.completed).union(select(T.buyer_id).where(T.completed))
+    found = await session.scalar(
+        select(func.count(PeachUser.id)).where(
+            PeachUser.used_referral_code.in_(codes), PeachUser.id.in_(select(traded.subquery().c.uid))
+        )
+    )
+    return int(found or 0)
+
+
+async def recompute(session: AsyncSession, user_id: int) -> PeachReputation:
+    """Rewrite a user's reputation from its ratings and trades, and its search copy on offers."""
+    await lock_user(session, user_id)
+    user = await session.get(PeachUser, user_id)
+    assert user is not None
+    positive, negative, recent_pos, recent_neg = await _ratings(session, user_id)
+    completed, good, opened, won, lost = await _history(session, user_id)
+    row = await reputation_of(session, user_id)
+    row.user_rating_milli = _ratio(positive, negative)
+    row.recent_rating_milli = _ratio(recent_pos, recent_neg)
+    row.history_rating_milli = _ratio(good, lost)  # a lost dispute is the one bad trade
+    # Peach's own view: what happened, weighed with what counterparties said.
+    row.peach_rating_milli = _div(row.history_rating_milli + row.user_rating_milli, 2)
+    row.disputes_opened, row.disputes_won, row.disputes_lost = opened, won, lost
+    medals: list[str] = []
+    rating_milli = _overall(row, positive + negative)
+    if completed >= SUPER_TRADER_TRADES and rating_milli >= SUPER_TRADER_RATING:
+        medals.append("superTrader")
+    if await referred_traders(session, user) >= AMBASSADOR_REFERRED:
+        medals.append("ambassador")
+    row.medals = medals
+    row.updated_at = utcnow()
+    user.trades = completed
+    # The caller's step may hold one of the user's offers (a release): offers follow after commit.
+    await users.set_reputation(session, user, rating_milli, positive + negative, offers_after_commit=True)
+    return row
+
+
+def _overall(row: PeachReputation, rating_count: int) -> int:
+    """`rating`: the mean of userRating, recentRating and historyRating, counting the user's
+    ratings twice; only the history when nobody rated the user yet."""
+    if rating_count == 0:
+        return row.history_rating_milli
+    total = 2 * row.user_rating_milli + row.recent_rating_milli + row.history_rating_milli
+    return max(-1000, min(1000, _div(total, 4)))
