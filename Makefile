@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo run test test-services lint bench clean
+.PHONY: demo run test test-services lint bench screenshots clean
 
 $(BIN)/peerx: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ lint: $(BIN)/peerx
 
 bench: $(BIN)/peerx
 	$(BIN)/python -m bench.run
+
+screenshots: $(BIN)/peerx  ## the console's browser tests, saving a PNG of each screen into docs/console
+	PEERX_CONSOLE_SCREENSHOTS=docs/console PEERX_TEST_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/console -q
 
 clean:
 	rm -rf $(VENV) peerx-data .pytest_cache .mypy_cache .ruff_cache

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from peerx import __version__
+from peerx.console import app as console_app
 from peerx.ops import api as ops_api
 from peerx.platform import Platform
 from peerx.products import bitcoin, escrow, giftcards, remittances, vouchers
@@ -48,4 +49,5 @@ def create_app(
         product.mount(app, platform)
     rail_callbacks.mount(app, platform)  # MTN/Orange callbacks: hints that wake payout jobs
     ops_api.mount(app, platform)
+    console_app.mount(app, platform)  # the operator console's pages, at /console
     return app

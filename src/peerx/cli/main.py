@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from peerx.cli import accounts, bitcoin, escrow, giftcards, ledger, rails, remittances, server, vouchers, webhooks
+from peerx.cli import (
+    accounts,
+    bitcoin,
+    escrow,
+    giftcards,
+    ledger,
+    operators,
+    rails,
+    remittances,
+    server,
+    vouchers,
+    webhooks,
+)
 
 app = typer.Typer(
     help="peerx: one core, five peer-to-peer money products.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -21,6 +33,8 @@ app.add_typer(vouchers.app, name="vouchers")
 app.add_typer(escrow.app, name="escrow")
 app.add_typer(bitcoin.chain, name="chain")
 app.add_typer(bitcoin.market, name="market")
+app.add_typer(bitcoin.bitcoin, name="bitcoin")
+app.add_typer(operators.app, name="operators")
 app.command()(server.serve)
 app.command()(server.demo)
 app.command()(server.worker)

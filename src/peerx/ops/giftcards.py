@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerx.core.errors import NotFound
+from peerx.core.storage import StoredFile
 from peerx.platform import Platform
 from peerx.products.giftcards import service as giftcards
 from peerx.web import PlatformDep, Session, WireJSON, decimal_field, json_object
@@ -93,3 +95,64 @@ async def approve(reference: str, request: Request, session: Session, platform: 
 async def reject(reference: str, request: Request, session: Session, platform: PlatformDep) -> Response:
     body = json_object(await request.body())
     return WireJSON(await reject_trade(platform, session, reference=reference, reason=str(body.get("reason", ""))))
+
+
+# ---------------------------------------------------------------- reads for the console
+
+
+def _rate_row(rate: Any) -> dict[str, Any]:
+    return {"id": rate.id, "active": rate.active, **giftcards.rate_view(rate)}
+
+
+async def list_rates(platform: Platform, session: AsyncSession) -> list[dict[str, Any]]:
+    return [_rate_row(rate) for rate in await giftcards.all_rates(session)]
+
+
+async def get_rate(platform: Platform, session: AsyncSession, *, rate_id: int) -> dict[str, Any]:
+    return _rate_row(await giftcards.find_rate(session, rate_id))
+
+
+def _trade_row(trade: Any) -> dict[str, Any]:
+    # The wire view plus what only operators see: which merchant, which mode, which images.
+    return {
+        **giftcards.trade_view(trade),
+        "party_id": trade.party_id,
+        "livemode": trade.livemode,
+        "images": [kind for kind in giftcards.TRADE_IMAGES if giftcards.trade_image_id(trade, kind) is not None],
+        "has_card_number": trade.card_number_encrypted is not None,
+    }
+
+
+async def list_trades(
+    platform: Platform,
+    session: AsyncSession,
+    *,
+    status: str | None,
+    search: str | None,
+    oldest_first: bool = False,
+    page: int,
+    per_page: int,
+) -> dict[str, Any]:
+    rows, total = await giftcards.search_trades(
+        session, status=status, search=search, oldest_first=oldest_first, page=page, per_page=per_page
+    )
+    return {"trades": [_trade_row(trade) for trade in rows], "total": total, "page": page, "per_page": per_page}
+
+
+async def get_trade(platform: Platform, session: AsyncSession, *, reference: str) -> dict[str, Any]:
+    return _trade_row(await giftcards.trade_by_reference(session, reference))
+
+
+async def trade_image(platform: Platform, session: AsyncSession, *, reference: str, kind: str) -> dict[str, Any]:
+    """The bytes of one of a trade's uploaded images, with the type detected when it was stored."""
+    trade = await giftcards.trade_by_reference(session, reference)
+    file_id = giftcards.trade_image_id(trade, kind)
+    stored = await session.get(StoredFile, file_id) if file_id is not None else None
+    if stored is None:
+        raise NotFound(f"trade {reference} has no {kind} image")
+    return {"content_type": stored.content_type, "data": platform.files.read(stored)}
+
+
+async def reveal_card_number(platform: Platform, session: AsyncSession, *, reference: str) -> dict[str, Any]:
+    trade = await giftcards.trade_by_reference(session, reference)
+    return {"reference": reference, "card_number": giftcards.card_number(platform.keys.cipher, trade)}

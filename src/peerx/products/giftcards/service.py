@@ -612,3 +612,57 @@ async def _emit_withdrawal(session: AsyncSession, withdrawal: Withdrawal, event_
         party_id=withdrawal.party_id,
         body=event_body(event_type, withdrawal_view(withdrawal)),
     )
+
+
+# ---------------------------------------------------------------- operator reads (the console)
+
+TRADE_STATUSES = ("pending", "approved", "rejected")
+TRADE_IMAGES = ("front", "back", "receipt")
+
+
+async def all_rates(session: AsyncSession) -> list[Rate]:
+    return list(await session.scalars(select(Rate).order_by(Rate.card_type_id, Rate.country, Rate.currency)))
+
+
+async def find_rate(session: AsyncSession, rate_id: int) -> Rate:
+    rate = await session.get(Rate, rate_id)
+    if rate is None:
+        raise NotFound(f"rate {rate_id} not found")
+    return rate
+
+
+async def search_trades(
+    session: AsyncSession, *, status: str | None, search: str | None, oldest_first: bool, page: int, per_page: int
+) -> tuple[list[Trade], int]:
+    """Every merchant's trades; `search` matches the reference, card name or card number's last 4."""
+    if status is not None and status not in TRADE_STATUSES:
+        raise InvalidField("status", f"must be one of {', '.join(TRADE_STATUSES)}")
+    query = select(Trade)
+    if status is not None:
+        query = query.where(Trade.status == status)
+    if search:
+        text = search.strip()
+        query = query.where(
+            (Trade.reference == text.upper()) | Trade.card_name.ilike(f"%{text}%") | (Trade.card_number_last4 == text)
+        )
+    order = (Trade.created_at, Trade.id) if oldest_first else (Trade.created_at.desc(), Trade.id.desc())
+    return await paginate(session, query.order_by(*order), page=page, per_page=per_page)
+
+
+async def trade_by_reference(session: AsyncSession, reference: str) -> Trade:
+    trade = await session.scalar(select(Trade).where(Trade.reference == reference))
+    if trade is None:
+        raise NotFound(f"trade {reference} not found")
+    return trade
+
+
+def trade_image_id(trade: Trade, kind: str) -> int | None:
+    if kind not in TRADE_IMAGES:
+        raise NotFound(f"no {kind} image")
+    return {"front": trade.front_image_id, "back": trade.back_image_id, "receipt": trade.receipt_image_id}[kind]
+
+
+def card_number(cipher: FieldCipher, trade: Trade) -> str | None:
+    if trade.card_number_encrypted is None:
+        return None
+    return cipher.decrypt(trade.card_number_encrypted, context=CARD_NUMBER_CONTEXT)

@@ -1,0 +1,45 @@
+"""Operator accounts of the console and the audit log of everything they do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from peerx.core.db import Base
+
+ROLES = ("viewer", "reviewer", "finance", "admin")
+
+
+class Operator(Base):
+    __tablename__ = "console_operators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    role: Mapped[str] = mapped_column(String(12))
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, parameters inside the hash
+    totp_secret_encrypted: Mapped[str] = mapped_column(Text)  # FieldCipher, context "console.totp"
+    # The last TOTP time step accepted: a code can be used once, never replayed within its window.
+    totp_last_step: Mapped[int] = mapped_column(default=0)
+    failed_attempts: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    # Carried in the session cookie; changing it (logout, lock) ends every session of the operator.
+    session_nonce: Mapped[str] = mapped_column(String(32))
+    disabled: Mapped[bool] = mapped_column(default=False)
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    __tablename__ = "console_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("console_operators.id"), index=True)
+    operator_email: Mapped[str] = mapped_column(String(320))  # kept as written, whatever happens later
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    subject: Mapped[str] = mapped_column(String(200), index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(index=True)

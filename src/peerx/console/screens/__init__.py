@@ -1,0 +1,1 @@
+"""One module per console screen; each gives `router` and `nav` (see peerx/console/app.py)."""

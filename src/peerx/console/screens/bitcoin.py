@@ -1,0 +1,98 @@
+"""Bitcoin (Peach): offers, contracts, and disputes: the dispute's reason and both parties'
+emails, the chat a party revealed to the mediator by handing over its key (shown encrypted, with
+the key encrypted for the platform's PGP key: the mediator decrypts offline), and finance's
+decision, which moves the escrow on chain."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from peerx.console import audit
+from peerx.console.auth import FINANCE_READERS
+from peerx.console.models import Operator
+from peerx.console.render import NavItem, flash, redirect, render
+from peerx.console.screens.money_common import ACT, READ, can_act, form_text
+from peerx.core.errors import InvalidField
+from peerx.ops import bitcoin as bitcoin_ops
+from peerx.ops import views_bitcoin as views
+from peerx.ops.views_common import page_request
+from peerx.products.bitcoin.disputes import OUTCOMES
+from peerx.web import PlatformDep, Session
+
+router = APIRouter(prefix="/bitcoin")
+nav = NavItem("Bitcoin", "/bitcoin", FINANCE_READERS)
+
+
+@router.get("")
+async def contracts(
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    operator: Operator = READ,
+    status: str = "",
+    disputed: str = "",
+    page: str = "",
+) -> Response:
+    listed = await views.contracts(
+        platform, session, status=status, disputed=disputed == "yes", page=page_request(page, None)
+    )
+    filters = {"status": status, "disputed": disputed}
+    return render(request, "bitcoin/contracts.html", title="Bitcoin contracts", listed=listed, filters=filters)
+
+
+@router.get("/offers")
+async def offers(
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    operator: Operator = READ,
+    type: str = "",
+    status: str = "",
+    page: str = "",
+) -> Response:
+    listed = await views.offers(platform, session, type=type, status=status, page=page_request(page, None))
+    filters = {"type": type, "status": status}
+    return render(request, "bitcoin/offers.html", title="Bitcoin offers", listed=listed, filters=filters)
+
+
+@router.get("/disputes")
+async def disputes(
+    request: Request, session: Session, platform: PlatformDep, operator: Operator = READ, active: str = "yes"
+) -> Response:
+    listed = await bitcoin_ops.list_disputes(platform, session, active_only=active != "no")
+    return render(request, "bitcoin/disputes.html", title="Bitcoin disputes", listed=listed, active=active != "no")
+
+
+@router.get("/contracts/{contract_id}")
+async def contract(
+    contract_id: str,
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    operator: Operator = READ,
+    chat: str = "",
+) -> Response:
+    chat_page = int(chat) if chat.isdigit() else 0
+    shown = await views.contract(platform, session, contract_id=contract_id, chat_page=chat_page)
+    return render(
+        request,
+        "bitcoin/contract.html",
+        title=f"Contract {contract_id}",
+        contract=shown,
+        outcomes=OUTCOMES,
+        can_act=can_act(operator),
+    )
+
+
+@router.post("/contracts/{contract_id}/resolve")
+async def resolve(
+    contract_id: str, request: Request, session: Session, platform: PlatformDep, operator: Operator = ACT
+) -> Response:
+    outcome = await form_text(request, "outcome")
+    if outcome not in OUTCOMES:
+        raise InvalidField("outcome", f"must be one of {', '.join(OUTCOMES)}")
+    before = (await views.contract(platform, session, contract_id=contract_id))["dispute"]
+    after = await bitcoin_ops.resolve_dispute(platform, session, contract_id=contract_id, outcome=outcome)
+    await audit.record(session, operator, f"bitcoin.dispute_{outcome}", f"contract:{contract_id}", before, after)
+    flash(request, f"Dispute of contract {contract_id} decided: {outcome}.")
+    return redirect(request, f"/bitcoin/contracts/{contract_id}")

@@ -1,0 +1,84 @@
+"""Escrow (Trustap): transactions by state (online and face to face), complaints with what each
+side put on record, and the decision (release to the seller or refund the buyer) by finance."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from peerx.console import audit
+from peerx.console.auth import FINANCE_READERS
+from peerx.console.models import Operator
+from peerx.console.render import NavItem, flash, redirect, render
+from peerx.console.screens.money_common import ACT, READ, can_act, form_text
+from peerx.ops import escrow as escrow_ops
+from peerx.ops import views_escrow as views
+from peerx.ops.views_common import livemode_of, page_request
+from peerx.web import PlatformDep, Session
+
+router = APIRouter(prefix="/escrow")
+nav = NavItem("Escrow", "/escrow", FINANCE_READERS)
+
+
+@router.get("")
+async def transactions(
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    operator: Operator = READ,
+    model: str = "online",
+    status: str = "",
+    mode: str = "",
+    page: str = "",
+) -> Response:
+    listed = await views.transactions(
+        platform, session, model=model, status=status, livemode=livemode_of(mode), page=page_request(page, None)
+    )
+    return render(
+        request,
+        "escrow/list.html",
+        title="Escrow",
+        listed=listed,
+        filters={"model": listed["model"], "status": status, "mode": mode},
+    )
+
+
+@router.get("/complaints")
+async def complaints(
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    operator: Operator = READ,
+    model: str = "online",
+    page: str = "",
+) -> Response:
+    listed = await views.complaints(platform, session, model=model, page=page_request(page, None))
+    return render(request, "escrow/complaints.html", title="Complaints", listed=listed, can_act=can_act(operator))
+
+
+@router.get("/{model}/{transaction_id}")
+async def detail(
+    model: str,
+    transaction_id: int,
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    operator: Operator = READ,
+) -> Response:
+    tx = await views.transaction(platform, session, transaction_id=transaction_id, model=model)
+    return render(request, "escrow/detail.html", title=f"Escrow {transaction_id}", tx=tx, can_act=can_act(operator))
+
+
+@router.post("/{model}/{transaction_id}/decide")
+async def decide(
+    model: str, transaction_id: int, request: Request, session: Session, platform: PlatformDep, operator: Operator = ACT
+) -> Response:
+    before = await views.transaction(platform, session, transaction_id=transaction_id, model=model)
+    outcome = await form_text(request, "outcome")
+    after = await escrow_ops.resolve(
+        platform, session, transaction_id=transaction_id, outcome=outcome, p2p=before["model"] == "p2p"
+    )
+    subject = f"escrow:{before['model']}:{transaction_id}"
+    await audit.record(session, operator, f"escrow.{outcome}", subject, before["view"], after)
+    done = "released to the seller" if outcome == "release" else "refunded to the buyer"
+    flash(request, f"Escrow transaction {transaction_id}: funds {done}.")
+    return redirect(request, f"/escrow/{before['model']}/{transaction_id}")

@@ -1,0 +1,128 @@
+"""Gift cards: the review queue, a trade with its images side by side, approve (possibly for a
+lower amount) or reject, the card number revealed to reviewers only (and audited), and the
+trade history with search, filter and pagination on the server."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+
+from peerx.console import audit
+from peerx.console.auth import EVERYONE, REVIEWER, Guard, require
+from peerx.console.models import Operator
+from peerx.console.render import NavItem, flash, redirect, render
+from peerx.ops import giftcards as ops
+from peerx.web import PlatformDep, Session, decimal_field, page_params
+
+router = APIRouter(prefix="/giftcards")
+nav = NavItem("Gift cards", "/giftcards", EVERYONE)
+
+Reader = Annotated[Operator, Depends(require(*EVERYONE))]
+Reviewer = Annotated[Operator, Depends(require(REVIEWER))]
+REVIEWERS = Guard((REVIEWER,))
+
+
+@router.get("")
+async def history(
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    operator: Reader,
+    status: str = "",
+    q: str = "",
+    page: str | None = None,
+    per_page: str | None = None,
+) -> Response:
+    number, size = page_params(page, per_page, default_size=25, max_size=200)
+    result = await ops.list_trades(
+        platform, session, status=status or None, search=q or None, page=number, per_page=size
+    )
+    return render(request, "giftcards/history.html", title="Gift-card trades", result=result, status=status, q=q)
+
+
+@router.get("/queue")
+async def queue(
+    request: Request, session: Session, platform: PlatformDep, operator: Reader, page: str | None = None
+) -> Response:
+    number, size = page_params(page, None, default_size=25, max_size=25)
+    result = await ops.list_trades(
+        platform, session, status="pending", search=None, oldest_first=True, page=number, per_page=size
+    )
+    return render(request, "giftcards/queue.html", title="Review queue", result=result)
+
+
+@router.get("/trades/{reference}")
+async def trade(
+    request: Request, session: Session, platform: PlatformDep, operator: Reader, reference: str
+) -> Response:
+    found = await ops.get_trade(platform, session, reference=reference)
+    return render(
+        request,
+        "giftcards/trade.html",
+        title=f"Trade {reference}",
+        trade=found,
+        can_review=REVIEWERS.allows(operator.role),
+        card_number=None,
+    )
+
+
+@router.get("/trades/{reference}/images/{kind}")
+async def image(session: Session, platform: PlatformDep, operator: Reviewer, reference: str, kind: str) -> Response:
+    found = await ops.trade_image(platform, session, reference=reference, kind=kind)
+    # The type was detected from the bytes at upload; nosniff and no-store come from the console.
+    return Response(found["data"], media_type=found["content_type"], headers={"Content-Disposition": "inline"})
+
+
+@router.post("/trades/{reference}/reveal")
+async def reveal(
+    request: Request, session: Session, platform: PlatformDep, operator: Reviewer, reference: str
+) -> Response:
+    revealed = await ops.reveal_card_number(platform, session, reference=reference)
+    await audit.record(session, operator, "giftcards.card_number_revealed", f"trade:{reference}", None, None)
+    if request.headers.get("hx-request"):
+        return render(request, "giftcards/card_number.html", card_number=revealed["card_number"])
+    found = await ops.get_trade(platform, session, reference=reference)
+    return render(
+        request,
+        "giftcards/trade.html",
+        title=f"Trade {reference}",
+        trade=found,
+        can_review=True,
+        card_number=revealed["card_number"],
+    )
+
+
+@router.post("/trades/{reference}/approve")
+async def approve(
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    operator: Reviewer,
+    reference: str,
+    card_amount: Annotated[str, Form()] = "",
+) -> Response:
+    amount = decimal_field({"card_amount": card_amount.strip() or None}, "card_amount", required=False)
+    before = await ops.get_trade(platform, session, reference=reference)
+    await ops.approve_trade(platform, session, reference=reference, card_amount=amount)
+    after = await ops.get_trade(platform, session, reference=reference)  # the same shape as `before`
+    await audit.record(session, operator, "giftcards.trade_approved", f"trade:{reference}", before, after)
+    flash(request, f"Trade {reference} approved: GHS {after['net_payout_ghs']} credited to the merchant.")
+    return redirect(request, "/giftcards/queue")
+
+
+@router.post("/trades/{reference}/reject")
+async def reject(
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    operator: Reviewer,
+    reference: str,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    before = await ops.get_trade(platform, session, reference=reference)
+    await ops.reject_trade(platform, session, reference=reference, reason=reason)
+    after = await ops.get_trade(platform, session, reference=reference)
+    await audit.record(session, operator, "giftcards.trade_rejected", f"trade:{reference}", before, after)
+    flash(request, f"Trade {reference} rejected.")
+    return redirect(request, "/giftcards/queue")
