@@ -108,19 +108,22 @@ def double_match_body(buy_id: str, **overrides: Any) -> dict[str, Any]:
 
 
 async def open_contract(
-    seller: App, buyer: App, platform: Platform, run_jobs: Any, amount: int = 300_000
+    seller: App, buyer: App, platform: Platform, run_jobs: Any, amount: int = 300_000, method: str = "sepa"
 ) -> tuple[str, str, str, str]:
     """(contract id, sell offer id, buy offer id, escrow address)"""
-    sell_id, address = await funded_sell_offer(seller, platform, run_jobs, amount)
-    buy_id = await buy_offer(buyer)
+    means = {"meansOfPayment": {"EUR": [method]}}
+    sell_id, address = await funded_sell_offer(
+        seller, platform, run_jobs, amount, **means, paymentData={method: {"hashes": seller.hashes("sell")}}
+    )
+    buy_id = await buy_offer(buyer, **means, paymentData={method: {"hashes": buyer.hashes("buy")}})
     encrypted, signature = symmetric_key_for(buyer, seller, CHAT_KEY)
-    body = match_body(sell_id, symmetricKeyEncrypted=encrypted, symmetricKeySignature=signature)
+    body = match_body(sell_id, paymentMethod=method, symmetricKeyEncrypted=encrypted, symmetricKeySignature=signature)
     matched = await buyer.post(f"/offer/{buy_id}/match", body)
     assert matched.status_code == 200, matched.text
     # The seller reads the key from its matches with its own PGP key, as the app does.
     shared = (await seller.get(f"/offer/{sell_id}/matches")).json()["matches"][0]["symmetricKeyEncrypted"]
     assert pysequoia.decrypt(shared.encode(), decryptor=PGP[seller.id].decryptor()).bytes == CHAT_KEY.encode()
-    doubled = await seller.post(f"/offer/{sell_id}/match", double_match_body(buy_id))
+    doubled = await seller.post(f"/offer/{sell_id}/match", double_match_body(buy_id, paymentMethod=method))
     assert doubled.status_code == 200, doubled.text
     assert doubled.json() == {"success": True, "contractId": f"{sell_id}-{buy_id}"}
     return doubled.json()["contractId"], sell_id, buy_id, address

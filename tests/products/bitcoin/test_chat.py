@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from peerx.core.errors import Forbidden, NotFound
 from peerx.ops.bitcoin_chat import disputed_chat
 from peerx.platform import Platform
-from peerx.products.bitcoin.chat import unread_counts
+from peerx.products.bitcoin.chat import MessageCount, message_counts
 from peerx.products.bitcoin.models import PeachUser
 from peerx.products.bitcoin.models_social import PeachChatMessage
 from tests.products.bitcoin.conftest import PEACH
@@ -55,19 +55,23 @@ async def test_messages_round_trip_read_markers_and_push(app_factory: Any, platf
     assert read_message(first, seller, KEY) == "Hi, here is my IBAN reference"
     assert read_message(log[1], buyer, KEY) == "Paid, check please"
 
-    assert (await buyer.app.get(f"/contract/{contract}")).json()["unreadMessages"] == 1
+    counted = (await buyer.app.get(f"/contract/{contract}")).json()
+    assert (counted["messages"], counted["unreadMessages"]) == (2, 1)
     buyer_id, seller_id = await user_id(platform, buyer.id), await user_id(platform, seller.id)
     async with platform.db.transaction() as session:
-        assert await unread_counts(session, buyer_id, [contract, "9-9"]) == {contract: 1, "9-9": 0}
-        assert await unread_counts(session, seller_id, [contract]) == {contract: 1}
+        assert await message_counts(session, buyer_id, [contract, "9-9"]) == {
+            contract: MessageCount(2, 1),
+            "9-9": MessageCount(0, 0),
+        }
+        assert await message_counts(session, seller_id, [contract]) == {contract: MessageCount(2, 1)}
     # The buyer read index 0..1: only the seller's message changes (one's own is always read).
     marked = await buyer.app.post(f"/contract/{contract}/chat/received", {"start": 0, "end": 1})
     assert marked.json() == {"success": True}
     log = (await seller.app.get(f"/contract/{contract}/chat")).json()
     assert log[0]["readBy"] == [seller.id, buyer.id] and log[1]["readBy"] == [buyer.id]
     async with platform.db.transaction() as session:
-        assert await unread_counts(session, buyer_id, [contract]) == {contract: 0}
-        assert await unread_counts(session, seller_id, [contract]) == {contract: 1}
+        assert await message_counts(session, buyer_id, [contract]) == {contract: MessageCount(2, 0)}
+        assert await message_counts(session, seller_id, [contract]) == {contract: MessageCount(2, 1)}
 
     queued = [p for p in await pushes(platform) if p["event"] == "contract.chat"]
     assert queued == [

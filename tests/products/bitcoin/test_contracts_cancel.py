@@ -116,3 +116,25 @@ async def test_payment_too_late_extend_and_cancel(app_factory: Any, platform: Pl
     assert (await buyer.get(f"/contract/{contract_id}")).json()["canceled"] is True
     assert await status(seller, f"/offer/{sell_id}/details") == "refundOrReviveRequired"
     assert await status(buyer, f"/offer/{buy_id}/details") == "offerCanceled"
+
+
+async def test_a_cash_trade_has_no_payment_window_and_the_seller_cancels_at_once(
+    app_factory: Any, platform: Platform, run_jobs: Any
+) -> None:
+    seller, buyer = await app_factory(), await app_factory()
+    method = "cash.lv.riga.baltic-honeybadger"
+    contract_id, sell_id, buy_id, _ = await open_contract(seller, buyer, platform, run_jobs, method=method)
+    view = (await buyer.get(f"/contract/{contract_id}")).json()
+    assert (view["paymentMethod"], view["paymentExpectedBy"]) == (method, "2137-12-20T23:00:00.000Z")
+    clock.advance(timedelta(hours=13))  # long past a bank transfer's window: paid at the meetup
+    await run_jobs()
+    await seller.login()
+    await buyer.login()
+    assert await status(seller, f"/contract/{contract_id}") == "paymentRequired"
+    no_window = await seller.post(f"/contract/{contract_id}/cancel/extendTime")
+    assert no_window.status_code == 400 and no_window.json()["error"] == "BAD_REQUEST"
+    # No request to confirm: the seller's cancel is immediate and the buyer's offer comes back.
+    assert (await seller.post(f"/contract/{contract_id}/cancel")).json() == {"success": True}
+    assert (await buyer.get(f"/contract/{contract_id}")).json()["tradeStatus"] == "tradeCanceled"
+    assert await status(seller, f"/offer/{sell_id}/details") == "refundOrReviveRequired"
+    assert await status(buyer, f"/offer/{buy_id}/details") == "searchingForPeer"

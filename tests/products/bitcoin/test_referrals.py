@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from peerx.platform import Platform
+from tests.products.bitcoin import contract_helpers as flow
 from tests.products.bitcoin.conftest import PEACH, App
 from tests.products.bitcoin.social import cancel_by_buyer, complete, open_contract, record_again
 
@@ -104,6 +105,33 @@ async def test_free_trades_and_the_ambassador_medal(app_factory: Any, platform: 
     refused = await referrer.patch("/user/referral/redeem/freeTrades")
     assert refused.status_code == 401 and refused.json()["error"] == "NOT_ENOUGH_POINTS"
     assert (await me(referrer))["freeTrades"] == 5
+
+    # Buying, the referrer spends a free trade: no escrow fee. A trade that fails gives it back.
+    seller = await app_factory()
+    canceled = await open_contract(platform, run_jobs, seller, referrer, amount=300_000)
+    view = (await referrer.get(f"/contract/{canceled}")).json()
+    assert (view["buyerFee"], view["escrowFee"], (await me(referrer))["freeTrades"]) == (0, 0, 4)
+    await cancel_by_buyer(referrer, canceled)
+    assert (await me(referrer))["freeTrades"] == 5
+    free = await open_contract(platform, run_jobs, seller, referrer, amount=300_000)
+    txid = await complete(seller, referrer, free)
+    onchain = (await referrer.client.get(f"{PEACH}/tx/{txid}")).json()
+    assert [o["scriptpubkey_address"] for o in onchain["vout"]] == [referrer.address()]  # no fee output
+    assert onchain["vout"][0]["value"] == 300_000 - onchain["fee"]
+    got = await me(referrer)
+    assert (got["freeTrades"], got["maxFreeTrades"]) == (4, 5)
+    # The seller has none: buying from the referrer, it pays the 2 % fee.
+    paid = await open_contract(platform, run_jobs, referrer, seller, amount=300_000)
+    assert (await seller.get(f"/contract/{paid}")).json()["escrowFee"] == 6_000
+
+    # Offers show their owner's whole profile: own view, public view and search alike.
+    own = (await referrer.get(f"/offer/{paid.split('-')[0]}/details")).json()["user"]
+    assert own["medals"] == ["ambassador"] and own["disputes"] == {"opened": 0, "won": 0, "lost": 0}
+    bid = await flow.buy_offer(referrer)
+    public = (await seller.get(f"/offer/{bid}")).json()["user"]
+    assert public["medals"] == ["ambassador"] and public["trades"] == got["trades"]
+    found = (await seller.post("/offer/search", {"type": "bid"})).json()["offers"]
+    assert [o["user"]["medals"] for o in found if o["id"] == bid] == [["ambassador"]]
 
 
 async def test_referral_code_rules(app_factory: Any) -> None:

@@ -250,7 +250,8 @@ def add_offer_routes(app: FastAPI) -> None:
         async def create() -> Response:
             offer = await offers.create_offer(session, peach, user, body)
             prices = await offers.price_map(session, peach)
-            return WireJSON(offers.offer_view(peach, offer, user, None, prices))
+            profile = (await offers.profiles_for(session, [offer]))[user.id]
+            return WireJSON(offers.offer_view(peach, offer, profile, None, prices))
 
         return await idempotent(request, session, f"peach:user:{user.id}", body, create)
 
@@ -267,12 +268,12 @@ def add_offer_routes(app: FastAPI) -> None:
         body = json_object(await request.body()) if (await request.body()).strip() else {}
         page_no, page_size, sorts = search.page_params(page, size, sortBy)
         rows, total = await search.search(session, body, user, page=page_no, size=page_size, sorts=sorts)
-        owners = await offers.users_for(session, rows)
+        profiles = await offers.profiles_for(session, rows)
         escrows = await offers.escrows_for(session, rows)
         prices = await offers.price_map(session, peach)
         return WireJSON(
             {
-                "offers": [offers.public_offer_view(o, owners[o.user_id], escrows.get(o.id), prices) for o in rows],
+                "offers": [offers.public_offer_view(o, profiles[o.user_id], escrows.get(o.id), prices) for o in rows],
                 "total": total,
                 "remaining": max(0, total - (page_no + 1) * page_size),
             }
@@ -281,9 +282,10 @@ def add_offer_routes(app: FastAPI) -> None:
     @app.get("/offers")
     async def list_offers(session: Session, user: User, peach: PeachDep) -> Response:
         rows = await offers.own_offers(session, user)
+        profiles = await offers.profiles_for(session, rows)
         escrows = await offers.escrows_for(session, rows)
         prices = await offers.price_map(session, peach)
-        return WireJSON([offers.offer_view(peach, o, user, escrows.get(o.id), prices) for o in rows])
+        return WireJSON([offers.offer_view(peach, o, profiles[user.id], escrows.get(o.id), prices) for o in rows])
 
     @app.get("/offers/summary")
     async def offer_summaries(session: Session, user: User, peach: PeachDep) -> Response:
@@ -295,18 +297,19 @@ def add_offer_routes(app: FastAPI) -> None:
     @app.get("/offer/{offer_id}")
     async def get_offer(offer_id: str, session: Session, user: MaybeUser, peach: PeachDep) -> Response:
         offer = await offers.public_offer(session, _offer_id(offer_id))
-        owner = (await offers.users_for(session, [offer]))[offer.user_id]
+        profile = (await offers.profiles_for(session, [offer]))[offer.user_id]
         escrows = await offers.escrows_for(session, [offer])
         return WireJSON(
-            offers.public_offer_view(offer, owner, escrows.get(offer.id), await offers.price_map(session, peach))
+            offers.public_offer_view(offer, profile, escrows.get(offer.id), await offers.price_map(session, peach))
         )
 
     @app.get("/offer/{offer_id}/details")
     async def offer_details(offer_id: str, session: Session, user: User, peach: PeachDep) -> Response:
         offer = await offers.own_offer(session, user, _offer_id(offer_id))
+        profile = (await offers.profiles_for(session, [offer]))[user.id]
         escrows = await offers.escrows_for(session, [offer])
         prices = await offers.price_map(session, peach)
-        return WireJSON(offers.offer_view(peach, offer, user, escrows.get(offer.id), prices))
+        return WireJSON(offers.offer_view(peach, offer, profile, escrows.get(offer.id), prices))
 
     @app.patch("/offer/{offer_id}")
     async def patch_offer(offer_id: str, request: Request, session: Session, user: User) -> Response:

@@ -87,6 +87,7 @@ async def extend_time(session: AsyncSession, peach: Peach, user: PeachUser, cont
     if (
         contract.canceled
         or contract.dispute_active
+        or is_cash(contract)  # no payment window to extend
         or contract.trade_status not in ("paymentRequired", "paymentTooLate")
     ):
         raise f.BadState("The payment time cannot be extended now.")

@@ -4,7 +4,7 @@ A message's index is its position in the room; page 0 holds the latest 21 messag
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -136,22 +136,24 @@ async def mark_read(session: AsyncSession, user: PeachUser, contract_id: str, bo
     )
 
 
-async def unread_counts(session: AsyncSession, user_id: int, contract_ids: list[str]) -> dict[str, int]:
-    """Messages from the counterparty the user has not marked read, per contract."""
-    counts = dict.fromkeys(contract_ids, 0)
+class MessageCount(NamedTuple):
+    total: int  # every message in the room (the contract's `messages`)
+    unread: int  # from the counterparty, not marked read by the viewer (`unreadMessages`)
+
+
+async def message_counts(session: AsyncSession, user_id: int, contract_ids: list[str]) -> dict[str, MessageCount]:
+    """Per contract, in one query: all messages, and the counterparty's the user has not read."""
+    counts = dict.fromkeys(contract_ids, MessageCount(0, 0))
     if not contract_ids:
         return counts
+    unread = (PeachChatMessage.from_user_id != user_id) & PeachChatMessage.read_by_recipient.is_(False)
     rows = await session.execute(
-        select(PeachChatMessage.contract_id, func.count())
-        .where(
-            PeachChatMessage.contract_id.in_(contract_ids),
-            PeachChatMessage.from_user_id != user_id,
-            PeachChatMessage.read_by_recipient.is_(False),
-        )
+        select(PeachChatMessage.contract_id, func.count(), func.count().filter(unread))
+        .where(PeachChatMessage.contract_id.in_(contract_ids))
         .group_by(PeachChatMessage.contract_id)
     )
-    for contract_id, count in rows:
-        counts[contract_id] = int(count)
+    for contract_id, total, not_read in rows:
+        counts[contract_id] = MessageCount(int(total), int(not_read))
     return counts
 
 

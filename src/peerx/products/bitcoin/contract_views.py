@@ -37,7 +37,7 @@ class Loaded:
         self.users: dict[int, dict[str, Any]] = {}
         self.escrows: dict[int, PeachEscrow] = {}
         self.offers: dict[int, PeachOffer] = {}
-        self.unread: dict[str, int] = {}
+        self.messages: dict[str, chat.MessageCount] = {}
         self.prices: dict[str, Decimal] = {}
 
     @classmethod
@@ -53,7 +53,7 @@ class Loaded:
         }
         offer_ids = [c.sell_offer_id for c in contracts] + [c.buy_offer_id for c in contracts]
         loaded.offers = {o.id: o for o in await session.scalars(select(PeachOffer).where(PeachOffer.id.in_(offer_ids)))}
-        loaded.unread = await chat.unread_counts(session, viewer.id, [c.id for c in contracts])
+        loaded.messages = await chat.message_counts(session, viewer.id, [c.id for c in contracts])
         loaded.prices = {c: v for c, (v, _) in (await market.all_prices(session, peach.prices)).items()}
         return loaded
 
@@ -123,7 +123,8 @@ def contract_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> dict
         "isChatActive": chat.chat_active(contract),
         "ratingBuyer": contract.rating_buyer,
         "ratingSeller": contract.rating_seller,
-        "unreadMessages": loaded.unread.get(contract.id, 0),
+        "messages": loaded.messages[contract.id].total,
+        "unreadMessages": loaded.messages[contract.id].unread,
     }
 
 
@@ -144,5 +145,5 @@ def summary_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> dict[
         "fundingTxId": escrow.funding_txids[0] if escrow and escrow.funding_txids else None,
         "tradeStatus": trade_status(contract, viewer, loaded.offers.get(contract.sell_offer_id)),
         "disputeWinner": contract.dispute_winner,
-        "unreadMessages": loaded.unread.get(contract.id, 0),
+        "unreadMessages": loaded.messages[contract.id].unread,
     }

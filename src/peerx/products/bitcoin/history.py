@@ -51,6 +51,8 @@ async def record_trade_outcome(session: AsyncSession, contract: Contract) -> Non
     )
     session.add(outcome)
     await session.flush()
+    if not completed:
+        await referrals.return_free_trade(session, contract)
     for user_id in parties:
         await reputation.recompute(session, user_id)
     await referrals.credit_referred_trade(session, outcome, by_party)

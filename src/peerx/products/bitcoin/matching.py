@@ -6,7 +6,7 @@ taken once: the double match locks it, so racing double matches end with one con
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
 from peerx.core.jobs import enqueue
+from peerx.products.bitcoin import catalogue, limits, market, referrals, release
 from peerx.products.bitcoin import failures as f
-from peerx.products.bitcoin import limits, market, release
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.contracts import contract_id
 from peerx.products.bitcoin.escrow import fee_rate
@@ -37,6 +37,9 @@ from peerx.products.bitcoin.wire import decimal, offer_id, text, wire_time
 
 SEARCHING = "searchingForPeer"
 DEADLINE_JOB = "peach.payment_deadline"
+# A cash trade is paid at a meetup: no payment window, shown as the document's cash contract
+# shows it (paymentExpectedBy 2137-12-20T23:00:00.000Z), and no paymentTooLate.
+NO_PAYMENT_DEADLINE = datetime(2137, 12, 20, 23, tzinfo=UTC)
 PRICE_TOLERANCE = Decimal("0.01")  # the price the app saw may lag the market by up to 1 %
 ARMOR_MAX = 20_000
 
@@ -320,6 +323,7 @@ async def double_match(
         raise f.BadState("The escrow of this offer is not funded.")
     now = utcnow()
     method_data = sell.payment_data.get(method, {})
+    free_trade = sell.escrow_fee > 0 and await referrals.spend_free_trade(session, buy.user_id)
     contract = Contract(
         id=contract_id(sell.id, buy.id),
         sell_offer_id=sell.id,
@@ -335,8 +339,9 @@ async def double_match(
         premium_bp=match.premium_bp,
         limit_value_minor=value,
         anonymous=limits.is_anonymous(method),
-        buyer_fee=sell.escrow_fee,
+        buyer_fee=Decimal(0) if free_trade else sell.escrow_fee,
         seller_fee=Decimal(0),
+        free_trade=free_trade,
         release_address=buy.release_address or "",
         hashed_payment_data=list(method_data.get("hashes", [])),
         payment_data_encrypted=payment_data,
@@ -344,7 +349,9 @@ async def double_match(
         symmetric_key_encrypted=match.symmetric_key_encrypted,
         symmetric_key_signature=match.symmetric_key_signature,
         trade_status="paymentRequired",
-        payment_expected_by=now + timedelta(hours=peach.settings.peach_payment_window_hours),
+        payment_expected_by=NO_PAYMENT_DEADLINE
+        if catalogue.is_cash(method)
+        else now + timedelta(hours=peach.settings.peach_payment_window_hours),
         created_at=now,
         updated_at=now,
     )
@@ -359,7 +366,8 @@ async def double_match(
         )
     )
     await session.flush()
-    await schedule_deadline(session, contract)
+    if contract.payment_expected_by != NO_PAYMENT_DEADLINE:
+        await schedule_deadline(session, contract)
     await notify(session, buy.user_id, "contract.contractCreated", {"contractId": contract.id})
     return contract
 

@@ -279,6 +279,7 @@ class Contract(Base):
     release_psbt: Mapped[str | None] = mapped_column(Text)
     release_fee: Mapped[int | None]  # mining fee, sats
     escrow_fee_sats: Mapped[int | None]
+    free_trade: Mapped[bool] = mapped_column(default=False)  # the buyer spent a free trade: no fee
     release_transaction: Mapped[str | None] = mapped_column(Text)
     release_txid: Mapped[str | None] = mapped_column(String(64))
     refund_txid: Mapped[str | None] = mapped_column(String(64))

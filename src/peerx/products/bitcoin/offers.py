@@ -18,6 +18,7 @@ from peerx.products.bitcoin import catalogue, market
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachPaymentHash, PeachUser
+from peerx.products.bitcoin.reputation import reputations
 from peerx.products.bitcoin.users import public_view
 from peerx.products.bitcoin.wire import decimal, sats, text, wire_time
 
@@ -234,13 +235,14 @@ def funding_view(escrow: PeachEscrow | None, peach: Peach) -> dict[str, Any]:
 
 
 def offer_view(
-    peach: Peach, offer: PeachOffer, owner: PeachUser, escrow: PeachEscrow | None, prices: dict[str, Decimal]
+    peach: Peach, offer: PeachOffer, profile: dict[str, Any], escrow: PeachEscrow | None, prices: dict[str, Decimal]
 ) -> dict[str, Any]:
-    """The full offer, as its owner sees it (POST offer, offer/:id/details, offers)."""
+    """The full offer, as its owner (`profile`, from profiles_for) sees it (POST offer,
+    offer/:id/details, offers)."""
     view: dict[str, Any] = {
         "id": str(offer.id),
         "type": offer.type,
-        "user": public_view(owner),
+        "user": profile,
         "amount": amount_view(offer),
         "creationDate": wire_time(offer.created_at),
         "lastModified": wire_time(offer.updated_at),
@@ -259,7 +261,7 @@ def offer_view(
             maxPremium=offer.max_premium,
             minReputation=offer.min_reputation,
             releaseAddress=offer.release_address,
-            message=signed_message.release_message(owner.public_key, offer.release_address or ""),
+            message=signed_message.release_message(profile["id"], offer.release_address or ""),
             messageSignature=offer.message_signature,
         )
     else:
@@ -281,13 +283,13 @@ def offer_view(
 
 
 def public_offer_view(
-    offer: PeachOffer, owner: PeachUser, escrow: PeachEscrow | None, prices: dict[str, Decimal]
+    offer: PeachOffer, profile: dict[str, Any], escrow: PeachEscrow | None, prices: dict[str, Decimal]
 ) -> dict[str, Any]:
     """What anyone sees of an online offer (GET offer/:id, search results)."""
     view: dict[str, Any] = {
         "id": str(offer.id),
         "type": offer.type,
-        "user": public_view(owner),
+        "user": profile,
         "amount": amount_view(offer),
         "meansOfPayment": offer.means_of_payment,
         "online": offer.online,
@@ -327,11 +329,14 @@ async def escrows_for(session: AsyncSession, offers: list[PeachOffer]) -> dict[i
     return {e.offer_id: e for e in rows}
 
 
-async def users_for(session: AsyncSession, offers: list[PeachOffer]) -> dict[int, PeachUser]:
+async def profiles_for(session: AsyncSession, offers: list[PeachOffer]) -> dict[int, dict[str, Any]]:
+    """The owners' public profiles, reputation included, by user id."""
     ids = sorted({o.user_id for o in offers})
     if not ids:
         return {}
-    return {u.id: u for u in await session.scalars(select(PeachUser).where(PeachUser.id.in_(ids)))}
+    reps = await reputations(session, ids)
+    owners = await session.scalars(select(PeachUser).where(PeachUser.id.in_(ids)))
+    return {u.id: public_view(u, reps.get(u.id)) for u in owners}
 
 
 async def own_offers(session: AsyncSession, user: PeachUser) -> list[PeachOffer]:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import utcnow
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin import reputation, users
-from peerx.products.bitcoin.models import PeachUser
+from peerx.products.bitcoin.models import Contract, PeachUser
 from peerx.products.bitcoin.models_social import PeachReferralCode, PeachTradeOutcome
 
 SATS_PER_POINT = 10_000
@@ -73,6 +73,23 @@ async def redeem_free_trades(session: AsyncSession, user: PeachUser) -> int:
     rep.max_free_trades += FREE_TRADES_PER_REDEMPTION
     await session.flush()
     return locked.bonus_points
+
+
+async def spend_free_trade(session: AsyncSession, buyer_id: int) -> bool:
+    """Waive a new contract's escrow fee with one of the buyer's free trades, if it has one. The
+    caller holds the buyer's row lock (matching locks both parties)."""
+    rep = await reputation.reputation_of(session, buyer_id)
+    if rep.free_trades <= 0:
+        return False
+    rep.free_trades -= 1
+    return True
+
+
+async def return_free_trade(session: AsyncSession, contract: Contract) -> None:
+    """A trade that did not complete charged no fee: its free trade goes back to the buyer."""
+    if contract.free_trade:
+        rep = await reputation.reputation_of(session, contract.buyer_id)
+        rep.free_trades += 1
 
 
 async def _locked(session: AsyncSession, user: PeachUser) -> PeachUser:
