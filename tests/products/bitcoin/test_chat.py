@@ -5,15 +5,18 @@ WebSocket while the counterparty is connected."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pysequoia
 import pytest
 from sqlalchemy import func, select
 
+from peerx.core.clock import clock
 from peerx.core.errors import Forbidden, NotFound
 from peerx.ops.bitcoin_chat import disputed_chat
 from peerx.platform import Platform
+from peerx.products.bitcoin import api_social
 from peerx.products.bitcoin.chat import MessageCount, message_counts
 from peerx.products.bitcoin.models import PeachUser
 from peerx.products.bitcoin.models_social import PeachChatMessage
@@ -207,6 +210,23 @@ async def test_websocket_refuses_a_bad_token(platform: Platform) -> None:
             async with connect(http) as socket:
                 await socket.send_text(first_frame)
                 assert await socket.receive_json() == {"event": "error", "error": "UNAUTHORIZED"}
+
+
+async def test_a_socket_lives_no_longer_than_its_token(
+    app_factory: Any, platform: Platform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api_social, "RECHECK_SECONDS", 0.05)
+    leaving, staying = await app_factory(), await app_factory()
+    async with ws_client(platform) as http:
+        async with connect(http, leaving.headers) as socket:
+            assert await socket.receive_json() == {"event": "connected"}
+            assert (await leaving.patch("/user/logout")).json() == {"success": True}
+            assert await asyncio.wait_for(socket.receive_json(), 5) == {"event": "error", "error": "UNAUTHORIZED"}
+        async with connect(http, staying.headers) as socket:
+            assert await socket.receive_json() == {"event": "connected"}
+            await asyncio.sleep(0.2)  # re-checked a few times: still valid, nothing sent
+            clock.advance(timedelta(minutes=61))  # past the token's hour
+            assert await asyncio.wait_for(socket.receive_json(), 5) == {"event": "error", "error": "UNAUTHORIZED"}
 
 
 async def test_the_mediator_reads_a_chat_only_once_a_dispute_hands_over_the_key(

@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from peerx.core.db import utcnow
+from peerx.core.db import on_commit, utcnow
 from peerx.core.errors import NotFound
 from peerx.platform import Platform
 from peerx.products.bitcoin import catalogue, escrow, market, offers, referrals, search, users
 from peerx.products.bitcoin.context import Peach, peach_of
 from peerx.products.bitcoin.errors import render_error
 from peerx.products.bitcoin.failures import FormInvalid
+from peerx.products.bitcoin.live import SESSION_CHANGED, hub_of
 from peerx.products.bitcoin.models import PeachReport, PeachUser
 from peerx.products.bitcoin.models_social import PeachReputation
 from peerx.products.bitcoin.ratings import ratings_of
@@ -213,8 +214,10 @@ def add_user_routes(app: FastAPI) -> None:
         return WireJSON(OK)
 
     @app.patch("/user/logout")
-    async def logout(session: Session, user: User) -> Response:
+    async def logout(request: Request, session: Session, user: User) -> Response:
         await users.logout(session, user)
+        hub = hub_of(platform_of(request))
+        on_commit(session, lambda: hub.publish(user.id, SESSION_CHANGED))  # its live sockets close
         return WireJSON(OK)
 
     @app.get("/user/{user_id}/status")

@@ -10,13 +10,16 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response, WebSocket, WebSocketDisconnect, status
 
-from peerx.core.errors import Unauthorized
+from peerx.core.errors import Forbidden, Unauthorized
 from peerx.products.bitcoin import chat, ratings, users
 from peerx.products.bitcoin.api import OK, User
-from peerx.products.bitcoin.live import hub_of
+from peerx.products.bitcoin.live import SESSION_CHANGED, hub_of
 from peerx.web import Session, WireJSON, json_object, platform_of
 
 AUTH_SECONDS = 10  # a socket without a token in its headers must send one this fast
+# A socket lives no longer than its token: checked again on logout (SESSION_CHANGED, published
+# after the commit) and at least this often, so an expired or banned account stops receiving.
+RECHECK_SECONDS = 30.0
 
 
 async def _form_or_json(request: Request) -> dict[str, Any]:
@@ -54,13 +57,18 @@ def add_social_routes(app: FastAPI) -> None:
         await _live(socket)
 
 
-async def _socket_user(socket: WebSocket) -> int:
+async def _socket_token(socket: WebSocket) -> str:
     """The Peach token from the Authorization header, or from a first {"accessToken"} frame."""
     header = socket.headers.get("authorization")
     if header is None:
         with contextlib.suppress(ValueError, TypeError, AttributeError, KeyError):  # not a JSON text frame
             first = json.loads(await asyncio.wait_for(socket.receive_text(), AUTH_SECONDS))
             header = f"Bearer {first.get('accessToken', '')}"
+    return header or ""
+
+
+async def _user_of(socket: WebSocket, header: str) -> int:
+    """The token's user; Unauthorized (or AccountBanned) once it expired, logged out or was banned."""
     async with socket.app.state.platform.db.transaction() as session:
         user = await users.user_for_token(session, header)
         return user.id
@@ -69,12 +77,12 @@ async def _socket_user(socket: WebSocket) -> int:
 async def _live(socket: WebSocket) -> None:
     await socket.accept()
     try:
-        user_id = await _socket_user(socket)
+        header = await _socket_token(socket)
+        user_id = await _user_of(socket, header)
     except WebSocketDisconnect:
         return
-    except (Unauthorized, TimeoutError):
-        await socket.send_json({"event": "error", "error": "UNAUTHORIZED"})
-        await socket.close(code=status.WS_1008_POLICY_VIOLATION)
+    except (Unauthorized, Forbidden, TimeoutError):
+        await _refuse(socket)
         return
     hub = hub_of(socket.app.state.platform)
     async with hub.subscribe(user_id) as queue:
@@ -83,17 +91,31 @@ async def _live(socket: WebSocket) -> None:
         try:
             while not reader.done():
                 getter = asyncio.ensure_future(queue.get())
-                await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
-                if not getter.done():
+                await asyncio.wait({getter, reader}, timeout=RECHECK_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+                if reader.done():
                     getter.cancel()
                     break
-                await socket.send_json(getter.result())
+                event = getter.result() if getter.done() else SESSION_CHANGED
+                getter.cancel()
+                if event == SESSION_CHANGED:
+                    try:
+                        await _user_of(socket, header)
+                    except (Unauthorized, Forbidden):
+                        await _refuse(socket)
+                        break
+                    continue
+                await socket.send_json(event)
         except WebSocketDisconnect:
             pass
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
                 await reader
+
+
+async def _refuse(socket: WebSocket) -> None:
+    await socket.send_json({"event": "error", "error": "UNAUTHORIZED"})
+    await socket.close(code=status.WS_1008_POLICY_VIOLATION)
 
 
 async def _drain(socket: WebSocket) -> None:

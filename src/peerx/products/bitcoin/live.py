@@ -19,6 +19,7 @@ from peerx.platform import Platform
 log = logging.getLogger(__name__)
 SERVICE_KEY = "peach.live"
 CHANNEL = "peerx:peach:live"
+SESSION_CHANGED = {"event": "sessionChanged"}  # internal: a socket re-checks its token, sends nothing
 QUEUE_SIZE = 100  # a socket that stopped reading drops events past this, never blocks others
 
 
