@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from peerx.app import create_app
+from peerx.console import auth
 from peerx.console.auth import disable_operator
 from peerx.console.models import AuditEntry, Operator
 from peerx.core.clock import clock
@@ -285,3 +286,21 @@ async def test_a_disabled_operator_is_out_at_once(client, platform, operators):
     async with platform.db.transaction() as session:
         with pytest.raises(NotFound):
             await disable_operator(platform, session, email="nobody@ops.example")
+
+
+async def test_a_disabled_account_takes_as_long_as_a_wrong_password(client, platform, operators, monkeypatch):
+    checked: list[str] = []
+    real_verify = auth._verify
+
+    async def counting(password_hash: str, password: str) -> bool:
+        checked.append(password_hash)
+        return await real_verify(password_hash, password)
+
+    monkeypatch.setattr(auth, "_verify", counting)
+    async with platform.db.transaction() as session:
+        await disable_operator(platform, session, email="finance@ops.example")
+        row = await session.scalar(select(Operator).where(Operator.email == "finance@ops.example"))
+        assert row is not None
+    refused = await _password_step(client, "finance@ops.example", operators["finance"]["password"])
+    assert refused.status_code == 401 and "Wrong email, password or code." in refused.text
+    assert checked == [row.password_hash]  # argon2 ran, as for any account

@@ -47,6 +47,7 @@ from peerx.console.screens import (
     escrow,
     giftcards,
     ledger,
+    operators,
     payouts,
     rates,
     remittances,
@@ -69,6 +70,7 @@ SCREENS: tuple[ModuleType, ...] = (
     ledger,
     webhooks,
     bitcoin,
+    operators,
     audit_log,
 )
 

@@ -111,6 +111,22 @@ async def disable_operator(platform: Platform, session: AsyncSession, *, email: 
     return {"id": operator.id, "email": operator.email, "role": operator.role, "disabled": True}
 
 
+async def list_operators(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every operator account, for the admin's screen: never a hash or a secret."""
+    now = utcnow()
+    return [
+        {
+            "id": o.id,
+            "email": o.email,
+            "role": o.role,
+            "state": "disabled" if o.disabled else "locked" if o.locked_until and o.locked_until > now else "active",
+            "last_login_at": o.last_login_at,
+            "created_at": o.created_at,
+        }
+        for o in await session.scalars(select(Operator).order_by(Operator.email))
+    ]
+
+
 async def _locked_operator(session: AsyncSession, email: str) -> Operator | None:
     # FOR UPDATE: concurrent wrong guesses are counted one after another, none lost.
     return await session.scalar(
@@ -139,8 +155,9 @@ def _count_failure(operator: Operator) -> None:
 async def check_password(session: AsyncSession, email: str, password: str) -> Operator:
     """The first factor. A failure is counted (the caller must commit it) and raises LoginFailed."""
     operator = await _locked_operator(session, email)
-    if operator is None:
-        await _verify(_DUMMY_HASH, password)
+    if operator is None or operator.disabled:
+        # As slow as a wrong password: the time taken tells nobody whether the account exists.
+        await _verify(_DUMMY_HASH if operator is None else operator.password_hash, password)
         raise LoginFailed(GENERIC_FAILURE)
     _check_usable(operator)
     if not await _verify(operator.password_hash, password):
