@@ -11,6 +11,7 @@ import typer
 import uvicorn
 
 from peerx.cli.common import load_products, open_platform
+from peerx.console import auth as console_auth
 from peerx.core.jobs import Worker
 from peerx.core.migrate import upgrade
 from peerx.ops import actions
@@ -88,6 +89,10 @@ async def _seed_demo(settings: Settings, host: str, port: int) -> None:
                     amount=Decimal(amount),
                     livemode=False,
                 )
+            # One admin per demo run (a rerun seeds a new account, so the email stays unique).
+            admin = await console_auth.create_operator(
+                platform, session, email=f"admin+{account['id']}@demo.example", role="admin"
+            )
     finally:
         await platform.aclose()
     key = account["peertupeer"]["test_key"]
@@ -116,6 +121,10 @@ peerx demo: sandbox merchant #{account["id"]} on {settings.effective_database_ur
     "aml_cft": true, "from_currency": "XAF", "to_currency": "XAF", "mobile_phone": "+237670000000",
     "sender_first_name": "Ada", "sender_last_name": "Obi", "sender_mobile_phone": "+237690000001",
     "sender_country": "CM", "to_country": "CM", "purpose": "Family support", "fund_origin": "Salary"}}'
+
+  Operator console: http://{host}:{port}/console  email {admin["email"]}  password {admin["password"]}
+  TOTP: add {admin["totp_uri"]} to an authenticator app, or read the current code with
+    .venv/bin/python -c "import pyotp; print(pyotp.TOTP('{admin["totp_secret"]}').now())"
 """)
 
 
