@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from bench.common import HEADER, machine
 
-MODULES = ["bench.giftcards", "bench.vouchers"]
+MODULES = ["bench.giftcards", "bench.vouchers", "bench.bitcoin_search", "bench.bitcoin_match", "bench.console_login"]
 
 
 async def main(databases: list[str]) -> None:

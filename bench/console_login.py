@@ -1,0 +1,87 @@
+"""The operator console: a whole login (login page, password checked with argon2id in a worker
+thread, TOTP page, code checked) and a dashboard page for a logged-in admin, over HTTP through
+the ASGI app, on SQLite and PostgreSQL.
+
+`python -m bench.console_login [sqlite] [postgresql]` prints the table."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pyotp
+
+from bench.common import HEADER, Result, bench_platform, machine, measure
+from peerx.app import create_app
+from peerx.console import auth
+from peerx.core.clock import clock
+
+LOGINS = 40  # each a different operator: a TOTP code is accepted once per operator
+PAGES = 200
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _csrf(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "no CSRF field"
+    return found.group(1)
+
+
+async def _login(client: httpx.AsyncClient, operator: dict[str, Any]) -> None:
+    page = await client.get("/console/login")
+    form = {"email": operator["email"], "password": operator["password"], "csrf_token": _csrf(page.text)}
+    assert (await client.post("/console/login", data=form)).status_code == 303
+    page = await client.get("/console/login/totp")
+    code = pyotp.TOTP(operator["totp_secret"]).at(clock.now())
+    done = await client.post("/console/login/totp", data={"code": code, "csrf_token": _csrf(page.text)})
+    assert done.status_code == 303, done.text
+
+
+async def run(database: str) -> list[Result]:
+    results = []
+    async with bench_platform(database) as platform:
+        app = create_app(platform=platform)
+        async with platform.db.transaction() as session:
+            operators = [
+                await auth.create_operator(platform, session, email=f"op{i}@bench.example", role="admin")
+                for i in range(2 * LOGINS + 1)
+            ]
+
+        def client() -> httpx.AsyncClient:
+            return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
+
+        for concurrency, batch in ((1, operators[:LOGINS]), (4, operators[LOGINS : 2 * LOGINS])):
+
+            async def login(i: int, batch: list[dict[str, Any]] = batch) -> None:
+                async with client() as fresh:
+                    await _login(fresh, batch[i])
+
+            results.append(await measure(f"console login (x{concurrency})", database, LOGINS, concurrency, login))
+
+        async with client() as admin:
+            await _login(admin, operators[-1])
+
+            async def dashboard(_: int) -> None:
+                resp = await admin.get("/console/")
+                assert resp.status_code == 200 and "Dashboard" in resp.text
+
+            await dashboard(-1)
+            for concurrency in (1, 4):
+                name = f"console dashboard page (x{concurrency})"
+                results.append(await measure(name, database, PAGES, concurrency, dashboard))
+    return results
+
+
+async def main(databases: list[str]) -> None:
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}\n\n{HEADER}")
+    for database in databases:
+        for result in await run(database):
+            print(result.row(), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:] or ["sqlite", "postgresql"]))
