@@ -149,7 +149,7 @@ async def page() -> AsyncIterator[Any]:
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        context = await browser.new_context(viewport={"width": 1360, "height": 900})
+        context = await browser.new_context(viewport={"width": 1440, "height": 900})
         opened = await context.new_page()
         opened.set_default_timeout(15_000)
         # Script errors and Content-Security-Policy violations show up as console errors.
