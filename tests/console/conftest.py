@@ -23,7 +23,9 @@ import uvicorn
 
 from peerx.app import create_app
 from peerx.console import auth
+from peerx.console.models import Operator
 from peerx.core.clock import clock
+from peerx.core.db import utcnow
 from peerx.platform import Platform
 from peerx.settings import Settings
 
@@ -52,9 +54,18 @@ def next_code_window() -> None:
     clock.advance(timedelta(seconds=30))
 
 
-async def make_operator(platform: Platform, role: str, email: str | None = None) -> dict[str, Any]:
+async def make_operator(
+    platform: Platform, role: str, email: str | None = None, *, first_login: bool = False
+) -> dict[str, Any]:
+    """An operator as `peerx operators create` makes one; unless `first_login`, one who has since
+    chosen their own password (set here to the generated one, so tests log in with it)."""
     async with platform.db.transaction() as session:
-        return await auth.create_operator(platform, session, email=email or f"{role}@ops.example", role=role)
+        created = await auth.create_operator(platform, session, email=email or f"{role}@ops.example", role=role)
+        if not first_login:
+            operator = await session.get(Operator, created["id"])
+            assert operator is not None
+            operator.password_changed_at = utcnow()
+        return created
 
 
 @pytest.fixture
@@ -81,7 +92,11 @@ async def console_login(client: httpx.AsyncClient, operator: dict[str, Any]) -> 
         "/console/login/totp", data={"code": totp_code(operator["totp_secret"]), "csrf_token": csrf_of(page.text)}
     )
     assert resp.status_code == 303, resp.text
-    return csrf_of((await client.get("/console/")).text)
+    home = await client.get("/console/")
+    if home.status_code == 303:  # first login: every page sends the operator to choose a password
+        assert home.headers["location"].endswith("/console/password")
+        home = await client.get("/console/password")
+    return csrf_of(home.text)
 
 
 # ---------------------------------------------------------------- a real server

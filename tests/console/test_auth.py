@@ -304,3 +304,46 @@ async def test_a_disabled_account_takes_as_long_as_a_wrong_password(client, plat
     refused = await _password_step(client, "finance@ops.example", operators["finance"]["password"])
     assert refused.status_code == 401 and "Wrong email, password or code." in refused.text
     assert checked == [row.password_hash]  # argon2 ran, as for any account
+
+
+async def test_the_one_time_password_must_be_replaced_before_anything_else(client, platform):
+    ama = await make_operator(platform, "finance", "ama@ops.example", first_login=True)
+    transport = httpx.ASGITransport(app=create_app(platform=platform))
+    async with httpx.AsyncClient(transport=transport, base_url="http://peerx.test") as other_browser:
+        await console_login(other_browser, ama)
+        next_code_window()
+        token = await console_login(client, ama)
+        for path in ("/console/", "/console/payouts"):
+            sent = await client.get(path)
+            assert sent.status_code == 303 and sent.headers["location"] == "/console/password"
+        htmx = await client.get("/console/payouts", headers={"HX-Request": "true"})
+        assert htmx.status_code == 401 and htmx.headers["hx-redirect"] == "/console/password"
+        assert "Choose a password" in (await client.get("/console/password")).text
+
+        good = "a long passphrase of mine"
+        for form, message in (
+            ({"current_password": "guess", "new_password": good, "repeat_password": good}, "current_password is wrong"),
+            ({"new_password": "short", "repeat_password": "short"}, "new_password must be at least 12 characters"),
+            ({"new_password": ama["password"], "repeat_password": ama["password"]}, "must differ from the current"),
+            ({"new_password": "ama-is-my-name!", "repeat_password": "ama-is-my-name!"}, "must not contain your email"),
+            ({"new_password": good, "repeat_password": good + "?"}, "repeat_password does not match"),
+        ):
+            body = {"current_password": ama["password"], **form, "csrf_token": token}
+            refused = await client.post("/console/password", data=body)
+            assert refused.status_code == 400 and message in refused.text
+        async with platform.db.transaction() as session:
+            row = await session.get(Operator, ama["id"])
+            assert row is not None and row.password_changed_at is None  # refusals change nothing
+
+        body = {"current_password": ama["password"], "new_password": good, "repeat_password": good}
+        changed = await client.post("/console/password", data={**body, "csrf_token": token})
+        assert changed.status_code == 303 and changed.headers["location"] == "/console/"
+        home = await client.get("/console/")
+        assert home.status_code == 200 and "Password changed. Your other sessions have ended." in home.text
+        assert (await other_browser.get("/console/")).status_code == 303  # the session opened before is over
+
+    await client.post("/console/logout", data={"csrf_token": csrf_of(home.text)})
+    old = await _password_step(client, ama["email"], ama["password"])
+    assert old.status_code == 401
+    assert (await _password_step(client, ama["email"], good)).status_code == 303
+    assert (await _audit_actions(platform)).count("operator.password_changed") == 1

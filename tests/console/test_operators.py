@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from peerx.app import create_app
 from peerx.console.models import AuditEntry
-from tests.console.conftest import browser_login, console_login, shoot
+from tests.console.conftest import browser_login, console_login, shoot, totp_code
 
 
 def _credentials(html: str) -> dict[str, str]:
@@ -33,7 +33,15 @@ async def test_an_admin_adds_an_operator_who_can_then_sign_in(client, platform, 
 
     transport = httpx.ASGITransport(app=create_app(platform=platform))
     async with httpx.AsyncClient(transport=transport, base_url="http://peerx.test") as newcomer:
-        await console_login(newcomer, {"email": "ama@ops.example", **secret})
+        token = await console_login(newcomer, {"email": "ama@ops.example", **secret})
+        # The one-time password opens nothing but the page to replace it.
+        sent_away = await newcomer.get("/console/giftcards")
+        assert sent_away.status_code == 303 and sent_away.headers["location"] == "/console/password"
+        chosen = {"current_password": secret["password"], "new_password": "correct horse battery"}
+        changed = await newcomer.post(
+            "/console/password", data={**chosen, "repeat_password": chosen["new_password"], "csrf_token": token}
+        )
+        assert changed.status_code == 303
         assert (await newcomer.get("/console/giftcards")).status_code == 200
         assert (await newcomer.get("/console/operators")).status_code == 403  # reviewers only review
 
@@ -104,4 +112,28 @@ async def test_operators_screen_in_the_browser(live_server, page, operators):
     await page.wait_for_selector("#created")
     assert "kofi@ops.example (finance) can now sign in" in await page.inner_text("#created")
     await shoot(page, "operators")
+    kofi = {
+        "email": "kofi@ops.example",
+        "password": await page.inner_text("#created-password"),
+        "totp_secret": await page.inner_text("#created-totp"),
+    }
+    await page.click("header button:has-text('Log out')")
+    await page.wait_for_url("**/console/login")
+
+    # Kofi's first login ends on the page that replaces the one-time password, then goes on.
+    await page.fill("input[name=email]", kofi["email"])
+    await page.fill("input[name=password]", kofi["password"])
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/console/login/totp")
+    await page.fill("input[name=code]", totp_code(kofi["totp_secret"]))
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{live_server}/console/password")
+    await page.fill("input[name=current_password]", kofi["password"])
+    await page.fill("input[name=new_password]", "a passphrase all my own")
+    await page.fill("input[name=repeat_password]", "a passphrase all my own")
+    await shoot(page, "password")
+    await page.click("button:has-text('Save password')")
+    await page.wait_for_url(f"{live_server}/console/")
+    assert "Password changed." in await page.inner_text(".flash")
+    assert "kofi@ops.example · finance" in await page.inner_text("header")
     assert page.console_errors == []

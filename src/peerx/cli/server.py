@@ -122,7 +122,8 @@ peerx demo: sandbox merchant #{account["id"]} on {settings.effective_database_ur
     "sender_first_name": "Ada", "sender_last_name": "Obi", "sender_mobile_phone": "+237690000001",
     "sender_country": "CM", "to_country": "CM", "purpose": "Family support", "fund_origin": "Salary"}}'
 
-  Operator console: http://{host}:{port}/console  email {admin["email"]}  password {admin["password"]}
+  Operator console: http://{host}:{port}/console  email {admin["email"]}
+    one-time password {admin["password"]} (you choose your own at the first login)
   TOTP: add {admin["totp_uri"]} to an authenticator app, or read the current code with
     .venv/bin/python -c "import pyotp; print(pyotp.TOTP('{admin["totp_secret"]}').now())"
 """)

@@ -38,7 +38,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from peerx.console import csrf, login
-from peerx.console.auth import SESSION_LIMIT_SECONDS, LoginRequired, NotAllowed, login_url
+from peerx.console.auth import (
+    SESSION_LIMIT_SECONDS,
+    LoginRequired,
+    NotAllowed,
+    PasswordChangeRequired,
+    console_root,
+    login_url,
+)
 from peerx.console.render import came_from, flash, redirect, render
 from peerx.console.screens import (
     audit_log,
@@ -133,6 +140,13 @@ def _error_pages(console: FastAPI) -> None:
     @console.exception_handler(LoginRequired)
     async def _login(request: Request, _: LoginRequired) -> Response:
         target = login_url(request)
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @console.exception_handler(PasswordChangeRequired)
+    async def _choose_password(request: Request, _: PasswordChangeRequired) -> Response:
+        target = f"{console_root(request)}/password"
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)

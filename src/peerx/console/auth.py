@@ -35,6 +35,7 @@ VIEWER, REVIEWER, FINANCE, ADMIN = ROLES
 EVERYONE = (VIEWER, REVIEWER, FINANCE)
 FINANCE_READERS = (VIEWER, FINANCE)  # money screens: read by viewers, acted on by finance
 
+MIN_PASSWORD_LENGTH = 12  # NIST SP 800-63B asks at least 8 of a chosen password; operators move money
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
 IDLE_LIMIT_SECONDS = 30 * 60
@@ -53,6 +54,10 @@ class LoginRequired(Exception):
 
 class NotAllowed(Exception):
     """A valid session whose role may not open this page: the console answers 403."""
+
+
+class PasswordChangeRequired(Exception):
+    """Signed in with the generated one-time password: the console sends the operator to choose one."""
 
 
 class LoginFailed(Exception):
@@ -176,6 +181,27 @@ async def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+async def change_password(
+    request: Request, session: AsyncSession, operator: Operator, *, current: str, new: str, repeated: str
+) -> None:
+    """The operator's own choice replaces the password (the one-time one at first login). Every
+    other session of theirs ends; this one goes on with the new nonce."""
+    if not await _verify(operator.password_hash, current):
+        raise InvalidField("current_password", "is wrong")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise InvalidField("new_password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if new == current:
+        raise InvalidField("new_password", "must differ from the current password")
+    if operator.email.split("@")[0].lower() in new.lower():
+        raise InvalidField("new_password", "must not contain your email's name")
+    if new != repeated:
+        raise InvalidField("repeat_password", "does not match the new password")
+    operator.password_hash = await asyncio.to_thread(_hasher.hash, new)
+    operator.password_changed_at = utcnow()
+    operator.session_nonce = secrets.token_hex(16)
+    start_session(request, operator)
+
+
 async def check_totp(session: AsyncSession, cipher: FieldCipher, operator_id: int, code: str) -> Operator:
     """The second factor: the current code (or the one before or after, for clock drift), each
     accepted once. Failures count towards the same lockout as wrong passwords."""
@@ -276,17 +302,26 @@ class Guard:
         return role == ADMIN or role in self.roles
 
 
+async def signed_in(request: Request, session: Session) -> Operator:
+    """Any logged-in operator, one-time password or not (the password page itself)."""
+    operator = await current_operator(request, session)
+    if operator is None:
+        raise LoginRequired()
+    # A plain copy for the page: still readable after the request's transaction rolled back.
+    request.state.operator = SignedIn(operator.id, operator.email, operator.role)
+    return operator
+
+
 def require(*roles: str) -> Callable[[Request, Session], Awaitable[Operator]]:
     """A FastAPI dependency giving the logged-in Operator whose role is one of `roles` (admin
-    always passes). No session: LoginRequired (a redirect); another role: NotAllowed (403)."""
+    always passes). No session: LoginRequired (a redirect); still on the one-time password:
+    PasswordChangeRequired (a redirect to choose one); another role: NotAllowed (403)."""
     guard = Guard(roles)
 
     async def dependency(request: Request, session: Session) -> Operator:
-        operator = await current_operator(request, session)
-        if operator is None:
-            raise LoginRequired()
-        # A plain copy for the page: still readable after the request's transaction rolled back.
-        request.state.operator = SignedIn(operator.id, operator.email, operator.role)
+        operator = await signed_in(request, session)
+        if operator.password_changed_at is None:
+            raise PasswordChangeRequired()
         if not guard.allows(operator.role):
             raise NotAllowed()
         return operator

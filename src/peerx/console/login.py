@@ -1,14 +1,17 @@
-"""Login (email + password, then a TOTP code) and logout."""
+"""Login (email + password, then a TOTP code), choosing one's own password (required after the
+generated one-time password), and logout."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from peerx.console import audit, auth
-from peerx.console.render import redirect, render
+from peerx.console.models import Operator
+from peerx.console.render import flash, redirect, render
+from peerx.core.errors import InvalidField
 from peerx.web import PlatformDep, Session
 
 router = APIRouter()
@@ -68,6 +71,49 @@ async def login_totp(
     auth.start_session(request, operator)
     await audit.record(session, operator, "operator.login", f"operator:{operator.id}", None, None)
     return RedirectResponse(target, status_code=303)
+
+
+SignedIn = Annotated[Operator, Depends(auth.signed_in)]
+
+
+def _password_page(
+    request: Request, operator: Operator, *, error: str | None = None, status_code: int = 200
+) -> Response:
+    first = operator.password_changed_at is None
+    return render(
+        request,
+        "password.html",
+        status_code=status_code,
+        title="Choose a password" if first else "Change password",
+        first=first,
+        error=error,
+        min_length=auth.MIN_PASSWORD_LENGTH,
+    )
+
+
+@router.get("/password")
+async def password_form(request: Request, operator: SignedIn) -> Response:
+    return _password_page(request, operator)
+
+
+@router.post("/password")
+async def change_password(
+    request: Request,
+    session: Session,
+    operator: SignedIn,
+    current_password: Annotated[str, Form()] = "",
+    new_password: Annotated[str, Form()] = "",
+    repeat_password: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        await auth.change_password(
+            request, session, operator, current=current_password, new=new_password, repeated=repeat_password
+        )
+    except InvalidField as refused:
+        return _password_page(request, operator, error=refused.message, status_code=400)
+    await audit.record(session, operator, "operator.password_changed", f"operator:{operator.id}", None, None)
+    flash(request, "Password changed. Your other sessions have ended.")
+    return redirect(request, "/")
 
 
 @router.post("/logout")

@@ -20,6 +20,8 @@ class Operator(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     role: Mapped[str] = mapped_column(String(12))
     password_hash: Mapped[str] = mapped_column(Text)  # argon2id, parameters inside the hash
+    # None while the generated one-time password is in use: every page asks for a new one first.
+    password_changed_at: Mapped[datetime | None]
     totp_secret_encrypted: Mapped[str] = mapped_column(Text)  # FieldCipher, context "console.totp"
     # The last TOTP time step accepted: a code can be used once, never replayed within its window.
     totp_last_step: Mapped[int] = mapped_column(default=0)
