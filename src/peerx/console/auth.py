@@ -116,20 +116,21 @@ async def disable_operator(platform: Platform, session: AsyncSession, *, email: 
     return {"id": operator.id, "email": operator.email, "role": operator.role, "disabled": True}
 
 
+def account_view(operator: Operator) -> dict[str, Any]:
+    """An operator account as the admin's screen shows it: never a hash or a secret."""
+    locked = operator.locked_until is not None and operator.locked_until > utcnow()
+    return {
+        "id": operator.id,
+        "email": operator.email,
+        "role": operator.role,
+        "state": "disabled" if operator.disabled else "locked" if locked else "active",
+        "last_login_at": operator.last_login_at,
+        "created_at": operator.created_at,
+    }
+
+
 async def list_operators(session: AsyncSession) -> list[dict[str, Any]]:
-    """Every operator account, for the admin's screen: never a hash or a secret."""
-    now = utcnow()
-    return [
-        {
-            "id": o.id,
-            "email": o.email,
-            "role": o.role,
-            "state": "disabled" if o.disabled else "locked" if o.locked_until and o.locked_until > now else "active",
-            "last_login_at": o.last_login_at,
-            "created_at": o.created_at,
-        }
-        for o in await session.scalars(select(Operator).order_by(Operator.email))
-    ]
+    return [account_view(o) for o in await session.scalars(select(Operator).order_by(Operator.email))]
 
 
 async def _locked_operator(session: AsyncSession, email: str) -> Operator | None:

@@ -19,6 +19,7 @@ from peerx.products.bitcoin.wire import wire_time
 from peerx.web import PlatformDep, Session, WireJSON, decimal_field, json_object
 
 router = APIRouter()
+DISPUTE_OUTCOMES = disputes.OUTCOMES  # what a mediator may decide (the console's choices)
 
 
 def _sandbox(platform: Platform) -> SandboxChain:

@@ -16,6 +16,7 @@ from peerx.products.remittances import operator_queries as queries
 from peerx.products.remittances import service as remittances
 
 XAF = common.CURRENCY
+STATUSES = remittances.STATUSES  # a remittance's statuses, for filters
 
 
 async def partner_list(

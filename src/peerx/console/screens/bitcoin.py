@@ -16,7 +16,6 @@ from peerx.core.errors import InvalidField
 from peerx.ops import bitcoin as bitcoin_ops
 from peerx.ops import views_bitcoin as views
 from peerx.ops.views_common import page_request
-from peerx.products.bitcoin.disputes import OUTCOMES
 from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/bitcoin")
@@ -79,7 +78,7 @@ async def contract(
         "bitcoin/contract.html",
         title=f"Contract {contract_id}",
         contract=shown,
-        outcomes=OUTCOMES,
+        outcomes=bitcoin_ops.DISPUTE_OUTCOMES,
         can_act=can_act(operator),
     )
 
@@ -89,8 +88,8 @@ async def resolve(
     contract_id: str, request: Request, session: Session, platform: PlatformDep, operator: Operator = ACT
 ) -> Response:
     outcome = await form_text(request, "outcome")
-    if outcome not in OUTCOMES:
-        raise InvalidField("outcome", f"must be one of {', '.join(OUTCOMES)}")
+    if outcome not in bitcoin_ops.DISPUTE_OUTCOMES:
+        raise InvalidField("outcome", f"must be one of {', '.join(bitcoin_ops.DISPUTE_OUTCOMES)}")
     before = (await views.contract(platform, session, contract_id=contract_id))["dispute"]
     after = await bitcoin_ops.resolve_dispute(platform, session, contract_id=contract_id, outcome=outcome)
     await audit.record(session, operator, f"bitcoin.dispute_{outcome}", f"contract:{contract_id}", before, after)

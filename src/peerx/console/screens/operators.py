@@ -56,9 +56,10 @@ async def disable(
 ) -> Response:
     if operator_id == operator.id:
         raise InvalidField("operator", "an admin cannot disable their own account")
-    target = next((o for o in await auth.list_operators(session) if o["id"] == operator_id), None)
-    if target is None:
+    found = await session.get(Operator, operator_id)
+    if found is None:
         raise NotFound(f"no operator {operator_id}")
+    target = auth.account_view(found)
     before = {"email": target["email"], "role": target["role"], "state": target["state"]}
     await auth.disable_operator(platform, session, email=target["email"])
     after = {**before, "state": "disabled"}

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 
 from peerx.console import audit
-from peerx.console.auth import EVERYONE, FINANCE, Guard, require
+from peerx.console.auth import EVERYONE, require
 from peerx.console.models import Operator
 from peerx.console.render import NavItem, flash, redirect, render
+from peerx.console.screens.money_common import ACT, can_act
 from peerx.core.errors import InvalidField
 from peerx.ops import giftcards as ops
 from peerx.platform import Platform
@@ -21,14 +22,13 @@ router = APIRouter(prefix="/rates")
 nav = NavItem("Rates", "/rates", EVERYONE)
 
 Reader = Annotated[Operator, Depends(require(*EVERYONE))]
-Finance = Annotated[Operator, Depends(require(FINANCE))]
-EDITORS = Guard((FINANCE,))
+Finance = Annotated[Operator, ACT]
 
 
 @router.get("")
 async def table(request: Request, session: Session, platform: PlatformDep, operator: Reader) -> Response:
     rates = await ops.list_rates(platform, session)
-    return render(request, "rates.html", title="Rates", rates=rates, can_edit=EDITORS.allows(operator.role))
+    return render(request, "rates.html", title="Rates", rates=rates, can_edit=can_act(operator))
 
 
 def _decimal(name: str, raw: str) -> Decimal:

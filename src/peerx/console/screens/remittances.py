@@ -13,7 +13,6 @@ from peerx.console.screens.money_common import ACT, READ, can_act, form_text
 from peerx.ops import remittances as remittance_ops
 from peerx.ops import views_remittances as views
 from peerx.ops.views_common import livemode_of, optional_id, page_request
-from peerx.products.remittances.service import STATUSES
 from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/remittances")
@@ -46,7 +45,7 @@ async def transactions(
         "remittances/list.html",
         title="Remittances",
         listed=listed,
-        statuses=STATUSES,
+        statuses=views.STATUSES,
         filters={"status": status, "mode": mode, "account": account, "search": search},
     )
 

@@ -12,8 +12,7 @@ from peerx.products.bitcoin import chat, market
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.contracts import role_of
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser
-from peerx.products.bitcoin.reputation import reputations
-from peerx.products.bitcoin.users import public_view
+from peerx.products.bitcoin.reputation import profiles
 from peerx.products.bitcoin.wire import wire_time
 
 NO_PAYMENT = ("noPayment.buyer", "noPayment.seller")
@@ -44,9 +43,7 @@ class Loaded:
     async def of(cls, session: AsyncSession, peach: Peach, viewer: PeachUser, contracts: list[Contract]) -> Loaded:
         loaded = cls()
         ids = list({c.seller_id for c in contracts} | {c.buyer_id for c in contracts})
-        reps = await reputations(session, ids)
-        rows = await session.scalars(select(PeachUser).where(PeachUser.id.in_(ids)))
-        loaded.users = {u.id: public_view(u, reps.get(u.id)) for u in rows}
+        loaded.users = await profiles(session, ids)
         escrow_ids = [c.escrow_id for c in contracts]
         loaded.escrows = {
             e.id: e for e in await session.scalars(select(PeachEscrow).where(PeachEscrow.id.in_(escrow_ids)))

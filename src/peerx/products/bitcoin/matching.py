@@ -31,8 +31,7 @@ from peerx.products.bitcoin.models import (
     PeachUser,
 )
 from peerx.products.bitcoin.notify import notify
-from peerx.products.bitcoin.reputation import reputations
-from peerx.products.bitcoin.users import public_view
+from peerx.products.bitcoin.reputation import profiles
 from peerx.products.bitcoin.wire import decimal, offer_id, text, wire_time
 
 SEARCHING = "searchingForPeer"
@@ -131,8 +130,7 @@ async def list_matches(
         rows, total = await _matched_buyers(session, offer, page, size) if offer.online else ([], 0)
         pairs = [(offer, o) for o in rows]
     owner_ids = list({o.user_id for o in rows})
-    owners = {u.id: u for u in await session.scalars(select(PeachUser).where(PeachUser.id.in_(owner_ids)))}
-    reps = await reputations(session, owner_ids)
+    owners = await profiles(session, owner_ids)
     sell_ids = [s.id for s, _ in pairs]
     escrows = {
         e.offer_id: e for e in await session.scalars(select(PeachEscrow).where(PeachEscrow.offer_id.in_(sell_ids)))
@@ -156,7 +154,7 @@ async def list_matches(
             {
                 "creationDate": wire_time(match.created_at if match else other.created_at),
                 "lastModified": wire_time(other.updated_at),
-                "user": public_view(owners[other.user_id], reps.get(other.user_id)),
+                "user": owners[other.user_id],
                 "offerId": str(other.id),
                 "amount": sell.amount_max,
                 "premium": sell.premium,
@@ -366,13 +364,14 @@ async def double_match(
         )
     )
     await session.flush()
-    if contract.payment_expected_by != NO_PAYMENT_DEADLINE:
-        await schedule_deadline(session, contract)
+    await schedule_deadline(session, contract)
     await notify(session, buy.user_id, "contract.contractCreated", {"contractId": contract.id})
     return contract
 
 
 async def schedule_deadline(session: AsyncSession, contract: Contract) -> None:
+    if contract.payment_expected_by == NO_PAYMENT_DEADLINE:
+        return  # a cash trade: nothing ever becomes paymentTooLate
     await enqueue(
         session,
         DEADLINE_JOB,

@@ -18,8 +18,7 @@ from peerx.products.bitcoin import catalogue, market
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachPaymentHash, PeachUser
-from peerx.products.bitcoin.reputation import reputations
-from peerx.products.bitcoin.users import public_view
+from peerx.products.bitcoin.reputation import profiles
 from peerx.products.bitcoin.wire import decimal, sats, text, wire_time
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
@@ -331,12 +330,7 @@ async def escrows_for(session: AsyncSession, offers: list[PeachOffer]) -> dict[i
 
 async def profiles_for(session: AsyncSession, offers: list[PeachOffer]) -> dict[int, dict[str, Any]]:
     """The owners' public profiles, reputation included, by user id."""
-    ids = sorted({o.user_id for o in offers})
-    if not ids:
-        return {}
-    reps = await reputations(session, ids)
-    owners = await session.scalars(select(PeachUser).where(PeachUser.id.in_(ids)))
-    return {u.id: public_view(u, reps.get(u.id)) for u in owners}
+    return await profiles(session, sorted({o.user_id for o in offers}))
 
 
 async def own_offers(session: AsyncSession, user: PeachUser) -> list[PeachOffer]:

@@ -4,6 +4,8 @@ so a retried or concurrent writer cannot drift a counter."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,6 +68,16 @@ async def reputations(session: AsyncSession, user_ids: list[int]) -> dict[int, P
         return {}
     rows = await session.scalars(select(PeachReputation).where(PeachReputation.user_id.in_(user_ids)))
     return {row.user_id: row for row in rows}
+
+
+async def profiles(session: AsyncSession, user_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Public profiles (users.public_view with the stored reputation) of several users, by id,
+    in two queries: every list of profiles (matches, offers, contracts) reads them this way."""
+    if not user_ids:
+        return {}
+    reps = await reputations(session, user_ids)
+    rows = await session.scalars(select(PeachUser).where(PeachUser.id.in_(user_ids)))
+    return {user.id: users.public_view(user, reps.get(user.id)) for user in rows}
 
 
 async def _ratings(session: AsyncSession, user_id: int) -> tuple[int, int, int, int]:
