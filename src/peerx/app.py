@@ -15,6 +15,7 @@ from peerx.platform import Platform
 from peerx.products import bitcoin, escrow, giftcards, remittances, vouchers
 from peerx.rails import callbacks as rail_callbacks
 from peerx.settings import Settings
+from peerx.web.docs import add_index, mount_assets
 
 PRODUCTS = (giftcards, vouchers, remittances, escrow, bitcoin)
 
@@ -50,4 +51,6 @@ def create_app(
     rail_callbacks.mount(app, platform)  # MTN/Orange callbacks: hints that wake payout jobs
     ops_api.mount(app, platform)
     console_app.mount(app, platform)  # the operator console's pages, at /console
+    mount_assets(app)  # Swagger UI and ReDoc, packaged: the docs work offline
+    add_index(app)
     return app

@@ -40,7 +40,7 @@ class Platform:
     @classmethod
     def build(cls, settings: Settings, **overrides: Any) -> Platform:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = Database(settings.effective_database_url)
+        db = Database(settings.effective_database_url, pool_timeout=settings.db_pool_timeout_seconds)
         outbound = OutboundClient(
             timeout_seconds=settings.outbound_timeout_seconds, allow_private=settings.allow_private_targets
         )
@@ -48,7 +48,12 @@ class Platform:
             "settings": settings,
             "db": db,
             "keys": load_key_material(settings),
-            "files": FileStore(settings.data_dir / "files", db, max_bytes=settings.max_upload_bytes),
+            "files": FileStore(
+                settings.data_dir / "files",
+                db,
+                max_bytes=settings.max_upload_bytes,
+                max_pixels=settings.max_image_pixels,
+            ),
             "limiter": RateLimiter(settings.redis_url),
             "outbound": outbound,
             "rails": RailRegistry.from_settings(settings, outbound, db),

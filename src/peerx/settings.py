@@ -43,8 +43,20 @@ class Settings(BaseSettings):
     job_lease_seconds: int = 300
     worker_batch_size: int = 10
 
-    # Uploads
+    # Uploads: each file at most max_upload_bytes, each image at most max_image_pixels (a small
+    # PNG can claim 40000x40000 pixels: it is refused before it is decoded).
     max_upload_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_image_pixels: int = Field(default=40_000_000, ge=1)
+
+    # The edge (docs/security.md): body limits per kind, and how long a client may take to send
+    # its headers and its body (a base time, plus a second per body_min_rate_bytes received).
+    max_json_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_form_bytes: int = Field(default=64 * 1024, ge=1024)
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_timeout_seconds: float = Field(default=20.0, gt=0)
+    body_min_rate_bytes: int = Field(default=50_000, ge=1)
+    # How long a request waits for a database connection before it is answered 503 + Retry-After.
+    db_pool_timeout_seconds: float = Field(default=2.0, gt=0)
 
     # Gift cards: seconds before a sandbox test card resolves itself.
     giftcards_sandbox_delay_seconds: int = 5

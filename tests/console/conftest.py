@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -19,15 +16,14 @@ from typing import Any
 import httpx
 import pyotp
 import pytest
-import uvicorn
 
-from peerx.app import create_app
 from peerx.console import auth
 from peerx.console.models import Operator
 from peerx.core.clock import clock
 from peerx.core.db import utcnow
 from peerx.platform import Platform
 from peerx.settings import Settings
+from tests.fixtures.live_server import LiveServer
 
 CHROMIUM = os.environ.get("PEERX_TEST_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = bool(os.environ.get("PEERX_TEST_REQUIRE_BROWSER"))
@@ -100,29 +96,6 @@ async def console_login(client: httpx.AsyncClient, operator: dict[str, Any]) -> 
 
 
 # ---------------------------------------------------------------- a real server
-
-
-class LiveServer:
-    def __init__(self, settings: Settings):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("console test server did not start")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
-        self.sock.close()
 
 
 @pytest.fixture

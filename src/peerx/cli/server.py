@@ -17,6 +17,7 @@ from peerx.core.migrate import upgrade
 from peerx.ops import actions
 from peerx.ops import giftcards as giftcard_ops
 from peerx.settings import Settings
+from peerx.web.edge import server_options
 
 
 def serve(
@@ -43,6 +44,7 @@ def serve(
         port=port,
         log_level="info",
         proxy_headers=False,
+        **server_options(settings.header_timeout_seconds),
     )
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import ModuleType
@@ -32,7 +33,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -64,6 +65,7 @@ from peerx.console.screens import (
 from peerx.core.errors import Conflict, Forbidden, NotFound, PeerxError
 from peerx.platform import Platform
 from peerx.web import error_status
+from peerx.web.edge import BodyGate, BodyLimits
 
 # ---- The screens, in menu order. Console part 2 adds its modules here. ----
 SCREENS: tuple[ModuleType, ...] = (
@@ -128,6 +130,16 @@ def create_console(platform: Platform) -> FastAPI:
             response.headers.setdefault(name, value)
         return response
 
+    # Forms only: bodies over the form limit are refused before they are read, and a slow one
+    # never holds a database connection (peerx.web.edge).
+    limits = BodyLimits(
+        json_bytes=platform.settings.max_form_bytes,
+        form_bytes=platform.settings.max_form_bytes,
+        upload_bytes=platform.settings.max_form_bytes,
+        timeout_seconds=platform.settings.body_timeout_seconds,
+        min_rate=platform.settings.body_min_rate_bytes,
+    )
+    console.add_middleware(BodyGate, limits=limits, render_error=_plain_error_page)
     _error_pages(console)
     console.mount("/static", StaticFiles(directory=STATIC), name="static")
     console.include_router(login.router)
@@ -184,6 +196,13 @@ def _error_pages(console: FastAPI) -> None:
 
 
 FORBIDDEN = "Your role does not give access to this page."
+
+
+def _plain_error_page(exc: PeerxError) -> Response:
+    """The edge's refusals, before any session or template context exists."""
+    status = error_status(exc, ERROR_STATUS, 400)
+    body = f"<!doctype html><html lang=en><title>Request refused</title><p>{html.escape(exc.message)}</p></html>"
+    return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
 
 def mount(app: FastAPI, platform: Platform) -> None:

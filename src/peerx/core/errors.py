@@ -52,3 +52,28 @@ class RateLimited(PeerxError):
     def __init__(self, retry_after: int):
         super().__init__("Too many requests. Retry later.")
         self.retry_after = retry_after
+
+
+class PayloadTooLarge(PeerxError):
+    code = "payload_too_large"
+
+    def __init__(self, limit: int):
+        super().__init__(f"The request body is too large: at most {limit} bytes.", field="body")
+        self.limit = limit
+
+
+class RequestTimeout(PeerxError):
+    code = "request_timeout"
+
+    def __init__(self) -> None:
+        super().__init__("The request body did not arrive in time.", field="body")
+
+
+class Unavailable(PeerxError):
+    """The platform is out of a shared resource (database connections) for now: retry soon."""
+
+    code = "unavailable"
+
+    def __init__(self, message: str = "The service is busy. Retry later.", *, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -35,10 +36,11 @@ class StoredFile(Base):
 
 
 class FileStore:
-    def __init__(self, root: Path, db: Database, *, max_bytes: int):
+    def __init__(self, root: Path, db: Database, *, max_bytes: int, max_pixels: int = 40_000_000):
         self.root = root
         self.db = db
         self.max_bytes = max_bytes
+        self.max_pixels = max_pixels
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
@@ -52,9 +54,19 @@ class FileStore:
         kind = filetype.guess(data)
         if kind is None or kind.mime not in IMAGE_TYPES:
             raise InvalidField(field, "must be a JPEG, PNG, WebP or GIF image")
+        too_many_pixels = InvalidField(field, f"must be at most {self.max_pixels} pixels")
         try:
-            with Image.open(io.BytesIO(data)) as image:
-                image.verify()  # a real, decodable image, not just a magic number
+            # Opening reads only the header; the size is checked before anything is decoded, and
+            # Pillow's own bomb warning is ours to answer (its error, past twice its limit, too).
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with Image.open(io.BytesIO(data)) as image:
+                    width, height = image.size
+                    if width * height > self.max_pixels:
+                        raise too_many_pixels
+                    image.verify()  # a real, decodable image, not just a magic number
+        except Image.DecompressionBombError:
+            raise too_many_pixels from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise InvalidField(field, "is not a readable image") from exc
         return str(kind.mime)

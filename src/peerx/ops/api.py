@@ -17,14 +17,27 @@ from peerx.core.errors import (
 )
 from peerx.ops import actions, bitcoin, escrow, giftcards, remittances, vouchers
 from peerx.platform import Platform
-from peerx.web import PlatformDep, Session, WireJSON, decimal_field, error_status, json_object, surface_app
+from peerx.web import (
+    PlatformDep,
+    Session,
+    WireJSON,
+    decimal_field,
+    error_status,
+    json_object,
+    retry_after,
+    surface_app,
+)
 
 STATUS = {InvalidField: 400, InsufficientFunds: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409}
 
 
 def render_error(exc: PeerxError) -> Response:
     status = error_status(exc, STATUS, 400)
-    return WireJSON({"error": {"code": exc.code, "message": exc.message, "field": exc.field}}, status_code=status)
+    return WireJSON(
+        {"error": {"code": exc.code, "message": exc.message, "field": exc.field}},
+        status_code=status,
+        headers=retry_after(exc),
+    )
 
 
 async def _operator(request: Request, platform: PlatformDep) -> None:

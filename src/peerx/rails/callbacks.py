@@ -10,19 +10,19 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from sqlalchemy import select
 
-from peerx.core.errors import InvalidField, PeerxError
+from peerx.core.errors import InvalidField, NotFound, PeerxError
 from peerx.platform import Platform
 from peerx.rails.models import RailPayToken
 from peerx.rails.mtn_momo import parse_callback
 from peerx.rails.payout_flow import wake
-from peerx.web import Session, WireJSON, json_object, surface_app
+from peerx.web import Session, WireJSON, error_status, json_object, retry_after, surface_app
 
 PREFIX = "/rails/v1"
 
 
 def render_error(exc: PeerxError) -> Response:
-    status = int(str(exc.details.get("status", 0))) or (404 if exc.code == "not_found" else 400)
-    return WireJSON({"error": exc.message}, status_code=status)
+    status = error_status(exc, {NotFound: 404}, 400)
+    return WireJSON({"error": exc.message}, status_code=status, headers=retry_after(exc))
 
 
 def _pay_token(body: dict[str, Any]) -> str | None:
@@ -38,7 +38,8 @@ def build_app(platform: Platform) -> FastAPI:
     app = surface_app("peerx rail callbacks", platform, render_error)
 
     # MTN documents a POST; some of its products call back with PUT. Either is a hint.
-    @app.api_route("/mtn_momo/callback", methods=["POST", "PUT"])
+    @app.post("/mtn_momo/callback")
+    @app.put("/mtn_momo/callback")
     async def mtn_momo_callback(request: Request, session: Session) -> Response:
         body = json_object(await request.body())
         try:

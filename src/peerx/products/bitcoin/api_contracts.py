@@ -103,7 +103,8 @@ def add_contract_routes(app: FastAPI) -> None:
 
             return await idempotent(request, session, f"peach:user:{user.id}", {"path": path, **body}, run)
 
-        app.add_api_route(f"/contract/{{contract_id}}{path}", handler, methods=list(methods))
+        for method in methods:  # one operation per method, so each has its own operation id
+            app.add_api_route(f"/contract/{{contract_id}}{path}", handler, methods=[method])
 
     contract_step("/payment/confirm", lambda s, p, u, c, b: payment.confirm(s, p, u, c, b))
     contract_step("/cancel", lambda s, p, u, c, b: cancel.cancel(s, u, c))

@@ -19,7 +19,7 @@ from peerx.core.errors import (
 )
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.market import PriceUnavailable
-from peerx.web import WireJSON
+from peerx.web import EDGE_STATUS, WireJSON, retry_after
 
 # Most specific first: the first class in an error's MRO found here decides.
 ENVELOPE: dict[type[PeerxError], tuple[int, str]] = {
@@ -56,14 +56,16 @@ BY_STATUS = {
     401: "UNAUTHORIZED",
     404: "NOT_FOUND",
     405: "BAD_REQUEST",
+    408: "REQUEST_TIMEOUT",
+    413: "PAYLOAD_TOO_LARGE",
     500: "INTERNAL_SERVER_ERROR",
+    503: "SERVICE_UNAVAILABLE",
 }
 
 
 def render_error(exc: PeerxError) -> Response:
     status, code = next((ENVELOPE[cls] for cls in type(exc).__mro__ if cls in ENVELOPE), (500, "INTERNAL_SERVER_ERROR"))
-    forced = int(str(exc.details.get("status", 0)))
+    forced = int(str(exc.details.get("status", 0))) or EDGE_STATUS.get(type(exc), 0)
     if forced:
         status, code = forced, BY_STATUS.get(forced, "BAD_REQUEST" if forced < 500 else "INTERNAL_SERVER_ERROR")
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return WireJSON({"error": code, "message": exc.message}, status_code=status, headers=headers)
+    return WireJSON({"error": code, "message": exc.message}, status_code=status, headers=retry_after(exc))

@@ -130,7 +130,8 @@ def build_surface(platform: Platform) -> FastAPI:
         return ok(service.notification_view(found))
 
     # The document says GET, the spec POST: both mark as read.
-    @app.api_route("/notifications/{notification_id}/mark_as_read", methods=["GET", "POST"])
+    @app.get("/notifications/{notification_id}/mark_as_read")
+    @app.post("/notifications/{notification_id}/mark_as_read")
     async def mark_read(notification_id: str, session: Session, user: User) -> Response:
         found = await service.notification(session, actor(user), schemas.path_id(notification_id), mark_read=True)
         return ok(service.notification_view(found))

@@ -57,7 +57,9 @@ def ok(data: Any = None, message: str | None = None, status_code: int = 200, **e
 
 
 def build_surface(platform: Platform) -> FastAPI:
-    app = surface_app("PeerTupeer API (peerx)", platform, render_error)
+    # trades.php takes up to three images, each at most max_upload_bytes, beside a few fields.
+    uploads = 3 * platform.settings.max_upload_bytes + platform.settings.max_form_bytes
+    app = surface_app("PeerTupeer API (peerx)", platform, render_error, upload_bytes=uploads)
 
     @app.get("/rates.php", dependencies=[Public])
     async def rates(session: Session) -> Response:
