@@ -9,7 +9,14 @@ from datetime import UTC, datetime
 
 from bench.common import HEADER, machine
 
-MODULES = ["bench.giftcards", "bench.vouchers", "bench.bitcoin_search", "bench.bitcoin_match", "bench.console_login"]
+MODULES = [
+    "bench.giftcards",
+    "bench.vouchers",
+    "bench.bitcoin_search",
+    "bench.bitcoin_match",
+    "bench.console_login",
+    "bench.slow_clients",
+]
 
 
 async def main(databases: list[str]) -> None:
