@@ -9,6 +9,7 @@ from typing import Any
 from peerx.core.db import Database
 from peerx.core.http import OutboundClient
 from peerx.core.jobs import WAKE_KEY, JobContext, Worker
+from peerx.core.private_files import private_dir
 from peerx.core.ratelimit import RateLimiter
 from peerx.core.secrets import KeyMaterial, load_key_material
 from peerx.core.storage import FileStore
@@ -39,7 +40,7 @@ class Platform:
 
     @classmethod
     def build(cls, settings: Settings, **overrides: Any) -> Platform:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
         db = Database(settings.effective_database_url, pool_timeout=settings.db_pool_timeout_seconds)
         outbound = OutboundClient(
             timeout_seconds=settings.outbound_timeout_seconds, allow_private=settings.allow_private_targets

@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     # Jobs
     embedded_worker: bool = True
     worker_poll_seconds: float = 1.0
-    job_lease_seconds: int = 300
+    # Renewed every third of itself while a job runs, so it bounds how long a dead worker's jobs wait.
+    job_lease_seconds: int = Field(default=30, ge=1)
     worker_batch_size: int = 10
 
     # Uploads: each file at most max_upload_bytes, each image at most max_image_pixels (a small

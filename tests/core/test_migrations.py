@@ -1,12 +1,22 @@
-"""The migrations build exactly the schema the models describe (no forgotten migration)."""
+"""The migrations build exactly the schema the models describe (no forgotten migration), and
+those that change data do what they promise to rows written before them."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import func, select, update
 
 import peerx.app  # noqa: F401 - every product's tables
 from peerx.core.db import Base, Database
+from peerx.core.idempotency import IdempotencyRecord
+from peerx.core.migrate import alembic_config
+from peerx.products.giftcards.models import Trade
+from tests.fixtures import factories as f
 
 
 async def schema_drift(database_url: str) -> list[object]:
@@ -24,4 +34,50 @@ async def schema_drift(database_url: str) -> list[object]:
 
 
 async def test_models_and_migrations_agree(database_url):
+    assert await schema_drift(database_url) == []
+
+
+BEFORE_KEYED = "20261204_13_operator_password"
+
+
+async def migrate(database_url: str, action: str, revision: str) -> None:
+    config = alembic_config(database_url)
+    await asyncio.to_thread(getattr(command, action), config, revision)
+
+
+async def fingerprints(platform) -> list[str | None]:  # type: ignore[no-untyped-def]
+    async with platform.db.transaction() as session:
+        return list(await session.scalars(select(IdempotencyRecord.fingerprint).order_by(IdempotencyRecord.id)))
+
+
+async def test_a_retry_across_the_keyed_fingerprint_upgrade_replays_and_never_runs_twice(
+    client, platform, database_url
+):
+    account = await f.merchant(platform)
+    await f.rate(platform)
+    headers = {"X-API-Key": account["peertupeer"]["live_key"], "Idempotency-Key": "across-the-upgrade"}
+    data, files = f.trade_form(card_number="4000000000000001")
+    first = await client.post(f"{f.PTP}/trades.php", data=data, files=files, headers=headers)
+    assert first.status_code == 200, first.text
+    # The schema and a row as the previous release left them: an unkeyed SHA-256 fingerprint.
+    await migrate(database_url, "downgrade", BEFORE_KEYED)
+    unkeyed = hashlib.sha256(b'["POST","/peertupeer/api/v1/trades.php",{...}]').hexdigest()
+    async with platform.db.transaction() as session:
+        await session.execute(update(IdempotencyRecord).values(fingerprint=unkeyed))
+
+    await migrate(database_url, "upgrade", "heads")
+    assert await fingerprints(platform) == [None]  # the searchable hash is gone
+    data, files = f.trade_form(card_number="4000000000000001")
+    retry = await client.post(f"{f.PTP}/trades.php", data=data, files=files, headers=headers)
+    assert retry.headers.get("Idempotent-Replayed") == "true" and retry.json() == first.json()
+    # By key only until it expires: another body gets the stored response too, not a second run.
+    data, files = f.trade_form(card_amount="50")
+    assert (await client.post(f"{f.PTP}/trades.php", data=data, files=files, headers=headers)).json() == first.json()
+    async with platform.db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Trade)) == 1
+
+    # Downgrading gives the previous release a fingerprint it never matches: an error, not a rerun.
+    await migrate(database_url, "downgrade", BEFORE_KEYED)
+    assert await fingerprints(platform) == [""]
+    await migrate(database_url, "upgrade", "heads")
     assert await schema_drift(database_url) == []

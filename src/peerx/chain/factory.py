@@ -13,6 +13,7 @@ from peerx.chain.esplora import EsploraChain
 from peerx.chain.keys import EscrowKeys, new_extended_private_key
 from peerx.chain.sandbox import SandboxChain
 from peerx.core.http import OutboundClient
+from peerx.core.private_files import private_dir
 from peerx.settings import Settings
 
 
@@ -45,7 +46,7 @@ def _embedded_xprv(settings: Settings) -> str:
     path = Path(settings.data_dir) / "bitcoin-escrow.xprv"
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     # Written whole to a private temporary file, then linked into place: the link either
     # creates the key file with its content or finds one a racing first use created.
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}")

@@ -14,6 +14,7 @@ from peerx.cli.common import load_products, open_platform
 from peerx.console import auth as console_auth
 from peerx.core.jobs import Worker
 from peerx.core.migrate import upgrade
+from peerx.core.private_files import private_dir
 from peerx.ops import actions
 from peerx.ops import giftcards as giftcard_ops
 from peerx.settings import Settings
@@ -32,7 +33,7 @@ def serve(
         os.environ.setdefault("PEERX_PUBLIC_BASE_URL", f"http://{host}:{port}")
     load_products()
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     upgrade(settings.effective_database_url)
     if demo:
         asyncio.run(_seed_demo(settings, host, port))
@@ -154,6 +155,6 @@ def migrate() -> None:
     """Apply database migrations (serve and every command do this too)."""
     load_products()
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.data_dir)
     upgrade(settings.effective_database_url)
     typer.echo("migrated")

@@ -9,15 +9,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Select, String, event, func, select
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from peerx.core.clock import clock
+from peerx.core.private_files import create_private_file, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,7 @@ async def _run(hooks: list[Hook]) -> None:
 
 def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> AsyncEngine:
     if url.startswith("sqlite"):
+        _create_sqlite_file(url)
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _sqlite_write_locking(engine)
         return engine
@@ -110,6 +113,17 @@ def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) ->
     return create_async_engine(
         url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=pool_timeout, pool_pre_ping=True
     )
+
+
+def _create_sqlite_file(url: str) -> None:
+    """Create the database file 0600 (in a 0700 folder, if missing) before SQLite opens it:
+    SQLite would create it through the umask, and it gives its -wal and -shm files the main
+    file's mode. An existing file keeps its mode."""
+    database = make_url(url).database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return
+    path = Path(database)
+    create_private_file(private_dir(path.parent) / path.name)
 
 
 def _sqlite_write_locking(engine: AsyncEngine) -> None:

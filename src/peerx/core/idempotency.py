@@ -5,11 +5,15 @@ rolls back and stores nothing, so it may be retried with the same key. Keys live
 
 Concurrency: the (scope, key) unique constraint is the lock. On PostgreSQL a second request
 blocks on the first one's uncommitted insert, then sees its stored response and replays it.
+
+A request's fingerprint is keyed (HMAC-SHA256 with the server pepper): its parameters may hold a
+card number, which an unkeyed hash gives back to anyone with a database dump in a second.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +37,9 @@ class IdempotencyRecord(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[str] = mapped_column(String(80))  # whose key space: "credential:12"
     key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
-    fingerprint: Mapped[str] = mapped_column(String(64))
+    # None: stored before fingerprints were keyed; the migration erased the unkeyed hash, and the
+    # key replays its response without a comparison until it expires (docs/architecture.md).
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
     status_code: Mapped[int | None]
     response_body: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(String(100))
@@ -48,10 +54,11 @@ class StoredResponse:
     content_type: str
 
 
-def fingerprint(method: str, path: str, params: object) -> str:
-    """Identify a request by what it means, not its bytes (multipart boundaries differ per try)."""
+def fingerprint(method: str, path: str, params: object, *, key: bytes) -> str:
+    """Identify a request by what it means, not its bytes (multipart boundaries differ per try),
+    keyed with the server pepper (`KeyMaterial.pepper`) so the stored value gives nothing back."""
     canonical = json.dumps([method, path, params], sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 async def reserve(session: AsyncSession, *, scope: str, key: str, request_fingerprint: str) -> StoredResponse | None:
@@ -76,7 +83,7 @@ async def reserve(session: AsyncSession, *, scope: str, key: str, request_finger
             existing = await _find(session, scope, key)  # a concurrent request just committed it
             if existing is None:
                 raise
-    if existing.fingerprint != request_fingerprint:
+    if existing.fingerprint is not None and not hmac.compare_digest(existing.fingerprint, request_fingerprint):
         raise IdempotencyMismatch(
             "Keys for idempotent requests can only be used with the same parameters they were first used with."
         )

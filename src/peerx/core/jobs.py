@@ -2,9 +2,11 @@
 
 A worker claims due jobs in a short transaction (PostgreSQL: FOR UPDATE SKIP LOCKED, so several
 workers never claim the same row; SQLite: the write lock), marks them running with a lease, and
-runs each handler outside that transaction. A worker that dies leaves a lease that expires, and
-the job is claimed again: delivery is at least once, so handlers are idempotent (they check the
-state they act on). A restart loses no timer because timers are rows.
+runs each handler outside that transaction. While the batch runs, a heartbeat renews the lease of
+every job in it that the worker still holds, so a handler may run longer than the lease and the
+lease can stay short. A worker that dies stops renewing; its lease expires and the job is claimed
+again: delivery is at least once, so handlers are idempotent (they check the state they act on).
+A restart loses no timer because timers are rows.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -116,11 +119,22 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 2 ** min(attempts, 12)))
 
 
+@dataclass
+class _Lease:
+    """One claimed batch: its token and the jobs whose lease the heartbeat still renews."""
+
+    token: str
+    held: dict[int, str]  # job id -> kind; a job leaves before its finish, or when its lease is lost
+    lost: set[int] = field(default_factory=set)
+
+
 class Worker:
-    def __init__(self, db: Database, context: JobContext, *, lease_seconds: int = 300, batch_size: int = 10):
+    def __init__(self, db: Database, context: JobContext, *, lease_seconds: float = 30, batch_size: int = 10):
         self.db = db
         self.context = context
         self.lease = timedelta(seconds=lease_seconds)
+        # Three renewals per lease: one failed renewal (a busy database) still leaves time for the next.
+        self.heartbeat_seconds = lease_seconds / 3
         self.batch_size = batch_size
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.wakeup = asyncio.Event()
@@ -152,30 +166,38 @@ class Worker:
             rows = await session.execute(select(Job.id, Job.kind, Job.payload).where(Job.id.in_(ids)).order_by(Job.id))
             return [(job_id, token, kind, payload) for job_id, kind, payload in rows]
 
-    async def run_one(self, job_id: int, token: str, kind: str, payload: dict[str, Any]) -> None:
+    async def run_one(
+        self, job_id: int, token: str, kind: str, payload: dict[str, Any], lease: _Lease | None = None
+    ) -> None:
         handler = _HANDLERS.get(kind)
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {kind!r}")
             await handler(self.context, payload)
         except RetryLater as retry:
-            await self._finish(job_id, token, status=QUEUED, run_at=retry.at, error=str(retry) or None, retry=True)
+            await self._finish(
+                job_id, token, lease, status=QUEUED, run_at=retry.at, error=str(retry) or None, retry=True
+            )
         except Exception as exc:
             log.exception("job %s (%s) failed", job_id, kind)
-            await self._finish(job_id, token, status=QUEUED, error=f"{type(exc).__name__}: {exc}")
+            await self._finish(job_id, token, lease, status=QUEUED, error=f"{type(exc).__name__}: {exc}")
         else:
-            await self._finish(job_id, token, status=DONE)
+            await self._finish(job_id, token, lease, status=DONE)
 
     async def _finish(
         self,
         job_id: int,
         token: str,
+        lease: _Lease | None,
         *,
         status: str,
         run_at: datetime | None = None,
         error: str | None = None,
         retry: bool = False,
     ) -> None:
+        if lease is not None:
+            # Before the finish commits: a renewal that then misses the cleared token is not a loss.
+            lease.held.pop(job_id, None)
         async with self.db.transaction() as session:
             job = await session.scalar(select(Job).where(Job.id == job_id, Job.lease_token == token).with_for_update())
             if job is None:  # our lease expired and another worker took the job over
@@ -194,11 +216,61 @@ class Worker:
                 job.status, job.run_at = QUEUED, utcnow() + backoff(job.attempts)
 
     async def run_due(self) -> int:
-        """Claim and run one batch; returns how many jobs ran."""
+        """Claim and run one batch; returns how many jobs it claimed."""
         batch = await self.claim()
-        for job_id, token, kind, payload in batch:
-            await self.run_one(job_id, token, kind, payload)
+        if not batch:
+            return 0
+        lease = _Lease(batch[0][1], {job_id: kind for job_id, _, kind, _ in batch})
+        async with self._heartbeat(lease):
+            for job_id, token, kind, payload in batch:
+                if job_id in lease.lost:  # expired while earlier jobs ran: another worker has it now
+                    continue
+                await self.run_one(job_id, token, kind, payload, lease)
         return len(batch)
+
+    @asynccontextmanager
+    async def _heartbeat(self, lease: _Lease) -> AsyncIterator[None]:
+        """Renew the batch's leases every third of a lease until the block ends. Stopped by an
+        event, not cancelled, so a renewal in flight finishes its transaction."""
+        done = asyncio.Event()
+
+        async def beat() -> None:
+            while lease.held:
+                try:
+                    await asyncio.wait_for(done.wait(), self.heartbeat_seconds)
+                    return
+                except TimeoutError:
+                    pass
+                try:
+                    await self._renew(lease)
+                except Exception:  # the next beat tries again; the lease still has two thirds to go
+                    log.exception("renewing job leases failed")
+
+        task = asyncio.create_task(beat())
+        try:
+            yield
+        finally:
+            done.set()
+            await task
+
+    async def _renew(self, lease: _Lease) -> None:
+        asked = set(lease.held)
+        if not asked:
+            return
+        async with self.db.transaction() as session:
+            # Only while we hold the token: a job another worker took over stays theirs.
+            await session.execute(
+                update(Job)
+                .where(Job.id.in_(asked), Job.lease_token == lease.token, Job.status == RUNNING)
+                .values(lease_expires_at=utcnow() + self.lease)
+                .execution_options(synchronize_session=False)
+            )
+            kept = set(await session.scalars(select(Job.id).where(Job.id.in_(asked), Job.lease_token == lease.token)))
+        for job_id in sorted((asked - kept) & lease.held.keys()):  # not finished meanwhile: lost
+            kind = lease.held.pop(job_id)
+            lease.lost.add(job_id)
+            # Its finish will find the token gone and change nothing; another worker runs the job.
+            log.warning("job %s (%s) lost its lease to another worker; it may run twice", job_id, kind)
 
     async def run_forever(self, poll_seconds: float, stop: asyncio.Event) -> None:
         while not stop.is_set():

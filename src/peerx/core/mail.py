@@ -12,7 +12,6 @@ Nothing here logs a message's content.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from peerx.core.db import Base, utcnow
 from peerx.core.errors import NotFound
 from peerx.core.jobs import JobContext, RetryLater, enqueue, job_handler
+from peerx.core.private_files import private_dir, write_private
 from peerx.core.secrets import FieldCipher
 from peerx.settings import Settings
 
@@ -161,14 +161,10 @@ class FileTransport:
         return self.directory / f"{safe}.eml"
 
     async def send(self, *, message_id: str, sender: str, recipients: list[str], content: str) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.path_for(message_id)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        # 0600: the message is the delivery and may hold secrets (voucher codes).
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", newline="") as handle:
-            handle.write(content)
-        os.replace(tmp, path)  # a second delivery of the same message overwrites the first
+        private_dir(self.directory)
+        # 0600: the message is the delivery and may hold secrets (voucher codes). A second
+        # delivery of the same message replaces the first.
+        write_private(self.path_for(message_id), content.encode())
 
 
 def transport_for(settings: Settings) -> Transport:

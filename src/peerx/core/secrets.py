@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from peerx.core.private_files import private_dir
 from peerx.settings import Settings
 
 
@@ -78,7 +79,7 @@ def _embedded_keys(path: Path) -> dict[str, str]:
     if path.exists():
         data: dict[str, str] = json.loads(path.read_text())
         return data
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     data = {"encryption_keys": f"k1:{_b64(os.urandom(32))}", "hash_pepper": _b64(os.urandom(32))}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

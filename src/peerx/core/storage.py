@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import warnings
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from peerx.core.db import Base, Database, on_rollback, utcnow
 from peerx.core.errors import InvalidField
+from peerx.core.private_files import private_dir, write_private
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 
@@ -75,10 +75,8 @@ class FileStore:
         digest = hashlib.sha256(data).hexdigest()
         path = self.path_for(digest)
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)  # atomic: a reader never sees half a file
+            # Card images: 0600 in 0700 folders; written whole, then renamed into place.
+            write_private(private_dir(path.parent) / path.name, data)
             on_rollback(session, lambda: self._discard_unreferenced(digest))
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         await session.execute(

@@ -145,7 +145,7 @@ async def idempotent(
     key = request.headers.get("idempotency-key")
     if key is None:
         return await action()
-    request_fingerprint = fingerprint(request.method, request.url.path, params)
+    request_fingerprint = fingerprint(request.method, request.url.path, params, key=platform_of(request).keys.pepper)
     stored = await reserve(session, scope=scope, key=key, request_fingerprint=request_fingerprint)
     if stored is not None:
         return Response(

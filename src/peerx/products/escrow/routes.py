@@ -144,7 +144,7 @@ def payment(
         async with platform.db.transaction() as session:
             user = await bearer_user(request, session)
             scope = user_scope(user)
-            print_ = fingerprint(request.method, request.url.path, body)
+            print_ = fingerprint(request.method, request.url.path, body, key=platform.keys.pepper)
             if key is not None:
                 savepoint = await session.begin_nested()
                 try:
