@@ -190,3 +190,27 @@ async def test_racing_wrong_passwords_on_the_authorize_page_are_all_counted(plat
     finally:
         for b in browsers:
             await b.aclose()
+
+
+async def test_two_users_racing_to_join_one_code_leave_one_buyer(client, platform, people):
+    from tests.products.escrow.conftest import new_tx
+
+    seller, buyer = people
+    shop = await op(
+        platform, escrow_ops.create_client, name="Race 2", redirect_uris=["https://r.example/cb"], livemode=False
+    )
+    other = await person(platform, shop, "o@example.com")
+    for _ in range(ROUNDS):
+        tx = await new_tx(client, seller, price=1000)
+        joins = await asyncio.gather(
+            *(
+                client.put("/trustap/api/v1/transactions", params={"join_code": tx["join_code"]}, headers=who.h)
+                for who in (buyer, other)
+            )
+        )
+        assert sorted(j.status_code for j in joins) == [200, 404], [j.text for j in joins]
+        winner = buyer if joins[0].status_code == 200 else other
+        loser = joins[1] if winner is buyer else joins[0]
+        assert loser.json() == {"code": "not_found", "error": "Not Found"}
+        final = (await client.get(f"/trustap/api/v1/transactions/{tx['id']}", headers=seller.h)).json()
+        assert final["status"] == "joined" and final["buyer_id"] == winner.id
