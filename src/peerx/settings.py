@@ -168,6 +168,12 @@ class Settings(BaseSettings):
     trustap_tracking_window_seconds: int = Field(default=7 * 86_400, ge=1)  # after payment, for the seller
     trustap_carrier_poll_seconds: int = Field(default=3_600, ge=1)
     trustap_access_token_seconds: int = Field(default=3_600, ge=60)
+    # Sign-in on the authorize page (docs/escrow.md "Login throttling"): this many failures per email
+    # typed (an account or not), or per client address, within the window lock it for lock_seconds.
+    trustap_login_account_failures: int = Field(default=5, ge=1)
+    trustap_login_address_failures: int = Field(default=20, ge=1)
+    trustap_login_window_seconds: int = Field(default=900, ge=1)
+    trustap_login_lock_seconds: int = Field(default=900, ge=1)
     # Live-mode card payments: "none" refuses them (no card connector configured), "stripe" charges
     # through Stripe (secret key below), "sandbox" is for demos only. Test mode always uses the
     # sandbox (tok_visa, tok_chargeDeclined, ...).

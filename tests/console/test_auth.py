@@ -26,6 +26,7 @@ from peerx.platform import Platform
 from tests.conftest import TEST_KEYS, make_settings
 from tests.console.conftest import console_login, csrf_of, make_operator, next_code_window, totp_code
 from tests.fixtures import factories as f
+from tests.fixtures.work import recording
 
 
 async def _password_step(client: httpx.AsyncClient, email: str, password: str) -> httpx.Response:
@@ -99,17 +100,83 @@ async def test_a_totp_code_is_accepted_once(client, platform, operators):
     await console_login(client, admin)
 
 
+def _state_on_operators_screen(html: str, operator_id: int) -> str:
+    row = html.split(f'id="operator-{operator_id}"')[1].split("</tr>")[0]
+    return row.split("</td><td>")[2].split("</td>")[0]
+
+
 async def test_lockout_after_repeated_failures_then_unlocks(client, platform, operators):
     finance = operators["finance"]
     for _ in range(5):
         assert (await _password_step(client, finance["email"], "guess")).status_code == 401
     locked = await _password_step(client, finance["email"], finance["password"])
     assert locked.status_code == 401 and "locked" in locked.text
-    async with platform.db.transaction() as session:
-        operator = await session.scalar(select(Operator).where(Operator.email == finance["email"]))
-        assert operator is not None and operator.locked_until is not None
-    clock.advance(timedelta(minutes=16))
+    transport = httpx.ASGITransport(app=create_app(platform=platform))
+    async with httpx.AsyncClient(transport=transport, base_url="http://peerx.test") as admin:
+        await console_login(admin, operators["admin"])
+        screen = (await admin.get("/console/operators")).text
+        assert _state_on_operators_screen(screen, finance["id"]) == "locked"
+        assert _state_on_operators_screen(screen, operators["viewer"]["id"]) == "active"
+    clock.advance(timedelta(minutes=14, seconds=50))
+    assert "locked" in (await _password_step(client, finance["email"], finance["password"])).text
+    clock.advance(timedelta(seconds=11))
     await console_login(client, finance)
+
+
+def _without_session_secrets(html: str) -> str:
+    """The page as any visitor gets it: the CSRF token is each session's own."""
+    return html.replace(csrf_of(html), "")
+
+
+async def test_a_locked_unknown_email_is_answered_as_a_locked_operator(platform, operators, monkeypatch):
+    """Unknown emails are counted and locked like operators' emails: the same answer (message,
+    status), the same statements and the same argon2 work, whether or not an operator has it."""
+    finance = operators["finance"]
+    transport = httpx.ASGITransport(app=create_app(platform=platform))
+    known_browser = httpx.AsyncClient(transport=transport, base_url="http://peerx.test")
+    unknown_browser = httpx.AsyncClient(transport=transport, base_url="http://peerx.test")
+    async with known_browser, unknown_browser:
+        with recording(platform, auth, monkeypatch) as recorder:
+            for attempt in range(1, 8):
+                # Attempt 7 is the operator's right password, while the email is locked.
+                password = finance["password"] if attempt == 7 else "not-it"
+                known_page = await known_browser.get("/console/login")
+                unknown_page = await unknown_browser.get("/console/login")
+                with recorder.request() as known_work:
+                    known = await known_browser.post(
+                        "/console/login",
+                        data={"email": finance["email"], "password": password, "csrf_token": csrf_of(known_page.text)},
+                    )
+                with recorder.request() as unknown_work:
+                    unknown = await unknown_browser.post(
+                        "/console/login",
+                        data={
+                            "email": "ghost@ops.example",
+                            "password": password,
+                            "csrf_token": csrf_of(unknown_page.text),
+                        },
+                    )
+                assert known.status_code == unknown.status_code == 401
+                assert _without_session_secrets(known.text) == _without_session_secrets(unknown.text)
+                message = "Wrong email, password or code." if attempt <= 5 else "locked for a while"
+                assert message in known.text
+                assert sorted(known_work.statements) == sorted(unknown_work.statements) and known_work.statements
+                assert known_work.verifications == unknown_work.verifications == (1 if attempt <= 5 else 0)
+
+        clock.advance(timedelta(minutes=15, seconds=1))
+        unlocked = await _password_step(unknown_browser, "ghost@ops.example", "not-it")
+        assert unlocked.status_code == 401 and "Wrong email, password or code." in unlocked.text
+        await console_login(known_browser, finance)
+
+
+async def test_a_disabled_operator_is_counted_and_locked_like_anyone(client, platform, operators):
+    viewer = operators["viewer"]
+    async with platform.db.transaction() as session:
+        await disable_operator(platform, session, email=viewer["email"])
+    for _ in range(5):
+        answer = await _password_step(client, viewer["email"], viewer["password"])
+        assert answer.status_code == 401 and "Wrong email, password or code." in answer.text
+    assert "locked for a while" in (await _password_step(client, viewer["email"], viewer["password"])).text
 
 
 async def test_wrong_codes_count_towards_the_lockout(client, operators):

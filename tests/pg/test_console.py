@@ -9,7 +9,8 @@ import httpx
 from sqlalchemy import select
 
 from peerx.app import create_app
-from peerx.console.models import Operator
+from peerx.console import auth
+from peerx.core.ratelimit import LoginThrottle
 from peerx.platform import Platform
 from tests.console.conftest import csrf_of, make_operator, totp_code
 
@@ -40,8 +41,20 @@ async def test_racing_wrong_passwords_are_all_counted(platform: Platform) -> Non
         for client in clients:
             await client.aclose()
     async with platform.db.transaction() as session:
-        row = await session.scalar(select(Operator).where(Operator.email == admin["email"]))
-    assert row is not None and row.locked_until is not None and row.failed_attempts == 0
+        assert await auth.is_locked(session, platform.keys.pepper, admin["email"])
+        row = await session.scalar(select(LoginThrottle))
+    assert row is not None and row.failures == 0 and row.locked_until is not None
+
+
+async def test_racing_guesses_at_an_unknown_email_are_counted_alike(platform: Platform) -> None:
+    clients = [browser(platform) for _ in range(8)]
+    try:
+        answers = await asyncio.gather(*(password_step(c, "ghost@ops.example", "guess") for c in clients))
+        assert all(a.status_code == 401 for a in answers)
+        assert sum("locked" in a.text for a in answers) == 3
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
 async def test_one_totp_code_opens_one_session(platform: Platform) -> None:

@@ -171,3 +171,46 @@ async def test_skip_remainder_races_set_price(client, platform, people):
             assert skip.json()["code"] == "price_already_set"
             assert final["skip_remainder"] is False and final["pricing"]["price"] == 5000
     await verify_ledger(platform)
+
+
+async def test_racing_wrong_passwords_on_the_authorize_page_are_all_counted(platform):
+    from tests.products.escrow.conftest import REDIRECT
+    from tests.products.escrow.test_login_throttle import LOCKED, PASSWORD, authorize_url_for, browser, sign_in
+
+    client = await op(platform, escrow_ops.create_client, name="Shop", redirect_uris=[REDIRECT], livemode=False)
+    await op(platform, escrow_ops.create_user, email="ann@example.com", password=PASSWORD)
+    url = authorize_url_for(client["client_id"])
+    browsers = [browser(platform, f"192.0.2.{n + 1}") for n in range(8)]
+    try:
+        answers = await asyncio.gather(*(sign_in(b, url, "ann@example.com", "guess") for b in browsers))
+        # The five failures counted one after another lock the email; the other three meet the lock.
+        assert sorted(a.status_code for a in answers) == [401] * 5 + [429] * 3
+        right = await sign_in(browsers[0], url, "ann@example.com", PASSWORD)
+        assert right.status_code == 429 and LOCKED in right.text
+    finally:
+        for b in browsers:
+            await b.aclose()
+
+
+async def test_two_users_racing_to_join_one_code_leave_one_buyer(client, platform, people):
+    from tests.products.escrow.conftest import new_tx
+
+    seller, buyer = people
+    shop = await op(
+        platform, escrow_ops.create_client, name="Race 2", redirect_uris=["https://r.example/cb"], livemode=False
+    )
+    other = await person(platform, shop, "o@example.com")
+    for _ in range(ROUNDS):
+        tx = await new_tx(client, seller, price=1000)
+        joins = await asyncio.gather(
+            *(
+                client.put("/trustap/api/v1/transactions", params={"join_code": tx["join_code"]}, headers=who.h)
+                for who in (buyer, other)
+            )
+        )
+        assert sorted(j.status_code for j in joins) == [200, 404], [j.text for j in joins]
+        winner = buyer if joins[0].status_code == 200 else other
+        loser = joins[1] if winner is buyer else joins[0]
+        assert loser.json() == {"code": "not_found", "error": "Not Found"}
+        final = (await client.get(f"/trustap/api/v1/transactions/{tx['id']}", headers=seller.h)).json()
+        assert final["status"] == "joined" and final["buyer_id"] == winner.id

@@ -1,6 +1,10 @@
 """Who the operator is: argon2 passwords, a TOTP second factor (pyotp), lockout after repeated
 failures, sessions in a signed cookie, and `require(*roles)` for every screen.
 
+The lockout is kept per email typed (core's login_throttles), whether an operator has it or not:
+an unknown email is counted, locked and answered exactly as a known one, so neither the answer nor
+the work done tells which operator emails exist.
+
 The cookie holds only the operator id, a per-operator nonce (changed on logout and lockout, which
 ends every session of that operator), the CSRF token and timestamps: no role, which is read
 from the database on each request so a demotion takes effect at once."""
@@ -20,12 +24,13 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from fastapi import Request
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.console.models import ROLES, Operator
 from peerx.core.db import utcnow
 from peerx.core.errors import Conflict, InvalidField, NotFound
+from peerx.core.ratelimit import LockoutRule, LoginGate, locked_subjects, login_gate
 from peerx.core.secrets import FieldCipher
 from peerx.platform import Platform
 from peerx.web import Session
@@ -36,8 +41,8 @@ EVERYONE = (VIEWER, REVIEWER, FINANCE)
 FINANCE_READERS = (VIEWER, FINANCE)  # money screens: read by viewers, acted on by finance
 
 MIN_PASSWORD_LENGTH = 12  # NIST SP 800-63B asks at least 8 of a chosen password; operators move money
-MAX_FAILURES = 5
-LOCK_FOR = timedelta(minutes=15)
+# 5 failures (password or code) within a day lock the email for 15 minutes; a full login clears them.
+LOCKOUT = LockoutRule(failures=5, window=timedelta(hours=24), lock=timedelta(minutes=15))
 IDLE_LIMIT_SECONDS = 30 * 60
 SESSION_LIMIT_SECONDS = 12 * 60 * 60
 TOTP_CONTEXT = "console.totp"
@@ -67,6 +72,7 @@ class LoginFailed(Exception):
 
 
 GENERIC_FAILURE = "Wrong email, password or code."
+LOCKED_FAILURE = "Too many failed attempts: this account is locked for a while. Try again later."
 
 
 # ---------------------------------------------------------------- operator accounts
@@ -89,7 +95,6 @@ async def create_operator(platform: Platform, session: AsyncSession, *, email: s
         password_hash=_hasher.hash(password),
         totp_secret_encrypted=platform.keys.cipher.encrypt(totp_secret, context=TOTP_CONTEXT),
         totp_last_step=0,
-        failed_attempts=0,
         session_nonce=secrets.token_hex(16),
         disabled=False,
         created_at=utcnow(),
@@ -116,9 +121,8 @@ async def disable_operator(platform: Platform, session: AsyncSession, *, email: 
     return {"id": operator.id, "email": operator.email, "role": operator.role, "disabled": True}
 
 
-def account_view(operator: Operator) -> dict[str, Any]:
+def account_view(operator: Operator, *, locked: bool) -> dict[str, Any]:
     """An operator account as the admin's screen shows it: never a hash or a secret."""
-    locked = operator.locked_until is not None and operator.locked_until > utcnow()
     return {
         "id": operator.id,
         "email": operator.email,
@@ -129,8 +133,22 @@ def account_view(operator: Operator) -> dict[str, Any]:
     }
 
 
-async def list_operators(session: AsyncSession) -> list[dict[str, Any]]:
-    return [account_view(o) for o in await session.scalars(select(Operator).order_by(Operator.email))]
+async def list_operators(session: AsyncSession, pepper: bytes) -> list[dict[str, Any]]:
+    operators = list(await session.scalars(select(Operator).order_by(Operator.email)))
+    locked = await locked_subjects(session, pepper, [_subject(o.email) for o in operators])
+    return [account_view(o, locked=_subject(o.email) in locked) for o in operators]
+
+
+async def is_locked(session: AsyncSession, pepper: bytes, email: str) -> bool:
+    return bool(await locked_subjects(session, pepper, [_subject(email)]))
+
+
+def _subject(email: str) -> str:
+    return f"console:account:{email.strip().lower()}"
+
+
+async def _gate(session: AsyncSession, pepper: bytes, email: str) -> LoginGate:
+    return await login_gate(session, pepper, {_subject(email): LOCKOUT})
 
 
 async def _locked_operator(session: AsyncSession, email: str) -> Operator | None:
@@ -143,31 +161,27 @@ async def _locked_operator(session: AsyncSession, email: str) -> Operator | None
     )
 
 
-def _check_usable(operator: Operator) -> None:
-    if operator.disabled:
-        raise LoginFailed(GENERIC_FAILURE)
-    if operator.locked_until is not None and operator.locked_until > utcnow():
-        raise LoginFailed("Too many failed attempts: this account is locked for a while. Try again later.")
+async def _count_failure(session: AsyncSession, gate: LoginGate, email: str) -> None:
+    if gate.failed():
+        # The lock ends the operator's sessions and any half-finished login. One statement for
+        # every email, matching no row when it is nobody's: the same work either way.
+        await session.execute(
+            update(Operator).where(Operator.email == email.strip().lower()).values(session_nonce=secrets.token_hex(16))
+        )
 
 
-def _count_failure(operator: Operator) -> None:
-    operator.failed_attempts += 1
-    if operator.failed_attempts >= MAX_FAILURES:
-        operator.locked_until = utcnow() + LOCK_FOR
-        operator.failed_attempts = 0
-        operator.session_nonce = secrets.token_hex(16)  # a half-finished login dies with the lock
-
-
-async def check_password(session: AsyncSession, email: str, password: str) -> Operator:
-    """The first factor. A failure is counted (the caller must commit it) and raises LoginFailed."""
+async def check_password(session: AsyncSession, pepper: bytes, email: str, password: str) -> Operator:
+    """The first factor. A failure is counted (the caller must commit it) and raises LoginFailed.
+    While the email is locked nothing is checked: the answer is the same whatever was typed and
+    whether or not the email is an operator's."""
+    gate = await _gate(session, pepper, email)
+    if gate.locked:
+        raise LoginFailed(LOCKED_FAILURE)
     operator = await _locked_operator(session, email)
-    if operator is None or operator.disabled:
-        # As slow as a wrong password: the time taken tells nobody whether the account exists.
-        await _verify(_DUMMY_HASH if operator is None else operator.password_hash, password)
-        raise LoginFailed(GENERIC_FAILURE)
-    _check_usable(operator)
-    if not await _verify(operator.password_hash, password):
-        _count_failure(operator)
+    # An unknown email costs the same verification as a wrong password, and is counted the same.
+    right = await _verify(_DUMMY_HASH if operator is None else operator.password_hash, password)
+    if operator is None or operator.disabled or not right:
+        await _count_failure(session, gate, email)
         raise LoginFailed(GENERIC_FAILURE)
     if _hasher.check_needs_rehash(operator.password_hash):
         operator.password_hash = _hasher.hash(password)
@@ -203,25 +217,30 @@ async def change_password(
     start_session(request, operator)
 
 
-async def check_totp(session: AsyncSession, cipher: FieldCipher, operator_id: int, code: str) -> Operator:
+async def check_totp(
+    session: AsyncSession, pepper: bytes, cipher: FieldCipher, operator_id: int, code: str
+) -> Operator:
     """The second factor: the current code (or the one before or after, for clock drift), each
     accepted once. Failures count towards the same lockout as wrong passwords."""
-    operator = await session.scalar(
-        select(Operator).where(Operator.id == operator_id).with_for_update().execution_options(populate_existing=True)
-    )
-    if operator is None:
+    found = await session.get(Operator, operator_id)
+    if found is None:
         raise LoginFailed(GENERIC_FAILURE)
-    _check_usable(operator)
+    # The throttle row first, then the operator's, as in check_password: one lock order, no deadlock.
+    gate = await _gate(session, pepper, found.email)
+    operator = await _locked_operator(session, found.email)
+    if operator is None or operator.disabled:
+        raise LoginFailed(GENERIC_FAILURE)
+    if gate.locked:
+        raise LoginFailed(LOCKED_FAILURE)
     totp = pyotp.TOTP(cipher.decrypt(operator.totp_secret_encrypted, context=TOTP_CONTEXT))
     now = utcnow()
     step = _matching_step(totp, code.strip(), int(now.timestamp()))
     if step is None or step <= operator.totp_last_step:
-        _count_failure(operator)
+        await _count_failure(session, gate, operator.email)
         raise LoginFailed(GENERIC_FAILURE)
     operator.totp_last_step = step
-    operator.failed_attempts = 0
-    operator.locked_until = None
     operator.last_login_at = now
+    await gate.succeeded(session, forget=_subject(operator.email))
     return operator
 
 

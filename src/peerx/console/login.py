@@ -33,12 +33,13 @@ async def login_form(request: Request, session: Session) -> Response:
 async def login_password(
     request: Request,
     session: Session,
+    platform: PlatformDep,
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next_path: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
     try:
-        operator = await auth.check_password(session, email, password)
+        operator = await auth.check_password(session, platform.keys.pepper, email, password)
     except auth.LoginFailed as failed:
         # The failure count is committed with this request; the answer does not say which part was wrong.
         return render(request, "login.html", status_code=401, error=failed.message, next_path=next_path)
@@ -64,7 +65,7 @@ async def login_totp(
         request.session.clear()
         return redirect(request, "/login")
     try:
-        operator = await auth.check_totp(session, platform.keys.cipher, pending.id, code)
+        operator = await auth.check_totp(session, platform.keys.pepper, platform.keys.cipher, pending.id, code)
     except auth.LoginFailed as failed:
         return render(request, "totp.html", status_code=401, error=failed.message)
     target = str(request.session.get("next") or auth.safe_next(request, None))

@@ -25,8 +25,7 @@ class Operator(Base):
     totp_secret_encrypted: Mapped[str] = mapped_column(Text)  # FieldCipher, context "console.totp"
     # The last TOTP time step accepted: a code can be used once, never replayed within its window.
     totp_last_step: Mapped[int] = mapped_column(default=0)
-    failed_attempts: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
+    # Failed logins and the lockout are kept by email in core's login_throttles (console/auth.py).
     # Carried in the session cookie; changing it (logout, lock) ends every session of the operator.
     session_nonce: Mapped[str] = mapped_column(String(32))
     disabled: Mapped[bool] = mapped_column(default=False)

@@ -264,9 +264,9 @@ async def _join_cancelled(w: World) -> Request:
     return lambda: join(w, tx["join_code"], w.buyer)
 
 
-@case("PUT /transactions", "second_party_already_joined")
+@case("PUT /transactions", "not_found", 404)
 async def _join_twice(w: World) -> Request:
-    """A third user; the buyer already joined."""
+    """A third user; the buyer already joined (a used code answers as an unknown one)."""
     tx = await joined_tx(w.client, w.seller, w.buyer)
     return lambda: join(w, tx["join_code"], w.stranger)
 

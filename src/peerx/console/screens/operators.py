@@ -12,6 +12,7 @@ from peerx.console import audit, auth
 from peerx.console.models import ROLES, Operator
 from peerx.console.render import NavItem, flash, redirect, render
 from peerx.core.errors import InvalidField, NotFound
+from peerx.platform import Platform
 from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/operators")
@@ -21,14 +22,18 @@ Admin = Annotated[Operator, Depends(auth.require())]
 
 
 @router.get("")
-async def accounts(request: Request, session: Session, operator: Admin) -> Response:
-    return await _page(request, session, operator)
+async def accounts(request: Request, session: Session, platform: PlatformDep, operator: Admin) -> Response:
+    return await _page(request, session, platform, operator)
 
 
 async def _page(
-    request: Request, session: Session, operator: Operator, created: dict[str, Any] | None = None
+    request: Request,
+    session: Session,
+    platform: Platform,
+    operator: Operator,
+    created: dict[str, Any] | None = None,
 ) -> Response:
-    listed = await auth.list_operators(session)
+    listed = await auth.list_operators(session, platform.keys.pepper)
     return render(
         request, "operators.html", title="Operators", operators=listed, roles=ROLES, me=operator.id, created=created
     )
@@ -47,7 +52,7 @@ async def add(
     after = {"email": created["email"], "role": created["role"]}
     await audit.record(session, operator, "operators.created", f"operator:{created['id']}", None, after)
     # Rendered, not redirected: the credentials live only in this response (Cache-Control: no-store).
-    return await _page(request, session, operator, created=created)
+    return await _page(request, session, platform, operator, created=created)
 
 
 @router.post("/{operator_id}/disable")
@@ -59,7 +64,7 @@ async def disable(
     found = await session.get(Operator, operator_id)
     if found is None:
         raise NotFound(f"no operator {operator_id}")
-    target = auth.account_view(found)
+    target = auth.account_view(found, locked=await auth.is_locked(session, platform.keys.pepper, found.email))
     before = {"email": target["email"], "role": target["role"], "state": target["state"]}
     await auth.disable_operator(platform, session, email=target["email"])
     after = {**before, "state": "disabled"}

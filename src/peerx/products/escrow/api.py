@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.encoding import dumps
+from peerx.core.ratelimit import address_subject
 from peerx.platform import Platform
 from peerx.products.escrow import oauth, queries, routes, schemas, service
 from peerx.products.escrow.deps import User, actor, ok, once
@@ -76,15 +77,21 @@ def build_surface(platform: Platform) -> FastAPI:
         form = oauth_request.form
         if form.get("consent") != "allow":
             return _oauth_response(await oauth.authorize(session, oauth_request, None, ttl))
-        user = await oauth.login(session, form.get("email", ""), form.get("password", ""))
-        if user is None:
+        # Behind a proxy, uvicorn --proxy-headers makes request.client the user's address (docs/escrow.md).
+        address = address_subject(request.client.host if request.client else None)
+        limits = oauth.login_limits(platform.settings, platform.keys.pepper)
+        try:
+            user = await oauth.login(
+                session, form.get("email", ""), form.get("password", ""), address=address, limits=limits
+            )
+        except oauth.LoginRefused as refused:
             found = await oauth.consent(session, oauth_request, ttl)
             if found.error is not None:
                 return _oauth_response(found.error)
             page = oauth.consent_page(
-                client_name=found.client_name, scopes=found.scopes, params=form, error="Wrong email or password."
+                client_name=found.client_name, scopes=found.scopes, params=form, error=refused.message
             )
-            return HTMLResponse(page, status_code=401, headers={"Cache-Control": "no-store"})
+            return HTMLResponse(page, status_code=refused.status, headers={"Cache-Control": "no-store"})
         return _oauth_response(await oauth.authorize(session, oauth_request, user, ttl))
 
     @app.post("/oauth2/token")

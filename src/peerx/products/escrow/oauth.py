@@ -4,10 +4,12 @@ it runs inside `AsyncSession.run_sync`: its hooks use a plain Session on the sam
 transaction as the request (SQLAlchemy bridges the two with greenlets).
 
 Secrets are stored as SHA-256 hashes (client secrets, codes, access and refresh tokens: all
-high-entropy random strings); passwords with argon2id."""
+high-entropy random strings); passwords with argon2id. Sign-in is throttled per email typed and
+per client address (core's login_gate)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import secrets as pysecrets
 from dataclasses import dataclass
@@ -30,8 +32,10 @@ from sqlalchemy.orm import Session as SyncSession
 from peerx.core.db import utcnow
 from peerx.core.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
 from peerx.core.parties import create_party
+from peerx.core.ratelimit import LockoutRule, login_gate
 from peerx.core.secrets import hash_api_key
 from peerx.products.escrow.models import EscrowUser, OAuthClient, OAuthCode, OAuthToken
+from peerx.settings import Settings
 
 # The spec's scopes (components.securitySchemes.OAuth2); `openid` is what every API call needs.
 SCOPES = (
@@ -55,6 +59,10 @@ API_SCOPE = "openid"
 CODE_TTL = timedelta(minutes=5)
 REFRESH_TTL = timedelta(days=30)
 _hasher = PasswordHasher()
+# Verified against when the email is unknown: the same work as a wrong password for a known one.
+_DUMMY_HASH = _hasher.hash(pysecrets.token_urlsafe(16))
+WRONG_LOGIN = "Wrong email or password."
+LOCKED_LOGIN = "Too many failed sign-in attempts. Try again later."
 
 
 def _h(secret: str) -> str:
@@ -370,16 +378,56 @@ async def bearer_user(session: AsyncSession, plaintext: str) -> TokenUser:
     return TokenUser(user, token, client)
 
 
-async def login(session: AsyncSession, email: str, password: str) -> EscrowUser | None:
-    user = await session.scalar(select(EscrowUser).where(EscrowUser.email == email.strip().lower()))
-    if user is None:
-        _hasher.hash(password)  # same work either way: no timing hint that the email exists
-        return None
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return None
+@dataclass(frozen=True)
+class LoginLimits:
+    pepper: bytes  # throttle rows are keyed by a keyed hash of the email or address
+    account: LockoutRule
+    address: LockoutRule
+
+
+def login_limits(settings: Settings, pepper: bytes) -> LoginLimits:
+    window = timedelta(seconds=settings.trustap_login_window_seconds)
+    lock = timedelta(seconds=settings.trustap_login_lock_seconds)
+    return LoginLimits(
+        pepper,
+        account=LockoutRule(settings.trustap_login_account_failures, window, lock),
+        address=LockoutRule(settings.trustap_login_address_failures, window, lock),
+    )
+
+
+class LoginRefused(Exception):
+    def __init__(self, message: str, status: int):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+async def login(session: AsyncSession, email: str, password: str, *, address: str, limits: LoginLimits) -> EscrowUser:
+    """The authorize page's sign-in. Raises LoginRefused: 401 for a wrong email or password (the
+    failure is counted; the caller commits it), 429 while the email or the address is locked. An
+    unknown email is verified against a dummy hash, counted and locked exactly like a known one."""
+    email = email.strip().lower()
+    account = f"trustap:account:{email}"
+    gate = await login_gate(
+        session, limits.pepper, {account: limits.account, f"trustap:address:{address}": limits.address}
+    )
+    if gate.locked:
+        raise LoginRefused(LOCKED_LOGIN, 429)  # nothing checked: the right password is refused too
+    user = await session.scalar(select(EscrowUser).where(EscrowUser.email == email))
+    right = await _verify(_DUMMY_HASH if user is None else user.password_hash, password)
+    if user is None or not right:
+        gate.failed()
+        raise LoginRefused(WRONG_LOGIN, 401)
+    await gate.succeeded(session, forget=account)
     return user
+
+
+async def _verify(password_hash: str, password: str) -> bool:
+    # Argon2 is deliberately slow: in a thread, so the server's other requests go on meanwhile.
+    try:
+        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 async def create_user(

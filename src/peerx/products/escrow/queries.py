@@ -79,7 +79,9 @@ async def by_join_code(
         raise code_error("join_code", "is required", "join_code_missing")
     query = select(model).where(model.join_code == join_code, model.livemode == actor.livemode)
     tx: Tx | None = await session.scalar(_locked(query, lock))
-    if tx is None:
+    # A code is an invitation: once taken it answers as a code that never existed, for everyone
+    # (parties read their transaction by id), so whoever else saw the code learns nothing more.
+    if tx is None or tx.joined is not None:
         raise NotFound("Not Found")
     return tx
 

@@ -59,12 +59,11 @@ def only(tx: EscrowTransaction | EscrowP2PTransaction, actor: Actor, role: str, 
 
 
 def check_invitee(tx: EscrowTransaction | EscrowP2PTransaction, actor: Actor, verb: str) -> None:
-    """Joining or rejecting by join code: only the invited party, only while the invitation is open."""
+    """Joining or rejecting by join code: only the invited party, only while the invitation is open
+    (a joined transaction is not found by its code at all: queries.by_join_code)."""
     if actor.user_id in (tx.buyer_id, tx.seller_id):
         raise state_error("cannot_join_own_transaction", f"You cannot {verb} your own transaction.")
     not_ended(tx)
-    if tx.joined is not None:
-        raise state_error("second_party_already_joined", "Another user has already joined this transaction.")
 
 
 def set_joined(tx: EscrowTransaction | EscrowP2PTransaction, user_id: int) -> None:
