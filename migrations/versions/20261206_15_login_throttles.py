@@ -1,8 +1,8 @@
 """login lockout shared by every login form (login_throttles); the console's lockout moves there
 from console_operators, so unknown emails are counted and locked exactly like known ones
 
-Revision ID: 20261206_14_login_throttles
-Revises: 20261204_13_operator_password
+Revision ID: 20261206_15_login_throttles
+Revises: 20261206_14_idempotency_keyed
 Create Date: 2026-12-06 01:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import peerx.core.db
 
-revision: str = "20261206_14_login_throttles"
-down_revision: str | None = "20261204_13_operator_password"
+revision: str = "20261206_15_login_throttles"
+down_revision: str | None = "20261206_14_idempotency_keyed"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
