@@ -1,111 +1,544 @@
-"""Parsing the Peerwallet wire: POST values sent form-encoded (as the document's platform expects)
-or as a JSON object, into typed values, with errors that name the field."""
+"""Peerwallet wire models: the POST values each endpoint takes and the bodies it answers.
+
+The document's clients send POST values either form-encoded or as a JSON object; one model per
+endpoint is parsed from either (see deps.post_values). The field types below accept exactly the
+forms those clients send and refuse the rest, naming the field:
+
+- quantity: ASCII digits ("5", "05", " 5 ", and "5.0" as docs/vouchers.md promises) or a JSON
+  integer (or 5.0); never Unicode digits ("٣", "³"), signs, exponents, booleans, or numbers past
+  what the rule allows (checked on the text's length before any int() is made);
+- amount: the document's plain decimal form ("20", "25.50") or a JSON number without an exponent;
+  never 1e3, 1e400, NaN, Infinity, "1_000" or "+20";
+- text (currency, order_id, codes): no NUL or other control characters, bounded length.
+
+Responses are declared in the order and with the types the document's sample and docs/vouchers.md
+show, so `WireJSON(model)` prints today's bytes (amounts as JSON numbers with their exact digits:
+2000, 25.50).
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, ClassVar, Literal
 
-from fastapi import Request
-from starlette.datastructures import UploadFile
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from peerx.core.errors import InvalidField
-from peerx.core.money import parse_decimal
-from peerx.products.vouchers.service import MAX_QUANTITY, MIN_QUANTITY, IssueRequest
-from peerx.web import json_object
+from peerx.products.vouchers.service import (
+    CODE_DIGITS,
+    CURRENCY,
+    MAX_AMOUNT,
+    MAX_QUANTITY,
+    MIN_AMOUNT,
+    MIN_QUANTITY,
+    IssueRequest,
+)
+from peerx.web.types import ExponentDecimal, WireDecimal, WireModel, decimal_places, forbidden_character, wire_error
 
-MAX_FIELDS = 20
 MAX_CODES = 100  # voucher_codes in one void: at most one order's worth
+MAX_CODES_TEXT = MAX_CODES * 30  # a comma-separated list of 100 codes, typed with dashes and spaces
+QUANTITY_RULE = f"must be a whole number from {MIN_QUANTITY} to {MAX_QUANTITY}"
+AMOUNT_RANGE = f"must be from {MIN_AMOUNT} to {MAX_AMOUNT} {CURRENCY}"
+CURRENCY_RULE = f"must be {CURRENCY}, the only voucher currency for now"
+CODE_RULE = f"must be a {CODE_DIGITS}-digit voucher code"
+NO_EXPONENT = "must be a plain decimal number, without an exponent"
+CODE_PATTERN = "[0-9]{4}(?:[ -]?[0-9]{4}){4}"  # as documented; any spaces and dashes are ignored
+
+_WHOLE = re.compile(r"([0-9]+)(?:\.0+)?")  # "5", "05", "5.0": [0-9] is ASCII only (\d is not)
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_EXPONENT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+")
 
 
-async def post_values(request: Request) -> dict[str, Any]:
-    """JSON when the client says so; otherwise form fields (urlencoded or multipart)."""
-    if "json" in request.headers.get("content-type", "").lower():
-        return json_object(await request.body())
-    async with request.form(max_files=0, max_fields=MAX_FIELDS) as form:
-        values: dict[str, Any] = {}
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                raise InvalidField(name, "must be a text field, not a file")
-            values.setdefault(name, value)
-        return values
+def _absent(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
-def text(values: dict[str, Any], name: str, *, required: bool = True, max_length: int = 100) -> str | None:
-    value = values.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidField(name, "is required")
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise InvalidField(name, "must be a string")
-    result = str(value).strip()
-    if len(result) > max_length:
-        raise InvalidField(name, f"must be at most {max_length} characters")
-    return result
+def _text(max_length: int, *, numbers: bool = False) -> Callable[[Any], str]:
+    """peerx.web.types.text's rules (no control characters, bounded, stripped), with JSON null
+    read as a missing field as it always has been, and spelled so mypy reads the type as str."""
+
+    def check(value: Any) -> str:
+        if value is None:
+            raise wire_error("is required")
+        if isinstance(value, str):
+            written = value
+        elif numbers and isinstance(value, int | Decimal) and not isinstance(value, bool):
+            written = str(value)  # documents' clients send ids as numbers too
+        else:
+            raise wire_error("must be a string")
+        written = written.strip()
+        if forbidden_character(written):
+            raise wire_error("must not contain control characters")
+        if not written:
+            raise wire_error("is required")
+        if len(written) > max_length:
+            raise wire_error(f"must be at most {max_length} characters")
+        return written
+
+    return check
 
 
-def _scalar(value: object) -> bool:
-    """Missing, text or a JSON number: what a numeric field may be (never true/false or a list)."""
-    return value is None or (isinstance(value, str | int | Decimal) and not isinstance(value, bool))
+# ---------------------------------------------------------------- request field types
 
 
-def whole_number(values: dict[str, Any], name: str, *, low: int, high: int) -> int:
-    raw = text(values, name, max_length=40) if _scalar(values.get(name)) else "-"
-    assert raw is not None
-    try:
-        number = parse_decimal(raw)
-    except ValueError:
-        number = None
-    if number is None or number != number.to_integral_value() or not low <= number <= high:
-        raise InvalidField(name, f"must be a whole number from {low} to {high}")
-    return int(number)
+def _quantity(value: Any) -> int:
+    if _absent(value):
+        raise wire_error("is required")
+    if isinstance(value, bool | ExponentDecimal):
+        raise wire_error(QUANTITY_RULE)
+    if isinstance(value, int | Decimal):
+        number = Decimal(value)
+        if number != number.to_integral_value() or not MIN_QUANTITY <= number <= MAX_QUANTITY:
+            raise wire_error(QUANTITY_RULE)
+        return int(number)
+    if not isinstance(value, str):
+        raise wire_error(QUANTITY_RULE)
+    match = _WHOLE.fullmatch(value.strip())
+    digits = match.group(1).lstrip("0") if match else ""
+    # The length is checked before int(): a 60 KB run of digits never becomes a number.
+    if match is None or len(digits) > len(str(MAX_QUANTITY)) or not MIN_QUANTITY <= int(digits or 0) <= MAX_QUANTITY:
+        raise wire_error(QUANTITY_RULE)
+    return int(digits)
 
 
-def number(values: dict[str, Any], name: str) -> Decimal:
-    raw = text(values, name, max_length=40) if _scalar(values.get(name)) else "-"
-    assert raw is not None
-    try:
-        return parse_decimal(raw)
-    except ValueError:
-        raise InvalidField(name, "must be a number") from None
+def _amount(value: Any) -> Decimal:
+    if _absent(value):
+        raise wire_error("is required")
+    if isinstance(value, ExponentDecimal):
+        raise wire_error(NO_EXPONENT)
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        raise wire_error("must be a number")
+    if isinstance(value, str):
+        written = value.strip()
+        if _EXPONENT.fullmatch(written):
+            raise wire_error(NO_EXPONENT)
+        if not _PLAIN_DECIMAL.fullmatch(written):
+            raise wire_error("must be a number")  # NaN, Infinity, 1_000, +20, 20., twenty
+        number = Decimal(written)
+    else:
+        number = Decimal(value)
+    if not MIN_AMOUNT <= number <= MAX_AMOUNT:
+        raise wire_error(AMOUNT_RANGE)
+    if decimal_places(number) > 2:
+        raise wire_error("must have at most 2 decimal places")
+    return number
 
 
-def issue_request(values: dict[str, Any]) -> IssueRequest:
-    quantity = whole_number(values, "quantity", low=MIN_QUANTITY, high=MAX_QUANTITY)
-    amount = number(values, "amount")
-    currency = text(values, "currency", max_length=10)
-    assert currency is not None
-    return IssueRequest(quantity=quantity, amount=amount, currency=currency.upper())
+def _usd(value: str) -> str:
+    if value.upper() != CURRENCY:
+        raise wire_error(CURRENCY_RULE)
+    return CURRENCY
 
 
-def voucher_code(values: dict[str, Any]) -> str:
-    code = text(values, "voucher_code", max_length=60)
-    assert code is not None
+def normalize_code(value: str) -> str:
+    """Codes may be typed with spaces or dashes; what is left must be exactly 20 ASCII digits."""
+    code = value.replace(" ", "").replace("-", "")
+    if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
+        raise wire_error(CODE_RULE)
     return code
 
 
-def order_id(values: dict[str, Any]) -> str:
-    value = text(values, "order_id", max_length=10)
-    assert value is not None
-    return value
-
-
-def voucher_codes(values: dict[str, Any]) -> list[str] | None:
-    """One comma-separated string, as voucher-issue returns them (a JSON list is accepted too)."""
-    raw = values.get("voucher_codes")
-    if isinstance(raw, list):
-        if not all(isinstance(item, str) for item in raw):
-            raise InvalidField("voucher_codes", "must be a comma-separated string of codes")
-        parts = [item.strip() for item in raw]
-    else:
-        joined = text(values, "voucher_codes", required=False, max_length=MAX_CODES * 30)
-        if joined is None:
-            return None
-        parts = [part.strip() for part in joined.split(",")]
-    codes = [part for part in parts if part]
-    if not codes:
+def _codes(value: Any) -> list[str] | None:
+    """voucher_codes: one comma-separated string, as voucher-issue returns them, or a list (a JSON
+    list, or the field repeated in a form). Empty means none named."""
+    if value is None:
         return None
+    if isinstance(value, str):
+        if forbidden_character(value):
+            raise wire_error("must not contain control characters")
+        if len(value) > MAX_CODES_TEXT:
+            raise wire_error(f"must be at most {MAX_CODES_TEXT} characters")
+        parts = value.split(",")
+    elif isinstance(value, list):
+        if len(value) > MAX_CODES:
+            raise wire_error(f"must name at most {MAX_CODES} codes")
+        if not all(isinstance(item, str) for item in value):
+            raise wire_error("must be a comma-separated string of codes")
+        if any(forbidden_character(item) for item in value):
+            raise wire_error("must not contain control characters")
+        parts = value
+    else:
+        raise wire_error("must be a string")
+    codes = [part.strip() for part in parts if part.strip()]
     if len(codes) > MAX_CODES:
-        raise InvalidField("voucher_codes", f"must name at most {MAX_CODES} codes")
-    return codes
+        raise wire_error(f"must name at most {MAX_CODES} codes")
+    return [normalize_code(code) for code in codes] or None
+
+
+Quantity = Annotated[
+    int,
+    BeforeValidator(_quantity),
+    WithJsonSchema(
+        {
+            "type": "integer",
+            "minimum": MIN_QUANTITY,
+            "maximum": MAX_QUANTITY,
+            "description": "The total number of vouchers you want to buy. Minimum is 1 while maximum is 100 per call.",
+        }
+    ),
+]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    WithJsonSchema(
+        {
+            "type": "number",
+            "minimum": float(MIN_AMOUNT),
+            "maximum": float(MAX_AMOUNT),
+            "multipleOf": 0.01,
+            "description": "The amount stored in each voucher, in USD, at most 2 decimal places (cents). "
+            "Minimum is 1 while maximum is 5000. Plain decimal form only: no exponent.",
+        }
+    ),
+]
+Currency = Annotated[
+    str,
+    BeforeValidator(_text(10, numbers=True)),
+    AfterValidator(_usd),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [CURRENCY],
+            "description": "The default and only voucher currency for now is USD (case-insensitive).",
+        }
+    ),
+]
+OrderId = Annotated[
+    str,
+    BeforeValidator(_text(10, numbers=True)),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 10,
+            "description": "The order_id voucher-issue returned (10 characters, A-Z and 0-9; case-insensitive).",
+            "examples": ["K3Q0D8ZC1M"],
+        }
+    ),
+]
+VoucherCode = Annotated[
+    str,
+    BeforeValidator(_text(60, numbers=True)),
+    AfterValidator(normalize_code),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": CODE_DIGITS,
+            "maxLength": 60,
+            "pattern": f"^{CODE_PATTERN}$",
+            "description": "A 20-digit voucher code, as voucher-issue returned it (spaces or dashes between "
+            "groups of four are accepted).",
+            "examples": ["48213907561238470915"],
+        }
+    ),
+]
+ReceiptToken = Annotated[
+    str,
+    BeforeValidator(_text(200)),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^[A-Z0-9]{10}[A-Za-z0-9_-]{43}$",
+            "description": "The token of an order's receipt_url: its order_id and a signature.",
+        }
+    ),
+]
+VoucherCodes = Annotated[
+    list[str] | None,
+    BeforeValidator(_codes),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "string",
+                    "maxLength": MAX_CODES_TEXT,
+                    "pattern": f"^ *(?:{CODE_PATTERN})?(?: *, *(?:{CODE_PATTERN})?)* *$",
+                },
+                {
+                    "type": "array",
+                    "items": {"type": "string", "pattern": f"^{CODE_PATTERN}$"},
+                    "maxItems": MAX_CODES,
+                },
+            ],
+            "description": "Codes of the order to void, comma-separated as voucher-issue returned them (or a "
+            "list). Omit to void every voucher of the order still active.",
+            "examples": ["48213907561238470915, 90372615840029384711"],
+        }
+    ),
+]
+
+
+# ---------------------------------------------------------------- requests
+
+
+class VoucherIssueRequest(WireModel):
+    """POST values of /voucher-issue, as the document lists them."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"quantity": 5, "amount": 20, "currency": "USD"}]
+
+    quantity: Quantity
+    amount: Amount
+    currency: Currency
+
+    def to_service(self) -> IssueRequest:
+        return IssueRequest(quantity=self.quantity, amount=self.amount, currency=self.currency)
+
+
+class VoucherOrderRequest(WireModel):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"order_id": "K3Q0D8ZC1M"}]
+
+    order_id: OrderId
+
+
+class VoucherCodeRequest(WireModel):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"voucher_code": "48213907561238470915"}]
+
+    voucher_code: VoucherCode
+
+
+class VoucherVoidRequest(WireModel):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {"order_id": "K3Q0D8ZC1M", "voucher_codes": "48213907561238470915, 90372615840029384711"},
+        {"order_id": "K3Q0D8ZC1M"},
+    ]
+
+    order_id: OrderId
+    voucher_codes: VoucherCodes = None
+
+
+# ---------------------------------------------------------------- responses
+
+
+class WireResponse(WireModel):
+    """A response body: every field is always present (defaults included), unless a model says
+    otherwise in its schema; `wire_examples` are shown in the OpenAPI document as written."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+    wire_examples: ClassVar[list[dict[str, Any]]] = []
+
+
+Status = Literal["active", "redeemed", "expired", "void"]
+UnixSeconds = Annotated[int, Field(description="Unix time, seconds")]
+MaybeUnixSeconds = Annotated[int | None, Field(description="Unix time, seconds; null until it happens")]
+
+
+class VoucherView(WireResponse):
+    """One voucher, its code masked (Peerwallet keeps only a one-way hash of each code)."""
+
+    voucher_code: str = Field(examples=["****************0915"])
+    amount: WireDecimal
+    currency: str
+    voucher_status: Status
+    exp_date: UnixSeconds
+    date_created: UnixSeconds
+    date_redeemed: MaybeUnixSeconds
+    date_voided: MaybeUnixSeconds
+    date_expired: MaybeUnixSeconds
+
+
+class VoucherStatusCounts(WireResponse):
+    active: int
+    redeemed: int
+    expired: int
+    void: int
+
+
+class VoucherIssueResponse(WireResponse):
+    """The document's success sample: same fields, same order, same types."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "status": 200,
+            "purchase_status": "success",
+            "order_id": "AQ09O09OLK",
+            "currency": "USD",
+            "quantity": 5,
+            "amount": 2000,
+            "total_charged": 50,
+            "voucher_codes": "00000000000000000000, 00000000000000000000, 00000000000000000000, "
+            "00000000000000000000, 00000000000000000000",
+            "exp_date": 1749504154,
+            "date_created": 1717968154,
+            "receipt_url": "https://peerwallet.com/map/receipt?token=UIGIYOG97t6d9ygoihg87ghfeidygfudivyvgeuivyievguiy",
+            "note": "Voucher purchase was successful",
+        }
+    ]
+
+    status: Literal[200] = 200
+    purchase_status: Literal["success"] = "success"
+    order_id: str
+    currency: str
+    quantity: int
+    amount: WireDecimal
+    total_charged: WireDecimal
+    voucher_codes: str = Field(
+        description="The codes, comma and space separated, shown only here (a replay of an Idempotency-Key "
+        "shows them masked)."
+    )
+    exp_date: UnixSeconds
+    date_created: UnixSeconds
+    receipt_url: str
+    note: str
+
+
+class VoucherOrderResponse(WireResponse):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "status": 200,
+            "order_id": "K3Q0D8ZC1M",
+            "currency": "USD",
+            "quantity": 1,
+            "amount": 20,
+            "total_charged": 20,
+            "fee": 0,
+            "exp_date": 1795235054,
+            "date_created": 1763699054,
+            "receipt_url": "http://127.0.0.1:8000/peerwallet/receipt?token=K3Q0D8ZC1M...",
+            "voucher_status_counts": {"active": 0, "redeemed": 1, "expired": 0, "void": 0},
+            "vouchers": [
+                {
+                    "voucher_code": "****************0915",
+                    "amount": 20,
+                    "currency": "USD",
+                    "voucher_status": "redeemed",
+                    "exp_date": 1795235054,
+                    "date_created": 1763699054,
+                    "date_redeemed": 1763702001,
+                    "date_voided": None,
+                    "date_expired": None,
+                }
+            ],
+            "note": "Voucher codes are masked: Peerwallet keeps only a one-way hash of each code",
+        }
+    ]
+
+    status: Literal[200] = 200
+    order_id: str
+    currency: str
+    quantity: int
+    amount: WireDecimal
+    total_charged: WireDecimal
+    fee: WireDecimal
+    exp_date: UnixSeconds
+    date_created: UnixSeconds
+    receipt_url: str
+    voucher_status_counts: VoucherStatusCounts
+    vouchers: list[VoucherView]
+    note: str
+
+
+def _order_id_may_be_absent(schema: dict[str, Any]) -> None:
+    schema["required"] = [name for name in schema.get("required", []) if name != "order_id"]
+
+
+class VoucherStatusResponse(WireResponse):
+    model_config = ConfigDict(json_schema_extra=_order_id_may_be_absent)
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "status": 200,
+            "voucher_code": "****************0915",
+            "amount": 20,
+            "currency": "USD",
+            "voucher_status": "active",
+            "exp_date": 1795235054,
+            "date_created": 1763699054,
+            "date_redeemed": None,
+            "date_voided": None,
+            "date_expired": None,
+            "order_id": "K3Q0D8ZC1M",
+            "note": "Voucher is active",
+        }
+    ]
+
+    status: Literal[200] = 200
+    voucher_code: str
+    amount: WireDecimal
+    currency: str
+    voucher_status: Status
+    exp_date: UnixSeconds
+    date_created: UnixSeconds
+    date_redeemed: MaybeUnixSeconds
+    date_voided: MaybeUnixSeconds
+    date_expired: MaybeUnixSeconds
+    # Absent (not null) unless the caller is the vendor that issued the voucher.
+    order_id: Annotated[
+        str | None,
+        WithJsonSchema({"type": "string", "description": "Present only for the vendor that issued the voucher."}),
+    ] = None
+    note: str
+
+    def wire(self, *, exclude_none: bool = False) -> dict[str, Any]:
+        """order_id is left out (not null) when the caller is not the issuing vendor."""
+        return self.model_dump(mode="python", by_alias=True, exclude=None if self.order_id else {"order_id"})
+
+
+class VoucherRedeemResponse(WireResponse):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "status": 200,
+            "redeem_status": "success",
+            "voucher_code": "****************0915",
+            "currency": "USD",
+            "amount": 20,
+            "date_redeemed": 1763702001,
+            "balance": 20.00,
+            "note": "Voucher redeemed: 20 USD was credited to your balance",
+        }
+    ]
+
+    status: Literal[200] = 200
+    redeem_status: Literal["success"] = "success"
+    voucher_code: str
+    currency: str
+    amount: WireDecimal
+    date_redeemed: UnixSeconds
+    balance: WireDecimal = Field(description="The caller's available USD balance afterwards.")
+    note: str
+
+
+class VoucherVoidResponse(WireResponse):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "status": 200,
+            "void_status": "success",
+            "order_id": "K3Q0D8ZC1M",
+            "currency": "USD",
+            "quantity": 1,
+            "amount_refunded": 20,
+            "vouchers": [
+                {
+                    "voucher_code": "****************0915",
+                    "amount": 20,
+                    "currency": "USD",
+                    "voucher_status": "void",
+                    "exp_date": 1795235054,
+                    "date_created": 1763699054,
+                    "date_redeemed": None,
+                    "date_voided": 1763702001,
+                    "date_expired": None,
+                }
+            ],
+            "note": "1 voucher(s) voided: 20 USD returned to your balance",
+        }
+    ]
+
+    status: Literal[200] = 200
+    void_status: Literal["success"] = "success"
+    order_id: str
+    currency: str
+    quantity: int
+    amount_refunded: WireDecimal
+    vouchers: list[VoucherView]
+    note: str
+
+
+class ErrorResponse(WireResponse):
+    """Every error: the HTTP status repeated in the body, and a message naming the field or header."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {"status": 400, "message": "quantity must be a whole number from 1 to 100."}
+    ]
+
+    status: int = Field(ge=400, le=599)
+    message: str
