@@ -37,6 +37,7 @@ from peerx.products.vouchers.service import (
 from peerx.web.types import ExponentDecimal, WireDecimal, WireModel, decimal_places, forbidden_character, wire_error
 
 MAX_CODES = 100  # voucher_codes in one void: at most one order's worth
+MAX_NUMBER_TEXT = 40  # a quantity or amount written longer than this is no number we take
 MAX_CODES_TEXT = MAX_CODES * 30  # a comma-separated list of 100 codes, typed with dashes and spaces
 QUANTITY_RULE = f"must be a whole number from {MIN_QUANTITY} to {MAX_QUANTITY}"
 AMOUNT_RANGE = f"must be from {MIN_AMOUNT} to {MAX_AMOUNT} {CURRENCY}"
@@ -47,7 +48,7 @@ CODE_PATTERN = "[0-9]{4}(?:[ -]?[0-9]{4}){4}"  # as documented; any spaces and d
 
 _WHOLE = re.compile(r"([0-9]+)(?:\.0+)?")  # "5", "05", "5.0": [0-9] is ASCII only (\d is not)
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_EXPONENT = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+")
+_EXPONENT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+")
 
 
 def _absent(value: Any) -> bool:
@@ -94,9 +95,10 @@ def _quantity(value: Any) -> int:
         return int(number)
     if not isinstance(value, str):
         raise wire_error(QUANTITY_RULE)
-    match = _WHOLE.fullmatch(value.strip())
+    written = value.strip()
+    match = _WHOLE.fullmatch(written) if len(written) <= MAX_NUMBER_TEXT else None
+    # Lengths are checked before int(): a 60 KB run of digits never becomes a number.
     digits = match.group(1).lstrip("0") if match else ""
-    # The length is checked before int(): a 60 KB run of digits never becomes a number.
     if match is None or len(digits) > len(str(MAX_QUANTITY)) or not MIN_QUANTITY <= int(digits or 0) <= MAX_QUANTITY:
         raise wire_error(QUANTITY_RULE)
     return int(digits)
@@ -111,7 +113,7 @@ def _amount(value: Any) -> Decimal:
         raise wire_error("must be a number")
     if isinstance(value, str):
         written = value.strip()
-        if _EXPONENT.fullmatch(written):
+        if len(written) <= MAX_NUMBER_TEXT and _EXPONENT.fullmatch(written):
             raise wire_error(NO_EXPONENT)
         if not _PLAIN_DECIMAL.fullmatch(written):
             raise wire_error("must be a number")  # NaN, Infinity, 1_000, +20, 20., twenty
