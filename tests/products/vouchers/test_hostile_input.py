@@ -147,7 +147,7 @@ async def test_repeated_or_file_fields_are_refused(client, platform, seller):
         platform,
         seller,
         "voucher-issue",
-        "body is not a valid form: Too many fields. Maximum number of fields is 20.",
+        "body could not be read (Too many fields. Maximum number of fields is 20).",
         content=too_many,
         headers=form,
     )

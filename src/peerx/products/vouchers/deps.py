@@ -11,7 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
 from pydantic import BeforeValidator, ValidationError, WithJsonSchema
 from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from peerx.core.errors import InvalidField, Unauthorized
 from peerx.core.idempotency import MAX_KEY_LENGTH
@@ -107,20 +106,18 @@ async def post_values(request: Request) -> dict[str, Any]:
     refuse it rather than guess which one was meant)."""
     if "json" in request.headers.get("content-type", "").lower():
         return json_object(await request.body())
-    try:
-        async with request.form(max_files=MAX_FIELDS, max_fields=MAX_FIELDS) as form:
-            values: dict[str, Any] = {}
-            for name, value in form.multi_items():
-                if isinstance(value, UploadFile):
-                    raise InvalidField(name, "must be a text field, not a file")
-                if name in values:
-                    previous = values[name]
-                    values[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
-                else:
-                    values[name] = value
-            return values
-    except StarletteHTTPException as exc:  # a malformed multipart body, too many fields
-        raise InvalidField("body", f"is not a valid form: {exc.detail}") from None
+    # A form the framework cannot read (malformed, too many fields) is the surface's 400 on "body".
+    async with request.form(max_files=MAX_FIELDS, max_fields=MAX_FIELDS) as form:
+        values: dict[str, Any] = {}
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                raise InvalidField(name, "must be a text field, not a file")
+            if name in values:
+                previous = values[name]
+                values[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+            else:
+                values[name] = value
+        return values
 
 
 def parsed(model: type[M]) -> Callable[[Request], Awaitable[M]]:
