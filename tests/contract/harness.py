@@ -63,7 +63,8 @@ def run_schemathesis(
     ]
     for name, value in (headers or {}).items():
         command += ["--header", f"{name}: {value}"]
-    finished = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    # In the report folder: schemathesis keeps its own state (.schemathesis/) in the working directory.
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=900, check=False, cwd=report_dir)
     report = json.loads(report_path.read_text())
     return Report(
         exit_code=report["exit_code"],
