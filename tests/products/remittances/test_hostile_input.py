@@ -327,3 +327,18 @@ async def test_an_idempotency_key_out_of_bounds_is_refused_naming_it(client, pla
         assert resp.status_code == 422, resp.text
         assert resp.json()["field"] == "Idempotency-Key" and resp.json()["message"] == message
     assert await count_rows(platform) == before
+
+
+async def test_json_is_read_without_a_content_type_but_not_under_another_one(
+    client, platform, funded, test_key
+) -> None:
+    content = json.dumps(SAMPLE).encode()
+    resp = await client.post(f"{PEEX}/clients/request_payment", content=content, headers={"SECRETKEY": test_key})
+    assert resp.status_code == 200, resp.text
+    before = await count_rows(platform)
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        headers = {"SECRETKEY": test_key, "Content-Type": content_type}
+        body = json.dumps({**SAMPLE, "track_id": content_type}).encode()
+        resp = await client.post(f"{PEEX}/clients/request_payment", content=body, headers=headers)
+        assert resp.status_code == 422 and resp.json()["field"] == "body", resp.text
+    assert await count_rows(platform) == before

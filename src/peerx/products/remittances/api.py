@@ -57,7 +57,9 @@ def _rows(rows: list[Any]) -> Response:
     return WireJSON([TransactionView.model_validate(service.transaction_view(tx)).wire() for tx in rows])
 
 
-router = wire_router(prefix="/clients", tags=["clients"])
+# A body without a Content-Type is read as JSON, as it always was here; one that says it is
+# something else (text/plain, a form) is refused naming the body.
+router = wire_router(prefix="/clients", tags=["clients"], strict_content_type=False)
 
 
 @router.get(
