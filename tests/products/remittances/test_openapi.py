@@ -145,3 +145,23 @@ def test_the_beneficiary_phone_pattern_is_the_rails_number_plan() -> None:
     for prefix in range(100, 1000):
         number = f"237{prefix}123456"
         assert bool(pattern.fullmatch("+" + number)) == (cameroon_network(number) is not None), prefix
+
+
+async def test_the_callback_is_documented_as_it_is_delivered(
+    client, spec, platform, partner, test_key, receiver, run_jobs
+) -> None:
+    import re
+
+    from tests.products.remittances.conftest import set_partner
+
+    callback = spec["webhooks"]["request.status"]["post"]
+    await set_partner(platform, partner["id"], callback_url=receiver.url)
+    await fund(platform, partner["id"], 10_000, livemode=False)
+    assert (await pay(client, test_key)).status_code == 200
+    await run_jobs()
+    assert [d.json()["status"] for d in receiver.received] == ["new", "pending", "paid"]
+    for delivery in receiver.received:
+        validate(spec, callback["requestBody"]["content"]["application/json"]["schema"], delivery.json())
+        for header in callback["parameters"]:
+            value = delivery.headers[header["name"].lower()]
+            assert re.fullmatch(header["schema"].get("pattern", ".+").strip("^$"), value), header["name"]

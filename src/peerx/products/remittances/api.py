@@ -153,6 +153,54 @@ async def one_request(
     return _rows(await service.by_track_id(session, caller, track_id))
 
 
+# The callback, documented as an OpenAPI 3.1 webhook (peerx sends it; it is not a route).
+CALLBACK: dict[str, Any] = {
+    "post": {
+        "summary": "A status change, POSTed to your callback_url",
+        "description": "Every status a transaction enters (`request.new`, `request.pending`, `request.paid`, ...) "
+        "is POSTed to the partner's callback_url: the transaction as all_requests shows it at that moment. "
+        "Any 2xx acknowledges it; anything else is retried for about three days, then an operator may replay it.",
+        "operationId": "status_callback",
+        "parameters": [
+            {
+                "name": "X-Peex-Signature",
+                "in": "header",
+                "required": True,
+                "description": "`sha256=` and the hex HMAC-SHA256 of the raw body, keyed by the callback secret "
+                "(`whsec_…`, the whole string as UTF-8). Compare in constant time.",
+                "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"},
+            },
+            {
+                "name": "webhook-id",
+                "in": "header",
+                "required": True,
+                "description": "The event id, the same on every retry and replay: deduplicate on it.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "webhook-timestamp",
+                "in": "header",
+                "required": True,
+                "description": "Standard Webhooks: seconds since the epoch.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": "webhook-signature",
+                "in": "header",
+                "required": True,
+                "description": "Standard Webhooks signature (same secret).",
+                "schema": {"type": "string"},
+            },
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TransactionView"}}},
+        },
+        "responses": {"2XX": {"description": "Acknowledged."}},
+    }
+}
+
+
 def build_surface(platform: Platform) -> FastAPI:
     app = surface_app(
         "Peex inbound API (peerx)",
@@ -163,14 +211,14 @@ def build_surface(platform: Platform) -> FastAPI:
         error_model=PeexError,
     )
     app.include_router(router)
-    _keep_null_examples(app, (PartnerInfo, PaymentRequestBody, PaymentRequestCreated, TransactionView, PeexError))
+    _complete_openapi(app, (PartnerInfo, PaymentRequestBody, PaymentRequestCreated, TransactionView, PeexError))
     return app
 
 
-def _keep_null_examples(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
-    """FastAPI drops every null from the OpenAPI document it serves, the examples' nulls too
-    ("payment_proof": null), leaving examples that break their own schemas: put the models'
-    examples back as written."""
+def _complete_openapi(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
+    """What FastAPI does not write itself: the callback (a webhook, not a route), and the models'
+    examples as written (FastAPI drops every null from the document it serves, the examples'
+    "payment_proof": null too, leaving examples that break their own schemas)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -180,6 +228,7 @@ def _keep_null_examples(app: FastAPI, models: tuple[type[BaseModel], ...]) -> No
                 extra = model.model_config.get("json_schema_extra")
                 if isinstance(extra, dict) and "examples" in extra:
                     document["components"]["schemas"][model.__name__]["examples"] = extra["examples"]
+            document["webhooks"] = {"request.status": CALLBACK}
             app.openapi_schema = document
         return app.openapi_schema
 
