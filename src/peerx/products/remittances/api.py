@@ -64,6 +64,7 @@ router = wire_router(prefix="/clients", tags=["clients"], strict_content_type=Fa
 
 @router.get(
     "/me",
+    operation_id="clients_me",
     response_model=PartnerInfo,
     summary="Retrieve partner information",
     description="Your profile, your solde (available XAF in the key's mode) and the fees applicable for billing.",
@@ -75,6 +76,7 @@ async def me(session: Session, caller: PartnerKey, policy: PolicyDep) -> Respons
 
 @router.post(
     "/request_payment",
+    operation_id="request_payment",
     response_model=PaymentRequestCreated,
     summary="Payment Request",
     description="Request a payment to a peex user by email (a platform user) or mobile_phone (an MTN or Orange "
@@ -112,6 +114,7 @@ async def request_payment(
 
 @router.get(
     "/all_requests",
+    operation_id="all_requests",
     response_model=list[TransactionView],
     summary="Get all requests of a client",
     description="With `track_id`: your transaction with that track_id, as a one-element array. Without: all your "
@@ -136,6 +139,7 @@ async def all_requests(
 
 @router.get(
     "/all_requests/{track_id}",
+    operation_id="all_requests_by_track_id",
     response_model=list[TransactionView],
     summary="Get a request by track_id",
     description="The same answer as `all_requests?track_id=`.",
