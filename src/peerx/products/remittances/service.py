@@ -65,6 +65,10 @@ STATUSES = (
     "canceled",
     "rejected",
 )
+# Bounds that keep every amount inside the 64-bit columns and ledger sums: far above any real
+# remittance (the partner's maximum, 1 000 000 XAF by default, decides what is paid).
+MAX_MINOR = 10**15  # amount in from_currency's minor units
+MAX_TO_AMOUNT = 10**15  # XAF
 WAITING = ("balance_pending", "mw_balance_pending", "max_amount")
 CANCELABLE = ("new", *WAITING)  # nothing has been sent to a rail yet
 # payment_proof of a rejected transaction, by the state it waited in (the document's sample
@@ -132,9 +136,13 @@ def convert(amount: Decimal, from_currency: str, fxrate: Decimal) -> tuple[int, 
         amount_minor = to_minor(amount, from_currency)
     except ValueError as exc:
         raise InvalidField("amount", str(exc)) from None
+    if amount_minor > MAX_MINOR:
+        raise InvalidField("amount", f"is too large for {from_currency}")
     to_amount = round_to_minor(from_minor(amount_minor, from_currency) * fxrate, CURRENCY)
     if to_amount < 1:
         raise InvalidField("amount", "multiplied by fxrate must come to at least 1 XAF")
+    if to_amount > MAX_TO_AMOUNT:
+        raise InvalidField("amount", f"multiplied by fxrate must come to at most {MAX_TO_AMOUNT} XAF")
     return amount_minor, to_amount
 
 
