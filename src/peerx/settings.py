@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     body_timeout_seconds: float = Field(default=20.0, gt=0)
     body_min_rate_bytes: int = Field(default=50_000, ge=1)
     # How long a request waits for a database connection before it is answered 503 + Retry-After.
-    db_pool_timeout_seconds: float = Field(default=2.0, gt=0)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0)
 
     # Gift cards: seconds before a sandbox test card resolves itself.
     giftcards_sandbox_delay_seconds: int = 5
