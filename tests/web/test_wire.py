@@ -8,7 +8,7 @@ import io
 import json
 import time
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
@@ -18,16 +18,16 @@ from pydantic import ValidationError
 from peerx.core.errors import InvalidField
 from peerx.platform import Platform
 from peerx.web import MAX_JSON_DEPTH, parse_json
-from peerx.web.types import ExponentDecimal, Flag, Id, WireDecimal, WireModel, amount, digits, integer, text
+from peerx.web.types import Amount, ExponentDecimal, Flag, Id, Integer, Text, WireDecimal, WireModel, ascii_digits
 
 
 class Sample(WireModel):
     id: Id | None = None
-    quantity: integer(1, 100) | None = None  # type: ignore[valid-type]
-    price: amount(places=2) | None = None  # type: ignore[valid-type]
-    name: text(20) | None = None  # type: ignore[valid-type]
-    notes: text(200, multiline=True) | None = None  # type: ignore[valid-type]
-    phone: digits(9, 12) | None = None  # type: ignore[valid-type]
+    quantity: Annotated[int, Integer(1, 100)] | None = None
+    price: Annotated[Decimal, Amount(places=2)] | None = None
+    name: Annotated[str, Text(20)] | None = None
+    notes: Annotated[str, Text(200, multiline=True)] | None = None
+    phone: Annotated[str, ascii_digits(9, 12)] | None = None
     test: Flag | None = None
 
 

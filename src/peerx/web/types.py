@@ -22,11 +22,21 @@ number with its exact digits (850.00), as the documents print it (see peerx.core
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 INT64_MAX = 2**63 - 1
 ASCII_INTEGER = re.compile(r"-?[0-9]{1,19}")
@@ -51,61 +61,98 @@ def forbidden_character(text: str, *, multiline: bool = False) -> bool:
     return (_FORBIDDEN if multiline else _FORBIDDEN_SINGLE_LINE).search(text) is not None
 
 
+# Each rule is a marker for Annotated, so a type checker sees the plain type:
+#     quantity: Annotated[int, Integer(1, 100)]
+#     amount: Annotated[Decimal, Amount(places=2)]
+#     notes: Annotated[str, Text(1000, multiline=True)] | None = None
+# Pydantic runs the marker's parse before its own validation, and the JSON schema is the
+# marker's: what the OpenAPI document shows is exactly what is accepted.
+
+
+class _Rule:
+    def parse(self, value: Any) -> Any:  # pragma: no cover - every rule overrides it
+        raise NotImplementedError
+
+    def json_schema(self) -> dict[str, Any]:  # pragma: no cover - every rule overrides it
+        raise NotImplementedError
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self.parse, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return self.json_schema()
+
+
 # ---------------------------------------------------------------- integers
 
 
-def _to_integer(value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool):
-        raise wire_error("must be a whole number")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and ASCII_INTEGER.fullmatch(value):
-        number = int(value)
-    else:
-        raise wire_error("must be a whole number")
-    if not low <= number <= high:
-        raise wire_error(f"must be a whole number from {low} to {high}")
-    return number
+@dataclass(frozen=True)
+class Integer(_Rule):
+    """An int within [low, high] (default: what a 64-bit column holds), from a JSON integer or
+    ASCII digits as text."""
+
+    low: int = -INT64_MAX
+    high: int = INT64_MAX
+
+    def parse(self, value: Any) -> int:
+        if isinstance(value, bool):
+            raise wire_error("must be a whole number")
+        if isinstance(value, int):
+            number = value
+        elif isinstance(value, str) and ASCII_INTEGER.fullmatch(value):
+            number = int(value)
+        else:
+            raise wire_error("must be a whole number")
+        if not self.low <= number <= self.high:
+            raise wire_error(f"must be a whole number from {self.low} to {self.high}")
+        return number
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.low, "maximum": self.high}
 
 
-def integer(low: int = -INT64_MAX, high: int = INT64_MAX) -> Any:
-    """An int within [low, high] (default: what a 64-bit column holds)."""
-    return Annotated[
-        int,
-        BeforeValidator(lambda value: _to_integer(value, low, high)),
-        WithJsonSchema({"type": "integer", "minimum": low, "maximum": high}),
-    ]
-
-
-Id = integer(1, INT64_MAX)  # a row id: positive, 64-bit
+Id = Annotated[int, Integer(1, INT64_MAX)]  # a row id: positive, 64-bit
 
 
 # ---------------------------------------------------------------- decimals
 
 
-def _to_decimal(value: Any, places: int | None, low: Decimal, high: Decimal) -> Decimal:
-    if isinstance(value, bool | float):
-        raise wire_error("must be a number")
-    if isinstance(value, ExponentDecimal):
-        raise wire_error("must be a plain decimal number, without an exponent")
-    if isinstance(value, int):
-        number = Decimal(value)
-    elif isinstance(value, Decimal):
-        number = value
-    elif isinstance(value, str) and ASCII_DECIMAL.fullmatch(value.strip()):
-        try:
+@dataclass(frozen=True)
+class Amount(_Rule):
+    """A Decimal in the document's decimal form: a JSON number without exponent, or a plain
+    decimal string; within [low, high] and at most `places` decimals. `as_string`: the
+    document shows it as a string (the schema says so; both forms are still accepted)."""
+
+    places: int | None = None
+    low: Decimal = Decimal(0)
+    high: Decimal = Decimal(10**15)
+    as_string: bool = False
+
+    def parse(self, value: Any) -> Decimal:
+        if isinstance(value, bool | float):
+            raise wire_error("must be a number")
+        if isinstance(value, ExponentDecimal):
+            raise wire_error("must be a plain decimal number, without an exponent")
+        if isinstance(value, int):
+            number = Decimal(value)
+        elif isinstance(value, Decimal):
+            number = value
+        elif isinstance(value, str) and ASCII_DECIMAL.fullmatch(value.strip()):
             number = Decimal(value.strip())
-        except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-            raise wire_error("must be a number") from None
-    else:
-        raise wire_error("must be a number")
-    if not number.is_finite():
-        raise wire_error("must be a finite number")
-    if not low <= number <= high:
-        raise wire_error(f"must be between {low} and {high}")
-    if places is not None and decimal_places(number) > places:
-        raise wire_error(f"must have at most {places} decimal places")
-    return number
+        else:
+            raise wire_error("must be a number")
+        if not number.is_finite():
+            raise wire_error("must be a finite number")
+        if not self.low <= number <= self.high:
+            raise wire_error(f"must be between {self.low} and {self.high}")
+        if self.places is not None and decimal_places(number) > self.places:
+            raise wire_error(f"must have at most {self.places} decimal places")
+        return number
+
+    def json_schema(self) -> dict[str, Any]:
+        if self.as_string:
+            return {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+        return {"type": "number", "minimum": float(self.low), "maximum": float(self.high)}
 
 
 def decimal_places(number: Decimal) -> int:
@@ -119,27 +166,6 @@ def decimal_places(number: Decimal) -> int:
     return places
 
 
-def amount(
-    *,
-    places: int | None = None,
-    low: Decimal | int = 0,
-    high: Decimal | int = 10**15,
-    as_string: bool = False,
-) -> Any:
-    """A Decimal in the document's decimal form. `as_string`: the document shows it as a string."""
-    low_d, high_d = Decimal(low), Decimal(high)
-    schema: dict[str, Any] = (
-        {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
-        if as_string
-        else {"type": "number", "minimum": float(low_d), "maximum": float(high_d)}
-    )
-    return Annotated[
-        Decimal,
-        BeforeValidator(lambda value: _to_decimal(value, places, low_d, high_d)),
-        WithJsonSchema(schema),
-    ]
-
-
 # A Decimal answered as a JSON number with its exact digits (850.00), never a string.
 WireDecimal = Annotated[
     Decimal, PlainSerializer(lambda value: value, return_type=Decimal), WithJsonSchema({"type": "number"})
@@ -149,32 +175,61 @@ WireDecimal = Annotated[
 # ---------------------------------------------------------------- text
 
 
-def _to_text(
-    value: Any,
-    max_length: int,
-    min_length: int,
-    multiline: bool,
-    strip: bool,
-    numbers: bool,
-    pattern: re.Pattern[str] | None,
-) -> str:
-    if isinstance(value, str):
-        text = value
-    elif numbers and isinstance(value, int | Decimal) and not isinstance(value, bool):
-        text = str(value)
-    else:
-        raise wire_error("must be a string")
-    if strip:
-        text = text.strip()
-    if forbidden_character(text, multiline=multiline):
-        raise wire_error("must not contain control characters")
-    if len(text) < min_length:
-        raise wire_error("is required" if min_length == 1 else f"must be at least {min_length} characters")
-    if len(text) > max_length:
-        raise wire_error(f"must be at most {max_length} characters")
-    if pattern is not None and not pattern.fullmatch(text):
-        raise wire_error("is not in the expected format")
-    return text
+@dataclass(frozen=True)
+class Text(_Rule):
+    """A str without control characters, at most `max_length` long (after stripping).
+    `numbers`: a JSON number is taken as its text (documents that print ids as either)."""
+
+    max_length: int
+    min_length: int = 0
+    multiline: bool = False
+    strip: bool = True
+    numbers: bool = False
+    pattern: str | None = None
+
+    def parse(self, value: Any) -> str:
+        if isinstance(value, str):
+            text = value
+        elif self.numbers and isinstance(value, int | Decimal) and not isinstance(value, bool):
+            text = str(value)
+        else:
+            raise wire_error("must be a string")
+        if self.strip:
+            text = text.strip()
+        if forbidden_character(text, multiline=self.multiline):
+            raise wire_error("must not contain control characters")
+        if len(text) < self.min_length:
+            too_short = f"must be at least {self.min_length} characters"
+            raise wire_error("is required" if self.min_length == 1 else too_short)
+        if len(text) > self.max_length:
+            raise wire_error(f"must be at most {self.max_length} characters")
+        if self.pattern is not None and not re.fullmatch(self.pattern, text):
+            raise wire_error("is not in the expected format")
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "maxLength": self.max_length}
+        if self.min_length:
+            schema["minLength"] = self.min_length
+        if self.pattern:
+            schema["pattern"] = f"^{self.pattern}$"
+        return schema
+
+
+def ascii_digits(min_length: int = 1, max_length: int = 19) -> Text:
+    """ASCII digits only, as text (phone numbers, card numbers, numeric codes)."""
+    return Text(max_length, min_length=min_length, numbers=True, pattern=f"[0-9]{{{min_length},{max_length}}}")
+
+
+# The same rules as ready-made types, for code written before the markers (to be folded in).
+def integer(low: int = -INT64_MAX, high: int = INT64_MAX) -> Any:
+    return Annotated[int, Integer(low, high)]
+
+
+def amount(
+    *, places: int | None = None, low: Decimal | int = 0, high: Decimal | int = 10**15, as_string: bool = False
+) -> Any:
+    return Annotated[Decimal, Amount(places, Decimal(low), Decimal(high), as_string)]
 
 
 def text(
@@ -186,24 +241,11 @@ def text(
     numbers: bool = False,
     pattern: str | None = None,
 ) -> Any:
-    """A str without control characters, at most `max_length` long (after stripping).
-    `numbers`: a JSON number is taken as its text (documents that print ids as either)."""
-    compiled = re.compile(pattern) if pattern else None
-    schema: dict[str, Any] = {"type": "string", "maxLength": max_length}
-    if min_length:
-        schema["minLength"] = min_length
-    if pattern:
-        schema["pattern"] = f"^{pattern}$"
-    return Annotated[
-        str,
-        BeforeValidator(lambda value: _to_text(value, max_length, min_length, multiline, strip, numbers, compiled)),
-        WithJsonSchema(schema),
-    ]
+    return Annotated[str, Text(max_length, min_length, multiline, strip, numbers, pattern)]
 
 
 def digits(min_length: int = 1, max_length: int = 19) -> Any:
-    """ASCII digits only, as text (phone numbers, card numbers, numeric codes)."""
-    return text(max_length, min_length=min_length, numbers=True, pattern=f"[0-9]{{{min_length},{max_length}}}")
+    return Annotated[str, ascii_digits(min_length, max_length)]
 
 
 # ---------------------------------------------------------------- flags
