@@ -36,7 +36,11 @@ async def check_target(url: str, *, allow_private: bool) -> None:
 
 def validate_url_shape(url: str) -> str | None:
     """A reason the URL cannot be a callback target, checked when it is registered."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError:  # "http://[", a bad IPv6 literal, a host that NFKC-normalises to a "/"
+        return "must be an absolute http or https URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "must be an absolute http or https URL"
     if len(url) > 2000:
