@@ -318,6 +318,8 @@ def surface_app(
             return render_error(NotFound("Endpoint not found."))
         if exc.status_code == 401:
             return render_error(Unauthorized(str(exc.detail)))
+        if exc.status_code == 400:  # the framework could not read the body (a malformed or over-limit form)
+            return render_error(InvalidField("body", f"could not be read ({str(exc.detail).rstrip('.')})"))
         error = PeerxError(str(exc.detail))
         error.details["status"] = exc.status_code
         return render_error(error)
