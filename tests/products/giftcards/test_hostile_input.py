@@ -111,6 +111,7 @@ async def test_largest_id_is_simply_not_found(client, live_key):
         ({"quantity": "99999999999999999999"}, "quantity"),
         ({"card_type_id": "99999999999999999999"}, "card_type_id"),
         ({"card_type_id": str(INT64_MAX + 1)}, "card_type_id"),
+        ({"card_type_id": str(INT64_MAX)}, "card_type_id"),  # reaches the database: no such rate
         ({"card_type_id": "\u0661"}, "card_type_id"),
         ({"card_type_id": "0"}, "card_type_id"),
         ({"card_amount": "1e3"}, "card_amount"),
