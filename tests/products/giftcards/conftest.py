@@ -5,8 +5,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from peerx.core.events import Event
+from peerx.core.events import Event, WebhookEndpoint
+from peerx.core.idempotency import IdempotencyRecord
 from peerx.core.ledger import LedgerTransfer
+from peerx.core.storage import StoredFile
 from peerx.platform import Platform
 from peerx.products.giftcards.models import Trade, Withdrawal
 from tests.fixtures import factories as f
@@ -38,6 +40,9 @@ async def count_rows(platform: Platform) -> dict[str, int]:
             ("withdrawals", Withdrawal),
             ("transfers", LedgerTransfer),
             ("events", Event),
+            ("subscriptions", WebhookEndpoint),
+            ("stored_files", StoredFile),
+            ("idempotency_keys", IdempotencyRecord),
         ):
             counts[name] = int(await session.scalar(select(func.count()).select_from(model)) or 0)
     files_dir = platform.settings.data_dir / "files"

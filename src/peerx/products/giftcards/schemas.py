@@ -1,102 +1,539 @@
-"""Parsing the PeerTupeer wire: form fields, JSON bodies and query strings into typed values,
-with errors that name the field."""
+"""The PeerTupeer wire, typed: every request (query, multipart form, JSON body) and every response
+of the surface as a model, with the document's field names, order and number forms, built from the
+strict wire types (peerx.web.types). Requests become the service's own values here; responses are
+validated from the service's views (the same dicts the webhooks send), so a response can only
+carry what its model declares, in the order the document prints it."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from starlette.datastructures import FormData, UploadFile
+from fastapi import UploadFile
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from peerx.core.errors import InvalidField
-from peerx.core.money import parse_decimal
-from peerx.products.giftcards.service import TradeSubmission, Upload, WithdrawalRequest
+from peerx.products.giftcards.service import (
+    MAX_CARD_AMOUNT,
+    MAX_QUANTITY,
+    MIN_WITHDRAWAL,
+    TRADE_STATUSES,
+    WITHDRAWAL_METHODS,
+    TradeSubmission,
+    Upload,
+    WithdrawalRequest,
+)
+from peerx.web import parse_json
+from peerx.web.types import Id, WireDecimal, WireModel, amount, integer, text, wire_error
 
-
-def text_field(source: FormData | dict[str, Any], name: str, *, required: bool, max_length: int = 200) -> str | None:
-    value = source.get(name)
-    if isinstance(value, UploadFile):
-        raise InvalidField(name, "must be a text field, not a file")
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidField(name, "is required")
-        return None
-    if not isinstance(value, str | int | Decimal) or isinstance(value, bool):
-        raise InvalidField(name, "must be a string")
-    text = str(value).strip()
-    if len(text) > max_length:
-        raise InvalidField(name, f"must be at most {max_length} characters")
-    return text
+# ---------------------------------------------------------------- field types
 
 
-def _integer(source: FormData | dict[str, Any], name: str, *, default: int | None = None) -> int:
-    raw = text_field(source, name, required=default is None)
-    if raw is None:
-        assert default is not None
-        return default
-    if not raw.lstrip("-").isdigit():
-        raise InvalidField(name, "must be a whole number")
-    return int(raw)
+def _required(value: Any) -> Any:
+    """A JSON null where a value is required reads as missing ("account_name is required")."""
+    if value is None:
+        raise wire_error("is required")
+    return value
 
 
-def _decimal(source: FormData | dict[str, Any], name: str) -> Decimal:
-    raw = source.get(name)
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        raise InvalidField(name, "is required")
-    if isinstance(raw, UploadFile):
-        raise InvalidField(name, "must be a number")
-    try:
-        return parse_decimal(raw)
-    except ValueError:
-        raise InvalidField(name, "must be a number") from None
+def required(kind: Any) -> Any:
+    return Annotated[kind, BeforeValidator(_required)]
 
 
-async def _upload(form: FormData, name: str, *, required: bool, max_bytes: int) -> Upload | None:
-    value = form.get(name)
-    if value is None or (isinstance(value, str) and not value):
-        if required:
-            raise InvalidField(name, "is required")
-        return None
-    if not isinstance(value, UploadFile):
-        raise InvalidField(name, "must be an uploaded file")
-    data = await value.read(max_bytes + 1)  # one byte over the limit is enough to refuse it
-    return Upload(field=name, data=data)
+def _blank_is_absent(value: Any) -> Any:
+    return None if value == "" else value
 
 
-async def trade_submission(form: FormData, *, max_bytes: int) -> TradeSubmission:
-    card_type_id = _integer(form, "card_type_id")
-    country = text_field(form, "country", required=True, max_length=60)
-    currency = text_field(form, "currency", required=True, max_length=3)
-    card_amount = _decimal(form, "card_amount")
-    quantity = _integer(form, "quantity", default=1)
-    front = await _upload(form, "front_image", required=True, max_bytes=max_bytes)
-    back = await _upload(form, "back_image", required=True, max_bytes=max_bytes)
-    receipt = await _upload(form, "receipt_image", required=False, max_bytes=max_bytes)
-    assert country is not None and currency is not None and front is not None and back is not None
-    return TradeSubmission(
-        card_type_id=card_type_id,
-        country=country,
-        currency=currency,
-        card_amount=card_amount,
-        quantity=quantity,
-        notes=text_field(form, "notes", required=False, max_length=1000),
-        card_number=text_field(form, "card_number", required=False, max_length=64),
-        front_image=front,
-        back_image=back,
-        receipt_image=receipt,
+def blank_is_absent(kind: Any) -> Any:
+    """Optional; `?per_page=` is the same as no per_page (PHP clients build query strings with empty values)."""
+    return Annotated[kind | None, BeforeValidator(_blank_is_absent)]
+
+
+def one_of(values: tuple[str, ...], reason: str) -> Any:
+    """A string among `values`; anything else (other text, numbers, lists) is refused with `reason`."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value not in values:
+            raise wire_error(reason)
+        return value
+
+    return Annotated[str, BeforeValidator(check), WithJsonSchema({"type": "string", "enum": list(values)})]
+
+
+def _uploaded_file(value: Any) -> Any:
+    if value is not None and not isinstance(value, StarletteUploadFile):  # what the form parser makes
+        raise wire_error("must be an uploaded file")
+    return value
+
+
+# A multipart file part (a text part under a file's name is refused by name).
+ImageFile = Annotated[
+    UploadFile,
+    BeforeValidator(_uploaded_file),
+    WithJsonSchema({"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"}),
+]
+
+
+def amount_within(*, above: Decimal | None = None, at_least: Decimal | None = None, at_most: Decimal) -> Any:
+    """A plain decimal (peerx.web.types.amount: no exponent, ASCII digits, finite) within a range,
+    refused with the document's own wording ("card_amount must be greater than 0")."""
+
+    def check(value: Decimal) -> Decimal:
+        if above is not None and value <= above:
+            raise wire_error(f"must be greater than {above}")
+        if at_least is not None and value < at_least:
+            raise wire_error(f"must be at least {at_least}")
+        if value > at_most:
+            raise wire_error(f"must be at most {at_most}")
+        return value
+
+    schema: dict[str, Any] = {"type": "number", "maximum": float(at_most)}
+    if above is not None:
+        schema["exclusiveMinimum"] = float(above)
+    if at_least is not None:
+        schema["minimum"] = float(at_least)
+    # The range is this validator's; amount() only parses (no bounds of its own to word differently).
+    unbounded = amount(low=Decimal("-Infinity"), high=Decimal("Infinity"))
+    return Annotated[unbounded, AfterValidator(check), WithJsonSchema(schema)]
+
+
+if TYPE_CHECKING:  # what the checker sees: the value each wire type parses to
+    CardAmount = Decimal
+    Quantity = int
+    WithdrawalAmount = Decimal
+    WithdrawalMethod = str
+    TradeStatus = str
+    SandboxAction = str
+    PageNumber = int | None
+    PageSize = int | None
+    Reference = str
+    Country = str
+    Currency = str
+    Notes = str
+    CardNumber = str
+    AccountName = str
+    AccountNumber = str
+    BankName = str
+    CallbackUrl = str
+else:
+    # Face value: a plain decimal (the currency's decimals are checked by the service, which knows
+    # the currency: 10.001 USD is refused, not rounded); above 0 and at most 10 000 per card.
+    CardAmount = amount_within(above=Decimal(0), at_most=MAX_CARD_AMOUNT)
+    Quantity = integer(1, MAX_QUANTITY)
+    # GHS, at least 1.00, at most what a wallet could ever hold (the balance decides the rest); the
+    # bound keeps pesewas far inside the 64-bit columns.
+    WithdrawalAmount = required(amount_within(at_least=MIN_WITHDRAWAL, at_most=Decimal(10**15)))
+    WithdrawalMethod = required(one_of(WITHDRAWAL_METHODS, f"must be one of {', '.join(WITHDRAWAL_METHODS)}"))
+    TradeStatus = one_of(TRADE_STATUSES, "must be pending, approved or rejected")
+    SandboxAction = one_of(("test-cards",), "must be test-cards")
+    PageNumber = blank_is_absent(integer(1, 1_000_000))
+    PageSize = blank_is_absent(integer(1, 100))
+    Reference = text(64, min_length=1, pattern="[A-Za-z0-9]+")  # PTP + 10 hex digits: letters and digits
+    Country = text(60, min_length=1)
+    Currency = text(3, min_length=1)
+    Notes = text(1000, multiline=True)
+    CardNumber = text(64)
+    AccountName = required(text(100, min_length=1))
+    AccountNumber = required(text(40, min_length=1, numbers=True))
+    BankName = text(100)
+    CallbackUrl = required(text(2000, min_length=1))
+
+DEFAULT_PAGE_SIZE = 20
+
+# ---------------------------------------------------------------- requests
+
+
+class TradeForm(WireModel):
+    """POST trades.php, multipart/form-data, as the document's table lists it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "card_type_id": 1,
+                    "country": "USA",
+                    "currency": "USD",
+                    "card_amount": 100,
+                    "card_number": "XXXX-XXXX-XXXX",
+                    "notes": "Optional notes here",
+                    "front_image": "(binary)",
+                    "back_image": "(binary)",
+                }
+            ]
+        }
     )
 
+    card_type_id: Annotated[Id, Field(description="Card type ID from rates.php.", examples=[1])]
+    country: Annotated[Country, Field(description='Country (e.g. "USA").', examples=["USA"])]
+    currency: Annotated[Currency, Field(description='Currency (e.g. "USD").', examples=["USD"])]
+    card_amount: Annotated[
+        CardAmount,
+        Field(description="Face value of one card, with at most the currency's decimals.", examples=[100]),
+    ]
+    quantity: Annotated[Quantity, Field(description="Number of cards (default: 1).")] = 1
+    notes: Annotated[Notes | None, Field(description="Additional notes.")] = None
+    card_number: Annotated[
+        CardNumber | None,
+        Field(description="Card number or PIN (optional, stored encrypted, shown as ****1234)."),
+    ] = None
+    front_image: Annotated[ImageFile, Field(description="Front image of the card (JPEG, PNG, WebP or GIF).")]
+    back_image: Annotated[ImageFile, Field(description="Back image of the card (JPEG, PNG, WebP or GIF).")]
+    receipt_image: Annotated[ImageFile | None, Field(description="Purchase receipt image (optional).")] = None
 
-def withdrawal_request(body: dict[str, Any]) -> WithdrawalRequest:
-    amount = _decimal(body, "amount")
-    method = text_field(body, "method", required=True, max_length=30)
-    account_name = text_field(body, "account_name", required=True, max_length=100)
-    account_number = text_field(body, "account_number", required=True, max_length=40)
-    assert method is not None and account_name is not None and account_number is not None
-    return WithdrawalRequest(
-        amount=amount,
-        method=method,
-        account_name=account_name,
-        account_number=account_number,
-        bank_name=text_field(body, "bank_name", required=False, max_length=100),
+    async def submission(self, *, max_bytes: int) -> TradeSubmission:
+        """The service's value: each file read up to one byte past the limit (enough to refuse it)."""
+
+        async def read(field: str, upload: UploadFile | None) -> Upload | None:
+            return None if upload is None else Upload(field=field, data=await upload.read(max_bytes + 1))
+
+        front = await read("front_image", self.front_image)
+        back = await read("back_image", self.back_image)
+        assert front is not None and back is not None
+        return TradeSubmission(
+            card_type_id=self.card_type_id,
+            country=self.country,
+            currency=self.currency,
+            card_amount=self.card_amount,
+            quantity=self.quantity,
+            notes=self.notes,
+            card_number=self.card_number,
+            front_image=front,
+            back_image=back,
+            receipt_image=await read("receipt_image", self.receipt_image),
+        )
+
+
+class JsonBody(WireModel):
+    """A JSON request body. Parsed whatever the Content-Type says (PHP's curl sends a string body
+    as a form unless told otherwise, and clients written for PeerTupeer did get JSON read)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_whatever_the_content_type(cls, data: Any) -> Any:
+        if isinstance(data, bytes | bytearray):
+            try:
+                return parse_json(bytes(data))
+            except json.JSONDecodeError as exc:
+                raise wire_error(exc.msg) from None
+        return data
+
+
+class WithdrawalBody(JsonBody):
+    """POST withdrawals.php."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"amount": 500, "method": "mtn_momo", "account_name": "John Doe", "account_number": "0241234567"},
+                {
+                    "amount": "250.50",
+                    "method": "bank_transfer",
+                    "account_name": "John Doe",
+                    "account_number": "0012345678901",
+                    "bank_name": "GCB Bank",
+                },
+            ]
+        }
     )
+
+    amount: Annotated[
+        WithdrawalAmount,
+        Field(description="GHS to withdraw: at least 1.00, at most two decimals (a number or a decimal string)."),
+    ]
+    method: Annotated[WithdrawalMethod, Field(description="Where the money goes.")]
+    account_name: Annotated[AccountName, Field(description="The account holder's name.")]
+    account_number: Annotated[
+        AccountNumber,
+        Field(
+            description=(
+                "Mobile money: a Ghana number of that method's network (0241234567, +233 24 123 4567); "
+                "bank_transfer: 8 to 20 digits."
+            )
+        ),
+    ]
+    bank_name: Annotated[BankName | None, Field(description="Required for bank_transfer.")] = None
+
+    def request(self) -> WithdrawalRequest:
+        return WithdrawalRequest(
+            amount=self.amount,
+            method=self.method,
+            account_name=self.account_name,
+            account_number=self.account_number,
+            bank_name=self.bank_name,
+        )
+
+
+class RateSubscriptionBody(JsonBody):
+    """POST rate-updates.php."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"url": "https://yoursite.com/webhooks/rates"}]})
+
+    url: Annotated[
+        CallbackUrl,
+        Field(description="Your callback URL to receive rate updates (absolute http or https)."),
+    ]
+
+
+# ---------------------------------------------------------------- responses
+
+
+class ErrorResponse(WireModel):
+    """Every error: `success` false and a descriptive message (a bad field's message starts with
+    the field's name)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"success": False, "message": "Invalid API key or unauthorized access."},
+                {"success": False, "message": "card_amount must be greater than 0."},
+            ]
+        }
+    )
+
+    success: Literal[False] = False
+    message: str
+
+
+class Meta(WireModel):
+    page: int
+    per_page: int
+    total: int
+
+
+class RateOut(WireModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "card_type_id": 1,
+                    "card_name": "Amazon",
+                    "country": "USA",
+                    "currency": "USD",
+                    "rate_per_unit": 8.75,
+                    "platform_fee_pct": 2.5,
+                    "updated_at": "2026-05-25 10:30:00",
+                }
+            ]
+        }
+    )
+
+    card_type_id: int
+    card_name: str
+    country: str
+    currency: str
+    rate_per_unit: Annotated[WireDecimal, Field(description="GHS paid per unit of the card's currency.")]
+    platform_fee_pct: WireDecimal
+    updated_at: Annotated[str, Field(description="UTC, YYYY-MM-DD HH:MM:SS.")]
+
+
+class RatesResponse(WireModel):
+    success: Literal[True] = True
+    data: list[RateOut]
+
+
+class TestCardOut(WireModel):
+    __test__ = False  # not a pytest class
+
+    card_number: str
+    outcome: Literal["approved", "rejected", "partially_approved"]
+    description: str
+
+
+class SandboxCards(WireModel):
+    cards: list[TestCardOut]
+    note: str
+
+
+class SandboxResponse(WireModel):
+    success: Literal[True] = True
+    data: SandboxCards
+
+
+class TradeOut(WireModel):
+    """A trade as trade-status.php, trades.php and the trade.* webhooks show it."""
+
+    reference: str
+    status: Literal["pending", "approved", "rejected"]
+    card_type_id: int
+    card_name: str
+    country: str
+    currency: str
+    card_amount: Annotated[WireDecimal, Field(description="Face value per card, as submitted (100, 25.5).")]
+    approved_card_amount: Annotated[
+        WireDecimal | None, Field(description="Set when the trade was approved for a lower face value.")
+    ]
+    quantity: int
+    rate_per_unit: Annotated[WireDecimal, Field(description="The rate in force at submission.")]
+    platform_fee_pct: WireDecimal
+    gross_payout_ghs: Annotated[WireDecimal, Field(description="GHS, two decimals (850.00).")]
+    fee_ghs: WireDecimal
+    net_payout_ghs: WireDecimal
+    card_number: Annotated[str | None, Field(description="Masked: ****1234.")]
+    notes: str | None
+    rejection_reason: str | None
+    created_at: str
+    updated_at: str
+
+
+class TradeListResponse(WireModel):
+    success: Literal[True] = True
+    data: list[TradeOut]
+    meta: Meta
+
+
+class TradeStatusResponse(WireModel):
+    success: Literal[True] = True
+    data: TradeOut
+
+
+class TradeSubmittedData(WireModel):
+    reference: str
+    status: Literal["pending", "approved", "rejected"]
+    card_amount: WireDecimal
+    currency: str
+    gross_payout_ghs: WireDecimal
+    fee_ghs: WireDecimal
+    net_payout_ghs: WireDecimal
+
+
+class TradeSubmittedResponse(WireModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "success": True,
+                    "message": "Trade submitted successfully.",
+                    "data": {
+                        "reference": "PTP1A2B3C4D5E",
+                        "status": "pending",
+                        "card_amount": 100,
+                        "currency": "USD",
+                        "gross_payout_ghs": 850.00,
+                        "fee_ghs": 21.25,
+                        "net_payout_ghs": 828.75,
+                    },
+                }
+            ]
+        }
+    )
+
+    success: Literal[True] = True
+    message: str
+    data: TradeSubmittedData
+
+
+class WalletOut(WireModel):
+    currency: Literal["GHS"]
+    available_balance: Annotated[WireDecimal, Field(description="Withdrawable now.")]
+    pending_balance: Annotated[WireDecimal, Field(description="Net payout of trades still under review.")]
+    held_balance: Annotated[WireDecimal, Field(description="Withdrawals in flight.")]
+
+
+class WalletResponse(WireModel):
+    success: Literal[True] = True
+    data: WalletOut
+
+
+class WithdrawalOut(WireModel):
+    """A withdrawal as withdrawals.php and the withdrawal.* webhooks show it."""
+
+    reference: str
+    status: Literal["pending", "processing", "completed", "failed"]
+    amount: WireDecimal
+    currency: Literal["GHS"]
+    method: Literal["mtn_momo", "vodafone_cash", "airteltigo_money", "bank_transfer"]
+    account_name: str
+    account_number: Annotated[str, Field(description="Normalised: 233... for mobile money, digits for banks.")]
+    bank_name: str | None
+    failure_reason: str | None
+    created_at: str
+    updated_at: str
+    completed_at: str | None
+
+
+class WithdrawalCreatedResponse(WireModel):
+    success: Literal[True] = True
+    message: str
+    data: WithdrawalOut
+
+
+class WithdrawalListResponse(WireModel):
+    success: Literal[True] = True
+    data: list[WithdrawalOut]
+    meta: Meta
+
+
+class RateSubscriptionOut(WireModel):
+    webhook_id: int
+    url: str
+    event: Literal["rate.updated"]
+    created_at: str
+
+
+class RateSubscriptionListResponse(WireModel):
+    success: Literal[True] = True
+    data: list[RateSubscriptionOut]
+
+
+class RateSubscriptionCreated(WireModel):
+    webhook_id: int
+    url: str
+    event: Literal["rate.updated"]
+    secret: Annotated[str, Field(description="Shown once: the key of X-PeerTupeer-Signature.")]
+
+
+class RateSubscriptionCreatedResponse(WireModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "success": True,
+                    "message": "Rate update subscription created.",
+                    "data": {
+                        "webhook_id": 5,
+                        "url": "https://yoursite.com/webhooks/rates",
+                        "event": "rate.updated",
+                        "secret": "your_webhook_secret",
+                    },
+                }
+            ]
+        }
+    )
+
+    success: Literal[True] = True
+    message: str
+    data: RateSubscriptionCreated
+
+
+class MessageResponse(WireModel):
+    success: Literal[True] = True
+    message: str
+
+
+class RateUpdatedEvent(WireModel):
+    """The body POSTed to a rate.updated subscription (signed with X-PeerTupeer-Signature)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "event": "rate.updated",
+                    "timestamp": "2026-05-25T10:30:00Z",
+                    "data": {
+                        "card_type_id": 1,
+                        "card_name": "Amazon",
+                        "country": "USA",
+                        "currency": "USD",
+                        "rate_per_unit": 8.75,
+                        "platform_fee_pct": 2.5,
+                        "updated_at": "2026-05-25 10:30:00",
+                    },
+                }
+            ]
+        }
+    )
+
+    event: Literal["rate.updated"]
+    timestamp: str
+    data: RateOut

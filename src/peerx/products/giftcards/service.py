@@ -477,7 +477,7 @@ def _check_account(request: WithdrawalRequest) -> str:
         if not request.bank_name or not request.bank_name.strip():
             raise InvalidField("bank_name", "is required for bank_transfer")
         digits = request.account_number.replace(" ", "")
-        if not digits.isdigit() or not 8 <= len(digits) <= 20:
+        if not re.fullmatch(r"[0-9]{8,20}", digits):  # ASCII digits: "١٢٣..." passes str.isdigit()
             raise InvalidField("account_number", "must be a bank account number of 8 to 20 digits")
         return digits
     try:
