@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import simplejson
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -40,10 +41,9 @@ from peerx.web.types import ExponentDecimal
 log = logging.getLogger(__name__)
 
 
-class WireJSON(Response):
-    """JSON as the documents print it; a wire model is dumped by alias, in declaration order."""
-
-    media_type = "application/json"
+class WireJSON(JSONResponse):
+    """JSON as the documents print it; a wire model is dumped by alias, in declaration order.
+    A JSONResponse, so FastAPI documents a route's response_model with it."""
 
     def render(self, content: Any) -> bytes:
         if isinstance(content, BaseModel):
