@@ -227,7 +227,7 @@ async def test_every_ops_answer_is_unchanged(client: httpx.AsyncClient, platform
     seller_app, _, contract_id, _, _ = await paid_and_disputed(app_factory, platform, run_jobs)
     await ops("fund address", "POST", "/bitcoin/chain/fund", json={"address": seller_app.address(), "sats": 50_000})
     await ops("fund bad", "POST", "/bitcoin/chain/fund", json={"address": "nope", "sats": 50_000})
-    await ops("fund sats", "POST", "/bitcoin/chain/fund", json={"address": seller_app.address(), "sats": "5"})
+    await ops("fund sats", "POST", "/bitcoin/chain/fund", json={"address": seller_app.address(), "sats": 5.5})
     await ops("mine", "POST", "/bitcoin/chain/mine", json={"blocks": 2})
     await ops("mine default", "POST", "/bitcoin/chain/mine", json={})
     await ops("price", "POST", "/bitcoin/market/prices", json={"pair": "BTCEUR", "price": "27455.04"})
