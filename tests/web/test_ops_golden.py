@@ -19,10 +19,13 @@ import httpx
 from peerx.core.clock import clock
 from peerx.core.encoding import dumps, loads
 from peerx.platform import Platform
+from peerx.products.escrow import p2p
+from peerx.products.escrow.models import EscrowP2PTransaction
 from tests.fixtures import factories as f
 from tests.products.bitcoin.conftest import app_factory  # noqa: F401 - a fixture this module uses
 from tests.products.bitcoin.test_contracts_disputes import paid_and_disputed
 from tests.products.escrow.conftest import TP, Person, delivered_tx, post
+from tests.products.escrow.test_p2p import remainder_paid, step
 from tests.products.remittances.conftest import pay
 from tests.products.vouchers.conftest import PW
 
@@ -247,3 +250,33 @@ async def test_every_ops_answer_is_unchanged(client: httpx.AsyncClient, platform
     expected = GOLDEN.read_text().splitlines()
     for got, want in zip(ops.seen, expected, strict=True):
         assert got == want
+
+
+async def test_a_p2p_resolution_prints_the_actions_dict(client: httpx.AsyncClient, platform: Platform) -> None:
+    """Face to face: the answer carries exactly the keys the action gives, in its order, with
+    its values (pricing, cancellation, the steps taken so far), and none of the others."""
+    made = await client.post(
+        f"{OPS}/escrow/clients", json={"name": "Shop", "redirect_uris": ["http://localhost:1/cb"], "test": True},
+        headers=AUTH,
+    )  # fmt: skip
+    client_id = made.json()["client_id"]
+    people = []
+    for email in ("seller@example.com", "buyer@example.com"):
+        user = (
+            await client.post(f"{OPS}/escrow/users", json={"email": email, "password": "x" * 8}, headers=AUTH)
+        ).json()
+        token = await client.post(f"{OPS}/escrow/tokens", json={"user": email, "client": client_id}, headers=AUTH)
+        people.append(Person(user["id"], email, token.json()["access_token"]))
+    seller, buyer = people
+    tx = await remainder_paid(client, seller, buyer)
+    assert (await step(client, buyer, tx["id"], "complain", {"complaint_description": "Not as described"})).is_success
+    resp = await client.post(
+        f"{OPS}/escrow/transactions/{tx['id']}/resolve", json={"outcome": "refund", "p2p": "true"}, headers=AUTH
+    )
+    assert resp.status_code == 200, resp.text
+    async with platform.db.transaction() as session:
+        row = await session.get(EscrowP2PTransaction, tx["id"])
+        assert row is not None
+        expected = {**p2p.tx_view(row), "livemode": row.livemode}
+    assert resp.text == dumps(expected)
+    assert {"pricing", "complained", "amount_refunded"} <= set(expected) and "listing_id" not in expected
