@@ -29,6 +29,6 @@ async def operator(
         raise Unauthorized("A valid operator token is required.")
 
 
-# Every /ops/v1 router carries it: `wire_router(dependencies=[OPERATOR])`.
+# Every /ops/v1 router carries it: `wire_router(dependencies=[OPERATOR])`, so each route is
+# guarded wherever its router is included, and its OpenAPI operation names the scheme.
 OPERATOR = Depends(operator)
-Operator = Annotated[None, OPERATOR]
