@@ -6,19 +6,34 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.chain.sandbox import SandboxChain
 from peerx.core.errors import InvalidField
+from peerx.ops.deps import OPERATOR
+from peerx.ops.schemas import (
+    ChainFund,
+    ChainFunded,
+    ChainMine,
+    ChainMined,
+    DisputeResolve,
+    Disputes,
+    DisputeView,
+    MarketPrice,
+    MarketPriceSet,
+    reply,
+)
 from peerx.platform import Platform
 from peerx.products.bitcoin import disputes, market
 from peerx.products.bitcoin.context import peach_of
 from peerx.products.bitcoin.models import Contract
 from peerx.products.bitcoin.wire import wire_time
-from peerx.web import PlatformDep, Session, WireJSON, decimal_field, json_object
+from peerx.web import PlatformDep, Session, wire_router
+from peerx.web.types import Flag, text
 
-router = APIRouter()
+router = wire_router(dependencies=[OPERATOR], tags=["bitcoin"])  # /ops/v1/bitcoin
+ContractId = text(200, min_length=1)
 DISPUTE_OUTCOMES = disputes.OUTCOMES  # what a mediator may decide (the console's choices)
 
 
@@ -54,29 +69,22 @@ async def set_price(platform: Platform, session: AsyncSession, *, pair: str, pri
 # ---------------------------------------------------------------- /ops/v1/bitcoin
 
 
-@router.post("/chain/fund")
-async def post_fund(request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
-    sats = body.get("sats")
-    if not isinstance(sats, int) or isinstance(sats, bool):
-        raise InvalidField("sats", "must be a whole number")
-    return WireJSON(await fund_address(platform, session, address=str(body.get("address", "")), sats=sats))
+@router.post("/chain/fund", response_model=ChainFunded)
+async def post_fund(body: ChainFund, session: Session, platform: PlatformDep) -> Response:
+    """Pay sats to an address from the sandbox chain's faucet (sandbox chain only)."""
+    return reply(ChainFunded, await fund_address(platform, session, address=body.address, sats=body.sats))
 
 
-@router.post("/chain/mine")
-async def post_mine(request: Request, session: Session, platform: PlatformDep) -> Response:
-    blocks = json_object(await request.body()).get("blocks", 1)
-    if not isinstance(blocks, int) or isinstance(blocks, bool):
-        raise InvalidField("blocks", "must be a whole number")
-    return WireJSON(await mine(platform, session, blocks=blocks))
+@router.post("/chain/mine", response_model=ChainMined)
+async def post_mine(body: ChainMine, session: Session, platform: PlatformDep) -> Response:
+    """Mine blocks on the sandbox chain; the first confirms the mempool."""
+    return reply(ChainMined, await mine(platform, session, blocks=body.blocks))
 
 
-@router.post("/market/prices")
-async def post_price(request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
-    price = decimal_field(body, "price")
-    assert price is not None
-    return WireJSON(await set_price(platform, session, pair=str(body.get("pair", "")), price=price))
+@router.post("/market/prices", response_model=MarketPriceSet)
+async def post_price(body: MarketPrice, session: Session, platform: PlatformDep) -> Response:
+    """Set the sandbox market's price of a pair."""
+    return reply(MarketPriceSet, await set_price(platform, session, pair=body.pair, price=body.price))
 
 
 # ---------------------------------------------------------------- disputes (Peach part 2)
@@ -122,14 +130,18 @@ async def resolve_dispute(
     return dispute_view(contract)
 
 
-@router.get("/disputes")
-async def get_disputes(session: Session, platform: PlatformDep, active: str = "true") -> Response:
-    return WireJSON(await list_disputes(platform, session, active_only=active != "false"))
+@router.get("/disputes", response_model=Disputes)
+async def get_disputes(session: Session, platform: PlatformDep, active: Flag = True) -> Response:
+    """Disputed contracts, the active ones only unless active=false."""
+    return reply(Disputes, await list_disputes(platform, session, active_only=active))
 
 
-@router.post("/disputes/{contract_id}/resolve")
-async def post_resolve(contract_id: str, request: Request, session: Session, platform: PlatformDep) -> Response:
-    outcome = json_object(await request.body()).get("outcome")
-    if not isinstance(outcome, str):
-        raise InvalidField("outcome", f"must be one of {', '.join(disputes.OUTCOMES)}")
-    return WireJSON(await resolve_dispute(platform, session, contract_id=contract_id, outcome=outcome))
+@router.post("/disputes/{contract_id}/resolve", response_model=DisputeView)
+async def post_resolve(
+    contract_id: ContractId,  # type: ignore[valid-type]
+    body: DisputeResolve,
+    session: Session,
+    platform: PlatformDep,
+) -> Response:
+    """The mediator's decision on a disputed contract."""
+    return reply(DisputeView, await resolve_dispute(platform, session, contract_id=contract_id, outcome=body.outcome))

@@ -6,17 +6,32 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core.errors import InvalidField
+from peerx.ops.deps import OPERATOR
+from peerx.ops.schemas import (
+    ChargeRule,
+    EscrowCharges,
+    EscrowClient,
+    EscrowClientCreate,
+    EscrowP2PTransaction,
+    EscrowResolve,
+    EscrowToken,
+    EscrowTokenIssue,
+    EscrowTransaction,
+    EscrowUser,
+    EscrowUserCreate,
+    reply,
+)
 from peerx.platform import Platform
 from peerx.products.escrow import charges, oauth
 from peerx.products.escrow import p2p as escrow_p2p
 from peerx.products.escrow import service as escrow
-from peerx.web import PlatformDep, Session, WireJSON, decimal_field, json_object
+from peerx.web import PlatformDep, Session, wire_router
+from peerx.web.types import Id
 
-router = APIRouter()
+router = wire_router(dependencies=[OPERATOR], tags=["escrow"])  # /ops/v1/escrow
 
 
 async def create_client(
@@ -92,86 +107,57 @@ async def set_charges(
 # ---------------------------------------------------------------- /ops/v1/escrow
 
 
-def _int(body: dict[str, Any], name: str, default: int = 0) -> int:
-    raw = body.get(name, default)
-    if isinstance(raw, bool) or not isinstance(raw, int | Decimal) or raw % 1 != 0:
-        raise InvalidField(name, "must be an integer")
-    return int(raw)
-
-
-@router.post("/clients", status_code=201)
-async def post_client(request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
-    uris = body.get("redirect_uris")
-    if not isinstance(uris, list) or not all(isinstance(u, str) for u in uris):
-        raise InvalidField("redirect_uris", "must be a list of URLs")
+@router.post("/clients", status_code=201, response_model=EscrowClient)
+async def post_client(body: EscrowClientCreate, session: Session, platform: PlatformDep) -> Response:
+    """Register an OAuth2 client (an integrator); its secret is shown this once."""
     result = await create_client(
-        platform, session, name=str(body.get("name", "")), redirect_uris=uris, livemode=not bool(body.get("test"))
+        platform, session, name=body.name, redirect_uris=body.redirect_uris, livemode=not body.test
     )
-    return WireJSON(result, status_code=201)
+    return reply(EscrowClient, result, status_code=201)
 
 
-@router.post("/users", status_code=201)
-async def post_user(request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
+@router.post("/users", status_code=201, response_model=EscrowUser)
+async def post_user(body: EscrowUserCreate, session: Session, platform: PlatformDep) -> Response:
+    """Create a Trustap user (support and tests)."""
     result = await create_user(
-        platform,
-        session,
-        email=str(body.get("email", "")),
-        password=str(body.get("password", "")),
-        first=str(body.get("first", "")),
-        last=str(body.get("last", "")),
+        platform, session, email=body.email, password=body.password, first=body.first, last=body.last
     )
-    return WireJSON(result, status_code=201)
+    return reply(EscrowUser, result, status_code=201)
 
 
-@router.post("/tokens", status_code=201)
-async def post_token(request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
-    result = await issue_token(
-        platform,
-        session,
-        email=str(body.get("user", "")),
-        client_id=str(body.get("client", "")),
-        scope=str(body.get("scope", oauth.API_SCOPE)),
-    )
-    return WireJSON(result, status_code=201)
+@router.post("/tokens", status_code=201, response_model=EscrowToken)
+async def post_token(body: EscrowTokenIssue, session: Session, platform: PlatformDep) -> Response:
+    """An access token for a user and client, as if the user had consented (support and tests)."""
+    result = await issue_token(platform, session, email=body.user, client_id=body.client, scope=body.scope)
+    return reply(EscrowToken, result, status_code=201)
 
 
-@router.get("/transactions/{transaction_id}")
-async def get_transaction(transaction_id: int, session: Session, platform: PlatformDep) -> Response:
-    return WireJSON(await show(platform, session, transaction_id=transaction_id))
+@router.get("/transactions/{transaction_id}", response_model=EscrowTransaction)
+async def get_transaction(transaction_id: Id, session: Session, platform: PlatformDep) -> Response:
+    """An online transaction as the operator sees it."""
+    return reply(EscrowTransaction, await show(platform, session, transaction_id=transaction_id))
 
 
-@router.post("/transactions/{transaction_id}/resolve")
-async def post_resolve(transaction_id: int, request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
-    return WireJSON(
-        await resolve(
-            platform,
-            session,
-            transaction_id=transaction_id,
-            outcome=str(body.get("outcome", "")),
-            p2p=bool(body.get("p2p", False)),
-        )
-    )
+@router.post("/transactions/{transaction_id}/resolve", response_model=EscrowTransaction | EscrowP2PTransaction)
+async def post_resolve(transaction_id: Id, body: EscrowResolve, session: Session, platform: PlatformDep) -> Response:
+    """Decide a complained transaction: release to the seller or refund the buyer."""
+    result = await resolve(platform, session, transaction_id=transaction_id, outcome=body.outcome, p2p=body.p2p)
+    return reply(EscrowP2PTransaction if body.p2p else EscrowTransaction, result)
 
 
-@router.post("/charges", status_code=201)
-async def post_charges(request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
-    buyer_pct = decimal_field(body, "buyer_pct", required=False) or Decimal(0)
-    seller_pct = decimal_field(body, "seller_pct", required=False) or Decimal(0)
+@router.post("/charges", status_code=201, response_model=ChargeRule)
+async def post_charges(body: EscrowCharges, session: Session, platform: PlatformDep) -> Response:
+    """A new version of the charge calculator for a model, currency and payment method."""
     result = await set_charges(
         platform,
         session,
-        model=str(body.get("model", "online")),
-        currency=str(body.get("currency", "")),
-        payment_method=str(body.get("payment_method", "card")),
-        buyer_pct=buyer_pct,
-        buyer_fixed=_int(body, "buyer_fixed"),
-        seller_pct=seller_pct,
-        seller_fixed=_int(body, "seller_fixed"),
-        min_price=_int(body, "min_price", 100),
+        model=body.model,
+        currency=body.currency,
+        payment_method=body.payment_method,
+        buyer_pct=body.buyer_pct or Decimal(0),
+        buyer_fixed=body.buyer_fixed,
+        seller_pct=body.seller_pct or Decimal(0),
+        seller_fixed=body.seller_fixed,
+        min_price=body.min_price,
     )
-    return WireJSON(result, status_code=201)
+    return reply(ChargeRule, result, status_code=201)

@@ -7,20 +7,37 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.errors import InvalidField, NotFound
 from peerx.core.money import EXPONENTS, from_minor, to_minor
 from peerx.core.parties import get_party
+from peerx.ops.deps import OPERATOR
+from peerx.ops.schemas import (
+    BeneficiarySet,
+    BeneficiaryView,
+    FloatRead,
+    FloatSet,
+    FloatView,
+    PartnerUpdate,
+    PartnerView,
+    RemittanceCancel,
+    RemittanceSettle,
+    RemittanceView,
+    reply,
+)
 from peerx.platform import Platform
 from peerx.products.remittances import common, partners
 from peerx.products.remittances import service as remittances
 from peerx.rails import floats
-from peerx.web import PlatformDep, Session, WireJSON, decimal_field, json_object
+from peerx.web import PlatformDep, Session, wire_router
+from peerx.web.types import Flag, Id, text
 
-router = APIRouter()  # /ops/v1/remittances
-rails_router = APIRouter()  # /ops/v1/rails
+router = wire_router(dependencies=[OPERATOR], tags=["remittances"])  # /ops/v1/remittances
+rails_router = wire_router(dependencies=[OPERATOR], tags=["rails"])  # /ops/v1/rails
+RailName = text(40)
+CurrencyCode = text(10)
 
 
 def _policy(platform: Platform) -> common.Policy:
@@ -133,95 +150,81 @@ async def get_float(
 # ---------------------------------------------------------------- /ops/v1/remittances
 
 
-def _optional_text(body: dict[str, Any], name: str) -> str | None:
-    value = body.get(name)
-    return None if value is None else str(value)
-
-
-@router.put("/partners/{account_id}")
-async def put_partner(account_id: int, request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
-    active = body.get("is_activated")
+@router.put("/partners/{account_id}", response_model=PartnerView)
+async def put_partner(account_id: Id, body: PartnerUpdate, session: Session, platform: PlatformDep) -> Response:
+    """Change a Peex partner's terms and profile; only the fields given change."""
     changes = partners.PartnerChanges(
-        callback_url=_optional_text(body, "callback_url"),
-        mtn_fee=decimal_field(body, "mtn_fee", required=False),
-        orange_fee=decimal_field(body, "orange_fee", required=False),
-        max_amount=decimal_field(body, "max_amount", required=False),
-        adress=_optional_text(body, "adress"),
-        web_site=_optional_text(body, "web_site"),
-        description=_optional_text(body, "description"),
-        is_activated=None if active is None else bool(active),
+        callback_url=body.callback_url,
+        mtn_fee=body.mtn_fee,
+        orange_fee=body.orange_fee,
+        max_amount=body.max_amount,
+        adress=body.adress,
+        web_site=body.web_site,
+        description=body.description,
+        is_activated=body.is_activated,
     )
-    return WireJSON(await set_partner(platform, session, account_id=account_id, changes=changes))
+    return reply(PartnerView, await set_partner(platform, session, account_id=account_id, changes=changes))
 
 
-@router.put("/beneficiaries")
-async def put_beneficiary(request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
-    return WireJSON(
-        await set_beneficiary(
-            platform,
-            session,
-            email=str(body.get("email", "")),
-            mobile_phone=str(body.get("mobile_phone", "")),
-            first_name=_optional_text(body, "first_name"),
-            last_name=_optional_text(body, "last_name"),
-            livemode=not bool(body.get("test", False)),
-        )
+@router.put("/beneficiaries", response_model=BeneficiaryView)
+async def put_beneficiary(body: BeneficiarySet, session: Session, platform: PlatformDep) -> Response:
+    """Create or change a platform user a partner can pay by email alone."""
+    result = await set_beneficiary(
+        platform,
+        session,
+        email=body.email,
+        mobile_phone=body.mobile_phone,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        livemode=not body.test,
     )
+    return reply(BeneficiaryView, result)
 
 
-@router.get("/{transaction_id}")
-async def get_one(transaction_id: int, session: Session, platform: PlatformDep) -> Response:
-    return WireJSON(await show(platform, session, transaction_id=transaction_id))
+@router.get("/{transaction_id}", response_model=RemittanceView)
+async def get_one(transaction_id: Id, session: Session, platform: PlatformDep) -> Response:
+    """A remittance as the operator sees it."""
+    return reply(RemittanceView, await show(platform, session, transaction_id=transaction_id))
 
 
-@router.post("/{transaction_id}/cancel")
-async def post_cancel(transaction_id: int, request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
-    return WireJSON(await cancel(platform, session, transaction_id=transaction_id, reason=str(body.get("reason", ""))))
+@router.post("/{transaction_id}/cancel", response_model=RemittanceView)
+async def post_cancel(transaction_id: Id, body: RemittanceCancel, session: Session, platform: PlatformDep) -> Response:
+    """Cancel a new, waiting or max_amount remittance (the debit is returned to the partner)."""
+    return reply(RemittanceView, await cancel(platform, session, transaction_id=transaction_id, reason=body.reason))
 
 
-@router.post("/{transaction_id}/retry")
-async def post_retry(transaction_id: int, session: Session, platform: PlatformDep) -> Response:
-    return WireJSON(await retry(platform, session, transaction_id=transaction_id))
+@router.post("/{transaction_id}/retry", response_model=RemittanceView)
+async def post_retry(transaction_id: Id, session: Session, platform: PlatformDep) -> Response:
+    """Try a failed or waiting remittance again."""
+    return reply(RemittanceView, await retry(platform, session, transaction_id=transaction_id))
 
 
-@router.post("/{transaction_id}/settle")
-async def post_settle(transaction_id: int, request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
-    outcome = body.get("outcome")
-    if outcome not in ("paid", "failed"):
-        raise InvalidField("outcome", "must be paid or failed")
-    return WireJSON(
-        await settle(
-            platform, session, transaction_id=transaction_id, paid=outcome == "paid", note=str(body.get("note", ""))
-        )
-    )
+@router.post("/{transaction_id}/settle", response_model=RemittanceView)
+async def post_settle(transaction_id: Id, body: RemittanceSettle, session: Session, platform: PlatformDep) -> Response:
+    """Settle a pending payout by hand (the manual rail): paid or failed."""
+    result = await settle(platform, session, transaction_id=transaction_id, paid=body.outcome == "paid", note=body.note)
+    return reply(RemittanceView, result)
 
 
 # ---------------------------------------------------------------- /ops/v1/rails
 
 
-@rails_router.put("/floats")
-async def put_float(request: Request, session: Session, platform: PlatformDep) -> Response:
-    body = json_object(await request.body())
-    amount = decimal_field(body, "amount")
-    assert amount is not None
-    return WireJSON(
-        await set_float(
-            platform,
-            session,
-            rail=str(body.get("rail", "")),
-            currency=str(body.get("currency", "")),
-            amount=amount,
-            livemode=not bool(body.get("test", False)),
-        )
+@rails_router.put("/floats", response_model=FloatView)
+async def put_float(body: FloatSet, session: Session, platform: PlatformDep) -> Response:
+    """Set what the platform holds at a rail's operator (refused below what payouts reserve)."""
+    result = await set_float(
+        platform, session, rail=body.rail, currency=body.currency, amount=body.amount, livemode=not body.test
     )
+    return reply(FloatView, result)
 
 
-@rails_router.get("/floats")
+@rails_router.get("/floats", response_model=FloatRead)
 async def read_float(
-    session: Session, platform: PlatformDep, rail: str = "", currency: str = "XAF", test: bool = False
+    session: Session,
+    platform: PlatformDep,
+    rail: RailName = "",  # type: ignore[valid-type]
+    currency: CurrencyCode = "XAF",  # type: ignore[valid-type]
+    test: Flag = False,
 ) -> Response:
-    return WireJSON(await get_float(platform, session, rail=rail, currency=currency, livemode=not test))
+    """A rail's float: tracked or not, and if tracked its balance, reservations and what is left."""
+    return reply(FloatRead, await get_float(platform, session, rail=rail, currency=currency, livemode=not test))

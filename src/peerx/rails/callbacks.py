@@ -5,9 +5,7 @@ The answer never says whether the reference was known."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from sqlalchemy import select
 
 from peerx.core.errors import InvalidField, NotFound, PeerxError
@@ -15,9 +13,17 @@ from peerx.platform import Platform
 from peerx.rails.models import RailPayToken
 from peerx.rails.mtn_momo import parse_callback
 from peerx.rails.payout_flow import wake
-from peerx.web import Session, WireJSON, error_status, json_object, retry_after, surface_app
+from peerx.rails.schemas import MtnCallback, OrangeNotification, RailsError, Received
+from peerx.web import Session, WireJSON, error_status, retry_after, surface_app, wire_router
 
 PREFIX = "/rails/v1"
+
+DESCRIPTION = """Where MTN MoMo (`X-Callback-Url`) and Orange Money (`notifUrl`) report on payouts.
+
+Both are unsigned, so a callback settles nothing: it wakes the payout's job, which asks the
+provider for the status itself (at most once every 5 s per reference). Every callback with a
+reference is answered `200 {"received": true}`, whether or not the reference is ours; a callback
+without one, or with a malformed field, is answered 400 `{"error": "..."}` naming the field."""
 
 
 def render_error(exc: PeerxError) -> Response:
@@ -25,40 +31,38 @@ def render_error(exc: PeerxError) -> Response:
     return WireJSON({"error": exc.message}, status_code=status, headers=retry_after(exc))
 
 
-def _pay_token(body: dict[str, Any]) -> str | None:
-    data = body.get("data")
-    for source in (body, data if isinstance(data, dict) else {}):
-        token = source.get("payToken")
-        if isinstance(token, str) and token:
-            return token
-    return None
+router = wire_router(tags=["callbacks"])
+RECEIVED = Received(received=True)
+
+
+# MTN documents a POST; some of its products call back with PUT. Either is a hint.
+@router.post("/mtn_momo/callback", response_model=Received)
+@router.put("/mtn_momo/callback", response_model=Received)
+async def mtn_momo_callback(body: MtnCallback, session: Session) -> Response:
+    """MTN MoMo's transfer callback: wakes the payout with this referenceId (else externalId)."""
+    try:
+        reference, _claim = parse_callback(body.wire(exclude_none=True))
+    except ValueError:
+        raise InvalidField("referenceId", "or externalId is required") from None
+    await wake(session, reference)
+    return WireJSON(RECEIVED)
+
+
+@router.post("/orange_money/notify", response_model=Received)
+async def orange_money_notify(body: OrangeNotification, session: Session) -> Response:
+    """Orange Money's cash-in notification: wakes the payout whose payToken it names."""
+    token = body.pay_token()
+    if token is None:
+        raise InvalidField("payToken", "is required")
+    reference = await session.scalar(select(RailPayToken.reference).where(RailPayToken.pay_token == token))
+    if reference is not None:
+        await wake(session, reference)
+    return WireJSON(RECEIVED)
 
 
 def build_app(platform: Platform) -> FastAPI:
-    app = surface_app("peerx rail callbacks", platform, render_error)
-
-    # MTN documents a POST; some of its products call back with PUT. Either is a hint.
-    @app.post("/mtn_momo/callback")
-    @app.put("/mtn_momo/callback")
-    async def mtn_momo_callback(request: Request, session: Session) -> Response:
-        body = json_object(await request.body())
-        try:
-            reference, _claim = parse_callback(body)
-        except ValueError:
-            raise InvalidField("referenceId", "or externalId is required") from None
-        await wake(session, reference)
-        return WireJSON({"received": True})
-
-    @app.post("/orange_money/notify")
-    async def orange_money_notify(request: Request, session: Session) -> Response:
-        token = _pay_token(json_object(await request.body()))
-        if token is None:
-            raise InvalidField("payToken", "is required")
-        reference = await session.scalar(select(RailPayToken.reference).where(RailPayToken.pay_token == token))
-        if reference is not None:
-            await wake(session, reference)
-        return WireJSON({"received": True})
-
+    app = surface_app("peerx rail callbacks", platform, render_error, description=DESCRIPTION, error_model=RailsError)
+    app.include_router(router)
     return app
 
 
