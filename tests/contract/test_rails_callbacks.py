@@ -10,4 +10,4 @@ from tests.fixtures.live_server import LiveServer
 
 
 def test_rail_callbacks_hold_their_schema(live: LiveServer, tmp_path: Path) -> None:
-    assert_clean(run_schemathesis(live.url, "/rails/v1", tmp_path, examples_per_operation=120))
+    assert_clean(run_schemathesis(live.url, "/rails/v1", tmp_path, examples_per_operation=40))
