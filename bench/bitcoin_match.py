@@ -21,6 +21,7 @@ from peerx.chain.sandbox import SandboxChain
 from peerx.products.bitcoin import escrow, market, matching
 from peerx.products.bitcoin.context import peach_of
 from peerx.products.bitcoin.models import PeachOffer, PeachOfferMethod, PeachUser
+from peerx.products.bitcoin.schemas_contracts import MatchRequest
 
 PAIRS, CONCURRENCY, AMOUNT = 300, 4, 300_000
 ARMOR = "-----BEGIN PGP MESSAGE-----\n\nhQEMA\n-----END PGP MESSAGE-----"
@@ -67,7 +68,7 @@ async def seed(platform: Any) -> list[tuple[int, int, int, int]]:
         )
         sells = list(await session.scalars(select(PeachOffer).where(PeachOffer.id.in_(offer_ids[:PAIRS]))))
         for offer, key in zip(sorted(sells, key=lambda o: o.id), keys, strict=False):
-            created = await escrow.create_escrow(session, peach, offer, {"publicKey": key.public_key.format().hex()})
+            created = await escrow.create_escrow(session, peach, offer, key.public_key.format().hex())
             await chain.fund(session, created.address, AMOUNT)
         await chain.mine(session, 1)
     for sell_id in offer_ids[:PAIRS]:
@@ -89,14 +90,14 @@ async def run(database: str) -> list[Result]:
                 assert buyer is not None and buy is not None
                 body = {"matchingOfferId": str(sell_id), "currency": "EUR", "paymentMethod": "sepa",
                         "symmetricKeyEncrypted": ARMOR, "symmetricKeySignature": ARMOR}  # fmt: skip
-                await matching.match_sell_offer(session, peach, buyer, buy, body)
+                await matching.match_sell_offer(session, peach, buyer, buy, MatchRequest.model_validate(body))
             async with platform.db.transaction() as session:
                 seller = await session.get(PeachUser, seller_id)
                 sell = await session.get(PeachOffer, sell_id, with_for_update=True)
                 assert seller is not None and sell is not None
                 body = {"matchingOfferId": str(buy_id), "currency": "EUR", "paymentMethod": "sepa",
                         "paymentDataEncrypted": ARMOR, "paymentDataSignature": ARMOR}  # fmt: skip
-                await matching.double_match(session, peach, seller, sell, body)
+                await matching.double_match(session, peach, seller, sell, MatchRequest.model_validate(body))
 
         return [await measure("match -> contract (distinct pairs)", database, PAIRS, CONCURRENCY, one)]
 

@@ -15,6 +15,7 @@ from sqlalchemy import insert, text
 from bench.common import HEADER, Result, bench_platform, machine, measure
 from peerx.products.bitcoin import search
 from peerx.products.bitcoin.models import PeachOffer, PeachOfferMethod, PeachUser, price_weight
+from peerx.products.bitcoin.schemas_offers import SearchRequest
 
 OFFERS, USERS, SEARCHES = 100_000, 2_000, 300
 METHODS = [("EUR", "sepa"), ("EUR", "paypal"), ("EUR", "revolut"), ("CHF", "twint"), ("GBP", "fasterPayments")]
@@ -80,9 +81,11 @@ async def run(database: str) -> list[Result]:
             async def one(
                 _: int, body: dict[str, Any] = body, sort_by: str = sort_by, rng: random.Random = rng
             ) -> None:
-                page, size, sorts = search.page_params(str(rng.randint(0, 20)), "21", sort_by)
+                filters, sorts = SearchRequest.model_validate(body), search.sort_keys(sort_by)
                 async with platform.db.transaction() as session:
-                    rows, total = await search.search(session, body, None, page=page, size=size, sorts=sorts)
+                    rows, total = await search.search(
+                        session, filters, None, page=rng.randint(0, 20), size=21, sorts=sorts
+                    )
                 assert total > 0 and rows
 
             results.append(await measure(f"search: {name}", database, SEARCHES, 1, one))

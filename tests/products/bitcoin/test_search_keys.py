@@ -11,12 +11,13 @@ import pytest
 from peerx.platform import Platform
 from peerx.products.bitcoin import offers, search, users
 from peerx.products.bitcoin.models import PeachOffer, PeachUser
+from peerx.products.bitcoin.schemas_offers import SearchRequest, UpdateOfferRequest
 
 
-async def _search(platform: Platform, body: dict[str, Any], sort_by: str, size: str = "21") -> tuple[list[int], int]:
-    page, page_size, sorts = search.page_params("0", size, sort_by)
+async def _search(platform: Platform, body: dict[str, Any], sort_by: str, size: int = 21) -> tuple[list[int], int]:
+    filters = SearchRequest.model_validate(body)
     async with platform.db.transaction() as session:
-        rows, total = await search.search(session, body, None, page=page, size=page_size, sorts=sorts)
+        rows, total = await search.search(session, filters, None, page=0, size=size, sorts=search.sort_keys(sort_by))
     return [r.id for r in rows], total
 
 
@@ -43,14 +44,14 @@ async def test_search_keys_follow_reputation_and_premium(
         offer = await session.get(PeachOffer, ids[1])
         assert offer is not None and offer.rating_milli == -100 and offer.price_weight == 2_330_000 * 10_000
         offer.amount_max = 100_000
-        await offers.update_offer(session, offer, {"maxPremium": 3})
+        await offers.update_offer(session, offer, UpdateOfferRequest.model_validate({"maxPremium": 3}))
         await session.refresh(offer)
         assert offer.price_weight == 100_000 * 10_000  # recomputed on update
     with pytest.raises(ValueError):
         async with platform.db.transaction() as session:
             await users.set_reputation(session, user, 1001, 0)
 
-    assert await _search(platform, {"type": "bid"}, "highestPrice", size="2") == ([ids[2], ids[0]], 3)
+    assert await _search(platform, {"type": "bid"}, "highestPrice", size=2) == ([ids[2], ids[0]], 3)
     monkeypatch.setattr(search, "TOTAL_CAP", 2)
-    assert (await _search(platform, {"type": "bid"}, "highestPrice", size="1"))[1] == 2  # capped
-    assert (await _search(platform, {"type": "bid"}, "highestPrice", size="5"))[1] == 3  # the last page counts
+    assert (await _search(platform, {"type": "bid"}, "highestPrice", size=1))[1] == 2  # capped
+    assert (await _search(platform, {"type": "bid"}, "highestPrice", size=5))[1] == 3  # the last page counts

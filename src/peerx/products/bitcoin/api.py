@@ -1,382 +1,530 @@
-"""The Peach v1 wire surface: the document's paths, shapes and {"error", "message"} envelope."""
+"""The Peach v1 wire surface: the document's paths, typed requests and answers (schemas.py), and
+its {"error", "message"} envelope. This module holds the system, market, user and offer routes
+and builds the surface; api_contracts.py (matches, contracts) and api_social.py (chat, ratings,
+the live socket) hold the rest. Rules live in the service modules; handlers only read the wire,
+call them and answer."""
 
 from __future__ import annotations
 
-import re
+import json
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Body, Depends, FastAPI, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse
+from pydantic import ValidationError
 
+from peerx.chain.errors import ChainUnavailable
 from peerx.core.db import on_commit, utcnow
-from peerx.core.errors import NotFound
+from peerx.core.errors import InvalidField, NotFound
 from peerx.platform import Platform
-from peerx.products.bitcoin import catalogue, escrow, market, offers, referrals, search, users
-from peerx.products.bitcoin.context import Peach, peach_of
-from peerx.products.bitcoin.errors import render_error
-from peerx.products.bitcoin.failures import FormInvalid
+from peerx.products.bitcoin import catalogue, escrow, limits, market, offers, referrals, search, users
+from peerx.products.bitcoin.api_contracts import router as contracts_router
+from peerx.products.bitcoin.api_social import router as social_router
+from peerx.products.bitcoin.deps import (
+    OPTIONAL_TOKEN,
+    IdempotencyKey,
+    MaybeUser,
+    PeachDep,
+    Public,
+    User,
+    client_ip,
+    fingerprint,
+    parse_body,
+    user_scope,
+)
+from peerx.products.bitcoin.errors import invalid_request, render_error
 from peerx.products.bitcoin.live import SESSION_CHANGED, hub_of
-from peerx.products.bitcoin.models import PeachReport, PeachUser
 from peerx.products.bitcoin.models_social import PeachReputation
 from peerx.products.bitcoin.ratings import ratings_of
-from peerx.products.bitcoin.wire import millis, offer_id, text, wire_time
-from peerx.web import PlatformDep, Session, WireJSON, idempotent, json_object, platform_of, surface_app
+from peerx.products.bitcoin.schemas import (
+    OK,
+    AccessToken,
+    AuthRequest,
+    BatchingRequest,
+    FeeEstimates,
+    Fees,
+    ForbiddenMethods,
+    Info,
+    MarketPrice,
+    MarketPrices,
+    MethodInfo,
+    MethodTemplate,
+    MethodTemplates,
+    OfferId,
+    PageNumber,
+    PageSize,
+    Pair,
+    PeachError,
+    PlatformKey,
+    PostTxRequest,
+    PublicUser,
+    Rating,
+    RedeemCodeRequest,
+    Redeemed,
+    ReferralCheck,
+    ReferralCode,
+    ReportRequest,
+    SelfUser,
+    SortBy,
+    Success,
+    SystemStatus,
+    TradingLimit,
+    Transaction,
+    TxId,
+    UnlinkHashesRequest,
+    UpdateUserRequest,
+    UserId,
+    UserPaymentMethods,
+    UserStatus,
+)
+from peerx.products.bitcoin.schemas_offers import (
+    BuyOfferRequest,
+    EscrowCreated,
+    EscrowRequest,
+    FundingStatus,
+    Offer,
+    OfferSummary,
+    PublicOffer,
+    Refunded,
+    RefundPsbt,
+    RefundRequest,
+    Revived,
+    SearchRequest,
+    SearchResult,
+    SellOfferRequest,
+    ShortFunding,
+    UpdateOfferRequest,
+)
+from peerx.products.bitcoin.wire import millis, wire_time
+from peerx.web import Session, WireJSON, idempotent, parse_json, platform_of, surface_app, wire_router
 
-SURFACE = "peach"
-TXID = re.compile(r"^[0-9a-fA-F]{64}$")
+DESCRIPTION = """The Peach Bitcoin v1 API, served by peerx: market data, offers, the 2-of-2 escrow,
+matches, contracts, chat, disputes and ratings. Private operations take the access token from
+`user/register` or `user/auth` as `Authorization: Bearer <token>`. Every error is
+`{"error": CODE, "message": ...}` with the document's codes; a request that does not fit its
+model is `FORM_INVALID` naming the field (`BAD_REQUEST` when the body is not a JSON object).
+Amounts are sats as JSON integers; prices and premiums are decimals."""
 
+router = wire_router()
 
-async def _limit(request: Request, key: str) -> None:
-    platform = platform_of(request)
-    await platform.limiter.check(platform.settings.peach_rate_limit, SURFACE, key)
-
-
-async def _public(request: Request) -> None:
-    await _limit(request, f"ip:{request.client.host if request.client else 'unknown'}")
-
-
-async def _user(request: Request, session: Session) -> PeachUser:
-    user = await users.user_for_token(session, request.headers.get("authorization"))
-    await _limit(request, f"user:{user.id}")
-    return user
-
-
-async def _maybe_user(request: Request, session: Session) -> PeachUser | None:
-    if not request.headers.get("authorization"):
-        await _public(request)
-        return None
-    return await _user(request, session)
-
-
-def _peach(platform: PlatformDep) -> Peach:
-    return peach_of(platform)
-
-
-User = Annotated[PeachUser, Depends(_user)]
-MaybeUser = Annotated[PeachUser | None, Depends(_maybe_user)]
-PeachDep = Annotated[Peach, Depends(_peach)]
-Public = [Depends(_public)]
-OK = {"success": True}
-
-
-def _offer_id(raw: str) -> int:
-    parsed = offer_id(raw)
-    if parsed is None:
-        raise NotFound("Offer not found.")
-    return parsed
+OfferPath = Annotated[OfferId, Path(alias="offerId", description="The offer id (ASCII digits).")]
+UserPath = Annotated[UserId, Path(alias="userId", description="The user id: its public key, hex.")]
 
 
 def build_surface(platform: Platform) -> FastAPI:
-    app = surface_app("Peach API (peerx)", platform, render_error)
-    add_public_routes(app)
-    add_user_routes(app)
-    add_offer_routes(app)
-    from peerx.products.bitcoin.api_social import add_social_routes  # it builds on this module's deps
+    app = surface_app("Peach API (peerx)", platform, render_error, description=DESCRIPTION, error_model=PeachError)
 
-    add_social_routes(app)
-    from peerx.products.bitcoin.api_contracts import add_contract_routes  # part 2, on this module's deps
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> Response:
+        return render_error(invalid_request(exc))
 
-    add_contract_routes(app)
+    app.include_router(router)
+    app.include_router(contracts_router)
+    app.include_router(social_router)
     return app
 
 
-def add_public_routes(app: FastAPI) -> None:
-    @app.get("/system/status", dependencies=Public)
-    async def status() -> Response:
-        return WireJSON({"error": None, "status": "online", "serverTime": millis(utcnow())})
+# ---------------------------------------------------------------- system and market
 
-    @app.get("/info", dependencies=Public)
-    @app.get("/system/info", dependencies=Public)
-    async def info(peach: PeachDep) -> Response:
-        s = peach.settings
-        return WireJSON(
-            {
-                "peach": {"pgpPublicKey": s.peach_pgp_public_key},
-                "fees": {"escrow": s.peach_escrow_fee},
-                "paymentMethods": catalogue.info_view(),
-                "minAppVersion": s.peach_min_app_version,
-                "latestAppVersion": s.peach_latest_app_version,
-            }
+
+@router.get("/system/status", dependencies=Public, response_model=SystemStatus, summary="System status")
+async def status() -> Response:
+    return WireJSON(SystemStatus(error=None, status="online", server_time=millis(utcnow())))
+
+
+@router.get("/info", dependencies=Public, response_model=Info, summary="Info")
+@router.get("/system/info", dependencies=Public, response_model=Info, summary="Info")
+async def info(peach: PeachDep) -> Response:
+    """The platform's PGP key (disputes encrypt the chat key to it), fees, payment methods, app versions."""
+    s = peach.settings
+    return WireJSON(
+        Info(
+            peach=PlatformKey(pgp_public_key=s.peach_pgp_public_key),
+            fees=Fees(escrow=s.peach_escrow_fee),
+            payment_methods=[
+                MethodInfo(id=m.id, currencies=list(m.currencies), anonymous=m.anonymous)
+                for m in catalogue.METHODS.values()
+            ],
+            min_app_version=s.peach_min_app_version,
+            latest_app_version=s.peach_latest_app_version,
         )
+    )
 
-    @app.get("/info/paymentMethods", dependencies=Public)
-    async def payment_methods() -> Response:
-        return WireJSON(catalogue.templates_view())
 
-    @app.get("/market/price/{pair}", dependencies=Public)
-    async def price(pair: str, session: Session, peach: PeachDep) -> Response:
-        value, date = await market.price(session, pair, peach.prices)
-        return WireJSON({"pair": pair.upper(), "price": value, "date": wire_time(date)})
+@router.get("/info/paymentMethods", dependencies=Public, response_model=MethodTemplates, summary="Payment method info")
+async def payment_methods() -> Response:
+    """Each method's field templates: `mandatory` requirements (each a list of alternatives)."""
+    return WireJSON(
+        MethodTemplates({m.id: MethodTemplate.model_validate(m.template()) for m in catalogue.METHODS.values()})
+    )
 
-    @app.get("/market/prices", dependencies=Public)
-    async def prices(session: Session, peach: PeachDep) -> Response:
-        return WireJSON(await offers.price_map(session, peach))
 
-    @app.get("/user/referral", dependencies=Public)
-    async def referral(session: Session, code: str = "") -> Response:
-        return WireJSON({"valid": bool(code) and await referrals.code_exists(session, code)})
+@router.get("/market/price/{pair}", dependencies=Public, response_model=MarketPrice, summary="Market price")
+async def price(
+    pair: Annotated[Pair, Path(description="BTC and a currency, e.g. BTCEUR")], session: Session, peach: PeachDep
+) -> Response:
+    value, date = await market.price(session, pair, peach.prices)
+    return WireJSON(MarketPrice(pair=pair.upper(), price=value, date=wire_time(date)))
 
-    @app.post("/contact/report")
-    async def report(request: Request, session: Session, user: MaybeUser) -> Response:
-        body = json_object(await request.body())
-        fields = {
-            name: text(body, name, max_length=5000 if name == "message" else 320)
-            for name in ("email", "topic", "reason", "message")
+
+@router.get("/market/prices", dependencies=Public, response_model=MarketPrices, summary="Market prices")
+async def prices(session: Session, peach: PeachDep) -> Response:
+    return WireJSON(MarketPrices(await offers.price_map(session, peach)))
+
+
+@router.get("/user/referral", dependencies=Public, response_model=ReferralCheck, summary="Referral code")
+async def referral(
+    session: Session, code: Annotated[ReferralCode, Query(description="The referral code to check")] = ""
+) -> Response:
+    return WireJSON(ReferralCheck(valid=bool(code) and await referrals.code_exists(session, code)))
+
+
+@router.post("/contact/report", response_model=Success, summary="Report", openapi_extra=OPTIONAL_TOKEN)
+async def report(
+    request: Request, session: Session, user: MaybeUser, body: ReportRequest, _key: IdempotencyKey = None
+) -> Response:
+    """A message to customer support (with or without an access token)."""
+
+    async def create() -> Response:
+        await users.report(session, user, body)
+        return WireJSON(OK)
+
+    scope = user_scope(user) if user else f"peach:ip:{client_ip(request)}"
+    return await idempotent(request, session, scope, fingerprint(body), create)
+
+
+@router.get("/tx/{txId}", dependencies=Public, response_model=Transaction, summary="Get transaction")
+async def get_tx(tx_id: Annotated[TxId, Path(alias="txId")], session: Session, peach: PeachDep) -> Response:
+    """The transaction in Esplora's JSON shape (checked against it; served as the backend gave it)."""
+    found = await peach.chain.get_tx(session, tx_id.lower())
+    if found is None:
+        raise NotFound("Transaction not found.")
+    try:
+        Transaction.model_validate(found)
+    except ValidationError:
+        raise ChainUnavailable("The chain backend answered a transaction in an unknown shape.") from None
+    return WireJSON(found)
+
+
+async def posted_tx(request: Request) -> PostTxRequest:
+    """POST tx's body: the hex itself (the document's `curl -d`), or JSON {"tx": hex}."""
+    raw = await request.body()
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind == "application/json" or raw.lstrip().startswith(b"{"):
+        try:
+            data = parse_json(raw)
+        except json.JSONDecodeError as exc:
+            raise InvalidField("body", exc.msg) from None
+    else:
+        data = {"tx": raw.decode(errors="replace")}
+    return parse_body(PostTxRequest, data)
+
+
+_TX_SCHEMA = PostTxRequest.model_json_schema()
+_TXID_TEXT = {"text/plain": {"schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}
+
+
+@router.post(
+    "/tx",
+    dependencies=Public,
+    response_class=PlainTextResponse,
+    summary="Post transaction",
+    responses={200: {"description": "The txid", "content": _TXID_TEXT}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/plain": {"schema": {"type": "string", "pattern": "^[0-9a-fA-F]+$", "maxLength": 200_000}},
+                "application/json": {"schema": _TX_SCHEMA},
+            },
         }
-        if "@" not in (fields["email"] or ""):
-            raise FormInvalid("email", "must be an email address")
-
-        async def create() -> Response:
-            session.add(PeachReport(**fields, user_id=user.id if user else None, created_at=utcnow()))
-            await session.flush()
-            return WireJSON(OK)
-
-        scope = f"peach:user:{user.id}" if user else f"peach:ip:{request.client.host if request.client else ''}"
-        return await idempotent(request, session, scope, body, create)
-
-    @app.get("/tx/{txid}", dependencies=Public)
-    async def get_tx(txid: str, session: Session, peach: PeachDep) -> Response:
-        found = await peach.chain.get_tx(session, txid.lower()) if TXID.match(txid) else None
-        if found is None:
-            raise NotFound("Transaction not found.")
-        return WireJSON(found)
-
-    @app.post("/tx", dependencies=Public)
-    async def post_tx(request: Request, session: Session, peach: PeachDep) -> Response:
-        raw = (await request.body()).decode(errors="replace").strip()
-        if raw.startswith("{"):
-            raw = text(json_object(raw.encode()), "tx", max_length=200_000) or ""
-        if not raw:
-            raise FormInvalid("tx", "is required")
-        return PlainTextResponse(await peach.chain.broadcast(session, raw))
-
-    @app.get("/estimateFees", dependencies=Public)
-    async def estimate_fees(session: Session, peach: PeachDep) -> Response:
-        return WireJSON(await peach.chain.fee_estimates(session))
-
-    @app.post("/user/register", dependencies=Public)
-    @app.post("/user/register/", dependencies=Public)
-    async def register(request: Request, session: Session, peach: PeachDep) -> Response:
-        body = json_object(await request.body())
-        return WireJSON(await users.authenticate_key(session, peach, body, register=True))
-
-    @app.post("/user/auth", dependencies=Public)
-    @app.post("/user/auth/", dependencies=Public)
-    async def auth(request: Request, session: Session, peach: PeachDep) -> Response:
-        body = json_object(await request.body())
-        return WireJSON(await users.authenticate_key(session, peach, body, register=False))
+    },
+)
+async def post_tx(session: Session, peach: PeachDep, body: Annotated[PostTxRequest, Depends(posted_tx)]) -> Response:
+    """Broadcast a raw transaction (hex); answers its txid as text."""
+    return PlainTextResponse(await peach.chain.broadcast(session, body.tx))
 
 
-def add_user_routes(app: FastAPI) -> None:
-    @app.get("/user/me")
-    async def me(session: Session, user: User) -> Response:
-        return WireJSON(users.self_view(user, await session.get(PeachReputation, user.id)))
-
-    @app.get("/user/me/paymentMethods")
-    async def my_payment_methods(user: User) -> Response:
-        return WireJSON({"forbidden": {"buy": [], "sell": []}})
-
-    @app.get("/user/tradingLimit")
-    async def trading_limit(session: Session, user: User, peach: PeachDep) -> Response:
-        from peerx.products.bitcoin import limits  # part 2: traded amounts count contracts
-
-        return WireJSON(limits.view(peach, await limits.traded(session, user.id)))
-
-    @app.patch("/user")
-    async def update(request: Request, session: Session, user: User, peach: PeachDep) -> Response:
-        await users.update_user(session, peach, user, json_object(await request.body()))
-        return WireJSON(OK)
-
-    @app.patch("/user/batching")
-    async def batching(request: Request, session: Session, user: User) -> Response:
-        value = json_object(await request.body()).get("enableBatching")
-        if not isinstance(value, bool):
-            raise FormInvalid("enableBatching", "must be true or false")
-        user.batching, user.updated_at = value, utcnow()
-        return WireJSON(OK)
-
-    @app.patch("/user/referral/redeem/referralCode")
-    async def redeem_code(request: Request, session: Session, user: User) -> Response:
-        code = text(json_object(await request.body()), "code", max_length=16)
-        assert code is not None
-        points = await referrals.redeem_code(session, user, code)
-        return WireJSON({"success": True, "bonusPoints": points})
-
-    @app.patch("/user/referral/redeem/freeTrades")
-    @app.patch("/user/referral/redeem/fiveFreeTrades")
-    async def redeem_trades(session: Session, user: User) -> Response:
-        points = await referrals.redeem_free_trades(session, user)
-        return WireJSON({"success": True, "bonusPoints": points})
-
-    @app.patch("/user/paymentHash")
-    async def unlink_hashes(request: Request, session: Session, user: User) -> Response:
-        await users.unlink_payment_hashes(session, user, json_object(await request.body()).get("hashes"))
-        return WireJSON(OK)
-
-    @app.patch("/user/logout")
-    async def logout(request: Request, session: Session, user: User) -> Response:
-        await users.logout(session, user)
-        hub = hub_of(platform_of(request))
-        on_commit(session, lambda: hub.publish(user.id, SESSION_CHANGED))  # its live sockets close
-        return WireJSON(OK)
-
-    @app.get("/user/{user_id}/status")
-    async def user_status(user_id: str, session: Session, user: User) -> Response:
-        return WireJSON({"isBlocked": await users.is_blocked(session, user, user_id)})
-
-    @app.put("/user/{user_id}/block")
-    async def block(user_id: str, session: Session, user: User) -> Response:
-        await users.set_block(session, user, user_id, blocked=True)
-        return WireJSON(OK)
-
-    @app.delete("/user/{user_id}/block")
-    async def unblock(user_id: str, session: Session, user: User) -> Response:
-        await users.set_block(session, user, user_id, blocked=False)
-        return WireJSON(OK)
-
-    @app.get("/user/{user_id}/ratings", dependencies=Public)
-    async def ratings(user_id: str, session: Session) -> Response:
-        return WireJSON(await ratings_of(session, await users.find_user(session, user_id)))
-
-    @app.get("/user/{user_id}", dependencies=Public)
-    async def public_user(user_id: str, session: Session) -> Response:
-        found = await users.find_user(session, user_id)
-        return WireJSON(users.public_view(found, await session.get(PeachReputation, found.id)))
+@router.get("/estimateFees", dependencies=Public, response_model=FeeEstimates, summary="Get fee estimates")
+async def estimate_fees(session: Session, peach: PeachDep) -> Response:
+    return WireJSON(FeeEstimates.model_validate(await peach.chain.fee_estimates(session)))
 
 
-def add_offer_routes(app: FastAPI) -> None:
-    @app.post("/offer")
-    @app.post("/offer/")
-    async def post_offer(request: Request, session: Session, user: User, peach: PeachDep) -> Response:
-        body = json_object(await request.body())
+@router.post("/user/register", dependencies=Public, response_model=AccessToken, summary="Register")
+@router.post("/user/register/", dependencies=Public, include_in_schema=False)
+async def register(session: Session, peach: PeachDep, body: AuthRequest) -> Response:
+    """A new account: its key signs `Peach Registration <unix ms>` (USER_EXISTS when known)."""
+    return WireJSON(await users.authenticate_key(session, peach, body, register=True))
 
-        async def create() -> Response:
-            offer = await offers.create_offer(session, peach, user, body)
-            prices = await offers.price_map(session, peach)
-            profile = (await offers.profiles_for(session, [offer]))[user.id]
-            return WireJSON(offers.offer_view(peach, offer, profile, None, prices))
 
-        return await idempotent(request, session, f"peach:user:{user.id}", body, create)
+@router.post("/user/auth", dependencies=Public, response_model=AccessToken, summary="Get access token")
+@router.post("/user/auth/", dependencies=Public, include_in_schema=False)
+async def auth(session: Session, peach: PeachDep, body: AuthRequest) -> Response:
+    """A 60-minute access token for the key's account (registered on first use)."""
+    return WireJSON(await users.authenticate_key(session, peach, body, register=False))
 
-    @app.post("/offer/search")
-    async def search_offers(
-        request: Request,
-        session: Session,
-        user: MaybeUser,
-        peach: PeachDep,
-        page: str | None = None,
-        size: str | None = None,
-        sortBy: str | None = None,
-    ) -> Response:
-        body = json_object(await request.body()) if (await request.body()).strip() else {}
-        page_no, page_size, sorts = search.page_params(page, size, sortBy)
-        rows, total = await search.search(session, body, user, page=page_no, size=page_size, sorts=sorts)
-        profiles = await offers.profiles_for(session, rows)
-        escrows = await offers.escrows_for(session, rows)
+
+# ---------------------------------------------------------------- the caller's account
+
+
+@router.get("/user/me", response_model=SelfUser, summary="Get self user")
+async def me(session: Session, user: User) -> Response:
+    return WireJSON(users.self_view(user, await session.get(PeachReputation, user.id)))
+
+
+@router.get("/user/me/paymentMethods", response_model=UserPaymentMethods, summary="Get user payment method info")
+async def my_payment_methods(user: User) -> Response:
+    return WireJSON(UserPaymentMethods(forbidden=ForbiddenMethods(buy=[], sell=[])))
+
+
+@router.get("/user/tradingLimit", response_model=TradingLimit, summary="Trading limit")
+async def trading_limit(session: Session, user: User, peach: PeachDep) -> Response:
+    return WireJSON(limits.view(peach, await limits.traded(session, user.id)))
+
+
+@router.patch("/user", response_model=Success, summary="Update user")
+async def update(session: Session, user: User, peach: PeachDep, body: UpdateUserRequest) -> Response:
+    """PGP key (with both proofs), push token, the referral code used, fee rate."""
+    await users.update_user(session, peach, user, body)
+    return WireJSON(OK)
+
+
+@router.patch("/user/batching", response_model=Success, summary="Enable batching")
+async def batching(session: Session, user: User, body: BatchingRequest) -> Response:
+    user.batching, user.updated_at = body.enable_batching, utcnow()
+    return WireJSON(OK)
+
+
+@router.patch("/user/referral/redeem/referralCode", response_model=Redeemed, summary="Redeem custom referral code")
+async def redeem_code(session: Session, user: User, body: RedeemCodeRequest) -> Response:
+    points = await referrals.redeem_code(session, user, body.code)
+    return WireJSON(Redeemed(bonus_points=points))
+
+
+@router.patch("/user/referral/redeem/freeTrades", response_model=Redeemed, summary="Redeem free trades")
+@router.patch("/user/referral/redeem/fiveFreeTrades", response_model=Redeemed, summary="Redeem free trades")
+async def redeem_trades(session: Session, user: User) -> Response:
+    return WireJSON(Redeemed(bonus_points=await referrals.redeem_free_trades(session, user)))
+
+
+@router.patch("/user/paymentHash", response_model=Success, summary="Unlink payment hashes")
+async def unlink_hashes(session: Session, user: User, body: UnlinkHashesRequest) -> Response:
+    await users.unlink_payment_hashes(session, user, body.hashes)
+    return WireJSON(OK)
+
+
+@router.patch("/user/logout", response_model=Success, summary="Logout")
+async def logout(request: Request, session: Session, user: User) -> Response:
+    """Unregisters push notifications and ends every token of the account (its sockets close)."""
+    await users.logout(session, user)
+    hub = hub_of(platform_of(request))
+    on_commit(session, lambda: hub.publish(user.id, SESSION_CHANGED))
+    return WireJSON(OK)
+
+
+@router.get("/user/{userId}/status", response_model=UserStatus, summary="User status")
+async def user_status(user_id: UserPath, session: Session, user: User) -> Response:
+    return WireJSON(UserStatus(is_blocked=await users.is_blocked(session, user, user_id)))
+
+
+@router.put("/user/{userId}/block", response_model=Success, summary="Block user")
+async def block(user_id: UserPath, session: Session, user: User) -> Response:
+    await users.set_block(session, user, user_id, blocked=True)
+    return WireJSON(OK)
+
+
+@router.delete("/user/{userId}/block", response_model=Success, summary="Unblock user")
+async def unblock(user_id: UserPath, session: Session, user: User) -> Response:
+    await users.set_block(session, user, user_id, blocked=False)
+    return WireJSON(OK)
+
+
+@router.get("/user/{userId}/ratings", dependencies=Public, response_model=list[Rating], summary="Rating")
+async def ratings(user_id: UserPath, session: Session) -> Response:
+    """Ratings the user received, newest first (the latest 1000)."""
+    return WireJSON([r.wire() for r in await ratings_of(session, await users.find_user(session, user_id))])
+
+
+@router.get("/user/{userId}", dependencies=Public, response_model=PublicUser, summary="User")
+async def public_user(user_id: UserPath, session: Session) -> Response:
+    found = await users.find_user(session, user_id)
+    return WireJSON(users.public_view(found, await session.get(PeachReputation, found.id)))
+
+
+# ---------------------------------------------------------------- offers
+
+
+@router.post("/offer", response_model=Offer, summary="Post buy or sell offer")
+@router.post("/offer/", include_in_schema=False)
+async def post_offer(
+    request: Request,
+    session: Session,
+    user: User,
+    peach: PeachDep,
+    body: Annotated[BuyOfferRequest | SellOfferRequest, Body(discriminator="type")],
+    _key: IdempotencyKey = None,
+) -> Response:
+    """A buy offer (bid: an amount range, a signed release address) or a sell offer (ask: one
+    amount, a premium, a return address; online once its escrow is funded)."""
+
+    async def create() -> Response:
+        offer = await offers.create_offer(session, peach, user, body)
         prices = await offers.price_map(session, peach)
-        return WireJSON(
-            {
-                "offers": [offers.public_offer_view(o, profiles[o.user_id], escrows.get(o.id), prices) for o in rows],
-                "total": total,
-                "remaining": max(0, total - (page_no + 1) * page_size),
-            }
-        )
-
-    @app.get("/offers")
-    async def list_offers(session: Session, user: User, peach: PeachDep) -> Response:
-        rows = await offers.own_offers(session, user)
-        profiles = await offers.profiles_for(session, rows)
-        escrows = await offers.escrows_for(session, rows)
-        prices = await offers.price_map(session, peach)
-        return WireJSON([offers.offer_view(peach, o, profiles[user.id], escrows.get(o.id), prices) for o in rows])
-
-    @app.get("/offers/summary")
-    async def offer_summaries(session: Session, user: User, peach: PeachDep) -> Response:
-        rows = await offers.own_offers(session, user)
-        escrows = await offers.escrows_for(session, rows)
-        prices = await offers.price_map(session, peach)
-        return WireJSON([offers.summary_view(o, escrows.get(o.id), prices) for o in rows])
-
-    @app.get("/offer/{offer_id}")
-    async def get_offer(offer_id: str, session: Session, user: MaybeUser, peach: PeachDep) -> Response:
-        offer = await offers.public_offer(session, _offer_id(offer_id))
-        profile = (await offers.profiles_for(session, [offer]))[offer.user_id]
-        escrows = await offers.escrows_for(session, [offer])
-        return WireJSON(
-            offers.public_offer_view(offer, profile, escrows.get(offer.id), await offers.price_map(session, peach))
-        )
-
-    @app.get("/offer/{offer_id}/details")
-    async def offer_details(offer_id: str, session: Session, user: User, peach: PeachDep) -> Response:
-        offer = await offers.own_offer(session, user, _offer_id(offer_id))
         profile = (await offers.profiles_for(session, [offer]))[user.id]
-        escrows = await offers.escrows_for(session, [offer])
-        prices = await offers.price_map(session, peach)
-        return WireJSON(offers.offer_view(peach, offer, profile, escrows.get(offer.id), prices))
+        return WireJSON(offers.offer_view(offer, profile, None, prices))
 
-    @app.patch("/offer/{offer_id}")
-    async def patch_offer(offer_id: str, request: Request, session: Session, user: User) -> Response:
-        body = json_object(await request.body())
-        offer = await offers.own_offer(session, user, _offer_id(offer_id), lock=True)
-        await offers.update_offer(session, offer, body)
-        return WireJSON(OK)
+    return await idempotent(request, session, user_scope(user), fingerprint(body), create)
 
-    @app.post("/offer/{offer_id}/cancel")
-    async def cancel(offer_id: str, request: Request, session: Session, user: User, peach: PeachDep) -> Response:
-        async def run() -> Response:
-            offer = await offers.own_offer(session, user, _offer_id(offer_id), lock=True)
-            if offer.type == "bid":
-                await offers.cancel_buy_offer(session, offer)
-                return WireJSON(OK)
-            return WireJSON(await escrow.cancel_sell_offer(session, peach, user, offer))
 
-        return await idempotent(request, session, f"peach:user:{user.id}", {}, run)
-
-    @app.get("/offer/{offer_id}/refundPSBT")
-    async def get_refund_psbt(offer_id: str, session: Session, user: User) -> Response:
-        offer = await offers.own_offer(session, user, _offer_id(offer_id))
-        return WireJSON(await escrow.refund_psbt(session, offer))
-
-    @app.post("/offer/{offer_id}/refund")
-    async def refund(offer_id: str, request: Request, session: Session, user: User, peach: PeachDep) -> Response:
-        body = json_object(await request.body())
-
-        async def run() -> Response:
-            offer = await offers.own_offer(session, user, _offer_id(offer_id), lock=True)
-            txid = await escrow.refund(session, peach, offer, body)
-            return WireJSON({"success": True, "txId": txid})
-
-        return await idempotent(request, session, f"peach:user:{user.id}", body, run)
-
-    @app.post("/offer/{offer_id}/revive")
-    async def revive(offer_id: str, request: Request, session: Session, user: User) -> Response:
-        async def run() -> Response:
-            offer = await offers.own_offer(session, user, _offer_id(offer_id), lock=True)
-            revived = await escrow.revive(session, offer)
-            return WireJSON({"newOfferId": str(revived.id)})
-
-        return await idempotent(request, session, f"peach:user:{user.id}", {}, run)
-
-    @app.post("/offer/{offer_id}/escrow")
-    async def create_escrow(offer_id: str, request: Request, session: Session, user: User, peach: PeachDep) -> Response:
-        body = json_object(await request.body())
-        offer = await offers.own_offer(session, user, _offer_id(offer_id), lock=True)
-        created = await escrow.create_escrow(session, peach, offer, body)
-        return WireJSON(
-            {
-                "escrow": created.address,
-                "funding": {"confirmations": created.confirmations, "status": created.funding_status},
-                "offerId": str(offer.id),
-            }
+@router.post("/offer/search", response_model=SearchResult, summary="Search offers", openapi_extra=OPTIONAL_TOKEN)
+async def search_offers(
+    session: Session,
+    user: MaybeUser,
+    peach: PeachDep,
+    body: Annotated[SearchRequest | None, Body()] = None,
+    page: Annotated[PageNumber, Query(description="0-based")] = 0,
+    size: Annotated[PageSize, Query()] = search.DEFAULT_SIZE,
+    sort_by: Annotated[SortBy | None, Query(alias="sortBy")] = None,
+) -> Response:
+    """Online offers matching the filters; a caller never sees its own offers nor blocked users'."""
+    sorts = search.sort_keys(sort_by)
+    rows, total = await search.search(session, body or SearchRequest(), user, page=page, size=size, sorts=sorts)
+    profiles = await offers.profiles_for(session, rows)
+    escrows = await offers.escrows_for(session, rows)
+    prices = await offers.price_map(session, peach)
+    return WireJSON(
+        SearchResult(
+            offers=[offers.public_offer_view(o, profiles[o.user_id], escrows.get(o.id), prices) for o in rows],
+            total=total,
+            remaining=max(0, total - (page + 1) * size),
         )
+    )
 
-    @app.get("/offer/{offer_id}/escrow")
-    async def funding_status(offer_id: str, session: Session, user: User) -> Response:
-        offer = await offers.own_offer(session, user, _offer_id(offer_id))
-        return WireJSON(escrow.escrow_view(offer, await escrow.escrow_of(session, offer)))
 
-    @app.post("/offer/{offer_id}/escrow/confirm")
-    async def confirm_escrow(offer_id: str, session: Session, user: User, peach: PeachDep) -> Response:
-        offer = await offers.own_offer(session, user, _offer_id(offer_id), lock=True)
-        await escrow.confirm_wrong_amount(session, peach, offer)
-        return WireJSON(OK)
+@router.get("/offers", response_model=list[Offer], summary="Get all offers")
+async def list_offers(session: Session, user: User, peach: PeachDep) -> Response:
+    rows = await offers.own_offers(session, user)
+    profiles = await offers.profiles_for(session, rows)
+    escrows = await offers.escrows_for(session, rows)
+    prices = await offers.price_map(session, peach)
+    return WireJSON([offers.offer_view(o, profiles[user.id], escrows.get(o.id), prices).wire() for o in rows])
+
+
+@router.get("/offers/summary", response_model=list[OfferSummary], summary="Get offers summaries")
+async def offer_summaries(session: Session, user: User, peach: PeachDep) -> Response:
+    rows = await offers.own_offers(session, user)
+    escrows = await offers.escrows_for(session, rows)
+    prices = await offers.price_map(session, peach)
+    return WireJSON([offers.summary_view(o, escrows.get(o.id), prices).wire() for o in rows])
+
+
+@router.get("/offer/{offerId}", response_model=PublicOffer, summary="Get offer", openapi_extra=OPTIONAL_TOKEN)
+async def get_offer(offer_id: OfferPath, session: Session, user: MaybeUser, peach: PeachDep) -> Response:
+    """An online offer, as anyone sees it."""
+    offer = await offers.public_offer(session, offer_id)
+    profile = (await offers.profiles_for(session, [offer]))[offer.user_id]
+    escrows = await offers.escrows_for(session, [offer])
+    return WireJSON(
+        offers.public_offer_view(offer, profile, escrows.get(offer.id), await offers.price_map(session, peach))
+    )
+
+
+@router.get("/offer/{offerId}/details", response_model=Offer, summary="Get offer details")
+async def offer_details(offer_id: OfferPath, session: Session, user: User, peach: PeachDep) -> Response:
+    offer = await offers.own_offer(session, user, offer_id)
+    profile = (await offers.profiles_for(session, [offer]))[user.id]
+    escrows = await offers.escrows_for(session, [offer])
+    prices = await offers.price_map(session, peach)
+    return WireJSON(offers.offer_view(offer, profile, escrows.get(offer.id), prices))
+
+
+@router.patch("/offer/{offerId}", response_model=Success, summary="Update offer")
+async def patch_offer(offer_id: OfferPath, session: Session, user: User, body: UpdateOfferRequest) -> Response:
+    offer = await offers.own_offer(session, user, offer_id, lock=True)
+    await offers.update_offer(session, offer, body)
+    return WireJSON(OK)
+
+
+@router.post("/offer/{offerId}/cancel", response_model=Success | RefundPsbt, summary="Cancel offer")
+async def cancel(
+    offer_id: OfferPath, request: Request, session: Session, user: User, peach: PeachDep, _key: IdempotencyKey = None
+) -> Response:
+    """A buy offer: {"success": true}. A funded sell offer: the refund PSBT the platform signed."""
+
+    async def run() -> Response:
+        offer = await offers.own_offer(session, user, offer_id, lock=True)
+        if offer.type == "bid":
+            await offers.cancel_buy_offer(session, offer)
+            return WireJSON(OK)
+        return WireJSON(await escrow.cancel_sell_offer(session, peach, user, offer))
+
+    return await idempotent(request, session, user_scope(user), {}, run)
+
+
+@router.get("/offer/{offerId}/refundPSBT", response_model=RefundPsbt, summary="Get refund PSBT")
+async def get_refund_psbt(offer_id: OfferPath, session: Session, user: User) -> Response:
+    offer = await offers.own_offer(session, user, offer_id)
+    return WireJSON(await escrow.refund_psbt(session, offer))
+
+
+@router.post("/offer/{offerId}/refund", response_model=Refunded, summary="Refund sell offer")
+async def refund(
+    offer_id: OfferPath,
+    request: Request,
+    session: Session,
+    user: User,
+    peach: PeachDep,
+    body: RefundRequest,
+    _key: IdempotencyKey = None,
+) -> Response:
+    """Broadcast the refund PSBT, completed with the seller's signature, as a hex transaction."""
+
+    async def run() -> Response:
+        offer = await offers.own_offer(session, user, offer_id, lock=True)
+        txid = await escrow.refund(session, peach, offer, body.tx)
+        return WireJSON(Refunded(tx_id=txid))
+
+    return await idempotent(request, session, user_scope(user), fingerprint(body), run)
+
+
+@router.post("/offer/{offerId}/revive", response_model=Revived, summary="Re-publish sell offer")
+async def revive(
+    offer_id: OfferPath, request: Request, session: Session, user: User, _key: IdempotencyKey = None
+) -> Response:
+    async def run() -> Response:
+        offer = await offers.own_offer(session, user, offer_id, lock=True)
+        revived = await escrow.revive(session, offer)
+        return WireJSON(Revived(new_offer_id=str(revived.id)))
+
+    return await idempotent(request, session, user_scope(user), {}, run)
+
+
+@router.post("/offer/{offerId}/escrow", response_model=EscrowCreated, summary="Create escrow")
+async def create_escrow(
+    offer_id: OfferPath, session: Session, user: User, peach: PeachDep, body: EscrowRequest
+) -> Response:
+    """The 2-of-2 escrow address of a sell offer with the seller's key (the same key again: the same escrow)."""
+    offer = await offers.own_offer(session, user, offer_id, lock=True)
+    created = await escrow.create_escrow(session, peach, offer, body.public_key)
+    return WireJSON(
+        EscrowCreated(
+            escrow=created.address,
+            funding=ShortFunding(confirmations=created.confirmations, status=created.funding_status),
+            offer_id=str(offer.id),
+        )
+    )
+
+
+@router.get("/offer/{offerId}/escrow", response_model=FundingStatus, summary="Get funding status")
+async def funding_status(offer_id: OfferPath, session: Session, user: User) -> Response:
+    offer = await offers.own_offer(session, user, offer_id)
+    return WireJSON(escrow.escrow_view(offer, await escrow.escrow_of(session, offer)))
+
+
+@router.post("/offer/{offerId}/escrow/confirm", response_model=Success, summary="Confirm escrow funding")
+async def confirm_escrow(offer_id: OfferPath, session: Session, user: User, peach: PeachDep) -> Response:
+    """The seller accepts the amount it sent when it differs from the offer's."""
+    offer = await offers.own_offer(session, user, offer_id, lock=True)
+    await escrow.confirm_wrong_amount(session, peach, offer)
+    return WireJSON(OK)

@@ -1,116 +1,232 @@
-"""The Peach v1 routes of part 2: matches, contracts, payment, cancel and disputes."""
+"""The Peach v1 routes of a trade: matches, contracts, payment, cancel and disputes."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated
 
-from fastapi import FastAPI, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Path, Query, Request, Response
+from pydantic import BaseModel
 
 from peerx.core.errors import NotFound
 from peerx.products.bitcoin import cancel, disputes, matching, offers, payment, search
-from peerx.products.bitcoin.api import PeachDep, User  # loaded by api.build_surface first
-from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.contract_views import Loaded, contract_view, summary_view
 from peerx.products.bitcoin.contracts import contract_for_party, contracts_of
-from peerx.products.bitcoin.models import Contract, PeachOffer, PeachUser
-from peerx.products.bitcoin.wire import offer_id as parse_offer_id
-from peerx.web import Session, WireJSON, idempotent, json_object
+from peerx.products.bitcoin.deps import IdempotencyKey, PeachDep, User, fingerprint, user_scope
+from peerx.products.bitcoin.models import Contract as ContractRow
+from peerx.products.bitcoin.schemas import OK, ContractId, OfferId, PageNumber, PageSize, PeachRequest, Success
+from peerx.products.bitcoin.schemas_contracts import (
+    AcknowledgeRequest,
+    ConfirmPaymentRequest,
+    Contract,
+    ContractSummary,
+    DisputeRequest,
+    DoubleMatched,
+    Matched,
+    Matches,
+    MatchRequest,
+    Released,
+    UnmatchRequest,
+)
+from peerx.web import Session, WireJSON, idempotent, wire_router
 
-OK = {"success": True}
-# (session, peach, user, the locked contract, body) -> an answer or None for {"success": true}
-Step = Callable[[AsyncSession, Peach, PeachUser, Contract, dict[str, Any]], Awaitable[Any]]
+router = wire_router()
+
+OfferPath = Annotated[OfferId, Path(alias="offerId", description="Your offer's id (ASCII digits).")]
+ContractPath = Annotated[ContractId, Path(alias="contractId", description="<sell offer id>-<buy offer id>")]
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    return json_object(raw) if raw.strip() else {}
+@router.get("/offer/{offerId}/matches", response_model=Matches, summary="Get matches")
+async def get_matches(
+    offer_id: OfferPath,
+    session: Session,
+    user: User,
+    peach: PeachDep,
+    page: Annotated[PageNumber, Query(description="0-based")] = 0,
+    size: Annotated[PageSize, Query()] = search.DEFAULT_SIZE,
+) -> Response:
+    """A buy offer: sell offers it could match (lowest premium first). A sell offer: the buyers
+    who matched it (oldest first), for the seller to double-match one."""
+    offer = await offers.own_offer(session, user, offer_id)
+    return WireJSON(await matching.list_matches(session, peach, user, offer, page, size))
 
 
-async def _own_offer(session: Session, user: PeachUser, raw: str) -> PeachOffer:
-    parsed = parse_offer_id(raw)
-    if parsed is None:
-        raise NotFound("Offer not found.")
-    return await offers.own_offer(session, user, parsed, lock=True)
+@router.post("/offer/{offerId}/match", response_model=Matched | DoubleMatched, summary="Match or double-match")
+async def match(
+    offer_id: OfferPath,
+    request: Request,
+    session: Session,
+    user: User,
+    peach: PeachDep,
+    body: MatchRequest,
+    _key: IdempotencyKey = None,
+) -> Response:
+    """From your buy offer: match a sell offer (the symmetric key, encrypted to both PGP keys).
+    From your sell offer: double-match a buy offer that matched it (the encrypted payment data);
+    the contract "<sell offer id>-<buy offer id>" exists."""
+
+    async def run() -> Response:
+        own = await offers.own_offer(session, user, offer_id, lock=True)
+        if own.type == "bid":
+            return WireJSON(await matching.match_sell_offer(session, peach, user, own, body))
+        contract = await matching.double_match(session, peach, user, own, body)
+        return WireJSON(DoubleMatched(contract_id=contract.id))
+
+    return await idempotent(request, session, user_scope(user), fingerprint(body), run)
 
 
-def add_contract_routes(app: FastAPI) -> None:
-    @app.get("/offer/{offer_id}/matches")
-    async def get_matches(
-        offer_id: str,
-        session: Session,
-        user: User,
-        peach: PeachDep,
-        page: str | None = None,
-        size: str | None = None,
-    ) -> Response:
-        offer = await offers.own_offer(session, user, parse_offer_id(offer_id))
-        page_no, page_size, _ = search.page_params(page, size, None)
-        return WireJSON(await matching.list_matches(session, peach, user, offer, page_no, page_size))
+@router.delete("/offer/{offerId}/match", response_model=Success, summary="Unmatch a sell offer")
+async def unmatch(offer_id: OfferPath, session: Session, user: User, body: UnmatchRequest) -> Response:
+    """The buyer withdraws its match, as long as the seller has not double-matched it."""
+    own = await offers.own_offer(session, user, offer_id, lock=True)
+    if own.type != "bid":
+        raise NotFound("Only a buy offer unmatches a sell offer.")
+    await matching.unmatch(session, own, body.matching_offer_id)
+    return WireJSON(OK)
 
-    @app.post("/offer/{offer_id}/match")
-    async def match(offer_id: str, request: Request, session: Session, user: User, peach: PeachDep) -> Response:
-        body = await _body(request)
 
-        async def run() -> Response:
-            own = await _own_offer(session, user, offer_id)
-            if own.type == "bid":
-                return WireJSON(await matching.match_sell_offer(session, peach, user, own, body))
-            contract = await matching.double_match(session, peach, user, own, body)
-            return WireJSON({"success": True, "contractId": contract.id})
+@router.get("/contract/{contractId}", response_model=Contract, summary="Contract details")
+async def get_contract(contract_id: ContractPath, session: Session, user: User, peach: PeachDep) -> Response:
+    contract = await contract_for_party(session, contract_id, user)
+    return WireJSON(contract_view(contract, user, await Loaded.of(session, peach, user, [contract])))
 
-        return await idempotent(request, session, f"peach:user:{user.id}", body, run)
 
-    @app.delete("/offer/{offer_id}/match")
-    async def unmatch(offer_id: str, request: Request, session: Session, user: User) -> Response:
-        own = await _own_offer(session, user, offer_id)
-        if own.type != "bid":
-            raise NotFound("Only a buy offer unmatches a sell offer.")
-        await matching.unmatch(session, own, await _body(request))
-        return WireJSON(OK)
+@router.get("/contracts", response_model=list[Contract], summary="Contracts")
+async def list_contracts(session: Session, user: User, peach: PeachDep) -> Response:
+    rows = await contracts_of(session, user)
+    loaded = await Loaded.of(session, peach, user, rows)
+    return WireJSON([contract_view(c, user, loaded).wire() for c in rows])
 
-    @app.get("/contract/{contract_id}")
-    async def get_contract(contract_id: str, session: Session, user: User, peach: PeachDep) -> Response:
-        contract = await contract_for_party(session, contract_id, user)
-        return WireJSON(contract_view(contract, user, await Loaded.of(session, peach, user, [contract])))
 
-    @app.get("/contracts")
-    async def list_contracts(session: Session, user: User, peach: PeachDep) -> Response:
-        rows = await contracts_of(session, user)
-        loaded = await Loaded.of(session, peach, user, rows)
-        return WireJSON([contract_view(c, user, loaded) for c in rows])
+@router.get("/contracts/summary", response_model=list[ContractSummary], summary="Contract summaries")
+async def contract_summaries(session: Session, user: User, peach: PeachDep) -> Response:
+    rows = await contracts_of(session, user)
+    loaded = await Loaded.of(session, peach, user, rows)
+    return WireJSON([summary_view(c, user, loaded).wire() for c in rows])
 
-    @app.get("/contracts/summary")
-    async def contract_summaries(session: Session, user: User, peach: PeachDep) -> Response:
-        rows = await contracts_of(session, user)
-        loaded = await Loaded.of(session, peach, user, rows)
-        return WireJSON([summary_view(c, user, loaded) for c in rows])
 
-    def contract_step(path: str, step: Step, *, methods: tuple[str, ...] = ("POST",)) -> None:
-        """A state change of one contract: locked, run, answered {"success": true} unless the
-        step answers something else; Idempotency-Key honoured."""
+# ---------------------------------------------------------------- steps of a contract
 
-        async def handler(
-            contract_id: str, request: Request, session: Session, user: User, peach: PeachDep
-        ) -> Response:
-            body = await _body(request)
+Step = Callable[[ContractRow], Awaitable[BaseModel | None]]
 
-            async def run() -> Response:
-                contract = await contract_for_party(session, contract_id, user, lock=True)
-                answer = await step(session, peach, user, contract, body)
-                return WireJSON(answer if isinstance(answer, dict) else OK)
 
-            return await idempotent(request, session, f"peach:user:{user.id}", {"path": path, **body}, run)
+async def _step(
+    request: Request, session: Session, user: User, contract_id: str, path: str, body: PeachRequest | None, step: Step
+) -> Response:
+    """A state change of one contract: locked, run, answered {"success": true} unless the step
+    answers something else; Idempotency-Key honoured (per path and body)."""
 
-        for method in methods:  # one operation per method, so each has its own operation id
-            app.add_api_route(f"/contract/{{contract_id}}{path}", handler, methods=[method])
+    async def run() -> Response:
+        contract = await contract_for_party(session, contract_id, user, lock=True)
+        return WireJSON(await step(contract) or OK)
 
-    contract_step("/payment/confirm", lambda s, p, u, c, b: payment.confirm(s, p, u, c, b))
-    contract_step("/cancel", lambda s, p, u, c, b: cancel.cancel(s, u, c))
-    contract_step("/cancel/confirm", lambda s, p, u, c, b: cancel.answer(s, u, c, accept=True))
-    contract_step("/cancel/reject", lambda s, p, u, c, b: cancel.answer(s, u, c, accept=False))
-    contract_step("/cancel/extendTime", lambda s, p, u, c, b: cancel.extend_time(s, p, u, c), methods=("POST", "PATCH"))
-    contract_step("/dispute", lambda s, p, u, c, b: disputes.raise_dispute(s, u, c, b))
-    contract_step("/dispute/acknowledge", lambda s, p, u, c, b: disputes.acknowledge(s, u, c, b))
-    contract_step("/dispute/acknowledgeOutcome", lambda s, p, u, c, b: disputes.acknowledge_outcome(s, u, c))
+    return await idempotent(request, session, user_scope(user), {"path": path, **fingerprint(body)}, run)
+
+
+@router.post("/contract/{contractId}/payment/confirm", response_model=Success | Released, summary="Confirm payment")
+async def confirm_payment(
+    contract_id: ContractPath,
+    request: Request,
+    session: Session,
+    user: User,
+    peach: PeachDep,
+    body: ConfirmPaymentRequest | None = None,
+    _key: IdempotencyKey = None,
+) -> Response:
+    """The buyer: payment made (no body). The seller: payment received, with the release PSBT it
+    signed (`releasePsbt`, or `batchReleasePsbt` when the buyer batches); answers the txid."""
+    return await _step(
+        request, session, user, contract_id, "/payment/confirm", body,
+        lambda c: payment.confirm(session, peach, user, c, body),
+    )  # fmt: skip
+
+
+@router.post("/contract/{contractId}/cancel", response_model=Success, summary="Cancel contract")
+async def cancel_contract(
+    contract_id: ContractPath, request: Request, session: Session, user: User, _key: IdempotencyKey = None
+) -> Response:
+    """The buyer cancels until it paid (a cash trade: any time); the seller's cancel is a request
+    the buyer answers, unless the trade is cash or the payment window ran out."""
+    return await _step(request, session, user, contract_id, "/cancel", None, lambda c: cancel.cancel(session, user, c))
+
+
+@router.post("/contract/{contractId}/cancel/confirm", response_model=Success, summary="Confirm cancelation request")
+async def confirm_cancel(
+    contract_id: ContractPath, request: Request, session: Session, user: User, _key: IdempotencyKey = None
+) -> Response:
+    return await _step(
+        request, session, user, contract_id, "/cancel/confirm", None,
+        lambda c: cancel.answer(session, user, c, accept=True),
+    )  # fmt: skip
+
+
+@router.post("/contract/{contractId}/cancel/reject", response_model=Success, summary="Reject cancelation request")
+async def reject_cancel(
+    contract_id: ContractPath, request: Request, session: Session, user: User, _key: IdempotencyKey = None
+) -> Response:
+    return await _step(
+        request, session, user, contract_id, "/cancel/reject", None,
+        lambda c: cancel.answer(session, user, c, accept=False),
+    )  # fmt: skip
+
+
+@router.post("/contract/{contractId}/cancel/extendTime", response_model=Success, summary="Extend payment time")
+@router.patch("/contract/{contractId}/cancel/extendTime", response_model=Success, summary="Extend payment time")
+async def extend_time(
+    contract_id: ContractPath,
+    request: Request,
+    session: Session,
+    user: User,
+    peach: PeachDep,
+    _key: IdempotencyKey = None,
+) -> Response:
+    """The seller gives the buyer another payment window (not in a cash trade)."""
+    return await _step(
+        request, session, user, contract_id, "/cancel/extendTime", None,
+        lambda c: cancel.extend_time(session, peach, user, c),
+    )  # fmt: skip
+
+
+@router.post("/contract/{contractId}/dispute", response_model=Success, summary="Raise a dispute")
+async def raise_dispute(
+    contract_id: ContractPath,
+    request: Request,
+    session: Session,
+    user: User,
+    body: DisputeRequest,
+    _key: IdempotencyKey = None,
+) -> Response:
+    """A reason, an email for noPayment.*, and the chat key encrypted to the platform's PGP key."""
+    return await _step(
+        request, session, user, contract_id, "/dispute", body,
+        lambda c: disputes.raise_dispute(session, user, c, body),
+    )  # fmt: skip
+
+
+@router.post("/contract/{contractId}/dispute/acknowledge", response_model=Success, summary="Acknowledge a dispute")
+async def acknowledge_dispute(
+    contract_id: ContractPath,
+    request: Request,
+    session: Session,
+    user: User,
+    body: AcknowledgeRequest | None = None,
+    _key: IdempotencyKey = None,
+) -> Response:
+    """The counterparty acknowledges (with an email when the reason is noPayment.*)."""
+    email = body.email if body is not None else None
+    return await _step(
+        request, session, user, contract_id, "/dispute/acknowledge", body,
+        lambda c: disputes.acknowledge(session, user, c, email),
+    )  # fmt: skip
+
+
+@router.post(
+    "/contract/{contractId}/dispute/acknowledgeOutcome", response_model=Success, summary="Acknowledge a dispute outcome"
+)
+async def acknowledge_outcome(
+    contract_id: ContractPath, request: Request, session: Session, user: User, _key: IdempotencyKey = None
+) -> Response:
+    return await _step(
+        request, session, user, contract_id, "/dispute/acknowledgeOutcome", None,
+        lambda c: disputes.acknowledge_outcome(session, user, c),
+    )  # fmt: skip

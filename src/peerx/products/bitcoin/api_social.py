@@ -6,55 +6,101 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request, Response, WebSocket, WebSocketDisconnect, status
+from fastapi import Depends, Path, Query, Request, Response, WebSocket, WebSocketDisconnect, status
 
-from peerx.core.errors import Forbidden, Unauthorized
+from peerx.core.errors import Forbidden, InvalidField, Unauthorized
 from peerx.products.bitcoin import chat, ratings, users
-from peerx.products.bitcoin.api import OK, User
+from peerx.products.bitcoin.deps import User, parse_body
 from peerx.products.bitcoin.live import SESSION_CHANGED, hub_of
-from peerx.web import Session, WireJSON, json_object, platform_of
+from peerx.products.bitcoin.schemas import OK, ContractId, Success
+from peerx.products.bitcoin.schemas_contracts import ChatMessage, ChatMessageRequest, ChatReadRequest, RateRequest
+from peerx.web import Session, WireJSON, parse_json, platform_of, wire_router
+from peerx.web.types import integer
 
 AUTH_SECONDS = 10  # a socket without a token in its headers must send one this fast
 # A socket lives no longer than its token: checked again on logout (SESSION_CHANGED, published
 # after the commit) and at least this often, so an expired or banned account stops receiving.
 RECHECK_SECONDS = 30.0
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+router = wire_router()
+
+ContractPath = Annotated[ContractId, Path(alias="contractId", description="<sell offer id>-<buy offer id>")]
+ChatPage: Any = integer(0, 999_999_999)
 
 
-async def _form_or_json(request: Request) -> dict[str, Any]:
-    """The document posts chat messages as multipart form data; apps also send JSON."""
-    kind = request.headers.get("content-type", "")
-    if kind.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+async def chat_message_body(request: Request) -> ChatMessageRequest:
+    """The document posts chat messages as multipart form data; apps also send JSON. Either is
+    read into the same model (form fields that are files are not text: ignored)."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    data: object
+    if kind in FORMS:
         form = await request.form()
-        return {key: value for key, value in form.items() if isinstance(value, str)}
-    return json_object(await request.body())
+        data = {key: value for key, value in form.items() if isinstance(value, str)}
+    else:
+        try:
+            data = parse_json(await request.body())
+        except json.JSONDecodeError as exc:
+            raise InvalidField("body", exc.msg) from None
+    return parse_body(ChatMessageRequest, data)
 
 
-def add_social_routes(app: FastAPI) -> None:
-    @app.get("/contract/{contract_id}/chat")
-    async def chat_history(contract_id: str, session: Session, user: User, page: str | None = None) -> Response:
-        return WireJSON(await chat.history(session, user, contract_id, page))
+_CHAT_SCHEMA = ChatMessageRequest.model_json_schema()
 
-    @app.post("/contract/{contract_id}/chat")
-    async def chat_post(contract_id: str, request: Request, session: Session, user: User) -> Response:
-        body = await _form_or_json(request)
-        await chat.post(session, hub_of(platform_of(request)), user, contract_id, body)
-        return WireJSON(OK)
 
-    @app.post("/contract/{contract_id}/chat/received")
-    async def chat_received(contract_id: str, request: Request, session: Session, user: User) -> Response:
-        await chat.mark_read(session, user, contract_id, json_object(await request.body()))
-        return WireJSON(OK)
+@router.get("/contract/{contractId}/chat", response_model=list[ChatMessage], summary="Chat log")
+async def chat_history(
+    contract_id: ContractPath,
+    session: Session,
+    user: User,
+    page: Annotated[ChatPage, Query(description="Page 0 holds the latest 21 messages")] = 0,
+) -> Response:
+    return WireJSON([m.wire() for m in await chat.history(session, user, contract_id, page)])
 
-    @app.post("/contract/{contract_id}/user/rate")
-    async def rate(contract_id: str, request: Request, session: Session, user: User) -> Response:
-        await ratings.rate(session, user, contract_id, json_object(await request.body()))
-        return WireJSON(OK)
 
-    @app.websocket("/ws")
-    async def live(socket: WebSocket) -> None:
-        await _live(socket)
+@router.post(
+    "/contract/{contractId}/chat",
+    response_model=Success,
+    summary="Post chat message",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {kind: {"schema": _CHAT_SCHEMA} for kind in ("application/json", "multipart/form-data")},
+        }
+    },
+)
+async def chat_post(
+    contract_id: ContractPath,
+    request: Request,
+    session: Session,
+    user: User,
+    body: Annotated[ChatMessageRequest, Depends(chat_message_body)],
+) -> Response:
+    """A message encrypted with the contract's symmetric key and its PGP signature, stored and
+    served as sent (JSON or multipart form)."""
+    await chat.post(session, hub_of(platform_of(request)), user, contract_id, body)
+    return WireJSON(OK)
+
+
+@router.post("/contract/{contractId}/chat/received", response_model=Success, summary="Set chat messages read")
+async def chat_received(contract_id: ContractPath, session: Session, user: User, body: ChatReadRequest) -> Response:
+    """The counterparty's messages at indexes start..end (at most 1000) are read."""
+    await chat.mark_read(session, user, contract_id, body.start, body.end)
+    return WireJSON(OK)
+
+
+@router.post("/contract/{contractId}/user/rate", response_model=Success, summary="Rate counterparty")
+async def rate(contract_id: ContractPath, session: Session, user: User, body: RateRequest) -> Response:
+    """1 or -1, signed by your account key over sha256 of the counterparty's id; once per trade."""
+    await ratings.rate(session, user, contract_id, body.rating, body.signature)
+    return WireJSON(OK)
+
+
+@router.websocket("/ws")
+async def live(socket: WebSocket) -> None:
+    await _live(socket)
 
 
 async def _socket_token(socket: WebSocket) -> str:

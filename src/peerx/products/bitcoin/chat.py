@@ -4,7 +4,7 @@ A message's index is its position in the room; page 0 holds the latest 21 messag
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,10 +17,13 @@ from peerx.products.bitcoin.live import Hub
 from peerx.products.bitcoin.models import Contract, PeachUser
 from peerx.products.bitcoin.models_social import PeachChatMessage
 from peerx.products.bitcoin.notify import notify
-from peerx.products.bitcoin.wire import text, wire_time
+from peerx.products.bitcoin.schemas_contracts import ChatMessage
+from peerx.products.bitcoin.wire import wire_time
+
+if TYPE_CHECKING:
+    from peerx.products.bitcoin.schemas_contracts import ChatMessageRequest
 
 PAGE_SIZE = 21
-MAX_MESSAGE = 100_000  # characters of armored PGP: a long message or a small proof of payment
 MAX_READ_RANGE = 1000
 
 
@@ -29,15 +32,15 @@ def chat_active(contract: Contract) -> bool:
     return not (contract.canceled or contract.trade_status == "tradeCompleted") or contract.dispute_active
 
 
-def view(message: PeachChatMessage, sender: str, recipient: str) -> dict[str, Any]:
-    return {
-        "date": wire_time(message.created_at),
-        "from": sender,
-        "message": message.message,
-        "readBy": [sender, recipient] if message.read_by_recipient else [sender],
-        "roomid": message.contract_id,
-        "signature": message.signature,
-    }
+def view(message: PeachChatMessage, sender: str, recipient: str) -> ChatMessage:
+    return ChatMessage(
+        date=wire_time(message.created_at),
+        from_=sender,
+        message=message.message,
+        read_by=[sender, recipient] if message.read_by_recipient else [sender],
+        roomid=message.contract_id,
+        signature=message.signature,
+    )
 
 
 async def _parties(session: AsyncSession, seller_id: int, buyer_id: int) -> dict[int, str]:
@@ -49,7 +52,7 @@ async def _parties(session: AsyncSession, seller_id: int, buyer_id: int) -> dict
 
 async def room_page(
     session: AsyncSession, contract_id: str, seller_id: int, buyer_id: int, page: int
-) -> list[dict[str, Any]]:
+) -> list[ChatMessage]:
     """One page of a room, oldest first within the page; page 0 is the latest."""
     keys = await _parties(session, seller_id, buyer_id)
     latest = (
@@ -64,24 +67,13 @@ async def room_page(
     return [view(m, keys[m.from_user_id], other[m.from_user_id]) for m in messages]
 
 
-def _page(raw: str | None) -> int:
-    if raw is None or raw == "":
-        return 0
-    if not raw.isdigit() or len(raw) > 9:
-        raise f.FormInvalid("page", "must be a whole number from 0")
-    return int(raw)
-
-
-async def history(session: AsyncSession, user: PeachUser, contract_id: str, page: str | None) -> list[dict[str, Any]]:
-    number = _page(page)
+async def history(session: AsyncSession, user: PeachUser, contract_id: str, page: int) -> list[ChatMessage]:
     contract = await contract_for_party(session, contract_id, user)
-    return await room_page(session, contract.id, contract.seller_id, contract.buyer_id, number)
+    return await room_page(session, contract.id, contract.seller_id, contract.buyer_id, page)
 
 
-async def post(session: AsyncSession, hub: Hub, user: PeachUser, contract_id: str, body: dict[str, Any]) -> None:
-    message = text(body, "message", max_length=MAX_MESSAGE)
-    signature = text(body, "signature", max_length=MAX_MESSAGE)
-    assert message is not None and signature is not None
+async def post(session: AsyncSession, hub: Hub, user: PeachUser, contract_id: str, body: ChatMessageRequest) -> None:
+    message, signature = body.message, body.signature
     if "BEGIN PGP MESSAGE" not in message:
         raise f.FormInvalid("message", "must be an armored PGP message")
     if "BEGIN PGP SIGNATURE" not in signature:
@@ -103,21 +95,14 @@ async def post(session: AsyncSession, hub: Hub, user: PeachUser, contract_id: st
     recipient = await session.get(PeachUser, recipient_id)
     assert recipient is not None
     await notify(session, recipient_id, "contract.chat", {"contractId": contract.id})
-    event = {"event": "chat", "roomid": contract.id, "message": view(row, user.public_key, recipient.public_key)}
+    message_view = view(row, user.public_key, recipient.public_key).wire()
+    event = {"event": "chat", "roomid": contract.id, "message": message_view}
     # The live push goes out only once the message is stored for good.
     on_commit(session, lambda: hub.publish(recipient_id, event))
 
 
-def _index(body: dict[str, Any], name: str) -> int:
-    value = body.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise f.FormInvalid(name, "must be a message index from 0")
-    return value
-
-
-async def mark_read(session: AsyncSession, user: PeachUser, contract_id: str, body: dict[str, Any]) -> None:
-    """chat/received: the caller read the counterparty's messages at indexes start..end."""
-    start, end = _index(body, "start"), _index(body, "end")
+async def mark_read(session: AsyncSession, user: PeachUser, contract_id: str, start: int, end: int) -> None:
+    """chat/received: the caller read the counterparty's messages at indexes start..end (from 0)."""
     if end < start or end - start >= MAX_READ_RANGE:
         raise f.FormInvalid("end", f"must be from start to start + {MAX_READ_RANGE - 1}")
     contract = await contract_for_party(session, contract_id, user)
@@ -179,5 +164,7 @@ async def mediator_page(session: AsyncSession, contract_id: str, page: int) -> d
         "page": page,
         "pageSize": PAGE_SIZE,
         "total": int(total or 0),
-        "messages": await room_page(session, contract.id, contract.seller_id, contract.buyer_id, page),
+        "messages": [
+            m.wire() for m in await room_page(session, contract.id, contract.seller_id, contract.buyer_id, page)
+        ],
     }

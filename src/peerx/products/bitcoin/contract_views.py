@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +12,9 @@ from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.contracts import role_of
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser
 from peerx.products.bitcoin.reputation import profiles
+from peerx.products.bitcoin.schemas import PublicUser
+from peerx.products.bitcoin.schemas_contracts import Contract as ContractView
+from peerx.products.bitcoin.schemas_contracts import ContractSummary
 from peerx.products.bitcoin.wire import wire_time
 
 NO_PAYMENT = ("noPayment.buyer", "noPayment.seller")
@@ -33,7 +35,7 @@ class Loaded:
     """Everything the views of some contracts need, read in a few queries."""
 
     def __init__(self) -> None:
-        self.users: dict[int, dict[str, Any]] = {}
+        self.users: dict[int, PublicUser] = {}
         self.escrows: dict[int, PeachEscrow] = {}
         self.offers: dict[int, PeachOffer] = {}
         self.messages: dict[str, chat.MessageCount] = {}
@@ -62,85 +64,90 @@ def _prices(contract: Contract, prices: dict[str, Decimal]) -> dict[str, Decimal
     return found
 
 
-def contract_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> dict[str, Any]:
+def _user_id(loaded: Loaded, user_id: int) -> str | None:
+    found = loaded.users.get(user_id)
+    return None if found is None else found.id
+
+
+def contract_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> ContractView:
     role = role_of(contract, viewer)
     escrow = loaded.escrows.get(contract.escrow_id)
     disputed_by_other = contract.dispute_initiator_id not in (None, viewer.id)
-    return {
-        "id": contract.id,
-        "creationDate": wire_time(contract.created_at),
-        "lastModified": wire_time(contract.updated_at),
-        "seller": loaded.users[contract.seller_id],
-        "buyer": loaded.users[contract.buyer_id],
-        "amount": contract.amount,
-        "currency": contract.currency,
-        "paymentMethod": contract.payment_method,
-        "country": contract.country,
-        "premium": Decimal(contract.premium_bp) / 100,
-        "price": Decimal(contract.price_minor) / 100,
-        "prices": _prices(contract, loaded.prices),
-        "buyerFee": contract.buyer_fee,
-        "sellerFee": contract.seller_fee,
-        "escrowFee": contract.escrow_fee_sats,
-        "escrow": escrow.address if escrow else None,
-        "fundingTxId": escrow.funding_txids[0] if escrow and escrow.funding_txids else None,
-        "releaseAddress": contract.release_address,
-        "hashedPaymentData": contract.hashed_payment_data,
-        "paymentDataEncrypted": contract.payment_data_encrypted,
-        "paymentDataSignature": contract.payment_data_signature,
-        "symmetricKeyEncrypted": contract.symmetric_key_encrypted,
-        "symmetricKeySignature": contract.symmetric_key_signature,
-        "paymentExpectedBy": wire_time(contract.payment_expected_by),
-        "paymentMade": wire_time(contract.payment_made),
-        "paymentConfirmed": wire_time(contract.payment_confirmed),
-        "tradeStatus": trade_status(contract, viewer, loaded.offers.get(contract.sell_offer_id)),
-        "canceled": contract.canceled,
-        "cancelationRequested": contract.cancelation_requested,
-        "releasePsbt": contract.release_psbt if role == "seller" else None,
-        "batchReleasePsbt": contract.batch_release_psbt if role == "seller" else None,
-        "batchId": contract.batch_id,
-        "releaseTransaction": contract.release_transaction,
-        "releaseTxId": contract.release_txid,
-        "disputeActive": contract.dispute_active,
-        "disputeDate": wire_time(contract.dispute_date),
-        "disputeReason": contract.dispute_reason,
-        "disputeInitiator": None
+    return ContractView(
+        id=contract.id,
+        creation_date=wire_time(contract.created_at),
+        last_modified=wire_time(contract.updated_at),
+        seller=loaded.users[contract.seller_id],
+        buyer=loaded.users[contract.buyer_id],
+        amount=contract.amount,
+        currency=contract.currency,
+        payment_method=contract.payment_method,
+        country=contract.country,
+        premium=Decimal(contract.premium_bp) / 100,
+        price=Decimal(contract.price_minor) / 100,
+        prices=_prices(contract, loaded.prices),
+        buyer_fee=contract.buyer_fee,
+        seller_fee=contract.seller_fee,
+        escrow_fee=contract.escrow_fee_sats,
+        escrow=escrow.address if escrow else None,
+        funding_tx_id=escrow.funding_txids[0] if escrow and escrow.funding_txids else None,
+        release_address=contract.release_address,
+        hashed_payment_data=contract.hashed_payment_data,
+        payment_data_encrypted=contract.payment_data_encrypted,
+        payment_data_signature=contract.payment_data_signature,
+        symmetric_key_encrypted=contract.symmetric_key_encrypted,
+        symmetric_key_signature=contract.symmetric_key_signature,
+        payment_expected_by=wire_time(contract.payment_expected_by),
+        payment_made=wire_time(contract.payment_made),
+        payment_confirmed=wire_time(contract.payment_confirmed),
+        trade_status=trade_status(contract, viewer, loaded.offers.get(contract.sell_offer_id)),
+        canceled=contract.canceled,
+        cancelation_requested=contract.cancelation_requested,
+        release_psbt=contract.release_psbt if role == "seller" else None,
+        batch_release_psbt=contract.batch_release_psbt if role == "seller" else None,
+        batch_id=contract.batch_id,
+        release_transaction=contract.release_transaction,
+        release_tx_id=contract.release_txid,
+        dispute_active=contract.dispute_active,
+        dispute_date=wire_time(contract.dispute_date),
+        dispute_reason=contract.dispute_reason,
+        dispute_initiator=None
         if contract.dispute_initiator_id is None
-        else loaded.users.get(contract.dispute_initiator_id, {}).get("id"),
-        "disputeAcknowledgedByCounterParty": contract.dispute_acknowledged_by_counterparty,
-        "disputeWinner": contract.dispute_winner,
-        "disputeOutcome": contract.dispute_outcome,
-        "disputeResolvedDate": wire_time(contract.dispute_resolved_date),
-        "disputeOutcomeAcknowledged": role in contract.dispute_outcome_acknowledged_by,
-        "disputeOutcomeAcknowledgedBy": list(contract.dispute_outcome_acknowledged_by),
-        "isEmailRequired": contract.dispute_active
+        else _user_id(loaded, contract.dispute_initiator_id),
+        dispute_acknowledged_by_counter_party=contract.dispute_acknowledged_by_counterparty,
+        dispute_winner=contract.dispute_winner,
+        dispute_outcome=contract.dispute_outcome,
+        dispute_resolved_date=wire_time(contract.dispute_resolved_date),
+        dispute_outcome_acknowledged=role in contract.dispute_outcome_acknowledged_by,
+        dispute_outcome_acknowledged_by=list(contract.dispute_outcome_acknowledged_by),
+        is_email_required=contract.dispute_active
         and disputed_by_other
         and contract.dispute_reason in NO_PAYMENT
         and not contract.dispute_counterparty_email,
-        "isChatActive": chat.chat_active(contract),
-        "ratingBuyer": contract.rating_buyer,
-        "ratingSeller": contract.rating_seller,
-        "messages": loaded.messages[contract.id].total,
-        "unreadMessages": loaded.messages[contract.id].unread,
-    }
+        is_chat_active=chat.chat_active(contract),
+        rating_buyer=contract.rating_buyer,
+        rating_seller=contract.rating_seller,
+        messages=loaded.messages[contract.id].total,
+        unread_messages=loaded.messages[contract.id].unread,
+    )
 
 
-def summary_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> dict[str, Any]:
+def summary_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> ContractSummary:
     role = role_of(contract, viewer)
     escrow = loaded.escrows.get(contract.escrow_id)
-    return {
-        "id": str(contract.sell_offer_id if role == "seller" else contract.buy_offer_id),
-        "contractId": contract.id,
-        "type": "ask" if role == "seller" else "bid",
-        "creationDate": wire_time(contract.created_at),
-        "lastModified": wire_time(contract.updated_at),
-        "amount": contract.amount,
-        "currency": contract.currency,
-        "price": Decimal(contract.price_minor) / 100,
-        "prices": {contract.currency: Decimal(contract.price_minor) / 100},
-        "matches": [],
-        "fundingTxId": escrow.funding_txids[0] if escrow and escrow.funding_txids else None,
-        "tradeStatus": trade_status(contract, viewer, loaded.offers.get(contract.sell_offer_id)),
-        "disputeWinner": contract.dispute_winner,
-        "unreadMessages": loaded.messages[contract.id].unread,
-    }
+    return ContractSummary(
+        id=str(contract.sell_offer_id if role == "seller" else contract.buy_offer_id),
+        contract_id=contract.id,
+        type="ask" if role == "seller" else "bid",
+        creation_date=wire_time(contract.created_at),
+        last_modified=wire_time(contract.updated_at),
+        amount=contract.amount,
+        currency=contract.currency,
+        price=Decimal(contract.price_minor) / 100,
+        prices={contract.currency: Decimal(contract.price_minor) / 100},
+        matches=[],
+        funding_tx_id=escrow.funding_txids[0] if escrow and escrow.funding_txids else None,
+        trade_status=trade_status(contract, viewer, loaded.offers.get(contract.sell_offer_id)),
+        dispute_winner=contract.dispute_winner,
+        unread_messages=loaded.messages[contract.id].unread,
+    )

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.errors import NotFound, Unauthorized
 from peerx.products.bitcoin.models import Contract, PeachUser
 
-CONTRACT_ID = re.compile(r"^[1-9][0-9]{0,17}-[1-9][0-9]{0,17}$")
+CONTRACT_ID = re.compile(r"[1-9][0-9]{0,18}-[1-9][0-9]{0,18}")
 
 
 def contract_id(sell_offer_id: int, buy_offer_id: int) -> str:
@@ -23,7 +23,7 @@ async def contract_for_party(
 ) -> Contract:
     """The contract if `user` is its buyer or seller: NOT_FOUND for an unknown id,
     UNAUTHORIZED for somebody else's contract."""
-    if not CONTRACT_ID.match(contract_id):
+    if not CONTRACT_ID.fullmatch(contract_id):
         raise NotFound("Contract not found.")
     query = select(Contract).where(Contract.id == contract_id)
     contract = await session.scalar(query.with_for_update() if lock else query)

@@ -13,7 +13,7 @@ cancelTrade and payOutBuyer end a dispute without a loser."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,29 +32,32 @@ from peerx.products.bitcoin.escrow import fee_rate
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachUser
 from peerx.products.bitcoin.notify import notify
 from peerx.products.bitcoin.payment import PAYOUT_PENDING, released, set_status
-from peerx.products.bitcoin.wire import text
 
-REASONS = ("noPayment.seller", "noPayment.buyer", "unresponsive.seller", "unresponsive.buyer", "abusive", "other")
+if TYPE_CHECKING:
+    from peerx.products.bitcoin.schemas_contracts import DisputeRequest
+
 OUTCOMES = ("buyerWins", "sellerWins", "cancelTrade", "payOutBuyer")
 PAYOUT_JOB = "peach.dispute_payout"
 PAYOUT_RETRY = timedelta(minutes=10)
 
 
-def _email(body: dict[str, Any], reason: str | None) -> str | None:
-    email = text(body, "email", required=reason in ("noPayment.seller", "noPayment.buyer"), max_length=320)
-    if email is not None and "@" not in email:
+def _email(email: str | None, reason: str | None) -> str | None:
+    """An email ("" is none), required when the reason is noPayment.*."""
+    if not email:
+        if reason in ("noPayment.seller", "noPayment.buyer"):
+            raise f.FormInvalid("email", "is required")
+        return None
+    if "@" not in email:
         raise f.FormInvalid("email", "must be an email address")
     return email
 
 
-async def raise_dispute(session: AsyncSession, user: PeachUser, contract: Contract, body: dict[str, Any]) -> None:
-    reason = text(body, "reason", max_length=40)
-    if reason not in REASONS:
-        raise f.FormInvalid("reason", f"must be one of {', '.join(REASONS)}")
-    email = _email(body, reason)
-    message = text(body, "message", required=False, max_length=5000)
-    key = text(body, "symmetricKeyEncrypted", max_length=20_000)
-    if key is None or not key.lstrip().startswith("-----BEGIN PGP MESSAGE"):
+async def raise_dispute(session: AsyncSession, user: PeachUser, contract: Contract, body: DisputeRequest) -> None:
+    reason = body.reason
+    email = _email(body.email, reason)
+    message = body.message or None
+    key = body.symmetric_key_encrypted
+    if not key.lstrip().startswith("-----BEGIN PGP MESSAGE"):
         raise f.FormInvalid("symmetricKeyEncrypted", "must be a PGP message for the platform's key")
     if contract.canceled or contract.trade_status in ("tradeCompleted", PAYOUT_PENDING):
         raise f.BadState("The contract is over.")
@@ -69,12 +72,12 @@ async def raise_dispute(session: AsyncSession, user: PeachUser, contract: Contra
     await notify(session, other, "contract.disputeRaised", {"contractId": contract.id, "reason": reason})
 
 
-async def acknowledge(session: AsyncSession, user: PeachUser, contract: Contract, body: dict[str, Any]) -> None:
+async def acknowledge(session: AsyncSession, user: PeachUser, contract: Contract, email: str | None) -> None:
     if not contract.dispute_active:
         raise f.BadState("There is no active dispute.")
     if contract.dispute_initiator_id == user.id:
         raise f.BadState("The counterparty acknowledges a dispute, not its initiator.")
-    contract.dispute_counterparty_email = _email(body, contract.dispute_reason)
+    contract.dispute_counterparty_email = _email(email, contract.dispute_reason)
     contract.dispute_acknowledged_by_counterparty, contract.updated_at = True, utcnow()
     assert contract.dispute_initiator_id is not None
     await notify(session, contract.dispute_initiator_id, "contract.disputeAcknowledged", {"contractId": contract.id})

@@ -3,7 +3,10 @@ codes and statuses (docs/bitcoin.md lists the mapping)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Response
+from fastapi.exceptions import RequestValidationError
 
 from peerx.chain.errors import ChainUnavailable, TransactionRejected
 from peerx.core.errors import (
@@ -19,7 +22,7 @@ from peerx.core.errors import (
 )
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.market import PriceUnavailable
-from peerx.web import EDGE_STATUS, WireJSON, retry_after
+from peerx.web import EDGE_STATUS, WireJSON, retry_after, validation_failure
 
 # Most specific first: the first class in an error's MRO found here decides.
 ENVELOPE: dict[type[PeerxError], tuple[int, str]] = {
@@ -69,3 +72,31 @@ def render_error(exc: PeerxError) -> Response:
     if forced:
         status, code = forced, BY_STATUS.get(forced, "BAD_REQUEST" if forced < 500 else "INTERNAL_SERVER_ERROR")
     return WireJSON({"error": code, "message": exc.message}, status_code=status, headers=retry_after(exc))
+
+
+# Tags of the discriminated unions a body may be (POST offer: a buy or a sell offer): pydantic
+# puts the tag in an error's location ("body.ask.amount"); the wire name is "amount".
+UNION_TAGS = frozenset({"bid", "ask"})
+
+
+def _wire_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    parts = [part for part in loc if part != "[key]"]
+    if len(parts) > 2 and parts[0] == "body" and parts[1] in UNION_TAGS:
+        del parts[1]
+    return tuple(parts)
+
+
+def invalid_request(exc: RequestValidationError) -> PeerxError:
+    """A request the wire models refused: FORM_INVALID naming the field (its wire name), or
+    BAD_REQUEST when the body as a whole is not JSON / not an object."""
+    errors = [{**error, "loc": _wire_loc(tuple(error.get("loc", ())))} for error in exc.errors()]
+    first = errors[0] if errors else {}
+    kind, ctx = str(first.get("type", "")), first.get("ctx") or {}
+    if kind == "union_tag_not_found":
+        return f.FormInvalid(str(ctx.get("discriminator", "type")).strip("'"), "is required")
+    if kind == "union_tag_invalid":
+        tag = str(ctx.get("discriminator", "type")).strip("'")
+        return f.FormInvalid(tag, f"must be one of {ctx.get('expected_tags')}")
+    problem = validation_failure(RequestValidationError(errors))
+    field = problem.field or "body"
+    return problem if field == "body" else f.FormInvalid(field, problem.reason)

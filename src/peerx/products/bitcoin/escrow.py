@@ -24,7 +24,8 @@ from peerx.core.jobs import JobContext, RetryLater, enqueue, job_handler
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.context import Peach, peach_of
 from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachUser
-from peerx.products.bitcoin.wire import text
+from peerx.products.bitcoin.schemas import OK, Success
+from peerx.products.bitcoin.schemas_offers import EscrowFunding, FundingStatus, RefundPsbt
 
 WATCH_JOB = "peach.watch_escrow"
 DUST = 546
@@ -36,14 +37,14 @@ CANCELABLE = {
 }  # fmt: skip
 
 
-async def create_escrow(session: AsyncSession, peach: Peach, offer: PeachOffer, body: dict[str, Any]) -> PeachEscrow:
+async def create_escrow(session: AsyncSession, peach: Peach, offer: PeachOffer, seller_hex: str) -> PeachEscrow:
+    """The escrow of a sell offer with the seller's key (`seller_hex`, compressed, in hex)."""
     if offer.type != "ask":
         raise f.FormInvalid("offerId", "must be a sell offer")
     if offer.canceled:
         raise f.BadState("The offer is canceled.")
-    seller_hex = text(body, "publicKey", max_length=66)
     seller = parse_public_key(seller_hex)
-    if seller is None or seller_hex is None:
+    if seller is None:
         raise f.FormInvalid("publicKey", "must be a compressed secp256k1 public key in hex")
     existing = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == offer.id))
     if existing is not None:
@@ -84,22 +85,22 @@ async def escrow_of(session: AsyncSession, offer: PeachOffer, *, lock: bool = Fa
     return escrow
 
 
-def escrow_view(offer: PeachOffer, escrow: PeachEscrow) -> dict[str, Any]:
-    return {
-        "escrow": escrow.address,
-        "funding": {
-            "amounts": list(escrow.funding_amounts),
-            "confirmations": escrow.confirmations,
-            "derivationPath": EscrowKeys.path(escrow.key_index),
-            "expiry": scripts.ESCROW_TIMEOUT_BLOCKS,
-            "status": escrow.funding_status,
-            "txIds": list(escrow.funding_txids),
-            "vouts": list(escrow.funding_vouts),
-        },
-        "offerId": str(offer.id),
-        "returnAddress": offer.return_address,
-        "userConfirmationRequired": escrow.funding_status == "WRONG_FUNDING_AMOUNT",
-    }
+def escrow_view(offer: PeachOffer, escrow: PeachEscrow) -> FundingStatus:
+    return FundingStatus(
+        escrow=escrow.address,
+        funding=EscrowFunding(
+            amounts=list(escrow.funding_amounts),
+            confirmations=escrow.confirmations,
+            derivation_path=EscrowKeys.path(escrow.key_index),
+            expiry=scripts.ESCROW_TIMEOUT_BLOCKS,
+            status=escrow.funding_status,
+            tx_ids=list(escrow.funding_txids),
+            vouts=list(escrow.funding_vouts),
+        ),
+        offer_id=str(offer.id),
+        return_address=offer.return_address,
+        user_confirmation_required=escrow.funding_status == "WRONG_FUNDING_AMOUNT",
+    )
 
 
 async def check_funding(session: AsyncSession, peach: Peach, offer_id: int) -> bool:
@@ -168,18 +169,20 @@ async def fee_rate(session: AsyncSession, peach: Peach, user: PeachUser) -> Deci
     return estimates.get(user.fee_rate or "halfHourFee", estimates["halfHourFee"])
 
 
-def refund_view(offer: PeachOffer, escrow: PeachEscrow) -> dict[str, Any]:
+def refund_view(offer: PeachOffer, escrow: PeachEscrow) -> RefundPsbt:
     assert escrow.refund_psbt is not None and escrow.refund_fee is not None
-    return {
-        "psbt": escrow.refund_psbt,
-        "returnAddress": offer.return_address,
-        "amount": sum(escrow.funding_amounts) - escrow.refund_fee,
-        "fees": escrow.refund_fee,
-        "satsPerByte": escrow.refund_fee_rate,
-    }
+    return RefundPsbt(
+        psbt=escrow.refund_psbt,
+        return_address=offer.return_address,
+        amount=sum(escrow.funding_amounts) - escrow.refund_fee,
+        fees=escrow.refund_fee,
+        sats_per_byte=escrow.refund_fee_rate,
+    )
 
 
-async def cancel_sell_offer(session: AsyncSession, peach: Peach, user: PeachUser, offer: PeachOffer) -> dict[str, Any]:
+async def cancel_sell_offer(
+    session: AsyncSession, peach: Peach, user: PeachUser, offer: PeachOffer
+) -> Success | RefundPsbt:
     if offer.canceled or offer.trade_status not in CANCELABLE:
         raise f.BadState("This offer cannot be canceled now.")
     escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == offer.id).with_for_update())
@@ -191,7 +194,7 @@ async def cancel_sell_offer(session: AsyncSession, peach: Peach, user: PeachUser
         if escrow is not None:
             escrow.funding_status = "CANCELED"
         await session.flush()
-        return {"success": True}
+        return OK
     rate = await fee_rate(session, peach, user)
     assert offer.return_address is not None
     return_spk = scripts.script_pubkey_of(offer.return_address, peach.settings.bitcoin_network)
@@ -215,17 +218,15 @@ async def cancel_sell_offer(session: AsyncSession, peach: Peach, user: PeachUser
     return refund_view(offer, escrow)
 
 
-async def refund_psbt(session: AsyncSession, offer: PeachOffer) -> dict[str, Any]:
+async def refund_psbt(session: AsyncSession, offer: PeachOffer) -> RefundPsbt:
     escrow = await escrow_of(session, offer)
     if escrow.refund_psbt is None or offer.refunded:
         raise f.BadState("There is no refund waiting for this offer.")
     return refund_view(offer, escrow)
 
 
-async def refund(session: AsyncSession, peach: Peach, offer: PeachOffer, body: dict[str, Any]) -> str:
-    """Broadcast the refund the seller completed: exactly the platform's PSBT, fully signed."""
-    raw = text(body, "tx", max_length=200_000)
-    assert raw is not None
+async def refund(session: AsyncSession, peach: Peach, offer: PeachOffer, raw: str) -> str:
+    """Broadcast the refund the seller completed (`raw`, hex): exactly the platform's PSBT, fully signed."""
     escrow = await escrow_of(session, offer, lock=True)
     if escrow.refund_psbt is None or offer.refunded:
         raise f.BadState("There is no refund waiting for this offer.")

@@ -17,6 +17,7 @@ from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin import market
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.models import Contract
+from peerx.products.bitcoin.schemas import TradingLimit
 
 DAY, MONTH, YEAR = timedelta(days=1), timedelta(days=30), timedelta(days=365)
 
@@ -77,14 +78,14 @@ async def check(session: AsyncSession, peach: Peach, user_id: int, value_minor: 
         raise f.TradingLimitReached("This trade would exceed your trading limit.")
 
 
-def view(peach: Peach, done: Traded) -> dict[str, object]:
+def view(peach: Peach, done: Traded) -> TradingLimit:
     """user/tradingLimit: limits and traded amounts in the limit currency (whole units)."""
     s = peach.settings
-    return {
-        "daily": s.peach_daily_limit,
-        "dailyAmount": Decimal(done.daily) / 100,
-        "yearly": s.peach_yearly_limit,
-        "yearlyAmount": Decimal(done.yearly) / 100,
-        "monthlyAnonymous": s.peach_monthly_anonymous_limit,
-        "monthlyAnonymousAmount": Decimal(done.monthly_anonymous) / 100,
-    }
+    return TradingLimit(
+        daily=s.peach_daily_limit,
+        daily_amount=Decimal(done.daily) / 100,
+        yearly=s.peach_yearly_limit,
+        yearly_amount=Decimal(done.yearly) / 100,
+        monthly_anonymous=s.peach_monthly_anonymous_limit,
+        monthly_anonymous_amount=Decimal(done.monthly_anonymous) / 100,
+    )

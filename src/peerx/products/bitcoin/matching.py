@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,8 +31,13 @@ from peerx.products.bitcoin.models import (
     PeachUser,
 )
 from peerx.products.bitcoin.notify import notify
+from peerx.products.bitcoin.offers import payment_data_view
 from peerx.products.bitcoin.reputation import profiles
-from peerx.products.bitcoin.wire import decimal, offer_id, text, wire_time
+from peerx.products.bitcoin.schemas_contracts import Match, Matched, Matches, Unavailable
+from peerx.products.bitcoin.wire import wire_time
+
+if TYPE_CHECKING:
+    from peerx.products.bitcoin.schemas_contracts import MatchRequest
 
 SEARCHING = "searchingForPeer"
 DEADLINE_JOB = "peach.payment_deadline"
@@ -40,7 +45,6 @@ DEADLINE_JOB = "peach.payment_deadline"
 # shows it (paymentExpectedBy 2137-12-20T23:00:00.000Z), and no paymentTooLate.
 NO_PAYMENT_DEADLINE = datetime(2137, 12, 20, 23, tzinfo=UTC)
 PRICE_TOLERANCE = Decimal("0.01")  # the price the app saw may lag the market by up to 1 %
-ARMOR_MAX = 20_000
 
 
 def blocked_either_way(a: Any, b: Any) -> Any:
@@ -122,7 +126,7 @@ async def _matched_buyers(
 
 async def list_matches(
     session: AsyncSession, peach: Peach, user: PeachUser, offer: PeachOffer, page: int, size: int
-) -> dict[str, Any]:
+) -> Matches:
     if offer.type == "bid":
         rows, total = await _candidates(session, offer, page, size) if offer.online else ([], 0)
         pairs = [(o, offer) for o in rows]
@@ -150,48 +154,44 @@ async def list_matches(
         match = matches.get((sell.id, buy.id))
         mutual = mutual_methods(sell, buy)
         escrow = escrows.get(sell.id)
+        exceeds = {m for ms in mutual.values() for m in ms if limits.exceeded(peach, done, value[sell.id], m)}
         views.append(
-            {
-                "creationDate": wire_time(match.created_at if match else other.created_at),
-                "lastModified": wire_time(other.updated_at),
-                "user": owners[other.user_id],
-                "offerId": str(other.id),
-                "amount": sell.amount_max,
-                "premium": sell.premium,
-                "prices": {c: market.fiat(sell.amount_max, prices[c], sell.premium) for c in mutual if c in prices},
-                "escrow": escrow.address if escrow else None,
-                "matchedPrice": Decimal(match.price_minor) / 100 if match else None,
-                "meansOfPayment": mutual,
-                "paymentData": {
-                    m: other.payment_data[m] for ms in mutual.values() for m in ms if m in other.payment_data
-                },
-                "selectedCurrency": match.currency if match else None,
-                "selectedPaymentMethod": match.payment_method if match else None,
-                "symmetricKeyEncrypted": match.symmetric_key_encrypted if match else "",
-                "symmetricKeySignature": match.symmetric_key_signature if match else "",
-                "matched": match is not None,
-                "unavailable": {
-                    "exceedsLimit": sorted(
-                        {m for ms in mutual.values() for m in ms if limits.exceeded(peach, done, value[sell.id], m)}
-                    )
-                },
-            }
+            Match(
+                creation_date=wire_time(match.created_at if match else other.created_at),
+                last_modified=wire_time(other.updated_at),
+                user=owners[other.user_id],
+                offer_id=str(other.id),
+                amount=sell.amount_max,
+                premium=sell.premium,
+                prices={c: market.fiat(sell.amount_max, prices[c], sell.premium) for c in mutual if c in prices},
+                escrow=escrow.address if escrow else None,
+                matched_price=Decimal(match.price_minor) / 100 if match else None,
+                means_of_payment=mutual,
+                payment_data=payment_data_view(
+                    {m: other.payment_data[m] for ms in mutual.values() for m in ms if m in other.payment_data}
+                ),
+                selected_currency=match.currency if match else None,
+                selected_payment_method=match.payment_method if match else None,
+                symmetric_key_encrypted=match.symmetric_key_encrypted if match else "",
+                symmetric_key_signature=match.symmetric_key_signature if match else "",
+                matched=match is not None,
+                unavailable=Unavailable(exceeds_limit=sorted(exceeds)),
+            )
         )
-    return {"offerId": str(offer.id), "matches": views, "totalMatches": total}
+    return Matches(offer_id=str(offer.id), matches=views, total_matches=total)
 
 
-def _armored(body: dict[str, Any], name: str) -> str:
-    value = text(body, name, max_length=ARMOR_MAX)
-    assert value is not None
+def _armored(value: str | None, name: str) -> str:
+    """An ASCII-armored PGP block (the wire model bounds its length and characters)."""
+    if not value:
+        raise f.FormInvalid(name, "is required")
     if not value.lstrip().startswith("-----BEGIN PGP"):
         raise f.FormInvalid(name, "must be an ASCII-armored PGP block")
     return value
 
 
-def _selection(body: dict[str, Any], mutual: dict[str, list[str]]) -> tuple[str, str]:
-    currency = text(body, "currency", max_length=6)
-    method = text(body, "paymentMethod", max_length=80)
-    assert currency is not None and method is not None
+def _selection(body: MatchRequest, mutual: dict[str, list[str]]) -> tuple[str, str]:
+    currency, method = body.currency, body.payment_method
     if currency not in mutual:
         raise f.FormInvalid("currency", "is not offered by both sides")
     if method not in mutual[currency]:
@@ -199,12 +199,8 @@ def _selection(body: dict[str, Any], mutual: dict[str, list[str]]) -> tuple[str,
     return currency, method
 
 
-async def _matching_offer(session: AsyncSession, body: dict[str, Any], *, lock: bool = False) -> PeachOffer:
-    raw = body.get("matchingOfferId")
-    parsed = offer_id(str(raw)) if isinstance(raw, str | int) and not isinstance(raw, bool) else None
-    if parsed is None:
-        raise f.FormInvalid("matchingOfferId", "must be an offer id")
-    query = select(PeachOffer).where(PeachOffer.id == parsed)
+async def _matching_offer(session: AsyncSession, matching_offer_id: int, *, lock: bool = False) -> PeachOffer:
+    query = select(PeachOffer).where(PeachOffer.id == matching_offer_id)
     found = await session.scalar(query.with_for_update() if lock else query)
     if found is None:
         raise NotFound("Offer not found.")
@@ -220,12 +216,12 @@ async def _is_blocked(session: AsyncSession, a: int, b: int) -> bool:
 
 
 async def match_sell_offer(
-    session: AsyncSession, peach: Peach, user: PeachUser, buy: PeachOffer, body: dict[str, Any]
-) -> dict[str, Any]:
+    session: AsyncSession, peach: Peach, user: PeachUser, buy: PeachOffer, body: MatchRequest
+) -> Matched:
     """The buyer's half. `buy` is the caller's own buy offer, locked."""
     if buy.canceled or not buy.online:
         raise f.AlreadyTaken("This buy offer is not searching for a peer.")
-    sell = await _matching_offer(session, body)
+    sell = await _matching_offer(session, body.matching_offer_id)
     if sell.type != "ask":
         raise f.FormInvalid("matchingOfferId", "must be a sell offer")
     if not sell.online or sell.trade_status != SEARCHING:
@@ -242,18 +238,18 @@ async def match_sell_offer(
     if sell.user_id == user.id or await _is_blocked(session, sell.user_id, user.id) or not fits(sell, buy, seller):
         raise f.CannotMatch("These offers cannot be matched.")
     currency, method = _selection(body, mutual_methods(sell, buy))
-    premium = decimal(body, "premium", low=Decimal(-100), high=Decimal(100))
+    premium = body.premium
     if premium is not None and premium != (sell.premium or Decimal(0)):
         raise f.FormInvalid("premium", f"is {sell.premium} now: the seller changed it")
     prices = await market.all_prices(session, peach.prices)
     if currency not in prices:
         raise f.FormInvalid("currency", "has no market price")
     current = market.fiat(sell.amount_max, prices[currency][0], sell.premium)
-    price = decimal(body, "price", low=Decimal(0), high=Decimal(10) ** 12)
+    price = body.price
     if price is not None and abs(price - current) > current * PRICE_TOLERANCE:
         raise f.FormInvalid("price", f"is {current} now")
-    symmetric_key = _armored(body, "symmetricKeyEncrypted")
-    signature = _armored(body, "symmetricKeySignature")
+    symmetric_key = _armored(body.symmetric_key_encrypted, "symmetricKeyEncrypted")
+    signature = _armored(body.symmetric_key_signature, "symmetricKeySignature")
     value = await limits.trade_value_minor(session, peach, sell.amount_max, sell.premium)
     await limits.check(session, peach, user.id, value, method)
     existing = await session.scalar(
@@ -268,12 +264,12 @@ async def match_sell_offer(
     await notify(
         session, sell.user_id, "offer.matchReceived", {"offerId": str(sell.id), "matchingOfferId": str(buy.id)}
     )
-    return {"matchedPrice": current}
+    return Matched(matched_price=current)
 
 
-async def unmatch(session: AsyncSession, buy: PeachOffer, body: dict[str, Any]) -> None:
+async def unmatch(session: AsyncSession, buy: PeachOffer, matching_offer_id: int) -> None:
     """The buyer withdraws its half, as long as the seller has not double-matched it."""
-    sell = await _matching_offer(session, body)
+    sell = await _matching_offer(session, matching_offer_id)
     if await session.scalar(select(Contract.id).where(Contract.id == contract_id(sell.id, buy.id))):
         raise f.BadState("The offers are in a contract: cancel the contract instead.")
     removed = await session.execute(
@@ -292,14 +288,14 @@ async def _lock_users(session: AsyncSession, *user_ids: int) -> dict[int, PeachU
 
 
 async def double_match(
-    session: AsyncSession, peach: Peach, user: PeachUser, sell: PeachOffer, body: dict[str, Any]
+    session: AsyncSession, peach: Peach, user: PeachUser, sell: PeachOffer, body: MatchRequest
 ) -> Contract:
     """The seller's half: `sell` is the caller's own sell offer, locked (the "taken once" guard)."""
     if sell.trade_status != SEARCHING or not sell.online:
         if await _taken(session, sell):
             raise f.OfferTaken("This offer has already been taken.")
         raise f.BadState("This offer is not searching for a peer.")
-    buy = await _matching_offer(session, body, lock=True)
+    buy = await _matching_offer(session, body.matching_offer_id, lock=True)
     match = await session.scalar(
         select(PeachMatch).where(PeachMatch.buy_offer_id == buy.id, PeachMatch.sell_offer_id == sell.id)
     )
@@ -310,8 +306,8 @@ async def double_match(
     if await _is_blocked(session, sell.user_id, buy.user_id):
         raise f.CannotDoubleMatch("These users cannot trade with each other.")
     currency, method = _selection(body, {match.currency: [match.payment_method]})
-    payment_data = _armored(body, "paymentDataEncrypted")
-    payment_signature = _armored(body, "paymentDataSignature")
+    payment_data = _armored(body.payment_data_encrypted, "paymentDataEncrypted")
+    payment_signature = _armored(body.payment_data_signature, "paymentDataSignature")
     parties = await _lock_users(session, sell.user_id, buy.user_id)
     value = await limits.trade_value_minor(session, peach, sell.amount_max, sell.premium)
     for party in parties:

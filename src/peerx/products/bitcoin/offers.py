@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,11 +19,28 @@ from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachPaymentHash, PeachUser
 from peerx.products.bitcoin.reputation import profiles
-from peerx.products.bitcoin.wire import decimal, sats, text, wire_time
+from peerx.products.bitcoin.schemas import MAX_METHODS, PublicUser
+from peerx.products.bitcoin.schemas_offers import (
+    BuyOffer,
+    Funding,
+    OfferSummary,
+    PaymentDataView,
+    PublicBuyOffer,
+    PublicSellOffer,
+    SellOffer,
+)
+from peerx.products.bitcoin.wire import wire_time
+
+if TYPE_CHECKING:
+    from peerx.products.bitcoin.schemas_offers import (
+        BuyOfferRequest,
+        PaymentDataHashes,
+        SellOfferRequest,
+        UpdateOfferRequest,
+    )
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
-PREMIUM_LIMIT = Decimal(21)
-MAX_CURRENCIES, MAX_METHODS = 12, 24
+COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 def check_address(peach: Peach, value: str | None, name: str) -> str:
@@ -36,14 +53,12 @@ def check_address(peach: Peach, value: str | None, name: str) -> str:
     return value
 
 
-def parse_means_of_payment(value: object) -> dict[str, list[str]]:
-    if not isinstance(value, dict) or not value or len(value) > MAX_CURRENCIES:
-        raise f.FormInvalid("meansOfPayment", "must map currencies to payment method ids")
+def parse_means_of_payment(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Currencies to payment method ids (shaped and bounded by the wire model): each method from
+    the catalogue and offered in that currency."""
     result: dict[str, list[str]] = {}
     count = 0
     for currency, methods in value.items():
-        if not isinstance(methods, list) or not methods or not all(isinstance(m, str) for m in methods):
-            raise f.FormInvalid("meansOfPayment", f"{currency} must list payment method ids")
         for method_id in methods:
             method = catalogue.METHODS.get(method_id)
             if method is None:
@@ -57,31 +72,30 @@ def parse_means_of_payment(value: object) -> dict[str, list[str]]:
     return result
 
 
-def parse_payment_data(value: object, means: dict[str, list[str]]) -> dict[str, Any]:
+def parse_payment_data(value: dict[str, PaymentDataHashes], means: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
     """Each method used needs its field hashes (sha256 hex per field), as many as its template allows."""
     methods = {m for ms in means.values() for m in ms}
-    if not isinstance(value, dict) or set(value) != methods:
+    if set(value) != methods:
         raise f.FormInvalid("paymentData", "must give the data hashes of exactly the methods in meansOfPayment")
-    result: dict[str, Any] = {}
+    result: dict[str, dict[str, Any]] = {}
     for method_id, data in value.items():
         method = catalogue.METHODS[method_id]
-        hashes = data.get("hashes") if isinstance(data, dict) else None
-        if not isinstance(hashes, list) or not all(isinstance(h, str) and HASH.match(h) for h in hashes):
+        hashes = data.hashes
+        if not all(HASH.match(h) for h in hashes):
             raise f.FormInvalid("paymentData", f"{method_id} needs hashes: sha256 hex of each field")
         low, high = (0, 5) if catalogue.is_cash(method_id) else (method.min_fields, method.max_fields)
         if not low <= len(hashes) <= high or len(set(hashes)) != len(hashes):
             raise f.FormInvalid("paymentData", f"{method_id} needs {low} to {high} distinct field hashes")
         entry: dict[str, Any] = {"hashes": list(hashes)}
-        country = data.get("country")
-        if country is not None:
-            if not isinstance(country, str) or not re.match(r"^[A-Z]{2}$", country):
+        if data.country is not None:
+            if not COUNTRY.match(data.country):
                 raise f.FormInvalid("paymentData", f"{method_id} country must be an ISO 3166 code")
-            entry["country"] = country
+            entry["country"] = data.country
         result[method_id] = entry
     return result
 
 
-async def claim_payment_hashes(session: AsyncSession, user: PeachUser, payment_data: dict[str, Any]) -> None:
+async def claim_payment_hashes(session: AsyncSession, user: PeachUser, payment_data: dict[str, dict[str, Any]]) -> None:
     """A payment account (its hashed fields) belongs to one Peach account."""
     hashes = sorted({h for data in payment_data.values() for h in data["hashes"]})
     if not hashes:
@@ -97,14 +111,8 @@ async def claim_payment_hashes(session: AsyncSession, user: PeachUser, payment_d
             session.add(PeachPaymentHash(hash=value, user_id=user.id, created_at=utcnow()))
 
 
-def _amount(peach: Peach, value: object, offer_type: str) -> tuple[int, int]:
+def _amount(peach: Peach, low: int, high: int) -> tuple[int, int]:
     low_limit, high_limit = peach.settings.peach_min_offer_sats, peach.settings.peach_max_offer_sats
-    if offer_type == "bid":
-        if not isinstance(value, list) or len(value) != 2:
-            raise f.FormInvalid("amount", "must be [min, max] in sats")
-        low, high = sats(value[0], "amount"), sats(value[1], "amount")
-    else:
-        low = high = sats(value, "amount")
     if not low_limit <= low <= high <= high_limit:
         raise f.FormInvalid("amount", f"must be between {low_limit} and {high_limit} sats")
     return low, high
@@ -120,17 +128,16 @@ async def _check_trading_limit(session: AsyncSession, peach: Peach, amount: int)
         )
 
 
-async def create_offer(session: AsyncSession, peach: Peach, user: PeachUser, body: dict[str, Any]) -> PeachOffer:
-    offer_type = body.get("type")
-    if offer_type not in ("bid", "ask"):
-        raise f.FormInvalid("type", "must be bid or ask")
-    low, high = _amount(peach, body.get("amount"), offer_type)
-    means = parse_means_of_payment(body.get("meansOfPayment"))
-    payment_data = parse_payment_data(body.get("paymentData"), means)
+async def create_offer(
+    session: AsyncSession, peach: Peach, user: PeachUser, body: BuyOfferRequest | SellOfferRequest
+) -> PeachOffer:
+    low, high = _amount(peach, *body.amount) if body.type == "bid" else _amount(peach, body.amount, body.amount)
+    means = parse_means_of_payment(body.means_of_payment)
+    payment_data = parse_payment_data(body.payment_data, means)
     now = utcnow()
     offer = PeachOffer(
         user_id=user.id,
-        type=offer_type,
+        type=body.type,
         amount_min=low,
         amount_max=high,
         rating_milli=user.rating_milli,
@@ -140,20 +147,18 @@ async def create_offer(session: AsyncSession, peach: Peach, user: PeachUser, bod
         created_at=now,
         updated_at=now,
     )
-    if offer_type == "bid":
-        address = check_address(peach, text(body, "releaseAddress", max_length=100), "releaseAddress")
-        signature = text(body, "messageSignature", max_length=200)
-        assert signature is not None
+    if body.type == "bid":
+        address = check_address(peach, body.release_address, "releaseAddress")
+        signature = body.message_signature
         wording = signed_message.release_message(user.public_key, address)
         if not signed_message.verify_address_signature(address, wording, signature, peach.settings.bitcoin_network):
             raise f.InvalidSignature("messageSignature", "must sign the release address confirmation")
         offer.release_address, offer.message_signature = address, signature
-        offer.max_premium = decimal(body, "maxPremium", low=-PREMIUM_LIMIT, high=PREMIUM_LIMIT, places=2)
-        offer.min_reputation = decimal(body, "minReputation", low=Decimal(-1), high=Decimal(1))
+        offer.max_premium, offer.min_reputation = body.max_premium, body.min_reputation
         offer.online, offer.trade_status, offer.publishing_date = True, "searchingForPeer", now
     else:
-        offer.return_address = check_address(peach, text(body, "returnAddress", max_length=100), "returnAddress")
-        offer.premium = decimal(body, "premium", low=-PREMIUM_LIMIT, high=PREMIUM_LIMIT, places=2) or Decimal(0)
+        offer.return_address = check_address(peach, body.return_address, "returnAddress")
+        offer.premium = body.premium or Decimal(0)
         offer.online, offer.trade_status = False, "createEscrow"
     await _check_trading_limit(session, peach, low)
     await claim_payment_hashes(session, user, payment_data)
@@ -181,17 +186,18 @@ async def public_offer(session: AsyncSession, offer_id: int | None) -> PeachOffe
     return offer
 
 
-async def update_offer(session: AsyncSession, offer: PeachOffer, body: dict[str, Any]) -> None:
+async def update_offer(session: AsyncSession, offer: PeachOffer, body: UpdateOfferRequest) -> None:
+    """The fields sent change (premium null: 0; maxPremium null: none); the others stay."""
     if offer.canceled:
         raise f.BadState("A canceled offer cannot change.")
-    if "premium" in body:
+    if "premium" in body.model_fields_set:
         if offer.type != "ask":
             raise f.FormInvalid("premium", "applies to sell offers")
-        offer.premium = decimal(body, "premium", low=-PREMIUM_LIMIT, high=PREMIUM_LIMIT, places=2) or Decimal(0)
-    if "maxPremium" in body:
+        offer.premium = body.premium or Decimal(0)
+    if "max_premium" in body.model_fields_set:
         if offer.type != "bid":
             raise f.FormInvalid("maxPremium", "applies to buy offers")
-        offer.max_premium = decimal(body, "maxPremium", low=-PREMIUM_LIMIT, high=PREMIUM_LIMIT, places=2)
+        offer.max_premium = body.max_premium
     offer.updated_at = utcnow()
     await session.flush()
 
@@ -220,103 +226,117 @@ def amount_view(offer: PeachOffer) -> int | list[int]:
     return [offer.amount_min, offer.amount_max] if offer.type == "bid" else offer.amount_max
 
 
-def funding_view(escrow: PeachEscrow | None, peach: Peach) -> dict[str, Any]:
+def funding_view(escrow: PeachEscrow | None) -> Funding:
     if escrow is None:
-        return {"amounts": [], "confirmations": 0, "expiry": 4320, "status": "NULL", "txIds": [], "vouts": []}
-    return {
-        "amounts": list(escrow.funding_amounts),
-        "confirmations": escrow.confirmations,
-        "expiry": scripts.ESCROW_TIMEOUT_BLOCKS,
-        "status": escrow.funding_status,
-        "txIds": list(escrow.funding_txids),
-        "vouts": list(escrow.funding_vouts),
-    }
+        return Funding(amounts=[], confirmations=0, expiry=4320, status="NULL", tx_ids=[], vouts=[])
+    return Funding(
+        amounts=list(escrow.funding_amounts),
+        confirmations=escrow.confirmations,
+        expiry=scripts.ESCROW_TIMEOUT_BLOCKS,
+        status=escrow.funding_status,
+        tx_ids=list(escrow.funding_txids),
+        vouts=list(escrow.funding_vouts),
+    )
+
+
+def payment_data_view(data: dict[str, dict[str, Any]]) -> dict[str, PaymentDataView]:
+    return {method: PaymentDataView.model_validate(entry) for method, entry in data.items()}
 
 
 def offer_view(
-    peach: Peach, offer: PeachOffer, profile: dict[str, Any], escrow: PeachEscrow | None, prices: dict[str, Decimal]
-) -> dict[str, Any]:
+    offer: PeachOffer, profile: PublicUser, escrow: PeachEscrow | None, prices: dict[str, Decimal]
+) -> BuyOffer | SellOffer:
     """The full offer, as its owner (`profile`, from profiles_for) sees it (POST offer,
     offer/:id/details, offers)."""
-    view: dict[str, Any] = {
+    common: dict[str, Any] = {
         "id": str(offer.id),
-        "type": offer.type,
         "user": profile,
-        "amount": amount_view(offer),
-        "creationDate": wire_time(offer.created_at),
-        "lastModified": wire_time(offer.updated_at),
-        "publishingDate": wire_time(offer.publishing_date),
-        "doubleMatched": False,
-        "freeTrade": False,
-        "escrowFee": offer.escrow_fee,
+        "creation_date": wire_time(offer.created_at),
+        "last_modified": wire_time(offer.updated_at),
+        "publishing_date": wire_time(offer.publishing_date),
+        "double_matched": False,
+        "free_trade": False,
+        "escrow_fee": offer.escrow_fee,
         "matches": [],
-        "meansOfPayment": offer.means_of_payment,
-        "paymentData": offer.payment_data,
+        "means_of_payment": offer.means_of_payment,
+        "payment_data": payment_data_view(offer.payment_data),
         "online": offer.online,
-        "tradeStatus": offer.trade_status,
+        "trade_status": offer.trade_status,
     }
     if offer.type == "bid":
-        view.update(
-            maxPremium=offer.max_premium,
-            minReputation=offer.min_reputation,
-            releaseAddress=offer.release_address,
-            message=signed_message.release_message(profile["id"], offer.release_address or ""),
-            messageSignature=offer.message_signature,
+        return BuyOffer(
+            type="bid",
+            amount=[offer.amount_min, offer.amount_max],
+            **common,
+            max_premium=offer.max_premium,
+            min_reputation=offer.min_reputation,
+            release_address=offer.release_address,
+            message=signed_message.release_message(profile.id, offer.release_address or ""),
+            message_signature=offer.message_signature,
         )
-    else:
-        view.update(
-            premium=offer.premium,
-            prices=prices_of(offer, prices),
-            returnAddress=offer.return_address,
-            escrowNotifiedUser=False,
-            funding=funding_view(escrow, peach),
-            fundingAmountDifferent=escrow is not None and escrow.funding_status == "WRONG_FUNDING_AMOUNT",
-            refunded=offer.refunded,
-            released=offer.released,
-        )
-        if escrow is not None:
-            view["escrow"] = escrow.address
-        if offer.revived_from_id is not None:
-            view["oldOfferId"] = str(offer.revived_from_id)
+    view = SellOffer(
+        type="ask",
+        amount=offer.amount_max,
+        **common,
+        premium=offer.premium,
+        prices=prices_of(offer, prices),
+        return_address=offer.return_address,
+        escrow_notified_user=False,
+        funding=funding_view(escrow),
+        funding_amount_different=escrow is not None and escrow.funding_status == "WRONG_FUNDING_AMOUNT",
+        refunded=offer.refunded,
+        released=offer.released,
+    )
+    if escrow is not None:
+        view.escrow = escrow.address
+    if offer.revived_from_id is not None:
+        view.old_offer_id = str(offer.revived_from_id)
     return view
 
 
 def public_offer_view(
-    offer: PeachOffer, profile: dict[str, Any], escrow: PeachEscrow | None, prices: dict[str, Decimal]
-) -> dict[str, Any]:
+    offer: PeachOffer, profile: PublicUser, escrow: PeachEscrow | None, prices: dict[str, Decimal]
+) -> PublicBuyOffer | PublicSellOffer:
     """What anyone sees of an online offer (GET offer/:id, search results)."""
-    view: dict[str, Any] = {
-        "id": str(offer.id),
-        "type": offer.type,
-        "user": profile,
-        "amount": amount_view(offer),
-        "meansOfPayment": offer.means_of_payment,
-        "online": offer.online,
-        "publishingDate": wire_time(offer.publishing_date),
-    }
-    if offer.type == "ask":
-        view.update(premium=offer.premium, prices=prices_of(offer, prices))
-        if escrow is not None:
-            view["escrow"] = escrow.address
-    else:
-        view["maxPremium"] = offer.max_premium
-    return view
+    if offer.type == "bid":
+        return PublicBuyOffer(
+            id=str(offer.id),
+            type="bid",
+            user=profile,
+            amount=[offer.amount_min, offer.amount_max],
+            means_of_payment=offer.means_of_payment,
+            online=offer.online,
+            publishing_date=wire_time(offer.publishing_date),
+            max_premium=offer.max_premium,
+        )
+    return PublicSellOffer(
+        id=str(offer.id),
+        type="ask",
+        user=profile,
+        amount=offer.amount_max,
+        means_of_payment=offer.means_of_payment,
+        online=offer.online,
+        publishing_date=wire_time(offer.publishing_date),
+        premium=offer.premium,
+        prices=prices_of(offer, prices),
+        escrow=escrow.address if escrow is not None else None,
+    )
 
 
-def summary_view(offer: PeachOffer, escrow: PeachEscrow | None, prices: dict[str, Decimal]) -> dict[str, Any]:
-    view: dict[str, Any] = {
-        "id": str(offer.id),
-        "type": offer.type,
-        "lastModified": wire_time(offer.updated_at),
-        "creationDate": wire_time(offer.created_at),
-        "amount": amount_view(offer),
-        "matches": [],
-        "tradeStatus": offer.trade_status,
-    }
+def summary_view(offer: PeachOffer, escrow: PeachEscrow | None, prices: dict[str, Decimal]) -> OfferSummary:
+    view = OfferSummary(
+        id=str(offer.id),
+        type="bid" if offer.type == "bid" else "ask",
+        last_modified=wire_time(offer.updated_at),
+        creation_date=wire_time(offer.created_at),
+        amount=amount_view(offer),
+        matches=[],
+        trade_status=offer.trade_status,
+    )
     if offer.type == "ask":
-        view["prices"] = prices_of(offer, prices)
+        view.prices = prices_of(offer, prices)
         if escrow is not None and escrow.funding_txids:
-            view["fundingTxId"] = escrow.funding_txids[0]
+            view.funding_tx_id = escrow.funding_txids[0]
     return view
 
 
@@ -328,7 +348,7 @@ async def escrows_for(session: AsyncSession, offers: list[PeachOffer]) -> dict[i
     return {e.offer_id: e for e in rows}
 
 
-async def profiles_for(session: AsyncSession, offers: list[PeachOffer]) -> dict[int, dict[str, Any]]:
+async def profiles_for(session: AsyncSession, offers: list[PeachOffer]) -> dict[int, PublicUser]:
     """The owners' public profiles, reputation included, by user id."""
     return await profiles(session, sorted({o.user_id for o in offers}))
 

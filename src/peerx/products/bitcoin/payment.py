@@ -5,7 +5,7 @@ completes and broadcasts at once, or queues for the next batch when the buyer ch
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,11 @@ from peerx.products.bitcoin.escrow import fee_rate
 from peerx.products.bitcoin.matching import DEADLINE_JOB
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser
 from peerx.products.bitcoin.notify import notify
-from peerx.products.bitcoin.wire import text
+from peerx.products.bitcoin.schemas import OK, Success
+from peerx.products.bitcoin.schemas_contracts import Released
+
+if TYPE_CHECKING:
+    from peerx.products.bitcoin.schemas_contracts import ConfirmPaymentRequest
 
 BATCH_JOB = "peach.release_batch"
 PAYOUT_PENDING = "payoutPending"
@@ -43,8 +47,8 @@ def _open(contract: Contract) -> None:
 
 
 async def confirm(
-    session: AsyncSession, peach: Peach, user: PeachUser, contract: Contract, body: dict[str, Any]
-) -> dict[str, Any]:
+    session: AsyncSession, peach: Peach, user: PeachUser, contract: Contract, body: ConfirmPaymentRequest | None
+) -> Success | Released:
     """`contract` is locked. Buyer: payment made. Seller: payment received, release signed."""
     _open(contract)
     now = utcnow()
@@ -55,15 +59,14 @@ async def confirm(
         contract.payment_made = now
         await set_status(session, contract, "confirmPaymentRequired", now)
         await notify(session, contract.seller_id, "contract.paymentMade", {"contractId": contract.id})
-        return {"success": True}
+        return OK
     if contract.trade_status != "confirmPaymentRequired":
         raise f.BadState("The buyer has not confirmed the payment yet.")
     escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.id == contract.escrow_id).with_for_update())
     assert escrow is not None
     contract.payment_confirmed = now
-    if body.get("batchReleasePsbt") is not None:
-        signed = text(body, "batchReleasePsbt", max_length=200_000)
-        assert signed is not None
+    if body is not None and body.batch_release_psbt:
+        signed = body.batch_release_psbt
         contract.batch_signed_input = release.complete_batch_input(contract, escrow, signed)
         await set_status(session, contract, PAYOUT_PENDING, now)
         window = peach.settings.peach_batch_seconds
@@ -72,13 +75,13 @@ async def confirm(
             session, BATCH_JOB, {}, run_at=datetime.fromtimestamp(slot, now.tzinfo), unique_key=f"{BATCH_JOB}:{slot}"
         )
         await notify(session, contract.buyer_id, "contract.paymentConfirmed", {"contractId": contract.id})
-        return {"success": True}
-    signed = text(body, "releasePsbt", max_length=200_000)
-    assert signed is not None
-    tx = release.complete(contract, escrow, signed)
+        return OK
+    if body is None or not body.release_psbt:
+        raise f.FormInvalid("releasePsbt", "is required")
+    tx = release.complete(contract, escrow, body.release_psbt)
     txid = await peach.chain.broadcast(session, tx.serialize().hex())
     await released(session, contract, tx.serialize().hex(), txid, now)
-    return {"txId": txid}
+    return Released(tx_id=txid)
 
 
 async def released(session: AsyncSession, contract: Contract, raw: str, txid: str, now: datetime) -> None:

@@ -3,8 +3,6 @@ over sha256 of the counterparty's id, once per party per contract."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,17 +15,14 @@ from peerx.products.bitcoin.contracts import contract_for_party, counterparty_id
 from peerx.products.bitcoin.history import bitcoin_reached_buyer
 from peerx.products.bitcoin.models import PeachUser
 from peerx.products.bitcoin.models_social import PeachRating
-from peerx.products.bitcoin.wire import text, wire_time
+from peerx.products.bitcoin.schemas import Rating
+from peerx.products.bitcoin.wire import wire_time
 
 RATINGS_LIMIT = 1000  # user/:id/ratings shows the latest ratings, newest first
 
 
-async def rate(session: AsyncSession, user: PeachUser, contract_id: str, body: dict[str, Any]) -> None:
-    value = body.get("rating")
-    if isinstance(value, bool) or value not in (1, -1):
-        raise f.FormInvalid("rating", "must be 1 or -1")
-    signature = text(body, "signature", max_length=200)
-    assert signature is not None
+async def rate(session: AsyncSession, user: PeachUser, contract_id: str, value: int, signature: str) -> None:
+    """`value` is 1 or -1 (the wire model checks it); `signature` the rater's, over the counterparty's id."""
     contract = await contract_for_party(session, contract_id, user, lock=True)
     if not bitcoin_reached_buyer(contract):
         raise f.BadState("Only a completed trade can be rated.")
@@ -63,7 +58,7 @@ async def rate(session: AsyncSession, user: PeachUser, contract_id: str, body: d
     await reputation.recompute(session, rated.id)
 
 
-async def ratings_of(session: AsyncSession, user: PeachUser) -> list[dict[str, Any]]:
+async def ratings_of(session: AsyncSession, user: PeachUser) -> list[Rating]:
     rows = await session.execute(
         select(PeachRating, PeachUser.public_key)
         .join(PeachUser, PeachUser.id == PeachRating.rater_id)
@@ -72,11 +67,8 @@ async def ratings_of(session: AsyncSession, user: PeachUser) -> list[dict[str, A
         .limit(RATINGS_LIMIT)
     )
     return [
-        {
-            "creationDate": wire_time(rating.created_at),
-            "rating": rating.rating,
-            "ratedBy": rater,
-            "signature": rating.signature,
-        }
+        Rating(
+            creation_date=wire_time(rating.created_at), rating=rating.rating, rated_by=rater, signature=rating.signature
+        )
         for rating, rater in rows
     ]

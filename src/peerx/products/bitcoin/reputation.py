@@ -4,8 +4,6 @@ so a retried or concurrent writer cannot drift a counter."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +11,7 @@ from peerx.core.db import utcnow
 from peerx.products.bitcoin import users
 from peerx.products.bitcoin.models import PeachUser
 from peerx.products.bitcoin.models_social import PeachRating, PeachReferralCode, PeachReputation, PeachTradeOutcome
+from peerx.products.bitcoin.schemas import PublicUser
 
 RECENT = 10  # recentRating: the last ten ratings received
 SUPER_TRADER_TRADES, SUPER_TRADER_RATING = 50, 900  # thousandths
@@ -70,7 +69,7 @@ async def reputations(session: AsyncSession, user_ids: list[int]) -> dict[int, P
     return {row.user_id: row for row in rows}
 
 
-async def profiles(session: AsyncSession, user_ids: list[int]) -> dict[int, dict[str, Any]]:
+async def profiles(session: AsyncSession, user_ids: list[int]) -> dict[int, PublicUser]:
     """Public profiles (users.public_view with the stored reputation) of several users, by id,
     in two queries: every list of profiles (matches, offers, contracts) reads them this way."""
     if not user_ids:

@@ -11,8 +11,7 @@ free, otherwise it is counted over at most TOTAL_CAP index entries."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,25 +19,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.models import PeachBlock, PeachOffer, PeachOfferMethod, PeachUser
 from peerx.products.bitcoin.offers import parse_means_of_payment
-from peerx.products.bitcoin.wire import decimal, sats
+from peerx.products.bitcoin.schemas import SORTS
+
+if TYPE_CHECKING:
+    from peerx.products.bitcoin.schemas_offers import SearchRequest
 
 DEFAULT_SIZE, MAX_SIZE = 21, 100
 TOTAL_CAP = 1_000
-SORTS = ("bestReputation", "lowestPremium", "highestAmount", "highestPrice")
 
 
-def page_params(page: str | None, size: str | None, sort_by: str | None) -> tuple[int, int, list[str]]:
-    try:
-        page_no = int(page) if page not in (None, "") else 0
-        page_size = int(size) if size not in (None, "") else DEFAULT_SIZE
-    except ValueError:
-        raise f.FormInvalid("page", "and size must be whole numbers") from None
-    if page_no < 0 or not 1 <= page_size <= MAX_SIZE:
-        raise f.FormInvalid("size", f"must be 1 to {MAX_SIZE}, page at least 0")
+def sort_keys(sort_by: str | None) -> list[str]:
+    """sortBy: a comma separated list of SORTS (bestReputation when absent), repeats dropped."""
     sorts = [s.strip() for s in (sort_by or "bestReputation").split(",") if s.strip()]
     if not sorts or any(s not in SORTS for s in sorts):
         raise f.FormInvalid("sortBy", f"must be a comma separated list of {', '.join(SORTS)}")
-    return page_no, page_size, list(dict.fromkeys(sorts))
+    return list(dict.fromkeys(sorts))
 
 
 def _order(sort: str, offer_type: object) -> ColumnElement[Any]:
@@ -58,35 +53,28 @@ def order_by(sorts: list[str], offer_type: object) -> list[ColumnElement[Any]]:
 
 
 def filters(
-    body: dict[str, Any], caller: PeachUser | None, *, reputation_range: bool = True
+    body: SearchRequest, caller: PeachUser | None, *, reputation_range: bool = True
 ) -> list[ColumnElement[bool]]:
     """`reputation_range=False` keeps minReputation out of index choice (rating + 0): SQLite has
     no statistics to tell that a broad reputation range costs more than reading the sort's index."""
     conditions: list[ColumnElement[bool]] = [PeachOffer.online == True]  # noqa: E712 - "= 1": an index prefix
-    offer_type = body.get("type")
+    offer_type = body.type
     if offer_type is not None:
-        if offer_type not in ("bid", "ask"):
-            raise f.FormInvalid("type", "must be bid or ask")
         conditions.append(PeachOffer.type == offer_type)
-    amount = body.get("amount")
-    if amount is not None:
-        low, high = (
-            (sats(amount[0], "amount"), sats(amount[1], "amount"))
-            if isinstance(amount, list) and len(amount) == 2
-            else (sats(amount, "amount"),) * 2
-        )
+    if body.amount is not None:
+        low, high = body.amount
         conditions += [PeachOffer.amount_min <= high, PeachOffer.amount_max >= low]
-    if body.get("meansOfPayment") is not None:
-        means = parse_means_of_payment(body["meansOfPayment"])
+    if body.means_of_payment is not None:
+        means = parse_means_of_payment(body.means_of_payment)
         wanted = or_(
             *(and_(PeachOfferMethod.currency == c, PeachOfferMethod.method.in_(ms)) for c, ms in means.items())
         )
         conditions.append(exists().where(PeachOfferMethod.offer_id == PeachOffer.id, wanted))
-    max_premium = decimal(body, "maxPremium", low=Decimal(-100), high=Decimal(100))
+    max_premium = body.max_premium
     if max_premium is not None:
         below = PeachOffer.premium_bp <= int(max_premium * 100)
         conditions.append(below if offer_type == "ask" else or_(PeachOffer.premium_bp.is_(None), below))
-    min_reputation = decimal(body, "minReputation", low=Decimal(-1), high=Decimal(1))
+    min_reputation = body.min_reputation
     if min_reputation is not None:
         rating = PeachOffer.rating_milli if reputation_range else PeachOffer.rating_milli + 0
         conditions.append(rating >= int(min_reputation * 1000))
@@ -104,11 +92,11 @@ def filters(
 
 
 async def search(
-    session: AsyncSession, body: dict[str, Any], caller: PeachUser | None, *, page: int, size: int, sorts: list[str]
+    session: AsyncSession, body: SearchRequest, caller: PeachUser | None, *, page: int, size: int, sorts: list[str]
 ) -> tuple[list[PeachOffer], int]:
     sqlite = session.get_bind().dialect.name == "sqlite"
     conditions = filters(body, caller, reputation_range=not sqlite or sorts[0] == "bestReputation")
-    ordering = order_by(sorts, body.get("type"))
+    ordering = order_by(sorts, body.type)
     rows = list(
         await session.scalars(select(PeachOffer).where(*conditions).order_by(*ordering).limit(size).offset(page * size))
     )

@@ -9,7 +9,7 @@ import secrets
 import uuid
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -26,15 +26,19 @@ from peerx.products.bitcoin.models import (
     PeachBlock,
     PeachOffer,
     PeachPaymentHash,
+    PeachReport,
     PeachToken,
     PeachUser,
 )
 from peerx.products.bitcoin.models_social import PeachReferralCode, PeachReputation
-from peerx.products.bitcoin.wire import decimal, millis, text, wire_time
+from peerx.products.bitcoin.schemas import FEE_NAMES, AccessToken, Disputes, PublicUser, SelfUser
+from peerx.products.bitcoin.wire import millis, wire_time
+
+if TYPE_CHECKING:
+    from peerx.products.bitcoin.schemas import AuthRequest, ReportRequest, UpdateUserRequest
 
 AUTH_MESSAGE = re.compile(r"^Peach Registration (\d{13})$")
 PGP_MESSAGE = re.compile(r"^Peach new PGP key (\d{13})$")
-FEE_NAMES = ("fastestFee", "halfHourFee", "hourFee", "economyFee")
 REFERRAL = re.compile(r"^[A-Z0-9]{1,16}$")
 REPUTATION_COPY_JOB = "peach.copy_reputation"
 
@@ -44,13 +48,8 @@ def _fresh(peach: Peach, timestamp_ms: int) -> bool:
     return age <= peach.settings.peach_auth_window_seconds * 1000
 
 
-async def authenticate_key(
-    session: AsyncSession, peach: Peach, body: dict[str, Any], *, register: bool
-) -> dict[str, Any]:
-    public_key_hex = text(body, "publicKey", max_length=66)
-    message = text(body, "message", max_length=100)
-    signature = text(body, "signature", max_length=200)
-    assert public_key_hex and message and signature
+async def authenticate_key(session: AsyncSession, peach: Peach, body: AuthRequest, *, register: bool) -> AccessToken:
+    public_key_hex, message, signature = body.public_key, body.message, body.signature
     public_key = parse_public_key(public_key_hex)
     if public_key is None:
         raise f.FormInvalid("publicKey", "must be a compressed secp256k1 public key in hex")
@@ -73,9 +72,7 @@ async def authenticate_key(
     if user is None:
         try:  # a racing registration of the same key may insert first: then it is that user
             async with session.begin_nested():
-                user = await _create_user(
-                    session, public_key_hex, text(body, "uniqueId", required=False, max_length=200)
-                )
+                user = await _create_user(session, public_key_hex, body.unique_id or None)
         except IntegrityError:
             if register:
                 raise f.UserExists("This public key is registered already: use user/auth.") from None
@@ -108,12 +105,12 @@ async def _new_referral_code(session: AsyncSession) -> str:
             return code
 
 
-async def _issue_token(session: AsyncSession, peach: Peach, user: PeachUser) -> dict[str, Any]:
+async def _issue_token(session: AsyncSession, peach: Peach, user: PeachUser) -> AccessToken:
     token = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
     expires = utcnow() + timedelta(minutes=peach.settings.peach_token_minutes)
     session.add(PeachToken(token_hash=_hash(token), user_id=user.id, expires_at=expires, created_at=utcnow()))
     await session.flush()
-    return {"expiry": millis(expires), "accessToken": token}
+    return AccessToken(expiry=millis(expires), access_token=token)
 
 
 def _hash(token: str) -> str:
@@ -202,61 +199,67 @@ def _milli(value: int) -> Decimal:
     return Decimal(value) / 1000
 
 
-def public_view(user: PeachUser, rep: PeachReputation | None = None) -> dict[str, Any]:
+def public_view(user: PeachUser, rep: PeachReputation | None = None) -> PublicUser:
     """A profile; `rep` is the user's computed reputation (reputation.py), absent for users
     with no rating or trade yet."""
     score = rating(user)
-    return {
-        "id": user.public_key,
-        "creationDate": wire_time(user.created_at),
-        "trades": user.trades,
-        "rating": score,
-        "historyRating": _milli(rep.history_rating_milli) if rep else score,
-        "ratingCount": user.rating_count,
-        "peachRating": _milli(rep.peach_rating_milli) if rep else score,
-        "userRating": _milli(rep.user_rating_milli) if rep else score,
-        "recentRating": _milli(rep.recent_rating_milli) if rep else score,
-        "medals": list(rep.medals) if rep else [],
-        "disputes": {
-            "opened": rep.disputes_opened if rep else 0,
-            "won": rep.disputes_won if rep else 0,
-            "lost": rep.disputes_lost if rep else 0,
-        },
-        "pgpPublicKey": user.pgp_public_key,
-        "pgpPublicKeyProof": user.pgp_public_key_proof,
-    }
+    return PublicUser(
+        id=user.public_key,
+        creation_date=wire_time(user.created_at),
+        trades=user.trades,
+        rating=score,
+        history_rating=_milli(rep.history_rating_milli) if rep else score,
+        rating_count=user.rating_count,
+        peach_rating=_milli(rep.peach_rating_milli) if rep else score,
+        user_rating=_milli(rep.user_rating_milli) if rep else score,
+        recent_rating=_milli(rep.recent_rating_milli) if rep else score,
+        medals=list(rep.medals) if rep else [],
+        disputes=_disputes(rep),
+        pgp_public_key=user.pgp_public_key,
+        pgp_public_key_proof=user.pgp_public_key_proof,
+    )
 
 
-def self_view(user: PeachUser, rep: PeachReputation | None = None) -> dict[str, Any]:
+def _disputes(rep: PeachReputation | None) -> Disputes:
+    if rep is None:
+        return Disputes(opened=0, won=0, lost=0)
+    return Disputes(opened=rep.disputes_opened, won=rep.disputes_won, lost=rep.disputes_lost)
+
+
+def self_view(user: PeachUser, rep: PeachReputation | None = None) -> SelfUser:
     view = public_view(user, rep)
-    fee_rate: Any = user.fee_rate
-    if fee_rate is not None and fee_rate not in FEE_NAMES:
+    fee_rate: str | Decimal = user.fee_rate or "halfHourFee"
+    if fee_rate not in FEE_NAMES:
         fee_rate = Decimal(fee_rate)
-    return {
-        "id": user.public_key,
-        "linkedIds": [],
-        "disabled": user.disabled,
-        "creationDate": view["creationDate"],
-        "lastModified": wire_time(user.updated_at),
-        "trades": user.trades,
-        "kyc": False,
-        **{k: view[k] for k in ("rating", "peachRating", "userRating", "historyRating", "recentRating")},
-        "ratingCount": user.rating_count,
-        "medals": view["medals"],
-        "pgpPublicKey": user.pgp_public_key,
-        "pgpPublicKeyProof": user.pgp_public_key_proof,
-        "fcmToken": user.fcm_token,
-        "uniqueId": user.unique_id,
-        "referralCode": user.referral_code,
-        "usedReferralCode": user.used_referral_code,
-        "referredTradingAmount": rep.referred_trading_amount if rep else 0,
-        "bonusPoints": user.bonus_points,
-        "disputes": view["disputes"],
-        "feeRate": fee_rate if fee_rate is not None else "halfHourFee",
-        "freeTrades": rep.free_trades if rep else 0,
-        "maxFreeTrades": rep.max_free_trades if rep else 0,
-        "isBatchingEnabled": user.batching,
-    }
+    return SelfUser(
+        id=user.public_key,
+        linked_ids=[],
+        disabled=user.disabled,
+        creation_date=view.creation_date,
+        last_modified=wire_time(user.updated_at),
+        trades=user.trades,
+        kyc=False,
+        rating=view.rating,
+        peach_rating=view.peach_rating,
+        user_rating=view.user_rating,
+        history_rating=view.history_rating,
+        recent_rating=view.recent_rating,
+        rating_count=user.rating_count,
+        medals=view.medals,
+        pgp_public_key=user.pgp_public_key,
+        pgp_public_key_proof=user.pgp_public_key_proof,
+        fcm_token=user.fcm_token,
+        unique_id=user.unique_id,
+        referral_code=user.referral_code,
+        used_referral_code=user.used_referral_code,
+        referred_trading_amount=rep.referred_trading_amount if rep else 0,
+        bonus_points=user.bonus_points,
+        disputes=view.disputes,
+        fee_rate=fee_rate,
+        free_trades=rep.free_trades if rep else 0,
+        max_free_trades=rep.max_free_trades if rep else 0,
+        is_batching_enabled=user.batching,
+    )
 
 
 def _verify_pgp(peach: Peach, armored_key: str, message: str, pgp_signature: str) -> None:
@@ -286,38 +289,33 @@ def _verify_pgp(peach: Peach, armored_key: str, message: str, pgp_signature: str
         raise f.InvalidPgpSignature("pgpSignature", "is not a valid signature of the message by this key") from None
 
 
-async def update_user(session: AsyncSession, peach: Peach, user: PeachUser, body: dict[str, Any]) -> None:
-    pgp_key = text(body, "pgpPublicKey", required=False, max_length=20_000)
-    if pgp_key is not None:
-        message = text(body, "message", max_length=100)
-        pgp_signature = text(body, "pgpSignature", max_length=20_000)
-        signature = text(body, "signature", max_length=200)
-        assert message and pgp_signature and signature
+def _required(value: str | None, name: str) -> str:
+    if not value:
+        raise f.FormInvalid(name, "is required")
+    return value
+
+
+async def update_user(session: AsyncSession, peach: Peach, user: PeachUser, body: UpdateUserRequest) -> None:
+    """PATCH user: an empty value ("" or null) leaves its field as it is."""
+    pgp_key = body.pgp_public_key
+    if pgp_key:
+        message = _required(body.message, "message")
+        pgp_signature = _required(body.pgp_signature, "pgpSignature")
+        signature = _required(body.signature, "signature")
         account_key = parse_public_key(user.public_key)
         assert account_key is not None
         if not verify_digest(account_key, hashlib.sha256(pgp_key.encode()).digest(), signature):
             raise f.InvalidSignature("signature", "must sign sha256 of the PGP public key with the account key")
         _verify_pgp(peach, pgp_key, message, pgp_signature)
         user.pgp_public_key, user.pgp_public_key_proof = pgp_key, signature
-    fcm = text(body, "fcmToken", required=False, max_length=500)
-    if fcm is not None:
-        user.fcm_token = fcm
-    code = text(body, "referralCode", required=False, max_length=16)
-    if code is not None:
-        await _use_referral_code(session, user, code)
-    if body.get("feeRate") is not None:
-        user.fee_rate = _fee_rate(body)
+    if body.fcm_token:
+        user.fcm_token = body.fcm_token
+    if body.referral_code:
+        await _use_referral_code(session, user, body.referral_code)
+    if body.fee_rate is not None:
+        user.fee_rate = str(body.fee_rate)  # a fee name, or sat/vB (1..10000, 3 decimals at most)
     user.updated_at = utcnow()
     await session.flush()
-
-
-def _fee_rate(body: dict[str, Any]) -> str:
-    value = body["feeRate"]
-    if isinstance(value, str) and value in FEE_NAMES:
-        return value
-    number = decimal(body, "feeRate", low=Decimal(1), high=Decimal(10_000))
-    assert number is not None
-    return str(number)
 
 
 async def _use_referral_code(session: AsyncSession, user: PeachUser, code: str) -> None:
@@ -348,9 +346,24 @@ async def is_blocked(session: AsyncSession, user: PeachUser, other_id: str) -> b
     return bool(found)
 
 
-async def unlink_payment_hashes(session: AsyncSession, user: PeachUser, hashes: object) -> None:
-    if not isinstance(hashes, list) or not all(isinstance(h, str) for h in hashes) or len(hashes) > 1000:
-        raise f.FormInvalid("hashes", "must be an array of payment hashes")
+async def unlink_payment_hashes(session: AsyncSession, user: PeachUser, hashes: list[str]) -> None:
     await session.execute(
         delete(PeachPaymentHash).where(PeachPaymentHash.user_id == user.id, PeachPaymentHash.hash.in_(hashes))
     )
+
+
+async def report(session: AsyncSession, user: PeachUser | None, body: ReportRequest) -> None:
+    """contact/report: a message to support, kept for the operator."""
+    if "@" not in body.email:
+        raise f.FormInvalid("email", "must be an email address")
+    session.add(
+        PeachReport(
+            email=body.email,
+            topic=body.topic,
+            reason=body.reason,
+            message=body.message,
+            user_id=user.id if user else None,
+            created_at=utcnow(),
+        )
+    )
+    await session.flush()

@@ -1,0 +1,703 @@
+"""Peach v1 wire models: every request the surface reads and every answer it gives, named and
+shaped as the document shows them (schemas_contracts.py holds matches, contracts, chat, disputes
+and ratings).
+
+Requests are parsed strictly, before any rule runs (docs/bitcoin.md, "The wire contract"):
+sats are JSON integers only (never strings, booleans, decimals or exponents); premiums, prices
+and reputations are decimals in plain form with the service's bounds; ids are ASCII digits within
+64 bits; public keys, txids, hashes and PSBTs have their exact shapes; text is bounded and free
+of control characters (PGP blocks may span lines); nothing is stripped from what is signed or
+stored as sent. Fields are read by their wire (camelCase) names only.
+
+Answers are dumped by alias in declaration order, the order the views always printed, so the
+bytes are what clients got before the models existed. A field declared with `omitted()` is left
+out when it has no value (the document's optional keys, e.g. a sell offer's `escrow`); every
+other field is always present, null included."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field, RootModel, WithJsonSchema
+from pydantic.alias_generators import to_camel
+
+from peerx.web.types import (
+    ASCII_DECIMAL,
+    INT64_MAX,
+    ExponentDecimal,
+    WireDecimal,
+    WireModel,
+    amount,
+    decimal_places,
+    integer,
+    text,
+    wire_error,
+)
+
+MAX_SATS = 21_000_000 * 100_000_000  # every bitcoin there will ever be
+ARMOR_MAX = 20_000  # an armored PGP key, message or signature
+PSBT_MAX = TX_MAX = 200_000  # characters of base64 / hex: a transaction of a few hundred inputs
+FEE_NAMES = ("fastestFee", "halfHourFee", "hourFee", "economyFee")
+SORTS = ("bestReputation", "lowestPremium", "highestAmount", "highestPrice")
+DISPUTE_REASONS = (
+    "noPayment.seller",
+    "noPayment.buyer",
+    "unresponsive.seller",
+    "unresponsive.buyer",
+    "abusive",
+    "other",
+)
+MAX_CURRENCIES, MAX_METHODS = 12, 24
+MAX_PAGE = 1_000_000
+
+
+# ---------------------------------------------------------------- strict types
+
+
+def _json_integer(value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise wire_error("must be a whole number")
+    if not low <= value <= high:
+        raise wire_error(f"must be a whole number from {low} to {high}")
+    return value
+
+
+def json_integer(low: int, high: int) -> Any:
+    """A JSON integer only: the text "1000", 1000.0, 1e3 and true are refused."""
+    return Annotated[
+        int,
+        BeforeValidator(lambda value: _json_integer(value, low, high)),
+        WithJsonSchema({"type": "integer", "minimum": low, "maximum": high}),
+    ]
+
+
+def choice(*values: str) -> Any:
+    """One of `values`, exactly (a JSON string), refused as "must be one of a, b, c"."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value not in values:
+            raise wire_error(f"must be one of {', '.join(values)}")
+        return value
+
+    return Annotated[str, BeforeValidator(check), WithJsonSchema({"type": "string", "enum": list(values)})]
+
+
+Sats: Any = json_integer(0, MAX_SATS)
+DisputeReason: Any = choice(*DISPUTE_REASONS)
+OfferType: Any = choice("bid", "ask")
+Index: Any = json_integer(0, INT64_MAX)  # a chat message's position in its room
+
+
+def _sats_range(value: Any) -> tuple[int, int]:
+    if not isinstance(value, list) or len(value) != 2:
+        raise wire_error("must be [min, max] in sats")
+    return _json_integer(value[0], 0, MAX_SATS), _json_integer(value[1], 0, MAX_SATS)
+
+
+RANGE_SCHEMA = {
+    "type": "array",
+    "items": {"type": "integer", "minimum": 0, "maximum": MAX_SATS},
+    "minItems": 2,
+    "maxItems": 2,
+}
+SatsRange = Annotated[tuple[int, int], BeforeValidator(_sats_range), WithJsonSchema(RANGE_SCHEMA)]
+
+
+def _sats_or_range(value: Any) -> tuple[int, int]:
+    if isinstance(value, list):
+        return _sats_range(value)
+    single = _json_integer(value, 0, MAX_SATS)
+    return single, single
+
+
+SatsOrRange = Annotated[
+    tuple[int, int],
+    BeforeValidator(_sats_or_range),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_SATS}, RANGE_SCHEMA]}),
+]
+
+OFFER_ID = re.compile(r"[1-9][0-9]{0,18}")
+
+
+def _offer_ref(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise wire_error("must be an offer id")
+    if isinstance(value, str) and not OFFER_ID.fullmatch(value):
+        raise wire_error("must be an offer id")
+    number = int(value)
+    if not 1 <= number <= INT64_MAX:
+        raise wire_error(f"must be an offer id from 1 to {INT64_MAX}")
+    return number
+
+
+# An offer id in a body: the document sends "116"; apps also send 116.
+OfferRef = Annotated[
+    int,
+    BeforeValidator(_offer_ref),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": "^[1-9][0-9]{0,18}$"},
+                {"type": "integer", "minimum": 1, "maximum": INT64_MAX},
+            ]
+        }
+    ),
+]
+OfferId: Any = integer(1, INT64_MAX)  # in a path: ASCII digits, 64 bits
+PageNumber: Any = integer(0, MAX_PAGE)
+PageSize: Any = integer(1, 100)
+SortBy: Any = text(200)
+
+CONTRACT_ID = re.compile(r"([1-9][0-9]{0,18})-([1-9][0-9]{0,18})")
+
+
+def _contract_id(value: Any) -> str:
+    matched = CONTRACT_ID.fullmatch(value) if isinstance(value, str) else None
+    if matched is None or any(int(part) > INT64_MAX for part in matched.groups()):
+        raise wire_error("must be a contract id: <sell offer id>-<buy offer id>")
+    return str(value)
+
+
+ContractId = Annotated[
+    str,
+    BeforeValidator(_contract_id),
+    WithJsonSchema({"type": "string", "pattern": r"^[1-9][0-9]{0,18}-[1-9][0-9]{0,18}$", "examples": ["123-456"]}),
+]
+
+
+def shaped(pattern: str, what: str, max_length: int, *, strip: bool = False) -> Any:
+    """Text of one exact ASCII shape (`pattern`), refused as "must be <what>"."""
+    compiled = re.compile(pattern)
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise wire_error("must be a string")
+        candidate = value.strip() if strip else value
+        if len(candidate) > max_length or not compiled.fullmatch(candidate):
+            raise wire_error(f"must be {what}")
+        return candidate
+
+    return Annotated[str, BeforeValidator(check), WithJsonSchema({"type": "string", "pattern": f"^{pattern}$"})]
+
+
+PublicKeyHex: Any = shaped("0[23][0-9a-fA-F]{64}", "a compressed secp256k1 public key in hex", 66)
+UserId: Any = PublicKeyHex  # a Peach user id is its account key
+TxId: Any = shaped("[0-9a-fA-F]{64}", "a transaction id: 64 hex characters", 64)
+TxHex: Any = shaped("[0-9a-fA-F]+", "a transaction in hex", TX_MAX, strip=True)
+Psbt: Any = shaped("[A-Za-z0-9+/]+={0,2}", "a base64 PSBT", PSBT_MAX, strip=True)
+Pair: Any = shaped("[A-Za-z]{6,7}", "a pair like BTCEUR", 7)
+
+# Text stored or verified as sent is never stripped.
+Armored: Any = text(ARMOR_MAX, min_length=1, multiline=True, strip=False)
+Signature: Any = text(200, min_length=1, strip=False)
+Address: Any = text(100, min_length=1, strip=False)
+CurrencyCode: Any = text(8, min_length=1, strip=False)
+MethodId: Any = text(80, min_length=1, strip=False)
+Email: Any = text(320, min_length=1, strip=False)
+OptionalEmail: Any = text(320, strip=False)  # "" is no email, as before
+Topic: Any = text(200, min_length=1, strip=False)
+Message: Any = text(5000, min_length=1, multiline=True, strip=False)
+OptionalMessage: Any = text(5000, multiline=True, strip=False)
+AuthMessage: Any = text(100, min_length=1, strip=False)
+ShortText: Any = text(100, strip=False)
+UniqueId: Any = text(200, strip=False)
+OptionalSignature: Any = text(200, strip=False)
+FcmToken: Any = text(500, strip=False)
+ReferralCode: Any = text(16, strip=False)
+Code: Any = text(16, min_length=1, strip=False)
+PaymentHash: Any = text(64, strip=False)
+Country: Any = text(2, strip=False)
+Blob: Any = text(PSBT_MAX, strip=False)
+Premium: Any = amount(places=2, low=-21, high=21)  # percent: what an offer may ask
+PremiumFilter: Any = amount(low=-100, high=100)  # what a buyer or search asks for
+Reputation: Any = amount(low=-1, high=1)
+FIAT_MAX = 10**12
+
+
+def _fee_rate(value: Any) -> str | Decimal:
+    if isinstance(value, str) and value in FEE_NAMES:
+        return value
+    if isinstance(value, bool | ExponentDecimal):
+        raise wire_error("must be a fee rate in sat/vB or one of " + ", ".join(FEE_NAMES))
+    if isinstance(value, int | Decimal) or (isinstance(value, str) and ASCII_DECIMAL.fullmatch(value)):
+        number = Decimal(value)
+    else:
+        raise wire_error("must be a fee rate in sat/vB or one of " + ", ".join(FEE_NAMES))
+    if not 1 <= number <= 10_000 or decimal_places(number) > 3:
+        raise wire_error("must be from 1 to 10000 sat/vB with at most 3 decimals")
+    return number
+
+
+FeeRate = Annotated[
+    str | Decimal,
+    BeforeValidator(_fee_rate),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number", "minimum": 1, "maximum": 10_000}, {"type": "string", "enum": list(FEE_NAMES)}]}
+    ),
+]
+
+
+def omitted() -> Any:
+    """A response field left out of the answer when it has no value (None)."""
+    return Field(default=None, exclude_if=lambda value: value is None)
+
+
+def examples(*values: dict[str, Any] | list[Any]) -> dict[str, Any]:
+    return {"examples": list(values)}
+
+
+class PeachRequest(WireModel):
+    """A request body: read by its wire names only; unknown fields ignored (apps send extras)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, validate_by_name=False, validate_by_alias=True)
+
+
+class PeachAnswer(WireModel):
+    model_config = ConfigDict(alias_generator=to_camel)
+
+
+class PeachError(WireModel):
+    """Every refusal: the document's error code and a message naming the field at fault."""
+
+    model_config = ConfigDict(
+        json_schema_extra=examples({"error": "FORM_INVALID", "message": "amount must be a whole number"})
+    )
+    error: str
+    message: str
+
+
+class Success(PeachAnswer):
+    model_config = ConfigDict(json_schema_extra=examples({"success": True}))
+    success: Literal[True] = True
+
+
+OK = Success()
+
+
+# ---------------------------------------------------------------- system and market
+
+
+class SystemStatus(PeachAnswer):
+    model_config = ConfigDict(
+        json_schema_extra=examples({"error": None, "status": "online", "serverTime": 1692788403879})
+    )
+    error: None
+    status: str
+    server_time: int
+
+
+class PlatformKey(PeachAnswer):
+    pgp_public_key: str
+
+
+class Fees(PeachAnswer):
+    escrow: WireDecimal
+
+
+class MethodInfo(PeachAnswer):
+    id: str
+    currencies: list[str]
+    anonymous: bool
+
+
+class Info(PeachAnswer):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "peach": {
+                    "pgpPublicKey": "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nxjMEY...3kzT\n"
+                    "-----END PGP PUBLIC KEY BLOCK-----\n"
+                },
+                "fees": {"escrow": 0.02},
+                "paymentMethods": [
+                    {"id": "sepa", "currencies": ["EUR"], "anonymous": False},
+                    {"id": "instantSepa", "currencies": ["EUR"], "anonymous": False},
+                ],
+                "minAppVersion": "0.2.8",
+                "latestAppVersion": "0.2.12",
+            }
+        )
+    )
+    peach: PlatformKey
+    fees: Fees
+    payment_methods: list[MethodInfo]
+    min_app_version: str
+    latest_app_version: str
+
+
+class MethodTemplate(PeachAnswer):
+    mandatory: list[list[list[str]]]
+    optional: list[str]
+
+
+class MethodTemplates(RootModel[dict[str, MethodTemplate]]):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "paypal": {"mandatory": [[["userName"], ["email"], ["phone"]]], "optional": ["reference"]},
+                "sepa": {"mandatory": [[["beneficiary"]], [["iban"]], [["bic"]]], "optional": ["reference"]},
+            }
+        )
+    )
+
+
+class MarketPrice(PeachAnswer):
+    model_config = ConfigDict(
+        json_schema_extra=examples({"pair": "BTCEUR", "price": 27455.04, "date": "2023-04-18T15:28:35.525Z"})
+    )
+    pair: str
+    price: WireDecimal
+    date: str | None
+
+
+class MarketPrices(RootModel[dict[str, WireDecimal]]):
+    model_config = ConfigDict(json_schema_extra=examples({"EUR": 27498.77, "CHF": 27191.85, "GBP": 24226.61}))
+
+
+class FeeEstimates(PeachAnswer):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {"fastestFee": 7, "halfHourFee": 7, "hourFee": 6.5, "economyFee": 6.2, "minimumFee": 6}
+        )
+    )
+    fastest_fee: WireDecimal
+    half_hour_fee: WireDecimal
+    hour_fee: WireDecimal
+    economy_fee: WireDecimal
+    minimum_fee: WireDecimal
+
+
+class TxOutput(WireModel):
+    """Esplora's shape (snake_case, as Esplora prints it); other keys a backend adds pass through."""
+
+    model_config = ConfigDict(extra="allow")
+    scriptpubkey: str
+    scriptpubkey_asm: str
+    scriptpubkey_type: str
+    scriptpubkey_address: str | None = None
+    value: int
+
+
+class TxInput(WireModel):
+    model_config = ConfigDict(extra="allow")
+    txid: str
+    vout: int
+    prevout: TxOutput | None
+    scriptsig: str
+    scriptsig_asm: str
+    witness: list[str] | None = None
+    is_coinbase: bool
+    sequence: int
+
+
+class TxStatus(WireModel):
+    model_config = ConfigDict(extra="allow")
+    confirmed: bool
+    block_height: int | None = None
+    block_hash: str | None = None
+    block_time: int | None = None
+
+
+class Transaction(WireModel):
+    """GET tx/:txId, in Esplora's JSON shape."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra=examples(
+            {
+                "txid": "4a5e1e4baab89f3a32518a88c31bc87f618f76673e2cc77ab2127b7afdeda33b",
+                "version": 1,
+                "locktime": 0,
+                "vin": [
+                    {
+                        "txid": "0000000000000000000000000000000000000000000000000000000000000000",
+                        "vout": 4294967295,
+                        "prevout": None,
+                        "scriptsig": "04ffff001d0104",
+                        "scriptsig_asm": "OP_PUSHBYTES_4 ffff001d OP_PUSHBYTES_1 04",
+                        "is_coinbase": True,
+                        "sequence": 4294967295,
+                    }
+                ],
+                "vout": [
+                    {
+                        "scriptpubkey": "4104678afdb0ac",
+                        "scriptpubkey_asm": "OP_PUSHBYTES_65 04678afdb0 OP_CHECKSIG",
+                        "scriptpubkey_type": "p2pk",
+                        "value": 5000000000,
+                    }
+                ],
+                "size": 204,
+                "weight": 816,
+                "fee": 0,
+                "status": {
+                    "confirmed": True,
+                    "block_height": 0,
+                    "block_hash": "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f",
+                    "block_time": 1231006505,
+                },
+            }
+        ),
+    )
+    txid: str
+    version: int
+    locktime: int
+    vin: list[TxInput]
+    vout: list[TxOutput]
+    size: int
+    weight: int
+    fee: int
+    status: TxStatus
+
+
+class PostTxRequest(PeachRequest):
+    """POST tx: the raw transaction in hex, as the body itself (the document's curl) or {"tx"}."""
+
+    model_config = ConfigDict(json_schema_extra=examples({"tx": "0100000001000000000000000000000000000000"}))
+    tx: TxHex
+
+
+class ReportRequest(PeachRequest):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {"email": "satoshi@example.com", "topic": "contract", "reason": "other", "message": "Please call me back."}
+        )
+    )
+    email: Email
+    topic: Topic
+    reason: Topic
+    message: Message
+
+
+class ReferralCheck(PeachAnswer):
+    model_config = ConfigDict(json_schema_extra=examples({"valid": True}))
+    valid: bool
+
+
+# ---------------------------------------------------------------- users
+
+
+class AuthRequest(PeachRequest):
+    """user/register and user/auth: the account key signs `Peach Registration <unix ms>`."""
+
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "publicKey": "03e448b2397c1880e39853371af5346e7e7972c9d6e26dbbb39ff6c2227aa19c80",
+                "message": "Peach Registration 1231006505000",
+                "signature": "H7vbUS+FJRddsZjWp4SjxPLMh2JcjfuR6wz5n/S4Pd44MxZ2epPH0AaZlVWxk0q68t1fFYdt5xruNok30I5c0Pg=",
+            }
+        )
+    )
+    public_key: PublicKeyHex
+    message: AuthMessage
+    signature: Signature
+    unique_id: UniqueId | None = None
+
+
+class AccessToken(PeachAnswer):
+    model_config = ConfigDict(
+        json_schema_extra=examples({"expiry": 1631987976268, "accessToken": "5294ed7a-18dd-4ce7-ab9e-3ecda4c54f28"})
+    )
+    expiry: int
+    access_token: str
+
+
+class Disputes(PeachAnswer):
+    opened: int
+    won: int
+    lost: int
+
+
+USER_EXAMPLE = {
+    "id": "0213583209ada26c16e5c3157d86809f8fd46e602936a4e3d51cd988a42ebe19f3",
+    "creationDate": "2023-03-01T13:39:55.942Z",
+    "trades": 1738,
+    "rating": 0.946,
+    "historyRating": 0.975,
+    "ratingCount": 45,
+    "peachRating": 0.924,
+    "userRating": 1,
+    "recentRating": 0.926,
+    "medals": ["superTrader", "ambassador"],
+    "disputes": {"opened": 4, "won": 1, "lost": 1},
+    "pgpPublicKey": "-----BEGIN PGP PUBLIC KEY BLOCK-----...-----END PGP PUBLIC KEY BLOCK-----",
+    "pgpPublicKeyProof": "3b55cc1bf439d4...acf36ae",
+}
+
+
+class PublicUser(PeachAnswer):
+    """A profile: user/:id, and the `user`, `seller`, `buyer` of offers, matches and contracts."""
+
+    model_config = ConfigDict(json_schema_extra=examples(USER_EXAMPLE))
+    id: str
+    creation_date: str | None
+    trades: int
+    rating: WireDecimal
+    history_rating: WireDecimal
+    rating_count: int
+    peach_rating: WireDecimal
+    user_rating: WireDecimal
+    recent_rating: WireDecimal
+    medals: list[str]
+    disputes: Disputes
+    pgp_public_key: str | None
+    pgp_public_key_proof: str | None
+
+
+class SelfUser(PeachAnswer):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "id": "02d6...fda",
+                "linkedIds": [],
+                "disabled": False,
+                "creationDate": "2023-07-05T15:40:49.931Z",
+                "lastModified": "2023-06-03T13:55:32.109Z",
+                "trades": 1,
+                "kyc": False,
+                "rating": 1,
+                "peachRating": 1,
+                "userRating": 1,
+                "historyRating": 1,
+                "recentRating": 1,
+                "ratingCount": 1,
+                "medals": ["superTrader"],
+                "pgpPublicKey": "-----BEGIN PGP PUBLIC KEY BLOCK-----...-----END PGP PUBLIC KEY BLOCK-----",
+                "pgpPublicKeyProof": "0bc8c45148d9...960e5e",
+                "fcmToken": "the fcm token",
+                "uniqueId": "e3b0c44298fc...b855",
+                "referralCode": "PEACH",
+                "usedReferralCode": "SATOSHI",
+                "referredTradingAmount": 21000000,
+                "bonusPoints": 2100,
+                "disputes": {"opened": 0, "won": 0, "lost": 0},
+                "feeRate": 1,
+                "freeTrades": 0,
+                "maxFreeTrades": 0,
+                "isBatchingEnabled": False,
+            }
+        )
+    )
+    id: str
+    linked_ids: list[str]
+    disabled: bool
+    creation_date: str | None
+    last_modified: str | None
+    trades: int
+    kyc: bool
+    rating: WireDecimal
+    peach_rating: WireDecimal
+    user_rating: WireDecimal
+    history_rating: WireDecimal
+    recent_rating: WireDecimal
+    rating_count: int
+    medals: list[str]
+    pgp_public_key: str | None
+    pgp_public_key_proof: str | None
+    fcm_token: str | None
+    unique_id: str | None
+    referral_code: str
+    used_referral_code: str | None
+    referred_trading_amount: int
+    bonus_points: int
+    disputes: Disputes
+    fee_rate: Annotated[
+        str | WireDecimal, WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string", "enum": list(FEE_NAMES)}]})
+    ]
+    free_trades: int
+    max_free_trades: int
+    is_batching_enabled: bool
+
+
+class ForbiddenMethods(PeachAnswer):
+    buy: list[str]
+    sell: list[str]
+
+
+class UserPaymentMethods(PeachAnswer):
+    model_config = ConfigDict(json_schema_extra=examples({"forbidden": {"buy": ["paypal"], "sell": []}}))
+    forbidden: ForbiddenMethods
+
+
+class TradingLimit(PeachAnswer):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "daily": 1000,
+                "dailyAmount": 21,
+                "yearly": 100000,
+                "yearlyAmount": 615,
+                "monthlyAnonymous": 1000,
+                "monthlyAnonymousAmount": 0,
+            }
+        )
+    )
+    daily: int
+    daily_amount: WireDecimal
+    yearly: int
+    yearly_amount: WireDecimal
+    monthly_anonymous: int
+    monthly_anonymous_amount: WireDecimal
+
+
+class UpdateUserRequest(PeachRequest):
+    """PATCH user. A PGP key comes with both proofs: `signature` (the account key over sha256 of
+    the armored key) and `pgpSignature` (the PGP key over `message`)."""
+
+    model_config = ConfigDict(json_schema_extra=examples({"fcmToken": "the fcm token", "feeRate": "halfHourFee"}))
+    pgp_public_key: Armored | None = None
+    message: ShortText | None = None
+    pgp_signature: Armored | None = None
+    signature: OptionalSignature | None = None
+    fcm_token: FcmToken | None = None
+    referral_code: ReferralCode | None = None
+    fee_rate: FeeRate | None = None
+
+
+class BatchingRequest(PeachRequest):
+    model_config = ConfigDict(json_schema_extra=examples({"enableBatching": True}))
+    enable_batching: Annotated[bool, Field(strict=True)]
+
+
+class RedeemCodeRequest(PeachRequest):
+    model_config = ConfigDict(json_schema_extra=examples({"code": "SATOSHI"}))
+    code: Code
+
+
+class Redeemed(PeachAnswer):
+    model_config = ConfigDict(json_schema_extra=examples({"success": True, "bonusPoints": 21}))
+    success: Literal[True] = True
+    bonus_points: int
+
+
+class UnlinkHashesRequest(PeachRequest):
+    model_config = ConfigDict(
+        json_schema_extra=examples({"hashes": ["fda659c82ae97ce2c4b26665e558a97796951f7691f85e97d693425a1eaeae21"]})
+    )
+    hashes: Annotated[list[PaymentHash], Field(max_length=1000)]
+
+
+class UserStatus(PeachAnswer):
+    model_config = ConfigDict(json_schema_extra=examples({"isBlocked": False}))
+    is_blocked: bool
+
+
+class Rating(PeachAnswer):
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {
+                "creationDate": "2023-03-01T13:53:40.403Z",
+                "rating": 1,
+                "ratedBy": "030d2971c1aef59ab5d6ca64e24a2381ebfe7e54066986dc713dd14e294dfed9ee",
+                "signature": "8605755dd0f5b41e13ec82e1086d8c4e27db721acf89f7648e5e0947e0003de1"
+                "5d0b6f8958b363cba3904073e2cd88ab3cb6c05d5e875655334902a40f18aeb5",
+            }
+        )
+    )
+    creation_date: str | None
+    rating: int
+    rated_by: str
+    signature: str
