@@ -107,13 +107,24 @@ model is `FORM_INVALID` naming the field (`BAD_REQUEST` when the body is not a J
 Amounts are sats as JSON integers; prices and premiums are decimals."""
 
 router = wire_router()
+# A chat message posted as the document's multipart form: two armored PGP blocks of up to
+# 100,000 characters each (up to 4 UTF-8 bytes per character) fit; urlencoded forms keep the
+# platform's form limit.
+CHAT_FORM_BYTES = 1024 * 1024
 
 OfferPath = Annotated[OfferId, Path(alias="offerId", description="The offer id (ASCII digits).")]
 UserPath = Annotated[UserId, Path(alias="userId", description="The user id: its public key, hex.")]
 
 
 def build_surface(platform: Platform) -> FastAPI:
-    app = surface_app("Peach API (peerx)", platform, render_error, description=DESCRIPTION, error_model=PeachError)
+    app = surface_app(
+        "Peach API (peerx)",
+        platform,
+        render_error,
+        description=DESCRIPTION,
+        error_model=PeachError,
+        upload_bytes=CHAT_FORM_BYTES,
+    )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> Response:
@@ -222,6 +233,11 @@ async def posted_tx(request: Request) -> PostTxRequest:
 
 
 _TX_SCHEMA = PostTxRequest.model_json_schema()
+# The route answers text: its errors are still JSON in the envelope.
+ERROR_JSON = {
+    "description": "An error, in this API's envelope.",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PeachError"}}},
+}
 _TXID_TEXT = {"text/plain": {"schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}}
 
 
@@ -230,7 +246,7 @@ _TXID_TEXT = {"text/plain": {"schema": {"type": "string", "pattern": "^[0-9a-f]{
     dependencies=Public,
     response_class=PlainTextResponse,
     summary="Post transaction",
-    responses={200: {"description": "The txid", "content": _TXID_TEXT}},
+    responses={200: {"description": "The txid", "content": _TXID_TEXT}, "default": ERROR_JSON},
     openapi_extra={
         "requestBody": {
             "required": True,

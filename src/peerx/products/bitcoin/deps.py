@@ -73,8 +73,9 @@ User = Annotated[PeachUser, Depends(current_user)]
 MaybeUser = Annotated[PeachUser | None, Depends(optional_user)]
 PeachDep = Annotated[Peach, Depends(peach)]
 Public = [Depends(public_limit)]
-# The OpenAPI of a route whose token is optional: anonymous, or the bearer token.
-OPTIONAL_TOKEN: dict[str, Any] = {"security": [{}, {"PeachToken": []}]}
+# The OpenAPI of a route whose token is optional: FastAPI lists the bearer token, this adds the
+# anonymous alternative ({}), so the operation's security reads [{"PeachToken": []}, {}].
+OPTIONAL_TOKEN: dict[str, Any] = {"security": [{}]}
 
 IdempotencyKeyText: Any = text(255, min_length=1, strip=False)
 # Documents the header on the routes that honour it; peerx.web.idempotent reads it.

@@ -23,6 +23,7 @@ from peerx.core.errors import (
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.market import PriceUnavailable
 from peerx.web import EDGE_STATUS, WireJSON, retry_after, validation_failure
+from peerx.web.types import forbidden_character
 
 # Most specific first: the first class in an error's MRO found here decides.
 ENVELOPE: dict[type[PeerxError], tuple[int, str]] = {
@@ -79,11 +80,20 @@ def render_error(exc: PeerxError) -> Response:
 UNION_TAGS = frozenset({"bid", "ask"})
 
 
+FIELD_PART_MAX = 60  # a dict key in a location is the client's text: shown cut and without controls
+
+
 def _wire_loc(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    parts = [part for part in loc if part != "[key]"]
+    parts = [_shown(part) for part in loc if part != "[key]"]
     if len(parts) > 2 and parts[0] == "body" and parts[1] in UNION_TAGS:
         del parts[1]
     return tuple(parts)
+
+
+def _shown(part: Any) -> Any:
+    if not isinstance(part, str):
+        return part
+    return "".join("?" if forbidden_character(ch) else ch for ch in part[:FIELD_PART_MAX])
 
 
 def invalid_request(exc: RequestValidationError) -> PeerxError:

@@ -209,7 +209,6 @@ ReferralCode: Any = text(16, strip=False)
 Code: Any = text(16, min_length=1, strip=False)
 PaymentHash: Any = text(64, strip=False)
 Country: Any = text(2, strip=False)
-Blob: Any = text(PSBT_MAX, strip=False)
 Premium: Any = amount(places=2, low=-21, high=21)  # percent: what an offer may ask
 PremiumFilter: Any = amount(low=-100, high=100)  # what a buyer or search asks for
 Reputation: Any = amount(low=-1, high=1)

@@ -12,7 +12,6 @@ from peerx.products.bitcoin.schemas import (
     MAX_METHODS,
     RANGE_SCHEMA,
     Address,
-    Blob,
     Country,
     CurrencyCode,
     MethodId,
@@ -22,6 +21,7 @@ from peerx.products.bitcoin.schemas import (
     PeachRequest,
     Premium,
     PremiumFilter,
+    Psbt,
     PublicKeyHex,
     PublicUser,
     Reputation,
@@ -116,7 +116,7 @@ class UpdateOfferRequest(PeachRequest):
     model_config = ConfigDict(json_schema_extra=examples({"maxPremium": 10}, {"premium": 8}))
     premium: Premium | None = None
     max_premium: Premium | None = None
-    refund_tx: Blob | None = Field(
+    refund_tx: Psbt | None = Field(
         default=None, description="Accepted and not used: peerx builds the refund when the offer is canceled."
     )
 
