@@ -4,11 +4,13 @@ behind, and leaves the connection usable; the served OpenAPI document is complet
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable
 from typing import Any
 
 import httpx
+from embit.psbt import PSBT
 from sqlalchemy import select
 
 from peerx.core.db import Base
@@ -385,6 +387,25 @@ async def test_a_real_contract_refuses_hostile_steps_and_keeps_its_state(
     posted = await buyer.client.post(f"{PEACH}/contract/{contract_id}/chat", files=form, headers=buyer.headers)
     assert posted.json() == {"success": True}, posted.text
     assert (await seller.get(f"/contract/{contract_id}/chat")).json()[0]["message"] == large
+
+    # Release PSBTs crafted around the seller's signature: refused, never a crash (an empty
+    # signature once raised IndexError), and nothing moves.
+    assert (await buyer.post(f"/contract/{contract_id}/payment/confirm")).json() == {"success": True}
+    stored = (await seller.get(f"/contract/{contract_id}")).json()["releasePsbt"]
+    before = await snapshot(platform)
+    for signature in (b"", b"\x01", b"\x30" * 80, b"\x00" * 72):
+        crafted = PSBT.from_string(flow.seller_signs(seller, stored))
+        for key in list(crafted.inputs[0].partial_sigs):
+            crafted.inputs[0].partial_sigs[key] = signature
+        answer = await seller.post(f"/contract/{contract_id}/payment/confirm", {"releasePsbt": crafted.to_string()})
+        refused(answer, "releasePsbt", code="INVALID_SIGNATURE")
+    for garbage in ("AAAA", base64.b64encode(b"psbt\xff" + bytes(40)).decode()):
+        answer = await seller.post(f"/contract/{contract_id}/payment/confirm", {"releasePsbt": garbage})
+        assert answer.status_code == 400 and answer.json()["error"] == "TRANSACTION_INVALID", answer.text
+    refused(
+        await seller.post(f"/contract/{contract_id}/payment/confirm", {"batchReleasePsbt": stored}), "batchReleasePsbt"
+    )
+    assert await snapshot(platform) == before
 
 
 # ---------------------------------------------------------------- the connection and the document

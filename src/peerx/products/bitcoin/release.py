@@ -89,8 +89,8 @@ def prepare(peach: Peach, contract: Contract, escrow: PeachEscrow, rate: Decimal
             contract.batch_release_psbt = batch.to_string()
 
 
-def _seller_signed(stored: str, submitted: str, escrow: PeachEscrow, sighash: int) -> PSBT:
-    """The platform's PSBT with the seller's signatures taken from `submitted`, each verified."""
+def _seller_signed(stored: str, submitted: str, escrow: PeachEscrow, sighash: int, field: str) -> PSBT:
+    """The platform's PSBT with the seller's signatures taken from `submitted` (the body's `field`), each verified."""
     mine = psbts.psbt_from_base64(stored)
     theirs = psbts.psbt_from_base64(submitted)
     if theirs.tx.serialize() != mine.tx.serialize():
@@ -99,12 +99,12 @@ def _seller_signed(stored: str, submitted: str, escrow: PeachEscrow, sighash: in
     script_code = bytes.fromhex(escrow.witness_script)
     for index, (ours, signed) in enumerate(zip(mine.inputs, theirs.inputs, strict=True)):
         key, sig = next(((k, s) for k, s in signed.partial_sigs.items() if k.sec() == seller_pk), (None, None))
-        if key is None or sig is None or sig[-1] != sighash:
-            raise f.InvalidSignature("releasePsbt", f"input {index} lacks the seller's signature")
+        if key is None or not sig or sig[-1] != sighash:
+            raise f.InvalidSignature(field, f"input {index} lacks the seller's signature")
         try:
             check_signature(mine.tx, index, script_code, ours.witness_utxo.value, seller_pk, sig)
         except TransactionRejected:
-            raise f.InvalidSignature("releasePsbt", f"input {index}: the seller's signature is invalid") from None
+            raise f.InvalidSignature(field, f"input {index}: the seller's signature is invalid") from None
         ours.partial_sigs[key] = sig
     return mine
 
@@ -112,14 +112,17 @@ def _seller_signed(stored: str, submitted: str, escrow: PeachEscrow, sighash: in
 def complete(contract: Contract, escrow: PeachEscrow, submitted: str) -> Transaction:
     """The release transaction, witness completed, from the seller's signed PSBT."""
     assert contract.release_psbt is not None
-    return psbts.finalize_cooperative(_seller_signed(contract.release_psbt, submitted, escrow, psbts.SIGHASH_ALL))
+    return psbts.finalize_cooperative(
+        _seller_signed(contract.release_psbt, submitted, escrow, psbts.SIGHASH_ALL, "releasePsbt")
+    )
 
 
 def complete_batch_input(contract: Contract, escrow: PeachEscrow, submitted: str) -> str:
     """Keep the seller's SINGLE|ANYONECANPAY signature with the platform's, for the batch job."""
     if contract.batch_release_psbt is None:
         raise f.FormInvalid("batchReleasePsbt", "this contract has no batched release")
-    return str(_seller_signed(contract.batch_release_psbt, submitted, escrow, SINGLE_ANYONECANPAY).to_string())
+    signed = _seller_signed(contract.batch_release_psbt, submitted, escrow, SINGLE_ANYONECANPAY, "batchReleasePsbt")
+    return str(signed.to_string())
 
 
 def join_batch(signed: list[str]) -> Transaction:
