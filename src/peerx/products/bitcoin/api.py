@@ -39,12 +39,8 @@ from peerx.products.bitcoin.models_social import PeachReputation
 from peerx.products.bitcoin.ratings import ratings_of
 from peerx.products.bitcoin.schemas import (
     OK,
-    AccessToken,
-    AuthRequest,
-    BatchingRequest,
     FeeEstimates,
     Fees,
-    ForbiddenMethods,
     Info,
     MarketPrice,
     MarketPrices,
@@ -58,25 +54,15 @@ from peerx.products.bitcoin.schemas import (
     PeachError,
     PlatformKey,
     PostTxRequest,
-    PublicUser,
-    Rating,
-    RedeemCodeRequest,
-    Redeemed,
     ReferralCheck,
     ReferralCode,
     ReportRequest,
-    SelfUser,
     SortBy,
     Success,
     SystemStatus,
-    TradingLimit,
     Transaction,
     TxId,
-    UnlinkHashesRequest,
-    UpdateUserRequest,
     UserId,
-    UserPaymentMethods,
-    UserStatus,
 )
 from peerx.products.bitcoin.schemas_offers import (
     BuyOfferRequest,
@@ -95,6 +81,22 @@ from peerx.products.bitcoin.schemas_offers import (
     SellOfferRequest,
     ShortFunding,
     UpdateOfferRequest,
+)
+from peerx.products.bitcoin.schemas_users import (
+    AccessToken,
+    AuthRequest,
+    BatchingRequest,
+    ForbiddenMethods,
+    PublicUser,
+    Rating,
+    RedeemCodeRequest,
+    Redeemed,
+    SelfUser,
+    TradingLimit,
+    UnlinkHashesRequest,
+    UpdateUserRequest,
+    UserPaymentMethods,
+    UserStatus,
 )
 from peerx.products.bitcoin.wire import millis, wire_time
 from peerx.web import Session, WireJSON, idempotent, parse_json, platform_of, surface_app, wire_router

@@ -12,9 +12,9 @@ from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.contracts import role_of
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser
 from peerx.products.bitcoin.reputation import profiles
-from peerx.products.bitcoin.schemas import PublicUser
 from peerx.products.bitcoin.schemas_contracts import Contract as ContractView
 from peerx.products.bitcoin.schemas_contracts import ContractSummary
+from peerx.products.bitcoin.schemas_users import PublicUser
 from peerx.products.bitcoin.wire import wire_time
 
 NO_PAYMENT = ("noPayment.buyer", "noPayment.seller")

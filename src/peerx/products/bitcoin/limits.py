@@ -17,7 +17,7 @@ from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin import market
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.models import Contract
-from peerx.products.bitcoin.schemas import TradingLimit
+from peerx.products.bitcoin.schemas_users import TradingLimit
 
 DAY, MONTH, YEAR = timedelta(days=1), timedelta(days=30), timedelta(days=365)
 

@@ -19,7 +19,7 @@ from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachPaymentHash, PeachUser
 from peerx.products.bitcoin.reputation import profiles
-from peerx.products.bitcoin.schemas import MAX_METHODS, PublicUser
+from peerx.products.bitcoin.schemas import MAX_METHODS
 from peerx.products.bitcoin.schemas_offers import (
     BuyOffer,
     Funding,
@@ -29,6 +29,7 @@ from peerx.products.bitcoin.schemas_offers import (
     PublicSellOffer,
     SellOffer,
 )
+from peerx.products.bitcoin.schemas_users import PublicUser
 from peerx.products.bitcoin.wire import wire_time
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from peerx.products.bitcoin.contracts import contract_for_party, counterparty_id
 from peerx.products.bitcoin.history import bitcoin_reached_buyer
 from peerx.products.bitcoin.models import PeachUser
 from peerx.products.bitcoin.models_social import PeachRating
-from peerx.products.bitcoin.schemas import Rating
+from peerx.products.bitcoin.schemas_users import Rating
 from peerx.products.bitcoin.wire import wire_time
 
 RATINGS_LIMIT = 1000  # user/:id/ratings shows the latest ratings, newest first

@@ -11,7 +11,7 @@ from peerx.core.db import utcnow
 from peerx.products.bitcoin import users
 from peerx.products.bitcoin.models import PeachUser
 from peerx.products.bitcoin.models_social import PeachRating, PeachReferralCode, PeachReputation, PeachTradeOutcome
-from peerx.products.bitcoin.schemas import PublicUser
+from peerx.products.bitcoin.schemas_users import PublicUser
 
 RECENT = 10  # recentRating: the last ten ratings received
 SUPER_TRADER_TRADES, SUPER_TRADER_RATING = 50, 900  # thousandths

@@ -21,11 +21,11 @@ from peerx.products.bitcoin.schemas import (
     PeachRequest,
     PremiumFilter,
     Psbt,
-    PublicUser,
     Signature,
     examples,
 )
 from peerx.products.bitcoin.schemas_offers import OFFER_USER_EXAMPLE, PaymentDataView
+from peerx.products.bitcoin.schemas_users import PublicUser
 from peerx.web.types import WireDecimal, amount, text, wire_error
 
 CHAT_MAX = 100_000  # characters of armored PGP: a long message or a small proof of payment

@@ -23,7 +23,6 @@ from peerx.products.bitcoin.schemas import (
     PremiumFilter,
     Psbt,
     PublicKeyHex,
-    PublicUser,
     Reputation,
     Sats,
     SatsOrRange,
@@ -33,6 +32,7 @@ from peerx.products.bitcoin.schemas import (
     examples,
     omitted,
 )
+from peerx.products.bitcoin.schemas_users import PublicUser
 from peerx.web.types import WireDecimal
 
 # ---------------------------------------------------------------- offers

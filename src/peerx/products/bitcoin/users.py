@@ -31,11 +31,13 @@ from peerx.products.bitcoin.models import (
     PeachUser,
 )
 from peerx.products.bitcoin.models_social import PeachReferralCode, PeachReputation
-from peerx.products.bitcoin.schemas import FEE_NAMES, AccessToken, Disputes, PublicUser, SelfUser
+from peerx.products.bitcoin.schemas import FEE_NAMES
+from peerx.products.bitcoin.schemas_users import AccessToken, Disputes, PublicUser, SelfUser
 from peerx.products.bitcoin.wire import millis, wire_time
 
 if TYPE_CHECKING:
-    from peerx.products.bitcoin.schemas import AuthRequest, ReportRequest, UpdateUserRequest
+    from peerx.products.bitcoin.schemas import ReportRequest
+    from peerx.products.bitcoin.schemas_users import AuthRequest, UpdateUserRequest
 
 AUTH_MESSAGE = re.compile(r"^Peach Registration (\d{13})$")
 PGP_MESSAGE = re.compile(r"^Peach new PGP key (\d{13})$")
