@@ -1,26 +1,24 @@
 """Schemathesis on the Peach surface (/peach/v1) with a registered account's bearer token: every
 operation of the served OpenAPI document, fuzzed, answers no 5xx and nothing outside its own
 schema. The token must live through the run, so `user/logout` (which ends every token of the
-account) is left out here; tests/products/bitcoin/test_wire_contract.py drives it over HTTP."""
+account) is left out here; tests/products/bitcoin/test_auth.py drives it over HTTP."""
 
 from __future__ import annotations
 
-import hashlib
 import time
-from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from coincurve import PrivateKey
 
-from peerx.chain.keys import sign_digest_compact
-from peerx.ops import bitcoin as bitcoin_ops
 from peerx.platform import Platform
 from peerx.settings import Settings
 from tests.conftest import make_settings
 from tests.contract.harness import assert_clean, run_schemathesis
 from tests.fixtures.live_server import LiveServer
+from tests.products.bitcoin import contract_helpers as flow
+from tests.products.bitcoin.conftest import App, set_price
 
 PEACH = "/peach/v1"
 
@@ -31,33 +29,24 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path, database_url, peach_rate_limit="1000000/minute")
 
 
-def register(base_url: str) -> str:
-    key = PrivateKey()
-    message = f"Peach Registration {int(time.time() * 1000)}"
-    body = {
-        "publicKey": key.public_key.format().hex(),
-        "message": message,
-        "signature": sign_digest_compact(key, hashlib.sha256(message.encode()).digest()),
-    }
-    answer = httpx.post(f"{base_url}{PEACH}/user/register", json=body, timeout=10)
-    assert answer.status_code == 200, answer.text
-    return str(answer.json()["accessToken"])
-
-
-async def test_peach_holds_its_schema(live: LiveServer, platform: Platform, tmp_path: Path) -> None:
-    async with platform.db.transaction() as session:  # offers need a price for the trading limit
-        await bitcoin_ops.set_price(platform, session, pair="BTCEUR", price=Decimal("27455.04"))
-    token = register(live.url)
-    started = time.monotonic()
-    report = run_schemathesis(
-        live.url,
-        PEACH,
-        tmp_path,
-        headers={"Authorization": f"Bearer {token}"},
-        examples_per_operation=5,
-        extra=("--exclude-path", "/user/logout"),
-    )
-    print(f"peach: {report.cases} cases in {time.monotonic() - started:.0f} s")
-    assert_clean(report)
-    me = httpx.get(f"{live.url}{PEACH}/user/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
-    assert me.status_code == 200, "the token lived through the run"
+async def test_peach_holds_its_schema(live: LiveServer, platform: Platform, run_jobs: Any, tmp_path: Path) -> None:
+    """The account the run uses sells in a funded offer (id 1, the lowest id the fuzzer tries)
+    and is in a contract ("1-2") with a buyer, so operations on offers and contracts reach their
+    rules, not only NOT_FOUND."""
+    async with httpx.AsyncClient(base_url=live.url, timeout=30) as client:
+        await set_price(platform, "BTCEUR", "27455.04")
+        seller, buyer = await App(client).register(), await App(client).register()
+        contract_id, sell_id, buy_id, _ = await flow.open_contract(seller, buyer, platform, run_jobs)
+        assert (sell_id, buy_id, contract_id) == ("1", "2", "1-2")
+        started = time.monotonic()
+        report = run_schemathesis(
+            live.url,
+            PEACH,
+            tmp_path,
+            headers=seller.headers,
+            examples_per_operation=5,
+            extra=("--exclude-path", "/user/logout"),
+        )
+        print(f"peach: {report.cases} cases in {time.monotonic() - started:.0f} s")
+        assert_clean(report)
+        assert (await seller.get("/user/me")).status_code == 200, "the token lived through the run"
