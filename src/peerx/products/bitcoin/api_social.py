@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request, Response, WebSocket, WebSocketDisconnect, status
 
@@ -17,7 +17,7 @@ from peerx.products.bitcoin.live import SESSION_CHANGED, hub_of
 from peerx.products.bitcoin.schemas import OK, ContractId, Success
 from peerx.products.bitcoin.schemas_contracts import ChatMessage, ChatMessageRequest, ChatReadRequest, RateRequest
 from peerx.web import Session, WireJSON, parse_json, platform_of, wire_router
-from peerx.web.types import integer
+from peerx.web.types import Integer
 
 AUTH_SECONDS = 10  # a socket without a token in its headers must send one this fast
 # A socket lives no longer than its token: checked again on logout (SESSION_CHANGED, published
@@ -28,7 +28,7 @@ FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
 router = wire_router()
 
 ContractPath = Annotated[ContractId, Path(alias="contractId", description="<sell offer id>-<buy offer id>")]
-ChatPage: Any = integer(0, 999_999_999)
+ChatPage = Annotated[int, Integer(0, 999_999_999)]
 
 
 async def chat_message_body(request: Request) -> ChatMessageRequest:

@@ -19,22 +19,25 @@ other field is always present, null included."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, RootModel, WithJsonSchema
+from pydantic import ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, RootModel
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
 
 from peerx.web.types import (
     ASCII_DECIMAL,
     INT64_MAX,
+    Amount,
     ExponentDecimal,
+    Integer,
+    Text,
     WireDecimal,
     WireModel,
-    amount,
     decimal_places,
-    integer,
-    text,
     wire_error,
 )
 
@@ -58,186 +61,204 @@ MAX_PAGE = 1_000_000
 # ---------------------------------------------------------------- strict types
 
 
-def _json_integer(value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise wire_error("must be a whole number")
-    if not low <= value <= high:
-        raise wire_error(f"must be a whole number from {low} to {high}")
-    return value
+class _Marker:
+    """A parsing rule for Annotated (as peerx.web.types' markers): pydantic runs `parse` before
+    its own validation, and the JSON schema is the marker's, so the OpenAPI shows what is read."""
+
+    def parse(self, value: Any) -> Any:  # pragma: no cover - every marker overrides it
+        raise NotImplementedError
+
+    def json_schema(self) -> dict[str, Any]:  # pragma: no cover - every marker overrides it
+        raise NotImplementedError
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self.parse, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        return self.json_schema()
 
 
-def json_integer(low: int, high: int) -> Any:
-    """A JSON integer only: the text "1000", 1000.0, 1e3 and true are refused."""
-    return Annotated[
-        int,
-        BeforeValidator(lambda value: _json_integer(value, low, high)),
-        WithJsonSchema({"type": "integer", "minimum": low, "maximum": high}),
-    ]
+@dataclass(frozen=True)
+class JsonInteger(_Marker):
+    """A JSON integer only, within [low, high]: the text "1000", 1000.0, 1e3 and true are refused."""
 
+    low: int
+    high: int
 
-def choice(*values: str) -> Any:
-    """One of `values`, exactly (a JSON string), refused as "must be one of a, b, c"."""
-
-    def check(value: Any) -> str:
-        if not isinstance(value, str) or value not in values:
-            raise wire_error(f"must be one of {', '.join(values)}")
+    def parse(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise wire_error("must be a whole number")
+        if not self.low <= value <= self.high:
+            raise wire_error(f"must be a whole number from {self.low} to {self.high}")
         return value
 
-    return Annotated[str, BeforeValidator(check), WithJsonSchema({"type": "string", "enum": list(values)})]
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.low, "maximum": self.high}
 
 
-Sats: Any = json_integer(0, MAX_SATS)
-DisputeReason: Any = choice(*DISPUTE_REASONS)
-OfferType: Any = choice("bid", "ask")
-Index: Any = json_integer(0, INT64_MAX)  # a chat message's position in its room
+SATS = JsonInteger(0, MAX_SATS)
+RANGE_SCHEMA = {"type": "array", "items": SATS.json_schema(), "minItems": 2, "maxItems": 2}
 
 
-def _sats_range(value: Any) -> tuple[int, int]:
-    if not isinstance(value, list) or len(value) != 2:
-        raise wire_error("must be [min, max] in sats")
-    return _json_integer(value[0], 0, MAX_SATS), _json_integer(value[1], 0, MAX_SATS)
+@dataclass(frozen=True)
+class SatsRange(_Marker):
+    """[min, max] in sats; with `single`, one amount is also read (as min = max)."""
+
+    single: bool = False
+
+    def parse(self, value: Any) -> tuple[int, int]:
+        if self.single and not isinstance(value, list):
+            amount = SATS.parse(value)
+            return amount, amount
+        if not isinstance(value, list) or len(value) != 2:
+            raise wire_error("must be [min, max] in sats")
+        return SATS.parse(value[0]), SATS.parse(value[1])
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"anyOf": [SATS.json_schema(), RANGE_SCHEMA]} if self.single else RANGE_SCHEMA
 
 
-RANGE_SCHEMA = {
-    "type": "array",
-    "items": {"type": "integer", "minimum": 0, "maximum": MAX_SATS},
-    "minItems": 2,
-    "maxItems": 2,
-}
-SatsRange = Annotated[tuple[int, int], BeforeValidator(_sats_range), WithJsonSchema(RANGE_SCHEMA)]
+@dataclass(frozen=True)
+class Choice(_Marker):
+    """One of `values`, exactly (a JSON string), refused as "must be one of a, b, c"."""
+
+    values: tuple[str, ...]
+
+    def parse(self, value: Any) -> str:
+        if not isinstance(value, str) or value not in self.values:
+            raise wire_error(f"must be one of {', '.join(self.values)}")
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "enum": list(self.values)}
 
 
-def _sats_or_range(value: Any) -> tuple[int, int]:
-    if isinstance(value, list):
-        return _sats_range(value)
-    single = _json_integer(value, 0, MAX_SATS)
-    return single, single
+@dataclass(frozen=True)
+class Shaped(_Marker):
+    """Text of one exact ASCII shape (`pattern`, at most `max_length` long), refused as "must be <what>"."""
+
+    pattern: str
+    what: str
+    max_length: int
+    strip: bool = False
+
+    def parse(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise wire_error("must be a string")
+        candidate = value.strip() if self.strip else value
+        if len(candidate) > self.max_length or not re.fullmatch(self.pattern, candidate):
+            raise wire_error(f"must be {self.what}")
+        return candidate
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": f"^{self.pattern}$"}
 
 
-SatsOrRange = Annotated[
-    tuple[int, int],
-    BeforeValidator(_sats_or_range),
-    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0, "maximum": MAX_SATS}, RANGE_SCHEMA]}),
-]
+@dataclass(frozen=True)
+class OfferReference(_Marker):
+    """An offer id in a body: the document sends "116"; apps also send 116."""
 
-OFFER_ID = re.compile(r"[1-9][0-9]{0,18}")
+    def parse(self, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise wire_error("must be an offer id")
+        if isinstance(value, str) and not re.fullmatch(r"[1-9][0-9]{0,18}", value):
+            raise wire_error("must be an offer id")
+        number = int(value)
+        if not 1 <= number <= INT64_MAX:
+            raise wire_error(f"must be an offer id from 1 to {INT64_MAX}")
+        return number
 
-
-def _offer_ref(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise wire_error("must be an offer id")
-    if isinstance(value, str) and not OFFER_ID.fullmatch(value):
-        raise wire_error("must be an offer id")
-    number = int(value)
-    if not 1 <= number <= INT64_MAX:
-        raise wire_error(f"must be an offer id from 1 to {INT64_MAX}")
-    return number
-
-
-# An offer id in a body: the document sends "116"; apps also send 116.
-OfferRef = Annotated[
-    int,
-    BeforeValidator(_offer_ref),
-    WithJsonSchema(
-        {
+    def json_schema(self) -> dict[str, Any]:
+        return {
             "anyOf": [
                 {"type": "string", "pattern": "^[1-9][0-9]{0,18}$"},
                 {"type": "integer", "minimum": 1, "maximum": INT64_MAX},
             ]
         }
-    ),
-]
-OfferId: Any = integer(1, INT64_MAX)  # in a path: ASCII digits, 64 bits
-PageNumber: Any = integer(0, MAX_PAGE)
-PageSize: Any = integer(1, 100)
-SortBy: Any = text(200)
-
-CONTRACT_ID = re.compile(r"([1-9][0-9]{0,18})-([1-9][0-9]{0,18})")
 
 
-def _contract_id(value: Any) -> str:
-    matched = CONTRACT_ID.fullmatch(value) if isinstance(value, str) else None
-    if matched is None or any(int(part) > INT64_MAX for part in matched.groups()):
-        raise wire_error("must be a contract id: <sell offer id>-<buy offer id>")
-    return str(value)
+@dataclass(frozen=True)
+class ContractIdRule(_Marker):
+    """`<sell offer id>-<buy offer id>`, each part ASCII digits within 64 bits."""
+
+    def parse(self, value: Any) -> str:
+        matched = re.fullmatch(r"([1-9][0-9]{0,18})-([1-9][0-9]{0,18})", value) if isinstance(value, str) else None
+        if matched is None or any(int(part) > INT64_MAX for part in matched.groups()):
+            raise wire_error("must be a contract id: <sell offer id>-<buy offer id>")
+        return matched.group(0)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^[1-9][0-9]{0,18}-[1-9][0-9]{0,18}$", "examples": ["123-456"]}
 
 
-ContractId = Annotated[
-    str,
-    BeforeValidator(_contract_id),
-    WithJsonSchema({"type": "string", "pattern": r"^[1-9][0-9]{0,18}-[1-9][0-9]{0,18}$", "examples": ["123-456"]}),
-]
+@dataclass(frozen=True)
+class FeeRateRule(_Marker):
+    """A fee name, or sat/vB: 1..10,000 with at most 3 decimals (stored as text in 20 characters)."""
+
+    def parse(self, value: Any) -> str | Decimal:
+        if isinstance(value, str) and value in FEE_NAMES:
+            return value
+        refusal = "must be a fee rate in sat/vB or one of " + ", ".join(FEE_NAMES)
+        if isinstance(value, bool | ExponentDecimal):
+            raise wire_error(refusal)
+        if isinstance(value, int | Decimal) or (isinstance(value, str) and ASCII_DECIMAL.fullmatch(value)):
+            number = Decimal(value)
+        else:
+            raise wire_error(refusal)
+        if not 1 <= number <= 10_000 or decimal_places(number) > 3:
+            raise wire_error("must be from 1 to 10000 sat/vB with at most 3 decimals")
+        return number
+
+    def json_schema(self) -> dict[str, Any]:
+        return {
+            "anyOf": [{"type": "number", "minimum": 1, "maximum": 10_000}, {"type": "string", "enum": list(FEE_NAMES)}]
+        }
 
 
-def shaped(pattern: str, what: str, max_length: int, *, strip: bool = False) -> Any:
-    """Text of one exact ASCII shape (`pattern`), refused as "must be <what>"."""
-    compiled = re.compile(pattern)
-
-    def check(value: Any) -> str:
-        if not isinstance(value, str):
-            raise wire_error("must be a string")
-        candidate = value.strip() if strip else value
-        if len(candidate) > max_length or not compiled.fullmatch(candidate):
-            raise wire_error(f"must be {what}")
-        return candidate
-
-    return Annotated[str, BeforeValidator(check), WithJsonSchema({"type": "string", "pattern": f"^{pattern}$"})]
-
-
-PublicKeyHex: Any = shaped("0[23][0-9a-fA-F]{64}", "a compressed secp256k1 public key in hex", 66)
-UserId: Any = PublicKeyHex  # a Peach user id is its account key
-TxId: Any = shaped("[0-9a-fA-F]{64}", "a transaction id: 64 hex characters", 64)
-TxHex: Any = shaped("[0-9a-fA-F]+", "a transaction in hex", TX_MAX, strip=True)
-Psbt: Any = shaped("[A-Za-z0-9+/]+={0,2}", "a base64 PSBT", PSBT_MAX, strip=True)
-Pair: Any = shaped("[A-Za-z]{6,7}", "a pair like BTCEUR", 7)
+Sats = Annotated[int, SATS]
+Index = Annotated[int, JsonInteger(0, INT64_MAX)]  # a chat message's position in its room
+AmountRange = Annotated[tuple[int, int], SatsRange()]
+AmountOrRange = Annotated[tuple[int, int], SatsRange(single=True)]
+DisputeReason = Annotated[str, Choice(DISPUTE_REASONS)]
+OfferType = Annotated[str, Choice(("bid", "ask"))]
+OfferRef = Annotated[int, OfferReference()]
+OfferId = Annotated[int, Integer(1, INT64_MAX)]  # in a path: ASCII digits, 64 bits
+PageNumber = Annotated[int, Integer(0, MAX_PAGE)]
+PageSize = Annotated[int, Integer(1, 100)]
+SortBy = Annotated[str, Text(200)]
+ContractId = Annotated[str, ContractIdRule()]
+PublicKeyHex = Annotated[str, Shaped("0[23][0-9a-fA-F]{64}", "a compressed secp256k1 public key in hex", 66)]
+UserId = PublicKeyHex  # a Peach user id is its account key
+TxId = Annotated[str, Shaped("[0-9a-fA-F]{64}", "a transaction id: 64 hex characters", 64)]
+TxHex = Annotated[str, Shaped("[0-9a-fA-F]+", "a transaction in hex", TX_MAX, strip=True)]
+Psbt = Annotated[str, Shaped("[A-Za-z0-9+/]+={0,2}", "a base64 PSBT", PSBT_MAX, strip=True)]
+Pair = Annotated[str, Shaped("[A-Za-z]{6,7}", "a pair like BTCEUR", 7)]
+FeeRate = Annotated[str | Decimal, FeeRateRule()]
 
 # Text stored or verified as sent is never stripped.
-Armored: Any = text(ARMOR_MAX, min_length=1, multiline=True, strip=False)
-Signature: Any = text(200, min_length=1, strip=False)
-Address: Any = text(100, min_length=1, strip=False)
-CurrencyCode: Any = text(8, min_length=1, strip=False)
-MethodId: Any = text(80, min_length=1, strip=False)
-Email: Any = text(320, min_length=1, strip=False)
-OptionalEmail: Any = text(320, strip=False)  # "" is no email, as before
-Topic: Any = text(200, min_length=1, strip=False)
-Message: Any = text(5000, min_length=1, multiline=True, strip=False)
-OptionalMessage: Any = text(5000, multiline=True, strip=False)
-AuthMessage: Any = text(100, min_length=1, strip=False)
-ShortText: Any = text(100, strip=False)
-UniqueId: Any = text(200, strip=False)
-OptionalSignature: Any = text(200, strip=False)
-FcmToken: Any = text(500, strip=False)
-ReferralCode: Any = text(16, strip=False)
-Code: Any = text(16, min_length=1, strip=False)
-PaymentHash: Any = text(64, strip=False)
-Country: Any = text(2, strip=False)
-Premium: Any = amount(places=2, low=-21, high=21)  # percent: what an offer may ask
-PremiumFilter: Any = amount(low=-100, high=100)  # what a buyer or search asks for
-Reputation: Any = amount(low=-1, high=1)
+Armored = Annotated[str, Text(ARMOR_MAX, min_length=1, multiline=True, strip=False)]
+Signature = Annotated[str, Text(200, min_length=1, strip=False)]
+Address = Annotated[str, Text(100, min_length=1, strip=False)]
+CurrencyCode = Annotated[str, Text(8, min_length=1, strip=False)]
+MethodId = Annotated[str, Text(80, min_length=1, strip=False)]
+Email = Annotated[str, Text(320, min_length=1, strip=False)]
+OptionalEmail = Annotated[str, Text(320, strip=False)]  # "" is no email, as before
+Topic = Annotated[str, Text(200, min_length=1, strip=False)]
+Message = Annotated[str, Text(5000, min_length=1, multiline=True, strip=False)]
+OptionalMessage = Annotated[str, Text(5000, multiline=True, strip=False)]
+AuthMessage = Annotated[str, Text(100, min_length=1, strip=False)]
+ShortText = Annotated[str, Text(100, strip=False)]
+UniqueId = Annotated[str, Text(200, strip=False)]
+OptionalSignature = Annotated[str, Text(200, strip=False)]
+FcmToken = Annotated[str, Text(500, strip=False)]
+ReferralCode = Annotated[str, Text(16, strip=False)]
+Code = Annotated[str, Text(16, min_length=1, strip=False)]
+PaymentHash = Annotated[str, Text(64, strip=False)]
+Country = Annotated[str, Text(2, strip=False)]
+Premium = Annotated[Decimal, Amount(2, Decimal(-21), Decimal(21))]  # percent: what an offer may ask
+PremiumFilter = Annotated[Decimal, Amount(None, Decimal(-100), Decimal(100))]  # what a buyer or search asks for
+Reputation = Annotated[Decimal, Amount(None, Decimal(-1), Decimal(1))]
 FIAT_MAX = 10**12
-
-
-def _fee_rate(value: Any) -> str | Decimal:
-    if isinstance(value, str) and value in FEE_NAMES:
-        return value
-    if isinstance(value, bool | ExponentDecimal):
-        raise wire_error("must be a fee rate in sat/vB or one of " + ", ".join(FEE_NAMES))
-    if isinstance(value, int | Decimal) or (isinstance(value, str) and ASCII_DECIMAL.fullmatch(value)):
-        number = Decimal(value)
-    else:
-        raise wire_error("must be a fee rate in sat/vB or one of " + ", ".join(FEE_NAMES))
-    if not 1 <= number <= 10_000 or decimal_places(number) > 3:
-        raise wire_error("must be from 1 to 10000 sat/vB with at most 3 decimals")
-    return number
-
-
-FeeRate = Annotated[
-    str | Decimal,
-    BeforeValidator(_fee_rate),
-    WithJsonSchema(
-        {"anyOf": [{"type": "number", "minimum": 1, "maximum": 10_000}, {"type": "string", "enum": list(FEE_NAMES)}]}
-    ),
-]
 
 
 def omitted() -> Any:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
@@ -26,13 +27,13 @@ from peerx.products.bitcoin.schemas import (
 )
 from peerx.products.bitcoin.schemas_offers import OFFER_USER_EXAMPLE, PaymentDataView
 from peerx.products.bitcoin.schemas_users import PublicUser
-from peerx.web.types import WireDecimal, amount, text, wire_error
+from peerx.web.types import Amount, Text, WireDecimal, wire_error
 
 CHAT_MAX = 100_000  # characters of armored PGP: a long message or a small proof of payment
 KEY_EXAMPLE = "-----BEGIN PGP MESSAGE-----...-----END PGP MESSAGE-----"
 SIGNATURE_EXAMPLE = "-----BEGIN PGP SIGNATURE-----...-----END PGP SIGNATURE-----"
-Price: Any = amount(low=0, high=FIAT_MAX)
-ChatText: Any = text(CHAT_MAX, min_length=1, multiline=True, strip=False)
+Price = Annotated[Decimal, Amount(None, Decimal(0), Decimal(FIAT_MAX))]
+ChatText = Annotated[str, Text(CHAT_MAX, min_length=1, multiline=True, strip=False)]
 
 
 # ---------------------------------------------------------------- matches

@@ -12,6 +12,8 @@ from peerx.products.bitcoin.schemas import (
     MAX_METHODS,
     RANGE_SCHEMA,
     Address,
+    AmountOrRange,
+    AmountRange,
     Country,
     CurrencyCode,
     MethodId,
@@ -25,8 +27,6 @@ from peerx.products.bitcoin.schemas import (
     PublicKeyHex,
     Reputation,
     Sats,
-    SatsOrRange,
-    SatsRange,
     Signature,
     TxHex,
     examples,
@@ -76,7 +76,7 @@ class BuyOfferRequest(PeachRequest):
         ),
     )
     type: Literal["bid"]
-    amount: SatsRange
+    amount: AmountRange
     max_premium: Premium | None = None
     min_reputation: Reputation | None = None
     means_of_payment: MeansOfPayment
@@ -134,7 +134,7 @@ class SearchRequest(PeachRequest):
         )
     )
     type: OfferType | None = None
-    amount: SatsOrRange | None = None
+    amount: AmountOrRange | None = None
     means_of_payment: MeansOfPayment | None = None
     max_premium: PremiumFilter | None = None
     min_reputation: Reputation | None = None
