@@ -38,6 +38,7 @@ from peerx.web.types import (
     WireDecimal,
     WireModel,
     decimal_places,
+    forbidden_character,
     wire_error,
 )
 
@@ -56,6 +57,7 @@ DISPUTE_REASONS = (
 )
 MAX_CURRENCIES, MAX_METHODS = 12, 24
 MAX_PAGE = 1_000_000
+ARMOR_TEXT = re.compile(r"[\t\n\r -~]+")
 
 
 # ---------------------------------------------------------------- strict types
@@ -155,6 +157,31 @@ class Shaped(_Marker):
 
 
 @dataclass(frozen=True)
+class Armor(_Marker):
+    """An ASCII-armored PGP block as sent: printable ASCII, tab and line breaks, 1..max_length
+    characters, never stripped (it is signed and stored as sent). Armor is radix-64 text; holding
+    it to ASCII also keeps a body of such blocks within the JSON body limit, whatever escapes a
+    client writes (two 100,000-character chat blocks are at most 400 KB of JSON)."""
+
+    max_length: int
+
+    def parse(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise wire_error("must be a string")
+        if not value:
+            raise wire_error("is required")
+        if len(value) > self.max_length:
+            raise wire_error(f"must be at most {self.max_length} characters")
+        if not ARMOR_TEXT.fullmatch(value):
+            refusal = "must not contain control characters" if forbidden_character(value, multiline=True) else None
+            raise wire_error(refusal or "must be ASCII-armored PGP (printable ASCII and line breaks)")
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1, "maxLength": self.max_length, "pattern": "^[\\t\\n\\r -~]+$"}
+
+
+@dataclass(frozen=True)
 class OfferReference(_Marker):
     """An offer id in a body: the document sends "116"; apps also send 116."""
 
@@ -236,7 +263,7 @@ Pair = Annotated[str, Shaped("[A-Za-z]{6,7}", "a pair like BTCEUR", 7)]
 FeeRate = Annotated[str | Decimal, FeeRateRule()]
 
 # Text stored or verified as sent is never stripped.
-Armored = Annotated[str, Text(ARMOR_MAX, min_length=1, multiline=True, strip=False)]
+Armored = Annotated[str, Armor(ARMOR_MAX)]
 Signature = Annotated[str, Text(200, min_length=1, strip=False)]
 Address = Annotated[str, Text(100, min_length=1, strip=False)]
 CurrencyCode = Annotated[str, Text(8, min_length=1, strip=False)]

@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from peerx.products.bitcoin.schemas import (
     FIAT_MAX,
+    Armor,
     Armored,
     CurrencyCode,
     DisputeReason,
@@ -27,13 +28,13 @@ from peerx.products.bitcoin.schemas import (
 )
 from peerx.products.bitcoin.schemas_offers import OFFER_USER_EXAMPLE, PaymentDataView
 from peerx.products.bitcoin.schemas_users import PublicUser
-from peerx.web.types import Amount, Text, WireDecimal, wire_error
+from peerx.web.types import Amount, WireDecimal, wire_error
 
 CHAT_MAX = 100_000  # characters of armored PGP: a long message or a small proof of payment
 KEY_EXAMPLE = "-----BEGIN PGP MESSAGE-----...-----END PGP MESSAGE-----"
 SIGNATURE_EXAMPLE = "-----BEGIN PGP SIGNATURE-----...-----END PGP SIGNATURE-----"
 Price = Annotated[Decimal, Amount(None, Decimal(0), Decimal(FIAT_MAX))]
-ChatText = Annotated[str, Text(CHAT_MAX, min_length=1, multiline=True, strip=False)]
+ChatText = Annotated[str, Armor(CHAT_MAX)]
 
 
 # ---------------------------------------------------------------- matches
