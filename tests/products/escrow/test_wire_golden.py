@@ -820,6 +820,8 @@ async def test_every_answer_is_byte_for_byte_what_it_was(
     if os.environ.get("PEERX_WRITE_GOLDEN") == "1":
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n")
+    if os.environ.get("PEERX_GOLDEN_OUT"):  # for reviewing a difference whole
+        Path(os.environ["PEERX_GOLDEN_OUT"]).write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n")
     expected = json.loads(GOLDEN.read_text())
     assert [a["call"] for a in got] == [a["call"] for a in expected]
     for answer, want in zip(got, expected, strict=True):

@@ -1,174 +1,613 @@
-"""The face-to-face (p2p/) wire surface, single-use listings (online and p2p) and the credit
-account: the document's paths, fields and shapes, errors as {"code", "error"}."""
+"""Face-to-face (p2p/) transactions on the wire: the charge quote, create, list, read, join or
+reject by join code, the parties' details, the deposit and the remainder, the handover, complaint
+and cancel. The document's paths, fields and shapes; the rules are in p2p.py."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Depends, Path, Request, Response
 
-from peerx.platform import Platform
-from peerx.products.escrow import listings, p2p, payouts, queries, routes, schemas, service
-from peerx.products.escrow.deps import User, actor, body_of, ok, once
+from peerx.products.escrow import oauth, p2p, queries, service
+from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
+from peerx.products.escrow.errors import documented
 from peerx.products.escrow.jobs import timing
 from peerx.products.escrow.models import EscrowP2PTransaction
-from peerx.products.escrow.queries import Actor
+from peerx.products.escrow.routes import (
+    ChargeConfigParam,
+    CurrencyParam,
+    PaymentMethodParam,
+    PriceParam,
+    card_payment,
+    p2p_page,
+    p2p_view,
+    quote,
+)
+from peerx.products.escrow.schemas import (
+    CancelRequest,
+    CreateP2PTransaction,
+    EmptyBody,
+    JoinCode,
+    P2PCharge,
+    P2PComplaintRequest,
+    P2PPayRequest,
+    P2PTransaction,
+    PathId,
+    SetPrice,
+    WireRequest,
+)
+from peerx.products.escrow.schemas import User as UserDetails
 from peerx.rails.payins import PayinResult
-from peerx.web import Session, json_object
+from peerx.web import PlatformDep, Session, WireJSON, wire_router
 
-P2P = routes.Kind(
-    name="p2p",
-    prefix="/p2p",
-    charge_model="p2p",
-    model=EscrowP2PTransaction,
-    view=p2p.tx_view,
-    parse_new=schemas.new_p2p,
-    create=p2p.create_transaction,
-    page=schemas.p2p_page,
+router = wire_router()
+
+TX, PAYMENT, HANDOVER = "F2F Transactions", "F2F Payment", "F2F Handover"
+COMPLAINT, CANCEL, DETAILS = "F2F Complaint", "F2F Cancel", "F2F Buyer/Seller Details"
+
+TransactionId = Annotated[PathId, Path(description="The transaction's id.")]
+JoinCodePath = Annotated[JoinCode, Path(description="The join code the transaction's creator shared.")]
+Paging = Annotated[queries.Page, Depends(p2p_page)]
+ERRORS = (400, 401, 403, 404)
+
+
+def meaning(body: WireRequest | None) -> dict[str, Any]:
+    return {} if body is None else body.meaning()
+
+
+async def step(
+    request: Request,
+    session: Session,
+    user: oauth.TokenUser,
+    body: WireRequest | None,
+    change: Callable[[], Awaitable[EscrowP2PTransaction]],
+) -> Response:
+    """A change to one transaction, answered with the transaction, once per Idempotency-Key."""
+
+    async def produce() -> dict[str, Any]:
+        return p2p_view(await change())
+
+    return await once(request, session, user, meaning(body), produce)
+
+
+# ---------------------------------------------------------------- charge, list, create
+
+
+@router.get(
+    "/p2p/charge",
+    operation_id="p2p.getCharge",
+    tags=[PAYMENT],
+    summary="Get the Trustap fee for a face-to-face price or deposit",
+    description="The Trustap fee, in the `currency`'s smallest unit, for the given `price` (a deposit "
+    "or a full price). Takes a user's bearer token, or an API key as the Basic auth user name.",
+    response_model=P2PCharge,
+    responses=documented(
+        400,
+        401,
+        codes={
+            400: (
+                "currency_missing",
+                "invalid_price",
+                "negative_price",
+                "price_too_low",
+                "unsupported_currency",
+                "invalid_charge_config",
+                "unsupported_combination",
+            )
+        },
+    ),
+    dependencies=[ChargeCaller],
+)
+async def get_charge(
+    session: Session,
+    currency: CurrencyParam,
+    price: PriceParam,
+    payment_method: PaymentMethodParam = "card",
+    charge_config: ChargeConfigParam = None,
+) -> Response:
+    return WireJSON(await quote(session, "p2p", currency, price, payment_method, charge_config))
+
+
+@router.get(
+    "/p2p/me/transactions",
+    operation_id="p2p.getTransactions",
+    tags=[TX],
+    summary="Get face-to-face transactions for the logged-in user",
+    description="Newest first. `after_id` continues with smaller ids, `before_id` gives the page before.",
+    response_model=list[P2PTransaction],
+    responses=documented(
+        400, 401, 403, codes={400: ("invalid_before_id", "invalid_after_id", "invalid_limit", "excessive_limit")}
+    ),
+)
+async def list_transactions(session: Session, user: User, paging: Paging) -> Response:
+    rows = await queries.list_transactions(session, EscrowP2PTransaction, actor(user), paging)
+    return WireJSON([p2p_view(tx) for tx in rows])
+
+
+@router.post(
+    "/p2p/me/transactions",
+    operation_id="p2p.createTransaction",
+    tags=[TX],
+    summary="Create a new face-to-face transaction",
+    description="The deposit is nested in `depositPricing` (the document) or flat in `deposit_price` and "
+    "`deposit_charge` (the spec), after a `/p2p/charge` quote for the deposit. "
+    "`charge_calculator_version` is optional (the current one when absent).",
+    status_code=201,
+    response_model=P2PTransaction,
+    responses=documented(
+        400,
+        401,
+        403,
+        codes={
+            400: (
+                "currency_missing",
+                "incorrect_calc_version",
+                "incorrect_charge",
+                "incorrect_charge_seller",
+                "invalid_calc_version",
+                "negative_price",
+                "price_too_low",
+                "invalid_charge_config",
+                "invalid_price",
+                "invalid_role",
+                "unsupported_currency",
+                "idempotency_key_reused",
+            )
+        },
+    ),
+    dependencies=[Idempotent],
+)
+async def create_transaction(request: Request, session: Session, user: User, body: CreateP2PTransaction) -> Response:
+    new = body.to_service()
+
+    async def produce() -> dict[str, Any]:
+        return p2p_view(await p2p.create_transaction(session, actor(user), new))
+
+    return await once(request, session, user, body.meaning(), produce, 201)
+
+
+# ---------------------------------------------------------------- join codes
+
+
+async def _by_join_code(session: Session, user: oauth.TokenUser, join_code: str) -> Response:
+    found = await queries.by_join_code(session, EscrowP2PTransaction, actor(user), join_code, lock=False)
+    return WireJSON(p2p_view(found))
+
+
+@router.get(
+    "/p2p/me/transactions_by_join_code/{join_code}",
+    operation_id="p2p.getMyTransactionByJoinCode",
+    tags=[TX],
+    summary="Get a face-to-face transaction by its join code",
+    description="Until someone joins; then the code is unknown (404), as a code that never existed.",
+    response_model=P2PTransaction,
+    responses=documented(400, 401, 403, 404),
+)
+async def by_join_code(join_code: JoinCodePath, session: Session, user: User) -> Response:
+    return await _by_join_code(session, user, join_code)
+
+
+@router.get(
+    "/p2p/transactions_by_join_code/{join_code}",
+    operation_id="p2p.getTransactionByJoinCode",
+    tags=[TX],
+    summary="Get a face-to-face transaction by its join code (the spec's path)",
+    description="The same read as `/p2p/me/transactions_by_join_code/{join_code}`.",
+    response_model=P2PTransaction,
+    responses=documented(400, 401, 403, 404),
+)
+async def by_join_code_spec(join_code: JoinCodePath, session: Session, user: User) -> Response:
+    return await _by_join_code(session, user, join_code)
+
+
+@router.post(
+    "/p2p/transactions_by_join_code/{join_code}/join",
+    operation_id="p2p.joinTransactionByJoinCode",
+    tags=[TX],
+    summary="Join a face-to-face transaction by its join code",
+    response_model=P2PTransaction,
+    responses=documented(400, 401, 403, 404, codes={400: ("cannot_join_own_transaction", "already_cancelled")}),
+    dependencies=[Idempotent],
+)
+async def join(
+    join_code: JoinCodePath, request: Request, session: Session, user: User, body: EmptyBody | None = None
+) -> Response:
+    async def produce() -> dict[str, Any]:
+        return p2p_view(await p2p.join(session, actor(user), join_code))
+
+    return await once(request, session, user, {}, produce)
+
+
+@router.post(
+    "/p2p/transactions_by_join_code/{join_code}/reject",
+    operation_id="p2p.rejectTransactionByJoinCode",
+    tags=[TX],
+    summary="Reject a face-to-face transaction by its join code",
+    response_model=P2PTransaction,
+    responses=documented(400, 401, 403, 404, codes={400: ("cannot_join_own_transaction", "already_cancelled")}),
+    dependencies=[Idempotent],
+)
+async def reject(
+    join_code: JoinCodePath, request: Request, session: Session, user: User, body: EmptyBody | None = None
+) -> Response:
+    async def produce() -> dict[str, Any]:
+        return p2p_view(await p2p.reject(session, actor(user), join_code))
+
+    return await once(request, session, user, {}, produce)
+
+
+# ---------------------------------------------------------------- one transaction
+
+
+@router.get(
+    "/p2p/transactions/{transaction_id}",
+    operation_id="p2p.getTransaction",
+    tags=[TX],
+    summary="Get a face-to-face transaction by its ID",
+    response_model=P2PTransaction,
+    responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
+)
+async def get_transaction(transaction_id: TransactionId, session: Session, user: User) -> Response:
+    tx = await queries.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
+    return WireJSON(p2p_view(tx))
+
+
+async def _details(session: Session, user: oauth.TokenUser, transaction_id: int, role: str) -> Response:
+    tx = await queries.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
+    return WireJSON(UserDetails.of(await service.party_details(session, tx, role)))
+
+
+@router.get(
+    "/p2p/transactions/{transaction_id}/buyer_details",
+    operation_id="getBuyerDetailsFromP2PTransaction",
+    tags=[DETAILS],
+    summary="Get buyer details of this face-to-face transaction",
+    description="The buyer's email and name (whom to meet); 404 until a buyer has joined.",
+    response_model=UserDetails,
+    responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
+)
+async def buyer_details(transaction_id: TransactionId, session: Session, user: User) -> Response:
+    return await _details(session, user, transaction_id, "buyer")
+
+
+@router.get(
+    "/p2p/transactions/{transaction_id}/seller_details",
+    operation_id="getSellerDetailsFromP2PTransaction",
+    tags=[DETAILS],
+    summary="Get seller details of this face-to-face transaction",
+    description="The seller's email and name (whom to meet); 404 until a seller has joined.",
+    response_model=UserDetails,
+    responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
+)
+async def seller_details(transaction_id: TransactionId, session: Session, user: User) -> Response:
+    return await _details(session, user, transaction_id, "seller")
+
+
+CANCEL_CODES = (
+    "invalid_id",
+    "second_party_not_joined",
+    "already_cancelled",
+    "remainder_already_paid",
+    "handover_already_confirmed",
+    "payment_in_progress",
 )
 
 
-def register(app: FastAPI, platform: Platform) -> None:
-    t = timing(platform)
-    routes.register(app, P2P)
+@router.post(
+    "/p2p/transactions/{transaction_id}/cancel",
+    operation_id="p2p.cancelTransaction",
+    tags=[CANCEL],
+    summary="Cancel a face-to-face transaction by its ID",
+    description="Either party, from joined until the remainder is paid or a handover confirmed. The deposit "
+    "goes back to the buyer, unless the buyer walks away after the seller accepted it.",
+    response_model=P2PTransaction,
+    responses=documented(*ERRORS, codes={400: CANCEL_CODES}),
+    dependencies=[Idempotent],
+)
+async def cancel(
+    transaction_id: TransactionId, request: Request, session: Session, user: User, body: CancelRequest | None = None
+) -> Response:
+    reason = body.description if body is not None else None
+    return await step(request, session, user, body, lambda: p2p.cancel(session, actor(user), transaction_id, reason))
 
-    # ------------------------------------------------------------ joining
 
-    @app.get("/p2p/me/transactions_by_join_code/{join_code}")
-    async def p2p_by_code(join_code: str, session: Session, user: User) -> Response:
-        found = await queries.by_join_code(session, EscrowP2PTransaction, actor(user), join_code, lock=False)
-        return ok(p2p.tx_view(found))
+@router.post(
+    "/p2p/transactions/{transaction_id}/cancel_with_description",
+    operation_id="p2p.cancelWithDescription",
+    tags=[CANCEL],
+    summary="Cancel a face-to-face transaction with a description",
+    response_model=P2PTransaction,
+    responses=documented(*ERRORS, codes={400: CANCEL_CODES}),
+    dependencies=[Idempotent],
+)
+async def cancel_with_description(
+    transaction_id: TransactionId, request: Request, session: Session, user: User, body: CancelRequest | None = None
+) -> Response:
+    reason = body.description if body is not None else None
+    return await step(request, session, user, body, lambda: p2p.cancel(session, actor(user), transaction_id, reason))
 
-    # The spec spells the same read without /me.
-    app.get("/p2p/transactions_by_join_code/{join_code}")(p2p_by_code)
 
-    @app.post("/p2p/transactions_by_join_code/{join_code}/join")
-    async def p2p_join(join_code: str, request: Request, session: Session, user: User) -> Response:
-        async def produce() -> Any:
-            return p2p.tx_view(await p2p.join(session, actor(user), join_code))
+@router.post(
+    "/p2p/transactions/{transaction_id}/accept_deposit",
+    operation_id="p2p.acceptDeposit",
+    tags=[PAYMENT],
+    summary="Accept the deposit of a face-to-face transaction",
+    description="The seller, within the deposit acceptance window.",
+    response_model=P2PTransaction,
+    responses=documented(
+        *ERRORS,
+        codes={
+            400: (
+                "invalid_id",
+                "deposit_not_paid",
+                "deposit_payment_in_review",
+                "deposit_already_accepted",
+                "already_cancelled",
+            ),
+            403: ("not_seller",),
+        },
+    ),
+    dependencies=[Idempotent],
+)
+async def accept_deposit(
+    transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
+) -> Response:
+    return await step(request, session, user, body, lambda: p2p.accept_deposit(session, actor(user), transaction_id))
 
-        return await once(request, session, user, {}, produce)
 
-    @app.post("/p2p/transactions_by_join_code/{join_code}/reject")
-    async def p2p_reject(join_code: str, request: Request, session: Session, user: User) -> Response:
-        async def produce() -> Any:
-            return p2p.tx_view(await p2p.reject(session, actor(user), join_code))
-
-        return await once(request, session, user, {}, produce)
-
-    # ------------------------------------------------------------ one transaction
-
-    def step(path: str, fn: routes.Step) -> None:
-        routes.step(app, P2P, path, fn)
-
-    def cancel_reason(b: dict[str, Any]) -> str | None:
-        return schemas.text(b, "description", max_length=1000)
-
-    step("cancel", lambda s, a, i, b: p2p.cancel(s, a, i, cancel_reason(b)))
-    step("cancel_with_description", lambda s, a, i, b: p2p.cancel(s, a, i, cancel_reason(b)))
-    step("accept_deposit", lambda s, a, i, b: p2p.accept_deposit(s, a, i))
-
-    async def set_price(s: AsyncSession, a: Actor, i: int, b: dict[str, Any]) -> Any:
-        price, charge, version, currency = schemas.pricing(b)
-        return await p2p.set_price(s, a, i, currency=currency, price=price, charge=charge, version=version)
-
-    step("set_price", set_price)
-    step(
-        "complain",
-        lambda s, a, i, b: p2p.complain(
-            s,
-            a,
-            i,
-            schemas.text(b, "complaint_description", max_length=5000)
-            or schemas.text(b, "description", max_length=5000),
+@router.post(
+    "/p2p/transactions/{transaction_id}/set_price",
+    operation_id="setPriceForP2PTransaction",
+    tags=[PAYMENT],
+    summary="Set the full price of a face-to-face transaction",
+    description="The seller, at the meeting: the full price (deposit included) and its `/p2p/charge` quote. "
+    "The buyer then pays the remainder.",
+    response_model=P2PTransaction,
+    responses=documented(
+        *ERRORS,
+        codes={
+            400: (
+                "invalid_id",
+                "currency_mismatch",
+                "remainder_already_skipped",
+                "remainder_too_low",
+                "deposit_not_accepted",
+                "remainder_already_paid",
+                "incorrect_calc_version",
+                "incorrect_charge",
+                "invalid_calc_version",
+                "invalid_price",
+                "already_cancelled",
+            ),
+            403: ("not_seller",),
+        },
+    ),
+    dependencies=[Idempotent],
+)
+async def set_price(
+    transaction_id: TransactionId, request: Request, session: Session, user: User, body: SetPrice
+) -> Response:
+    return await step(
+        request,
+        session,
+        user,
+        body,
+        lambda: p2p.set_price(
+            session,
+            actor(user),
+            transaction_id,
+            currency=body.lowered_currency(),
+            price=body.price,
+            charge=body.charge,
+            version=body.charge_calculator_version,
         ),
     )
-    step("confirm_handover", lambda s, a, i, b: p2p.confirm_handover(s, a, i, t))
-    step("skip_remainder", lambda s, a, i, b: p2p.skip_remainder(s, a, i))
-    step("accept_complaint", lambda s, a, i, b: p2p.accept_complaint(s, a, i))
-
-    def payment(stage: str) -> None:
-        async def begin(s: AsyncSession, a: Actor, i: int, b: dict[str, Any]) -> service.PayinPlan:
-            token = schemas.text(b, "stripe_charge_token") or schemas.text(b, "stripe_token")
-            return await p2p.begin_payin(s, a, i, stage, token)
-
-        async def finish(s: AsyncSession, a: Actor, plan: service.PayinPlan, result: PayinResult) -> Any:
-            return await p2p.finish_payin(s, a, plan, result, t)
-
-        routes.payment(app, platform, P2P, f"pay_{stage}", "stripe_charge_token", begin, finish)
-
-    payment("deposit")
-    payment("remainder")
-
-    # ------------------------------------------------------------ single-use listings
-
-    for kind, prefix in (("basic", ""), ("p2p", "/p2p")):
-        _listing_routes(app, kind, prefix)
-
-    # ------------------------------------------------------------ credit account
-
-    @app.post("/me/credit_account")
-    async def credit_account(request: Request, session: Session, user: User) -> Response:
-        body = json_object(await request.body())
-
-        async def produce() -> Any:
-            return await payouts.set_credit_account(session, platform.keys.cipher, user.user, body)
-
-        return await once(request, session, user, body, produce)
 
 
-def _listing_routes(app: FastAPI, kind: str, prefix: str) -> None:
-    view = listings.listing_view
-    ListingStep = Callable[[AsyncSession, Actor, int, dict[str, Any]], Awaitable[Any]]
+@router.post(
+    "/p2p/transactions/{transaction_id}/skip_remainder",
+    operation_id="skipRemainderForP2PTransaction",
+    tags=[PAYMENT],
+    summary="Skip the remainder: the deposit is the whole price",
+    description="The seller, before a price is set.",
+    response_model=P2PTransaction,
+    responses=documented(
+        *ERRORS, codes={400: ("invalid_id", "price_already_set", "already_cancelled"), 403: ("not_seller",)}
+    ),
+    dependencies=[Idempotent],
+)
+async def skip_remainder(
+    transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
+) -> Response:
+    return await step(request, session, user, body, lambda: p2p.skip_remainder(session, actor(user), transaction_id))
 
-    def listing_step(path: str, fn: ListingStep) -> None:
-        """A POST on one listing: parse the id and body, run the change once per key."""
 
-        async def route(listing_id: str, request: Request, session: Session, user: User) -> Response:
-            lid = schemas.path_id(listing_id)
-            body = await body_of(request)
+@router.post(
+    "/p2p/transactions/{transaction_id}/complain",
+    operation_id="p2p.submitComplaint",
+    tags=[COMPLAINT],
+    summary="Submit a complaint for this face-to-face transaction",
+    description="The buyer, once the remainder is paid and until the complaint period ends.",
+    response_model=P2PTransaction,
+    responses=documented(
+        *ERRORS,
+        codes={
+            400: (
+                "invalid_id",
+                "remainder_required",
+                "already_complained",
+                "funds_already_released",
+                "complaint_period_expired",
+                "already_cancelled",
+            ),
+            403: ("not_buyer",),
+        },
+    ),
+    dependencies=[Idempotent],
+)
+async def complain(
+    transaction_id: TransactionId,
+    request: Request,
+    session: Session,
+    user: User,
+    body: P2PComplaintRequest | None = None,
+) -> Response:
+    text = body.text() if body is not None else None
+    return await step(request, session, user, body, lambda: p2p.complain(session, actor(user), transaction_id, text))
 
-            async def produce() -> Any:
-                return await fn(session, actor(user), lid, body)
 
-            return await once(request, session, user, body, produce)
+@router.post(
+    "/p2p/transactions/{transaction_id}/confirm_handover",
+    operation_id="p2p.confirmHandover",
+    tags=[HANDOVER],
+    summary="Confirm the handover of a face-to-face transaction",
+    description="Each party confirms; with both, the complaint period starts.",
+    response_model=P2PTransaction,
+    responses=documented(
+        *ERRORS,
+        codes={
+            400: (
+                "invalid_id",
+                "remainder_required",
+                "already_complained",
+                "seller_handover_already_confirmed",
+                "buyer_handover_already_confirmed",
+                "remainder_payment_in_review",
+                "already_cancelled",
+            )
+        },
+    ),
+    dependencies=[Idempotent],
+)
+async def confirm_handover(
+    transaction_id: TransactionId,
+    request: Request,
+    session: Session,
+    user: User,
+    platform: PlatformDep,
+    body: EmptyBody | None = None,
+) -> Response:
+    t = timing(platform)
+    return await step(
+        request, session, user, body, lambda: p2p.confirm_handover(session, actor(user), transaction_id, t)
+    )
 
-        app.post(f"{prefix}/single_use_listings/{{listing_id}}/{path}", name=f"{kind}_listing_{path}")(route)
 
-    @app.post(f"{prefix}/me/single_use_listings", name=f"{kind}_create_listing")
-    async def create(request: Request, session: Session, user: User) -> Response:
-        body = await body_of(request)
+@router.post(
+    "/p2p/transactions/{transaction_id}/accept_complaint",
+    operation_id="p2p.acceptComplaint",
+    tags=[COMPLAINT],
+    summary="Accept the buyer's complaint",
+    description="The seller agrees: every payment goes back to the buyer.",
+    response_model=P2PTransaction,
+    responses=documented(
+        *ERRORS,
+        codes={
+            400: (
+                "invalid_id",
+                "funds_already_released",
+                "deposit_not_paid",
+                "deposit_already_refunded",
+                "not_complained",
+            ),
+            403: ("not_seller",),
+        },
+    ),
+    dependencies=[Idempotent],
+)
+async def accept_complaint(
+    transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
+) -> Response:
+    return await step(request, session, user, body, lambda: p2p.accept_complaint(session, actor(user), transaction_id))
 
-        async def produce() -> Any:
-            return view(await listings.create(session, actor(user), kind, body))
 
-        return await once(request, session, user, body, produce)
+# ---------------------------------------------------------------- paying
 
-    @app.get(f"{prefix}/single_use_listings/{{listing_id}}", name=f"{kind}_get_listing")
-    async def get(listing_id: str, session: Session, user: User) -> Response:
-        return ok(view(await listings.get(session, actor(user), kind, schemas.path_id(listing_id))))
 
-    @app.delete(f"{prefix}/single_use_listings/{{listing_id}}", name=f"{kind}_delete_listing")
-    async def delete(listing_id: str, session: Session, user: User) -> Response:
-        await listings.delete(session, actor(user), kind, schemas.path_id(listing_id))
-        return ok({})
+PAY_CODES = (
+    "invalid_id",
+    "missing_stripe_token",
+    "already_cancelled",
+    "payment_in_progress",
+    "payment_pending",
+    "card_declined",
+    "expired_card",
+    "invalid_token",
+    "payments_unavailable",
+)
 
-    async def set_description(s: AsyncSession, a: Actor, lid: int, body: dict[str, Any]) -> Any:
-        text = schemas.text(body, "listing_description", required=True, max_length=1000)
-        return view(await listings.set_description(s, a, kind, lid, text or ""))
 
-    async def set_pricing(s: AsyncSession, a: Actor, lid: int, body: dict[str, Any]) -> Any:
-        price, charge, version, currency = schemas.pricing(body)
-        return view(
-            await listings.set_pricing(s, a, lid, currency=currency, price=price, charge=charge, version=version)
-        )
+async def _pay(
+    stage: str,
+    transaction_id: int,
+    request: Request,
+    platform: PlatformDep,
+    token: str | None,
+    body: P2PPayRequest | None,
+) -> Response:
+    card = body.token() if body is not None else None
+    t = timing(platform)
 
-    async def create_transaction(s: AsyncSession, a: Actor, lid: int, body: dict[str, Any]) -> Any:
-        return await listings.create_transaction(s, a, kind, lid)
+    async def begin(session: Any, who: Any) -> service.PayinPlan:
+        return await p2p.begin_payin(session, who, transaction_id, stage, card)
 
-    listing_step("set_description", set_description)
-    if kind == "basic":  # the document prices p2p listings only at creation
-        listing_step("set_pricing", set_pricing)
-    listing_step("create_transaction", create_transaction)
+    async def finish(session: Any, who: Any, plan: service.PayinPlan, result: PayinResult) -> dict[str, Any]:
+        return p2p_view(await p2p.finish_payin(session, who, plan, result, t))
+
+    return await card_payment(request, platform, token, meaning(body), "stripe_charge_token", begin, finish)
+
+
+@router.post(
+    "/p2p/transactions/{transaction_id}/pay_deposit",
+    operation_id="p2p.payDeposit",
+    tags=[PAYMENT],
+    summary="Pay the deposit of a face-to-face transaction",
+    description="The buyer pays the deposit and its charge with a card token; it is held in escrow.",
+    response_model=P2PTransaction,
+    responses=documented(
+        *ERRORS,
+        codes={400: (*PAY_CODES, "deposit_already_paid", "second_party_not_joined"), 403: ("not_buyer",)},
+    ),
+    dependencies=[Idempotent],
+)
+async def pay_deposit(
+    transaction_id: TransactionId,
+    request: Request,
+    platform: PlatformDep,
+    token: BearerToken,
+    body: P2PPayRequest | None = None,
+) -> Response:
+    return await _pay("deposit", transaction_id, request, platform, token, body)
+
+
+@router.post(
+    "/p2p/transactions/{transaction_id}/pay_remainder",
+    operation_id="p2p.payRemainder",
+    tags=[PAYMENT],
+    summary="Pay the remainder of a face-to-face transaction",
+    description="The buyer pays the rest of the price (price - deposit, charge - deposit charge).",
+    response_model=P2PTransaction,
+    responses=documented(
+        *ERRORS,
+        codes={
+            400: (
+                *PAY_CODES,
+                "remainder_already_paid",
+                "remainder_already_skipped",
+                "deposit_not_accepted",
+                "price_not_set",
+            ),
+            403: ("not_buyer",),
+        },
+    ),
+    dependencies=[Idempotent],
+)
+async def pay_remainder(
+    transaction_id: TransactionId,
+    request: Request,
+    platform: PlatformDep,
+    token: BearerToken,
+    body: P2PPayRequest | None = None,
+) -> Response:
+    return await _pay("remainder", transaction_id, request, platform, token, body)

@@ -6,6 +6,7 @@ read it (that is how a buyer sees what is offered)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
-from peerx.products.escrow import charges, p2p, schemas, service
+from peerx.products.escrow import charges, p2p, service
 from peerx.products.escrow.models import EscrowListing
 from peerx.products.escrow.queries import Actor
 from peerx.products.escrow.service import forbidden, state_error, wire_time
@@ -79,7 +80,20 @@ async def _price(
     listing.charge, listing.charge_seller, listing.calc_version = checked.charge, checked.charge_seller, checked.version
 
 
-async def create(session: AsyncSession, actor: Actor, kind: str, body: dict[str, Any]) -> EscrowListing:
+@dataclass(frozen=True)
+class ListingPrice:
+    """A listing's pricing: online the price, face to face the deposit, with its quoted charge.
+    `version` may be None face to face (the document's body has none: the current one is used)."""
+
+    currency: str
+    price: int
+    charge: int
+    version: int | None
+
+
+async def create(
+    session: AsyncSession, actor: Actor, kind: str, description: str, pricing: ListingPrice | None
+) -> EscrowListing:
     """The document's POST has no body; a body may carry the description and the pricing."""
     listing = EscrowListing(
         kind=kind,
@@ -87,24 +101,18 @@ async def create(session: AsyncSession, actor: Actor, kind: str, body: dict[str,
         client_id=actor.client_id,
         client_party_id=actor.client_party_id,
         creator_id=actor.user_id,
-        description=(schemas.text(body, "description", max_length=1000) or "").strip(),
+        description=description.strip(),
         created=utcnow(),
     )
-    if kind == "p2p" and ("depositPricing" in body or "deposit_pricing" in body or "deposit_price" in body):
-        new = schemas.new_p2p({"role": "seller", **body})
+    if pricing is not None:
         await _price(
             session,
             listing,
-            currency=new.currency,
-            price=new.deposit_price,
-            charge=new.deposit_charge,
-            version=new.charge_calculator_version,
+            currency=pricing.currency,
+            price=pricing.price,
+            charge=pricing.charge,
+            version=pricing.version,
         )
-    elif kind == "basic" and "price" in body:
-        price, charge, version, currency = schemas.pricing(body)
-        if not currency:
-            raise charges.code_error("currency", "is required", "currency_missing")
-        await _price(session, listing, currency=currency, price=price, charge=charge, version=version)
     session.add(listing)
     await session.flush()
     return listing

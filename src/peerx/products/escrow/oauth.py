@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import html
 import secrets as pysecrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -363,14 +364,17 @@ class TokenUser:
         return self.token.livemode
 
 
-async def bearer_user(session: AsyncSession, plaintext: str) -> TokenUser:
+async def bearer_user(session: AsyncSession, plaintext: str, scopes: Sequence[str] = (API_SCOPE,)) -> TokenUser:
+    """The user of a live access token holding every scope in `scopes` (403 insufficient_scope)."""
     token = await session.scalar(select(OAuthToken).where(OAuthToken.access_token_hash == _h(plaintext)))
     if token is None or token.access_revoked_at is not None or token.expires_at <= utcnow():
         raise Unauthorized("The access token is invalid, expired or revoked.")
-    if API_SCOPE not in token.scope.split():
-        error = Forbidden(f"The access token lacks the {API_SCOPE} scope.")
-        error.details["code"] = "insufficient_scope"
-        raise error
+    granted = token.scope.split()
+    for scope in scopes:
+        if scope not in granted:
+            error = Forbidden(f"The access token lacks the {scope} scope.")
+            error.details["code"] = "insufficient_scope"
+            raise error
     user = await session.get(EscrowUser, token.user_id)
     client = await session.scalar(select(OAuthClient).where(OAuthClient.client_id == token.client_id))
     if user is None or client is None:

@@ -13,6 +13,7 @@ Credit accounts are bank accounts (`type: bank`); the account number is stored e
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -40,40 +41,45 @@ def in_flight_account(currency: str, livemode: bool) -> ledger.AccountSpec:
 # ---------------------------------------------------------------- the credit account
 
 
-def _digits_or_letters(value: object, field: str, code: str, *, lo: int, hi: int) -> str:
-    if not isinstance(value, str):
-        raise code_error(field, "is required", code)
+def _digits_or_letters(value: str, field: str, code: str, *, lo: int, hi: int) -> str:
     cleaned = value.replace(" ", "").replace("-", "").upper()
     if not lo <= len(cleaned) <= hi or not cleaned.isalnum() or not cleaned.isascii():
         raise code_error(field, f"must be {lo} to {hi} letters or digits", code)
     return cleaned
 
 
+@dataclass(frozen=True)
+class BankDetails:
+    """The document's BankDetails, as sent (formats are checked here)."""
+
+    account_number: str
+    country_code: str
+    currency: str
+    routing_number: str | None
+
+
 async def set_credit_account(
-    session: AsyncSession, cipher: FieldCipher, user: EscrowUser, body: dict[str, Any]
+    session: AsyncSession, cipher: FieldCipher, user: EscrowUser, kind: str | None, details: BankDetails | None
 ) -> dict[str, Any]:
     """POST /me/credit_account: validate, store (number encrypted), pay out what is waiting."""
-    kind = body.get("type")
     if kind is None:
         raise code_error("type", "is required", "parameter_missing")
     if kind != "bank":
         raise code_error("type", "must be bank (card credit accounts are not supported)", "invalid_account_type")
-    details = body.get("bank_details")
-    if not isinstance(details, dict):
+    if details is None:
         raise code_error("bank_details", "are required for a bank account", "bank_details_missing")
-    number = _digits_or_letters(details.get("account_number"), "account_number", "account_number_invalid", lo=4, hi=34)
-    country = details.get("country_code")
-    if not isinstance(country, str) or len(country) != 2 or not country.isalpha():
+    number = _digits_or_letters(details.account_number, "account_number", "account_number_invalid", lo=4, hi=34)
+    country = details.country_code
+    if len(country) != 2 or not country.isascii() or not country.isalpha():
         raise code_error("country_code", "must be an ISO 3166-1 alpha-2 code", "parameter_missing")
-    currency = details.get("currency")
-    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+    currency = details.currency
+    if len(currency) != 3 or not currency.isascii() or not currency.isalpha():
         raise code_error("currency", "must be an ISO 4217 code", "parameter_missing")
-    routing = details.get("routing_number")
-    if country.upper() == "US":
-        if not isinstance(routing, str) or len(routing) != 9 or not routing.isdigit():
-            raise code_error("routing_number", "must be a 9-digit ABA routing number", "routing_number_invalid")
-    elif routing is not None and not isinstance(routing, str):
-        raise code_error("routing_number", "must be a string", "routing_number_invalid")
+    routing = details.routing_number
+    if country.upper() == "US" and (
+        routing is None or len(routing) != 9 or not routing.isascii() or not routing.isdigit()
+    ):
+        raise code_error("routing_number", "must be a 9-digit ABA routing number", "routing_number_invalid")
     view = {
         "bank_account": {
             "country": country.upper(),

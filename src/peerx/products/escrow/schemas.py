@@ -1,141 +1,1078 @@
-"""Reading the wire: JSON bodies and query parameters into typed values, refusing floats and
-strings where the spec says int64, with the spec's codes for what it names."""
+"""Trustap wire models: what each route takes (query, path and JSON bodies) and what it answers,
+named, shaped and ordered as the document shows them (the spec's names where the document has
+none). Only the wire lives here: the rules (charges, states, formats of bank details) are in the
+service modules, which these models hand typed values to.
+
+Request field types accept exactly what the document's clients send and refuse the rest, naming
+the field (docs/escrow.md "The wire contract"):
+
+- int64 fields in JSON bodies: JSON integers (or an integral plain decimal, 1234.0, as clients
+  that compute with floats send); never strings, booleans, exponents (1e3, 1e400), NaN or
+  fractions. Amounts (prices, charges) are bounded to 10^15 minor units, so every sum of them
+  stays inside 64 bits. `unix_timestamp` and `dob` also take ASCII digits as text, as they
+  always have;
+- integers in the query and the path: ASCII digits only ("²" and "٣" are not digits here), inside
+  what the column holds;
+- text: no NUL or other control characters (newlines and tabs only in descriptions and
+  complaints), no lone surrogates, bounded length;
+- JSON null is a missing field, as it always was.
+
+Responses are built from the service's views (the same dicts the webhooks carry) and printed
+with `wire()`: keys a transaction has not reached yet are absent, never null, so their schemas
+are not required and not nullable."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
-from peerx.core.errors import InvalidField
+from pydantic import AliasChoices, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic_core import PydanticCustomError
+
 from peerx.products.escrow.charges import check_charge_config, code_error
+from peerx.products.escrow.listings import ListingPrice
 from peerx.products.escrow.p2p import NewP2P
-from peerx.products.escrow.queries import Page
-from peerx.products.escrow.service import ROLES, NewTransaction
+from peerx.products.escrow.payouts import BankDetails as BankDetailsValues
+from peerx.products.escrow.service import NewTransaction
+from peerx.web.types import ExponentDecimal, WireModel, forbidden_character, wire_error
+
+INT64_MAX = 2**63 - 1
+MAX_AMOUNT = 10**15  # minor units (10 trillion USD): price + charge stays far inside 64 bits
+CODED = "trustap_code"  # a validation failure that carries the spec's own code (errors.py)
+_ASCII_INTEGER = re.compile(r"-?[0-9]{1,19}")
 
 
-def int64(body: dict[str, Any], name: str, *, required: bool = True, code: str | None = None) -> int | None:
-    raw = body.get(name)
-    if raw is None:
-        if required:
-            raise code_error(name, "is required", code or f"invalid_{name}")
-        return None
-    if isinstance(raw, bool) or not isinstance(raw, int | Decimal) or (isinstance(raw, Decimal) and raw % 1 != 0):
-        raise code_error(name, "must be an integer", code or f"invalid_{name}")
-    return int(raw)
+def coded(code: str, reason: str) -> PydanticCustomError:
+    """A field failure answered with the spec's `code` rather than one derived from the field."""
+    return PydanticCustomError(CODED, reason, {"code": code})
 
 
-def text(body: dict[str, Any], name: str, *, required: bool = False, max_length: int = 2000) -> str | None:
-    raw = body.get(name)
-    if raw is None:
-        if required:
-            raise InvalidField(name, "is required")
-        return None
-    if not isinstance(raw, str):
-        raise InvalidField(name, "must be a string")
-    if len(raw) > max_length:
-        raise InvalidField(name, f"must be at most {max_length} characters")
-    return raw
+# ---------------------------------------------------------------- field types
 
 
-def flag(body: dict[str, Any], name: str) -> bool:
-    raw = body.get(name, False)
-    if not isinstance(raw, bool):
-        raise InvalidField(name, "must be true or false")
-    return raw
+def _whole(value: Any, low: int, high: int, *, text_ok: bool) -> int:
+    """An int in [low, high]: a JSON integer or an integral plain decimal (and ASCII digits as
+    text when `text_ok`); never a boolean, float, exponent, NaN or Unicode digit."""
+    if isinstance(value, bool | ExponentDecimal | float):
+        raise wire_error("must be a whole number")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        number = int(value)
+    elif text_ok and isinstance(value, str) and _ASCII_INTEGER.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        raise wire_error("must be a whole number")
+    if not low <= number <= high:
+        raise wire_error(f"must be a whole number from {low} to {high}")
+    return number
 
 
-def new_transaction(body: dict[str, Any]) -> NewTransaction:
-    role = text(body, "role")
-    if role not in ROLES:
-        raise InvalidField("role", "must be buyer or seller")
-    currency = text(body, "currency")
-    if not currency:
-        raise code_error("currency", "is required", "currency_missing")
-    price, charge, version, _ = pricing(body)
-    check_charge_config(body.get("charge_config"), "charge_config")
-    return NewTransaction(
-        role=role,
-        currency=currency.lower(),
-        price=price,
-        description=(text(body, "description", max_length=1000) or "").strip(),
-        charge=charge,
-        charge_calculator_version=version,
-        charge_seller=int64(body, "charge_seller", required=False, code="incorrect_charge_seller"),
+def _int_schema(low: int, high: int, description: str = "") -> WithJsonSchema:
+    schema: dict[str, Any] = {"type": "integer", "format": "int64", "minimum": low, "maximum": high}
+    if description:
+        schema["description"] = description
+    return WithJsonSchema(schema)
+
+
+def _body_int(low: int, high: int, *, text_ok: bool = False) -> Callable[[Any], int]:
+    return lambda value: _whole(value, low, high, text_ok=text_ok)
+
+
+def _text(
+    max_length: int, *, min_length: int = 0, multiline: bool = False, strip: bool = True, numbers: bool = False
+) -> Callable[[Any], str]:
+    """peerx.web.types.text's rules, spelled so mypy reads the field as str."""
+
+    def check(value: Any) -> str:
+        if isinstance(value, str):
+            written = value
+        elif numbers and isinstance(value, int | Decimal) and not isinstance(value, bool | ExponentDecimal):
+            written = str(value)
+        else:
+            raise wire_error("must be a string")
+        if strip:
+            written = written.strip()
+        if forbidden_character(written, multiline=multiline):
+            raise wire_error("must not contain control characters")
+        if len(written) < min_length:
+            raise wire_error("is required")
+        if len(written) > max_length:
+            raise wire_error(f"must be at most {max_length} characters")
+        return written
+
+    return check
+
+
+def _text_schema(max_length: int, description: str = "", **extra: Any) -> WithJsonSchema:
+    schema: dict[str, Any] = {"type": "string", "maxLength": max_length, **extra}
+    if description:
+        schema["description"] = description
+    return WithJsonSchema(schema)
+
+
+AMOUNT_TEXT = (
+    "in the currency's smallest unit (a JSON integer; 1234 is 12.34 USD). At most 10^15; "
+    "no exponent, fraction or string."
+)
+Price = Annotated[
+    int,
+    BeforeValidator(_body_int(-MAX_AMOUNT, MAX_AMOUNT)),
+    _int_schema(
+        -MAX_AMOUNT,
+        MAX_AMOUNT,
+        "The price of the goods being sold, " + AMOUNT_TEXT + " A negative price is `negative_price`.",
+    ),
+]
+ChargeAmount = Annotated[
+    int,
+    BeforeValidator(_body_int(-MAX_AMOUNT, MAX_AMOUNT)),
+    _int_schema(-MAX_AMOUNT, MAX_AMOUNT, "The `charge` value returned from a request to `/charge`, " + AMOUNT_TEXT),
+]
+SellerCharge = Annotated[
+    int,
+    BeforeValidator(_body_int(-MAX_AMOUNT, MAX_AMOUNT)),
+    _int_schema(-MAX_AMOUNT, MAX_AMOUNT, "The `charge_seller` value returned from `/charge`; checked when sent."),
+]
+CalcVersion = Annotated[
+    int,
+    BeforeValidator(_body_int(-INT64_MAX, INT64_MAX)),
+    _int_schema(-INT64_MAX, INT64_MAX, "The `charge_calculator_version` value returned from `/charge`."),
+]
+ChargeConfig = Annotated[
+    int,
+    BeforeValidator(_body_int(-INT64_MAX, INT64_MAX, text_ok=True)),
+    _int_schema(-INT64_MAX, INT64_MAX, "The charge config the charge is computed for; only 1 exists."),
+]
+
+
+def _role(value: Any) -> str:
+    role = _text(16)(value)
+    if role not in ("buyer", "seller"):
+        raise wire_error("must be buyer or seller")
+    return role
+
+
+Role = Annotated[
+    str,
+    BeforeValidator(_role),
+    WithJsonSchema({"type": "string", "enum": ["buyer", "seller"], "description": "The caller's role."}),
+]
+Currency = Annotated[
+    str,
+    BeforeValidator(_text(16, strip=False)),
+    _text_schema(16, "The currency the price is specified in (lower case ISO 4217: `usd`).", examples=["usd"]),
+]
+Description = Annotated[
+    str,
+    BeforeValidator(_text(1000, multiline=True)),
+    _text_schema(1000, "A description of the goods being sold (newlines allowed)."),
+]
+Complaint = Annotated[str, BeforeValidator(_text(5000, multiline=True)), _text_schema(5000, "What went wrong.")]
+CancelReason = Annotated[
+    str, BeforeValidator(_text(1000, multiline=True)), _text_schema(1000, "Why the transaction is cancelled.")
+]
+CardToken = Annotated[
+    str,
+    BeforeValidator(_text(500)),
+    _text_schema(500, "A card token (`tok_...`) or PaymentMethod id (`pm_...`) from Stripe.", examples=["tok_visa"]),
+]
+Carrier = Annotated[
+    str,
+    BeforeValidator(_text(50)),
+    WithJsonSchema({"type": "string", "maxLength": 50, "examples": ["ups"], "description": "fedex, ups or usps."}),
+]
+TrackingCode = Annotated[str, BeforeValidator(_text(100)), _text_schema(100, "The carrier's tracking code.")]
+Flag = Annotated[
+    bool,
+    BeforeValidator(
+        lambda value: value if isinstance(value, bool) else _flag_text(value),
+    ),
+    WithJsonSchema({"type": "boolean"}),
+]
+
+
+def _flag_text(value: Any) -> bool:
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "false", "0"):
+        return value.strip().lower() in ("true", "1")
+    raise wire_error("must be true or false")
+
+
+# Query and path values: ASCII digits only, within the column's 64 bits.
+PathId = Annotated[
+    int,
+    BeforeValidator(lambda value: _whole(value, 1, INT64_MAX, text_ok=True)),
+    _int_schema(1, INT64_MAX),
+]
+QueryId = Annotated[
+    int,
+    BeforeValidator(lambda value: _whole(value, 0, INT64_MAX, text_ok=True)),
+    _int_schema(0, INT64_MAX),
+]
+QueryPrice = Annotated[
+    int,
+    BeforeValidator(lambda value: _whole(value, -MAX_AMOUNT, MAX_AMOUNT, text_ok=True)),
+    _int_schema(
+        -MAX_AMOUNT,
+        MAX_AMOUNT,
+        "The price of the goods being sold in this transaction, in the `currency`'s smallest unit. For "
+        "example, if a trading card is being sold for $12.34 (with `currency` as `usd`), then the request "
+        "for the charge for this transaction would be `/charge?price=1234&currency=usd`.",
+    ),
+]
+QueryConfig = Annotated[
+    int,
+    BeforeValidator(lambda value: _whole(value, -INT64_MAX, INT64_MAX, text_ok=True)),
+    _int_schema(-INT64_MAX, INT64_MAX, "The charge config for which the charge amount is computed (only 1)."),
+]
+Limit = Annotated[
+    int,
+    BeforeValidator(lambda value: _whole(value, 1, 50, text_ok=True)),
+    WithJsonSchema({"type": "integer", "format": "int64", "minimum": 1, "maximum": 50, "default": 25}),
+]
+
+
+def _p2p_limit(value: Any) -> int:
+    """The spec's p2p list: a limit above 50 is `excessive_limit`, anything else wrong `invalid_limit`."""
+    number = _whole(value, -INT64_MAX, INT64_MAX, text_ok=True)
+    if number < 1:
+        raise wire_error("must be a whole number from 1 to 50")
+    if number > 50:
+        raise coded("excessive_limit", "must be at most 50")
+    return number
+
+
+P2PLimit = Annotated[
+    int,
+    BeforeValidator(_p2p_limit),
+    WithJsonSchema({"type": "integer", "format": "int64", "minimum": 1, "maximum": 50, "default": 25}),
+]
+CurrencyQuery = Annotated[str, BeforeValidator(_text(16, strip=False)), _text_schema(16, examples=["usd"])]
+PaymentMethodQuery = Annotated[str, BeforeValidator(_text(32)), _text_schema(32, default="card")]
+JoinCode = Annotated[
+    str,
+    BeforeValidator(_text(100, strip=False)),
+    _text_schema(
+        100, "The transaction's join code, as its creator shared it.", examples=["54c5bb89-a5ea-4be7-ad7a-e740c2eebab4"]
+    ),
+]
+IdempotencyKeyText = Annotated[
+    str,
+    BeforeValidator(_text(255, min_length=1, strip=False)),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255}),
+]
+
+
+# ---------------------------------------------------------------- requests
+
+
+class WireRequest(WireModel):
+    """A JSON request body: a JSON object whose nulls are missing fields (as they always were);
+    fields the document does not name are ignored. `wire_examples` are the OpenAPI's examples."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nulls_are_missing(cls, data: Any) -> Any:
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
+
+    def meaning(self) -> dict[str, Any]:
+        """What the request says (for Idempotency-Key fingerprints): the fields sent, parsed."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+def _examples(schema: dict[str, Any], cls: type[Any]) -> None:
+    examples = getattr(cls, "wire_examples", None)
+    if examples:
+        schema["examples"] = examples
+
+
+class WireBody(WireRequest):
+    model_config = ConfigDict(json_schema_extra=_examples)
+
+
+class EmptyBody(WireBody):
+    """Steps the document calls without a body: an empty JSON object (or no body) is fine."""
+
+
+class CreateTransaction(WireBody):
+    """POST /me/transactions: after a /charge quote for `price`, whose `charge` and
+    `charge_calculator_version` are sent back unchanged."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "role": "seller",
+            "currency": "usd",
+            "price": 1234,
+            "description": "Soccer ticket",
+            "charge": 62,
+            "charge_calculator_version": 1,
+        }
+    ]
+
+    role: Role
+    currency: Currency
+    price: Price
+    description: Description = ""
+    charge: ChargeAmount
+    charge_calculator_version: CalcVersion
+    charge_seller: SellerCharge | None = None
+    charge_config: ChargeConfig | None = None
+
+    def to_service(self) -> NewTransaction:
+        if not self.currency:
+            raise code_error("currency", "is required", "currency_missing")
+        check_charge_config(self.charge_config, "charge_config")
+        return NewTransaction(
+            role=self.role,
+            currency=self.currency.lower(),
+            price=self.price,
+            description=self.description,
+            charge=self.charge,
+            charge_calculator_version=self.charge_calculator_version,
+            charge_seller=self.charge_seller,
+        )
+
+
+class DepositPricing(WireRequest):
+    """The document's Pricing of a deposit: its price and the /p2p/charge quote for it."""
+
+    price: Price
+    charge: ChargeAmount
+    charge_seller: SellerCharge | None = None
+
+
+_DEPOSIT = AliasChoices("depositPricing", "deposit_pricing")
+
+
+class P2PDeposit(WireBody):
+    """The deposit as the document nests it (`depositPricing`, or `deposit_pricing`) or as the
+    spec spells it flat (`deposit_price`, `deposit_charge`, `deposit_charge_seller`)."""
+
+    deposit_pricing: DepositPricing | None = Field(
+        None, validation_alias=_DEPOSIT, serialization_alias="depositPricing"
+    )
+    deposit_price: Price | None = None
+    deposit_charge: ChargeAmount | None = None
+    deposit_charge_seller: SellerCharge | None = None
+    charge_calculator_version: CalcVersion | None = None
+
+    def has_deposit(self) -> bool:
+        return self.deposit_pricing is not None or self.deposit_price is not None or self.deposit_charge is not None
+
+    def deposit(self) -> tuple[int, int, int | None]:
+        """(price, charge, charge_seller) of the deposit, nested or flat."""
+        if self.deposit_pricing is not None:
+            nested = self.deposit_pricing
+            return nested.price, nested.charge, nested.charge_seller
+        if self.deposit_price is None:
+            raise code_error("deposit_price", "is required", "invalid_price")
+        if self.deposit_charge is None:
+            raise code_error("deposit_charge", "is required", "incorrect_charge")
+        return self.deposit_price, self.deposit_charge, self.deposit_charge_seller
+
+
+class CreateP2PTransaction(P2PDeposit):
+    """POST /p2p/me/transactions: the deposit after a /p2p/charge quote for its price."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "role": "seller",
+            "currency": "usd",
+            "description": "Bicycle",
+            "depositPricing": {"price": 1000, "charge": 50},
+        },
+        {
+            "role": "seller",
+            "currency": "usd",
+            "description": "Soccer ticket",
+            "deposit_price": 1234,
+            "deposit_charge": 62,
+            "charge_calculator_version": 1,
+        },
+    ]
+
+    role: Role
+    currency: Currency
+    description: Description = ""
+    deposit_charge_config: ChargeConfig | None = Field(
+        None, validation_alias=AliasChoices("deposit_charge_config", "charge_config")
+    )
+    skip_remainder: Flag = False
+
+    def to_service(self) -> NewP2P:
+        if not self.currency:
+            raise code_error("currency", "is required", "currency_missing")
+        price, charge, charge_seller = self.deposit()
+        if price < 0:
+            raise code_error("price", "cannot be negative", "negative_price")
+        check_charge_config(self.deposit_charge_config, "deposit_charge_config")
+        return NewP2P(
+            role=self.role,
+            currency=self.currency.lower(),
+            description=self.description,
+            deposit_price=price,
+            deposit_charge=charge,
+            charge_calculator_version=self.charge_calculator_version,
+            skip_remainder=self.skip_remainder,
+            deposit_charge_seller=charge_seller,
+        )
+
+
+class PayRequest(WireBody):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"stripe_token": "tok_visa"}]
+
+    stripe_token: CardToken | None = None
+
+
+class TrackRequest(WireBody):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"carrier": "ups", "tracking_code": "1Z999AA10123456784"}]
+
+    carrier: Carrier | None = None
+    tracking_code: TrackingCode | None = None
+
+
+class ComplaintRequest(WireBody):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"complaint_description": "The screen is cracked."}]
+
+    complaint_description: Complaint | None = None
+
+
+class P2PComplaintRequest(WireBody):
+    """The document's `complaint_description`, or the spec's `description`."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"complaint_description": "The frame is bent."}]
+
+    complaint_description: Complaint | None = None
+    description: Complaint | None = None
+
+    def text(self) -> str | None:
+        return self.complaint_description or self.description
+
+
+class CancelRequest(WireBody):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"description": "Sold elsewhere"}]
+
+    description: CancelReason | None = None
+
+
+class P2PPayRequest(WireBody):
+    """The document's `stripe_charge_token` (or `stripe_token`, as online)."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"stripe_charge_token": "tok_visa"}]
+
+    stripe_charge_token: CardToken | None = None
+    stripe_token: CardToken | None = None
+
+    def token(self) -> str | None:
+        return self.stripe_charge_token or self.stripe_token
+
+
+class SetPrice(WireBody):
+    """set_price (p2p) and set_pricing (listings): a /charge quote for the full price."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {"currency": "usd", "price": 5000, "charge": 250, "charge_calculator_version": 1}
+    ]
+
+    currency: Currency | None = None
+    price: Price
+    charge: ChargeAmount
+    charge_calculator_version: CalcVersion
+
+    def lowered_currency(self) -> str | None:
+        return self.currency.lower() if self.currency else None
+
+
+class CreateListing(WireBody):
+    """POST /me/single_use_listings: the document sends no body; one may carry the description
+    and the pricing (a /charge quote)."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {},
+        {"description": "Guitar", "currency": "usd", "price": 2000, "charge": 100, "charge_calculator_version": 1},
+    ]
+
+    description: Description = ""
+    currency: Currency | None = None
+    price: Price | None = None
+    charge: ChargeAmount | None = None
+    charge_calculator_version: CalcVersion | None = None
+
+    def pricing(self) -> ListingPrice | None:
+        if self.price is None:
+            return None
+        if self.charge is None:
+            raise code_error("charge", "is required", "incorrect_charge")
+        if self.charge_calculator_version is None:
+            raise code_error("charge_calculator_version", "is required", "invalid_calc_version")
+        if not self.currency:
+            raise code_error("currency", "is required", "currency_missing")
+        return ListingPrice(self.currency.lower(), self.price, self.charge, self.charge_calculator_version)
+
+
+class CreateP2PListing(P2PDeposit):
+    """POST /p2p/me/single_use_listings: no body in the document; one may carry the description
+    and the deposit pricing (a /p2p/charge quote)."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {},
+        {"currency": "usd", "description": "Sofa", "depositPricing": {"price": 1000, "charge": 50}},
+    ]
+
+    description: Description = ""
+    currency: Currency | None = None
+
+    def pricing(self) -> ListingPrice | None:
+        if not self.has_deposit():
+            return None
+        if not self.currency:
+            raise code_error("currency", "is required", "currency_missing")
+        price, charge, _ = self.deposit()
+        if price < 0:
+            raise code_error("price", "cannot be negative", "negative_price")
+        return ListingPrice(self.currency.lower(), price, charge, self.charge_calculator_version)
+
+
+class ListingDescription(WireBody):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"listing_description": "Guitar"}]
+
+    listing_description: Description
+
+
+class BankDetails(WireRequest):
+    """The document's BankDetails; formats are checked by the payout rules (payouts.py)."""
+
+    account_number: Annotated[str, BeforeValidator(_text(64)), _text_schema(64, examples=["000123456789"])]
+    country_code: Annotated[str, BeforeValidator(_text(8)), _text_schema(8, "ISO 3166-1 alpha-2", examples=["US"])]
+    currency: Annotated[str, BeforeValidator(_text(8)), _text_schema(8, "ISO 4217", examples=["usd"])]
+    routing_number: (
+        Annotated[str, BeforeValidator(_text(64)), _text_schema(64, "9 digits (ABA) for US accounts")] | None
+    ) = None
+
+
+class CreditAccountRequest(WireBody):
+    """POST /me/credit_account. Only `type: bank` is offered (docs/escrow.md "Not built")."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "type": "bank",
+            "bank_details": {
+                "account_number": "000123456789",
+                "country_code": "US",
+                "currency": "usd",
+                "routing_number": "110000000",
+            },
+        }
+    ]
+
+    type: Annotated[
+        str,
+        BeforeValidator(_text(20)),
+        WithJsonSchema({"type": "string", "enum": ["bank", "card"], "description": "Only bank is offered."}),
+    ]
+    bank_details: BankDetails | None = None
+    card_details: Annotated[str, BeforeValidator(_text(500)), _text_schema(500)] | None = None
+
+    def bank(self) -> BankDetailsValues | None:
+        d = self.bank_details
+        if d is None:
+            return None
+        return BankDetailsValues(d.account_number, d.country_code, d.currency, d.routing_number)
+
+
+NameText = Annotated[str, BeforeValidator(_text(100, numbers=True)), _text_schema(100)]
+AddressText = Annotated[str, BeforeValidator(_text(200, numbers=True)), _text_schema(200)]
+
+
+class NameUpdate(WireRequest):
+    first: NameText | None = None
+    last: NameText | None = None
+
+
+class AddressUpdate(WireRequest):
+    city: AddressText | None = None
+    line1: AddressText | None = None
+    line2: AddressText | None = None
+    state: AddressText | None = None
+    postal_code: AddressText | None = None
+    country_code: AddressText | None = None
+
+
+class DobUpdate(WireRequest):
+    day: Annotated[int, BeforeValidator(_body_int(1, 31, text_ok=True)), _int_schema(1, 31)]
+    month: Annotated[int, BeforeValidator(_body_int(1, 12, text_ok=True)), _int_schema(1, 12)]
+    year: Annotated[int, BeforeValidator(_body_int(1, 9999, text_ok=True)), _int_schema(1, 9999)]
+
+
+class PersonalInfoUpdate(WireBody):
+    """PUT /me/personal: the parts sent are changed, the rest kept."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "name": {"first": "Sam", "last": "Seller"},
+            "address": {"city": "Dublin", "line1": "1 Main St", "country_code": "IE"},
+            "dob": {"day": 1, "month": 2, "year": 1990},
+        }
+    ]
+
+    name: NameUpdate | None = None
+    address: AddressUpdate | None = None
+    dob: DobUpdate | None = None
+
+
+class TosAcceptanceRequest(WireBody):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {"unix_timestamp": 1700000000, "ip": "203.0.113.9", "user_agent": "Mozilla/5.0"}
+    ]
+
+    unix_timestamp: Annotated[
+        int, BeforeValidator(_body_int(0, INT64_MAX, text_ok=True)), _int_schema(0, INT64_MAX, "Unix time, seconds")
+    ]
+    ip: Annotated[str, BeforeValidator(_text(100, min_length=1)), _text_schema(100, minLength=1)]
+    user_agent: Annotated[str, BeforeValidator(_text(1000, numbers=True)), _text_schema(1000)] = ""
+
+
+class ActiveCountry(WireBody):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"country_code": "IE"}]
+
+    country_code: Annotated[str, BeforeValidator(_text(10)), _text_schema(10, "ISO 3166-1 alpha-2", examples=["IE"])]
+
+
+# ---------------------------------------------------------------- responses
+
+
+def _omitted_not_null(schema: dict[str, Any], cls: type[Any]) -> None:
+    """A response key that is sometimes absent is documented as not required, never as null:
+    `wire()` leaves it out rather than printing null."""
+    for prop in schema.get("properties", {}).values():
+        options = prop.get("anyOf")
+        if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+            kept = next(option for option in options if option != {"type": "null"})
+            del prop["anyOf"]
+            prop.update(kept)
+        if prop.get("default", 0) is None:
+            del prop["default"]
+    schema.pop("additionalProperties", None)  # checked on our side; clients may meet new keys later
+    _examples(schema, cls)
+
+
+class WireResponse(WireModel):
+    """A response body, validated from the service's view; keys it lacks stay absent."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_omitted_not_null)
+    wire_examples: ClassVar[list[dict[str, Any]]] = []
+
+    @classmethod
+    def of(cls, view: dict[str, Any]) -> dict[str, Any]:
+        """The body for `view`: checked against this model, printed in its order, absent keys absent."""
+        return cls.model_validate(view).wire(exclude_none=True)
+
+
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+MaybeTimestamp = Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
+
+
+class Error(WireResponse):
+    """Every error: the spec's `code` (stable, for programs) and a message naming the field."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"code": "negative_price", "error": "price cannot be negative"}]
+
+    code: str = Field(description="What went wrong; see each operation's list of codes.")
+    error: str = Field(
+        description="A contextual description of the error that occurred. When handling errors the "
+        "`code` field should be used to determine the type of error that occurred, as the text in the "
+        "`error` field may change unexpectedly."
     )
 
 
-def _id_param(raw: str | None, name: str) -> int | None:
-    if raw is None:
-        return None
-    if not raw.isdigit() or len(raw) > 18:
-        raise code_error(name, "must be a non-negative integer", f"invalid_{name}")
-    return int(raw)
+class Charge(WireResponse):
+    """The Trustap fee for an online transaction (the spec's basic.Charge)."""
 
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "currency": "usd",
+            "price": 1234,
+            "charge": 62,
+            "charge_seller": 0,
+            "charge_buyer_client": 0,
+            "charge_seller_client": 0,
+            "charge_postage_buyer": 0,
+            "charge_postage_client": 0,
+            "charge_calculator_version": 1,
+            "charge_config": 1,
+            "payment_method": "card",
+        }
+    ]
 
-def page(before_id: str | None = None, after_id: str | None = None, limit: str | None = None) -> Page:
-    """before_id, after_id >= 0 and limit 1..50 (default 25), with the spec's codes."""
-    size = 25
-    if limit is not None:
-        if not limit.isdigit() or not 1 <= int(limit) <= 50:
-            raise code_error("limit", "must be an integer from 1 to 50", "invalid_limit")
-        size = int(limit)
-    return Page(_id_param(before_id, "before_id"), _id_param(after_id, "after_id"), size)
-
-
-def path_id(raw: str) -> int:
-    if not raw.isdigit() or len(raw) > 18:
-        raise code_error("transaction_id", "must be an integer id", "invalid_id")
-    return int(raw)
-
-
-def p2p_page(before_id: str | None = None, after_id: str | None = None, limit: str | None = None) -> Page:
-    """As `page`, with the spec's `excessive_limit` for a limit above 50."""
-    if limit is not None and limit.isdigit() and int(limit) > 50:
-        raise code_error("limit", "must be at most 50", "excessive_limit")
-    return page(before_id, after_id, limit)
-
-
-def new_p2p(body: dict[str, Any]) -> NewP2P:
-    """The document's {role, currency, description, depositPricing: {price, charge}}, or the
-    spec's flat deposit_price / deposit_charge; charge_calculator_version optional."""
-    role = text(body, "role")
-    if role not in ROLES:
-        raise code_error("role", "must be buyer or seller", "invalid_role")
-    currency = text(body, "currency")
-    if not currency:
-        raise code_error("currency", "is required", "currency_missing")
-    nested = body.get("depositPricing", body.get("deposit_pricing"))
-    if nested is not None and not isinstance(nested, dict):
-        raise InvalidField("depositPricing", "must be an object")
-    flat = {k: body.get(f"deposit_{k}") for k in ("price", "charge", "charge_seller")}
-    source = nested if nested is not None else flat
-    price = int64(source, "price", code="invalid_price")
-    assert price is not None
-    if price < 0:
-        raise code_error("price", "cannot be negative", "negative_price")
-    charge = int64(source, "charge", code="incorrect_charge")
-    assert charge is not None
-    check_charge_config(body.get("deposit_charge_config", body.get("charge_config")), "deposit_charge_config")
-    return NewP2P(
-        role=role,
-        currency=currency.lower(),
-        description=(text(body, "description", max_length=1000) or "").strip(),
-        deposit_price=price,
-        deposit_charge=charge,
-        charge_calculator_version=int64(body, "charge_calculator_version", required=False, code="invalid_calc_version"),
-        deposit_charge_seller=int64(source, "charge_seller", required=False, code="incorrect_charge_seller"),
-        skip_remainder=flag(body, "skip_remainder"),
+    currency: str
+    price: int
+    charge: int = Field(description="The Trustap fee the buyer pays, in the currency's smallest unit.")
+    charge_seller: int = Field(description="The Trustap fee the seller pays, in the currency's smallest unit.")
+    charge_buyer_client: int
+    charge_seller_client: int
+    charge_postage_buyer: int
+    charge_postage_client: int
+    charge_calculator_version: int = Field(
+        description="The version of the Trustap charge calculator used; send it back when creating."
     )
+    charge_config: int
+    payment_method: str
 
 
-def pricing(body: dict[str, Any]) -> tuple[int, int, int, str | None]:
-    """{currency, price, charge, charge_calculator_version} of set_price / set_pricing."""
-    price = int64(body, "price", code="invalid_price")
-    assert price is not None
-    if price < 0:
-        raise code_error("price", "cannot be negative", "negative_price")
-    charge = int64(body, "charge", code="incorrect_charge")
-    version = int64(body, "charge_calculator_version", code="invalid_calc_version")
-    assert charge is not None and version is not None
-    currency = text(body, "currency")
-    return price, charge, version, currency.lower() if currency else None
+class P2PCharge(WireResponse):
+    """The Trustap fee for a face-to-face price (the spec's p2p.Charge)."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "currency": "usd",
+            "price": 1000,
+            "charge": 50,
+            "charge_seller": 0,
+            "charge_buyer_client": 0,
+            "charge_seller_client": 0,
+            "charge_calculator_version": 1,
+            "charge_config": 1,
+            "payment_method": "card",
+        }
+    ]
+
+    currency: str
+    price: int
+    charge: int
+    charge_seller: int
+    charge_buyer_client: int
+    charge_seller_client: int
+    charge_calculator_version: int
+    charge_config: int
+    payment_method: str
+
+
+class Tracking(WireResponse):
+    carrier: str
+    tracking_code: str
+
+
+class BasicTransaction(WireResponse):
+    """An online transaction: the document's BasicTransaction (`descr`) with the spec's fields
+    (`description`, `status`, ...). Timestamps appear once their step has happened."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "id": 1309,
+            "status": "joined",
+            "currency": "usd",
+            "price": 1234,
+            "charge": 62,
+            "charge_seller": 0,
+            "charge_buyer_client": 0,
+            "charge_seller_client": 0,
+            "charge_calculator_version": 1,
+            "descr": "Soccer ticket",
+            "description": "Soccer ticket",
+            "quantity": 1,
+            "created": "2019-12-25T09:00:00Z",
+            "is_payment_in_progress": False,
+            "client_id": "tpc_example",
+            "join_code": "54c5bb89-a5ea-4be7-ad7a-e740c2eebab4",
+            "buyer_id": 12,
+            "seller_id": 11,
+            "joined": "2019-12-25T10:00:00Z",
+        }
+    ]
+
+    id: int
+    status: str = Field(
+        description="created, joined, rejected, cancelled, paid, tracked, delivered, complained, "
+        "funds_released or funds_refunded."
+    )
+    currency: str
+    price: int
+    charge: int
+    charge_seller: int
+    charge_buyer_client: int
+    charge_seller_client: int
+    charge_calculator_version: int
+    descr: str = Field(description="The description (the document's name for it).")
+    description: str
+    quantity: int
+    created: Timestamp
+    is_payment_in_progress: bool
+    client_id: str
+    join_code: str
+    buyer_id: int | None = None
+    seller_id: int | None = None
+    joined: MaybeTimestamp = None
+    rejected: MaybeTimestamp = None
+    cancelled: MaybeTimestamp = None
+    paid: MaybeTimestamp = None
+    tracked: MaybeTimestamp = None
+    tracking_details_deadline: MaybeTimestamp = None
+    delivered: MaybeTimestamp = None
+    complaint_period_deadline: MaybeTimestamp = None
+    complaint_period_ended: MaybeTimestamp = None
+    complained: MaybeTimestamp = None
+    funds_released: MaybeTimestamp = None
+    payment_refunded: MaybeTimestamp = None
+    complaint: str | None = None
+    tracking: Tracking | None = None
+    released_to_seller: bool | None = None
+    amount_released: int | None = None
+    amount_refunded: int | None = None
+
+
+class Pricing(WireResponse):
+    """A face-to-face price or deposit and its fees (the spec's p2p.Pricing)."""
+
+    price: int
+    charge: int
+    charge_seller: int
+    charge_buyer_client: int
+    charge_seller_client: int
+
+
+class Cancellation(WireResponse):
+    reason: str
+
+
+class P2PTransaction(WireResponse):
+    """A face-to-face transaction: the document's P2PTransaction (`funds_release`) with the spec's
+    fields (`funds_released`, `status`, ...). Timestamps appear once their step has happened."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "id": 1309,
+            "status": "deposit_accepted",
+            "currency": "usd",
+            "deposit_pricing": {
+                "price": 1000,
+                "charge": 50,
+                "charge_seller": 0,
+                "charge_buyer_client": 0,
+                "charge_seller_client": 0,
+            },
+            "description": "Bicycle",
+            "skip_remainder": False,
+            "quantity": 1,
+            "created": "2019-12-25T09:00:00Z",
+            "is_deposit_payment_in_progress": False,
+            "is_remainder_payment_in_progress": False,
+            "client_id": "tpc_example",
+            "join_code": "54c5bb89-a5ea-4be7-ad7a-e740c2eebab4",
+            "buyer_id": 12,
+            "seller_id": 11,
+            "joined": "2019-12-25T10:00:00Z",
+            "deposit_paid": "2019-12-25T11:00:00Z",
+            "deposit_acceptance_deadline": "2019-12-28T11:00:00Z",
+            "deposit_accepted": "2019-12-25T12:00:00Z",
+        }
+    ]
+
+    id: int
+    status: str = Field(
+        description="created, joined, rejected, cancelled, deposit_paid, deposit_accepted, priced, "
+        "remainder_paid, handover_confirmed, complained, funds_released or funds_refunded."
+    )
+    currency: str
+    deposit_pricing: Pricing
+    description: str
+    skip_remainder: bool
+    quantity: int
+    created: Timestamp
+    is_deposit_payment_in_progress: bool
+    is_remainder_payment_in_progress: bool
+    client_id: str
+    join_code: str
+    buyer_id: int | None = None
+    seller_id: int | None = None
+    listing_id: str | None = None
+    listing_type: str | None = None
+    pricing: Pricing | None = None
+    joined: MaybeTimestamp = None
+    rejected: MaybeTimestamp = None
+    cancelled: MaybeTimestamp = None
+    deposit_paid: MaybeTimestamp = None
+    deposit_acceptance_deadline: MaybeTimestamp = None
+    deposit_accepted: MaybeTimestamp = None
+    priced: MaybeTimestamp = None
+    remainder_skipped: MaybeTimestamp = None
+    remainder_paid: MaybeTimestamp = None
+    buyer_handover_confirmed: MaybeTimestamp = None
+    seller_handover_confirmed: MaybeTimestamp = None
+    complaint_period_deadline: MaybeTimestamp = None
+    complained: MaybeTimestamp = None
+    funds_released: MaybeTimestamp = None
+    deposit_refunded: MaybeTimestamp = None
+    refunded: MaybeTimestamp = None
+    funds_release: MaybeTimestamp = Field(None, description="The document's name for funds_released.")
+    released_to_seller: bool | None = None
+    cancellation: Cancellation | None = None
+    complaint: str | None = None
+    amount_refunded: int | None = None
+
+
+class User(WireResponse):
+    """buyer_details / seller_details: the document's User."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [{"email": "buyer@example.com", "name": "Bea Buyer"}]
+
+    email: str
+    name: str
+
+
+class Notification(WireResponse):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "id": 41,
+            "created": "2019-12-25T10:00:00Z",
+            "user_id": "11",
+            "description": "The other party joined your transaction.",
+            "target": "basic/1309",
+        }
+    ]
+
+    id: int
+    created: Timestamp
+    user_id: str
+    description: str
+    target: str = Field(description="What it is about: basic/ID, p2p/ID or payout/ID.")
+    read: MaybeTimestamp = None
+
+
+class Name(WireResponse):
+    first: str
+    last: str
+
+
+class Address(WireResponse):
+    city: str | None = None
+    line1: str | None = None
+    line2: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country_code: str | None = None
+
+
+class Dob(WireResponse):
+    day: int
+    month: int
+    year: int
+
+
+class TosAcceptance(WireResponse):
+    unix_timestamp: int
+    ip: str
+    user_agent: str
+
+
+class PersonalInfo(WireResponse):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "name": {"first": "Sam", "last": "Seller"},
+            "address": {"city": "Dublin", "line1": "1 Main St", "country_code": "IE"},
+            "dob": {"day": 1, "month": 2, "year": 1990},
+        }
+    ]
+
+    name: Name
+    address: Address | None = None
+    dob: Dob | None = None
+    tos_acceptance: TosAcceptance | None = None
+
+
+class ListingPricing(WireResponse):
+    price: int
+    charge: int
+
+
+class BasicListing(WireResponse):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "id": 7,
+            "creator_id": "11",
+            "description": "Guitar",
+            "created": "2019-12-25T09:00:00Z",
+            "currency": "usd",
+            "pricing": {"price": 2000, "charge": 100},
+        }
+    ]
+
+    id: int
+    creator_id: str
+    description: str
+    created: Timestamp
+    currency: str | None = None
+    pricing: ListingPricing | None = None
+    transaction_id: int | None = None
+
+
+class P2PListing(WireResponse):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "id": 8,
+            "creator_id": "11",
+            "description": "Sofa",
+            "created": "2019-12-25T09:00:00Z",
+            "currency": "usd",
+            "deposit_pricing": {"price": 1000, "charge": 50},
+        }
+    ]
+
+    id: int
+    creator_id: str
+    description: str
+    created: Timestamp
+    currency: str | None = None
+    deposit_pricing: ListingPricing | None = None
+    transaction_id: int | None = None
+
+
+class Deleted(WireResponse):
+    """DELETE answers an empty object."""
+
+
+class BankAccount(WireResponse):
+    country: str
+    currency_alpha_2: str
+    last4: str
+    routing: str
+
+
+class CreditAccount(WireResponse):
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {"bank_account": {"country": "US", "currency_alpha_2": "usd", "last4": "6789", "routing": "110000000"}}
+    ]
+
+    bank_account: BankAccount
+
+
+class OAuthError(WireModel):
+    """OAuth2's own error body (RFC 6749 section 5.2), as the /oauth2 endpoints answer it."""
+
+    error: str = Field(description="invalid_request, invalid_client, invalid_grant, unsupported_grant_type, ...")
+    error_description: str | None = None
+    state: str | None = None
+
+
+class OAuthToken(WireModel):
+    """A token response (RFC 6749 section 5.1)."""
+
+    model_config = ConfigDict(json_schema_extra=_examples)
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "access_token": "tpa_example",
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "refresh_token": "tpr_example",
+            "scope": "openid",
+        }
+    ]
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    refresh_token: str | None = None
+    scope: str | None = None

@@ -714,57 +714,56 @@ def personal_view(user: EscrowUser) -> dict[str, Any]:
     return view
 
 
-async def set_personal(session: AsyncSession, user: EscrowUser, body: dict[str, Any]) -> EscrowUser:
-    name = body.get("name")
-    if name is not None:
-        if not isinstance(name, dict):
-            raise InvalidField("name", "must be an object")
-        user.first_name = str(name.get("first", user.first_name))[:100]
-        user.last_name = str(name.get("last", user.last_name))[:100]
+@dataclass(frozen=True)
+class PersonalUpdate:
+    """PUT /me/personal: what was sent (None: keep). An address replaces the stored one whole."""
+
+    first: str | None = None
+    last: str | None = None
+    address: dict[str, str] | None = None
+    dob: tuple[int, int, int] | None = None  # day, month, year
+
+
+async def set_personal(session: AsyncSession, user: EscrowUser, update: PersonalUpdate) -> EscrowUser:
+    if update.first is not None:
+        user.first_name = update.first[:100]
+    if update.last is not None:
+        user.last_name = update.last[:100]
     personal = dict(user.personal)
-    if body.get("address") is not None:
-        address = body["address"]
-        if not isinstance(address, dict):
-            raise InvalidField("address", "must be an object")
-        keys = ("city", "line1", "line2", "state", "postal_code", "country_code")
-        personal["address"] = {k: str(address[k]) for k in keys if address.get(k) is not None}
-    if body.get("dob") is not None:
-        personal["dob"] = _dob(body["dob"])
+    if update.address is not None:
+        personal["address"] = dict(update.address)
+    if update.dob is not None:
+        personal["dob"] = _dob(*update.dob)
     user.personal = personal
     await session.flush()
     return user
 
 
-def _dob(raw: object) -> dict[str, int]:
-    if not isinstance(raw, dict):
-        raise InvalidField("dob", "must be an object")
+def _dob(day: int, month: int, year: int) -> dict[str, int]:
     try:
-        dob = {k: int(raw[k]) for k in ("day", "month", "year")}
-        datetime(dob["year"], dob["month"], dob["day"])  # noqa: DTZ001 - a calendar check only
-    except (KeyError, TypeError, ValueError, ArithmeticError):
+        datetime(year, month, day)  # noqa: DTZ001 - a calendar check only
+    except (TypeError, ValueError, OverflowError):
         raise InvalidField("dob", "must be a valid date with day, month and year") from None
-    return dob
+    return {"day": day, "month": month, "year": year}
 
 
-async def accept_tos(session: AsyncSession, user: EscrowUser, body: dict[str, Any]) -> EscrowUser:
-    try:
-        stamp = int(body["unix_timestamp"])
-    except (KeyError, TypeError, ValueError, ArithmeticError):
-        raise InvalidField("unix_timestamp", "must be an integer") from None
-    ip = body.get("ip")
-    if not isinstance(ip, str) or not ip.strip():
+async def accept_tos(
+    session: AsyncSession, user: EscrowUser, *, unix_timestamp: int, ip: str, user_agent: str
+) -> EscrowUser:
+    if not ip.strip():
         raise InvalidField("ip", "is required")
     user.personal = {
         **user.personal,
-        "tos_acceptance": {"unix_timestamp": stamp, "ip": ip.strip(), "user_agent": str(body.get("user_agent", ""))},
+        "tos_acceptance": {"unix_timestamp": unix_timestamp, "ip": ip.strip(), "user_agent": user_agent},
     }
     await session.flush()
     return user
 
 
-async def set_active_country(session: AsyncSession, user: EscrowUser, country_code: object) -> EscrowUser:
-    if not isinstance(country_code, str) or len(country_code.strip()) != 2 or not country_code.strip().isalpha():
+async def set_active_country(session: AsyncSession, user: EscrowUser, country_code: str) -> EscrowUser:
+    code = country_code.strip()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
         raise charges.code_error("country_code", "must be an ISO 3166-1 alpha-2 code", "invalid_country_code")
-    user.country_code = country_code.strip().upper()
+    user.country_code = code.upper()
     await session.flush()
     return user

@@ -1,0 +1,253 @@
+"""OAuth2 login at /oauth2 (peerx is the authorization server, Authlib's protocol code in oauth.py):
+the login and consent page, the authorization code (PKCE S256), tokens and refresh, revocation.
+OAuth2 speaks forms and its own error body ({"error", "error_description"}, RFC 6749), so these
+routes read their form and query as Authlib expects them; the OpenAPI documents both. A control
+character in a form field is refused before Authlib sees it, in the Trustap envelope, as the
+edge refuses one in the query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from peerx.core.encoding import dumps
+from peerx.core.errors import InvalidField
+from peerx.core.ratelimit import address_subject
+from peerx.products.escrow import oauth
+from peerx.products.escrow.schemas import Error, OAuthError, OAuthToken
+from peerx.web import PlatformDep, Session, wire_router
+from peerx.web.types import forbidden_character
+
+router = wire_router(tags=["OAuth2"])
+
+MAX_FIELDS = 50
+
+
+async def oauth_request(request: Request) -> oauth.StarletteOAuth2Request:
+    """The request as Authlib reads it: query and (for POST) urlencoded form fields."""
+    form: dict[str, str] = {}
+    if request.method == "POST":
+        async with request.form(max_files=0, max_fields=MAX_FIELDS) as data:
+            form = {k: v for k, v in data.items() if isinstance(v, str)}
+    for name, value in form.items():
+        if forbidden_character(name) or forbidden_character(value):
+            shown = "".join("?" if forbidden_character(ch) else ch for ch in name)[:60] or "form"
+            raise InvalidField(shown, "must not contain control characters")
+    return oauth.StarletteOAuth2Request(
+        request.method, str(request.url), request.headers, dict(request.query_params), form
+    )
+
+
+def oauth_response(result: oauth.OAuthResponse) -> Response:
+    headers = {k: v for k, v in result.headers if k.lower() != "content-type"}
+    if 300 <= result.status < 400:
+        return RedirectResponse(headers.pop("Location"), status_code=result.status, headers=headers)
+    body = result.body if isinstance(result.body, str) else dumps(result.body)
+    return Response(body, result.status, media_type="application/json", headers=headers)
+
+
+# ---------------------------------------------------------------- the OpenAPI's description
+
+AUTHORIZE_QUERY = [
+    ("response_type", True, "Always `code`.", {"type": "string", "enum": ["code"]}),
+    ("client_id", True, "The client's id (`tpc_...`), registered by the operator.", {"type": "string"}),
+    ("redirect_uri", False, "One of the client's registered redirect URIs, exactly.", {"type": "string"}),
+    ("scope", False, "Space-separated scopes; every user route requires `openid`.", {"type": "string"}),
+    ("state", False, "Returned unchanged with the code.", {"type": "string"}),
+    ("code_challenge", True, "PKCE: BASE64URL(SHA256(code_verifier)).", {"type": "string"}),
+    ("code_challenge_method", True, "PKCE: `S256` only.", {"type": "string", "enum": ["S256"]}),
+]
+
+
+def _query(*, with_required: bool) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "in": "query", "required": required and with_required, "description": text, "schema": schema}
+        for name, required, text, schema in AUTHORIZE_QUERY
+    ]
+
+
+def _form(properties: dict[str, Any], required: list[str], example: dict[str, str]) -> dict[str, Any]:
+    schema = {"type": "object", "properties": properties, "required": required, "examples": [example]}
+    return {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema}}}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+HTML = {"text/html": {"schema": {"type": "string"}}}
+OAUTH_OR_TRUSTAP = _json({"anyOf": [_ref("OAuthError"), _ref("Error")]})
+REFUSED = {
+    "description": "An invalid request: OAuth2's error body (RFC 6749), or the Trustap envelope when the "
+    "request is refused before OAuth2 reads it (a control character, a malformed form).",
+    "content": OAUTH_OR_TRUSTAP,
+}
+CLIENT_AUTH = {
+    "description": "The client is unknown or its credentials are wrong (RFC 6749 `invalid_client`).",
+    "content": _json(_ref("OAuthError")),
+}
+REDIRECT = {"description": "To the client's redirect URI, with `code` and `state`, or with `error`."}
+
+
+# ---------------------------------------------------------------- routes
+
+
+@router.get(
+    "/oauth2/authorize",
+    operation_id="oauth2.authorizePage",
+    summary="The login and consent page",
+    description="Shows the client's name and the scopes it asks for, with an email and password form "
+    "(server-rendered, no script). An invalid request (unknown client, unregistered redirect URI) is "
+    "answered here, never redirected.",
+    response_class=HTMLResponse,
+    responses={
+        200: {"description": "The page.", "content": HTML},
+        302: REDIRECT,
+        400: REFUSED,
+        401: CLIENT_AUTH,
+        "default": {"description": "An error, in this API's envelope.", "content": _json(_ref("Error"))},
+    },
+    openapi_extra={"parameters": _query(with_required=True)},
+)
+async def authorize_page(request: Request, session: Session, platform: PlatformDep) -> Response:
+    ttl = platform.settings.trustap_access_token_seconds
+    found = await oauth.consent(session, await oauth_request(request), ttl)
+    if found.error is not None:
+        return oauth_response(found.error)
+    page = oauth.consent_page(
+        client_name=found.client_name, scopes=found.scopes, params=dict(request.query_params), error=None
+    )
+    return HTMLResponse(page, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+
+
+@router.post(
+    "/oauth2/authorize",
+    operation_id="oauth2.authorize",
+    summary="Sign in and allow (or deny)",
+    description="The consent page's form (the authorization request's fields travel with it). Allow with "
+    "the right email and password: 302 to the redirect URI with a `code` (it works once, for 5 minutes). "
+    "Deny: 302 with `error=access_denied`. A wrong email or password is 401 with the page again; after "
+    "too many failures for the email or the address, 429 (docs/escrow.md, Login throttling).",
+    response_class=HTMLResponse,
+    responses={
+        302: REDIRECT,
+        400: REFUSED,
+        401: {
+            "description": "Wrong email or password (or an unknown client): the page again.",
+            "content": {**HTML, **OAUTH_OR_TRUSTAP},
+        },
+        429: {"description": "Too many failed sign-ins: the page again, with no password checked.", "content": HTML},
+        "default": {"description": "An error, in this API's envelope.", "content": _json(_ref("Error"))},
+    },
+    openapi_extra={
+        "parameters": _query(with_required=False),
+        "requestBody": _form(
+            {
+                "email": {"type": "string", "format": "email"},
+                "password": {"type": "string", "format": "password"},
+                "consent": {"type": "string", "enum": ["allow", "deny"]},
+                **{name: schema for name, _, _, schema in AUTHORIZE_QUERY},
+            },
+            ["consent"],
+            {"email": "buyer@example.com", "password": "correct horse", "consent": "allow"},
+        ),
+    },
+)
+async def authorize(request: Request, session: Session, platform: PlatformDep) -> Response:
+    ttl = platform.settings.trustap_access_token_seconds
+    found_request = await oauth_request(request)
+    form = found_request.form
+    if form.get("consent") != "allow":
+        return oauth_response(await oauth.authorize(session, found_request, None, ttl))
+    # Behind a proxy, uvicorn --proxy-headers makes request.client the user's address (docs/escrow.md).
+    address = address_subject(request.client.host if request.client else None)
+    limits = oauth.login_limits(platform.settings, platform.keys.pepper)
+    try:
+        user = await oauth.login(
+            session, form.get("email", ""), form.get("password", ""), address=address, limits=limits
+        )
+    except oauth.LoginRefused as refused:
+        found = await oauth.consent(session, found_request, ttl)
+        if found.error is not None:
+            return oauth_response(found.error)
+        page = oauth.consent_page(
+            client_name=found.client_name, scopes=found.scopes, params=form, error=refused.message
+        )
+        return HTMLResponse(page, status_code=refused.status, headers={"Cache-Control": "no-store"})
+    return oauth_response(await oauth.authorize(session, found_request, user, ttl))
+
+
+@router.post(
+    "/oauth2/token",
+    operation_id="oauth2.token",
+    summary="Exchange a code, or refresh",
+    description="`grant_type=authorization_code` (with `code`, `redirect_uri` and the PKCE `code_verifier`) "
+    "or `grant_type=refresh_token` (refresh tokens are rotated: each works once). The client authenticates "
+    "with HTTP Basic (`client_secret_basic`) or `client_id` and `client_secret` in the form.",
+    response_model=OAuthToken,
+    responses={
+        400: REFUSED,
+        401: {"model": OAuthError, "description": CLIENT_AUTH["description"]},  # puts OAuthError in the components
+        "default": {"model": Error, "description": "An error, in this API's envelope."},
+    },
+    openapi_extra={
+        "requestBody": _form(
+            {
+                "grant_type": {"type": "string", "enum": ["authorization_code", "refresh_token"]},
+                "code": {"type": "string"},
+                "redirect_uri": {"type": "string"},
+                "code_verifier": {"type": "string"},
+                "refresh_token": {"type": "string"},
+                "client_id": {"type": "string"},
+                "client_secret": {"type": "string"},
+                "scope": {"type": "string"},
+            },
+            ["grant_type"],
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": "tpr_example",
+                "client_id": "tpc_example",
+                "client_secret": "tps_example",
+            },
+        )
+    },
+)
+async def token(request: Request, session: Session, platform: PlatformDep) -> Response:
+    ttl = platform.settings.trustap_access_token_seconds
+    return oauth_response(await oauth.token_response(session, await oauth_request(request), ttl))
+
+
+@router.post(
+    "/oauth2/revoke",
+    operation_id="oauth2.revoke",
+    summary="Revoke a token (RFC 7009)",
+    description="Revoking an access token without a hint also ends its refresh token. An unknown token is "
+    "answered 200 as RFC 7009 requires.",
+    responses={
+        200: {"description": "Revoked (or unknown).", "content": _json({"type": "object"})},
+        400: REFUSED,
+        401: CLIENT_AUTH,
+        "default": {"description": "An error, in this API's envelope.", "content": _json(_ref("Error"))},
+    },
+    openapi_extra={
+        "requestBody": _form(
+            {
+                "token": {"type": "string"},
+                "token_type_hint": {"type": "string", "enum": ["access_token", "refresh_token"]},
+                "client_id": {"type": "string"},
+                "client_secret": {"type": "string"},
+            },
+            ["token"],
+            {"token": "tpa_example", "client_id": "tpc_example", "client_secret": "tps_example"},
+        )
+    },
+)
+async def revoke(request: Request, session: Session, platform: PlatformDep) -> Response:
+    ttl = platform.settings.trustap_access_token_seconds
+    return oauth_response(await oauth.revocation_response(session, await oauth_request(request), ttl))
