@@ -23,10 +23,10 @@ from peerx.products.escrow.schemas import (
 )
 from peerx.web import PlatformDep, Session, WireJSON, wire_router
 
-router = wire_router()
+router = wire_router(strict_content_type=False)  # a JSON body without a Content-Type is read as JSON
 
 PERSONAL, NOTIFICATIONS = "Personal", "Notifications"
-NotificationId = Annotated[PathId, Path(description="The notification's id.")]
+NotificationId = Annotated[PathId, Path(description="The notification's id.", examples=[1])]
 Paging = Annotated[queries.Page, Depends(page)]
 
 

@@ -28,10 +28,11 @@ from peerx.products.escrow.schemas import (
 )
 from peerx.web import Session, WireJSON, wire_router
 
-router = wire_router()
+router = wire_router(strict_content_type=False)  # a JSON body without a Content-Type is read as JSON
 
 ONLINE, F2F = "Online Single-use Listings", "F2F Single-use Listings"
-ListingId = Annotated[PathId, Path(description="The listing's id.")]
+ListingId = Annotated[PathId, Path(description="The listing's id.", examples=[1])]
+P2PListingId = Annotated[PathId, Path(description="The listing's id.", examples=[2])]
 ERRORS = (400, 401, 403, 404)
 OWNER_CODES = ("invalid_id", "listing_already_used")
 BUY_CODES = ("invalid_id", "cannot_join_own_transaction", "listing_already_used", "listing_not_priced")
@@ -213,7 +214,7 @@ async def create_p2p_listing(
     response_model=P2PListing,
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
-async def get_p2p_listing(listing_id: ListingId, session: Session, user: User) -> Response:
+async def get_p2p_listing(listing_id: P2PListingId, session: Session, user: User) -> Response:
     return WireJSON(p2p_listing(await listings.get(session, actor(user), "p2p", listing_id)))
 
 
@@ -226,7 +227,7 @@ async def get_p2p_listing(listing_id: ListingId, session: Session, user: User) -
     response_model=Deleted,
     responses=documented(*ERRORS, codes={400: OWNER_CODES, 403: ("not_seller",)}),
 )
-async def delete_p2p_listing(listing_id: ListingId, session: Session, user: User) -> Response:
+async def delete_p2p_listing(listing_id: P2PListingId, session: Session, user: User) -> Response:
     await listings.delete(session, actor(user), "p2p", listing_id)
     return WireJSON(Deleted.of({}))
 
@@ -241,7 +242,7 @@ async def delete_p2p_listing(listing_id: ListingId, session: Session, user: User
     dependencies=[Idempotent],
 )
 async def set_p2p_description(
-    listing_id: ListingId, request: Request, session: Session, user: User, body: ListingDescription
+    listing_id: P2PListingId, request: Request, session: Session, user: User, body: ListingDescription
 ) -> Response:
     async def produce() -> dict[str, Any]:
         described = await listings.set_description(session, actor(user), "p2p", listing_id, body.listing_description)
@@ -261,7 +262,7 @@ async def set_p2p_description(
     dependencies=[Idempotent],
 )
 async def create_p2p_transaction(
-    listing_id: ListingId, request: Request, session: Session, user: User, body: EmptyBody | None = None
+    listing_id: P2PListingId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
     async def produce() -> dict[str, Any]:
         return P2PTransaction.of(await listings.create_transaction(session, actor(user), "p2p", listing_id))

@@ -41,13 +41,13 @@ from peerx.products.escrow.schemas import (
 )
 from peerx.web import PlatformDep, Session, WireJSON, wire_router
 
-router = wire_router()
+router = wire_router(strict_content_type=False)  # a JSON body without a Content-Type is read as JSON
 
 TX = "Online Transactions"
 PAYMENT, SHIPPING, COMPLAINT, CANCEL = "Online Payment", "Online Shipping", "Online Complaint", "Online Cancel"
 DETAILS = "Online Buyer/Seller Details"
 
-TransactionId = Annotated[PathId, Path(description="The transaction's id.")]
+TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
 Paging = Annotated[queries.Page, Depends(page)]
 QUOTE_CODES = (
     "currency_missing",

@@ -41,12 +41,12 @@ from peerx.products.escrow.schemas import User as UserDetails
 from peerx.rails.payins import PayinResult
 from peerx.web import PlatformDep, Session, WireJSON, wire_router
 
-router = wire_router()
+router = wire_router(strict_content_type=False)  # a JSON body without a Content-Type is read as JSON
 
 TX, PAYMENT, HANDOVER = "F2F Transactions", "F2F Payment", "F2F Handover"
 COMPLAINT, CANCEL, DETAILS = "F2F Complaint", "F2F Cancel", "F2F Buyer/Seller Details"
 
-TransactionId = Annotated[PathId, Path(description="The transaction's id.")]
+TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
 JoinCodePath = Annotated[JoinCode, Path(description="The join code the transaction's creator shared.")]
 Paging = Annotated[queries.Page, Depends(p2p_page)]
 ERRORS = (400, 401, 403, 404)

@@ -112,9 +112,13 @@ def validation_error(exc: RequestValidationError) -> InvalidField:
     return failure
 
 
-async def handle_validation(_: Request, exc: Exception) -> Response:
+async def handle_validation(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return render_error(validation_error(exc))
+    failure = validation_error(exc)
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if failure.field == "body" and kind and kind != "application/json" and not kind.endswith("+json"):
+        failure = InvalidField("body", "must be a JSON object, sent as application/json")
+    return render_error(failure)
 
 
 # ---------------------------------------------------------------- the OpenAPI's error answers

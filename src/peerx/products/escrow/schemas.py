@@ -42,6 +42,7 @@ INT64_MAX = 2**63 - 1
 MAX_AMOUNT = 10**15  # minor units (10 trillion USD): price + charge stays far inside 64 bits
 CODED = "trustap_code"  # a validation failure that carries the spec's own code (errors.py)
 _ASCII_INTEGER = re.compile(r"-?[0-9]{1,19}")
+ASCII_SPACE = " \t\n\r\x0b\x0c"
 
 
 def coded(code: str, reason: str) -> PydanticCustomError:
@@ -52,19 +53,19 @@ def coded(code: str, reason: str) -> PydanticCustomError:
 # ---------------------------------------------------------------- field types
 
 
-def _whole(value: Any, low: int, high: int, *, text_ok: bool) -> int:
+def _whole(value: Any, low: int, high: int, *, text_ok: bool, strip: bool = False) -> int:
     """An int in [low, high]: a JSON integer or an integral plain decimal (and ASCII digits as
-    text when `text_ok`); never a boolean, float, exponent, NaN or Unicode digit."""
+    text when `text_ok`, around spaces when `strip`); never a boolean, float, exponent, NaN or
+    Unicode digit."""
     if isinstance(value, bool | ExponentDecimal | float):
         raise wire_error("must be a whole number")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        number = int(value)
-    elif text_ok and isinstance(value, str) and _ASCII_INTEGER.fullmatch(value.strip()):
-        number = int(value.strip())
-    else:
+    integral = isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
+    digits = (
+        text_ok and isinstance(value, str) and _ASCII_INTEGER.fullmatch(value.strip(ASCII_SPACE) if strip else value)
+    )
+    if not isinstance(value, int) and not integral and not digits:
         raise wire_error("must be a whole number")
+    number = int(value)
     if not low <= number <= high:
         raise wire_error(f"must be a whole number from {low} to {high}")
     return number
@@ -78,13 +79,14 @@ def _int_schema(low: int, high: int, description: str = "") -> WithJsonSchema:
 
 
 def _body_int(low: int, high: int, *, text_ok: bool = False) -> Callable[[Any], int]:
-    return lambda value: _whole(value, low, high, text_ok=text_ok)
+    return lambda value: _whole(value, low, high, text_ok=text_ok, strip=text_ok)
 
 
 def _text(
     max_length: int, *, min_length: int = 0, multiline: bool = False, strip: bool = True, numbers: bool = False
 ) -> Callable[[Any], str]:
-    """peerx.web.types.text's rules, spelled so mypy reads the field as str."""
+    """peerx.web.types.text's rules (spelled so mypy reads the field as str), except that only
+    ASCII white space is stripped: a control character at either end is refused, not dropped."""
 
     def check(value: Any) -> str:
         if isinstance(value, str):
@@ -93,8 +95,8 @@ def _text(
             written = str(value)
         else:
             raise wire_error("must be a string")
-        if strip:
-            written = written.strip()
+        if strip:  # ASCII white space only: \x1c-\x1f and \x85 are white space to str.strip()
+            written = written.strip(ASCII_SPACE)
         if forbidden_character(written, multiline=multiline):
             raise wire_error("must not contain control characters")
         if len(written) < min_length:
@@ -195,8 +197,8 @@ Flag = Annotated[
 
 
 def _flag_text(value: Any) -> bool:
-    if isinstance(value, str) and value.strip().lower() in ("true", "1", "false", "0"):
-        return value.strip().lower() in ("true", "1")
+    if isinstance(value, str) and value.strip(ASCII_SPACE).lower() in ("true", "1", "false", "0"):
+        return value.strip(ASCII_SPACE).lower() in ("true", "1")
     raise wire_error("must be true or false")
 
 
@@ -213,7 +215,7 @@ QueryId = Annotated[
 ]
 QueryPrice = Annotated[
     int,
-    BeforeValidator(lambda value: _whole(value, -MAX_AMOUNT, MAX_AMOUNT, text_ok=True)),
+    BeforeValidator(lambda value: _whole(value, -MAX_AMOUNT, MAX_AMOUNT, text_ok=True, strip=True)),
     _int_schema(
         -MAX_AMOUNT,
         MAX_AMOUNT,
