@@ -72,7 +72,13 @@ def _whole(value: Any, low: int, high: int, *, text_ok: bool, strip: bool = Fals
 
 
 def _int_schema(low: int, high: int, description: str = "") -> WithJsonSchema:
-    schema: dict[str, Any] = {"type": "integer", "format": "int64", "minimum": low, "maximum": high}
+    # The 64-bit limits are the format's own (the OpenAPI models print bounds as floats, which
+    # cannot hold 2**63 - 1 exactly).
+    schema: dict[str, Any] = {"type": "integer", "format": "int64"}
+    if low > -INT64_MAX:
+        schema["minimum"] = low
+    if high < INT64_MAX:
+        schema["maximum"] = high
     if description:
         schema["description"] = description
     return WithJsonSchema(schema)
@@ -675,6 +681,8 @@ class WireResponse(WireModel):
 
 
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+I64 = Annotated[int, Field(json_schema_extra={"format": "int64"})]
+MaybeI64 = Annotated[int | None, Field(json_schema_extra={"format": "int64"})]
 MaybeTimestamp = Annotated[str | None, Field(json_schema_extra={"format": "date-time"})]
 
 
@@ -711,17 +719,17 @@ class Charge(WireResponse):
     ]
 
     currency: str
-    price: int
-    charge: int = Field(description="The Trustap fee the buyer pays, in the currency's smallest unit.")
-    charge_seller: int = Field(description="The Trustap fee the seller pays, in the currency's smallest unit.")
-    charge_buyer_client: int
-    charge_seller_client: int
-    charge_postage_buyer: int
-    charge_postage_client: int
-    charge_calculator_version: int = Field(
+    price: I64
+    charge: I64 = Field(description="The Trustap fee the buyer pays, in the currency's smallest unit.")
+    charge_seller: I64 = Field(description="The Trustap fee the seller pays, in the currency's smallest unit.")
+    charge_buyer_client: I64
+    charge_seller_client: I64
+    charge_postage_buyer: I64
+    charge_postage_client: I64
+    charge_calculator_version: I64 = Field(
         description="The version of the Trustap charge calculator used; send it back when creating."
     )
-    charge_config: int
+    charge_config: I64
     payment_method: str
 
 
@@ -743,13 +751,13 @@ class P2PCharge(WireResponse):
     ]
 
     currency: str
-    price: int
-    charge: int
-    charge_seller: int
-    charge_buyer_client: int
-    charge_seller_client: int
-    charge_calculator_version: int
-    charge_config: int
+    price: I64
+    charge: I64
+    charge_seller: I64
+    charge_buyer_client: I64
+    charge_seller_client: I64
+    charge_calculator_version: I64
+    charge_config: I64
     payment_method: str
 
 
@@ -786,27 +794,27 @@ class BasicTransaction(WireResponse):
         }
     ]
 
-    id: int
+    id: I64
     status: str = Field(
         description="created, joined, rejected, cancelled, paid, tracked, delivered, complained, "
         "funds_released or funds_refunded."
     )
     currency: str
-    price: int
-    charge: int
-    charge_seller: int
-    charge_buyer_client: int
-    charge_seller_client: int
-    charge_calculator_version: int
+    price: I64
+    charge: I64
+    charge_seller: I64
+    charge_buyer_client: I64
+    charge_seller_client: I64
+    charge_calculator_version: I64
     descr: str = Field(description="The description (the document's name for it).")
     description: str
-    quantity: int
+    quantity: I64
     created: Timestamp
     is_payment_in_progress: bool
     client_id: str
     join_code: str
-    buyer_id: int | None = None
-    seller_id: int | None = None
+    buyer_id: MaybeI64 = None
+    seller_id: MaybeI64 = None
     joined: MaybeTimestamp = None
     rejected: MaybeTimestamp = None
     cancelled: MaybeTimestamp = None
@@ -822,18 +830,18 @@ class BasicTransaction(WireResponse):
     complaint: str | None = None
     tracking: Tracking | None = None
     released_to_seller: bool | None = None
-    amount_released: int | None = None
-    amount_refunded: int | None = None
+    amount_released: MaybeI64 = None
+    amount_refunded: MaybeI64 = None
 
 
 class Pricing(WireResponse):
     """A face-to-face price or deposit and its fees (the spec's p2p.Pricing)."""
 
-    price: int
-    charge: int
-    charge_seller: int
-    charge_buyer_client: int
-    charge_seller_client: int
+    price: I64
+    charge: I64
+    charge_seller: I64
+    charge_buyer_client: I64
+    charge_seller_client: I64
 
 
 class Cancellation(WireResponse):
@@ -873,7 +881,7 @@ class P2PTransaction(WireResponse):
         }
     ]
 
-    id: int
+    id: I64
     status: str = Field(
         description="created, joined, rejected, cancelled, deposit_paid, deposit_accepted, priced, "
         "remainder_paid, handover_confirmed, complained, funds_released or funds_refunded."
@@ -882,14 +890,14 @@ class P2PTransaction(WireResponse):
     deposit_pricing: Pricing
     description: str
     skip_remainder: bool
-    quantity: int
+    quantity: I64
     created: Timestamp
     is_deposit_payment_in_progress: bool
     is_remainder_payment_in_progress: bool
     client_id: str
     join_code: str
-    buyer_id: int | None = None
-    seller_id: int | None = None
+    buyer_id: MaybeI64 = None
+    seller_id: MaybeI64 = None
     listing_id: str | None = None
     listing_type: str | None = None
     pricing: Pricing | None = None
@@ -913,7 +921,7 @@ class P2PTransaction(WireResponse):
     released_to_seller: bool | None = None
     cancellation: Cancellation | None = None
     complaint: str | None = None
-    amount_refunded: int | None = None
+    amount_refunded: MaybeI64 = None
 
 
 class User(WireResponse):
@@ -936,7 +944,7 @@ class Notification(WireResponse):
         }
     ]
 
-    id: int
+    id: I64
     created: Timestamp
     user_id: str
     description: str
@@ -959,13 +967,13 @@ class Address(WireResponse):
 
 
 class Dob(WireResponse):
-    day: int
-    month: int
-    year: int
+    day: I64
+    month: I64
+    year: I64
 
 
 class TosAcceptance(WireResponse):
-    unix_timestamp: int
+    unix_timestamp: I64
     ip: str
     user_agent: str
 
@@ -986,8 +994,8 @@ class PersonalInfo(WireResponse):
 
 
 class ListingPricing(WireResponse):
-    price: int
-    charge: int
+    price: I64
+    charge: I64
 
 
 class BasicListing(WireResponse):
@@ -1002,13 +1010,13 @@ class BasicListing(WireResponse):
         }
     ]
 
-    id: int
+    id: I64
     creator_id: str
     description: str
     created: Timestamp
     currency: str | None = None
     pricing: ListingPricing | None = None
-    transaction_id: int | None = None
+    transaction_id: MaybeI64 = None
 
 
 class P2PListing(WireResponse):
@@ -1023,13 +1031,13 @@ class P2PListing(WireResponse):
         }
     ]
 
-    id: int
+    id: I64
     creator_id: str
     description: str
     created: Timestamp
     currency: str | None = None
     deposit_pricing: ListingPricing | None = None
-    transaction_id: int | None = None
+    transaction_id: MaybeI64 = None
 
 
 class Deleted(WireResponse):
@@ -1075,6 +1083,6 @@ class OAuthToken(WireModel):
 
     access_token: str
     token_type: str
-    expires_in: int
+    expires_in: I64
     refresh_token: str | None = None
     scope: str | None = None
