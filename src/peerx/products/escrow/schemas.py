@@ -288,8 +288,9 @@ class WireRequest(WireModel):
         return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
 
     def meaning(self) -> dict[str, Any]:
-        """What the request says (for Idempotency-Key fingerprints): the fields sent, parsed."""
-        return self.model_dump(mode="json", exclude_unset=True)
+        """What the request says (for Idempotency-Key fingerprints): the fields sent, parsed, by
+        their wire names (for the document's clients the same object they sent)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 def _examples(schema: dict[str, Any], cls: type[Any]) -> None:
