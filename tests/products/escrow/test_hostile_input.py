@@ -519,6 +519,8 @@ async def test_lone_surrogates_are_refused(client, platform, seller):
         ("track", {"carrier": "ups", "tracking_code": 12345}, "tracking_code", "invalid_tracking_code"),
         ("pay", {"stripe_token": {"id": "tok_visa"}}, "stripe_token", "invalid_stripe_token"),
         ("pay", {"stripe_token": True}, "stripe_token", "invalid_stripe_token"),
+        # Longer than the column that holds it while the charge is in flight (a 500 on PostgreSQL).
+        ("pay", {"stripe_token": "tok_" + "x" * 300}, "stripe_token", "invalid_stripe_token"),
         ("credit", {"type": ["bank"]}, "type", "invalid_account_type"),
         ("credit", {"type": "bank", "bank_details": ["x"]}, "bank_details", "bank_details_missing"),
         (

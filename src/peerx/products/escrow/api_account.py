@@ -10,6 +10,7 @@ from fastapi import Depends, Path, Request, Response
 from peerx.products.escrow import payouts, queries, service
 from peerx.products.escrow.deps import Idempotent, User, actor, once
 from peerx.products.escrow.errors import documented
+from peerx.products.escrow.models import EscrowUser
 from peerx.products.escrow.routes import page
 from peerx.products.escrow.schemas import (
     ActiveCountry,
@@ -30,7 +31,7 @@ NotificationId = Annotated[PathId, Path(description="The notification's id.", ex
 Paging = Annotated[queries.Page, Depends(page)]
 
 
-def personal(user: Any) -> dict[str, Any]:
+def personal(user: EscrowUser) -> dict[str, Any]:
     return PersonalInfo.of(service.personal_view(user))
 
 

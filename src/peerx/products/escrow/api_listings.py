@@ -12,6 +12,7 @@ from fastapi import Path, Request, Response
 from peerx.products.escrow import listings, oauth
 from peerx.products.escrow.deps import Idempotent, User, actor, once
 from peerx.products.escrow.errors import documented
+from peerx.products.escrow.models import EscrowListing
 from peerx.products.escrow.schemas import (
     BasicListing,
     BasicTransaction,
@@ -47,11 +48,11 @@ PRICE_CODES = (
 )
 
 
-def basic_listing(listing: Any) -> dict[str, Any]:
+def basic_listing(listing: EscrowListing) -> dict[str, Any]:
     return BasicListing.of(listings.listing_view(listing))
 
 
-def p2p_listing(listing: Any) -> dict[str, Any]:
+def p2p_listing(listing: EscrowListing) -> dict[str, Any]:
     return P2PListing.of(listings.listing_view(listing))
 
 

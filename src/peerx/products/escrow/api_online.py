@@ -8,12 +8,14 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.products.escrow import queries, service
+from peerx.products.escrow import oauth, queries, service
 from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
 from peerx.products.escrow.errors import documented
 from peerx.products.escrow.jobs import timing
 from peerx.products.escrow.models import EscrowTransaction
+from peerx.products.escrow.queries import Actor
 from peerx.products.escrow.routes import (
     ChargeConfigParam,
     CurrencyParam,
@@ -39,6 +41,7 @@ from peerx.products.escrow.schemas import (
 from peerx.products.escrow.schemas import (
     User as UserDetails,
 )
+from peerx.rails.payins import PayinResult
 from peerx.web import PlatformDep, Session, WireJSON, wire_router
 
 router = wire_router(strict_content_type=False)  # a JSON body without a Content-Type is read as JSON
@@ -80,7 +83,7 @@ def meaning(body: WireRequest | None) -> dict[str, Any]:
 async def step(
     request: Request,
     session: Session,
-    user: Any,
+    user: oauth.TokenUser,
     body: WireRequest | None,
     change: Callable[[], Awaitable[EscrowTransaction]],
 ) -> Response:
@@ -227,7 +230,7 @@ async def get_transaction(transaction_id: TransactionId, session: Session, user:
     return WireJSON(basic_view(tx))
 
 
-async def _details(session: Session, user: Any, transaction_id: int, role: str) -> Response:
+async def _details(session: Session, user: oauth.TokenUser, transaction_id: int, role: str) -> Response:
     tx = await queries.load(session, EscrowTransaction, actor(user), transaction_id, lock=False)
     return WireJSON(UserDetails.of(await service.party_details(session, tx, role)))
 
@@ -300,10 +303,10 @@ async def pay(
     card = body.stripe_token if body is not None else None
     t = timing(platform)
 
-    async def begin(session: Any, who: Any) -> service.PayinPlan:
+    async def begin(session: AsyncSession, who: Actor) -> service.PayinPlan:
         return await service.begin_pay(session, who, transaction_id, card)
 
-    async def finish(session: Any, who: Any, plan: service.PayinPlan, result: Any) -> dict[str, Any]:
+    async def finish(session: AsyncSession, who: Actor, plan: service.PayinPlan, result: PayinResult) -> dict[str, Any]:
         return basic_view(await service.finish_pay(session, who, plan, result, t))
 
     return await card_payment(request, platform, token, meaning(body), "stripe_token", begin, finish)

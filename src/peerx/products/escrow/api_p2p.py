@@ -8,12 +8,14 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.products.escrow import oauth, p2p, queries, service
 from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
 from peerx.products.escrow.errors import documented
 from peerx.products.escrow.jobs import timing
 from peerx.products.escrow.models import EscrowP2PTransaction
+from peerx.products.escrow.queries import Actor
 from peerx.products.escrow.routes import (
     ChargeConfigParam,
     CurrencyParam,
@@ -549,10 +551,10 @@ async def _pay(
     card = body.token() if body is not None else None
     t = timing(platform)
 
-    async def begin(session: Any, who: Any) -> service.PayinPlan:
+    async def begin(session: AsyncSession, who: Actor) -> service.PayinPlan:
         return await p2p.begin_payin(session, who, transaction_id, stage, card)
 
-    async def finish(session: Any, who: Any, plan: service.PayinPlan, result: PayinResult) -> dict[str, Any]:
+    async def finish(session: AsyncSession, who: Actor, plan: service.PayinPlan, result: PayinResult) -> dict[str, Any]:
         return p2p_view(await p2p.finish_payin(session, who, plan, result, t))
 
     return await card_payment(request, platform, token, meaning(body), "stripe_charge_token", begin, finish)

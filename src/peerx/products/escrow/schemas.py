@@ -184,8 +184,8 @@ CancelReason = Annotated[
 ]
 CardToken = Annotated[
     str,
-    BeforeValidator(_text(500)),
-    _text_schema(500, "A card token (`tok_...`) or PaymentMethod id (`pm_...`) from Stripe.", examples=["tok_visa"]),
+    BeforeValidator(_text(200)),  # kept while the charge is in flight (payin_token, 200 characters)
+    _text_schema(200, "A card token (`tok_...`) or PaymentMethod id (`pm_...`) from Stripe.", examples=["tok_visa"]),
 ]
 Carrier = Annotated[
     str,
