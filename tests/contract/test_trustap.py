@@ -10,6 +10,7 @@ priced online listing 1 and face-to-face listing 2 of the other user, and notifi
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from tests.fixtures.live_server import LiveServer
 
 BASE = "/trustap/api/v1"
 EXAMPLE_JOIN_CODE = "54c5bb89-a5ea-4be7-ad7a-e740c2eebab4"  # the JoinCode schema's example
+# A handful per operation in CI (about 2,900 cases with the coverage phase); more for a deeper run.
+EXAMPLES = int(os.environ.get("PEERX_TRUSTAP_FUZZ_EXAMPLES", "3"))
 
 
 async def _op(platform: Platform, action: Any, **kwargs: Any) -> dict[str, Any]:
@@ -105,7 +108,12 @@ def test_trustap_holds_its_schema(
     fuzz, other = tokens
     _seed(live.url, fuzz, other, monkeypatch)
     report = run_schemathesis(
-        live.url, BASE, tmp_path, headers={"Authorization": f"Bearer {fuzz}"}, examples_per_operation=3
+        live.url,
+        BASE,
+        tmp_path,
+        headers={"Authorization": f"Bearer {fuzz}"},
+        examples_per_operation=EXAMPLES,
+        extra=("--workers", "2", "--generation-database", "none"),
     )
     print(f"{report.cases} cases")
     assert_clean(report)  # no 5xx, every answer in its own schema, >= 300 cases

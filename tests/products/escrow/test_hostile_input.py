@@ -690,3 +690,21 @@ async def test_one_keep_alive_connection_survives_every_refusal(server, platform
 async def joined_tx_live(server: LiveServer, seller: Person, buyer: Person) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=server.url) as http_client:
         return await joined_tx(http_client, seller, buyer)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"{TP}/transactions-by-join-code/abc%0Adef/reject",
+        f"{P2P}/transactions_by_join_code/abc%0A/join",
+        f"{P2P}/me/transactions_by_join_code/%0D%0A",
+        f"{TP}/transactions/1%0A/cancel",
+    ],
+)
+async def test_a_newline_in_the_path_is_refused_in_the_envelope(client, platform, seller, path):
+    """A %0A in a path reaches the surface (not the root app's bare {"detail": ...}): the edge
+    refuses it in Trustap's envelope, naming the path (found by Schemathesis)."""
+    method = "GET" if "/me/" in path else "POST"
+    await refused(
+        client, platform, method, path, seller, "path", "invalid_path", reason="must not contain control characters"
+    )
