@@ -640,6 +640,57 @@ async def test_oauth_forms_refuse_control_characters(client, platform, seller):
         assert await snapshot(platform) == before
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "params", "form", "field"),
+    [
+        # Authlib put these in an error description RFC 6749 keeps to ASCII, and raised (a 500:
+        # found by a deeper Schemathesis run).
+        ("GET", "/oauth2/authorize", {"redirect_uri": "https://x.example/cb\u00eb"}, None, "redirect_uri"),
+        ("GET", "/oauth2/authorize", {"redirect_uri": 'https://x.example/"cb'}, None, "redirect_uri"),
+        ("GET", "/oauth2/authorize", {"response_type": "cod\u00eb"}, None, "response_type"),
+        ("POST", "/oauth2/authorize", None, {"consent": "deny", "redirect_uri": "https://x/\u00e9"}, "redirect_uri"),
+        ("POST", "/oauth2/token", None, {"grant_type": "r\u00e9fresh"}, "grant_type"),
+        ("POST", "/oauth2/revoke", None, {"token": "tpa_\u2603"}, "token"),
+    ],
+)
+async def test_oauth_parameters_outside_rfc6749(client, platform, oauth_client, method, path, params, form, field):
+    query = {
+        "response_type": "code",
+        "client_id": oauth_client["client_id"],
+        "scope": "openid",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+        **(params or {}),
+    }
+    before = await snapshot(platform)
+    resp = await client.request(method, f"{TP}{path}", params=query if params else None, data=form)
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["code"] == f"invalid_{field}" and resp.json()["error"].startswith(f"{field} must"), resp.text
+    assert await snapshot(platform) == before
+
+
+async def test_a_login_form_email_may_be_any_text(client, oauth_client):
+    """The login form's own fields are not OAuth2's: an email in any script is checked, not refused."""
+    query = {
+        "response_type": "code",
+        "client_id": oauth_client["client_id"],
+        "redirect_uri": oauth_client["redirect_uris"][0],
+        "scope": "openid",
+        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "code_challenge_method": "S256",
+    }
+    form = {**query, "consent": "allow", "email": "\u00e9l\u00e8ve@exemple.fr", "password": "wrong"}
+    resp = await client.post(f"https://peerx.test{TP}/oauth2/authorize", data=form)
+    assert resp.status_code == 401 and "Wrong email or password." in resp.text
+
+
+async def test_oauth_over_plain_http_is_refused_not_a_crash(client):
+    """Authlib refuses plain http on a host that is not loopback: a 400 saying so (was a 500)."""
+    resp = await client.post(f"http://peerx.test{TP}/oauth2/token", data={"grant_type": "refresh_token"})
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["code"] == "insecure_transport"
+
+
 # ====================================================================== over a real socket
 
 

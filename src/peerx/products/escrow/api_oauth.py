@@ -2,18 +2,19 @@
 the login and consent page, the authorization code (PKCE S256), tokens and refresh, revocation.
 OAuth2 speaks forms and its own error body ({"error", "error_description"}, RFC 6749), so these
 routes read their form and query as Authlib expects them; the OpenAPI documents both. A control
-character in a form field is refused before Authlib sees it, in the Trustap envelope, as the
-edge refuses one in the query."""
+character in a form field, and an OAuth2 parameter outside what RFC 6749 allows, are refused before
+Authlib sees them, in the Trustap envelope, as the edge refuses a control character in the query."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from peerx.core.encoding import dumps
-from peerx.core.errors import InvalidField
+from peerx.core.errors import InvalidField, PeerxError
 from peerx.core.ratelimit import address_subject
 from peerx.products.escrow import oauth
 from peerx.products.escrow.schemas import Error, OAuthError, OAuthToken
@@ -35,9 +36,55 @@ async def oauth_request(request: Request) -> oauth.StarletteOAuth2Request:
         if forbidden_character(name) or forbidden_character(value):
             shown = "".join("?" if forbidden_character(ch) else ch for ch in name)[:60] or "form"
             raise InvalidField(shown, "must not contain control characters")
-    return oauth.StarletteOAuth2Request(
-        request.method, str(request.url), request.headers, dict(request.query_params), form
-    )
+    for name, value in (*request.query_params.items(), *form.items()):
+        problem = protocol_value_problem(name, value)
+        if problem is not None:
+            raise InvalidField(name, problem)
+    try:
+        return oauth.StarletteOAuth2Request(
+            request.method, str(request.url), request.headers, dict(request.query_params), form
+        )
+    except InsecureTransportError:
+        # Plain http on a host that is not loopback: Authlib refuses (it was a 500 here).
+        refused = PeerxError("OAuth 2 requires https: serve peerx behind TLS (docs/escrow.md).")
+        refused.details.update(status=400, code="insecure_transport")
+        raise refused from None
+
+
+# OAuth2's own parameters are ASCII (RFC 6749 Appendix A); a redirect URI, a response type and
+# scopes have no quote or backslash either. Authlib echoes some of them in its error descriptions,
+# which RFC 6749 restricts to that set, and raises (a 500) when a value falls outside it.
+PROTOCOL_PARAMETERS = frozenset(
+    {
+        "response_type",
+        "client_id",
+        "client_secret",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code",
+        "code_challenge",
+        "code_challenge_method",
+        "code_verifier",
+        "grant_type",
+        "refresh_token",
+        "token",
+        "token_type_hint",
+    }
+)
+NO_QUOTES = frozenset({"response_type", "redirect_uri", "scope"})
+
+
+def protocol_value_problem(name: str, value: str) -> str | None:
+    """Why an OAuth2 parameter's value is not one RFC 6749 allows (None when it is). The login
+    form's own fields (email, password, consent) are not OAuth2's and may be any text."""
+    if name not in PROTOCOL_PARAMETERS:
+        return None
+    if any(not " " <= ch <= "~" for ch in value):
+        return "must be printable ASCII, as OAuth2 (RFC 6749) defines it"
+    if name in NO_QUOTES and ('"' in value or "\\" in value):
+        return "must not contain quotes or backslashes (RFC 6749)"
+    return None
 
 
 def oauth_response(result: oauth.OAuthResponse) -> Response:
@@ -85,7 +132,8 @@ HTML = {"text/html": {"schema": {"type": "string"}}}
 OAUTH_OR_TRUSTAP = _json({"anyOf": [_ref("OAuthError"), _ref("Error")]})
 REFUSED = {
     "description": "An invalid request: OAuth2's error body (RFC 6749), or the Trustap envelope when the "
-    "request is refused before OAuth2 reads it (a control character, a malformed form).",
+    "request is refused before OAuth2 reads it (a control character, a parameter outside RFC 6749's "
+    "characters, a malformed form, plain http: `insecure_transport`).",
     "content": OAUTH_OR_TRUSTAP,
 }
 CLIENT_AUTH = {
