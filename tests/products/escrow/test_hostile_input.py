@@ -10,6 +10,7 @@ anything that slipped through would be a 500 there)."""
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 from collections.abc import Iterator
@@ -682,6 +683,21 @@ async def test_a_login_form_email_may_be_any_text(client, oauth_client):
     form = {**query, "consent": "allow", "email": "\u00e9l\u00e8ve@exemple.fr", "password": "wrong"}
     resp = await client.post(f"https://peerx.test{TP}/oauth2/authorize", data=form)
     assert resp.status_code == 401 and "Wrong email or password." in resp.text
+
+
+@pytest.mark.parametrize("path", ["/oauth2/token", "/oauth2/revoke"])
+async def test_client_credentials_that_are_not_utf8(client, platform, path):
+    """Basic client credentials that are not UTF-8 (Authlib decoded them unguarded: a 500) are no
+    credentials: RFC 6749's invalid_client."""
+    unreadable = "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode()
+    before = await snapshot(platform)
+    resp = await client.post(
+        f"https://peerx.test{TP}{path}",
+        data={"grant_type": "refresh_token", "refresh_token": "x", "token": "x"},
+        headers={"Authorization": unreadable},
+    )
+    assert resp.status_code == 401 and resp.json()["error"] == "invalid_client", resp.text
+    assert await snapshot(platform) == before
 
 
 async def test_oauth_over_plain_http_is_refused_not_a_crash(client):

@@ -7,11 +7,14 @@ Authlib sees them, in the Trustap envelope, as the edge refuses a control charac
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import Headers
 
 from peerx.core.encoding import dumps
 from peerx.core.errors import InvalidField, PeerxError
@@ -42,7 +45,7 @@ async def oauth_request(request: Request) -> oauth.StarletteOAuth2Request:
             raise InvalidField(name, problem)
     try:
         return oauth.StarletteOAuth2Request(
-            request.method, str(request.url), request.headers, dict(request.query_params), form
+            request.method, str(request.url), readable_headers(request), dict(request.query_params), form
         )
     except InsecureTransportError:
         # Plain http on a host that is not loopback: Authlib refuses (it was a 500 here).
@@ -85,6 +88,19 @@ def protocol_value_problem(name: str, value: str) -> str | None:
     if name in NO_QUOTES and ('"' in value or "\\" in value):
         return "must not contain quotes or backslashes (RFC 6749)"
     return None
+
+
+def readable_headers(request: Request) -> Headers:
+    """The headers, without Basic client credentials that are not UTF-8 (Authlib decodes them
+    unguarded, a 500): the client then has no credentials, which Authlib answers invalid_client."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return request.headers
+    try:
+        base64.b64decode(value.strip()).decode("utf-8")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        return Headers(raw=[(k, v) for k, v in request.headers.raw if k.lower() != b"authorization"])
+    return request.headers
 
 
 def oauth_response(result: oauth.OAuthResponse) -> Response:
