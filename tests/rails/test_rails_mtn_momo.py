@@ -299,7 +299,14 @@ async def test_unreachable_provider_is_unavailable(momo_config: MtnMomoConfig, h
 
 @pytest.mark.parametrize(
     "reference",
-    ["not-a-uuid", str(uuid.uuid1()), "", str(uuid.uuid4()).replace("-", ""), str(uuid.uuid4()) + " "],
+    # Fixed values (not generated at import), so every test process collects the same cases.
+    [
+        "not-a-uuid",
+        "5b7a4f2e-d36c-11ef-9cd2-0242ac120002",  # a uuid1
+        "",
+        "45cefca8fc2747bba777fbf8aef1e79a",  # a uuid4 without its dashes
+        "8b75c68f-a4bb-4f98-b89d-fe9f77637064 ",  # a uuid4 with a trailing space
+    ],
 )
 async def test_references_that_are_not_uuid4_never_leave(
     mtn_rail: MtnMomoRail, fake_momo_api: FakeMomo, reference: str
