@@ -18,7 +18,23 @@ from pydantic import ValidationError
 from peerx.core.errors import InvalidField
 from peerx.platform import Platform
 from peerx.web import MAX_JSON_DEPTH, parse_json
-from peerx.web.types import Amount, ExponentDecimal, Flag, Id, Integer, Text, WireDecimal, WireModel, ascii_digits
+from peerx.web.types import (
+    ASCII_SPACE,
+    Amount,
+    Blank,
+    Boolean,
+    Choice,
+    Doc,
+    ExponentDecimal,
+    Flag,
+    Id,
+    Integer,
+    Required,
+    Text,
+    WireDecimal,
+    WireModel,
+    ascii_digits,
+)
 
 
 class Sample(WireModel):
@@ -89,6 +105,139 @@ def test_strict_types_accept_the_documents_forms() -> None:
     )
     assert parsed.test is False  # "false" is false
     assert Sample.model_validate({"price": Decimal("12.50")}).price == Decimal("12.50")
+
+
+class Variants(WireModel):
+    """The markers' options, as the surfaces use them."""
+
+    name: Annotated[str, Text(10, min_length=1), Required()] = "Ama"  # default: absent is fine here
+    code: Annotated[str, Text(10, min_length=1), Required(blank=True)] = "X1"
+    page: Annotated[int, Integer(1, 50), Blank(means=1)] = 1
+    size: Annotated[Annotated[int, Integer(1, 50)] | None, Blank()] = None
+    note: Annotated[Annotated[str, Text(10)] | None, Blank(strip_chars=None)] = None
+    method: Annotated[str, Choice(("momo", "bank"))] | None = None
+    status: Annotated[str, Choice(("pending", "approved"), "must be pending or approved")] | None = None
+    sats: Annotated[int, Integer(0, 100, text=False)] | None = None
+    price: Annotated[int, Integer(-100, 100, text=False, integral=True, int64_format=True)] | None = None
+    stamp: Annotated[int, Integer(0, 100, integral=True, strip_chars=ASCII_SPACE)] | None = None
+    card: (
+        Annotated[
+            Decimal,
+            Amount(low=Decimal("-Infinity"), high=Decimal(100), above=Decimal(0), too_high="must be at most {high}"),
+        ]
+        | None
+    ) = None
+    payout: (
+        Annotated[
+            Decimal, Amount(low=Decimal("1.00"), too_low="must be at least {low}", too_high="must be at most {high}")
+        ]
+        | None
+    ) = None
+    rate: (
+        Annotated[Decimal, Amount(places=2, high=Decimal(10), above=Decimal(0), not_above="must be a positive rate")]
+        | None
+    ) = None
+    vid: Annotated[str, Text(10, numbers="any")] | None = None
+    pid: Annotated[str, Text(10, numbers="plain")] | None = None
+    iid: Annotated[str, Text(10, numbers="integers")] | None = None
+    ascii: Annotated[str, Text(10, strip_chars=ASCII_SPACE)] | None = None
+    flag: Annotated[bool, Boolean(strip_chars=ASCII_SPACE)] | None = None
+    words: Annotated[str, Text(10), Doc("Said once.", examples=["x"])] | None = None
+
+
+def variant_refusal(**fields: Any) -> str:
+    with pytest.raises(ValidationError) as caught:
+        Variants.model_validate(fields)
+    error = caught.value.errors()[0]
+    return f"{error['loc'][0]} {error['msg']}"
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"name": None}, "name is required"),  # JSON null: missing, not "must be a string"
+        ({"name": "  "}, "name is required"),
+        ({"name": 5}, "name must be a string"),
+        ({"code": "  "}, "code is required"),
+        ({"page": " "}, "page must be a whole number"),  # only the empty text is blank here
+        ({"size": "0"}, "size must be a whole number from 1 to 50"),
+        ({"note": "\x00"}, "note must not contain control characters"),
+        ({"method": "cash"}, "method must be one of momo, bank"),
+        ({"method": 1}, "method must be one of momo, bank"),
+        ({"status": "Pending"}, "status must be pending or approved"),
+        ({"sats": "5"}, "sats must be a whole number"),  # JSON integers only
+        ({"sats": Decimal("5.0")}, "sats must be a whole number"),
+        ({"sats": 101}, "sats must be a whole number from 0 to 100"),
+        ({"price": "5"}, "price must be a whole number"),
+        ({"price": Decimal("5.5")}, "price must be a whole number"),
+        ({"price": ExponentDecimal("1e1")}, "price must be a whole number"),
+        ({"price": 101}, "price must be a whole number from -100 to 100"),
+        ({"stamp": " 5\x1c"}, "stamp must be a whole number"),  # ASCII white space only
+        ({"card": 0}, "card must be greater than 0"),
+        ({"card": "-5"}, "card must be greater than 0"),
+        ({"card": 101}, "card must be at most 100"),
+        ({"payout": "0.99"}, "payout must be at least 1.00"),
+        ({"payout": 10**16}, "payout must be at most 1000000000000000"),
+        ({"rate": -1}, "rate must be between 0 and 10"),
+        ({"rate": "0.001"}, "rate must have at most 2 decimal places"),  # places come first
+        ({"rate": 0}, "rate must be a positive rate"),
+        ({"pid": ExponentDecimal("1e3")}, "pid must be a string"),
+        ({"iid": Decimal("1.5")}, "iid must be a string"),
+        ({"ascii": "ab\x1c"}, "ascii must not contain control characters"),  # refused, not dropped
+        ({"flag": "true\x85"}, "flag must be true or false"),
+    ],
+)
+def test_marker_options_refuse_in_the_products_words(fields: dict[str, Any], message: str) -> None:
+    assert variant_refusal(**fields) == message
+
+
+def test_marker_options_accept_what_they_say() -> None:
+    parsed = Variants.model_validate(
+        {
+            "page": "",
+            "size": "",
+            "note": "   ",
+            "method": "bank",
+            "sats": 5,
+            "price": Decimal("-7.0"),
+            "stamp": " 12\t",
+            "card": "0.01",
+            "payout": "1.00",
+            "rate": "0.5",
+            "vid": ExponentDecimal("1e3"),
+            "pid": Decimal("1.5"),
+            "iid": 42,
+            "ascii": " \tab\n",
+            "flag": " False ",
+        }
+    )
+    assert (parsed.page, parsed.size, parsed.note, parsed.method) == (1, None, None, "bank")
+    assert (parsed.sats, parsed.price, parsed.stamp) == (5, -7, 12)
+    assert (parsed.card, parsed.payout, parsed.rate) == (Decimal("0.01"), Decimal("1.00"), Decimal("0.5"))
+    assert (parsed.vid, parsed.pid, parsed.iid, parsed.ascii, parsed.flag) == ("1E+3", "1.5", "42", "ab", False)
+    assert Variants.model_validate({"page": "7", "note": " hi "}).model_dump(include={"page", "note"}) == {
+        "page": 7,
+        "note": "hi",
+    }
+
+
+def test_marker_schemas_state_each_rule_once() -> None:
+    properties = Variants.model_json_schema()["properties"]
+
+    def branch(name: str) -> dict[str, Any]:
+        return next(option for option in properties[name]["anyOf"] if option != {"type": "null"})
+
+    # Required and Blank leave the schema to the rule they guard.
+    assert properties["name"] == {"type": "string", "maxLength": 10, "minLength": 1, "default": "Ama", "title": "Name"}
+    assert properties["page"] == {"type": "integer", "minimum": 1, "maximum": 50, "default": 1, "title": "Page"}
+    assert properties["size"]["anyOf"] == [{"type": "integer", "minimum": 1, "maximum": 50}, {"type": "null"}]
+    assert branch("method") == {"type": "string", "enum": ["momo", "bank"]}
+    assert branch("price") == {"type": "integer", "format": "int64", "minimum": -100, "maximum": 100}
+    assert branch("card") == {"type": "number", "exclusiveMinimum": 0.0, "maximum": 100.0}
+    assert branch("rate") == {"type": "number", "minimum": 0.0, "exclusiveMinimum": 0.0, "maximum": 10.0}
+    assert branch("flag") == {"type": "boolean"}
+    assert branch("words") == {"type": "string", "maxLength": 10, "description": "Said once.", "examples": ["x"]}
+    assert Integer(int64_format=True).json_schema() == {"type": "integer", "format": "int64"}
 
 
 def test_parse_json_is_exact_and_bounded() -> None:
