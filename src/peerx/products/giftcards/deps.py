@@ -5,7 +5,7 @@ shows the scheme and which operations need it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.security import APIKeyHeader
@@ -14,13 +14,9 @@ from peerx.core.errors import Unauthorized
 from peerx.core.parties import Caller, authenticate
 from peerx.products.giftcards.service import SURFACE
 from peerx.web import Session, platform_of
-from peerx.web.types import text
+from peerx.web.types import IdempotencyKeyText
 
 KEY_PREFIXES = ("ptp_live_", "ptp_test_")
-if TYPE_CHECKING:
-    IdempotencyKeyText = str
-else:
-    IdempotencyKeyText = text(255, min_length=1, strip=False)
 
 api_key = APIKeyHeader(
     name="X-API-Key",

@@ -7,11 +7,12 @@ carry what its model declares, in the order the document prints it."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import UploadFile
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import ConfigDict, Field, model_validator
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from peerx.products.giftcards.service import (
@@ -25,119 +26,68 @@ from peerx.products.giftcards.service import (
     WithdrawalRequest,
 )
 from peerx.web import parse_json
-from peerx.web.types import Id, WireDecimal, WireModel, amount, integer, text, wire_error
+from peerx.web.types import (
+    Amount,
+    Blank,
+    Choice,
+    Id,
+    Integer,
+    Required,
+    Rule,
+    Text,
+    WireDecimal,
+    WireModel,
+    wire_error,
+)
 
 # ---------------------------------------------------------------- field types
 
 
-def _required(value: Any) -> Any:
-    """A JSON null where a value is required reads as missing ("account_name is required")."""
-    if value is None:
-        raise wire_error("is required")
-    return value
+@dataclass(frozen=True)
+class UploadedFile(Rule):
+    """A multipart file part: a text part under a file's name is refused by name."""
 
-
-def required(kind: Any) -> Any:
-    return Annotated[kind, BeforeValidator(_required)]
-
-
-def _blank_is_absent(value: Any) -> Any:
-    return None if value == "" else value
-
-
-def blank_is_absent(kind: Any) -> Any:
-    """Optional; `?per_page=` is the same as no per_page (PHP clients build query strings with empty values)."""
-    return Annotated[kind | None, BeforeValidator(_blank_is_absent)]
-
-
-def one_of(values: tuple[str, ...], reason: str) -> Any:
-    """A string among `values`; anything else (other text, numbers, lists) is refused with `reason`."""
-
-    def check(value: Any) -> str:
-        if not isinstance(value, str) or value not in values:
-            raise wire_error(reason)
+    def parse(self, value: Any) -> Any:
+        if value is not None and not isinstance(value, StarletteUploadFile):  # what the form parser makes
+            raise wire_error("must be an uploaded file")
         return value
 
-    return Annotated[str, BeforeValidator(check), WithJsonSchema({"type": "string", "enum": list(values)})]
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"}
 
 
-def _uploaded_file(value: Any) -> Any:
-    if value is not None and not isinstance(value, StarletteUploadFile):  # what the form parser makes
-        raise wire_error("must be an uploaded file")
-    return value
-
-
-# A multipart file part (a text part under a file's name is refused by name).
-ImageFile = Annotated[
-    UploadFile,
-    BeforeValidator(_uploaded_file),
-    WithJsonSchema({"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"}),
+ImageFile = Annotated[UploadFile, UploadedFile()]
+# Face value: a plain decimal (the currency's decimals are checked by the service, which knows
+# the currency: 10.001 USD is refused, not rounded); above 0 and at most 10 000 per card.
+CardAmount = Annotated[
+    Decimal,
+    Amount(low=Decimal("-Infinity"), high=MAX_CARD_AMOUNT, above=Decimal(0), too_high="must be at most {high}"),
 ]
-
-
-def amount_within(*, above: Decimal | None = None, at_least: Decimal | None = None, at_most: Decimal) -> Any:
-    """A plain decimal (peerx.web.types.amount: no exponent, ASCII digits, finite) within a range,
-    refused with the document's own wording ("card_amount must be greater than 0")."""
-
-    def check(value: Decimal) -> Decimal:
-        if above is not None and value <= above:
-            raise wire_error(f"must be greater than {above}")
-        if at_least is not None and value < at_least:
-            raise wire_error(f"must be at least {at_least}")
-        if value > at_most:
-            raise wire_error(f"must be at most {at_most}")
-        return value
-
-    schema: dict[str, Any] = {"type": "number", "maximum": float(at_most)}
-    if above is not None:
-        schema["exclusiveMinimum"] = float(above)
-    if at_least is not None:
-        schema["minimum"] = float(at_least)
-    # The range is this validator's; amount() only parses (no bounds of its own to word differently).
-    unbounded = amount(low=Decimal("-Infinity"), high=Decimal("Infinity"))
-    return Annotated[unbounded, AfterValidator(check), WithJsonSchema(schema)]
-
-
-if TYPE_CHECKING:  # what the checker sees: the value each wire type parses to
-    CardAmount = Decimal
-    Quantity = int
-    WithdrawalAmount = Decimal
-    WithdrawalMethod = str
-    TradeStatus = str
-    SandboxAction = str
-    PageNumber = int | None
-    PageSize = int | None
-    Reference = str
-    Country = str
-    Currency = str
-    Notes = str
-    CardNumber = str
-    AccountName = str
-    AccountNumber = str
-    BankName = str
-    CallbackUrl = str
-else:
-    # Face value: a plain decimal (the currency's decimals are checked by the service, which knows
-    # the currency: 10.001 USD is refused, not rounded); above 0 and at most 10 000 per card.
-    CardAmount = amount_within(above=Decimal(0), at_most=MAX_CARD_AMOUNT)
-    Quantity = integer(1, MAX_QUANTITY)
-    # GHS, at least 1.00, at most what a wallet could ever hold (the balance decides the rest); the
-    # bound keeps pesewas far inside the 64-bit columns.
-    WithdrawalAmount = required(amount_within(at_least=MIN_WITHDRAWAL, at_most=Decimal(10**15)))
-    WithdrawalMethod = required(one_of(WITHDRAWAL_METHODS, f"must be one of {', '.join(WITHDRAWAL_METHODS)}"))
-    TradeStatus = one_of(TRADE_STATUSES, "must be pending, approved or rejected")
-    SandboxAction = one_of(("test-cards",), "must be test-cards")
-    PageNumber = blank_is_absent(integer(1, 1_000_000))
-    PageSize = blank_is_absent(integer(1, 100))
-    Reference = text(64, min_length=1, pattern="[A-Za-z0-9]+")  # PTP + 10 hex digits: letters and digits
-    Country = text(60, min_length=1)
-    Currency = text(3, min_length=1)
-    Notes = text(1000, multiline=True)
-    CardNumber = text(64)
-    AccountName = required(text(100, min_length=1))
-    AccountNumber = required(text(40, min_length=1, numbers=True))
-    BankName = text(100)
-    CallbackUrl = required(text(2000, min_length=1))
+Quantity = Annotated[int, Integer(1, MAX_QUANTITY)]
+# GHS, at least 1.00, at most what a wallet could ever hold (the balance decides the rest); the
+# bound keeps pesewas far inside the 64-bit columns.
+WithdrawalAmount = Annotated[
+    Decimal,
+    Amount(
+        low=MIN_WITHDRAWAL, high=Decimal(10**15), too_low="must be at least {low}", too_high="must be at most {high}"
+    ),
+    Required(),
+]
+WithdrawalMethod = Annotated[str, Choice(WITHDRAWAL_METHODS), Required()]
+TradeStatus = Annotated[str, Choice(TRADE_STATUSES, "must be pending, approved or rejected")]
+SandboxAction = Annotated[str, Choice(("test-cards",), "must be test-cards")]
+# Optional; `?per_page=` is the same as no per_page (PHP clients build query strings with empty values).
+PageNumber = Annotated[Annotated[int, Integer(1, 1_000_000)] | None, Blank()]
+PageSize = Annotated[Annotated[int, Integer(1, 100)] | None, Blank()]
+Reference = Annotated[str, Text(64, min_length=1, pattern="[A-Za-z0-9]+")]  # PTP + 10 hex digits
+Country = Annotated[str, Text(60, min_length=1)]
+Currency = Annotated[str, Text(3, min_length=1)]
+Notes = Annotated[str, Text(1000, multiline=True)]
+CardNumber = Annotated[str, Text(64)]
+AccountName = Annotated[str, Text(100, min_length=1), Required()]
+AccountNumber = Annotated[str, Text(40, min_length=1, numbers="any"), Required()]
+BankName = Annotated[str, Text(100)]
+CallbackUrl = Annotated[str, Text(2000, min_length=1), Required()]
 
 DEFAULT_PAGE_SIZE = 20
 
