@@ -4,12 +4,14 @@ the Idempotency-Key header, and POST values read from a form or a JSON object in
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
-from pydantic import BeforeValidator, ValidationError, WithJsonSchema
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 from starlette.datastructures import UploadFile
 
 from peerx.core.errors import InvalidField, Unauthorized
@@ -23,7 +25,7 @@ from peerx.products.vouchers.schemas import (
     VoucherVoidRequest,
 )
 from peerx.web import PlatformDep, Session, json_object
-from peerx.web.types import WireModel, forbidden_character, wire_error
+from peerx.web.types import Rule, Text, WireModel, wire_error
 
 KEY_PREFIXES = ("pw_live_", "pw_test_")
 MAX_FIELDS = 20  # form fields (and parts) in one request: the widest endpoint takes two
@@ -66,19 +68,30 @@ ApiKey = Annotated[Caller, Depends(api_key_caller)]
 CodeKey = Annotated[Caller, Depends(code_key_caller)]
 
 
-def _idempotency_key(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or forbidden_character(value) or not 1 <= len(value) <= MAX_KEY_LENGTH:
-        raise wire_error(f"must be 1 to {MAX_KEY_LENGTH} characters, without control characters")
-    return value
+_KEY_TEXT = Text(MAX_KEY_LENGTH, min_length=1, strip=False)  # as web.types.IdempotencyKeyText
+
+
+@dataclass(frozen=True)
+class IdempotencyKeyRule(Rule):
+    """The shared Idempotency-Key rule (1 to 255 characters as sent, no control characters),
+    refused in Peerwallet's one sentence."""
+
+    def parse(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        try:
+            return _KEY_TEXT.parse(value)
+        except PydanticCustomError:
+            raise wire_error(f"must be 1 to {MAX_KEY_LENGTH} characters, without control characters") from None
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH}
 
 
 # Read by peerx.web.idempotent; declared here so it is checked and documented on every POST.
 IdempotencyKey = Annotated[
     str | None,
-    BeforeValidator(_idempotency_key),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH}),
+    IdempotencyKeyRule(),
     Header(
         alias="Idempotency-Key",
         description="Retry safely: the same key with the same values replays the first response (24 hours); "

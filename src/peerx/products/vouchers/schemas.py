@@ -9,7 +9,8 @@ forms those clients send and refuse the rest, naming the field:
   what the rule allows (checked on the text's length before any int() is made);
 - amount: the document's plain decimal form ("20", "25.50") or a JSON number without an exponent;
   never 1e3, 1e400, NaN, Infinity, "1_000" or "+20";
-- text (currency, order_id, codes): no NUL or other control characters, bounded length.
+- text (currency, order_id, codes): no NUL or other control characters, bounded length;
+- a field sent as JSON null, or blank in a form, is missing ("is required").
 
 Responses are declared in the order and with the types the document's sample and docs/vouchers.md
 show, so `WireJSON(model)` prints today's bytes (amounts as JSON numbers with their exact digits:
@@ -19,11 +20,11 @@ show, so `WireJSON(model)` prints today's bytes (amounts as JSON numbers with th
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema
 
 from peerx.products.vouchers.service import (
     CODE_DIGITS,
@@ -34,7 +35,18 @@ from peerx.products.vouchers.service import (
     MIN_QUANTITY,
     IssueRequest,
 )
-from peerx.web.types import ExponentDecimal, WireDecimal, WireModel, decimal_places, forbidden_character, wire_error
+from peerx.web.types import (
+    Doc,
+    ExponentDecimal,
+    Required,
+    Rule,
+    Text,
+    WireDecimal,
+    WireModel,
+    decimal_places,
+    forbidden_character,
+    wire_error,
+)
 
 MAX_CODES = 100  # voucher_codes in one void: at most one order's worth
 MAX_NUMBER_TEXT = 40  # a quantity or amount written longer than this is no number we take
@@ -51,80 +63,67 @@ _PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _EXPONENT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+")
 
 
-def _absent(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _text(max_length: int, *, numbers: bool = False) -> Callable[[Any], str]:
-    """peerx.web.types.text's rules (no control characters, bounded, stripped), with JSON null
-    read as a missing field as it always has been, and spelled so mypy reads the type as str."""
-
-    def check(value: Any) -> str:
-        if value is None:
-            raise wire_error("is required")
-        if isinstance(value, str):
-            written = value
-        elif numbers and isinstance(value, int | Decimal) and not isinstance(value, bool):
-            written = str(value)  # documents' clients send ids as numbers too
-        else:
-            raise wire_error("must be a string")
-        written = written.strip()
-        if forbidden_character(written):
-            raise wire_error("must not contain control characters")
-        if not written:
-            raise wire_error("is required")
-        if len(written) > max_length:
-            raise wire_error(f"must be at most {max_length} characters")
-        return written
-
-    return check
-
-
 # ---------------------------------------------------------------- request field types
 
 
-def _quantity(value: Any) -> int:
-    if _absent(value):
-        raise wire_error("is required")
-    if isinstance(value, bool | ExponentDecimal):
-        raise wire_error(QUANTITY_RULE)
-    if isinstance(value, int | Decimal):
-        number = Decimal(value)
-        if number != number.to_integral_value() or not MIN_QUANTITY <= number <= MAX_QUANTITY:
+@dataclass(frozen=True)
+class VoucherQuantity(Rule):
+    """Peerwallet's quantity: also "5.0" as text (docs/vouchers.md promises it), and every
+    refusal worded as the one rule (QUANTITY_RULE)."""
+
+    def parse(self, value: Any) -> int:
+        if isinstance(value, bool | ExponentDecimal):
             raise wire_error(QUANTITY_RULE)
-        return int(number)
-    if not isinstance(value, str):
-        raise wire_error(QUANTITY_RULE)
-    written = value.strip()
-    match = _WHOLE.fullmatch(written) if len(written) <= MAX_NUMBER_TEXT else None
-    # Lengths are checked before int(): a 60 KB run of digits never becomes a number.
-    digits = match.group(1).lstrip("0") if match else ""
-    if match is None or len(digits) > len(str(MAX_QUANTITY)) or not MIN_QUANTITY <= int(digits or 0) <= MAX_QUANTITY:
-        raise wire_error(QUANTITY_RULE)
-    return int(digits)
-
-
-def _amount(value: Any) -> Decimal:
-    if _absent(value):
-        raise wire_error("is required")
-    if isinstance(value, ExponentDecimal):
-        raise wire_error(NO_EXPONENT)
-    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-        raise wire_error("must be a number")
-    if isinstance(value, str):
+        if isinstance(value, int | Decimal):
+            number = Decimal(value)
+            if number != number.to_integral_value() or not MIN_QUANTITY <= number <= MAX_QUANTITY:
+                raise wire_error(QUANTITY_RULE)
+            return int(number)
+        if not isinstance(value, str):
+            raise wire_error(QUANTITY_RULE)
         written = value.strip()
-        if len(written) <= MAX_NUMBER_TEXT and _EXPONENT.fullmatch(written):
+        match = _WHOLE.fullmatch(written) if len(written) <= MAX_NUMBER_TEXT else None
+        # Lengths are checked before int(): a 60 KB run of digits never becomes a number.
+        digits = match.group(1).lstrip("0") if match else ""
+        if (
+            match is None
+            or len(digits) > len(str(MAX_QUANTITY))
+            or not MIN_QUANTITY <= int(digits or 0) <= MAX_QUANTITY
+        ):
+            raise wire_error(QUANTITY_RULE)
+        return int(digits)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": MIN_QUANTITY, "maximum": MAX_QUANTITY}
+
+
+@dataclass(frozen=True)
+class VoucherAmount(Rule):
+    """Peerwallet's amount: an exponent written as text ("1e3") is named as one, the range is
+    worded in USD (AMOUNT_RANGE), and digits are not capped before the range refuses them."""
+
+    def parse(self, value: Any) -> Decimal:
+        if isinstance(value, ExponentDecimal):
             raise wire_error(NO_EXPONENT)
-        if not _PLAIN_DECIMAL.fullmatch(written):
-            raise wire_error("must be a number")  # NaN, Infinity, 1_000, +20, 20., twenty
-        number = Decimal(written)
-    else:
-        number = Decimal(value)
-    if not MIN_AMOUNT <= number <= MAX_AMOUNT:
-        raise wire_error(AMOUNT_RANGE)
-    if decimal_places(number) > 2:
-        raise wire_error("must have at most 2 decimal places")
-    return number
+        if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+            raise wire_error("must be a number")
+        if isinstance(value, str):
+            written = value.strip()
+            if len(written) <= MAX_NUMBER_TEXT and _EXPONENT.fullmatch(written):
+                raise wire_error(NO_EXPONENT)
+            if not _PLAIN_DECIMAL.fullmatch(written):
+                raise wire_error("must be a number")  # NaN, Infinity, 1_000, +20, 20., twenty
+            number = Decimal(written)
+        else:
+            number = Decimal(value)
+        if not MIN_AMOUNT <= number <= MAX_AMOUNT:
+            raise wire_error(AMOUNT_RANGE)
+        if decimal_places(number) > 2:
+            raise wire_error("must have at most 2 decimal places")
+        return number
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "number", "minimum": float(MIN_AMOUNT), "maximum": float(MAX_AMOUNT), "multipleOf": 0.01}
 
 
 def _usd(value: str) -> str:
@@ -141,116 +140,37 @@ def normalize_code(value: str) -> str:
     return code
 
 
-def _codes(value: Any) -> list[str] | None:
+@dataclass(frozen=True)
+class VoucherCodeList(Rule):
     """voucher_codes: one comma-separated string, as voucher-issue returns them, or a list (a JSON
     list, or the field repeated in a form). Empty means none named."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if forbidden_character(value):
-            raise wire_error("must not contain control characters")
-        if len(value) > MAX_CODES_TEXT:
-            raise wire_error(f"must be at most {MAX_CODES_TEXT} characters")
-        parts = value.split(",")
-    elif isinstance(value, list):
-        if len(value) > MAX_CODES:
+
+    def parse(self, value: Any) -> list[str] | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            if forbidden_character(value):
+                raise wire_error("must not contain control characters")
+            if len(value) > MAX_CODES_TEXT:
+                raise wire_error(f"must be at most {MAX_CODES_TEXT} characters")
+            parts = value.split(",")
+        elif isinstance(value, list):
+            if len(value) > MAX_CODES:
+                raise wire_error(f"must name at most {MAX_CODES} codes")
+            if not all(isinstance(item, str) for item in value):
+                raise wire_error("must be a comma-separated string of codes")
+            if any(forbidden_character(item) for item in value):
+                raise wire_error("must not contain control characters")
+            parts = value
+        else:
+            raise wire_error("must be a string")
+        codes = [part.strip() for part in parts if part.strip()]
+        if len(codes) > MAX_CODES:
             raise wire_error(f"must name at most {MAX_CODES} codes")
-        if not all(isinstance(item, str) for item in value):
-            raise wire_error("must be a comma-separated string of codes")
-        if any(forbidden_character(item) for item in value):
-            raise wire_error("must not contain control characters")
-        parts = value
-    else:
-        raise wire_error("must be a string")
-    codes = [part.strip() for part in parts if part.strip()]
-    if len(codes) > MAX_CODES:
-        raise wire_error(f"must name at most {MAX_CODES} codes")
-    return [normalize_code(code) for code in codes] or None
+        return [normalize_code(code) for code in codes] or None
 
-
-Quantity = Annotated[
-    int,
-    BeforeValidator(_quantity),
-    WithJsonSchema(
-        {
-            "type": "integer",
-            "minimum": MIN_QUANTITY,
-            "maximum": MAX_QUANTITY,
-            "description": "The total number of vouchers you want to buy. Minimum is 1 while maximum is 100 per call.",
-        }
-    ),
-]
-Amount = Annotated[
-    Decimal,
-    BeforeValidator(_amount),
-    WithJsonSchema(
-        {
-            "type": "number",
-            "minimum": float(MIN_AMOUNT),
-            "maximum": float(MAX_AMOUNT),
-            "multipleOf": 0.01,
-            "description": "The amount stored in each voucher, in USD, at most 2 decimal places (cents). "
-            "Minimum is 1 while maximum is 5000. Plain decimal form only: no exponent.",
-        }
-    ),
-]
-Currency = Annotated[
-    str,
-    BeforeValidator(_text(10, numbers=True)),
-    AfterValidator(_usd),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "enum": [CURRENCY],
-            "description": "The default and only voucher currency for now is USD (case-insensitive).",
-        }
-    ),
-]
-OrderId = Annotated[
-    str,
-    BeforeValidator(_text(10, numbers=True)),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": 10,
-            "description": "The order_id voucher-issue returned (10 characters, A-Z and 0-9; case-insensitive).",
-            "examples": ["K3Q0D8ZC1M"],
-        }
-    ),
-]
-VoucherCode = Annotated[
-    str,
-    BeforeValidator(_text(60, numbers=True)),
-    AfterValidator(normalize_code),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "minLength": CODE_DIGITS,
-            "maxLength": 60,
-            "pattern": f"^{CODE_PATTERN}$",
-            "description": "A 20-digit voucher code, as voucher-issue returned it (spaces or dashes between "
-            "groups of four are accepted).",
-            "examples": ["48213907561238470915"],
-        }
-    ),
-]
-ReceiptToken = Annotated[
-    str,
-    BeforeValidator(_text(200)),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": "^[A-Z0-9]{10}[A-Za-z0-9_-]{43}$",
-            "description": "The token of an order's receipt_url: its order_id and a signature.",
-        }
-    ),
-]
-VoucherCodes = Annotated[
-    list[str] | None,
-    BeforeValidator(_codes),
-    WithJsonSchema(
-        {
+    def json_schema(self) -> dict[str, Any]:
+        return {
             "anyOf": [
                 {
                     "type": "string",
@@ -262,11 +182,70 @@ VoucherCodes = Annotated[
                     "items": {"type": "string", "pattern": f"^{CODE_PATTERN}$"},
                     "maxItems": MAX_CODES,
                 },
-            ],
-            "description": "Codes of the order to void, comma-separated as voucher-issue returned them (or a "
-            "list). Omit to void every voucher of the order still active.",
-            "examples": ["48213907561238470915, 90372615840029384711"],
+            ]
         }
+
+
+# Form fields come blank when emptied, JSON fields null: both are a missing field ("is required").
+Quantity = Annotated[
+    int,
+    VoucherQuantity(),
+    Required(blank=True),
+    Doc("The total number of vouchers you want to buy. Minimum is 1 while maximum is 100 per call."),
+]
+Amount = Annotated[
+    Decimal,
+    VoucherAmount(),
+    Required(blank=True),
+    Doc(
+        "The amount stored in each voucher, in USD, at most 2 decimal places (cents). "
+        "Minimum is 1 while maximum is 5000. Plain decimal form only: no exponent."
+    ),
+]
+Currency = Annotated[
+    str,
+    Text(10, min_length=1, numbers="any"),
+    AfterValidator(_usd),
+    Required(),
+    Doc("The default and only voucher currency for now is USD (case-insensitive).", enum=[CURRENCY]),
+]
+OrderId = Annotated[
+    str,
+    Text(10, min_length=1, numbers="any"),
+    Required(),
+    Doc(
+        "The order_id voucher-issue returned (10 characters, A-Z and 0-9; case-insensitive).",
+        examples=["K3Q0D8ZC1M"],
+    ),
+]
+VoucherCode = Annotated[
+    str,
+    Text(60, min_length=1, numbers="any"),
+    AfterValidator(normalize_code),
+    Required(),
+    Doc(
+        "A 20-digit voucher code, as voucher-issue returned it (spaces or dashes between groups of four are accepted).",
+        minLength=CODE_DIGITS,
+        pattern=f"^{CODE_PATTERN}$",
+        examples=["48213907561238470915"],
+    ),
+]
+ReceiptToken = Annotated[
+    str,
+    Text(200, min_length=1),
+    Required(),
+    Doc(
+        "The token of an order's receipt_url: its order_id and a signature.",
+        pattern="^[A-Z0-9]{10}[A-Za-z0-9_-]{43}$",
+    ),
+]
+VoucherCodes = Annotated[
+    list[str] | None,
+    VoucherCodeList(),
+    Doc(
+        "Codes of the order to void, comma-separated as voucher-issue returned them (or a list). Omit to void "
+        "every voucher of the order still active.",
+        examples=["48213907561238470915, 90372615840029384711"],
     ),
 ]
 
