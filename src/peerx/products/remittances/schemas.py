@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, ConfigDict, Field, WithJsonSchema
 
 from peerx.core.errors import InvalidField
 from peerx.core.money import EXPONENTS
@@ -30,7 +31,18 @@ from peerx.products.remittances.countries import ISO_3166_ALPHA2
 from peerx.products.remittances.partners import cameroon_wallet, check_email
 from peerx.products.remittances.service import PaymentRequest
 from peerx.rails.msisdn import CAMEROON_COUNTRY_CODE, normalize_msisdn
-from peerx.web.types import WireDecimal, WireModel, amount, integer, text, wire_error
+from peerx.web.types import (
+    Amount,
+    Blank,
+    Doc,
+    Integer,
+    Required,
+    Rule,
+    Text,
+    WireDecimal,
+    WireModel,
+    wire_error,
+)
 
 # ---------------------------------------------------------------- field types
 
@@ -46,30 +58,15 @@ MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 1000
 DEFAULT_PER_PAGE = 100
 MAX_PLACES = max(EXPONENTS.values())  # the currency's own decimals are checked with it (BTC has 8)
+# Optional text: blank (white space only, which Text strips anyway) is absent, as the
+# document's clients mean it. Required text: null and blank are "is required".
+BLANK = Blank(strip_chars=None)
 
 
-def _present(value: Any) -> Any:
-    """A required field sent as null reads as absent, as the document's clients mean it."""
-    if value is None:
-        raise wire_error("is required")
-    return value
-
-
-def _integer_as_text(value: Any) -> Any:
-    """The document's clients send ids and names as JSON integers too (123 is "123")."""
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
-
-
-def _blank_is_absent(value: str) -> str | None:
-    return value or None
-
-
-def _rule(check: Callable[[str, str], Any]) -> Callable[[str | None], Any]:
+def _partner_rule(check: Callable[[str, str], Any]) -> Callable[[str], Any]:
     """A rule of partners.py (which raises InvalidField) as a field validator."""
 
-    def validate(value: str | None) -> Any:
-        if value is None:
-            return None
+    def validate(value: str) -> Any:
         try:
             return check(value, "")
         except InvalidField as exc:
@@ -78,9 +75,7 @@ def _rule(check: Callable[[str, str], Any]) -> Callable[[str | None], Any]:
     return validate
 
 
-def _e164(value: str | None) -> str | None:
-    if value is None:
-        return None
+def _e164(value: str) -> str:
     if not _E164.fullmatch(value):
         raise wire_error(
             "must be a complete phone number with its country code, such as +237678923563 (no spaces or hyphens)"
@@ -91,15 +86,12 @@ def _e164(value: str | None) -> str | None:
         raise wire_error(f"is not a valid phone number ({exc})") from None
 
 
-def _cameroon_wallet(value: str | None) -> str | None:
-    if value is not None:
-        _rule(cameroon_wallet)(value)
+def _cameroon_wallet(value: str) -> str:
+    _partner_rule(cameroon_wallet)(value)
     return value
 
 
-def _currency(value: str | None) -> str | None:
-    if value is None:
-        return None
+def _currency(value: str) -> str:
     if not _CURRENCY.fullmatch(value):
         raise wire_error("must be an upper-case ISO 4217 currency code such as USD")
     if value not in EXPONENTS:
@@ -113,67 +105,22 @@ def _country(value: str) -> str:
     return value
 
 
-def _positive(reason: str) -> Callable[[Decimal | None], Decimal | None]:
-    def check(value: Decimal | None) -> Decimal | None:
-        if value is not None and value <= 0:
-            raise wire_error(reason)
-        return value
-
-    return check
-
-
-def _aml_cft(value: Any) -> bool:
+@dataclass(frozen=True)
+class AmlCftRule(Rule):
     """aml_cft is a boolean, but the document's own sample sends 1: true, 1, "true" and "1"
     (any case) pass; anything else is refused."""
-    if value is True or (isinstance(value, int) and not isinstance(value, bool) and value == 1):
-        return True
-    if isinstance(value, str) and value.strip().lower() in ("true", "1"):
-        return True
-    raise wire_error("must be true: the transaction is only considered when aml_cft is true")
 
+    def parse(self, value: Any) -> bool:
+        if value is True or (isinstance(value, int) and not isinstance(value, bool) and value == 1):
+            return True
+        if isinstance(value, str) and value.strip().lower() in ("true", "1"):
+            return True
+        raise wire_error("must be true: the transaction is only considered when aml_cft is true")
 
-def _rules(strict_type: Any) -> tuple[Any, ...]:
-    """The validators of a peerx.web.types type, to annotate a real type with (mypy reads
-    `Annotated[str, *_rules(text(100))]` as a str)."""
-    return tuple(strict_type.__metadata__)
-
-
-def _optional_text(max_length: int, schema: dict[str, Any], *after: Callable[[Any], Any]) -> tuple[Any, ...]:
-    """Optional text: a JSON integer is taken as its digits; blank is absent."""
-    return (
-        *_rules(text(max_length)),
-        BeforeValidator(_integer_as_text),
-        AfterValidator(_blank_is_absent),
-        *(AfterValidator(check) for check in after),
-        WithJsonSchema({"type": "string", "maxLength": max_length, **schema}),
-    )
-
-
-def _required_text(max_length: int, schema: dict[str, Any], *after: Callable[[Any], Any]) -> tuple[Any, ...]:
-    """Required text: null and blank are absent ("is required")."""
-    return (
-        *_rules(text(max_length, min_length=1)),
-        BeforeValidator(_integer_as_text),
-        BeforeValidator(_present),
-        *(AfterValidator(check) for check in after),
-        WithJsonSchema({"type": "string", "minLength": 1, "maxLength": max_length, **schema}),
-    )
-
-
-def _code(*checks: Callable[[Any], Any], required: bool, schema: dict[str, Any]) -> tuple[Any, ...]:
-    """A currency or country code: short text, then its own check."""
-    presence = (BeforeValidator(_present),) if required else (AfterValidator(_blank_is_absent),)
-    return (
-        *_rules(text(10, min_length=1 if required else 0)),
-        *presence,
-        *(AfterValidator(check) for check in checks),
-        WithJsonSchema({"type": "string", **schema}),
-    )
-
-
-def _number(strict_type: Any, *, positive: str, schema: dict[str, Any]) -> tuple[Any, ...]:
-    """A JSON number or a numeric string, in plain decimal form, > 0."""
-    return (*_rules(strict_type), AfterValidator(_positive(positive)), WithJsonSchema(schema))
+    def json_schema(self) -> dict[str, Any]:
+        return {
+            "anyOf": [{"type": "boolean", "enum": [True]}, {"type": "integer", "enum": [1]}, {"enum": ["true", "1"]}]
+        }
 
 
 # Text is refused with a control character in it (tab and newlines included): the schema says so.
@@ -183,73 +130,102 @@ CAMEROON_WALLET_PATTERN = r"^\+237(6[79][0-9]|65[0-9]|68[0-36-9]|640)[0-9]{6}$"
 # Numeric strings: plain decimal form, > 0 (the server also takes leading zeros).
 _NUMBER_SCHEMA = {"type": "string", "pattern": r"^([1-9][0-9]{0,11}(\.[0-9]{1,12})?|0\.[0-9]{0,11}[1-9])$"}
 
+# The document's clients send ids and names as JSON integers too (123 is "123").
 Email = Annotated[
-    str, *_optional_text(254, {"format": "email", "examples": ["testuser@gmail.com"]}, _rule(check_email))
+    Annotated[
+        str,
+        Text(254, numbers="integers"),
+        AfterValidator(_partner_rule(check_email)),
+        Doc(format="email", examples=["testuser@gmail.com"]),
+    ]
+    | None,
+    BLANK,
 ]
 BeneficiaryPhone = Annotated[
-    str,
-    *_optional_text(16, {"pattern": CAMEROON_WALLET_PATTERN, "examples": ["+237678923563"]}, _e164, _cameroon_wallet),
+    Annotated[
+        str,
+        Text(16, numbers="integers"),
+        AfterValidator(_e164),
+        AfterValidator(_cameroon_wallet),
+        Doc(pattern=CAMEROON_WALLET_PATTERN, examples=["+237678923563"]),
+    ]
+    | None,
+    BLANK,
 ]
 SenderPhone = Annotated[
-    str, *_required_text(16, {"pattern": r"^\+[1-9][0-9]{7,14}$", "examples": ["+237675287689"]}, _e164)
+    str,
+    Text(16, min_length=1, numbers="integers"),
+    AfterValidator(_e164),
+    Required(),
+    Doc(pattern=r"^\+[1-9][0-9]{7,14}$", examples=["+237675287689"]),
 ]
-Name = Annotated[str, *_optional_text(100, _PLAIN)]
-ConformityText = Annotated[str, *_required_text(255, {**_PLAIN, "examples": ["Familial maintenance", "Salary"]})]
-TrackId = Annotated[str, *_required_text(100, _PLAIN)]
-TransactionType = Annotated[str, *_optional_text(20, {"enum": [TYPE]})]
+Name = Annotated[Annotated[str, Text(100, numbers="integers"), Doc(**_PLAIN)] | None, BLANK]
+ConformityText = Annotated[
+    str,
+    Text(255, min_length=1, numbers="integers"),
+    Required(),
+    Doc(**_PLAIN, examples=["Familial maintenance", "Salary"]),
+]
+TrackId = Annotated[str, Text(100, min_length=1, numbers="integers"), Required(), Doc(**_PLAIN)]
+TransactionType = Annotated[Annotated[str, Text(20, numbers="integers"), Doc(enum=[TYPE])] | None, BLANK]
 
-Amount = Annotated[
+# Amounts: the document's clients send numbers or numeric strings, which its schema (a number
+# or a pattern more precise than any shared form) shows; the rules are the shared Amount's.
+PaymentAmount = Annotated[
     Decimal,
-    *_number(
-        amount(places=MAX_PLACES, high=MAX_AMOUNT),
-        positive="must be greater than 0",
-        schema={
+    Amount(places=MAX_PLACES, high=Decimal(MAX_AMOUNT), above=Decimal(0)),
+    Required(),
+    WithJsonSchema(
+        {
             "anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": MAX_AMOUNT}, _NUMBER_SCHEMA],
             "description": "A number > 0 (or a numeric string) in plain decimal form, with at most from_currency's "
             "decimals (XAF has none).",
             "examples": [10, 6789.23],
-        },
+        }
     ),
-    BeforeValidator(_present),  # the last declared runs first
 ]
 FxRate = Annotated[
     Decimal,
-    *_number(
-        amount(places=MAX_FXRATE_DECIMALS, high=MAX_FXRATE),
-        positive="must be a positive rate such as 655.34",
-        schema={
+    Amount(
+        places=MAX_FXRATE_DECIMALS,
+        high=Decimal(MAX_FXRATE),
+        above=Decimal(0),
+        not_above="must be a positive rate such as 655.34",
+    ),
+    WithJsonSchema(
+        {
             "anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": MAX_FXRATE}, _NUMBER_SCHEMA],
             "description": "The rate from from_currency to to_currency, at most 12 decimals: required when they "
             "differ; 1 (the default) when they are the same.",
             "examples": [655.34, 1],
-        },
-    ),
-]
-FromCurrency = Annotated[str, *_code(_currency, required=True, schema={"enum": sorted(EXPONENTS), "examples": ["USD"]})]
-ToCurrency = Annotated[str, *_code(_currency, required=False, schema={"enum": [CURRENCY], "default": CURRENCY})]
-SenderCountry = Annotated[
-    str,
-    *_code(
-        _country, required=True, schema={"pattern": f"^({'|'.join(sorted(ISO_3166_ALPHA2))})$", "examples": [COUNTRY]}
-    ),
-]
-ToCountry = Annotated[str, *_code(_country, required=True, schema={"enum": [COUNTRY]})]
-AmlCft = Annotated[
-    bool,
-    BeforeValidator(_aml_cft),
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "boolean", "enum": [True]}, {"type": "integer", "enum": [1]}, {"enum": ["true", "1"]}],
-            "description": 'Must be true (true, 1, "true" or "1"): without it the transaction is not created.',
         }
     ),
 ]
-Ignored = Annotated[
-    Any,
-    WithJsonSchema(
-        {"type": "integer", "description": "Accepted and ignored: the partner is the one the secret key names."}
-    ),
+# Currency and country codes: short text, then their own check.
+FromCurrency = Annotated[
+    str,
+    Text(10, min_length=1),
+    AfterValidator(_currency),
+    Required(),
+    Doc(enum=sorted(EXPONENTS), examples=["USD"]),
 ]
+ToCurrency = Annotated[
+    Annotated[str, Text(10), AfterValidator(_currency), Doc(enum=[CURRENCY], default=CURRENCY)] | None, BLANK
+]
+SenderCountry = Annotated[
+    str,
+    Text(10, min_length=1),
+    AfterValidator(_country),
+    Required(),
+    Doc(pattern=f"^({'|'.join(sorted(ISO_3166_ALPHA2))})$", examples=[COUNTRY]),
+]
+ToCountry = Annotated[str, Text(10, min_length=1), AfterValidator(_country), Required(), Doc(enum=[COUNTRY])]
+AmlCft = Annotated[
+    bool,
+    AmlCftRule(),
+    Doc('Must be true (true, 1, "true" or "1"): without it the transaction is not created.'),
+]
+Ignored = Annotated[Any, Doc("Accepted and ignored: the partner is the one the secret key names.", type="integer")]
 
 # ---------------------------------------------------------------- requests
 
@@ -297,7 +273,7 @@ class PaymentRequestBody(WireModel):
         description="The wallet paid (required if no email): +237 and an MTN or Orange Cameroon number, "
         "without spaces or hyphens. When both are given, the phone is paid.",
     )
-    amount: Amount = Field(description="The amount sent, in from_currency.")
+    amount: PaymentAmount = Field(description="The amount sent, in from_currency.")
     from_currency: FromCurrency = Field(description="The origin currency, upper-case ISO 4217.")
     to_currency: ToCurrency | None = Field(None, description="The destination currency: XAF (the default).")
     fxrate: FxRate | None = None
@@ -366,18 +342,10 @@ class PaymentRequestBody(WireModel):
 
 
 # Query and path parameters: ASCII digits within bounds; "" means the default, as today.
-def _blank_is(default: int) -> Callable[[Any], Any]:
-    return lambda value: default if value == "" else value
-
-
-Page = Annotated[int, *_rules(integer(1, MAX_PAGE)), BeforeValidator(_blank_is(1))]
-PerPage = Annotated[int, *_rules(integer(1, MAX_PER_PAGE)), BeforeValidator(_blank_is(DEFAULT_PER_PAGE))]
-IdempotencyKey = Annotated[
-    str,
-    *_rules(text(255, min_length=1)),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255, **_PLAIN}),
-]
-TrackIdParam = Annotated[str, *_rules(text(100)), WithJsonSchema({"type": "string", "maxLength": 100, **_PLAIN})]
+Page = Annotated[int, Integer(1, MAX_PAGE), Blank(means=1)]
+PerPage = Annotated[int, Integer(1, MAX_PER_PAGE), Blank(means=DEFAULT_PER_PAGE)]
+IdempotencyKey = Annotated[str, Text(255, min_length=1), Doc(**_PLAIN)]  # stripped, unlike other surfaces'
+TrackIdParam = Annotated[str, Text(100), Doc(**_PLAIN)]
 
 
 # ---------------------------------------------------------------- responses
@@ -385,17 +353,7 @@ TrackIdParam = Annotated[str, *_rules(text(100)), WithJsonSchema({"type": "strin
 Status = Literal[
     "new", "pending", "mw_balance_pending", "balance_pending", "max_amount", "paid", "failed", "canceled", "rejected"
 ]
-WireTime = Annotated[
-    str,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "date-time",
-            "description": "UTC with milliseconds.",
-            "examples": ["2022-07-27T12:49:36.066Z"],
-        }
-    ),
-]
+WireTime = Annotated[str, Doc("UTC with milliseconds.", format="date-time", examples=["2022-07-27T12:49:36.066Z"])]
 
 
 class PartnerInfo(WireModel):
