@@ -24,7 +24,7 @@ from peerx.products.bitcoin.context import Peach, peach_of
 from peerx.products.bitcoin.models import PeachUser
 from peerx.products.bitcoin.schemas import PeachRequest
 from peerx.web import PlatformDep, Session, platform_of
-from peerx.web.types import Text
+from peerx.web.types import IdempotencyKeyText
 
 SURFACE = "peach"
 bearer = HTTPBearer(
@@ -77,7 +77,6 @@ Public = [Depends(public_limit)]
 # anonymous alternative ({}), so the operation's security reads [{"PeachToken": []}, {}].
 OPTIONAL_TOKEN: dict[str, Any] = {"security": [{}]}
 
-IdempotencyKeyText = Annotated[str, Text(255, min_length=1, strip=False)]
 # Documents the header on the routes that honour it; peerx.web.idempotent reads it.
 IdempotencyKey = Annotated[
     IdempotencyKeyText | None,

@@ -23,17 +23,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, RootModel
+from pydantic import ConfigDict, Field, RootModel
 from pydantic.alias_generators import to_camel
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, core_schema
 
 from peerx.web.types import (
     ASCII_DECIMAL,
     INT64_MAX,
     Amount,
+    Choice,
     ExponentDecimal,
     Integer,
+    Rule,
     Text,
     WireDecimal,
     WireModel,
@@ -61,49 +61,14 @@ ARMOR_TEXT = re.compile(r"[\t\n\r -~]+")
 
 
 # ---------------------------------------------------------------- strict types
+# The shared markers of peerx.web.types, and Peach's own rules as markers of the same kind.
 
-
-class _Marker:
-    """A parsing rule for Annotated (as peerx.web.types' markers): pydantic runs `parse` before
-    its own validation, and the JSON schema is the marker's, so the OpenAPI shows what is read."""
-
-    def parse(self, value: Any) -> Any:  # pragma: no cover - every marker overrides it
-        raise NotImplementedError
-
-    def json_schema(self) -> dict[str, Any]:  # pragma: no cover - every marker overrides it
-        raise NotImplementedError
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return core_schema.no_info_before_validator_function(self.parse, handler(source))
-
-    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        return self.json_schema()
-
-
-@dataclass(frozen=True)
-class JsonInteger(_Marker):
-    """A JSON integer only, within [low, high]: the text "1000", 1000.0, 1e3 and true are refused."""
-
-    low: int
-    high: int
-
-    def parse(self, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise wire_error("must be a whole number")
-        if not self.low <= value <= self.high:
-            raise wire_error(f"must be a whole number from {self.low} to {self.high}")
-        return value
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "integer", "minimum": self.low, "maximum": self.high}
-
-
-SATS = JsonInteger(0, MAX_SATS)
+SATS = Integer(0, MAX_SATS, text=False)  # JSON integers only: "1000", 1000.0, 1e3 and true are refused
 RANGE_SCHEMA = {"type": "array", "items": SATS.json_schema(), "minItems": 2, "maxItems": 2}
 
 
 @dataclass(frozen=True)
-class SatsRange(_Marker):
+class SatsRange(Rule):
     """[min, max] in sats; with `single`, one amount is also read (as min = max)."""
 
     single: bool = False
@@ -121,22 +86,7 @@ class SatsRange(_Marker):
 
 
 @dataclass(frozen=True)
-class Choice(_Marker):
-    """One of `values`, exactly (a JSON string), refused as "must be one of a, b, c"."""
-
-    values: tuple[str, ...]
-
-    def parse(self, value: Any) -> str:
-        if not isinstance(value, str) or value not in self.values:
-            raise wire_error(f"must be one of {', '.join(self.values)}")
-        return value
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "enum": list(self.values)}
-
-
-@dataclass(frozen=True)
-class Shaped(_Marker):
+class Shaped(Rule):
     """Text of one exact ASCII shape (`pattern`, at most `max_length` long), refused as "must be <what>"."""
 
     pattern: str
@@ -157,7 +107,7 @@ class Shaped(_Marker):
 
 
 @dataclass(frozen=True)
-class Armor(_Marker):
+class Armor(Rule):
     """An ASCII-armored PGP block as sent: printable ASCII, tab and line breaks, 1..max_length
     characters, never stripped (it is signed and stored as sent). Armor is radix-64 text; holding
     it to ASCII also keeps a body of such blocks within the JSON body limit, whatever escapes a
@@ -182,7 +132,7 @@ class Armor(_Marker):
 
 
 @dataclass(frozen=True)
-class OfferReference(_Marker):
+class OfferReference(Rule):
     """An offer id in a body: the document sends "116"; apps also send 116."""
 
     def parse(self, value: Any) -> int:
@@ -205,7 +155,7 @@ class OfferReference(_Marker):
 
 
 @dataclass(frozen=True)
-class ContractIdRule(_Marker):
+class ContractIdRule(Rule):
     """`<sell offer id>-<buy offer id>`, each part ASCII digits within 64 bits."""
 
     def parse(self, value: Any) -> str:
@@ -219,7 +169,7 @@ class ContractIdRule(_Marker):
 
 
 @dataclass(frozen=True)
-class FeeRateRule(_Marker):
+class FeeRateRule(Rule):
     """A fee name, or sat/vB: 1..10,000 with at most 3 decimals (stored as text in 20 characters)."""
 
     def parse(self, value: Any) -> str | Decimal:
@@ -243,7 +193,7 @@ class FeeRateRule(_Marker):
 
 
 Sats = Annotated[int, SATS]
-Index = Annotated[int, JsonInteger(0, INT64_MAX)]  # a chat message's position in its room
+Index = Annotated[int, Integer(0, INT64_MAX, text=False)]  # a chat message's position in its room
 AmountRange = Annotated[tuple[int, int], SatsRange()]
 AmountOrRange = Annotated[tuple[int, int], SatsRange(single=True)]
 DisputeReason = Annotated[str, Choice(DISPUTE_REASONS)]

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import ConfigDict, Field
 
 from peerx.products.bitcoin.schemas import (
     FIAT_MAX,
@@ -28,7 +29,7 @@ from peerx.products.bitcoin.schemas import (
 )
 from peerx.products.bitcoin.schemas_offers import OFFER_USER_EXAMPLE, PaymentDataView
 from peerx.products.bitcoin.schemas_users import PublicUser
-from peerx.web.types import Amount, WireDecimal, wire_error
+from peerx.web.types import Amount, Rule, WireDecimal, wire_error
 
 CHAT_MAX = 100_000  # characters of armored PGP: a long message or a small proof of payment
 KEY_EXAMPLE = "-----BEGIN PGP MESSAGE-----...-----END PGP MESSAGE-----"
@@ -382,13 +383,20 @@ class ChatMessage(PeachAnswer):
     signature: str
 
 
-def _rating(value: Any) -> int:
-    if isinstance(value, bool) or value not in (1, -1) or not isinstance(value, int):
-        raise wire_error("must be 1 or -1")
-    return int(value)
+@dataclass(frozen=True)
+class Rating(Rule):
+    """A thumbs up or down: the JSON integer 1 or -1."""
+
+    def parse(self, value: Any) -> int:
+        if isinstance(value, bool) or value not in (1, -1) or not isinstance(value, int):
+            raise wire_error("must be 1 or -1")
+        return int(value)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "integer", "enum": [1, -1]}
 
 
-RatingValue = Annotated[int, BeforeValidator(_rating), WithJsonSchema({"type": "integer", "enum": [1, -1]})]
+RatingValue = Annotated[int, Rating()]
 
 
 class RateRequest(PeachRequest):
