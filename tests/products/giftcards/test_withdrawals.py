@@ -132,6 +132,7 @@ async def test_live_payouts_without_a_connector_wait_for_the_operator(client, pl
         ({"account_number": "0201234567"}, "account_number"),  # a Telecel number for mtn_momo
         ({"method": "vodafone_cash", "account_number": "0241234567"}, "account_number"),
         ({"method": "airteltigo_money", "account_number": "+233 55 123 4567"}, "account_number"),
+        ({"account_number": "+27 323 313 85993"}, "account_number"),  # a foreign number: was a 500
         ({"method": "bank_transfer", "account_number": "1234567890"}, "bank_name"),
         ({"method": "bank_transfer", "account_number": "12ab", "bank_name": "GCB"}, "account_number"),
     ],

@@ -484,7 +484,7 @@ def _check_account(request: WithdrawalRequest) -> str:
         msisdn = normalize_msisdn(request.account_number, "233")
     except ValueError:
         raise InvalidField("account_number", "must be a Ghana mobile number such as 0241234567") from None
-    network = ghana_network(msisdn)
+    network = ghana_network("+" + msisdn)  # normalized digits are international: keep them so
     expected = METHOD_NETWORKS[request.method]
     if network != expected:
         raise InvalidField("account_number", f"is not a {request.method} number")
