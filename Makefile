@@ -19,12 +19,13 @@ demo: $(BIN)/peerx  ## a working sandbox on the embedded SQLite database
 run: $(BIN)/peerx  ## serve every product (migrates first)
 	$(BIN)/peerx serve
 
+# The suite runs on every core (pytest-xdist); each test builds its own database and server.
 test: $(BIN)/peerx  ## the whole suite; PostgreSQL/Redis tests run when PEERX_TEST_PG_URL/REDIS_URL are set
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 test-services: $(BIN)/peerx  ## the suite with PostgreSQL and Redis required (as CI runs it)
 	PEERX_TEST_PG_URL=$(PG_URL) PEERX_TEST_REDIS_URL=$(REDIS_URL) PEERX_TEST_REQUIRE_SERVICES=1 \
-		$(BIN)/python -m pytest
+		$(BIN)/python -m pytest -n auto
 
 lint: $(BIN)/peerx
 	$(BIN)/ruff check .
