@@ -24,8 +24,8 @@ from peerx.core.errors import Unauthorized
 from peerx.core.parties import authenticate
 from peerx.products.escrow import oauth, service
 from peerx.products.escrow.queries import Actor
-from peerx.products.escrow.schemas import IdempotencyKeyText
 from peerx.web import Session, WireJSON, idempotent
+from peerx.web.types import IdempotencyKeyText
 
 API_KEY_PREFIXES = ("tpk_live_", "tpk_test_")
 API_SCOPE = oauth.API_SCOPE

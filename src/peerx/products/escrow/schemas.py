@@ -23,12 +23,10 @@ are not required and not nullable."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from decimal import Decimal
+from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AliasChoices, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from peerx.products.escrow.charges import check_charge_config, code_error
@@ -36,13 +34,21 @@ from peerx.products.escrow.listings import ListingPrice
 from peerx.products.escrow.p2p import NewP2P
 from peerx.products.escrow.payouts import BankDetails as BankDetailsValues
 from peerx.products.escrow.service import NewTransaction
-from peerx.web.types import ExponentDecimal, WireModel, forbidden_character, wire_error
+from peerx.web.types import (
+    ASCII_SPACE,
+    INT64_MAX,
+    Boolean,
+    Choice,
+    Doc,
+    Integer,
+    Rule,
+    Text,
+    WireModel,
+    wire_error,
+)
 
-INT64_MAX = 2**63 - 1
 MAX_AMOUNT = 10**15  # minor units (10 trillion USD): price + charge stays far inside 64 bits
 CODED = "trustap_code"  # a validation failure that carries the spec's own code (errors.py)
-_ASCII_INTEGER = re.compile(r"-?[0-9]{1,19}")
-ASCII_SPACE = " \t\n\r\x0b\x0c"
 
 
 def coded(code: str, reason: str) -> PydanticCustomError:
@@ -53,223 +59,111 @@ def coded(code: str, reason: str) -> PydanticCustomError:
 # ---------------------------------------------------------------- field types
 
 
-def _whole(value: Any, low: int, high: int, *, text_ok: bool, strip: bool = False) -> int:
-    """An int in [low, high]: a JSON integer or an integral plain decimal (and ASCII digits as
-    text when `text_ok`, around spaces when `strip`); never a boolean, float, exponent, NaN or
-    Unicode digit."""
-    if isinstance(value, bool | ExponentDecimal | float):
-        raise wire_error("must be a whole number")
-    integral = isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value()
-    digits = (
-        text_ok and isinstance(value, str) and _ASCII_INTEGER.fullmatch(value.strip(ASCII_SPACE) if strip else value)
-    )
-    if not isinstance(value, int) and not integral and not digits:
-        raise wire_error("must be a whole number")
-    number = int(value)
-    if not low <= number <= high:
-        raise wire_error(f"must be a whole number from {low} to {high}")
-    return number
+@dataclass(frozen=True)
+class TrustapInteger(Integer):
+    """The shared Integer as Trustap reads it: an integral plain decimal (1234.0) is a whole
+    number too, and the schema is `format: int64` (the OpenAPI models print bounds as floats,
+    which cannot hold 2**63 - 1 exactly)."""
+
+    integral: bool = True
+    int64_format: bool = True
 
 
-def _int_schema(low: int, high: int, description: str = "") -> WithJsonSchema:
-    # The 64-bit limits are the format's own (the OpenAPI models print bounds as floats, which
-    # cannot hold 2**63 - 1 exactly).
-    schema: dict[str, Any] = {"type": "integer", "format": "int64"}
-    if low > -INT64_MAX:
-        schema["minimum"] = low
-    if high < INT64_MAX:
-        schema["maximum"] = high
-    if description:
-        schema["description"] = description
-    return WithJsonSchema(schema)
+@dataclass(frozen=True)
+class TrustapText(Text):
+    """The shared Text as Trustap reads it: only ASCII white space is stripped, so a control
+    character at either end (\x1c-\x1f, \x85 are white space to str.strip()) is refused, not dropped."""
+
+    strip_chars: str | None = ASCII_SPACE
 
 
-def _body_int(low: int, high: int, *, text_ok: bool = False) -> Callable[[Any], int]:
-    return lambda value: _whole(value, low, high, text_ok=text_ok, strip=text_ok)
+@dataclass(frozen=True)
+class P2PLimitRule(Rule):
+    """The spec's p2p list: a limit above 50 is `excessive_limit`, anything else wrong `invalid_limit`."""
 
+    def parse(self, value: Any) -> int:
+        number = TrustapInteger().parse(value)
+        if number < 1:
+            raise wire_error("must be a whole number from 1 to 50")
+        if number > 50:
+            raise coded("excessive_limit", "must be at most 50")
+        return number
 
-def _text(
-    max_length: int, *, min_length: int = 0, multiline: bool = False, strip: bool = True, numbers: bool = False
-) -> Callable[[Any], str]:
-    """peerx.web.types.text's rules (spelled so mypy reads the field as str), except that only
-    ASCII white space is stripped: a control character at either end is refused, not dropped."""
-
-    def check(value: Any) -> str:
-        if isinstance(value, str):
-            written = value
-        elif numbers and isinstance(value, int | Decimal) and not isinstance(value, bool | ExponentDecimal):
-            written = str(value)
-        else:
-            raise wire_error("must be a string")
-        if strip:  # ASCII white space only: \x1c-\x1f and \x85 are white space to str.strip()
-            written = written.strip(ASCII_SPACE)
-        if forbidden_character(written, multiline=multiline):
-            raise wire_error("must not contain control characters")
-        if len(written) < min_length:
-            raise wire_error("is required")
-        if len(written) > max_length:
-            raise wire_error(f"must be at most {max_length} characters")
-        return written
-
-    return check
-
-
-def _text_schema(max_length: int, description: str = "", **extra: Any) -> WithJsonSchema:
-    schema: dict[str, Any] = {"type": "string", "maxLength": max_length, **extra}
-    if description:
-        schema["description"] = description
-    return WithJsonSchema(schema)
+    def json_schema(self) -> dict[str, Any]:
+        return TrustapInteger(1, 50).json_schema()
 
 
 AMOUNT_TEXT = (
     "in the currency's smallest unit (a JSON integer; 1234 is 12.34 USD). At most 10^15; "
     "no exponent, fraction or string."
 )
+# int64 fields in JSON bodies: JSON integers (or 1234.0), never strings; some also take ASCII
+# digits as text, around ASCII spaces, as they always have.
+BodyAmount = TrustapInteger(-MAX_AMOUNT, MAX_AMOUNT, text=False)
 Price = Annotated[
     int,
-    BeforeValidator(_body_int(-MAX_AMOUNT, MAX_AMOUNT)),
-    _int_schema(
-        -MAX_AMOUNT,
-        MAX_AMOUNT,
-        "The price of the goods being sold, " + AMOUNT_TEXT + " A negative price is `negative_price`.",
-    ),
+    BodyAmount,
+    Doc("The price of the goods being sold, " + AMOUNT_TEXT + " A negative price is `negative_price`."),
 ]
 ChargeAmount = Annotated[
-    int,
-    BeforeValidator(_body_int(-MAX_AMOUNT, MAX_AMOUNT)),
-    _int_schema(-MAX_AMOUNT, MAX_AMOUNT, "The `charge` value returned from a request to `/charge`, " + AMOUNT_TEXT),
+    int, BodyAmount, Doc("The `charge` value returned from a request to `/charge`, " + AMOUNT_TEXT)
 ]
-SellerCharge = Annotated[
-    int,
-    BeforeValidator(_body_int(-MAX_AMOUNT, MAX_AMOUNT)),
-    _int_schema(-MAX_AMOUNT, MAX_AMOUNT, "The `charge_seller` value returned from `/charge`; checked when sent."),
-]
+SellerCharge = Annotated[int, BodyAmount, Doc("The `charge_seller` value returned from `/charge`; checked when sent.")]
 CalcVersion = Annotated[
-    int,
-    BeforeValidator(_body_int(-INT64_MAX, INT64_MAX)),
-    _int_schema(-INT64_MAX, INT64_MAX, "The `charge_calculator_version` value returned from `/charge`."),
+    int, TrustapInteger(text=False), Doc("The `charge_calculator_version` value returned from `/charge`.")
 ]
 ChargeConfig = Annotated[
     int,
-    BeforeValidator(_body_int(-INT64_MAX, INT64_MAX, text_ok=True)),
-    _int_schema(-INT64_MAX, INT64_MAX, "The charge config the charge is computed for; only 1 exists."),
+    TrustapInteger(strip_chars=ASCII_SPACE),
+    Doc("The charge config the charge is computed for; only 1 exists."),
 ]
-
-
-def _role(value: Any) -> str:
-    role = _text(16)(value)
-    if role not in ("buyer", "seller"):
-        raise wire_error("must be buyer or seller")
-    return role
-
-
+ROLES = ("buyer", "seller")
+# The text rule runs first (the last declared runs first), then the choice, on the stripped text.
 Role = Annotated[
-    str,
-    BeforeValidator(_role),
-    WithJsonSchema({"type": "string", "enum": ["buyer", "seller"], "description": "The caller's role."}),
+    str, Choice(ROLES, "must be buyer or seller"), TrustapText(16), Doc("The caller's role.", enum=list(ROLES))
 ]
 Currency = Annotated[
     str,
-    BeforeValidator(_text(16, strip=False)),
-    _text_schema(16, "The currency the price is specified in (lower case ISO 4217: `usd`).", examples=["usd"]),
+    TrustapText(16, strip=False),
+    Doc("The currency the price is specified in (lower case ISO 4217: `usd`).", examples=["usd"]),
 ]
 Description = Annotated[
-    str,
-    BeforeValidator(_text(1000, multiline=True)),
-    _text_schema(1000, "A description of the goods being sold (newlines allowed)."),
+    str, TrustapText(1000, multiline=True), Doc("A description of the goods being sold (newlines allowed).")
 ]
-Complaint = Annotated[str, BeforeValidator(_text(5000, multiline=True)), _text_schema(5000, "What went wrong.")]
-CancelReason = Annotated[
-    str, BeforeValidator(_text(1000, multiline=True)), _text_schema(1000, "Why the transaction is cancelled.")
-]
+Complaint = Annotated[str, TrustapText(5000, multiline=True), Doc("What went wrong.")]
+CancelReason = Annotated[str, TrustapText(1000, multiline=True), Doc("Why the transaction is cancelled.")]
 CardToken = Annotated[
     str,
-    BeforeValidator(_text(200)),  # kept while the charge is in flight (payin_token, 200 characters)
-    _text_schema(200, "A card token (`tok_...`) or PaymentMethod id (`pm_...`) from Stripe.", examples=["tok_visa"]),
+    TrustapText(200),  # kept while the charge is in flight (payin_token, 200 characters)
+    Doc("A card token (`tok_...`) or PaymentMethod id (`pm_...`) from Stripe.", examples=["tok_visa"]),
 ]
-Carrier = Annotated[
-    str,
-    BeforeValidator(_text(50)),
-    WithJsonSchema({"type": "string", "maxLength": 50, "examples": ["ups"], "description": "fedex, ups or usps."}),
-]
-TrackingCode = Annotated[str, BeforeValidator(_text(100)), _text_schema(100, "The carrier's tracking code.")]
-Flag = Annotated[
-    bool,
-    BeforeValidator(
-        lambda value: value if isinstance(value, bool) else _flag_text(value),
-    ),
-    WithJsonSchema({"type": "boolean"}),
-]
-
-
-def _flag_text(value: Any) -> bool:
-    if isinstance(value, str) and value.strip(ASCII_SPACE).lower() in ("true", "1", "false", "0"):
-        return value.strip(ASCII_SPACE).lower() in ("true", "1")
-    raise wire_error("must be true or false")
-
+Carrier = Annotated[str, TrustapText(50), Doc("fedex, ups or usps.", examples=["ups"])]
+TrackingCode = Annotated[str, TrustapText(100), Doc("The carrier's tracking code.")]
+Flag = Annotated[bool, Boolean(strip_chars=ASCII_SPACE)]
 
 # Query and path values: ASCII digits only, within the column's 64 bits.
-PathId = Annotated[
-    int,
-    BeforeValidator(lambda value: _whole(value, 1, INT64_MAX, text_ok=True)),
-    _int_schema(1, INT64_MAX),
-]
-QueryId = Annotated[
-    int,
-    BeforeValidator(lambda value: _whole(value, 0, INT64_MAX, text_ok=True)),
-    _int_schema(0, INT64_MAX),
-]
+PathId = Annotated[int, TrustapInteger(1, INT64_MAX)]
+QueryId = Annotated[int, TrustapInteger(0, INT64_MAX)]
 QueryPrice = Annotated[
     int,
-    BeforeValidator(lambda value: _whole(value, -MAX_AMOUNT, MAX_AMOUNT, text_ok=True, strip=True)),
-    _int_schema(
-        -MAX_AMOUNT,
-        MAX_AMOUNT,
+    TrustapInteger(-MAX_AMOUNT, MAX_AMOUNT, strip_chars=ASCII_SPACE),
+    Doc(
         "The price of the goods being sold in this transaction, in the `currency`'s smallest unit. For "
         "example, if a trading card is being sold for $12.34 (with `currency` as `usd`), then the request "
-        "for the charge for this transaction would be `/charge?price=1234&currency=usd`.",
+        "for the charge for this transaction would be `/charge?price=1234&currency=usd`."
     ),
 ]
 QueryConfig = Annotated[
-    int,
-    BeforeValidator(lambda value: _whole(value, -INT64_MAX, INT64_MAX, text_ok=True)),
-    _int_schema(-INT64_MAX, INT64_MAX, "The charge config for which the charge amount is computed (only 1)."),
+    int, TrustapInteger(), Doc("The charge config for which the charge amount is computed (only 1).")
 ]
-Limit = Annotated[
-    int,
-    BeforeValidator(lambda value: _whole(value, 1, 50, text_ok=True)),
-    WithJsonSchema({"type": "integer", "format": "int64", "minimum": 1, "maximum": 50, "default": 25}),
-]
-
-
-def _p2p_limit(value: Any) -> int:
-    """The spec's p2p list: a limit above 50 is `excessive_limit`, anything else wrong `invalid_limit`."""
-    number = _whole(value, -INT64_MAX, INT64_MAX, text_ok=True)
-    if number < 1:
-        raise wire_error("must be a whole number from 1 to 50")
-    if number > 50:
-        raise coded("excessive_limit", "must be at most 50")
-    return number
-
-
-P2PLimit = Annotated[
-    int,
-    BeforeValidator(_p2p_limit),
-    WithJsonSchema({"type": "integer", "format": "int64", "minimum": 1, "maximum": 50, "default": 25}),
-]
-CurrencyQuery = Annotated[str, BeforeValidator(_text(16, strip=False)), _text_schema(16, examples=["usd"])]
-PaymentMethodQuery = Annotated[str, BeforeValidator(_text(32)), _text_schema(32, default="card")]
+Limit = Annotated[int, TrustapInteger(1, 50), Doc(default=25)]
+P2PLimit = Annotated[int, P2PLimitRule(), Doc(default=25)]
+CurrencyQuery = Annotated[str, TrustapText(16, strip=False), Doc(examples=["usd"])]
+PaymentMethodQuery = Annotated[str, TrustapText(32), Doc(default="card")]
 JoinCode = Annotated[
     str,
-    BeforeValidator(_text(100, strip=False)),
-    _text_schema(
-        100, "The transaction's join code, as its creator shared it.", examples=["54c5bb89-a5ea-4be7-ad7a-e740c2eebab4"]
-    ),
-]
-IdempotencyKeyText = Annotated[
-    str,
-    BeforeValidator(_text(255, min_length=1, strip=False)),
-    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255}),
+    TrustapText(100, strip=False),
+    Doc("The transaction's join code, as its creator shared it.", examples=["54c5bb89-a5ea-4be7-ad7a-e740c2eebab4"]),
 ]
 
 
@@ -555,12 +449,10 @@ class ListingDescription(WireBody):
 class BankDetails(WireRequest):
     """The document's BankDetails; formats are checked by the payout rules (payouts.py)."""
 
-    account_number: Annotated[str, BeforeValidator(_text(64)), _text_schema(64, examples=["000123456789"])]
-    country_code: Annotated[str, BeforeValidator(_text(8)), _text_schema(8, "ISO 3166-1 alpha-2", examples=["US"])]
-    currency: Annotated[str, BeforeValidator(_text(8)), _text_schema(8, "ISO 4217", examples=["usd"])]
-    routing_number: (
-        Annotated[str, BeforeValidator(_text(64)), _text_schema(64, "9 digits (ABA) for US accounts")] | None
-    ) = None
+    account_number: Annotated[str, TrustapText(64), Doc(examples=["000123456789"])]
+    country_code: Annotated[str, TrustapText(8), Doc("ISO 3166-1 alpha-2", examples=["US"])]
+    currency: Annotated[str, TrustapText(8), Doc("ISO 4217", examples=["usd"])]
+    routing_number: Annotated[str, TrustapText(64), Doc("9 digits (ABA) for US accounts")] | None = None
 
 
 class CreditAccountRequest(WireBody):
@@ -578,13 +470,9 @@ class CreditAccountRequest(WireBody):
         }
     ]
 
-    type: Annotated[
-        str,
-        BeforeValidator(_text(20)),
-        WithJsonSchema({"type": "string", "enum": ["bank", "card"], "description": "Only bank is offered."}),
-    ]
+    type: Annotated[str, TrustapText(20), Doc("Only bank is offered.", enum=["bank", "card"])]
     bank_details: BankDetails | None = None
-    card_details: Annotated[str, BeforeValidator(_text(500)), _text_schema(500)] | None = None
+    card_details: Annotated[str, TrustapText(500)] | None = None
 
     def bank(self) -> BankDetailsValues | None:
         d = self.bank_details
@@ -593,8 +481,8 @@ class CreditAccountRequest(WireBody):
         return BankDetailsValues(d.account_number, d.country_code, d.currency, d.routing_number)
 
 
-NameText = Annotated[str, BeforeValidator(_text(100, numbers=True)), _text_schema(100)]
-AddressText = Annotated[str, BeforeValidator(_text(200, numbers=True)), _text_schema(200)]
+NameText = Annotated[str, TrustapText(100, numbers="plain")]
+AddressText = Annotated[str, TrustapText(200, numbers="plain")]
 
 
 class NameUpdate(WireRequest):
@@ -612,9 +500,9 @@ class AddressUpdate(WireRequest):
 
 
 class DobUpdate(WireRequest):
-    day: Annotated[int, BeforeValidator(_body_int(1, 31, text_ok=True)), _int_schema(1, 31)]
-    month: Annotated[int, BeforeValidator(_body_int(1, 12, text_ok=True)), _int_schema(1, 12)]
-    year: Annotated[int, BeforeValidator(_body_int(1, 9999, text_ok=True)), _int_schema(1, 9999)]
+    day: Annotated[int, TrustapInteger(1, 31, strip_chars=ASCII_SPACE)]
+    month: Annotated[int, TrustapInteger(1, 12, strip_chars=ASCII_SPACE)]
+    year: Annotated[int, TrustapInteger(1, 9999, strip_chars=ASCII_SPACE)]
 
 
 class PersonalInfoUpdate(WireBody):
@@ -638,17 +526,15 @@ class TosAcceptanceRequest(WireBody):
         {"unix_timestamp": 1700000000, "ip": "203.0.113.9", "user_agent": "Mozilla/5.0"}
     ]
 
-    unix_timestamp: Annotated[
-        int, BeforeValidator(_body_int(0, INT64_MAX, text_ok=True)), _int_schema(0, INT64_MAX, "Unix time, seconds")
-    ]
-    ip: Annotated[str, BeforeValidator(_text(100, min_length=1)), _text_schema(100, minLength=1)]
-    user_agent: Annotated[str, BeforeValidator(_text(1000, numbers=True)), _text_schema(1000)] = ""
+    unix_timestamp: Annotated[int, TrustapInteger(0, INT64_MAX, strip_chars=ASCII_SPACE), Doc("Unix time, seconds")]
+    ip: Annotated[str, TrustapText(100, min_length=1)]
+    user_agent: Annotated[str, TrustapText(1000, numbers="plain")] = ""
 
 
 class ActiveCountry(WireBody):
     wire_examples: ClassVar[list[dict[str, Any]]] = [{"country_code": "IE"}]
 
-    country_code: Annotated[str, BeforeValidator(_text(10)), _text_schema(10, "ISO 3166-1 alpha-2", examples=["IE"])]
+    country_code: Annotated[str, TrustapText(10), Doc("ISO 3166-1 alpha-2", examples=["IE"])]
 
 
 # ---------------------------------------------------------------- responses
