@@ -5,6 +5,8 @@ for accounts, webhooks and the ledger; the products' desks in peerx.ops.<product
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import FastAPI, Response
 
 from peerx.core.errors import (
@@ -33,7 +35,7 @@ from peerx.ops.schemas import (
 )
 from peerx.platform import Platform
 from peerx.web import PlatformDep, Session, WireJSON, error_status, retry_after, surface_app, wire_router
-from peerx.web.types import Id, text
+from peerx.web.types import Id, Text
 
 PREFIX = "/ops/v1"
 STATUS = {InvalidField: 400, InsufficientFunds: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409}
@@ -58,7 +60,7 @@ def render_error(exc: PeerxError) -> Response:
 
 router = wire_router(dependencies=[OPERATOR], tags=["accounts"])
 
-PermissionName = text(64, min_length=1)
+PermissionName = Annotated[str, Text(64, min_length=1)]
 
 
 @router.post("/accounts", status_code=201, response_model=AccountCreated)
@@ -87,7 +89,7 @@ async def grant(account_id: Id, body: PermissionGrant, session: Session, platfor
 @router.delete("/accounts/{account_id}/permissions/{permission}", response_model=Permissions)
 async def revoke(
     account_id: Id,
-    permission: PermissionName,  # type: ignore[valid-type]
+    permission: PermissionName,
     session: Session,
     platform: PlatformDep,
 ) -> Response:

@@ -4,7 +4,7 @@ set the sandbox market price. Shared by `peerx chain|market ...` and /ops/v1/bit
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,10 +30,10 @@ from peerx.products.bitcoin.context import peach_of
 from peerx.products.bitcoin.models import Contract
 from peerx.products.bitcoin.wire import wire_time
 from peerx.web import PlatformDep, Session, wire_router
-from peerx.web.types import Flag, text
+from peerx.web.types import Flag, Text
 
 router = wire_router(dependencies=[OPERATOR], tags=["bitcoin"])  # /ops/v1/bitcoin
-ContractId = text(200, min_length=1)
+ContractId = Annotated[str, Text(200, min_length=1)]
 DISPUTE_OUTCOMES = disputes.OUTCOMES  # what a mediator may decide (the console's choices)
 
 
@@ -138,7 +138,7 @@ async def get_disputes(session: Session, platform: PlatformDep, active: Flag = T
 
 @router.post("/disputes/{contract_id}/resolve", response_model=DisputeView)
 async def post_resolve(
-    contract_id: ContractId,  # type: ignore[valid-type]
+    contract_id: ContractId,
     body: DisputeResolve,
     session: Session,
     platform: PlatformDep,

@@ -5,7 +5,7 @@ they call product and rails services, never their tables."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,12 +32,12 @@ from peerx.products.remittances import common, partners
 from peerx.products.remittances import service as remittances
 from peerx.rails import floats
 from peerx.web import PlatformDep, Session, wire_router
-from peerx.web.types import Flag, Id, text
+from peerx.web.types import Flag, Id, Text
 
 router = wire_router(dependencies=[OPERATOR], tags=["remittances"])  # /ops/v1/remittances
 rails_router = wire_router(dependencies=[OPERATOR], tags=["rails"])  # /ops/v1/rails
-RailName = text(40)
-CurrencyCode = text(10)
+RailName = Annotated[str, Text(40)]
+CurrencyCode = Annotated[str, Text(10)]
 
 
 def _policy(platform: Platform) -> common.Policy:
@@ -222,8 +222,8 @@ async def put_float(body: FloatSet, session: Session, platform: PlatformDep) -> 
 async def read_float(
     session: Session,
     platform: PlatformDep,
-    rail: RailName = "",  # type: ignore[valid-type]
-    currency: CurrencyCode = "XAF",  # type: ignore[valid-type]
+    rail: RailName = "",
+    currency: CurrencyCode = "XAF",
     test: Flag = False,
 ) -> Response:
     """A rail's float: tracked or not, and if tracked its balance, reservations and what is left."""

@@ -11,19 +11,21 @@ that changes its shape fails its tests instead of drifting from the document."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from peerx.web import WireJSON
-from peerx.web.types import Flag, Id, WireDecimal, WireModel, amount, integer, text
+from peerx.web.types import Amount, Flag, Id, Integer, Text, WireDecimal, WireModel
 
 # Bounds shared by several requests. Amounts an operator moves by hand stay far below what a
 # 64-bit ledger column holds even after many of them (10^12 units = 10^14 minor units).
-OPERATOR_AMOUNT = amount(high=10**12)
-REFERENCE = text(64, min_length=1)  # a product's reference or order id, in a path
-NOTE = text(1000, multiline=True)  # a reason or note an operator types; kept whole in a Text column
+OPERATOR_AMOUNT = Annotated[Decimal, Amount(high=Decimal(10**12))]
+REFERENCE = Annotated[str, Text(64, min_length=1)]  # a product's reference or order id, in a path
+Currency = Annotated[str, Text(10, min_length=1)]  # ISO 4217, any case
+NOTE = Annotated[str, Text(1000, multiline=True)]  # a reason or note an operator types; kept whole in a Text column
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:
@@ -69,8 +71,8 @@ class OpsError(View):
 class AccountCreate(WireModel):
     model_config = _examples({"name": "Ama Traders", "email": "ama@example.com"})
 
-    name: text(200, min_length=1)  # type: ignore[valid-type]
-    email: text(320, min_length=1)  # type: ignore[valid-type]
+    name: Annotated[str, Text(200, min_length=1)]
+    email: Annotated[str, Text(320, min_length=1)]
 
 
 class LiveAndTestKeys(View):
@@ -103,8 +105,8 @@ class AccountCreated(View):
 class AccountFund(WireModel):
     model_config = _examples({"currency": "GHS", "amount": "100.00"}, {"currency": "XAF", "amount": 5000, "test": True})
 
-    currency: text(10, min_length=1) = Field(description="ISO 4217 code (any case).")  # type: ignore[valid-type]
-    amount: OPERATOR_AMOUNT = Field(description="Greater than 0, at most the currency's decimals.")  # type: ignore[valid-type]
+    currency: Currency = Field(description="ISO 4217 code (any case).")
+    amount: OPERATOR_AMOUNT = Field(description="Greater than 0, at most the currency's decimals.")
     test: Flag = Field(False, description="Fund the test-mode wallet instead of the live one.")
 
 
@@ -120,7 +122,7 @@ class AccountFunded(View):
 class PermissionGrant(WireModel):
     model_config = _examples({"permission": "transfer_funds"})
 
-    permission: text(64, min_length=1) = Field(description="One of: transfer_funds.")  # type: ignore[valid-type]
+    permission: Annotated[str, Text(64, min_length=1)] = Field(description="One of: transfer_funds.")
 
 
 class Permissions(View):
@@ -134,9 +136,9 @@ class WebhookCreate(WireModel):
     model_config = _examples({"account_id": 1, "url": "https://example.com/hooks", "surface": "peertupeer"})
 
     account_id: Id
-    url: text(2000, min_length=1)  # type: ignore[valid-type]
+    url: Annotated[str, Text(2000, min_length=1)]
     test: Flag = Field(False, description="Receive the account's test-mode events instead of its live ones.")
-    surface: text(40, min_length=1) = Field(  # type: ignore[valid-type]
+    surface: Annotated[str, Text(40, min_length=1)] = Field(
         "peertupeer", description="Whose events and signature: peertupeer, peerwallet, peex, trustap or peach."
     )
 
@@ -165,11 +167,13 @@ class RateSet(WireModel):
     )
 
     card_type_id: Id
-    card_name: text(100, min_length=1)  # type: ignore[valid-type]
-    country: text(60, min_length=1)  # type: ignore[valid-type]
-    currency: text(10, min_length=1)  # type: ignore[valid-type]
-    rate: amount(high=10**6) = Field(description="GHS paid per unit of the card's currency.")  # type: ignore[valid-type]
-    fee_pct: amount(high=100) = Field(description="The platform's fee, percent.")  # type: ignore[valid-type]
+    card_name: Annotated[str, Text(100, min_length=1)]
+    country: Annotated[str, Text(60, min_length=1)]
+    currency: Currency
+    rate: Annotated[Decimal, Amount(high=Decimal(10**6))] = Field(
+        description="GHS paid per unit of the card's currency."
+    )
+    fee_pct: Annotated[Decimal, Amount(high=Decimal(100))] = Field(description="The platform's fee, percent.")
     active: Flag = True
 
 
@@ -188,7 +192,7 @@ class RateView(View):
 class TradeApprove(WireModel):
     model_config = _examples({"card_amount": "80"}, {})
 
-    card_amount: amount(high=10**9) | None = Field(  # type: ignore[valid-type]
+    card_amount: Annotated[Decimal, Amount(high=Decimal(10**9))] | None = Field(
         None, description="Approve for a lower face value than submitted (a partly valid card)."
     )
 
@@ -196,7 +200,7 @@ class TradeApprove(WireModel):
 class TradeReject(WireModel):
     model_config = _examples({"reason": "Card already used"})
 
-    reason: NOTE  # type: ignore[valid-type]
+    reason: NOTE
 
 
 class TradeView(View):
@@ -231,13 +235,13 @@ class PartnerUpdate(WireModel):
 
     model_config = _examples({"mtn_fee": "200", "orange_fee": "150", "max_amount": 500000, "is_activated": True})
 
-    callback_url: text(2000) | None = None  # type: ignore[valid-type]
-    mtn_fee: OPERATOR_AMOUNT | None = Field(None, description="XAF per payout to an MTN wallet.")  # type: ignore[valid-type]
-    orange_fee: OPERATOR_AMOUNT | None = Field(None, description="XAF per payout to an Orange wallet.")  # type: ignore[valid-type]
-    max_amount: OPERATOR_AMOUNT | None = Field(None, description="XAF per remittance.")  # type: ignore[valid-type]
-    adress: text(300) | None = None  # type: ignore[valid-type]
-    web_site: text(300) | None = None  # type: ignore[valid-type]
-    description: text(2000, multiline=True) | None = None  # type: ignore[valid-type]
+    callback_url: Annotated[str, Text(2000)] | None = None
+    mtn_fee: OPERATOR_AMOUNT | None = Field(None, description="XAF per payout to an MTN wallet.")
+    orange_fee: OPERATOR_AMOUNT | None = Field(None, description="XAF per payout to an Orange wallet.")
+    max_amount: OPERATOR_AMOUNT | None = Field(None, description="XAF per remittance.")
+    adress: Annotated[str, Text(300)] | None = None
+    web_site: Annotated[str, Text(300)] | None = None
+    description: Annotated[str, Text(2000, multiline=True)] | None = None
     is_activated: Flag | None = None
 
 
@@ -259,10 +263,10 @@ class PartnerView(View):
 class BeneficiarySet(WireModel):
     model_config = _examples({"email": "ama@example.com", "mobile_phone": "+237699123456", "first_name": "Ama"})
 
-    email: text(254, min_length=1)  # type: ignore[valid-type]
-    mobile_phone: text(32, min_length=1) = Field(description="An MTN or Orange Cameroon wallet.")  # type: ignore[valid-type]
-    first_name: text(100) | None = None  # type: ignore[valid-type]
-    last_name: text(100) | None = None  # type: ignore[valid-type]
+    email: Annotated[str, Text(254, min_length=1)]
+    mobile_phone: Annotated[str, Text(32, min_length=1)] = Field(description="An MTN or Orange Cameroon wallet.")
+    first_name: Annotated[str, Text(100)] | None = None
+    last_name: Annotated[str, Text(100)] | None = None
     test: Flag = False
 
 
@@ -279,14 +283,14 @@ class BeneficiaryView(View):
 class RemittanceCancel(WireModel):
     model_config = _examples({"reason": "Over the partner's limit"})
 
-    reason: NOTE  # type: ignore[valid-type]
+    reason: NOTE
 
 
 class RemittanceSettle(WireModel):
     model_config = _examples({"outcome": "paid", "note": "paid in cash"})
 
     outcome: Literal["paid", "failed"]
-    note: NOTE = ""  # type: ignore[valid-type]
+    note: NOTE = ""
 
 
 class RemittanceView(View):
@@ -318,9 +322,9 @@ class RemittanceView(View):
 class FloatSet(WireModel):
     model_config = _examples({"rail": "mtn_momo", "currency": "XAF", "amount": 5000000})
 
-    rail: text(40, min_length=1) = Field(description="mtn_momo or orange_money.")  # type: ignore[valid-type]
-    currency: text(10, min_length=1)  # type: ignore[valid-type]
-    amount: OPERATOR_AMOUNT = Field(description="What the platform holds at the operator.")  # type: ignore[valid-type]
+    rail: Annotated[str, Text(40, min_length=1)] = Field(description="mtn_momo or orange_money.")
+    currency: Currency
+    amount: OPERATOR_AMOUNT = Field(description="What the platform holds at the operator.")
     test: Flag = False
 
 
@@ -402,8 +406,8 @@ class OrderVoided(OrderView):
 class EscrowClientCreate(WireModel):
     model_config = _examples({"name": "Shop App", "redirect_uris": ["https://shop.example/callback"], "test": True})
 
-    name: text(200, min_length=1)  # type: ignore[valid-type]
-    redirect_uris: list[text(2000, min_length=1)] = Field(max_length=20)  # type: ignore[valid-type]
+    name: Annotated[str, Text(200, min_length=1)]
+    redirect_uris: list[Annotated[str, Text(2000, min_length=1)]] = Field(max_length=20)
     test: Flag = False
 
 
@@ -418,10 +422,10 @@ class EscrowClient(View):
 class EscrowUserCreate(WireModel):
     model_config = _examples({"email": "seller@example.com", "password": "correct horse", "first": "Ama"})
 
-    email: text(320, min_length=1)  # type: ignore[valid-type]
-    password: text(1024, strip=False) = Field(description="At least 8 characters.")  # type: ignore[valid-type]
-    first: text(100) = ""  # type: ignore[valid-type]
-    last: text(100) = ""  # type: ignore[valid-type]
+    email: Annotated[str, Text(320, min_length=1)]
+    password: Annotated[str, Text(1024, strip=False)] = Field(description="At least 8 characters.")
+    first: Annotated[str, Text(100)] = ""
+    last: Annotated[str, Text(100)] = ""
 
 
 class EscrowUser(View):
@@ -432,9 +436,9 @@ class EscrowUser(View):
 class EscrowTokenIssue(WireModel):
     model_config = _examples({"user": "seller@example.com", "client": "tpc_...", "scope": "openid"})
 
-    user: text(320, min_length=1) = Field(description="The user's email.")  # type: ignore[valid-type]
-    client: text(64, min_length=1) = Field(description="The client_id.")  # type: ignore[valid-type]
-    scope: text(1000) = "openid"  # type: ignore[valid-type]
+    user: Annotated[str, Text(320, min_length=1)] = Field(description="The user's email.")
+    client: Annotated[str, Text(64, min_length=1)] = Field(description="The client_id.")
+    scope: Annotated[str, Text(1000)] = "openid"
 
 
 class EscrowToken(View):
@@ -447,7 +451,7 @@ class EscrowToken(View):
 class EscrowResolve(WireModel):
     model_config = _examples({"outcome": "release"}, {"outcome": "refund", "p2p": True})
 
-    outcome: text(32, min_length=1) = Field(description="release or refund.")  # type: ignore[valid-type]
+    outcome: Annotated[str, Text(32, min_length=1)] = Field(description="release or refund.")
     p2p: Flag = Field(False, description="A face-to-face (p2p) transaction.")
 
 
@@ -556,14 +560,18 @@ class EscrowP2PTransaction(View):
 class EscrowCharges(WireModel):
     model_config = _examples({"model": "online", "currency": "usd", "buyer_pct": "2.5", "buyer_fixed": 30})
 
-    model: text(16, min_length=1) = Field("online", description="online or p2p.")  # type: ignore[valid-type]
-    currency: text(10, min_length=1)  # type: ignore[valid-type]
-    payment_method: text(16, min_length=1) = "card"  # type: ignore[valid-type]
-    buyer_pct: amount(high=100) | None = Field(None, description="Percent, below 100; null or absent: 0.")  # type: ignore[valid-type]
-    buyer_fixed: integer(0, 10**12) = Field(0, description="Minor units.")  # type: ignore[valid-type]
-    seller_pct: amount(high=100) | None = Field(None, description="Percent, below 100; null or absent: 0.")  # type: ignore[valid-type]
-    seller_fixed: integer(0, 10**12) = Field(0, description="Minor units.")  # type: ignore[valid-type]
-    min_price: integer(0, 10**12) = Field(100, description="Minor units.")  # type: ignore[valid-type]
+    model: Annotated[str, Text(16, min_length=1)] = Field("online", description="online or p2p.")
+    currency: Currency
+    payment_method: Annotated[str, Text(16, min_length=1)] = "card"
+    buyer_pct: Annotated[Decimal, Amount(high=Decimal(100))] | None = Field(
+        None, description="Percent, below 100; null or absent: 0."
+    )
+    buyer_fixed: Annotated[int, Integer(0, 10**12)] = Field(0, description="Minor units.")
+    seller_pct: Annotated[Decimal, Amount(high=Decimal(100))] | None = Field(
+        None, description="Percent, below 100; null or absent: 0."
+    )
+    seller_fixed: Annotated[int, Integer(0, 10**12)] = Field(0, description="Minor units.")
+    min_price: Annotated[int, Integer(0, 10**12)] = Field(100, description="Minor units.")
 
 
 class ChargeRule(View):
@@ -584,8 +592,8 @@ class ChargeRule(View):
 class ChainFund(WireModel):
     model_config = _examples({"address": "bcrt1q...", "sats": 100000})
 
-    address: text(100, min_length=1)  # type: ignore[valid-type]
-    sats: integer(1, 21_000_000 * 100_000_000)  # type: ignore[valid-type]
+    address: Annotated[str, Text(100, min_length=1)]
+    sats: Annotated[int, Integer(1, 21_000_000 * 100_000_000)]
 
 
 class ChainFunded(View):
@@ -597,7 +605,7 @@ class ChainFunded(View):
 class ChainMine(WireModel):
     model_config = _examples({"blocks": 1})
 
-    blocks: integer(1, 10_000) = 1  # type: ignore[valid-type]
+    blocks: Annotated[int, Integer(1, 10_000)] = 1
 
 
 class ChainMined(View):
@@ -608,8 +616,8 @@ class ChainMined(View):
 class MarketPrice(WireModel):
     model_config = _examples({"pair": "BTCEUR", "price": "27455.04"})
 
-    pair: text(12, min_length=1) = Field(description="BTC and a currency: BTCEUR, BTCCHF, ...")  # type: ignore[valid-type]
-    price: amount(high=10**12) = Field(description="Greater than 0, at most 8 decimals.")  # type: ignore[valid-type]
+    pair: Annotated[str, Text(12, min_length=1)] = Field(description="BTC and a currency: BTCEUR, BTCCHF, ...")
+    price: Annotated[Decimal, Amount(high=Decimal(10**12))] = Field(description="Greater than 0, at most 8 decimals.")
 
 
 class MarketPriceSet(View):
@@ -621,7 +629,7 @@ class MarketPriceSet(View):
 class DisputeResolve(WireModel):
     model_config = _examples({"outcome": "buyerWins"})
 
-    outcome: text(32, min_length=1) = Field(  # type: ignore[valid-type]
+    outcome: Annotated[str, Text(32, min_length=1)] = Field(
         description="buyerWins, sellerWins, cancelTrade or payOutBuyer."
     )
 

@@ -7,24 +7,17 @@ callback only wakes the payout's job, which asks the provider itself."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Annotated, Any
+from decimal import Decimal
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from peerx.web.types import WireModel, amount, text, wire_error
+from peerx.web.types import Amount, Text, WireModel, wire_error
 
-if TYPE_CHECKING:
-    from decimal import Decimal
-
-    Reference = str
-    ProviderText = str
-    ProviderWord = str
-    ProviderAmount = Decimal
-else:
-    Reference = text(100, numbers=True)  # our references are UUID4s (36); providers' ids are short
-    ProviderText = text(1000, numbers=True)  # echoed notes and messages: bounded, never used
-    ProviderWord = text(100, numbers=True)  # statuses, codes, ids
-    ProviderAmount = amount(high=10**15, as_string=True)  # "500", "5.00": plain decimal form
+Reference = Annotated[str, Text(100, numbers="any")]  # our references are UUID4s (36); providers' ids are short
+ProviderText = Annotated[str, Text(1000, numbers="any")]  # echoed notes and messages: bounded, never used
+ProviderWord = Annotated[str, Text(100, numbers="any")]  # statuses, codes, ids
+ProviderAmount = Annotated[Decimal, Amount(high=Decimal(10**15), as_string=True)]  # "500", "5.00": plain decimal form
 
 
 def _examples(*examples: dict[str, Any]) -> ConfigDict:

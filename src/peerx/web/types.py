@@ -352,33 +352,6 @@ def ascii_digits(min_length: int = 1, max_length: int = 19) -> Text:
 IdempotencyKeyText = Annotated[str, Text(MAX_KEY_LENGTH, min_length=1, strip=False)]
 
 
-# The same rules as ready-made types, for code written before the markers (to be folded in).
-def integer(low: int = -INT64_MAX, high: int = INT64_MAX) -> Any:
-    return Annotated[int, Integer(low, high)]
-
-
-def amount(
-    *, places: int | None = None, low: Decimal | int = 0, high: Decimal | int = 10**15, as_string: bool = False
-) -> Any:
-    return Annotated[Decimal, Amount(places, Decimal(low), Decimal(high), as_string)]
-
-
-def text(
-    max_length: int,
-    *,
-    min_length: int = 0,
-    multiline: bool = False,
-    strip: bool = True,
-    numbers: bool = False,
-    pattern: str | None = None,
-) -> Any:
-    return Annotated[str, Text(max_length, min_length, multiline, strip, "any" if numbers else None, pattern)]
-
-
-def digits(min_length: int = 1, max_length: int = 19) -> Any:
-    return Annotated[str, ascii_digits(min_length, max_length)]
-
-
 # ---------------------------------------------------------------- flags
 
 _TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
