@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from peerx.composition import build_platform
 from peerx.core.migrate import upgrade_async
 from peerx.platform import Platform
 from peerx.settings import Settings
@@ -79,7 +80,7 @@ async def bench_platform(database: str, **settings: object) -> AsyncIterator[Pla
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
         try:
             await upgrade_async(url)
-            built = Platform.build(
+            built = build_platform(
                 Settings(
                     data_dir=Path(tmp),
                     database_url=url,

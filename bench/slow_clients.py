@@ -184,9 +184,9 @@ def _bare_app() -> tuple[Any, dict[str, str]]:
 
 def _peerx_app(url: str, data_dir: str) -> tuple[Any, dict[str, str]]:
     from peerx.app import create_app
+    from peerx.composition import build_platform
     from peerx.core.migrate import upgrade
     from peerx.ops import actions
-    from peerx.platform import Platform
     from peerx.settings import Settings
 
     settings = Settings(
@@ -198,7 +198,7 @@ def _peerx_app(url: str, data_dir: str) -> tuple[Any, dict[str, str]]:
     upgrade(url)
 
     async def seed() -> str:
-        platform = Platform.build(settings)
+        platform = build_platform(settings)
         try:
             async with platform.db.transaction() as session:
                 account = await actions.create_account(platform, session, name="Bench", email="bench@example.com")

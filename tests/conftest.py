@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from peerx.app import create_app
+from peerx.composition import build_platform
 from peerx.core.clock import clock
 from peerx.core.jobs import drain
 from peerx.core.migrate import upgrade
@@ -79,7 +80,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 @pytest.fixture
 async def platform(settings: Settings) -> AsyncIterator[Platform]:
-    built = Platform.build(settings)
+    built = build_platform(settings)
     yield built
     await built.aclose()
 

@@ -11,21 +11,19 @@ from fastapi import FastAPI
 from starlette.routing import Mount
 
 from peerx import __version__
+from peerx.composition import PRODUCTS, build_platform
 from peerx.console import app as console_app
 from peerx.ops import api as ops_api
 from peerx.platform import Platform
-from peerx.products import bitcoin, escrow, giftcards, remittances, vouchers
 from peerx.rails import callbacks as rail_callbacks
 from peerx.settings import Settings
 from peerx.web.docs import add_index, mount_assets
-
-PRODUCTS = (giftcards, vouchers, remittances, escrow, bitcoin)
 
 
 def create_app(
     settings: Settings | None = None, *, platform: Platform | None = None, run_worker: bool = False
 ) -> FastAPI:
-    platform = platform or Platform.build(settings or Settings())
+    platform = platform or build_platform(settings or Settings())
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -3,18 +3,21 @@ to every surface (through app state) and every job (through the job context)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from peerx.core.db import Database
 from peerx.core.http import OutboundClient
 from peerx.core.jobs import WAKE_KEY, JobContext, Worker
 from peerx.core.private_files import private_dir
 from peerx.core.ratelimit import RateLimiter
-from peerx.core.secrets import KeyMaterial, load_key_material
+from peerx.core.secrets import FieldCipher, KeyMaterial, load_key_material
 from peerx.core.storage import FileStore
 from peerx.rails.registry import RailRegistry
 from peerx.settings import Settings
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -27,16 +30,29 @@ class Platform:
     outbound: OutboundClient
     rails: RailRegistry
     worker: Worker = field(init=False)
+    extensions: dict[type, object] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        context = JobContext(
-            db=self.db, services={"platform": self, "cipher": self.keys.cipher, "outbound": self.outbound}
-        )
         self.worker = Worker(
-            self.db, context, lease_seconds=self.settings.job_lease_seconds, batch_size=self.settings.worker_batch_size
+            self.db,
+            JobContext(db=self.db, services=self),
+            lease_seconds=self.settings.job_lease_seconds,
+            batch_size=self.settings.worker_batch_size,
         )
         # Work queued in a committed transaction wakes the in-process worker at once.
         self.db.session_info[WAKE_KEY] = self.worker.wakeup.set
+
+    @property
+    def cipher(self) -> FieldCipher:
+        return self.keys.cipher
+
+    def extension(self, kind: type[T], build: Callable[[], T]) -> T:
+        """The process's one `kind` (a product's long-lived helper: its chain client, socket hub,
+        push provider), built on first use and kept with the platform."""
+        found = self.extensions.get(kind)
+        if found is None:
+            found = self.extensions[kind] = build()
+        return cast(T, found)
 
     @classmethod
     def build(cls, settings: Settings, **overrides: Any) -> Platform:

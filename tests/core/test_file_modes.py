@@ -15,11 +15,11 @@ import pytest
 
 from peerx.app import create_app
 from peerx.chain.factory import escrow_keys
+from peerx.composition import build_platform
 from peerx.core import mail
 from peerx.core.jobs import drain
 from peerx.core.migrate import upgrade_async
 from peerx.core.private_files import private_dir
-from peerx.platform import Platform
 from tests.conftest import make_settings
 from tests.fixtures import factories as f
 
@@ -49,7 +49,7 @@ async def test_what_the_platform_writes_is_private_under_umask_022(tmp_path, uma
     # Embedded mode: the SQLite file and the generated keys live under the data directory.
     settings = make_settings(data_dir, "", encryption_keys="", hash_pepper="")
     await upgrade_async(settings.effective_database_url)  # as `peerx serve` does first
-    platform = Platform.build(settings)
+    platform = build_platform(settings)
     try:
         account = await f.merchant(platform)
         await f.rate(platform)

@@ -16,18 +16,20 @@ from typing import Any
 from sqlalchemy import select, update
 
 from peerx.core.db import Database
-from peerx.core.jobs import DONE, RUNNING, Job, JobContext, Worker, enqueue, job_handler
+from peerx.core.jobs import DONE, RUNNING, Job, JobContext, Worker, enqueue
 
 LEASE = 1.5  # seconds; short, so handlers that run several leases keep the test quick
 RUNS: Counter[str] = Counter()
 STARTED: dict[str, asyncio.Event] = {}
 
 
-@job_handler("tests.slow")
-async def _slow(ctx: JobContext, payload: dict[str, Any]) -> None:
+async def _slow(ctx: JobContext[None], payload: dict[str, Any]) -> None:
     RUNS[payload["name"]] += 1
     STARTED.setdefault(payload["name"], asyncio.Event()).set()
     await asyncio.sleep(payload["seconds"])
+
+
+TASKS = {"tests.slow": _slow}
 
 
 @asynccontextmanager
@@ -35,8 +37,8 @@ async def two_workers(database_url: str) -> AsyncIterator[tuple[Worker, Worker]]
     databases = [Database(database_url, pool_size=2) for _ in range(2)]
     try:
         yield (
-            Worker(databases[0], JobContext(db=databases[0]), lease_seconds=LEASE),
-            Worker(databases[1], JobContext(db=databases[1]), lease_seconds=LEASE),
+            Worker(databases[0], JobContext(databases[0], None), tasks=TASKS, lease_seconds=LEASE),
+            Worker(databases[1], JobContext(databases[1], None), tasks=TASKS, lease_seconds=LEASE),
         )
     finally:
         for db in databases:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from peerx.core import mail
 from peerx.core.clock import clock
-from peerx.core.jobs import Job
+from peerx.core.jobs import CoreJob, Job
 from peerx.platform import Platform
 from tests.conftest import make_settings
 from tests.fixtures import factories as f
@@ -88,7 +88,7 @@ async def test_refused_mail_is_retried_on_schedule_and_delivered_later(platform,
     assert waiting.status == mail.QUEUED and waiting.attempts == 1 and "451" in (waiting.last_error or "")
     assert waiting.content_encrypted is not None  # not lost
     async with platform.db.transaction() as session:
-        job = await session.scalar(select(Job).where(Job.kind == mail.JOB))
+        job = await session.scalar(select(Job).where(Job.kind == CoreJob.SEND_MAIL))
         assert job is not None and job.status == "queued"
         assert job.run_at - clock.now() > timedelta(seconds=5)
     smtp.refuse = False

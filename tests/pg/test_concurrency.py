@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from peerx.core import ledger
 from peerx.core.db import Database
-from peerx.core.jobs import JobContext, Worker, drain, enqueue, job_handler
+from peerx.core.jobs import JobContext, Worker, drain, enqueue
 from peerx.ops import giftcards as giftcard_ops
 from peerx.products.giftcards.models import Trade, Withdrawal
 from tests.conftest import TEST_KEYS
@@ -119,8 +119,7 @@ async def test_same_idempotency_key_at_once_creates_one_trade(client, platform):
 RUNS: Counter[int] = Counter()
 
 
-@job_handler("tests.count_runs")
-async def _count(ctx: JobContext, payload: dict[str, Any]) -> None:
+async def _count(ctx: JobContext[None], payload: dict[str, Any]) -> None:
     RUNS[payload["n"]] += 1
     await asyncio.sleep(0)
 
@@ -131,7 +130,7 @@ async def test_several_workers_never_run_a_job_twice(platform, database_url):
         for n in range(300):
             await enqueue(session, "tests.count_runs", {"n": n})
     databases = [Database(database_url, pool_size=2) for _ in range(4)]
-    workers = [Worker(db, JobContext(db=db), batch_size=7) for db in databases]
+    workers = [Worker(db, JobContext(db, None), tasks={"tests.count_runs": _count}, batch_size=7) for db in databases]
     try:
         ran = await asyncio.gather(*(drain(w) for w in workers))
     finally:

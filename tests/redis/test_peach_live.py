@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from peerx.app import create_app
+from peerx.composition import build_platform
 from peerx.core.jobs import drain
-from peerx.platform import Platform
 from peerx.products.bitcoin.live import hub_of
 from tests.conftest import REDIS_URL, REQUIRE_SERVICES, make_settings
 from tests.products.bitcoin.conftest import App, set_price
@@ -33,7 +33,7 @@ async def test_a_message_posted_on_one_server_reaches_a_socket_on_another(tmp_pa
     import pysequoia
 
     settings = make_settings(tmp_path, database_url, redis_url=redis_url)
-    servers = [Platform.build(settings), Platform.build(settings)]  # as two `peerx serve` processes would
+    servers = [build_platform(settings), build_platform(settings)]  # as two `peerx serve` processes would
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(platform=servers[1])), base_url="http://t")
     try:
         await set_price(servers[1], "BTCEUR", "27455.04")

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from peerx.app import create_app
-from peerx.platform import Platform
+from peerx.composition import build_platform
 from tests.conftest import REDIS_URL, REQUIRE_SERVICES, make_settings
 from tests.fixtures import factories as f
 
@@ -26,7 +26,7 @@ def redis_url() -> str:
 
 async def test_two_processes_share_one_budget(tmp_path, database_url, redis_url):
     settings = make_settings(tmp_path, database_url, redis_url=redis_url)
-    servers = [Platform.build(settings), Platform.build(settings)]  # as two `peerx serve` processes would
+    servers = [build_platform(settings), build_platform(settings)]  # as two `peerx serve` processes would
     try:
         account = await f.merchant(servers[0], email=f"{uuid.uuid4().hex}@example.com")
         key = account["peertupeer"]["live_key"]

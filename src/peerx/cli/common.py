@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerx.composition import build_platform
 from peerx.core.encoding import dumps
 from peerx.core.errors import PeerxError
 from peerx.core.migrate import upgrade_async
@@ -22,14 +23,9 @@ Action = Callable[[Platform, AsyncSession], Awaitable[dict[str, Any]]]
 JsonOption = typer.Option(False, "--json", help="Print one JSON object.")
 
 
-def load_products() -> None:
-    import peerx.app  # noqa: F401 - registers every product's tables, jobs and signers
-
-
 async def open_platform() -> Platform:
-    load_products()
     settings = Settings()
-    platform = Platform.build(settings)
+    platform = build_platform(settings)
     await upgrade_async(settings.effective_database_url)
     return platform
 

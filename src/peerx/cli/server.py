@@ -10,7 +10,7 @@ from decimal import Decimal
 import typer
 import uvicorn
 
-from peerx.cli.common import load_products, open_platform
+from peerx.cli.common import open_platform
 from peerx.console import auth as console_auth
 from peerx.core.jobs import Worker
 from peerx.core.migrate import upgrade
@@ -31,7 +31,6 @@ def serve(
         os.environ.setdefault("PEERX_ALLOW_PRIVATE_TARGETS", "true")
         os.environ.setdefault("PEERX_GIFTCARDS_SANDBOX_DELAY_SECONDS", "5")
         os.environ.setdefault("PEERX_PUBLIC_BASE_URL", f"http://{host}:{port}")
-    load_products()
     settings = Settings()
     private_dir(settings.data_dir)
     upgrade(settings.effective_database_url)
@@ -153,7 +152,6 @@ def worker() -> None:
 
 def migrate() -> None:
     """Apply database migrations (serve and every command do this too)."""
-    load_products()
     settings = Settings()
     private_dir(settings.data_dir)
     upgrade(settings.effective_database_url)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from peerx.core.db import Base, utcnow
 from peerx.core.encoding import dumps
-from peerx.core.jobs import enqueue
+from peerx.core.jobs import CoreJob, enqueue
 
 
 class Event(Base):
@@ -116,5 +116,5 @@ async def queue_delivery(session: AsyncSession, event: Event, endpoint: WebhookE
     )
     session.add(delivery)
     await session.flush()
-    await enqueue(session, "webhooks.deliver", {"delivery_id": delivery.id}, max_attempts=1000)
+    await enqueue(session, CoreJob.DELIVER_WEBHOOK, {"delivery_id": delivery.id}, max_attempts=1000)
     return delivery

@@ -16,11 +16,12 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import JSON, Index, String, Text, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -33,6 +34,13 @@ from peerx.core.db import Base, Database, on_commit, utcnow
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
+
+
+class CoreJob(StrEnum):
+    """The core's own job kinds (their handlers: peerx.core.tasks)."""
+
+    DELIVER_WEBHOOK = "webhooks.deliver"
+    SEND_MAIL = "mail.send"
 
 
 class Job(Base):
@@ -63,22 +71,21 @@ class RetryLater(Exception):
         self.at = at
 
 
-@dataclass
-class JobContext:
+ServicesT = TypeVar("ServicesT", covariant=True)
+
+
+@dataclass(frozen=True)
+class JobContext(Generic[ServicesT]):
+    """What a handler gets besides its payload: the database and the process's services (the
+    platform; core handlers see it through a protocol of what they need)."""
+
     db: Database
-    services: dict[str, Any] = field(default_factory=dict)  # platform objects handlers need
+    services: ServicesT
 
 
-Handler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
-_HANDLERS: dict[str, Handler] = {}
-
-
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        _HANDLERS[kind] = fn
-        return fn
-
-    return register
+Handler = Callable[[JobContext[Any], dict[str, Any]], Awaitable[None]]
+# Job kind -> handler. Each product's tasks.py has one; the composition root registers them all.
+TaskTable = Mapping[str, Handler]
 
 
 WAKE_KEY = "peerx.wake_worker"
@@ -129,15 +136,32 @@ class _Lease:
 
 
 class Worker:
-    def __init__(self, db: Database, context: JobContext, *, lease_seconds: float = 30, batch_size: int = 10):
+    def __init__(
+        self,
+        db: Database,
+        context: JobContext[Any],
+        *,
+        tasks: TaskTable | None = None,
+        lease_seconds: float = 30,
+        batch_size: int = 10,
+    ):
         self.db = db
         self.context = context
+        self.handlers: dict[str, Handler] = {}
+        self.register(tasks or {})
         self.lease = timedelta(seconds=lease_seconds)
         # Three renewals per lease: one failed renewal (a busy database) still leaves time for the next.
         self.heartbeat_seconds = lease_seconds / 3
         self.batch_size = batch_size
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.wakeup = asyncio.Event()
+
+    def register(self, tasks: TaskTable) -> None:
+        """Add a table of handlers; a kind registered twice is a wiring mistake, refused."""
+        taken = self.handlers.keys() & tasks.keys()
+        if taken:
+            raise ValueError(f"job kinds registered twice: {sorted(taken)}")
+        self.handlers.update(tasks)
 
     async def claim(self) -> list[tuple[int, str, str, dict[str, Any]]]:
         now = utcnow()
@@ -169,7 +193,7 @@ class Worker:
     async def run_one(
         self, job_id: int, token: str, kind: str, payload: dict[str, Any], lease: _Lease | None = None
     ) -> None:
-        handler = _HANDLERS.get(kind)
+        handler = self.handlers.get(kind)
         try:
             if handler is None:
                 raise LookupError(f"no handler for job kind {kind!r}")

@@ -27,16 +27,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from peerx.core.db import Base, utcnow
 from peerx.core.errors import NotFound
-from peerx.core.jobs import JobContext, RetryLater, enqueue, job_handler
+from peerx.core.jobs import CoreJob, JobContext, RetryLater, enqueue
 from peerx.core.private_files import private_dir, write_private
 from peerx.core.secrets import FieldCipher
+from peerx.core.services import CoreServices
 from peerx.settings import Settings
 
 log = logging.getLogger(__name__)
 
 QUEUED, SENT, DEAD = "queued", "sent", "dead"
 CONTEXT = "mail.message"  # AEAD associated data: a ciphertext cannot be moved to another column
-JOB = "mail.send"
 # Wait before attempt n+1: about two days in all, then the message is dead until requeued.
 RETRY_SCHEDULE = [
     timedelta(seconds=10),
@@ -105,7 +105,7 @@ async def queue_mail(
     session.add(row)
     await session.flush()
     # The mail row counts attempts and schedules retries (RetryLater); the job only retries crashes.
-    await enqueue(session, JOB, {"mail_id": row.id})
+    await enqueue(session, CoreJob.SEND_MAIL, {"mail_id": row.id})
     return row
 
 
@@ -117,7 +117,7 @@ async def requeue(session: AsyncSession, mail_id: int) -> MailMessage:
     if row.status == DEAD and row.content_encrypted is not None:
         row.status, row.attempts, row.last_error = QUEUED, 0, None
         await session.flush()
-        await enqueue(session, JOB, {"mail_id": row.id})
+        await enqueue(session, CoreJob.SEND_MAIL, {"mail_id": row.id})
     return row
 
 
@@ -187,10 +187,8 @@ def envelope_sender(settings: Settings) -> str:
 # ---------------------------------------------------------------- the job
 
 
-@job_handler(JOB)
-async def send_mail(ctx: JobContext, payload: dict[str, Any]) -> None:
-    cipher: FieldCipher = ctx.services["cipher"]
-    settings: Settings = ctx.services["platform"].settings
+async def send_mail(ctx: JobContext[CoreServices], payload: dict[str, Any]) -> None:
+    cipher, settings = ctx.services.cipher, ctx.services.settings
     async with ctx.db.transaction() as session:
         row = await session.get(MailMessage, payload["mail_id"])
         if row is None or row.status != QUEUED or row.content_encrypted is None:

@@ -24,9 +24,10 @@ from standardwebhooks import Webhook
 from peerx.core.db import utcnow
 from peerx.core.errors import InvalidField, NotFound
 from peerx.core.events import DEAD, PENDING, SUCCEEDED, Event, WebhookDelivery, WebhookEndpoint, queue_delivery
-from peerx.core.http import OutboundClient, TargetNotAllowed, validate_url_shape
-from peerx.core.jobs import JobContext, RetryLater, job_handler
+from peerx.core.http import TargetNotAllowed, validate_url_shape
+from peerx.core.jobs import JobContext, RetryLater
 from peerx.core.secrets import FieldCipher
+from peerx.core.services import CoreServices
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +116,8 @@ def build_headers(surface: str, secret: str, event_id: str, body: bytes) -> dict
     return headers
 
 
-@job_handler("webhooks.deliver")
-async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
-    cipher: FieldCipher = ctx.services["cipher"]
-    outbound: OutboundClient = ctx.services["outbound"]
+async def deliver(ctx: JobContext[CoreServices], payload: dict[str, Any]) -> None:
+    cipher, outbound = ctx.services.cipher, ctx.services.outbound
     async with ctx.db.transaction() as session:
         delivery = await session.get(WebhookDelivery, payload["delivery_id"])
         if delivery is None or delivery.status != PENDING:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from peerx.app import create_app
+from peerx.composition import build_platform
 from peerx.platform import Platform
 from peerx.products.bitcoin.context import peach_of
 from peerx.settings import Settings
@@ -26,7 +27,7 @@ def ticker() -> Iterator[FakeTicker]:
 
 
 def live(settings: Settings, ticker: FakeTicker, cache_seconds: int) -> Platform:
-    return Platform.build(
+    return build_platform(
         settings.model_copy(
             update={
                 "peach_price_source": "kraken",

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from peerx.app import create_app
-from peerx.platform import Platform
+from peerx.composition import build_platform
 from tests.conftest import TEST_KEYS, make_settings
 from tests.products.escrow.conftest import TP
 
@@ -59,7 +59,7 @@ async def test_cli_contract(peerx, tmp_path):
     assert version["version"] == 2 and version["buyer_fixed"] == 30
 
     settings = make_settings(tmp_path, "")
-    platform = Platform.build(settings)
+    platform = build_platform(settings)
     sh = {"Authorization": f"Bearer {s_token['access_token']}"}
     bh = {"Authorization": f"Bearer {b_token['access_token']}"}
     async with httpx.AsyncClient(

@@ -16,6 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from peerx.app import create_app
+from peerx.composition import build_platform
 from peerx.platform import Platform
 from peerx.settings import Settings
 from tests.fixtures import factories as f
@@ -107,7 +108,7 @@ def bad_field(resp: httpx.Response, names: tuple[str, ...]) -> None:
 def test_fuzzed_trades_are_accepted_or_refused_by_name(settings: Settings) -> None:
     loop = asyncio.new_event_loop()
     run = run_in(loop)
-    platform = Platform.build(settings.model_copy(update={"peertupeer_rate_limit": "100000/minute"}))
+    platform = build_platform(settings.model_copy(update={"peertupeer_rate_limit": "100000/minute"}))
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(platform=platform), raise_app_exceptions=False),
         base_url="http://peerx.test",
@@ -176,7 +177,7 @@ async def _submit(
 def test_fuzzed_withdrawals_are_accepted_or_refused_by_name(settings: Settings) -> None:
     loop = asyncio.new_event_loop()
     run = run_in(loop)
-    platform = Platform.build(settings.model_copy(update={"peertupeer_rate_limit": "100000/minute"}))
+    platform = build_platform(settings.model_copy(update={"peertupeer_rate_limit": "100000/minute"}))
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(platform=platform), raise_app_exceptions=False),
         base_url="http://peerx.test",

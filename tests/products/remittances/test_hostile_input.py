@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from peerx.app import create_app
+from peerx.composition import build_platform
 from peerx.core import ledger
 from peerx.platform import Platform
 from peerx.products.remittances.countries import ISO_3166_ALPHA2
@@ -265,7 +266,7 @@ def payment_bodies(draw: st.DrawFn) -> dict[str, Any]:
 def peex(settings: Settings) -> Iterator[tuple[asyncio.Runner, Platform, httpx.AsyncClient, str]]:
     """A funded partner and a client on their own event loop, for hypothesis to drive."""
     with asyncio.Runner() as runner:
-        platform = Platform.build(settings)
+        platform = build_platform(settings)
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=create_app(platform=platform), raise_app_exceptions=False),
             base_url="http://peerx.test",

@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from peerx.app import create_app
+from peerx.composition import build_platform
 from peerx.core.jobs import drain
-from peerx.platform import Platform
 from tests.conftest import TEST_KEYS, make_settings
 from tests.products.remittances.conftest import PEEX, auth, fund, pay
 
@@ -71,7 +71,7 @@ async def test_cli_contract(peerx, tmp_path, receiver):
     assert floated == {"rail": "mtn_momo", "currency": "XAF", "livemode": False, "amount": 500, "reserved": 0,
                        "available": 500}  # fmt: skip
 
-    platform = Platform.build(make_settings(tmp_path))
+    platform = build_platform(make_settings(tmp_path))
     try:
         app = create_app(platform=platform)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://peerx.test") as http:

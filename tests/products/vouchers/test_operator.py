@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from peerx.app import create_app
-from peerx.platform import Platform
+from peerx.composition import build_platform
 from tests.conftest import TEST_KEYS, make_settings
 from tests.products.vouchers.conftest import PW, codes_of, pw_live, vendor
 
@@ -65,7 +65,7 @@ async def test_cli_contract_for_vouchers(peerx, tmp_path):
     assert "permission" in str(peerx("accounts", "grant", account_id, "fly", "--json", ok=False)["stderr"])
     assert "not found" in str(peerx("accounts", "grant", "999", "transfer_funds", "--json", ok=False)["stderr"])
 
-    platform = Platform.build(make_settings(tmp_path))
+    platform = build_platform(make_settings(tmp_path))
     try:
         app = create_app(platform=platform)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://peerx.test") as client:

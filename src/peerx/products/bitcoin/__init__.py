@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from peerx.chain import sandbox  # noqa: F401 - registers the sandbox chain's tables
 from peerx.platform import Platform
-from peerx.products.bitcoin import disputes, escrow, models, models_social, payment, push  # noqa: F401 - tables, jobs
+from peerx.products.bitcoin import models, models_social  # noqa: F401 - registers the tables
 
 
 def mount(app: FastAPI, platform: Platform) -> None:

@@ -13,8 +13,6 @@ from peerx.platform import Platform
 from peerx.products.bitcoin.market import PriceSource, price_source
 from peerx.settings import Settings
 
-SERVICE_KEY = "peach"
-
 
 @dataclass
 class Peach:
@@ -29,9 +27,9 @@ class Peach:
 
 
 def peach_of(platform: Platform) -> Peach:
-    services = platform.worker.context.services
-    found = services.get(SERVICE_KEY)
-    if found is None:
+    """The process's Peach context, built on first use and kept with the platform."""
+
+    def build() -> Peach:
         s = platform.settings
         prices = price_source(
             s.peach_price_source,
@@ -40,7 +38,6 @@ def peach_of(platform: Platform) -> Peach:
             currencies=s.peach_price_currencies,
             outbound=platform.outbound,
         )
-        found = Peach(s, chain_backend(s, platform.outbound), escrow_keys(s), prices)
-        services[SERVICE_KEY] = found
-    assert isinstance(found, Peach)
-    return found
+        return Peach(s, chain_backend(s, platform.outbound), escrow_keys(s), prices)
+
+    return platform.extension(Peach, build)

@@ -22,7 +22,8 @@ from peerx.chain import script as scripts
 from peerx.chain.backend import confirmations
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
-from peerx.core.jobs import JobContext, RetryLater, enqueue, job_handler
+from peerx.core.jobs import JobContext, RetryLater, enqueue
+from peerx.platform import Platform
 from peerx.products.bitcoin import cancel as cancels
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin import release
@@ -137,9 +138,8 @@ async def pay_out_buyer(session: AsyncSession, peach: Peach, contract_id: str) -
     return True
 
 
-@job_handler(PAYOUT_JOB)
-async def dispute_payout(context: JobContext, payload: dict[str, Any]) -> None:
-    peach = peach_of(context.services["platform"])
+async def dispute_payout(context: JobContext[Platform], payload: dict[str, Any]) -> None:
+    peach = peach_of(context.services)
     async with context.db.transaction() as session:
         done = await pay_out_buyer(session, peach, str(payload["contractId"]))
     if not done:

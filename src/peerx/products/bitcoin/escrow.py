@@ -20,7 +20,8 @@ from peerx.chain.keys import EscrowKeys, parse_public_key
 from peerx.chain.verify import parse_tx
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
-from peerx.core.jobs import JobContext, RetryLater, enqueue, job_handler
+from peerx.core.jobs import JobContext, RetryLater, enqueue
+from peerx.platform import Platform
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.context import Peach, peach_of
 from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachUser
@@ -136,9 +137,8 @@ async def check_funding(session: AsyncSession, peach: Peach, offer_id: int) -> b
     return False
 
 
-@job_handler(WATCH_JOB)
-async def watch_escrow(context: JobContext, payload: dict[str, Any]) -> None:
-    peach = peach_of(context.services["platform"])
+async def watch_escrow(context: JobContext[Platform], payload: dict[str, Any]) -> None:
+    peach = peach_of(context.services)
     async with context.db.transaction() as session:
         done = await check_funding(session, peach, int(payload["offer_id"]))
     if not done:

@@ -17,7 +17,6 @@ from redis.asyncio import Redis
 from peerx.platform import Platform
 
 log = logging.getLogger(__name__)
-SERVICE_KEY = "peach.live"
 CHANNEL = "peerx:peach:live"
 SESSION_CHANGED = {"event": "sessionChanged"}  # internal: a socket re-checks its token, sends nothing
 QUEUE_SIZE = 100  # a socket that stopped reading drops events past this, never blocks others
@@ -121,12 +120,6 @@ class RedisHub(Hub):
 
 
 def hub_of(platform: Platform) -> Hub:
-    """The process's hub, built once and kept with the platform's services."""
-    services = platform.worker.context.services
-    found = services.get(SERVICE_KEY)
-    if found is None:
-        url = platform.settings.redis_url
-        found = RedisHub(url) if url else Hub()
-        services[SERVICE_KEY] = found
-    assert isinstance(found, Hub)
-    return found
+    """The process's hub, built once and kept with the platform."""
+    url = platform.settings.redis_url
+    return platform.extension(Hub, lambda: RedisHub(url) if url else Hub())

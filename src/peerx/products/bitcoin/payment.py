@@ -11,13 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
-from peerx.core.jobs import JobContext, enqueue, job_handler
+from peerx.core.jobs import JobContext, enqueue
+from peerx.platform import Platform
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin import history, release
 from peerx.products.bitcoin.context import Peach, peach_of
 from peerx.products.bitcoin.contracts import role_of
 from peerx.products.bitcoin.escrow import fee_rate
-from peerx.products.bitcoin.matching import DEADLINE_JOB
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser
 from peerx.products.bitcoin.notify import notify
 from peerx.products.bitcoin.schemas import OK, Success
@@ -95,8 +95,7 @@ async def released(session: AsyncSession, contract: Contract, raw: str, txid: st
     await notify(session, contract.buyer_id, "contract.released", {"contractId": contract.id, "txId": txid})
 
 
-@job_handler(DEADLINE_JOB)
-async def payment_deadline(context: JobContext, payload: dict[str, Any]) -> None:
+async def payment_deadline(context: JobContext[Platform], payload: dict[str, Any]) -> None:
     """Past paymentExpectedBy without the buyer's confirmation: paymentTooLate (the seller may
     then cancel at once or extend). A deadline moved by extendTime leaves this run a no-op."""
     async with context.db.transaction() as session:
@@ -113,10 +112,9 @@ async def payment_deadline(context: JobContext, payload: dict[str, Any]) -> None
             await notify(session, party, "contract.paymentTooLate", {"contractId": contract.id})
 
 
-@job_handler(BATCH_JOB)
-async def release_batch(context: JobContext, payload: dict[str, Any]) -> None:
+async def release_batch(context: JobContext[Platform], payload: dict[str, Any]) -> None:
     """Join every signed batched release into one transaction and broadcast it."""
-    peach = peach_of(context.services["platform"])
+    peach = peach_of(context.services)
     async with context.db.transaction() as session:
         query = (
             select(Contract)

@@ -19,13 +19,11 @@ from joserfc.jwk import RSAKey
 from sqlalchemy import update
 
 from peerx.core.db import utcnow
-from peerx.core.jobs import JobContext, RetryLater, job_handler
+from peerx.core.jobs import JobContext, RetryLater
 from peerx.platform import Platform
 from peerx.products.bitcoin.models import PeachUser
-from peerx.products.bitcoin.notify import PUSH_JOB
 
 log = logging.getLogger(__name__)
-SERVICE_KEY = "peach.push"
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 GOOGLE_OAUTH_URI = "https://oauth2.googleapis.com/token"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -160,27 +158,25 @@ def _error_code(answer: httpx.Response) -> str:
 
 
 def provider_of(platform: Platform) -> PushProvider:
-    services = platform.worker.context.services
-    found: PushProvider | None = services.get(SERVICE_KEY)
-    if found is None:
+    """The process's push provider, built once and kept with the platform."""
+
+    def build() -> PushProvider:
         s = platform.settings
         if s.peach_push_provider == "fcm":
             account = ServiceAccount.parse(s.peach_fcm_service_account)
-            found = FcmProvider(platform.outbound.client, s.peach_fcm_project_id, account, s.peach_fcm_url)
-        else:
-            found = LogProvider()
-        services[SERVICE_KEY] = found
-    return found
+            return FcmProvider(platform.outbound.client, s.peach_fcm_project_id, account, s.peach_fcm_url)
+        return LogProvider()
+
+    return platform.extension(PushProvider, build)  # type: ignore[type-abstract]
 
 
-@job_handler(PUSH_JOB)
-async def deliver_push(ctx: JobContext, payload: dict[str, Any]) -> None:
+async def deliver_push(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
     async with ctx.db.transaction() as session:
         user = await session.get(PeachUser, int(payload["userId"]))
         token = None if user is None or user.disabled else user.fcm_token
     if not token:
         return  # no device registered: nothing to deliver
-    provider = provider_of(ctx.services["platform"])
+    provider = provider_of(ctx.services)
     try:
         delivered = await provider.send(token, str(payload["event"]), dict(payload["data"]))
     except PushUnavailable as exc:

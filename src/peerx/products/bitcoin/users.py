@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.chain.keys import parse_public_key, verify_digest, verify_message
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound, Unauthorized
-from peerx.core.jobs import JobContext, enqueue, job_handler
+from peerx.core.jobs import JobContext, enqueue
+from peerx.platform import Platform
 from peerx.products.bitcoin import failures as f
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.models import (
@@ -187,8 +188,7 @@ async def copy_reputation_to_offers(session: AsyncSession, user_id: int) -> None
     )
 
 
-@job_handler(REPUTATION_COPY_JOB)
-async def _copy_reputation_job(ctx: JobContext, payload: dict[str, Any]) -> None:
+async def copy_reputation_job(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
     async with ctx.db.transaction() as session:
         await copy_reputation_to_offers(session, int(payload["userId"]))
 

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core.parties import Party, issue_credential, register_credential_issuer
+from peerx.core.parties import Party, issue_credential
 from peerx.platform import Platform
-from peerx.products.escrow import jobs, models, payouts  # noqa: F401 - registers tables and jobs
+from peerx.products.escrow import models  # noqa: F401 - registers the tables
 from peerx.products.escrow.service import SURFACE
 
 
@@ -20,9 +20,6 @@ async def trustap_keys(session: AsyncSession, party: Party) -> dict[str, Any]:
         "live_key": await issue_credential(session, party, surface=SURFACE, livemode=True, key_prefix="tpk_live_"),
         "test_key": await issue_credential(session, party, surface=SURFACE, livemode=False, key_prefix="tpk_test_"),
     }
-
-
-register_credential_issuer("trustap", trustap_keys)
 
 
 def mount(app: FastAPI, platform: Platform) -> None:

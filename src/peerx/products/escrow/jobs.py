@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
-from peerx.core.jobs import JobContext, RetryLater, job_handler
+from peerx.core.jobs import Handler, JobContext, RetryLater
 from peerx.platform import Platform
 from peerx.products.escrow import p2p, service
 from peerx.products.escrow.carriers import CarrierTracker, SandboxCarrier
@@ -50,14 +50,8 @@ def carrier_tracker(platform: Platform) -> CarrierTracker:
     return SandboxCarrier()
 
 
-def _platform(ctx: JobContext) -> Platform:
-    platform: Platform = ctx.services["platform"]
-    return platform
-
-
-@job_handler("escrow.carrier_poll")
-async def carrier_poll(ctx: JobContext, payload: dict[str, Any]) -> None:
-    platform = _platform(ctx)
+async def carrier_poll(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
+    platform = ctx.services
     tx_id = int(payload["transaction_id"])
     async with ctx.db.transaction() as session:
         tx = await session.scalar(select(EscrowTransaction).where(EscrowTransaction.id == tx_id))
@@ -75,8 +69,8 @@ async def carrier_poll(ctx: JobContext, payload: dict[str, Any]) -> None:
 DeadlineAct = Callable[[AsyncSession, int], Awaitable[bool]]
 
 
-def _deadline(act: DeadlineAct) -> Callable[[JobContext, dict[str, Any]], Awaitable[None]]:
-    async def handler(ctx: JobContext, payload: dict[str, Any]) -> None:
+def deadline_handler(act: DeadlineAct) -> Handler:
+    async def handler(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
         async with ctx.db.transaction() as session:
             await act(session, int(payload["transaction_id"]))
 
@@ -90,15 +84,12 @@ DEADLINES: dict[str, DeadlineAct] = {
     "escrow.p2p_deposit_acceptance": p2p.deposit_acceptance_passed,
     "escrow.p2p_complaint_period": p2p.complaint_period_over,
 }
-for _name, _act in DEADLINES.items():
-    job_handler(_name)(_deadline(_act))
 
 
-@job_handler("escrow.card_refund")
-async def card_refund(ctx: JobContext, payload: dict[str, Any]) -> None:
+async def card_refund(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
     """Tell the card network about a refund the ledger already made; no transaction is open
     during the call, and the reference (Stripe's Idempotency-Key) makes a retry harmless."""
-    rail = payin_rail(_platform(ctx), bool(payload["livemode"]))
+    rail = payin_rail(ctx.services, bool(payload["livemode"]))
     assert rail is not None, "a paid transaction had a rail"
     await rail.refund(
         payin_id=str(payload["payin_id"]), amount=int(payload["amount"]), reference=str(payload["reference"])

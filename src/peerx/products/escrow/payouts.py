@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
 from peerx.core.db import utcnow
-from peerx.core.jobs import JobContext, enqueue, job_handler
+from peerx.core.jobs import JobContext, enqueue
 from peerx.core.secrets import FieldCipher
 from peerx.platform import Platform
 from peerx.products.escrow.charges import code_error
@@ -186,10 +186,9 @@ async def _finish(session: AsyncSession, payout: EscrowPayout, result: PayoutRes
     await session.flush()
 
 
-@job_handler("escrow.payout")
-async def run_payout(ctx: JobContext, payload: dict[str, Any]) -> None:
-    platform: Platform = ctx.services["platform"]
-    cipher: FieldCipher = ctx.services["cipher"]
+async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
+    platform: Platform = ctx.services
+    cipher: FieldCipher = ctx.services.cipher
     payout_id = int(payload["payout_id"])
 
     async def prepare(session: AsyncSession) -> payout_flow.Attempt | None:

@@ -9,10 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core.parties import Party, issue_credential, register_credential_issuer
-from peerx.core.webhooks import register_signer
+from peerx.core.parties import Party, issue_credential
 from peerx.platform import Platform
-from peerx.products.giftcards import models, payouts  # noqa: F401 - registers tables and jobs
+from peerx.products.giftcards import models  # noqa: F401 - registers the tables
 from peerx.products.giftcards.service import SURFACE
 
 
@@ -26,10 +25,6 @@ async def peertupeer_keys(session: AsyncSession, party: Party) -> dict[str, Any]
         "live_key": await issue_credential(session, party, surface=SURFACE, livemode=True, key_prefix="ptp_live_"),
         "test_key": await issue_credential(session, party, surface=SURFACE, livemode=False, key_prefix="ptp_test_"),
     }
-
-
-register_signer(SURFACE, peertupeer_signature)
-register_credential_issuer("peertupeer", peertupeer_keys)
 
 
 def mount(app: FastAPI, platform: Platform) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
-from peerx.core.jobs import JobContext, job_handler
+from peerx.core.jobs import JobContext
 from peerx.core.secrets import FieldCipher
 from peerx.platform import Platform
 from peerx.products.giftcards import service
@@ -20,9 +20,8 @@ from peerx.rails.base import PayoutRequest, PayoutResult, PayoutStatus
 COUNTRY = "GH"  # withdrawals pay Ghanaian accounts (the country's connectors, e.g. MTN Ghana)
 
 
-@job_handler("giftcards.payout")
-async def run_payout(ctx: JobContext, payload: dict[str, Any]) -> None:
-    platform: Platform = ctx.services["platform"]
+async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
+    platform: Platform = ctx.services
     withdrawal_id = payload["withdrawal_id"]
 
     async def prepare(session: AsyncSession) -> payout_flow.Attempt | None:
@@ -59,8 +58,7 @@ async def run_payout(ctx: JobContext, payload: dict[str, Any]) -> None:
     await payout_flow.run(ctx.db, job_kind="giftcards.payout", job_payload=payload, prepare=prepare, settle=settle)
 
 
-@job_handler("giftcards.sandbox_resolve")
-async def resolve_sandbox_trade(ctx: JobContext, payload: dict[str, Any]) -> None:
-    cipher: FieldCipher = ctx.services["cipher"]
+async def resolve_sandbox_trade(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
+    cipher: FieldCipher = ctx.services.cipher
     async with ctx.db.transaction() as session:
         await service.resolve_sandbox_trade(session, cipher, payload["trade_id"])

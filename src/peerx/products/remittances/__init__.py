@@ -11,12 +11,10 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core.parties import Party, issue_credential, register_credential_issuer
-from peerx.core.webhooks import register_signer
+from peerx.core.parties import Party, issue_credential
 from peerx.platform import Platform
-from peerx.products.remittances import models, payouts  # noqa: F401 - registers tables and jobs
+from peerx.products.remittances import models  # noqa: F401 - registers the tables
 from peerx.products.remittances.common import SURFACE
-from peerx.rails.floats import register_float_listener
 
 SIGNATURE_HEADER = "X-Peex-Signature"
 
@@ -34,11 +32,6 @@ async def peex_keys(session: AsyncSession, party: Party) -> dict[str, Any]:
             session, party, surface=SURFACE, livemode=False, key_prefix="peex_test_"
         ),
     }
-
-
-register_signer(SURFACE, peex_signature)
-register_credential_issuer("peex", peex_keys)
-register_float_listener(payouts.on_float_set)
 
 
 def mount(app: FastAPI, platform: Platform) -> None:

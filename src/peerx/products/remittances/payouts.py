@@ -8,16 +8,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
-from peerx.core.jobs import JobContext, RetryLater, enqueue, job_handler
+from peerx.core.jobs import JobContext, RetryLater, enqueue
 from peerx.platform import Platform
 from peerx.products.remittances import common, service
 from peerx.rails import floats, payout_flow
 from peerx.rails.base import PayoutResult, PayoutStatus
 
 
-@job_handler("remittances.payout")
-async def run_payout(ctx: JobContext, payload: dict[str, Any]) -> None:
-    platform: Platform = ctx.services["platform"]
+async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
+    platform: Platform = ctx.services
     transaction_id, reference = payload["transaction_id"], payload["reference"]
 
     async def prepare(session: AsyncSession) -> payout_flow.Attempt | None:
@@ -46,9 +45,8 @@ async def run_payout(ctx: JobContext, payload: dict[str, Any]) -> None:
     await payout_flow.run(ctx.db, job_kind="remittances.payout", job_payload=payload, prepare=prepare, settle=settle)
 
 
-@job_handler("remittances.wait")
-async def tick(ctx: JobContext, payload: dict[str, Any]) -> None:
-    platform: Platform = ctx.services["platform"]
+async def tick(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
+    platform: Platform = ctx.services
     policy = common.Policy.from_settings(platform.settings)
     async with ctx.db.transaction() as session:
         again = await service.on_wait_timer(session, payload["transaction_id"], payload["cycle"], policy)
@@ -56,10 +54,9 @@ async def tick(ctx: JobContext, payload: dict[str, Any]) -> None:
         raise RetryLater(max(again, utcnow()), "still waiting")
 
 
-@job_handler("remittances.resume_float")
-async def resume_float(ctx: JobContext, payload: dict[str, Any]) -> None:
+async def resume_float(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
     """The float was set: remittances waiting for it go on, oldest first, each in its own unit."""
-    platform: Platform = ctx.services["platform"]
+    platform: Platform = ctx.services
     policy = common.Policy.from_settings(platform.settings)
     async with ctx.db.transaction() as session:
         waiting = await service.waiting_for_float(session, payload["rail"], payload["livemode"])

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core import mail  # noqa: F401 - registers the outbox table and the mail.send job
-from peerx.core.parties import Party, issue_credential, register_credential_issuer
+from peerx.core import mail  # noqa: F401 - registers the outbox table
+from peerx.core.parties import Party, issue_credential
 from peerx.platform import Platform
-from peerx.products.vouchers import jobs, models  # noqa: F401 - registers tables and jobs
+from peerx.products.vouchers import models  # noqa: F401 - registers the tables
 from peerx.products.vouchers.service import SURFACE
 
 
@@ -24,9 +24,6 @@ async def peerwallet_keys(session: AsyncSession, party: Party) -> dict[str, Any]
             session, party, surface=SURFACE, livemode=False, key_prefix="pw_test_"
         ),
     }
-
-
-register_credential_issuer("peerwallet", peerwallet_keys)
 
 
 def mount(app: FastAPI, platform: Platform) -> None:

@@ -1,0 +1,12 @@
+"""The core's jobs by kind: webhook deliveries and mail. The composition root registers this
+table with the worker beside each product's."""
+
+from __future__ import annotations
+
+from peerx.core import mail, webhooks
+from peerx.core.jobs import CoreJob, TaskTable
+
+TASKS: TaskTable = {
+    CoreJob.DELIVER_WEBHOOK: webhooks.deliver,
+    CoreJob.SEND_MAIL: mail.send_mail,
+}
