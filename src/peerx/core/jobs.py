@@ -24,12 +24,10 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import JSON, Index, String, Text, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from peerx.core.db import Base, Database, on_commit, utcnow
+from peerx.core.db import Base, Database, dialect_insert, on_commit, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +113,7 @@ async def enqueue(
         session.add(Job(**values))
         await session.flush()
     else:
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = dialect_insert(session)
         await session.execute(insert(Job).values(**values).on_conflict_do_nothing(index_elements=["unique_key"]))
     wake = session.info.get(WAKE_KEY)
     if wake is not None:

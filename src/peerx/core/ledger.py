@@ -17,12 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from peerx.core.db import Base, utcnow
+from peerx.core.db import Base, dialect_insert, utcnow
 from peerx.core.errors import Conflict, InsufficientFunds, NotFound
 
 
@@ -115,8 +113,7 @@ async def get_account(session: AsyncSession, spec: AccountSpec) -> LedgerAccount
     found = await session.scalar(select(LedgerAccount).where(LedgerAccount.key == spec.key))
     if found is not None:
         return found
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     values = {
         "key": spec.key,
         "currency": spec.currency,

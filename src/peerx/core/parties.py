@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select
+from sqlalchemy import ColumnElement, ForeignKey, String, UniqueConstraint, and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,6 +64,12 @@ class Caller:
     def scope(self) -> str:
         """The Idempotency-Key space of this caller: one per API credential."""
         return f"credential:{self.credential_id}"
+
+
+def owned_by(table: Any, caller: Caller) -> ColumnElement[bool]:
+    """The tenant filter, in one place: rows of the caller's party in the caller's mode (live
+    or test). `table` is any mapped class with `party_id` and `livemode` columns."""
+    return and_(table.party_id == caller.party_id, table.livemode == caller.livemode)
 
 
 async def create_party(session: AsyncSession, *, name: str, email: str) -> Party:

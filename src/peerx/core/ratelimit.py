@@ -19,12 +19,10 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from redis.asyncio import ConnectionPool
 from sqlalchemy import String, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from peerx.core.db import Base, utcnow
+from peerx.core.db import Base, dialect_insert, utcnow
 from peerx.core.errors import RateLimited
 from peerx.core.secrets import keyed_hash
 
@@ -134,7 +132,7 @@ async def login_gate(session: AsyncSession, pepper: bytes, subjects: Mapping[str
     failure is counted and none is checked against a stale count (FOR UPDATE on PostgreSQL; SQLite
     transactions hold the write lock anyway). The same statements run whether an account exists."""
     keyed = sorted((throttle_key(pepper, subject), subject, rule) for subject, rule in subjects.items())
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     for _ in range(5):
         await session.execute(
             insert(LoginThrottle)

@@ -13,12 +13,10 @@ from pathlib import Path
 import filetype
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import String, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from peerx.core.db import Base, Database, on_rollback, utcnow
+from peerx.core.db import Base, Database, dialect_insert, on_rollback, utcnow
 from peerx.core.errors import InvalidField
 from peerx.core.private_files import private_dir, write_private
 
@@ -78,7 +76,7 @@ class FileStore:
             # Card images: 0600 in 0700 folders; written whole, then renamed into place.
             write_private(private_dir(path.parent) / path.name, data)
             on_rollback(session, lambda: self._discard_unreferenced(digest))
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        insert = dialect_insert(session)
         await session.execute(
             insert(StoredFile)
             .values(sha256=digest, content_type=content_type, size=len(data), created_at=utcnow())

@@ -24,11 +24,9 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core.db import Database, utcnow
+from peerx.core.db import Database, dialect_insert, utcnow
 from peerx.core.jobs import RetryLater, enqueue
 from peerx.rails.base import PayoutNotFound, PayoutRail, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 from peerx.rails.models import RailPayout
@@ -49,7 +47,7 @@ Settle = Callable[[AsyncSession, PayoutResult], Awaitable[None]]
 
 async def record(session: AsyncSession, attempt: Attempt, *, job_kind: str, job_payload: dict[str, Any]) -> None:
     """Remember which job owns the reference (idempotent: a re-send keeps the first row)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     await session.execute(
         insert(RailPayout)
         .values(

@@ -4,10 +4,8 @@ of work before it returns, so a payToken is durable before `cashin/pay` can spen
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from peerx.core.db import Database, utcnow
+from peerx.core.db import Database, dialect_insert, utcnow
 from peerx.rails.models import RailPayToken
 from peerx.rails.orange_money import PayTokenAlreadyStored
 
@@ -25,7 +23,7 @@ class DbPayTokenStore:
 
     async def put(self, reference: str, pay_token: str) -> None:
         async with self._db.transaction() as session:
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            insert = dialect_insert(session)
             await session.execute(
                 insert(RailPayToken)
                 .values(reference=reference, pay_token=pay_token, created_at=utcnow())

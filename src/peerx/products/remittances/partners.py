@@ -9,12 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
-from peerx.core.db import utcnow
+from peerx.core.db import dialect_insert, utcnow
 from peerx.core.errors import InvalidField
 from peerx.core.events import WebhookEndpoint
 from peerx.core.http import validate_url_shape
@@ -34,7 +32,7 @@ async def partner_profile(session: AsyncSession, party_id: int, policy: Policy) 
         return found
     await get_party(session, party_id)
     now = utcnow()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     await session.execute(
         insert(Partner)
         .values(

@@ -22,13 +22,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
-from peerx.core.db import utcnow
+from peerx.core.db import dialect_insert, utcnow
 from peerx.core.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound, Unauthorized
 from peerx.core.events import emit
 from peerx.core.jobs import enqueue
@@ -155,7 +153,7 @@ async def _sender(session: AsyncSession, caller: Caller, request: PaymentRequest
     for name in ("sender_first_name", "sender_last_name"):
         if not getattr(request, name):
             raise InvalidField(name, "is required for the first transaction of this sender")
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = dialect_insert(session)
     await session.execute(
         insert(Sender)
         .values(
