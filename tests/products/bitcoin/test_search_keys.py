@@ -1,5 +1,5 @@
 """The search keys kept on the offer row follow their sources: a user's reputation (rewritten
-on every offer by users.set_reputation) and the price weight (amount x (1 + premium), set on
+on every offer by reputation.set_reputation) and the price weight (amount x (1 + premium), set on
 every insert and update); `total` is exact below the cap and capped above it."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from peerx.platform import Platform
-from peerx.products.bitcoin import offers, search, users
+from peerx.products.bitcoin import offers, reputation, search, users
 from peerx.products.bitcoin.models import PeachOffer, PeachUser
 from peerx.products.bitcoin.schemas_offers import SearchRequest, UpdateOfferRequest
 
@@ -35,7 +35,7 @@ async def test_search_keys_follow_reputation_and_premium(
     async with platform.db.transaction() as session:
         for buyer, rating in zip(buyers, (900, -100, 400), strict=True):
             user = await users.find_user(session, buyer.id)
-            await users.set_reputation(session, user, rating, 3)
+            await reputation.set_reputation(session, user, rating, 3)
     assert (await _search(platform, {"type": "bid"}, "bestReputation"))[0] == [ids[0], ids[2], ids[1]]
     assert (await _search(platform, {"type": "bid", "minReputation": "0.4"}, "highestAmount"))[0] == [ids[2], ids[0]]
     async with platform.db.transaction() as session:  # a new offer starts with its owner's reputation
@@ -49,7 +49,7 @@ async def test_search_keys_follow_reputation_and_premium(
         assert offer.price_weight == 100_000 * 10_000  # recomputed on update
     with pytest.raises(ValueError):
         async with platform.db.transaction() as session:
-            await users.set_reputation(session, user, 1001, 0)
+            await reputation.set_reputation(session, user, 1001, 0)
 
     assert await _search(platform, {"type": "bid"}, "highestPrice", size=2) == ([ids[2], ids[0]], 3)
     monkeypatch.setattr(search, "TOTAL_CAP", 2)

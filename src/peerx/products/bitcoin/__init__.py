@@ -8,9 +8,8 @@ from fastapi import FastAPI
 from peerx.chain import sandbox  # noqa: F401 - registers the sandbox chain's tables
 from peerx.platform import Platform
 from peerx.products.bitcoin import models, models_social  # noqa: F401 - registers the tables
+from peerx.products.bitcoin.api import build_surface
 
 
 def mount(app: FastAPI, platform: Platform) -> None:
-    from peerx.products.bitcoin.api import build_surface
-
     app.mount(platform.settings.peach_prefix, build_surface(platform))

@@ -18,7 +18,7 @@ from peerx.chain.errors import ChainUnavailable
 from peerx.core.db import on_commit, utcnow
 from peerx.core.errors import InvalidField, NotFound
 from peerx.platform import Platform
-from peerx.products.bitcoin import catalogue, escrow, limits, market, offers, referrals, search, users
+from peerx.products.bitcoin import catalogue, escrow, limits, market, offers, profiles, referrals, search, users
 from peerx.products.bitcoin.api_contracts import router as contracts_router
 from peerx.products.bitcoin.api_social import router as social_router
 from peerx.products.bitcoin.deps import (
@@ -288,7 +288,7 @@ async def auth(session: Session, peach: PeachDep, body: AuthRequest) -> Response
 
 @router.get("/user/me", response_model=SelfUser, summary="Get self user")
 async def me(session: Session, user: User) -> Response:
-    return WireJSON(users.self_view(user, await session.get(PeachReputation, user.id)))
+    return WireJSON(profiles.self_view(user, await session.get(PeachReputation, user.id)))
 
 
 @router.get("/user/me/paymentMethods", response_model=UserPaymentMethods, summary="Get user payment method info")
@@ -367,7 +367,7 @@ async def ratings(user_id: UserPath, session: Session) -> Response:
 @router.get("/user/{userId}", dependencies=Public, response_model=PublicUser, summary="User")
 async def public_user(user_id: UserPath, session: Session) -> Response:
     found = await users.find_user(session, user_id)
-    return WireJSON(users.public_view(found, await session.get(PeachReputation, found.id)))
+    return WireJSON(profiles.public_view(found, await session.get(PeachReputation, found.id)))
 
 
 # ---------------------------------------------------------------- offers

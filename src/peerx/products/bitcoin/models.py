@@ -122,7 +122,7 @@ class PeachOffer(Base):
     max_premium_bp: Mapped[int | None]  # bids
     min_reputation: Mapped[Decimal | None]
     # Search keys kept on the row so each sort order is an index order: the owner's reputation
-    # (a copy of peach_users.rating_milli, rewritten by users.set_reputation) and the price
+    # (a copy of peach_users.rating_milli, rewritten by reputation.set_reputation) and the price
     # weight amount_max x (10000 + premium_bp), which orders prices the same in every currency
     # (set before every insert and update, below).
     rating_milli: Mapped[int] = mapped_column(default=0)

@@ -4,16 +4,19 @@ points on every completed trade: one point per 10,000 sats traded (the document'
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.products.bitcoin import failures as f
-from peerx.products.bitcoin import reputation, users
+from peerx.products.bitcoin import reputation
 from peerx.products.bitcoin.models import Contract, PeachUser
 from peerx.products.bitcoin.models_social import PeachReferralCode, PeachTradeOutcome
 
+REFERRAL = re.compile(r"^[A-Z0-9]{1,16}$")
 SATS_PER_POINT = 10_000
 FREE_TRADES_PER_REDEMPTION = 5
 REDEEM_CODE_COST, REDEEM_FREE_TRADES_COST = 100, 50
@@ -44,7 +47,7 @@ async def use_code(session: AsyncSession, user: PeachUser, code: str) -> None:
 
 async def redeem_code(session: AsyncSession, user: PeachUser, code: str) -> int:
     """Spend points on a custom code; the previous code keeps referring to this user."""
-    if not users.REFERRAL.match(code.upper()):
+    if not REFERRAL.match(code.upper()):
         raise f.FormInvalid("code", "must be 1 to 16 letters and digits")
     locked = await _locked(session, user)
     if locked.bonus_points < REDEEM_CODE_COST:

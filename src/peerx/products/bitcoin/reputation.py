@@ -4,17 +4,22 @@ so a retried or concurrent writer cannot drift a counter."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, or_, select
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
-from peerx.products.bitcoin import users
-from peerx.products.bitcoin.models import PeachUser
+from peerx.core.jobs import JobContext, enqueue
+from peerx.platform import Platform
+from peerx.products.bitcoin.models import PeachOffer, PeachUser
 from peerx.products.bitcoin.models_social import PeachRating, PeachReferralCode, PeachReputation, PeachTradeOutcome
+from peerx.products.bitcoin.profiles import public_view
 from peerx.products.bitcoin.schemas_users import PublicUser
 
 RECENT = 10  # recentRating: the last ten ratings received
 SUPER_TRADER_TRADES, SUPER_TRADER_RATING = 50, 900  # thousandths
+REPUTATION_COPY_JOB = "peach.copy_reputation"
 AMBASSADOR_REFERRED = 3  # referred users with at least one completed trade
 
 
@@ -70,13 +75,13 @@ async def reputations(session: AsyncSession, user_ids: list[int]) -> dict[int, P
 
 
 async def profiles(session: AsyncSession, user_ids: list[int]) -> dict[int, PublicUser]:
-    """Public profiles (users.public_view with the stored reputation) of several users, by id,
+    """Public profiles (profiles.public_view with the stored reputation) of several users, by id,
     in two queries: every list of profiles (matches, offers, contracts) reads them this way."""
     if not user_ids:
         return {}
     reps = await reputations(session, user_ids)
     rows = await session.scalars(select(PeachUser).where(PeachUser.id.in_(user_ids)))
-    return {user.id: users.public_view(user, reps.get(user.id)) for user in rows}
+    return {user.id: public_view(user, reps.get(user.id)) for user in rows}
 
 
 async def _ratings(session: AsyncSession, user_id: int) -> tuple[int, int, int, int]:
@@ -166,7 +171,7 @@ async def recompute(session: AsyncSession, user_id: int) -> PeachReputation:
     row.updated_at = utcnow()
     user.trades = completed
     # The caller's step may hold one of the user's offers (a release): offers follow after commit.
-    await users.set_reputation(session, user, rating_milli, positive + negative, offers_after_commit=True)
+    await set_reputation(session, user, rating_milli, positive + negative, offers_after_commit=True)
     return row
 
 
@@ -177,3 +182,41 @@ def _overall(row: PeachReputation, rating_count: int) -> int:
         return row.history_rating_milli
     total = 2 * row.user_rating_milli + row.recent_rating_milli + row.history_rating_milli
     return max(-1000, min(1000, _div(total, 4)))
+
+
+async def set_reputation(
+    session: AsyncSession, user: PeachUser, rating_milli: int, rating_count: int, *, offers_after_commit: bool = False
+) -> None:
+    """The one writer of a user's reputation: search orders offers by the copy on each offer
+    row, so the user and all of its offers change in the same transaction. A trade step that
+    already holds one of the user's offers (a release, a cancel) passes offers_after_commit: a
+    job copies the value right after the commit, since rewriting every offer here would deadlock
+    with a concurrent step of the same user holding another of its offers."""
+    if not -1000 <= rating_milli <= 1000 or rating_count < 0:
+        raise ValueError("reputation must be -1000..1000 thousandths and a count >= 0")
+    user.rating_milli, user.rating_count, user.updated_at = rating_milli, rating_count, utcnow()
+    await session.flush()
+    if offers_after_commit:
+        await enqueue(session, REPUTATION_COPY_JOB, {"userId": user.id})
+    else:
+        await copy_reputation_to_offers(session, user.id)
+
+
+async def copy_reputation_to_offers(session: AsyncSession, user_id: int) -> None:
+    """Offers locked in id order first, then the user's current value read: a later copy never
+    writes an older value over a newer one, and two copies never deadlock."""
+    await session.execute(
+        select(PeachOffer.id).where(PeachOffer.user_id == user_id).order_by(PeachOffer.id).with_for_update()
+    )
+    value = await session.scalar(select(PeachUser.rating_milli).where(PeachUser.id == user_id))
+    await session.execute(
+        update(PeachOffer)
+        .where(PeachOffer.user_id == user_id, PeachOffer.rating_milli != value)
+        .values(rating_milli=value)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+async def copy_reputation_job(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
+    async with ctx.db.transaction() as session:
+        await copy_reputation_to_offers(session, int(payload["userId"]))

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from peerx.core.jobs import TaskTable
-from peerx.products.bitcoin import disputes, escrow, matching, notify, payment, push, users
+from peerx.products.bitcoin import disputes, escrow, matching, notify, payment, push, reputation
 
 TASKS: TaskTable = {
-    users.REPUTATION_COPY_JOB: users.copy_reputation_job,
+    reputation.REPUTATION_COPY_JOB: reputation.copy_reputation_job,
     matching.DEADLINE_JOB: payment.payment_deadline,
     payment.BATCH_JOB: payment.release_batch,
     disputes.PAYOUT_JOB: disputes.dispute_payout,

@@ -8,33 +8,29 @@ import re
 import secrets
 import uuid
 from datetime import timedelta
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.chain.keys import parse_public_key, verify_digest, verify_message
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound, Unauthorized
-from peerx.core.jobs import JobContext, enqueue
-from peerx.platform import Platform
 from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import referrals
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.models import (
     PeachAuthMessage,
     PeachBlock,
-    PeachOffer,
     PeachPaymentHash,
     PeachReport,
     PeachToken,
     PeachUser,
 )
-from peerx.products.bitcoin.models_social import PeachReferralCode, PeachReputation
-from peerx.products.bitcoin.schemas import FEE_NAMES
-from peerx.products.bitcoin.schemas_users import AccessToken, Disputes, PublicUser, SelfUser
-from peerx.products.bitcoin.wire import millis, wire_time
+from peerx.products.bitcoin.models_social import PeachReferralCode
+from peerx.products.bitcoin.schemas_users import AccessToken
+from peerx.products.bitcoin.wire import millis
 
 if TYPE_CHECKING:
     from peerx.products.bitcoin.schemas import ReportRequest
@@ -42,8 +38,6 @@ if TYPE_CHECKING:
 
 AUTH_MESSAGE = re.compile(r"^Peach Registration (\d{13})$")
 PGP_MESSAGE = re.compile(r"^Peach new PGP key (\d{13})$")
-REFERRAL = re.compile(r"^[A-Z0-9]{1,16}$")
-REPUTATION_COPY_JOB = "peach.copy_reputation"
 
 
 def _fresh(peach: Peach, timestamp_ms: int) -> bool:
@@ -155,115 +149,6 @@ async def find_user(session: AsyncSession, user_id: str) -> PeachUser:
     return user
 
 
-async def set_reputation(
-    session: AsyncSession, user: PeachUser, rating_milli: int, rating_count: int, *, offers_after_commit: bool = False
-) -> None:
-    """The one writer of a user's reputation: search orders offers by the copy on each offer
-    row, so the user and all of its offers change in the same transaction. A trade step that
-    already holds one of the user's offers (a release, a cancel) passes offers_after_commit: a
-    job copies the value right after the commit, since rewriting every offer here would deadlock
-    with a concurrent step of the same user holding another of its offers."""
-    if not -1000 <= rating_milli <= 1000 or rating_count < 0:
-        raise ValueError("reputation must be -1000..1000 thousandths and a count >= 0")
-    user.rating_milli, user.rating_count, user.updated_at = rating_milli, rating_count, utcnow()
-    await session.flush()
-    if offers_after_commit:
-        await enqueue(session, REPUTATION_COPY_JOB, {"userId": user.id})
-    else:
-        await copy_reputation_to_offers(session, user.id)
-
-
-async def copy_reputation_to_offers(session: AsyncSession, user_id: int) -> None:
-    """Offers locked in id order first, then the user's current value read: a later copy never
-    writes an older value over a newer one, and two copies never deadlock."""
-    await session.execute(
-        select(PeachOffer.id).where(PeachOffer.user_id == user_id).order_by(PeachOffer.id).with_for_update()
-    )
-    value = await session.scalar(select(PeachUser.rating_milli).where(PeachUser.id == user_id))
-    await session.execute(
-        update(PeachOffer)
-        .where(PeachOffer.user_id == user_id, PeachOffer.rating_milli != value)
-        .values(rating_milli=value)
-        .execution_options(synchronize_session="fetch")
-    )
-
-
-async def copy_reputation_job(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
-    async with ctx.db.transaction() as session:
-        await copy_reputation_to_offers(session, int(payload["userId"]))
-
-
-def rating(user: PeachUser) -> Decimal:
-    return Decimal(user.rating_milli) / 1000
-
-
-def _milli(value: int) -> Decimal:
-    return Decimal(value) / 1000
-
-
-def public_view(user: PeachUser, rep: PeachReputation | None = None) -> PublicUser:
-    """A profile; `rep` is the user's computed reputation (reputation.py), absent for users
-    with no rating or trade yet."""
-    score = rating(user)
-    return PublicUser(
-        id=user.public_key,
-        creation_date=wire_time(user.created_at),
-        trades=user.trades,
-        rating=score,
-        history_rating=_milli(rep.history_rating_milli) if rep else score,
-        rating_count=user.rating_count,
-        peach_rating=_milli(rep.peach_rating_milli) if rep else score,
-        user_rating=_milli(rep.user_rating_milli) if rep else score,
-        recent_rating=_milli(rep.recent_rating_milli) if rep else score,
-        medals=list(rep.medals) if rep else [],
-        disputes=_disputes(rep),
-        pgp_public_key=user.pgp_public_key,
-        pgp_public_key_proof=user.pgp_public_key_proof,
-    )
-
-
-def _disputes(rep: PeachReputation | None) -> Disputes:
-    if rep is None:
-        return Disputes(opened=0, won=0, lost=0)
-    return Disputes(opened=rep.disputes_opened, won=rep.disputes_won, lost=rep.disputes_lost)
-
-
-def self_view(user: PeachUser, rep: PeachReputation | None = None) -> SelfUser:
-    view = public_view(user, rep)
-    fee_rate: str | Decimal = user.fee_rate or "halfHourFee"
-    if fee_rate not in FEE_NAMES:
-        fee_rate = Decimal(fee_rate)
-    return SelfUser(
-        id=user.public_key,
-        linked_ids=[],
-        disabled=user.disabled,
-        creation_date=view.creation_date,
-        last_modified=wire_time(user.updated_at),
-        trades=user.trades,
-        kyc=False,
-        rating=view.rating,
-        peach_rating=view.peach_rating,
-        user_rating=view.user_rating,
-        history_rating=view.history_rating,
-        recent_rating=view.recent_rating,
-        rating_count=user.rating_count,
-        medals=view.medals,
-        pgp_public_key=user.pgp_public_key,
-        pgp_public_key_proof=user.pgp_public_key_proof,
-        fcm_token=user.fcm_token,
-        unique_id=user.unique_id,
-        referral_code=user.referral_code,
-        used_referral_code=user.used_referral_code,
-        referred_trading_amount=rep.referred_trading_amount if rep else 0,
-        bonus_points=user.bonus_points,
-        disputes=view.disputes,
-        fee_rate=fee_rate,
-        free_trades=rep.free_trades if rep else 0,
-        max_free_trades=rep.max_free_trades if rep else 0,
-        is_batching_enabled=user.batching,
-    )
-
-
 def _verify_pgp(peach: Peach, armored_key: str, message: str, pgp_signature: str) -> None:
     import pysequoia
 
@@ -313,17 +198,11 @@ async def update_user(session: AsyncSession, peach: Peach, user: PeachUser, body
     if body.fcm_token:
         user.fcm_token = body.fcm_token
     if body.referral_code:
-        await _use_referral_code(session, user, body.referral_code)
+        await referrals.use_code(session, user, body.referral_code)
     if body.fee_rate is not None:
         user.fee_rate = str(body.fee_rate)  # a fee name, or sat/vB (1..10000, 3 decimals at most)
     user.updated_at = utcnow()
     await session.flush()
-
-
-async def _use_referral_code(session: AsyncSession, user: PeachUser, code: str) -> None:
-    from peerx.products.bitcoin import referrals  # referrals builds on this module
-
-    await referrals.use_code(session, user, code)
 
 
 async def set_block(session: AsyncSession, user: PeachUser, other_id: str, *, blocked: bool) -> None:
