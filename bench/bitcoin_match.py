@@ -18,10 +18,12 @@ from sqlalchemy import insert, select
 from bench.common import HEADER, Result, bench_platform, machine, measure
 from peerx.chain import script
 from peerx.chain.sandbox import SandboxChain
-from peerx.products.bitcoin import escrow, market, matching
 from peerx.products.bitcoin.context import peach_of
+from peerx.products.bitcoin.contracts import multisig
+from peerx.products.bitcoin.contracts.schemas import MatchRequest
+from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import PeachOffer, PeachOfferMethod, PeachUser
-from peerx.products.bitcoin.schemas_contracts import MatchRequest
+from peerx.products.bitcoin.offers import matching
 
 PAIRS, CONCURRENCY, AMOUNT = 300, 4, 300_000
 ARMOR = "-----BEGIN PGP MESSAGE-----\n\nhQEMA\n-----END PGP MESSAGE-----"
@@ -68,12 +70,12 @@ async def seed(platform: Any) -> list[tuple[int, int, int, int]]:
         )
         sells = list(await session.scalars(select(PeachOffer).where(PeachOffer.id.in_(offer_ids[:PAIRS]))))
         for offer, key in zip(sorted(sells, key=lambda o: o.id), keys, strict=False):
-            created = await escrow.create_escrow(session, peach, offer, key.public_key.format().hex())
+            created = await multisig.create_escrow(session, peach, offer, key.public_key.format().hex())
             await chain.fund(session, created.address, AMOUNT)
         await chain.mine(session, 1)
     for sell_id in offer_ids[:PAIRS]:
         async with platform.db.transaction() as session:
-            assert await escrow.check_funding(session, peach, sell_id)
+            assert await multisig.check_funding(session, peach, sell_id)
     return [(user_ids[i], offer_ids[i], user_ids[PAIRS + i], offer_ids[PAIRS + i]) for i in range(PAIRS)]
 
 

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import insert, text
 
 from bench.common import HEADER, Result, bench_platform, machine, measure
-from peerx.products.bitcoin import search
 from peerx.products.bitcoin.models import PeachOffer, PeachOfferMethod, PeachUser, price_weight
-from peerx.products.bitcoin.schemas_offers import SearchRequest
+from peerx.products.bitcoin.offers import search
+from peerx.products.bitcoin.offers.schemas import SearchRequest
 
 OFFERS, USERS, SEARCHES = 100_000, 2_000, 300
 METHODS = [("EUR", "sepa"), ("EUR", "paypal"), ("EUR", "revolut"), ("CHF", "twint"), ("GBP", "fasterPayments")]

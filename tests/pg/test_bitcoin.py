@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from peerx.products.bitcoin import escrow as escrows
 from peerx.products.bitcoin.context import peach_of
+from peerx.products.bitcoin.contracts import multisig as escrows
 from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachUser
 from tests.products.bitcoin import conftest as peach
 from tests.products.bitcoin.conftest import PEACH, App, fund, mine

@@ -25,8 +25,9 @@ from peerx.ops.schemas import (
     reply,
 )
 from peerx.platform import Platform
-from peerx.products.bitcoin import disputes, market
 from peerx.products.bitcoin.context import peach_of
+from peerx.products.bitcoin.contracts import disputes
+from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import Contract
 from peerx.products.bitcoin.wire import wire_time
 from peerx.web import PlatformDep, Session, wire_router

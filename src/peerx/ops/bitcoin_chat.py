@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.platform import Platform
-from peerx.products.bitcoin import chat
+from peerx.products.bitcoin.social import chat
 
 
 async def disputed_chat(

@@ -15,7 +15,7 @@ from peerx.ops import bitcoin as bitcoin_ops
 from peerx.ops import bitcoin_chat
 from peerx.ops.views_common import PageRequest, choice, money, page_dict
 from peerx.platform import Platform
-from peerx.products.bitcoin import operator_queries as queries
+from peerx.products.bitcoin import repository as queries
 
 OFFER_TYPES = ("bid", "ask")
 BTC = "BTC"

@@ -13,7 +13,7 @@ from peerx.chain import psbt as psbts
 from peerx.core.clock import clock
 from peerx.platform import Platform
 from peerx.products.bitcoin.context import peach_of
-from peerx.products.bitcoin.release import SINGLE_ANYONECANPAY, fee_address
+from peerx.products.bitcoin.contracts.release import SINGLE_ANYONECANPAY, fee_address
 from tests.products.bitcoin.contract_helpers import open_contract, seller_signs
 
 

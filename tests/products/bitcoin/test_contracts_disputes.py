@@ -19,7 +19,7 @@ from peerx.chain import psbt as psbts
 from peerx.core.clock import clock
 from peerx.platform import Platform
 from peerx.products.bitcoin.context import peach_of
-from peerx.products.bitcoin.release import fee_address
+from peerx.products.bitcoin.contracts.release import fee_address
 from tests.conftest import TEST_KEYS
 from tests.products.bitcoin.conftest import mine
 from tests.products.bitcoin.contract_helpers import CHAT_KEY, PGP, open_contract, seller_signs

@@ -14,9 +14,9 @@ from peerx.chain import script
 from peerx.core.jobs import Job
 from peerx.platform import Platform
 from peerx.products.bitcoin.context import peach_of
+from peerx.products.bitcoin.contracts.release import fee_address
 from peerx.products.bitcoin.models import PeachUser
-from peerx.products.bitcoin.notify import PUSH_JOB
-from peerx.products.bitcoin.release import fee_address
+from peerx.products.bitcoin.push.notify import PUSH_JOB
 from tests.products.bitcoin.contract_helpers import (
     KEY,
     PAYMENT_DATA,

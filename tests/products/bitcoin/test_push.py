@@ -17,7 +17,7 @@ from sqlalchemy import select
 from peerx.core.clock import clock
 from peerx.core.jobs import DONE, QUEUED, Job
 from peerx.platform import Platform
-from peerx.products.bitcoin.push import FcmProvider, PushUnavailable, ServiceAccount, provider_of
+from peerx.products.bitcoin.push.delivery import FcmProvider, PushUnavailable, ServiceAccount, provider_of
 from peerx.settings import Settings
 from tests.conftest import make_settings
 from tests.fixtures.fake_fcm import CLIENT_EMAIL, PROJECT, FakeFcm

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 
 from peerx.platform import Platform
-from peerx.products.bitcoin import offers, reputation, search, users
+from peerx.products.bitcoin.identity import reputation, users
 from peerx.products.bitcoin.models import PeachOffer, PeachUser
-from peerx.products.bitcoin.schemas_offers import SearchRequest, UpdateOfferRequest
+from peerx.products.bitcoin.offers import search
+from peerx.products.bitcoin.offers import service as offers
+from peerx.products.bitcoin.offers.schemas import SearchRequest, UpdateOfferRequest
 
 
 async def _search(platform: Platform, body: dict[str, Any], sort_by: str, size: int = 21) -> tuple[list[int], int]:

@@ -1,7 +1,7 @@
 """The Peach v1 wire surface: the document's paths, typed requests and answers (schemas.py), and
 its {"error", "message"} envelope. This module holds the system, market, user and offer routes
-and builds the surface; api_contracts.py (matches, contracts) and api_social.py (chat, ratings,
-the live socket) hold the rest. Rules live in the service modules; handlers only read the wire,
+and builds the surface; contracts/api.py (matches, contracts) and social/api.py (chat, ratings,
+the event socket) hold the rest. Rules live in the service modules; handlers only read the wire,
 call them and answer."""
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from peerx.chain.errors import ChainUnavailable
 from peerx.core.db import on_commit, utcnow
 from peerx.core.errors import InvalidField, NotFound
 from peerx.platform import Platform
-from peerx.products.bitcoin import catalogue, escrow, limits, market, offers, profiles, referrals, search, users
-from peerx.products.bitcoin.api_contracts import router as contracts_router
-from peerx.products.bitcoin.api_social import router as social_router
+from peerx.products.bitcoin.contracts import multisig
+from peerx.products.bitcoin.contracts.api import router as contracts_router
 from peerx.products.bitcoin.deps import (
     OPTIONAL_TOKEN,
     IdempotencyKey,
@@ -34,9 +33,45 @@ from peerx.products.bitcoin.deps import (
     user_scope,
 )
 from peerx.products.bitcoin.errors import invalid_request, render_error
-from peerx.products.bitcoin.live import SESSION_CHANGED, hub_of
-from peerx.products.bitcoin.models_social import PeachReputation
-from peerx.products.bitcoin.ratings import ratings_of
+from peerx.products.bitcoin.identity import profiles, referrals, users
+from peerx.products.bitcoin.identity.schemas import (
+    AccessToken,
+    AuthRequest,
+    BatchingRequest,
+    ForbiddenMethods,
+    PublicUser,
+    Rating,
+    RedeemCodeRequest,
+    Redeemed,
+    SelfUser,
+    TradingLimit,
+    UnlinkHashesRequest,
+    UpdateUserRequest,
+    UserPaymentMethods,
+    UserStatus,
+)
+from peerx.products.bitcoin.market import catalogue
+from peerx.products.bitcoin.market import prices as market
+from peerx.products.bitcoin.offers import limits, search
+from peerx.products.bitcoin.offers import service as offers
+from peerx.products.bitcoin.offers.schemas import (
+    BuyOfferRequest,
+    EscrowCreated,
+    EscrowRequest,
+    FundingStatus,
+    Offer,
+    OfferSummary,
+    PublicOffer,
+    Refunded,
+    RefundPsbt,
+    RefundRequest,
+    Revived,
+    SearchRequest,
+    SearchResult,
+    SellOfferRequest,
+    ShortFunding,
+    UpdateOfferRequest,
+)
 from peerx.products.bitcoin.schemas import (
     OK,
     FeeEstimates,
@@ -64,40 +99,10 @@ from peerx.products.bitcoin.schemas import (
     TxId,
     UserId,
 )
-from peerx.products.bitcoin.schemas_offers import (
-    BuyOfferRequest,
-    EscrowCreated,
-    EscrowRequest,
-    FundingStatus,
-    Offer,
-    OfferSummary,
-    PublicOffer,
-    Refunded,
-    RefundPsbt,
-    RefundRequest,
-    Revived,
-    SearchRequest,
-    SearchResult,
-    SellOfferRequest,
-    ShortFunding,
-    UpdateOfferRequest,
-)
-from peerx.products.bitcoin.schemas_users import (
-    AccessToken,
-    AuthRequest,
-    BatchingRequest,
-    ForbiddenMethods,
-    PublicUser,
-    Rating,
-    RedeemCodeRequest,
-    Redeemed,
-    SelfUser,
-    TradingLimit,
-    UnlinkHashesRequest,
-    UpdateUserRequest,
-    UserPaymentMethods,
-    UserStatus,
-)
+from peerx.products.bitcoin.social.api import router as social_router
+from peerx.products.bitcoin.social.models import PeachReputation
+from peerx.products.bitcoin.social.ratings import ratings_of
+from peerx.products.bitcoin.socket_hub import SESSION_CHANGED, hub_of
 from peerx.products.bitcoin.wire import millis, wire_time
 from peerx.web import Session, WireJSON, idempotent, parse_json, platform_of, surface_app, wire_router
 
@@ -475,7 +480,7 @@ async def cancel(
         if offer.type == "bid":
             await offers.cancel_buy_offer(session, offer)
             return WireJSON(OK)
-        return WireJSON(await escrow.cancel_sell_offer(session, peach, user, offer))
+        return WireJSON(await multisig.cancel_sell_offer(session, peach, user, offer))
 
     return await idempotent(request, session, user_scope(user), {}, run)
 
@@ -483,7 +488,7 @@ async def cancel(
 @router.get("/offer/{offerId}/refundPSBT", response_model=RefundPsbt, summary="Get refund PSBT")
 async def get_refund_psbt(offer_id: OfferPath, session: Session, user: User) -> Response:
     offer = await offers.own_offer(session, user, offer_id)
-    return WireJSON(await escrow.refund_psbt(session, offer))
+    return WireJSON(await multisig.refund_psbt(session, offer))
 
 
 @router.post("/offer/{offerId}/refund", response_model=Refunded, summary="Refund sell offer")
@@ -500,7 +505,7 @@ async def refund(
 
     async def run() -> Response:
         offer = await offers.own_offer(session, user, offer_id, lock=True)
-        txid = await escrow.refund(session, peach, offer, body.tx)
+        txid = await multisig.refund(session, peach, offer, body.tx)
         return WireJSON(Refunded(tx_id=txid))
 
     return await idempotent(request, session, user_scope(user), fingerprint(body), run)
@@ -512,7 +517,7 @@ async def revive(
 ) -> Response:
     async def run() -> Response:
         offer = await offers.own_offer(session, user, offer_id, lock=True)
-        revived = await escrow.revive(session, offer)
+        revived = await multisig.revive(session, offer)
         return WireJSON(Revived(new_offer_id=str(revived.id)))
 
     return await idempotent(request, session, user_scope(user), {}, run)
@@ -524,7 +529,7 @@ async def create_escrow(
 ) -> Response:
     """The 2-of-2 escrow address of a sell offer with the seller's key (the same key again: the same escrow)."""
     offer = await offers.own_offer(session, user, offer_id, lock=True)
-    created = await escrow.create_escrow(session, peach, offer, body.public_key)
+    created = await multisig.create_escrow(session, peach, offer, body.public_key)
     return WireJSON(
         EscrowCreated(
             escrow=created.address,
@@ -537,12 +542,12 @@ async def create_escrow(
 @router.get("/offer/{offerId}/escrow", response_model=FundingStatus, summary="Get funding status")
 async def funding_status(offer_id: OfferPath, session: Session, user: User) -> Response:
     offer = await offers.own_offer(session, user, offer_id)
-    return WireJSON(escrow.escrow_view(offer, await escrow.escrow_of(session, offer)))
+    return WireJSON(multisig.escrow_view(offer, await multisig.escrow_of(session, offer)))
 
 
 @router.post("/offer/{offerId}/escrow/confirm", response_model=Success, summary="Confirm escrow funding")
 async def confirm_escrow(offer_id: OfferPath, session: Session, user: User, peach: PeachDep) -> Response:
     """The seller accepts the amount it sent when it differs from the offer's."""
     offer = await offers.own_offer(session, user, offer_id, lock=True)
-    await escrow.confirm_wrong_amount(session, peach, offer)
+    await multisig.confirm_wrong_amount(session, peach, offer)
     return WireJSON(OK)

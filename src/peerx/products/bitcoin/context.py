@@ -10,7 +10,7 @@ from peerx.chain.backend import ChainBackend
 from peerx.chain.factory import chain_backend, escrow_keys
 from peerx.chain.keys import EscrowKeys
 from peerx.platform import Platform
-from peerx.products.bitcoin.market import PriceSource, price_source
+from peerx.products.bitcoin.market.prices import PriceSource, price_source
 from peerx.settings import Settings
 
 

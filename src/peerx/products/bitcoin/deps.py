@@ -19,8 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
-from peerx.products.bitcoin import users
 from peerx.products.bitcoin.context import Peach, peach_of
+from peerx.products.bitcoin.identity import users
 from peerx.products.bitcoin.models import PeachUser
 from peerx.products.bitcoin.schemas import PeachRequest
 from peerx.web import PlatformDep, Session, platform_of

@@ -1,5 +1,7 @@
-"""Peach's error envelope, in one place: {"error": CODE, "message": ...} with the document's
-codes and statuses (docs/bitcoin.md lists the mapping)."""
+"""Peach's errors, in one place: the errors the rules raise, each with the document's code
+(they extend core errors, so operator surfaces render them too), and the error envelope
+{"error": CODE, "message": ...} with the document's codes and statuses (docs/bitcoin.md lists
+the mapping)."""
 
 from __future__ import annotations
 
@@ -20,30 +22,105 @@ from peerx.core.errors import (
     RateLimited,
     Unauthorized,
 )
-from peerx.products.bitcoin import failures as f
-from peerx.products.bitcoin.market import PriceUnavailable
 from peerx.web import EDGE_STATUS, WireJSON, retry_after, validation_failure
 from peerx.web.types import forbidden_character
 
+
+class FormInvalid(InvalidField):
+    code = "FORM_INVALID"
+
+
+class InvalidSignature(InvalidField):
+    code = "INVALID_SIGNATURE"
+
+
+class InvalidPgpSignature(InvalidField):
+    code = "INVALID_PGP_SIGNATURE"
+
+
+class AuthenticationFailed(Unauthorized):
+    code = "AUTHENTICATION_FAILED"
+
+
+class TradingLimitReached(Forbidden):
+    code = "TRADING_LIMIT_REACHED"
+
+
+class PaymentHashInvalid(Forbidden):
+    code = "PAYMENT_HASH_INVALID"
+
+
+class NotEnoughPoints(Forbidden):
+    code = "NOT_ENOUGH_POINTS"
+
+
+class AccountBanned(Forbidden):
+    code = "ACCOUNT_BANNED"
+
+
+class Duplicate(Conflict):
+    code = "DUPLICATE"
+
+
+class BadState(Conflict):
+    """The offer is not in a state that allows the operation."""
+
+    code = "BAD_REQUEST"
+
+
+class UserExists(Unauthorized):
+    code = "USER_EXISTS"
+
+
+class OfferTaken(Forbidden):
+    """The sell offer is in a contract already."""
+
+    code = "OFFER_TAKEN"
+
+
+class AlreadyTaken(Conflict):
+    """The buy offer is in a contract already."""
+
+    code = "ALREADY_TAKEN"
+
+
+class CannotMatch(Forbidden):
+    code = "CANNOT_MATCH"
+
+
+class CannotDoubleMatch(Forbidden):
+    code = "CANNOT_DOUBLEMATCH"
+
+
+class PgpMissing(Forbidden):
+    code = "PGP_MISSING"
+
+
+class PriceUnavailable(PeerxError):
+    """The live price source could not be read and no recent prices are known."""
+
+    code = "price_unavailable"
+
+
 # Most specific first: the first class in an error's MRO found here decides.
 ENVELOPE: dict[type[PeerxError], tuple[int, str]] = {
-    f.FormInvalid: (400, "FORM_INVALID"),
-    f.InvalidSignature: (400, "INVALID_SIGNATURE"),
-    f.InvalidPgpSignature: (400, "INVALID_PGP_SIGNATURE"),
+    FormInvalid: (400, "FORM_INVALID"),
+    InvalidSignature: (400, "INVALID_SIGNATURE"),
+    InvalidPgpSignature: (400, "INVALID_PGP_SIGNATURE"),
     TransactionRejected: (400, "TRANSACTION_INVALID"),
-    f.AuthenticationFailed: (401, "AUTHENTICATION_FAILED"),
-    f.TradingLimitReached: (401, "TRADING_LIMIT_REACHED"),
-    f.PaymentHashInvalid: (401, "PAYMENT_HASH_INVALID"),
-    f.NotEnoughPoints: (401, "NOT_ENOUGH_POINTS"),
-    f.OfferTaken: (401, "OFFER_TAKEN"),
-    f.AlreadyTaken: (409, "ALREADY_TAKEN"),
-    f.CannotMatch: (401, "CANNOT_MATCH"),
-    f.CannotDoubleMatch: (401, "CANNOT_DOUBLEMATCH"),
-    f.PgpMissing: (401, "PGP_MISSING"),
-    f.AccountBanned: (403, "ACCOUNT_BANNED"),
-    f.UserExists: (401, "USER_EXISTS"),
-    f.Duplicate: (409, "DUPLICATE"),
-    f.BadState: (400, "BAD_REQUEST"),
+    AuthenticationFailed: (401, "AUTHENTICATION_FAILED"),
+    TradingLimitReached: (401, "TRADING_LIMIT_REACHED"),
+    PaymentHashInvalid: (401, "PAYMENT_HASH_INVALID"),
+    NotEnoughPoints: (401, "NOT_ENOUGH_POINTS"),
+    OfferTaken: (401, "OFFER_TAKEN"),
+    AlreadyTaken: (409, "ALREADY_TAKEN"),
+    CannotMatch: (401, "CANNOT_MATCH"),
+    CannotDoubleMatch: (401, "CANNOT_DOUBLEMATCH"),
+    PgpMissing: (401, "PGP_MISSING"),
+    AccountBanned: (403, "ACCOUNT_BANNED"),
+    UserExists: (401, "USER_EXISTS"),
+    Duplicate: (409, "DUPLICATE"),
+    BadState: (400, "BAD_REQUEST"),
     InvalidField: (400, "BAD_REQUEST"),
     InsufficientFunds: (400, "BAD_REQUEST"),
     Unauthorized: (401, "UNAUTHORIZED"),
@@ -103,10 +180,10 @@ def invalid_request(exc: RequestValidationError) -> PeerxError:
     first = errors[0] if errors else {}
     kind, ctx = str(first.get("type", "")), first.get("ctx") or {}
     if kind == "union_tag_not_found":
-        return f.FormInvalid(str(ctx.get("discriminator", "type")).strip("'"), "is required")
+        return FormInvalid(str(ctx.get("discriminator", "type")).strip("'"), "is required")
     if kind == "union_tag_invalid":
         tag = str(ctx.get("discriminator", "type")).strip("'")
-        return f.FormInvalid(tag, f"must be one of {ctx.get('expected_tags')}")
+        return FormInvalid(tag, f"must be one of {ctx.get('expected_tags')}")
     problem = validation_failure(RequestValidationError(errors))
     field = problem.field or "body"
-    return problem if field == "body" else f.FormInvalid(field, problem.reason)
+    return problem if field == "body" else FormInvalid(field, problem.reason)

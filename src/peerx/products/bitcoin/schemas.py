@@ -1,8 +1,8 @@
 """Peach v1 wire models: every request the surface reads and every answer it gives, named and
 shaped as the document shows them. This module holds the strict types, the bases, the error
-envelope and the system and market models; schemas_users.py the accounts, schemas_offers.py the
-offers, search and escrow, schemas_contracts.py matches, contracts, payment, disputes, chat and
-ratings.
+envelope and the system and market models; identity/schemas.py the accounts, offers/schemas.py
+the offers, search and escrow, contracts/schemas.py matches, contracts, payment, disputes, chat
+and ratings.
 
 Requests are parsed strictly, before any rule runs (docs/bitcoin.md, "The wire contract"):
 sats are JSON integers only (never strings, booleans, decimals or exponents); premiums, prices

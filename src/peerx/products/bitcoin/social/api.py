@@ -11,11 +11,12 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request, Response, WebSocket, WebSocketDisconnect, status
 
 from peerx.core.errors import Forbidden, InvalidField, Unauthorized
-from peerx.products.bitcoin import chat, ratings, users
+from peerx.products.bitcoin.contracts.schemas import ChatMessage, ChatMessageRequest, ChatReadRequest, RateRequest
 from peerx.products.bitcoin.deps import User, parse_body
-from peerx.products.bitcoin.live import SESSION_CHANGED, hub_of
+from peerx.products.bitcoin.identity import users
 from peerx.products.bitcoin.schemas import OK, ContractId, Success
-from peerx.products.bitcoin.schemas_contracts import ChatMessage, ChatMessageRequest, ChatReadRequest, RateRequest
+from peerx.products.bitcoin.social import chat, ratings
+from peerx.products.bitcoin.socket_hub import SESSION_CHANGED, hub_of
 from peerx.web import Session, WireJSON, parse_json, platform_of, wire_router
 from peerx.web.types import Integer
 

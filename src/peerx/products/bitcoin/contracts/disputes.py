@@ -24,18 +24,18 @@ from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
 from peerx.core.jobs import JobContext, RetryLater, enqueue
 from peerx.platform import Platform
-from peerx.products.bitcoin import cancel as cancels
-from peerx.products.bitcoin import failures as f
-from peerx.products.bitcoin import release
+from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach, peach_of
-from peerx.products.bitcoin.contracts import role_of
-from peerx.products.bitcoin.escrow import fee_rate
+from peerx.products.bitcoin.contracts import cancel as cancels
+from peerx.products.bitcoin.contracts import release
+from peerx.products.bitcoin.contracts.multisig import fee_rate
+from peerx.products.bitcoin.contracts.payment import PAYOUT_PENDING, released, set_status
+from peerx.products.bitcoin.contracts.repository import role_of
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachUser
-from peerx.products.bitcoin.notify import notify
-from peerx.products.bitcoin.payment import PAYOUT_PENDING, released, set_status
+from peerx.products.bitcoin.push.notify import notify
 
 if TYPE_CHECKING:
-    from peerx.products.bitcoin.schemas_contracts import DisputeRequest
+    from peerx.products.bitcoin.contracts.schemas import DisputeRequest
 
 OUTCOMES = ("buyerWins", "sellerWins", "cancelTrade", "payOutBuyer")
 PAYOUT_JOB = "peach.dispute_payout"

@@ -16,11 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
 from peerx.core.jobs import enqueue
-from peerx.products.bitcoin import catalogue, limits, market, referrals, release
-from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
-from peerx.products.bitcoin.contracts import contract_id
-from peerx.products.bitcoin.escrow import fee_rate
+from peerx.products.bitcoin.contracts import release
+from peerx.products.bitcoin.contracts.multisig import fee_rate
+from peerx.products.bitcoin.contracts.repository import contract_id
+from peerx.products.bitcoin.contracts.schemas import Match, Matched, Matches, Unavailable
+from peerx.products.bitcoin.identity import referrals
+from peerx.products.bitcoin.identity.reputation import profiles
+from peerx.products.bitcoin.market import catalogue
+from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import (
     Contract,
     PeachBlock,
@@ -30,14 +35,13 @@ from peerx.products.bitcoin.models import (
     PeachOfferMethod,
     PeachUser,
 )
-from peerx.products.bitcoin.notify import notify
-from peerx.products.bitcoin.offers import payment_data_view
-from peerx.products.bitcoin.reputation import profiles
-from peerx.products.bitcoin.schemas_contracts import Match, Matched, Matches, Unavailable
+from peerx.products.bitcoin.offers import limits
+from peerx.products.bitcoin.offers.service import payment_data_view
+from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.wire import wire_time
 
 if TYPE_CHECKING:
-    from peerx.products.bitcoin.schemas_contracts import MatchRequest
+    from peerx.products.bitcoin.contracts.schemas import MatchRequest
 
 SEARCHING = "searchingForPeer"
 DEADLINE_JOB = "peach.payment_deadline"

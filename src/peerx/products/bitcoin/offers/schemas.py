@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, WithJsonSchema
 
+from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.schemas import (
     MAX_CURRENCIES,
     MAX_METHODS,
@@ -32,7 +33,6 @@ from peerx.products.bitcoin.schemas import (
     examples,
     omitted,
 )
-from peerx.products.bitcoin.schemas_users import PublicUser
 from peerx.web.types import WireDecimal
 
 # ---------------------------------------------------------------- offers

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.models import PeachBlock, PeachOffer, PeachOfferMethod, PeachUser
-from peerx.products.bitcoin.offers import parse_means_of_payment
+from peerx.products.bitcoin.offers.service import parse_means_of_payment
 from peerx.products.bitcoin.schemas import SORTS
 
 if TYPE_CHECKING:
-    from peerx.products.bitcoin.schemas_offers import SearchRequest
+    from peerx.products.bitcoin.offers.schemas import SearchRequest
 
 DEFAULT_SIZE, MAX_SIZE = 21, 100
 TOTAL_CAP = 1_000

@@ -11,17 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import on_commit, utcnow
 from peerx.core.errors import Forbidden, InvalidField, NotFound
-from peerx.products.bitcoin import failures as f
-from peerx.products.bitcoin.contracts import contract_for_party, counterparty_id
-from peerx.products.bitcoin.live import Hub
+from peerx.products.bitcoin import errors as f
+from peerx.products.bitcoin.contracts.repository import contract_for_party, counterparty_id
+from peerx.products.bitcoin.contracts.schemas import ChatMessage
 from peerx.products.bitcoin.models import Contract, PeachUser
-from peerx.products.bitcoin.models_social import PeachChatMessage
-from peerx.products.bitcoin.notify import notify
-from peerx.products.bitcoin.schemas_contracts import ChatMessage
+from peerx.products.bitcoin.push.notify import notify
+from peerx.products.bitcoin.social.models import PeachChatMessage
+from peerx.products.bitcoin.socket_hub import Hub
 from peerx.products.bitcoin.wire import wire_time
 
 if TYPE_CHECKING:
-    from peerx.products.bitcoin.schemas_contracts import ChatMessageRequest
+    from peerx.products.bitcoin.contracts.schemas import ChatMessageRequest
 
 PAGE_SIZE = 21
 MAX_READ_RANGE = 1000

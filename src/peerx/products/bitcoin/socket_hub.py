@@ -1,5 +1,5 @@
-"""Live events to connected apps (new chat messages). Each connected WebSocket holds a queue;
-`publish` puts an event on every queue of the recipient. One process: a local registry. Several
+"""Events pushed to connected apps (new chat messages) over their WebSockets. Each connected
+WebSocket holds a queue; `publish` puts an event on every queue of the recipient. One process: a local registry. Several
 processes (PEERX_REDIS_URL set): events go through one Redis pub/sub channel that every
 process listens to while it has connections, so a socket on any server receives them."""
 

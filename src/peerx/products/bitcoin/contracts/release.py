@@ -19,9 +19,9 @@ from peerx.chain import psbt as psbts
 from peerx.chain import script as scripts
 from peerx.chain.errors import TransactionRejected
 from peerx.chain.verify import check_signature
-from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
-from peerx.products.bitcoin.escrow import DUST
+from peerx.products.bitcoin.contracts.multisig import DUST
 from peerx.products.bitcoin.models import Contract, PeachEscrow
 
 SINGLE_ANYONECANPAY = 0x83

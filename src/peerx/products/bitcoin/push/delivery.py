@@ -23,7 +23,7 @@ from peerx.core.jobs import JobContext, RetryLater
 from peerx.platform import Platform
 from peerx.products.bitcoin.models import PeachUser
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("peerx.products.bitcoin.push")  # the name operators filter on
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 GOOGLE_OAUTH_URI = "https://oauth2.googleapis.com/token"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
-from peerx.products.bitcoin import referrals, reputation
+from peerx.products.bitcoin.identity import referrals, reputation
 from peerx.products.bitcoin.models import Contract
-from peerx.products.bitcoin.models_social import PeachTradeOutcome
+from peerx.products.bitcoin.social.models import PeachTradeOutcome
 
 
 def bitcoin_reached_buyer(contract: Contract) -> bool:

@@ -14,13 +14,14 @@ from peerx.chain import message as signed_message
 from peerx.chain import script as scripts
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
-from peerx.products.bitcoin import catalogue, market
-from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
+from peerx.products.bitcoin.identity.reputation import profiles
+from peerx.products.bitcoin.identity.schemas import PublicUser
+from peerx.products.bitcoin.market import catalogue
+from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachPaymentHash, PeachUser
-from peerx.products.bitcoin.reputation import profiles
-from peerx.products.bitcoin.schemas import MAX_METHODS
-from peerx.products.bitcoin.schemas_offers import (
+from peerx.products.bitcoin.offers.schemas import (
     BuyOffer,
     Funding,
     OfferSummary,
@@ -29,11 +30,11 @@ from peerx.products.bitcoin.schemas_offers import (
     PublicSellOffer,
     SellOffer,
 )
-from peerx.products.bitcoin.schemas_users import PublicUser
+from peerx.products.bitcoin.schemas import MAX_METHODS
 from peerx.products.bitcoin.wire import wire_time
 
 if TYPE_CHECKING:
-    from peerx.products.bitcoin.schemas_offers import (
+    from peerx.products.bitcoin.offers.schemas import (
         BuyOfferRequest,
         PaymentDataHashes,
         SellOfferRequest,

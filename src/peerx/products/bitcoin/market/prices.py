@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.encoding import loads
-from peerx.core.errors import NotFound, PeerxError
+from peerx.core.errors import NotFound
 from peerx.core.http import OutboundClient, TargetNotAllowed
-from peerx.products.bitcoin.failures import FormInvalid
+from peerx.products.bitcoin.errors import FormInvalid, PriceUnavailable
 from peerx.products.bitcoin.models import PeachPrice
 
 PAIR = re.compile(r"^BTC([A-Z]{3,4})$")
@@ -32,12 +32,6 @@ SATS_PER_BTC = Decimal(100_000_000)
 STALE_SECONDS = 600
 
 Prices = dict[str, tuple[Decimal, datetime]]  # currency -> (price of 1 BTC, as of)
-
-
-class PriceUnavailable(PeerxError):
-    """The live price source could not be read and no recent prices are known."""
-
-    code = "price_unavailable"
 
 
 class PriceSource(Protocol):

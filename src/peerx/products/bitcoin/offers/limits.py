@@ -13,11 +13,11 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
-from peerx.products.bitcoin import failures as f
-from peerx.products.bitcoin import market
+from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
+from peerx.products.bitcoin.identity.schemas import TradingLimit
+from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import Contract
-from peerx.products.bitcoin.schemas_users import TradingLimit
 
 DAY, MONTH, YEAR = timedelta(days=1), timedelta(days=30), timedelta(days=365)
 

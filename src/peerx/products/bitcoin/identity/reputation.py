@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import utcnow
 from peerx.core.jobs import JobContext, enqueue
 from peerx.platform import Platform
+from peerx.products.bitcoin.identity.profiles import public_view
+from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.models import PeachOffer, PeachUser
-from peerx.products.bitcoin.models_social import PeachRating, PeachReferralCode, PeachReputation, PeachTradeOutcome
-from peerx.products.bitcoin.profiles import public_view
-from peerx.products.bitcoin.schemas_users import PublicUser
+from peerx.products.bitcoin.social.models import PeachRating, PeachReferralCode, PeachReputation, PeachTradeOutcome
 
 RECENT = 10  # recentRating: the last ten ratings received
 SUPER_TRADER_TRADES, SUPER_TRADER_RATING = 50, 900  # thousandths

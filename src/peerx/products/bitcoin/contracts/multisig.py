@@ -22,11 +22,11 @@ from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
 from peerx.core.jobs import JobContext, RetryLater, enqueue
 from peerx.platform import Platform
-from peerx.products.bitcoin import failures as f
+from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach, peach_of
 from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachUser
+from peerx.products.bitcoin.offers.schemas import EscrowFunding, FundingStatus, RefundPsbt
 from peerx.products.bitcoin.schemas import OK, Success
-from peerx.products.bitcoin.schemas_offers import EscrowFunding, FundingStatus, RefundPsbt
 
 WATCH_JOB = "peach.watch_escrow"
 DUST = 546

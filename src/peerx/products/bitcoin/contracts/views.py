@@ -7,14 +7,15 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.products.bitcoin import chat, market
 from peerx.products.bitcoin.context import Peach
-from peerx.products.bitcoin.contracts import role_of
+from peerx.products.bitcoin.contracts.repository import role_of
+from peerx.products.bitcoin.contracts.schemas import Contract as ContractView
+from peerx.products.bitcoin.contracts.schemas import ContractSummary
+from peerx.products.bitcoin.identity.reputation import profiles
+from peerx.products.bitcoin.identity.schemas import PublicUser
+from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser
-from peerx.products.bitcoin.reputation import profiles
-from peerx.products.bitcoin.schemas_contracts import Contract as ContractView
-from peerx.products.bitcoin.schemas_contracts import ContractSummary
-from peerx.products.bitcoin.schemas_users import PublicUser
+from peerx.products.bitcoin.social import chat
 from peerx.products.bitcoin.wire import wire_time
 
 NO_PAYMENT = ("noPayment.buyer", "noPayment.seller")

@@ -13,18 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import utcnow
 from peerx.core.jobs import JobContext, enqueue
 from peerx.platform import Platform
-from peerx.products.bitcoin import failures as f
-from peerx.products.bitcoin import history, release
+from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach, peach_of
-from peerx.products.bitcoin.contracts import role_of
-from peerx.products.bitcoin.escrow import fee_rate
+from peerx.products.bitcoin.contracts import release
+from peerx.products.bitcoin.contracts.multisig import fee_rate
+from peerx.products.bitcoin.contracts.repository import role_of
+from peerx.products.bitcoin.contracts.schemas import Released
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser
-from peerx.products.bitcoin.notify import notify
+from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.schemas import OK, Success
-from peerx.products.bitcoin.schemas_contracts import Released
+from peerx.products.bitcoin.social import history
 
 if TYPE_CHECKING:
-    from peerx.products.bitcoin.schemas_contracts import ConfirmPaymentRequest
+    from peerx.products.bitcoin.contracts.schemas import ConfirmPaymentRequest
 
 BATCH_JOB = "peach.release_batch"
 PAYOUT_PENDING = "payoutPending"

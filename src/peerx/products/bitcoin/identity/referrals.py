@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
-from peerx.products.bitcoin import failures as f
-from peerx.products.bitcoin import reputation
+from peerx.products.bitcoin import errors as f
+from peerx.products.bitcoin.identity import reputation
 from peerx.products.bitcoin.models import Contract, PeachUser
-from peerx.products.bitcoin.models_social import PeachReferralCode, PeachTradeOutcome
+from peerx.products.bitcoin.social.models import PeachReferralCode, PeachTradeOutcome
 
 REFERRAL = re.compile(r"^[A-Z0-9]{1,16}$")
 SATS_PER_POINT = 10_000

@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.chain.keys import parse_public_key, verify_digest, verify_message
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound, Unauthorized
-from peerx.products.bitcoin import failures as f
-from peerx.products.bitcoin import referrals
+from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
+from peerx.products.bitcoin.identity import referrals
+from peerx.products.bitcoin.identity.schemas import AccessToken
 from peerx.products.bitcoin.models import (
     PeachAuthMessage,
     PeachBlock,
@@ -28,13 +29,12 @@ from peerx.products.bitcoin.models import (
     PeachToken,
     PeachUser,
 )
-from peerx.products.bitcoin.models_social import PeachReferralCode
-from peerx.products.bitcoin.schemas_users import AccessToken
+from peerx.products.bitcoin.social.models import PeachReferralCode
 from peerx.products.bitcoin.wire import millis
 
 if TYPE_CHECKING:
+    from peerx.products.bitcoin.identity.schemas import AuthRequest, UpdateUserRequest
     from peerx.products.bitcoin.schemas import ReportRequest
-    from peerx.products.bitcoin.schemas_users import AuthRequest, UpdateUserRequest
 
 AUTH_MESSAGE = re.compile(r"^Peach Registration (\d{13})$")
 PGP_MESSAGE = re.compile(r"^Peach new PGP key (\d{13})$")

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from peerx.products.bitcoin.identity.schemas import PublicUser
+from peerx.products.bitcoin.offers.schemas import OFFER_USER_EXAMPLE, PaymentDataView
 from peerx.products.bitcoin.schemas import (
     FIAT_MAX,
     Armor,
@@ -27,8 +29,6 @@ from peerx.products.bitcoin.schemas import (
     Signature,
     examples,
 )
-from peerx.products.bitcoin.schemas_offers import OFFER_USER_EXAMPLE, PaymentDataView
-from peerx.products.bitcoin.schemas_users import PublicUser
 from peerx.web.types import Amount, Rule, WireDecimal, wire_error
 
 CHAT_MAX = 100_000  # characters of armored PGP: a long message or a small proof of payment

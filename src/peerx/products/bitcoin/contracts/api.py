@@ -9,13 +9,9 @@ from fastapi import Path, Query, Request, Response
 from pydantic import BaseModel
 
 from peerx.core.errors import NotFound
-from peerx.products.bitcoin import cancel, disputes, matching, offers, payment, search
-from peerx.products.bitcoin.contract_views import Loaded, contract_view, summary_view
-from peerx.products.bitcoin.contracts import contract_for_party, contracts_of
-from peerx.products.bitcoin.deps import IdempotencyKey, PeachDep, User, fingerprint, user_scope
-from peerx.products.bitcoin.models import Contract as ContractRow
-from peerx.products.bitcoin.schemas import OK, ContractId, OfferId, PageNumber, PageSize, PeachRequest, Success
-from peerx.products.bitcoin.schemas_contracts import (
+from peerx.products.bitcoin.contracts import cancel, disputes, payment
+from peerx.products.bitcoin.contracts.repository import contract_for_party, contracts_of
+from peerx.products.bitcoin.contracts.schemas import (
     AcknowledgeRequest,
     ConfirmPaymentRequest,
     Contract,
@@ -28,6 +24,12 @@ from peerx.products.bitcoin.schemas_contracts import (
     Released,
     UnmatchRequest,
 )
+from peerx.products.bitcoin.contracts.views import Loaded, contract_view, summary_view
+from peerx.products.bitcoin.deps import IdempotencyKey, PeachDep, User, fingerprint, user_scope
+from peerx.products.bitcoin.models import Contract as ContractRow
+from peerx.products.bitcoin.offers import matching, search
+from peerx.products.bitcoin.offers import service as offers
+from peerx.products.bitcoin.schemas import OK, ContractId, OfferId, PageNumber, PageSize, PeachRequest, Success
 from peerx.web import Session, WireJSON, idempotent, wire_router
 
 router = wire_router()

@@ -9,14 +9,14 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
-from peerx.products.bitcoin import failures as f
-from peerx.products.bitcoin import history
+from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
-from peerx.products.bitcoin.contracts import role_of
-from peerx.products.bitcoin.matching import SEARCHING, schedule_deadline
+from peerx.products.bitcoin.contracts.payment import PAYOUT_PENDING, extend_deadline, set_status
+from peerx.products.bitcoin.contracts.repository import role_of
 from peerx.products.bitcoin.models import Contract, PeachOffer, PeachUser
-from peerx.products.bitcoin.notify import notify
-from peerx.products.bitcoin.payment import PAYOUT_PENDING, extend_deadline, set_status
+from peerx.products.bitcoin.offers.matching import SEARCHING, schedule_deadline
+from peerx.products.bitcoin.push.notify import notify
+from peerx.products.bitcoin.social import history
 
 
 def is_cash(contract: Contract) -> bool:

@@ -1,6 +1,6 @@
 """Push notifications to a user's devices: queued as a job in the caller's transaction, so a
 notice exists exactly when the step it announces committed, and is retried until delivered
-(push.py sends it through the configured provider)."""
+(delivery.py sends it through the configured provider)."""
 
 from __future__ import annotations
 

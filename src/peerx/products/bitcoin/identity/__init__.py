@@ -1,0 +1,1 @@
+"""Identities: accounts (a secp256k1 key), tokens, profiles, reputation and referrals."""

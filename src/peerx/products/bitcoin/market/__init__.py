@@ -1,0 +1,1 @@
+"""Market data: prices from the configured source and the catalogue of payment methods."""

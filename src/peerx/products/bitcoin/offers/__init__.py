@@ -1,0 +1,1 @@
+"""Offers: buy and sell offers, their search, matching and trading limits."""

@@ -1,0 +1,2 @@
+"""Push notifications: queued in the step that announces them (notify.py), delivered by a job
+through the configured provider (delivery.py)."""

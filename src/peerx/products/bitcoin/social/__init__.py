@@ -1,0 +1,1 @@
+"""The social side of a trade: chat, ratings and trade history."""
