@@ -10,8 +10,8 @@ from coincurve import PrivateKey
 
 from peerx.chain.bitcoind import BitcoindChain
 from peerx.chain.errors import ChainUnavailable, TransactionRejected
-from peerx.chain.factory import chain_backend
 from peerx.platform import Platform
+from peerx.products.bitcoin.context import chain_backend
 from peerx.settings import Settings
 from tests.chain.conftest import Harness
 from tests.chain.test_chain import escrow

@@ -8,7 +8,8 @@ import hashlib
 import pytest
 from coincurve import PrivateKey
 
-from peerx.chain import keys, message, script
+from peerx.chain import keys, script
+from peerx.products.bitcoin.offers import address_proof as message
 
 SELLER = bytes.fromhex("03e448b2397c1880e39853371af5346e7e7972c9d6e26dbbb39ff6c2227aa19c80")
 PLATFORM = bytes.fromhex("02c3f68178d567253170cd47c896c5e4045e40026ef6f1e2e361d968552dc02496")

@@ -14,12 +14,12 @@ import httpx
 import pytest
 
 from peerx.app import create_app
-from peerx.chain.factory import escrow_keys
 from peerx.composition import build_platform
 from peerx.core import mail
 from peerx.core.jobs import drain
 from peerx.core.migrate import upgrade_async
 from peerx.core.private_files import private_dir
+from peerx.products.bitcoin.context import escrow_keys
 from tests.conftest import make_settings
 from tests.fixtures import factories as f
 

@@ -12,11 +12,12 @@ import httpx
 import pytest
 from coincurve import PrivateKey
 
-from peerx.chain import message, script
+from peerx.chain import script
 from peerx.chain.keys import sign_digest_compact
 from peerx.core.clock import clock
 from peerx.ops import bitcoin as bitcoin_ops
 from peerx.platform import Platform
+from peerx.products.bitcoin.offers import address_proof as message
 
 PEACH = "/peach/v1"
 SEPA_HASHES = [hashlib.sha256(v.encode()).hexdigest() for v in ("Ama Mensah", "DE89370400440532013000", "COBADEFFXXX")]

@@ -13,7 +13,7 @@ cancelTrade and payOutBuyer end a dispute without a loser."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,11 +31,9 @@ from peerx.products.bitcoin.contracts import release
 from peerx.products.bitcoin.contracts.multisig import fee_rate
 from peerx.products.bitcoin.contracts.payment import PAYOUT_PENDING, released, set_status
 from peerx.products.bitcoin.contracts.repository import role_of
+from peerx.products.bitcoin.contracts.schemas import DisputeRequest
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachUser
 from peerx.products.bitcoin.push.notify import notify
-
-if TYPE_CHECKING:
-    from peerx.products.bitcoin.contracts.schemas import DisputeRequest
 
 OUTCOMES = ("buyerWins", "sellerWins", "cancelTrade", "payOutBuyer")
 PAYOUT_JOB = "peach.dispute_payout"

@@ -5,7 +5,7 @@ completes and broadcasts at once, or queues for the next batch when the buyer ch
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,14 +18,11 @@ from peerx.products.bitcoin.context import Peach, peach_of
 from peerx.products.bitcoin.contracts import release
 from peerx.products.bitcoin.contracts.multisig import fee_rate
 from peerx.products.bitcoin.contracts.repository import role_of
-from peerx.products.bitcoin.contracts.schemas import Released
+from peerx.products.bitcoin.contracts.schemas import ConfirmPaymentRequest, Released
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.schemas import OK, Success
 from peerx.products.bitcoin.social import history
-
-if TYPE_CHECKING:
-    from peerx.products.bitcoin.contracts.schemas import ConfirmPaymentRequest
 
 BATCH_JOB = "peach.release_batch"
 PAYOUT_PENDING = "payoutPending"

@@ -8,8 +8,8 @@ import re
 import secrets
 import uuid
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
+import pysequoia
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ from peerx.core.errors import NotFound, Unauthorized
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.identity import referrals
-from peerx.products.bitcoin.identity.schemas import AccessToken
+from peerx.products.bitcoin.identity.schemas import AccessToken, AuthRequest, UpdateUserRequest
 from peerx.products.bitcoin.models import (
     PeachAuthMessage,
     PeachBlock,
@@ -29,12 +29,9 @@ from peerx.products.bitcoin.models import (
     PeachToken,
     PeachUser,
 )
+from peerx.products.bitcoin.schemas import ReportRequest
 from peerx.products.bitcoin.social.models import PeachReferralCode
 from peerx.products.bitcoin.wire import millis
-
-if TYPE_CHECKING:
-    from peerx.products.bitcoin.identity.schemas import AuthRequest, UpdateUserRequest
-    from peerx.products.bitcoin.schemas import ReportRequest
 
 AUTH_MESSAGE = re.compile(r"^Peach Registration (\d{13})$")
 PGP_MESSAGE = re.compile(r"^Peach new PGP key (\d{13})$")
@@ -150,8 +147,6 @@ async def find_user(session: AsyncSession, user_id: str) -> PeachUser:
 
 
 def _verify_pgp(peach: Peach, armored_key: str, message: str, pgp_signature: str) -> None:
-    import pysequoia
-
     matched = PGP_MESSAGE.match(message)
     if matched is None or not _fresh(peach, int(matched.group(1))):
         raise f.FormInvalid("message", "must be a fresh 'Peach new PGP key <unix milliseconds>'")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,7 @@ from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.contracts import release
 from peerx.products.bitcoin.contracts.multisig import fee_rate
 from peerx.products.bitcoin.contracts.repository import contract_id
-from peerx.products.bitcoin.contracts.schemas import Match, Matched, Matches, Unavailable
+from peerx.products.bitcoin.contracts.schemas import Match, Matched, Matches, MatchRequest, Unavailable
 from peerx.products.bitcoin.identity import referrals
 from peerx.products.bitcoin.identity.reputation import profiles
 from peerx.products.bitcoin.market import catalogue
@@ -39,9 +39,6 @@ from peerx.products.bitcoin.offers import limits
 from peerx.products.bitcoin.offers.service import payment_data_view
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.wire import wire_time
-
-if TYPE_CHECKING:
-    from peerx.products.bitcoin.contracts.schemas import MatchRequest
 
 SEARCHING = "searchingForPeer"
 DEADLINE_JOB = "peach.payment_deadline"

@@ -11,18 +11,16 @@ free, otherwise it is counted over at most TOTAL_CAP index entries."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.models import PeachBlock, PeachOffer, PeachOfferMethod, PeachUser
+from peerx.products.bitcoin.offers.schemas import SearchRequest
 from peerx.products.bitcoin.offers.service import parse_means_of_payment
 from peerx.products.bitcoin.schemas import SORTS
-
-if TYPE_CHECKING:
-    from peerx.products.bitcoin.offers.schemas import SearchRequest
 
 DEFAULT_SIZE, MAX_SIZE = 21, 100
 TOTAL_CAP = 1_000

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.chain import message as signed_message
 from peerx.chain import script as scripts
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
@@ -21,25 +20,22 @@ from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.market import catalogue
 from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachPaymentHash, PeachUser
+from peerx.products.bitcoin.offers import address_proof
 from peerx.products.bitcoin.offers.schemas import (
     BuyOffer,
+    BuyOfferRequest,
     Funding,
     OfferSummary,
+    PaymentDataHashes,
     PaymentDataView,
     PublicBuyOffer,
     PublicSellOffer,
     SellOffer,
+    SellOfferRequest,
+    UpdateOfferRequest,
 )
 from peerx.products.bitcoin.schemas import MAX_METHODS
 from peerx.products.bitcoin.wire import wire_time
-
-if TYPE_CHECKING:
-    from peerx.products.bitcoin.offers.schemas import (
-        BuyOfferRequest,
-        PaymentDataHashes,
-        SellOfferRequest,
-        UpdateOfferRequest,
-    )
 
 HASH = re.compile(r"^[0-9a-f]{64}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -152,8 +148,8 @@ async def create_offer(
     if body.type == "bid":
         address = check_address(peach, body.release_address, "releaseAddress")
         signature = body.message_signature
-        wording = signed_message.release_message(user.public_key, address)
-        if not signed_message.verify_address_signature(address, wording, signature, peach.settings.bitcoin_network):
+        wording = address_proof.release_message(user.public_key, address)
+        if not address_proof.verify_address_signature(address, wording, signature, peach.settings.bitcoin_network):
             raise f.InvalidSignature("messageSignature", "must sign the release address confirmation")
         offer.release_address, offer.message_signature = address, signature
         offer.max_premium, offer.min_reputation = body.max_premium, body.min_reputation
@@ -273,7 +269,7 @@ def offer_view(
             max_premium=offer.max_premium,
             min_reputation=offer.min_reputation,
             release_address=offer.release_address,
-            message=signed_message.release_message(profile.id, offer.release_address or ""),
+            message=address_proof.release_message(profile.id, offer.release_address or ""),
             message_signature=offer.message_signature,
         )
     view = SellOffer(

@@ -4,7 +4,7 @@ A message's index is its position in the room; page 0 holds the latest 21 messag
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,15 +13,12 @@ from peerx.core.db import on_commit, utcnow
 from peerx.core.errors import Forbidden, InvalidField, NotFound
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.contracts.repository import contract_for_party, counterparty_id
-from peerx.products.bitcoin.contracts.schemas import ChatMessage
+from peerx.products.bitcoin.contracts.schemas import ChatMessage, ChatMessageRequest
 from peerx.products.bitcoin.models import Contract, PeachUser
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.social.models import PeachChatMessage
 from peerx.products.bitcoin.socket_hub import Hub
 from peerx.products.bitcoin.wire import wire_time
-
-if TYPE_CHECKING:
-    from peerx.products.bitcoin.contracts.schemas import ChatMessageRequest
 
 PAGE_SIZE = 21
 MAX_READ_RANGE = 1000

@@ -1,4 +1,5 @@
-"""Bitcoin signed messages (BIP137): how a buyer proves it controls its release address.
+"""How a buyer proves it controls its release address: it signs Peach's wording with the
+address's key, as a Bitcoin signed message (BIP137).
 
 The signature is 65 bytes (header, r, s), base64; the header carries the recovery id. We
 recover the public key from the message hash and accept it when that key's P2WPKH,
@@ -10,7 +11,7 @@ import base64
 import binascii
 import hashlib
 
-from coincurve import PublicKey
+from coincurve import PrivateKey, PublicKey
 
 from peerx.chain import script as scripts
 from peerx.chain.network import NetworkName
@@ -64,7 +65,5 @@ def verify_address_signature(address: str, message: str, signature: str, network
 
 def sign_address_message(secret: bytes, message: str) -> str:
     """BIP137 signature with a compressed P2WPKH key (header 39 + recid), base64: as a wallet signs."""
-    from coincurve import PrivateKey
-
     recoverable = PrivateKey(secret).sign_recoverable(message_hash(message), hasher=None)
     return base64.b64encode(bytes([39 + recoverable[64]]) + recoverable[:64]).decode()
