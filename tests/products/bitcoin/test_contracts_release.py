@@ -15,8 +15,7 @@ from peerx.core.jobs import Job
 from peerx.platform import Platform
 from peerx.products.bitcoin.context import peach_of
 from peerx.products.bitcoin.contracts.release import fee_address
-from peerx.products.bitcoin.models import PeachUser
-from peerx.products.bitcoin.push.notify import PUSH_JOB
+from peerx.products.bitcoin.models import PeachJob, PeachUser
 from tests.products.bitcoin.contract_helpers import (
     KEY,
     PAYMENT_DATA,
@@ -131,7 +130,7 @@ async def test_match_pay_release_on_chain(app_factory: Any, platform: Platform, 
     async with platform.db.transaction() as session:
         pushes = [
             (j.payload["userId"], j.payload["event"])
-            for j in await session.scalars(select(Job).where(Job.kind == PUSH_JOB).order_by(Job.id))
+            for j in await session.scalars(select(Job).where(Job.kind == PeachJob.PUSH).order_by(Job.id))
         ]
     seller_row, buyer_row = await users_of(platform, seller.id, buyer.id)
     assert pushes == [

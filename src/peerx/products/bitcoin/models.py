@@ -6,12 +6,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 
 from peerx.core.db import Base
+
+
+class PeachJob(StrEnum):
+    """Peach's job kinds (their handlers: products/bitcoin/tasks.py)."""
+
+    COPY_REPUTATION = "peach.copy_reputation"
+    PAYMENT_DEADLINE = "peach.payment_deadline"
+    RELEASE_BATCH = "peach.release_batch"
+    DISPUTE_PAYOUT = "peach.dispute_payout"
+    WATCH_ESCROW = "peach.watch_escrow"
+    PUSH = "peach.push"
 
 
 class PeachUser(Base):

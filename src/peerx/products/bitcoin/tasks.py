@@ -5,14 +5,14 @@ from __future__ import annotations
 from peerx.core.jobs import TaskTable
 from peerx.products.bitcoin.contracts import disputes, multisig, payment
 from peerx.products.bitcoin.identity import reputation
-from peerx.products.bitcoin.offers import matching
-from peerx.products.bitcoin.push import delivery, notify
+from peerx.products.bitcoin.models import PeachJob
+from peerx.products.bitcoin.push import delivery
 
 TASKS: TaskTable = {
-    reputation.REPUTATION_COPY_JOB: reputation.copy_reputation_job,
-    matching.DEADLINE_JOB: payment.payment_deadline,
-    payment.BATCH_JOB: payment.release_batch,
-    disputes.PAYOUT_JOB: disputes.dispute_payout,
-    multisig.WATCH_JOB: multisig.watch_escrow,
-    notify.PUSH_JOB: delivery.deliver_push,
+    PeachJob.COPY_REPUTATION: reputation.copy_reputation_job,
+    PeachJob.PAYMENT_DEADLINE: payment.payment_deadline,
+    PeachJob.RELEASE_BATCH: payment.release_batch,
+    PeachJob.DISPUTE_PAYOUT: disputes.dispute_payout,
+    PeachJob.WATCH_ESCROW: multisig.watch_escrow,
+    PeachJob.PUSH: delivery.deliver_push,
 }

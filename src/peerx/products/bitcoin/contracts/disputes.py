@@ -32,11 +32,10 @@ from peerx.products.bitcoin.contracts.multisig import fee_rate
 from peerx.products.bitcoin.contracts.payment import PAYOUT_PENDING, released, set_status
 from peerx.products.bitcoin.contracts.repository import role_of
 from peerx.products.bitcoin.contracts.schemas import DisputeRequest
-from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachUser
+from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachJob, PeachUser
 from peerx.products.bitcoin.push.notify import notify
 
 OUTCOMES = ("buyerWins", "sellerWins", "cancelTrade", "payOutBuyer")
-PAYOUT_JOB = "peach.dispute_payout"
 PAYOUT_RETRY = timedelta(minutes=10)
 
 
@@ -107,7 +106,12 @@ async def resolve(session: AsyncSession, contract_id: str, outcome: str) -> Cont
         await cancels.end(session, contract, "mediator", revive_buy_offer=outcome == "cancelTrade")
     else:
         await set_status(session, contract, PAYOUT_PENDING, now)
-        await enqueue(session, PAYOUT_JOB, {"contractId": contract.id}, unique_key=f"{PAYOUT_JOB}:{contract.id}")
+        await enqueue(
+            session,
+            PeachJob.DISPUTE_PAYOUT,
+            {"contractId": contract.id},
+            unique_key=f"{PeachJob.DISPUTE_PAYOUT}:{contract.id}",
+        )
     for party in (contract.seller_id, contract.buyer_id):
         await notify(session, party, "contract.disputeResolved", {"contractId": contract.id, "outcome": outcome})
     return contract

@@ -24,11 +24,10 @@ from peerx.core.jobs import JobContext, RetryLater, enqueue
 from peerx.platform import Platform
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach, peach_of
-from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachUser
+from peerx.products.bitcoin.models import PeachEscrow, PeachJob, PeachOffer, PeachOfferMethod, PeachUser
 from peerx.products.bitcoin.offers.schemas import EscrowFunding, FundingStatus, RefundPsbt
 from peerx.products.bitcoin.schemas import OK, Success
 
-WATCH_JOB = "peach.watch_escrow"
 DUST = 546
 # Offer states in which nothing binds the seller yet: the offer may be canceled.
 CANCELABLE = {
@@ -74,7 +73,9 @@ async def create_escrow(session: AsyncSession, peach: Peach, offer: PeachOffer, 
     session.add(escrow)
     offer.trade_status, offer.updated_at = "fundEscrow", now
     await session.flush()
-    await enqueue(session, WATCH_JOB, {"offer_id": offer.id}, unique_key=f"{WATCH_JOB}:{offer.id}")
+    await enqueue(
+        session, PeachJob.WATCH_ESCROW, {"offer_id": offer.id}, unique_key=f"{PeachJob.WATCH_ESCROW}:{offer.id}"
+    )
     return escrow
 
 
@@ -158,7 +159,12 @@ async def confirm_wrong_amount(session: AsyncSession, peach: Peach, offer: Peach
     escrow.funding_status = "MEMPOOL"
     await session.flush()
     if not await check_funding(session, peach, offer.id):
-        await enqueue(session, WATCH_JOB, {"offer_id": offer.id}, unique_key=f"{WATCH_JOB}:{offer.id}:{funded}")
+        await enqueue(
+            session,
+            PeachJob.WATCH_ESCROW,
+            {"offer_id": offer.id},
+            unique_key=f"{PeachJob.WATCH_ESCROW}:{offer.id}:{funded}",
+        )
 
 
 async def fee_rate(session: AsyncSession, peach: Peach, user: PeachUser) -> Decimal:

@@ -19,12 +19,11 @@ from peerx.products.bitcoin.contracts import release
 from peerx.products.bitcoin.contracts.multisig import fee_rate
 from peerx.products.bitcoin.contracts.repository import role_of
 from peerx.products.bitcoin.contracts.schemas import ConfirmPaymentRequest, Released
-from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser
+from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachJob, PeachOffer, PeachUser
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.schemas import OK, Success
 from peerx.products.bitcoin.social import history
 
-BATCH_JOB = "peach.release_batch"
 PAYOUT_PENDING = "payoutPending"
 
 
@@ -70,7 +69,11 @@ async def confirm(
         window = peach.settings.peach_batch_seconds
         slot = int(now.timestamp()) // window * window + window
         await enqueue(
-            session, BATCH_JOB, {}, run_at=datetime.fromtimestamp(slot, now.tzinfo), unique_key=f"{BATCH_JOB}:{slot}"
+            session,
+            PeachJob.RELEASE_BATCH,
+            {},
+            run_at=datetime.fromtimestamp(slot, now.tzinfo),
+            unique_key=f"{PeachJob.RELEASE_BATCH}:{slot}",
         )
         await notify(session, contract.buyer_id, "contract.paymentConfirmed", {"contractId": contract.id})
         return OK

@@ -14,12 +14,11 @@ from peerx.core.jobs import JobContext, enqueue
 from peerx.platform import Platform
 from peerx.products.bitcoin.identity.profiles import public_view
 from peerx.products.bitcoin.identity.schemas import PublicUser
-from peerx.products.bitcoin.models import PeachOffer, PeachUser
+from peerx.products.bitcoin.models import PeachJob, PeachOffer, PeachUser
 from peerx.products.bitcoin.social.models import PeachRating, PeachReferralCode, PeachReputation, PeachTradeOutcome
 
 RECENT = 10  # recentRating: the last ten ratings received
 SUPER_TRADER_TRADES, SUPER_TRADER_RATING = 50, 900  # thousandths
-REPUTATION_COPY_JOB = "peach.copy_reputation"
 AMBASSADOR_REFERRED = 3  # referred users with at least one completed trade
 
 
@@ -197,7 +196,7 @@ async def set_reputation(
     user.rating_milli, user.rating_count, user.updated_at = rating_milli, rating_count, utcnow()
     await session.flush()
     if offers_after_commit:
-        await enqueue(session, REPUTATION_COPY_JOB, {"userId": user.id})
+        await enqueue(session, PeachJob.COPY_REPUTATION, {"userId": user.id})
     else:
         await copy_reputation_to_offers(session, user.id)
 

@@ -30,6 +30,7 @@ from peerx.products.bitcoin.models import (
     Contract,
     PeachBlock,
     PeachEscrow,
+    PeachJob,
     PeachMatch,
     PeachOffer,
     PeachOfferMethod,
@@ -41,7 +42,6 @@ from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.wire import wire_time
 
 SEARCHING = "searchingForPeer"
-DEADLINE_JOB = "peach.payment_deadline"
 # A cash trade is paid at a meetup: no payment window, shown as the document's cash contract
 # shows it (paymentExpectedBy 2137-12-20T23:00:00.000Z), and no paymentTooLate.
 NO_PAYMENT_DEADLINE = datetime(2137, 12, 20, 23, tzinfo=UTC)
@@ -371,8 +371,8 @@ async def schedule_deadline(session: AsyncSession, contract: Contract) -> None:
         return  # a cash trade: nothing ever becomes paymentTooLate
     await enqueue(
         session,
-        DEADLINE_JOB,
+        PeachJob.PAYMENT_DEADLINE,
         {"contractId": contract.id},
         run_at=contract.payment_expected_by,
-        unique_key=f"{DEADLINE_JOB}:{contract.id}:{contract.payment_expected_by.isoformat()}",
+        unique_key=f"{PeachJob.PAYMENT_DEADLINE}:{contract.id}:{contract.payment_expected_by.isoformat()}",
     )

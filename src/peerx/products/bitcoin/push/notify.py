@@ -7,8 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.jobs import enqueue
-
-PUSH_JOB = "peach.push"
+from peerx.products.bitcoin.models import PeachJob
 
 
 async def notify(session: AsyncSession, user_id: int, event: str, data: dict[str, str]) -> None:
@@ -16,4 +15,4 @@ async def notify(session: AsyncSession, user_id: int, event: str, data: dict[str
     so `data` is string to string; a mistake here is the caller's bug, not the client's."""
     if not event or any(not isinstance(k, str) or not isinstance(v, str) for k, v in data.items()):
         raise ValueError("a push has an event name and string data")
-    await enqueue(session, PUSH_JOB, {"userId": user_id, "event": event, "data": dict(data)}, max_attempts=8)
+    await enqueue(session, PeachJob.PUSH, {"userId": user_id, "event": event, "data": dict(data)}, max_attempts=8)
