@@ -26,6 +26,41 @@ class PeachJob(StrEnum):
     PUSH = "peach.push"
 
 
+class TradeStatus(StrEnum):
+    """An offer's or contract's `tradeStatus`, as the Peach document and app spell it."""
+
+    SEARCHING_FOR_PEER = "searchingForPeer"
+    CREATE_ESCROW = "createEscrow"
+    FUND_ESCROW = "fundEscrow"
+    WAITING_FOR_FUNDING = "waitingForFunding"
+    ESCROW_WAITING_FOR_CONFIRMATION = "escrowWaitingForConfirmation"
+    FUNDING_AMOUNT_DIFFERENT = "fundingAmountDifferent"
+    FUNDING_EXPIRED = "fundingExpired"
+    HAS_MATCHES_AVAILABLE = "hasMatchesAvailable"
+    OFFER_HIDDEN = "offerHidden"
+    OFFER_HIDDEN_WITH_MATCHES_AVAILABLE = "offerHiddenWithMatchesAvailable"
+    REFUND_OR_REVIVE_REQUIRED = "refundOrReviveRequired"
+    REFUND_TX_SIGNATURE_REQUIRED = "refundTxSignatureRequired"
+    OFFER_CANCELED = "offerCanceled"
+    PAYMENT_REQUIRED = "paymentRequired"
+    CONFIRM_PAYMENT_REQUIRED = "confirmPaymentRequired"
+    PAYOUT_PENDING = "payoutPending"
+    TRADE_COMPLETED = "tradeCompleted"
+    TRADE_CANCELED = "tradeCanceled"
+    PAYMENT_TOO_LATE = "paymentTooLate"
+    CONFIRM_CANCELATION = "confirmCancelation"
+
+
+class FundingState(StrEnum):
+    """An escrow's funding `status` (the document's FundingStatus values)."""
+
+    NULL = "NULL"
+    MEMPOOL = "MEMPOOL"
+    FUNDED = "FUNDED"
+    WRONG_FUNDING_AMOUNT = "WRONG_FUNDING_AMOUNT"
+    CANCELED = "CANCELED"
+
+
 class PeachUser(Base):
     __tablename__ = "peach_users"
 
@@ -207,8 +242,7 @@ class PeachEscrow(Base):
     platform_public_key: Mapped[str] = mapped_column(String(66))
     witness_script: Mapped[str] = mapped_column(String(400))
     address: Mapped[str] = mapped_column(String(100), unique=True)
-    # NULL, MEMPOOL, FUNDED, WRONG_FUNDING_AMOUNT, CANCELED
-    funding_status: Mapped[str] = mapped_column(String(24), default="NULL")
+    funding_status: Mapped[str] = mapped_column(String(24), default=FundingState.NULL)
     funding_txids: Mapped[list[str]] = mapped_column(JSON, default=list)
     funding_vouts: Mapped[list[int]] = mapped_column(JSON, default=list)
     funding_amounts: Mapped[list[int]] = mapped_column(JSON, default=list)

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import utcnow
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
-from peerx.products.bitcoin.contracts.payment import PAYOUT_PENDING, extend_deadline, set_status
+from peerx.products.bitcoin.contracts.payment import extend_deadline, set_status
 from peerx.products.bitcoin.contracts.repository import role_of
-from peerx.products.bitcoin.models import Contract, PeachOffer, PeachUser
-from peerx.products.bitcoin.offers.matching import SEARCHING, schedule_deadline
+from peerx.products.bitcoin.models import Contract, PeachOffer, PeachUser, TradeStatus
+from peerx.products.bitcoin.offers.matching import schedule_deadline
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.social import history
 
@@ -24,7 +24,7 @@ def is_cash(contract: Contract) -> bool:
 
 
 def _cancelable(contract: Contract) -> None:
-    if contract.canceled or contract.trade_status in ("tradeCompleted", PAYOUT_PENDING):
+    if contract.canceled or contract.trade_status in (TradeStatus.TRADE_COMPLETED, TradeStatus.PAYOUT_PENDING):
         raise f.BadState("The contract is over.")
     if contract.dispute_active:
         raise f.BadState("A contract cannot be canceled while a dispute is active.")
@@ -36,15 +36,15 @@ async def end(session: AsyncSession, contract: Contract, by: str, *, revive_buy_
     """Cancel `contract` (locked): statuses, offers, history."""
     now = utcnow()
     contract.canceled, contract.canceled_by, contract.cancelation_requested = True, by, False
-    await set_status(session, contract, "tradeCanceled", now)
+    await set_status(session, contract, TradeStatus.TRADE_CANCELED, now)
     sell = await session.get(PeachOffer, contract.sell_offer_id, with_for_update=True)
     buy = await session.get(PeachOffer, contract.buy_offer_id, with_for_update=True)
     assert sell is not None and buy is not None
-    sell.online, sell.trade_status = False, "refundOrReviveRequired"
+    sell.online, sell.trade_status = False, TradeStatus.REFUND_OR_REVIVE_REQUIRED
     if revive_buy_offer and not buy.canceled:
-        buy.online, buy.trade_status = True, SEARCHING
+        buy.online, buy.trade_status = True, TradeStatus.SEARCHING_FOR_PEER
     else:
-        buy.online, buy.canceled, buy.trade_status = False, True, "offerCanceled"
+        buy.online, buy.canceled, buy.trade_status = False, True, TradeStatus.OFFER_CANCELED
     await history.record_trade_outcome(session, contract)
 
 
@@ -54,8 +54,8 @@ async def cancel(session: AsyncSession, user: PeachUser, contract: Contract) -> 
         await end(session, contract, "buyer", revive_buy_offer=False)
         await notify(session, contract.seller_id, "contract.canceled", {"contractId": contract.id})
         return
-    if is_cash(contract) or contract.trade_status == "paymentTooLate":
-        await end(session, contract, "seller", revive_buy_offer=contract.trade_status != "paymentTooLate")
+    if is_cash(contract) or contract.trade_status == TradeStatus.PAYMENT_TOO_LATE:
+        await end(session, contract, "seller", revive_buy_offer=contract.trade_status != TradeStatus.PAYMENT_TOO_LATE)
         await notify(session, contract.buyer_id, "contract.canceled", {"contractId": contract.id})
         return
     if contract.cancelation_requested:
@@ -88,11 +88,11 @@ async def extend_time(session: AsyncSession, peach: Peach, user: PeachUser, cont
         contract.canceled
         or contract.dispute_active
         or is_cash(contract)  # no payment window to extend
-        or contract.trade_status not in ("paymentRequired", "paymentTooLate")
+        or contract.trade_status not in (TradeStatus.PAYMENT_REQUIRED, TradeStatus.PAYMENT_TOO_LATE)
     ):
         raise f.BadState("The payment time cannot be extended now.")
     now = utcnow()
     extend_deadline(contract, peach, now)
-    await set_status(session, contract, "paymentRequired", now)
+    await set_status(session, contract, TradeStatus.PAYMENT_REQUIRED, now)
     await schedule_deadline(session, contract)
     await notify(session, contract.buyer_id, "contract.paymentTimeExtended", {"contractId": contract.id})

@@ -29,10 +29,10 @@ from peerx.products.bitcoin.context import Peach, peach_of
 from peerx.products.bitcoin.contracts import cancel as cancels
 from peerx.products.bitcoin.contracts import release
 from peerx.products.bitcoin.contracts.multisig import fee_rate
-from peerx.products.bitcoin.contracts.payment import PAYOUT_PENDING, released, set_status
+from peerx.products.bitcoin.contracts.payment import released, set_status
 from peerx.products.bitcoin.contracts.repository import role_of
 from peerx.products.bitcoin.contracts.schemas import DisputeRequest
-from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachJob, PeachUser
+from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachJob, PeachUser, TradeStatus
 from peerx.products.bitcoin.push.notify import notify
 
 OUTCOMES = ("buyerWins", "sellerWins", "cancelTrade", "payOutBuyer")
@@ -57,7 +57,7 @@ async def raise_dispute(session: AsyncSession, user: PeachUser, contract: Contra
     key = body.symmetric_key_encrypted
     if not key.lstrip().startswith("-----BEGIN PGP MESSAGE"):
         raise f.FormInvalid("symmetricKeyEncrypted", "must be a PGP message for the platform's key")
-    if contract.canceled or contract.trade_status in ("tradeCompleted", PAYOUT_PENDING):
+    if contract.canceled or contract.trade_status in (TradeStatus.TRADE_COMPLETED, TradeStatus.PAYOUT_PENDING):
         raise f.BadState("The contract is over.")
     if contract.dispute_active or contract.dispute_outcome is not None:
         raise f.BadState("This contract was disputed already.")
@@ -105,7 +105,7 @@ async def resolve(session: AsyncSession, contract_id: str, outcome: str) -> Cont
     if outcome in ("sellerWins", "cancelTrade"):
         await cancels.end(session, contract, "mediator", revive_buy_offer=outcome == "cancelTrade")
     else:
-        await set_status(session, contract, PAYOUT_PENDING, now)
+        await set_status(session, contract, TradeStatus.PAYOUT_PENDING, now)
         await enqueue(
             session,
             PeachJob.DISPUTE_PAYOUT,
@@ -120,7 +120,7 @@ async def resolve(session: AsyncSession, contract_id: str, outcome: str) -> Cont
 async def pay_out_buyer(session: AsyncSession, peach: Peach, contract_id: str) -> bool:
     """Broadcast the timeout-branch payout once the escrow is deep enough. False: not yet."""
     contract = await session.scalar(select(Contract).where(Contract.id == contract_id).with_for_update())
-    if contract is None or contract.trade_status != PAYOUT_PENDING or contract.release_txid is not None:
+    if contract is None or contract.trade_status != TradeStatus.PAYOUT_PENDING or contract.release_txid is not None:
         return True  # paid (or released by other means) already
     escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.id == contract.escrow_id).with_for_update())
     assert escrow is not None

@@ -24,17 +24,33 @@ from peerx.core.jobs import JobContext, RetryLater, enqueue
 from peerx.platform import Platform
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach, peach_of
-from peerx.products.bitcoin.models import PeachEscrow, PeachJob, PeachOffer, PeachOfferMethod, PeachUser
+from peerx.products.bitcoin.models import (
+    FundingState,
+    PeachEscrow,
+    PeachJob,
+    PeachOffer,
+    PeachOfferMethod,
+    PeachUser,
+    TradeStatus,
+)
 from peerx.products.bitcoin.offers.schemas import EscrowFunding, FundingStatus, RefundPsbt
 from peerx.products.bitcoin.schemas import OK, Success
 
 DUST = 546
 # Offer states in which nothing binds the seller yet: the offer may be canceled.
 CANCELABLE = {
-    "createEscrow", "fundEscrow", "waitingForFunding", "escrowWaitingForConfirmation", "fundingAmountDifferent",
-    "searchingForPeer", "fundingExpired", "hasMatchesAvailable", "offerHidden", "offerHiddenWithMatchesAvailable",
-    "refundOrReviveRequired",
-}  # fmt: skip
+    TradeStatus.CREATE_ESCROW,
+    TradeStatus.FUND_ESCROW,
+    TradeStatus.WAITING_FOR_FUNDING,
+    TradeStatus.ESCROW_WAITING_FOR_CONFIRMATION,
+    TradeStatus.FUNDING_AMOUNT_DIFFERENT,
+    TradeStatus.SEARCHING_FOR_PEER,
+    TradeStatus.FUNDING_EXPIRED,
+    TradeStatus.HAS_MATCHES_AVAILABLE,
+    TradeStatus.OFFER_HIDDEN,
+    TradeStatus.OFFER_HIDDEN_WITH_MATCHES_AVAILABLE,
+    TradeStatus.REFUND_OR_REVIVE_REQUIRED,
+}
 
 
 async def create_escrow(session: AsyncSession, peach: Peach, offer: PeachOffer, seller_hex: str) -> PeachEscrow:
@@ -61,7 +77,7 @@ async def create_escrow(session: AsyncSession, peach: Peach, offer: PeachOffer, 
         platform_public_key=platform_pk.hex(),
         witness_script=witness_script.hex(),
         address=scripts.address_of(scripts.p2wsh_script_pubkey(witness_script), peach.settings.bitcoin_network),
-        funding_status="NULL",
+        funding_status=FundingState.NULL,
         funding_txids=[],
         funding_vouts=[],
         funding_amounts=[],
@@ -71,7 +87,7 @@ async def create_escrow(session: AsyncSession, peach: Peach, offer: PeachOffer, 
         updated_at=now,
     )
     session.add(escrow)
-    offer.trade_status, offer.updated_at = "fundEscrow", now
+    offer.trade_status, offer.updated_at = TradeStatus.FUND_ESCROW, now
     await session.flush()
     await enqueue(
         session, PeachJob.WATCH_ESCROW, {"offer_id": offer.id}, unique_key=f"{PeachJob.WATCH_ESCROW}:{offer.id}"
@@ -101,7 +117,7 @@ def escrow_view(offer: PeachOffer, escrow: PeachEscrow) -> FundingStatus:
         ),
         offer_id=str(offer.id),
         return_address=offer.return_address,
-        user_confirmation_required=escrow.funding_status == "WRONG_FUNDING_AMOUNT",
+        user_confirmation_required=escrow.funding_status == FundingState.WRONG_FUNDING_AMOUNT,
     )
 
 
@@ -111,13 +127,13 @@ async def check_funding(session: AsyncSession, peach: Peach, offer_id: int) -> b
     if offer is None:
         return True
     escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == offer.id).with_for_update())
-    if escrow is None or offer.canceled or escrow.funding_status in ("FUNDED", "CANCELED"):
+    if escrow is None or offer.canceled or escrow.funding_status in (FundingState.FUNDED, FundingState.CANCELED):
         return True
     outputs = await peach.chain.address_outputs(session, escrow.address)
     now = utcnow()
     if not outputs:
         if now >= escrow.funding_expires_at:
-            offer.trade_status, offer.updated_at = "fundingExpired", now
+            offer.trade_status, offer.updated_at = TradeStatus.FUNDING_EXPIRED, now
             return True
         return False
     tip = await peach.chain.tip_height(session)
@@ -127,14 +143,17 @@ async def check_funding(session: AsyncSession, peach: Peach, offer_id: int) -> b
     escrow.confirmations = min(confirmations(o.height, tip) for o in outputs)
     escrow.updated_at = offer.updated_at = now
     if sum(escrow.funding_amounts) != offer.amount_max:
-        escrow.funding_status, offer.trade_status = "WRONG_FUNDING_AMOUNT", "fundingAmountDifferent"
+        escrow.funding_status, offer.trade_status = (
+            FundingState.WRONG_FUNDING_AMOUNT,
+            TradeStatus.FUNDING_AMOUNT_DIFFERENT,
+        )
         escrow.wrong_amount_accepted = False
         return False
     if escrow.confirmations >= peach.settings.peach_funding_confirmations:
-        escrow.funding_status = "FUNDED"
-        offer.online, offer.trade_status, offer.publishing_date = True, "searchingForPeer", now
+        escrow.funding_status = FundingState.FUNDED
+        offer.online, offer.trade_status, offer.publishing_date = True, TradeStatus.SEARCHING_FOR_PEER, now
         return True
-    escrow.funding_status, offer.trade_status = "MEMPOOL", "escrowWaitingForConfirmation"
+    escrow.funding_status, offer.trade_status = FundingState.MEMPOOL, TradeStatus.ESCROW_WAITING_FOR_CONFIRMATION
     return False
 
 
@@ -149,14 +168,14 @@ async def watch_escrow(context: JobContext[Platform], payload: dict[str, Any]) -
 async def confirm_wrong_amount(session: AsyncSession, peach: Peach, offer: PeachOffer) -> None:
     """The seller accepts what it sent: the offer's amount becomes the funded amount."""
     escrow = await escrow_of(session, offer, lock=True)
-    if escrow.funding_status != "WRONG_FUNDING_AMOUNT":
+    if escrow.funding_status != FundingState.WRONG_FUNDING_AMOUNT:
         raise f.BadState("The escrow is not funded with a different amount.")
     funded = sum(escrow.funding_amounts)
     if not peach.settings.peach_min_offer_sats <= funded <= peach.settings.peach_max_offer_sats:
         raise f.FormInvalid("amount", "funded outside the offer limits: cancel and refund instead")
     offer.amount_min = offer.amount_max = funded
     escrow.wrong_amount_accepted = True
-    escrow.funding_status = "MEMPOOL"
+    escrow.funding_status = FundingState.MEMPOOL
     await session.flush()
     if not await check_funding(session, peach, offer.id):
         await enqueue(
@@ -196,9 +215,9 @@ async def cancel_sell_offer(
     offer.canceled, offer.online, offer.updated_at = True, False, now
     outputs = await peach.chain.address_outputs(session, escrow.address) if escrow is not None else []
     if escrow is None or not outputs:
-        offer.trade_status = "offerCanceled"
+        offer.trade_status = TradeStatus.OFFER_CANCELED
         if escrow is not None:
-            escrow.funding_status = "CANCELED"
+            escrow.funding_status = FundingState.CANCELED
         await session.flush()
         return OK
     rate = await fee_rate(session, peach, user)
@@ -219,7 +238,7 @@ async def cancel_sell_offer(
     escrow.funding_amounts = [o.value for o in outputs]
     escrow.refund_psbt, escrow.refund_fee, escrow.refund_fee_rate = psbt.to_string(), fee, rate
     escrow.updated_at = now
-    offer.trade_status = "refundTxSignatureRequired"
+    offer.trade_status = TradeStatus.REFUND_TX_SIGNATURE_REQUIRED
     await session.flush()
     return refund_view(offer, escrow)
 
@@ -245,8 +264,8 @@ async def refund(session: AsyncSession, peach: Peach, offer: PeachOffer, raw: st
         raise TransactionRejected("The transaction is not the refund this offer's PSBT describes.")
     txid = await peach.chain.broadcast(session, tx.serialize().hex())
     now = utcnow()
-    escrow.refund_txid, escrow.funding_status, escrow.updated_at = txid, "CANCELED", now
-    offer.refunded, offer.trade_status, offer.updated_at = True, "offerCanceled", now
+    escrow.refund_txid, escrow.funding_status, escrow.updated_at = txid, FundingState.CANCELED, now
+    offer.refunded, offer.trade_status, offer.updated_at = True, TradeStatus.OFFER_CANCELED, now
     await session.flush()
     return txid
 
@@ -255,7 +274,11 @@ async def revive(session: AsyncSession, offer: PeachOffer) -> PeachOffer:
     """Publish a funded sell offer again under a new id, keeping its escrow (after a canceled
     trade). Only possible while no refund was signed for it."""
     escrow = await escrow_of(session, offer, lock=True)
-    if offer.trade_status != "refundOrReviveRequired" or escrow.funding_status != "FUNDED" or escrow.refund_psbt:
+    if (
+        offer.trade_status != TradeStatus.REFUND_OR_REVIVE_REQUIRED
+        or escrow.funding_status != FundingState.FUNDED
+        or escrow.refund_psbt
+    ):
         raise f.BadState("Only a funded offer whose trade was canceled can be revived.")
     now = utcnow()
     revived = PeachOffer(
@@ -270,7 +293,7 @@ async def revive(session: AsyncSession, offer: PeachOffer) -> PeachOffer:
         return_address=offer.return_address,
         escrow_fee=offer.escrow_fee,
         online=True,
-        trade_status="searchingForPeer",
+        trade_status=TradeStatus.SEARCHING_FOR_PEER,
         publishing_date=now,
         revived_from_id=offer.id,
         created_at=now,
@@ -282,6 +305,6 @@ async def revive(session: AsyncSession, offer: PeachOffer) -> PeachOffer:
     for method in methods:
         session.add(PeachOfferMethod(offer_id=revived.id, currency=method.currency, method=method.method))
     escrow.offer_id, escrow.updated_at = revived.id, now  # the coins stay where they are
-    offer.canceled, offer.online, offer.trade_status, offer.updated_at = True, False, "offerCanceled", now
+    offer.canceled, offer.online, offer.trade_status, offer.updated_at = True, False, TradeStatus.OFFER_CANCELED, now
     await session.flush()
     return revived

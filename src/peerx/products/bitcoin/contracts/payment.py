@@ -19,12 +19,10 @@ from peerx.products.bitcoin.contracts import release
 from peerx.products.bitcoin.contracts.multisig import fee_rate
 from peerx.products.bitcoin.contracts.repository import role_of
 from peerx.products.bitcoin.contracts.schemas import ConfirmPaymentRequest, Released
-from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachJob, PeachOffer, PeachUser
+from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachJob, PeachOffer, PeachUser, TradeStatus
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.schemas import OK, Success
 from peerx.products.bitcoin.social import history
-
-PAYOUT_PENDING = "payoutPending"
 
 
 async def set_status(session: AsyncSession, contract: Contract, status: str, now: datetime) -> None:
@@ -37,7 +35,7 @@ async def set_status(session: AsyncSession, contract: Contract, status: str, now
 
 
 def _open(contract: Contract) -> None:
-    if contract.canceled or contract.trade_status in ("tradeCompleted", PAYOUT_PENDING):
+    if contract.canceled or contract.trade_status in (TradeStatus.TRADE_COMPLETED, TradeStatus.PAYOUT_PENDING):
         raise f.BadState("The contract is over.")
     if contract.dispute_active:
         raise f.BadState("A dispute is active.")
@@ -50,14 +48,14 @@ async def confirm(
     _open(contract)
     now = utcnow()
     if role_of(contract, user) == "buyer":
-        if contract.trade_status != "paymentRequired":
+        if contract.trade_status != TradeStatus.PAYMENT_REQUIRED:
             done = contract.payment_made is not None
             raise f.BadState("The payment was confirmed already." if done else "The payment window is over.")
         contract.payment_made = now
-        await set_status(session, contract, "confirmPaymentRequired", now)
+        await set_status(session, contract, TradeStatus.CONFIRM_PAYMENT_REQUIRED, now)
         await notify(session, contract.seller_id, "contract.paymentMade", {"contractId": contract.id})
         return OK
-    if contract.trade_status != "confirmPaymentRequired":
+    if contract.trade_status != TradeStatus.CONFIRM_PAYMENT_REQUIRED:
         raise f.BadState("The buyer has not confirmed the payment yet.")
     escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.id == contract.escrow_id).with_for_update())
     assert escrow is not None
@@ -65,7 +63,7 @@ async def confirm(
     if body is not None and body.batch_release_psbt:
         signed = body.batch_release_psbt
         contract.batch_signed_input = release.complete_batch_input(contract, escrow, signed)
-        await set_status(session, contract, PAYOUT_PENDING, now)
+        await set_status(session, contract, TradeStatus.PAYOUT_PENDING, now)
         window = peach.settings.peach_batch_seconds
         slot = int(now.timestamp()) // window * window + window
         await enqueue(
@@ -88,7 +86,7 @@ async def confirm(
 async def released(session: AsyncSession, contract: Contract, raw: str, txid: str, now: datetime) -> None:
     """The escrow went to the buyer: the contract and both offers are completed."""
     contract.release_transaction, contract.release_txid = raw, txid
-    await set_status(session, contract, "tradeCompleted", now)
+    await set_status(session, contract, TradeStatus.TRADE_COMPLETED, now)
     sell = await session.get(PeachOffer, contract.sell_offer_id)
     assert sell is not None
     sell.released = True
@@ -104,11 +102,11 @@ async def payment_deadline(context: JobContext[Platform], payload: dict[str, Any
             select(Contract).where(Contract.id == str(payload["contractId"])).with_for_update()
         )
         now = utcnow()
-        if contract is None or contract.trade_status != "paymentRequired" or contract.dispute_active:
+        if contract is None or contract.trade_status != TradeStatus.PAYMENT_REQUIRED or contract.dispute_active:
             return
         if contract.canceled or contract.payment_expected_by > now:
             return
-        await set_status(session, contract, "paymentTooLate", now)
+        await set_status(session, contract, TradeStatus.PAYMENT_TOO_LATE, now)
         for party in (contract.seller_id, contract.buyer_id):
             await notify(session, party, "contract.paymentTooLate", {"contractId": contract.id})
 
@@ -119,7 +117,7 @@ async def release_batch(context: JobContext[Platform], payload: dict[str, Any]) 
     async with context.db.transaction() as session:
         query = (
             select(Contract)
-            .where(Contract.trade_status == PAYOUT_PENDING, Contract.batch_signed_input.is_not(None))
+            .where(Contract.trade_status == TradeStatus.PAYOUT_PENDING, Contract.batch_signed_input.is_not(None))
             .order_by(Contract.id)
             .with_for_update()
         )

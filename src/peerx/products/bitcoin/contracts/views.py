@@ -14,7 +14,7 @@ from peerx.products.bitcoin.contracts.schemas import ContractSummary
 from peerx.products.bitcoin.identity.reputation import profiles
 from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.market import prices as market
-from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser
+from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser, TradeStatus
 from peerx.products.bitcoin.social import chat
 from peerx.products.bitcoin.wire import wire_time
 
@@ -26,7 +26,7 @@ def trade_status(contract: Contract, viewer: PeachUser, sell_offer: PeachOffer |
     answer; after a cancel the seller's next step is the sell offer's (refund or revive)."""
     role = role_of(contract, viewer)
     if contract.cancelation_requested and not contract.canceled and role == "buyer":
-        return "confirmCancelation"
+        return TradeStatus.CONFIRM_CANCELATION
     if contract.canceled and role == "seller" and sell_offer is not None:
         return sell_offer.trade_status
     return contract.trade_status

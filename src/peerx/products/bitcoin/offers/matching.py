@@ -28,6 +28,7 @@ from peerx.products.bitcoin.market import catalogue
 from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import (
     Contract,
+    FundingState,
     PeachBlock,
     PeachEscrow,
     PeachJob,
@@ -35,13 +36,13 @@ from peerx.products.bitcoin.models import (
     PeachOffer,
     PeachOfferMethod,
     PeachUser,
+    TradeStatus,
 )
 from peerx.products.bitcoin.offers import limits
 from peerx.products.bitcoin.offers.service import payment_data_view
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.wire import wire_time
 
-SEARCHING = "searchingForPeer"
 # A cash trade is paid at a meetup: no payment window, shown as the document's cash contract
 # shows it (paymentExpectedBy 2137-12-20T23:00:00.000Z), and no paymentTooLate.
 NO_PAYMENT_DEADLINE = datetime(2137, 12, 20, 23, tzinfo=UTC)
@@ -225,7 +226,7 @@ async def match_sell_offer(
     sell = await _matching_offer(session, body.matching_offer_id)
     if sell.type != "ask":
         raise f.FormInvalid("matchingOfferId", "must be a sell offer")
-    if not sell.online or sell.trade_status != SEARCHING:
+    if not sell.online or sell.trade_status != TradeStatus.SEARCHING_FOR_PEER:
         if await _taken(session, sell):
             raise f.OfferTaken("This offer has already been taken.")
         raise NotFound("Offer not found.")
@@ -292,7 +293,7 @@ async def double_match(
     session: AsyncSession, peach: Peach, user: PeachUser, sell: PeachOffer, body: MatchRequest
 ) -> Contract:
     """The seller's half: `sell` is the caller's own sell offer, locked (the "taken once" guard)."""
-    if sell.trade_status != SEARCHING or not sell.online:
+    if sell.trade_status != TradeStatus.SEARCHING_FOR_PEER or not sell.online:
         if await _taken(session, sell):
             raise f.OfferTaken("This offer has already been taken.")
         raise f.BadState("This offer is not searching for a peer.")
@@ -314,7 +315,7 @@ async def double_match(
     for party in parties:
         await limits.check(session, peach, party, value, method)
     escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == sell.id).with_for_update())
-    if escrow is None or escrow.funding_status != "FUNDED":
+    if escrow is None or escrow.funding_status != FundingState.FUNDED:
         raise f.BadState("The escrow of this offer is not funded.")
     now = utcnow()
     method_data = sell.payment_data.get(method, {})
@@ -343,7 +344,7 @@ async def double_match(
         payment_data_signature=payment_signature,
         symmetric_key_encrypted=match.symmetric_key_encrypted,
         symmetric_key_signature=match.symmetric_key_signature,
-        trade_status="paymentRequired",
+        trade_status=TradeStatus.PAYMENT_REQUIRED,
         payment_expected_by=NO_PAYMENT_DEADLINE
         if catalogue.is_cash(method)
         else now + timedelta(hours=peach.settings.peach_payment_window_hours),
@@ -354,7 +355,7 @@ async def double_match(
     release.prepare(peach, contract, escrow, await fee_rate(session, peach, buyer), buyer.batching)
     session.add(contract)
     for offer in (sell, buy):
-        offer.online, offer.trade_status, offer.updated_at = False, "paymentRequired", now
+        offer.online, offer.trade_status, offer.updated_at = False, TradeStatus.PAYMENT_REQUIRED, now
     await session.execute(
         delete(PeachMatch).where(
             or_(PeachMatch.buy_offer_id == buy.id, PeachMatch.sell_offer_id == sell.id), PeachMatch.id != match.id

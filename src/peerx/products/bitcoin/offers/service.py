@@ -19,7 +19,15 @@ from peerx.products.bitcoin.identity.reputation import profiles
 from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.market import catalogue
 from peerx.products.bitcoin.market import prices as market
-from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachOfferMethod, PeachPaymentHash, PeachUser
+from peerx.products.bitcoin.models import (
+    FundingState,
+    PeachEscrow,
+    PeachOffer,
+    PeachOfferMethod,
+    PeachPaymentHash,
+    PeachUser,
+    TradeStatus,
+)
 from peerx.products.bitcoin.offers import address_proof
 from peerx.products.bitcoin.offers.schemas import (
     BuyOffer,
@@ -153,11 +161,11 @@ async def create_offer(
             raise f.InvalidSignature("messageSignature", "must sign the release address confirmation")
         offer.release_address, offer.message_signature = address, signature
         offer.max_premium, offer.min_reputation = body.max_premium, body.min_reputation
-        offer.online, offer.trade_status, offer.publishing_date = True, "searchingForPeer", now
+        offer.online, offer.trade_status, offer.publishing_date = True, TradeStatus.SEARCHING_FOR_PEER, now
     else:
         offer.return_address = check_address(peach, body.return_address, "returnAddress")
         offer.premium = body.premium or Decimal(0)
-        offer.online, offer.trade_status = False, "createEscrow"
+        offer.online, offer.trade_status = False, TradeStatus.CREATE_ESCROW
     await _check_trading_limit(session, peach, low)
     await claim_payment_hashes(session, user, payment_data)
     session.add(offer)
@@ -203,7 +211,12 @@ async def update_offer(session: AsyncSession, offer: PeachOffer, body: UpdateOff
 async def cancel_buy_offer(session: AsyncSession, offer: PeachOffer) -> None:
     if offer.canceled:
         raise f.BadState("The offer is canceled already.")
-    offer.canceled, offer.online, offer.trade_status, offer.updated_at = True, False, "offerCanceled", utcnow()
+    offer.canceled, offer.online, offer.trade_status, offer.updated_at = (
+        True,
+        False,
+        TradeStatus.OFFER_CANCELED,
+        utcnow(),
+    )
     await session.flush()
 
 
@@ -226,7 +239,7 @@ def amount_view(offer: PeachOffer) -> int | list[int]:
 
 def funding_view(escrow: PeachEscrow | None) -> Funding:
     if escrow is None:
-        return Funding(amounts=[], confirmations=0, expiry=4320, status="NULL", tx_ids=[], vouts=[])
+        return Funding(amounts=[], confirmations=0, expiry=4320, status=FundingState.NULL, tx_ids=[], vouts=[])
     return Funding(
         amounts=list(escrow.funding_amounts),
         confirmations=escrow.confirmations,
@@ -281,7 +294,7 @@ def offer_view(
         return_address=offer.return_address,
         escrow_notified_user=False,
         funding=funding_view(escrow),
-        funding_amount_different=escrow is not None and escrow.funding_status == "WRONG_FUNDING_AMOUNT",
+        funding_amount_different=escrow is not None and escrow.funding_status == FundingState.WRONG_FUNDING_AMOUNT,
         refunded=offer.refunded,
         released=offer.released,
     )

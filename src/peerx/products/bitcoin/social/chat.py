@@ -14,7 +14,7 @@ from peerx.core.errors import Forbidden, InvalidField, NotFound
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.contracts.repository import contract_for_party, counterparty_id
 from peerx.products.bitcoin.contracts.schemas import ChatMessage, ChatMessageRequest
-from peerx.products.bitcoin.models import Contract, PeachUser
+from peerx.products.bitcoin.models import Contract, PeachUser, TradeStatus
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.social.models import PeachChatMessage
 from peerx.products.bitcoin.socket_hub import Hub
@@ -26,7 +26,7 @@ MAX_READ_RANGE = 1000
 
 def chat_active(contract: Contract) -> bool:
     """Open while the trade runs, and during a dispute (the contract's isChatActive)."""
-    return not (contract.canceled or contract.trade_status == "tradeCompleted") or contract.dispute_active
+    return not (contract.canceled or contract.trade_status == TradeStatus.TRADE_COMPLETED) or contract.dispute_active
 
 
 def view(message: PeachChatMessage, sender: str, recipient: str) -> ChatMessage:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.products.bitcoin.identity import referrals, reputation
-from peerx.products.bitcoin.models import Contract
+from peerx.products.bitcoin.models import Contract, TradeStatus
 from peerx.products.bitcoin.social.models import PeachTradeOutcome
 
 
@@ -17,7 +17,7 @@ def bitcoin_reached_buyer(contract: Contract) -> bool:
     if contract.canceled:
         return False
     return (
-        contract.trade_status == "tradeCompleted"
+        contract.trade_status == TradeStatus.TRADE_COMPLETED
         or contract.release_txid is not None
         or (contract.dispute_winner == "buyer")
     )
