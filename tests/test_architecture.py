@@ -91,7 +91,7 @@ _TINY = {
     "web.types": ["peerx.core.db"],
     "core.db": [],
     "rails.registry": ["peerx.core.db", "peerx.settings"],
-    "rails.schemas": ["peerx.web.types"],
+    "rails.mtn_momo.callbacks": ["peerx.web.types"],
     "chain.keys": ["peerx.core.db"],
     "products.alpha.models": ["peerx.core.db"],
     "products.alpha.service": [
@@ -114,7 +114,7 @@ OFFENCES = [
     ("foundations-below-products", "rails.registry", "peerx.products.beta.service"),
     ("foundations-below-products", "chain.keys", "peerx.ops.actions"),
     ("rails-below-composition", "rails.registry", "peerx.platform"),
-    ("rails-below-composition", "rails.schemas", "peerx.web"),
+    ("rails-below-composition", "rails.mtn_momo.callbacks", "peerx.web"),
     ("rails-below-composition", "rails.registry", "peerx.composition"),
     ("cli-not-console", "cli.main", "peerx.console.auth"),
     ("products-below-composition", "products.alpha.service", "peerx.composition"),
