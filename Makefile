@@ -31,6 +31,7 @@ lint: $(BIN)/peerx
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check src
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(BIN)/peerx
 	$(BIN)/python -m bench.run

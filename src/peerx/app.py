@@ -10,12 +10,11 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 from starlette.routing import Mount
 
-from peerx import __version__
+from peerx import __version__, rail_callbacks
 from peerx.composition import PRODUCTS, build_platform
 from peerx.console import app as console_app
 from peerx.ops import api as ops_api
 from peerx.platform import Platform
-from peerx.rails import callbacks as rail_callbacks
 from peerx.settings import Settings
 from peerx.web.docs import add_index, mount_assets
 

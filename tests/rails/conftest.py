@@ -12,8 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from peerx.rails.mtn_momo import MtnMomoConfig, MtnMomoRail
-from peerx.rails.orange_money import InMemoryPayTokenStore, OrangeMoneyConfig, OrangeMoneyRail
+from peerx.rails.mtn_momo.client import MtnMomoRail
+from peerx.rails.mtn_momo.settings import MtnMomoConfig
+from peerx.rails.orange_money.client import InMemoryPayTokenStore, OrangeMoneyRail
+from peerx.rails.orange_money.settings import OrangeMoneyConfig
 from tests.fixtures import fake_momo, fake_orange
 from tests.fixtures.fake_momo import FakeMomo
 from tests.fixtures.fake_orange import FakeOrange

@@ -12,8 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from peerx.rails.amounts import CURRENCY_EXPONENTS, minor_to_decimal_string
-from peerx.rails.base import PayoutNotFound, PayoutRail, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
-from peerx.rails.mtn_momo import MtnMomoConfig, MtnMomoRail, parse_callback, result_from_transfer
+from peerx.rails.mtn_momo.callbacks import parse_callback
+from peerx.rails.mtn_momo.client import MtnMomoRail, result_from_transfer
+from peerx.rails.mtn_momo.settings import MtnMomoConfig
+from peerx.rails.payouts import PayoutNotFound, PayoutRail, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 from tests.fixtures import fake_momo
 from tests.fixtures.fake_momo import FakeMomo, MomoBehaviour
 

@@ -9,14 +9,14 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from peerx.rails.base import PayoutNotFound, PayoutRail, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
-from peerx.rails.orange_money import (
+from peerx.rails.orange_money.client import (
     InMemoryPayTokenStore,
-    OrangeMoneyConfig,
     OrangeMoneyRail,
     PayTokenAlreadyStored,
     result_from_payment,
 )
+from peerx.rails.orange_money.settings import OrangeMoneyConfig
+from peerx.rails.payouts import PayoutNotFound, PayoutRail, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 from tests.fixtures import fake_orange
 from tests.fixtures.fake_orange import FakeOrange, OrangeBehaviour
 

@@ -12,11 +12,12 @@ import pytest
 
 from peerx.core.db import Database
 from peerx.core.http import OutboundClient
-from peerx.rails.base import PayoutRequest, PayoutStatus
-from peerx.rails.mtn_momo import MtnMomoRail
-from peerx.rails.orange_money import OrangeMoneyRail, PayTokenAlreadyStored
+from peerx.rails.mtn_momo.client import MtnMomoRail
+from peerx.rails.mtn_momo.settings import mtn_momo_configs
+from peerx.rails.orange_money.client import OrangeMoneyRail, PayTokenAlreadyStored
+from peerx.rails.payouts import PayoutRequest, PayoutStatus
 from peerx.rails.paytokens import DbPayTokenStore
-from peerx.rails.registry import RailRegistry, mtn_momo_configs
+from peerx.rails.registry import RailRegistry
 from peerx.settings import Settings
 from tests.fixtures import fake_orange
 from tests.fixtures.fake_orange import FakeOrange, OrangeBehaviour

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from peerx.rails.base import PayoutRail, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
+from peerx.rails.payouts import PayoutRail, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 from peerx.rails.sandbox import SandboxRail, sandbox_provider_reference
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from peerx.rails.payins import PayinUnavailable
-from peerx.rails.stripe_payins import StripePayins
+from peerx.rails.stripe.client import StripePayins
 from tests.fixtures.fake_stripe import SECRET_KEY, FakeStripe
 
 

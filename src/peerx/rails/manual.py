@@ -3,7 +3,7 @@ payout stays pending (funds held) until an operator pays it by hand and settles 
 
 from __future__ import annotations
 
-from peerx.rails.base import PayoutRequest, PayoutResult, PayoutStatus
+from peerx.rails.payouts import PayoutRequest, PayoutResult, PayoutStatus
 
 
 class ManualRail:

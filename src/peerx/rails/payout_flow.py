@@ -28,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import Database, dialect_insert, utcnow
 from peerx.core.jobs import RetryLater, enqueue
-from peerx.rails.base import PayoutNotFound, PayoutRail, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 from peerx.rails.models import RailPayout
+from peerx.rails.payouts import PayoutNotFound, PayoutRail, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 
 POLL_EVERY = timedelta(seconds=30)
 

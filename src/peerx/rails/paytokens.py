@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from peerx.core.db import Database, dialect_insert, utcnow
 from peerx.rails.models import RailPayToken
-from peerx.rails.orange_money import PayTokenAlreadyStored
+from peerx.rails.orange_money.client import PayTokenAlreadyStored
 
 
 class DbPayTokenStore:

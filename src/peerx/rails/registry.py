@@ -9,22 +9,21 @@ for Cameroon only (Orange Money does not operate in Ghana). See docs/rails.md.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from peerx.core.db import Database
 from peerx.core.http import OutboundClient
-from peerx.rails.base import PayoutRail
 from peerx.rails.manual import ManualRail
-from peerx.rails.mtn_momo import MtnMomoConfig, MtnMomoRail
-from peerx.rails.orange_money import OrangeMoneyConfig, OrangeMoneyRail
+from peerx.rails.mtn_momo.client import MtnMomoRail
+from peerx.rails.mtn_momo.settings import mtn_momo_configs
+from peerx.rails.orange_money.client import OrangeMoneyRail
+from peerx.rails.orange_money.settings import orange_money_config
+from peerx.rails.payouts import PayoutRail
 from peerx.rails.paytokens import DbPayTokenStore
 from peerx.rails.sandbox import SandboxRail
 from peerx.settings import Settings
 
 # (method, ISO 3166 alpha-2 country) -> live rail
 RailKey = tuple[str, str]
-
-_MTN_FIELDS = ("base_url", "api_user", "api_key", "subscription_key", "target_environment", "callback_url")
 
 
 class RailRegistry:
@@ -63,56 +62,3 @@ class RailRegistry:
             if rail.name == name and (country is None or c == country):
                 return rail
         raise LookupError(f"no rail named {name!r}" + (f" for {country}" if country else ""))
-
-
-def mtn_momo_configs(settings: Settings) -> dict[str, MtnMomoConfig]:
-    countries = [c.strip().upper() for c in settings.mtn_momo_countries.split(",") if c.strip()]
-    if not countries:
-        if settings.mtn_momo_base_url:
-            raise ValueError("PEERX_MTN_MOMO_COUNTRIES must name the countries MTN MoMo pays (e.g. GH,CM)")
-        return {}
-    configs = {}
-    for country in countries:
-        values: dict[str, Any] = {name: getattr(settings, f"mtn_momo_{name}") for name in _MTN_FIELDS}
-        override = settings.mtn_momo_overrides.get(country, {})
-        unknown = set(override) - set(_MTN_FIELDS)
-        if unknown:
-            raise ValueError(f"PEERX_MTN_MOMO_OVERRIDES[{country}] has unknown keys: {', '.join(sorted(unknown))}")
-        values.update(override)
-        missing = [n for n in ("base_url", "api_user", "api_key", "subscription_key") if not values[n]]
-        if missing:
-            raise ValueError(
-                f"MTN MoMo for {country} lacks {', '.join('PEERX_MTN_MOMO_' + n.upper() for n in missing)}"
-            )
-        configs[country] = MtnMomoConfig(
-            base_url=values["base_url"],
-            api_user=values["api_user"],
-            api_key=values["api_key"],
-            subscription_key=values["subscription_key"],
-            target_environment=values["target_environment"] or "sandbox",
-            callback_url=values["callback_url"] or None,
-            timeout_seconds=settings.mtn_momo_timeout_seconds,
-            product=settings.mtn_momo_product,
-        )
-    return configs
-
-
-def orange_money_config(settings: Settings) -> OrangeMoneyConfig | None:
-    if not settings.orange_money_base_url:
-        return None
-    required = ("client_id", "client_secret", "api_username", "api_password", "channel_msisdn", "pin")
-    missing = [n for n in required if not getattr(settings, f"orange_money_{n}")]
-    if missing:
-        raise ValueError(f"Orange Money lacks {', '.join('PEERX_ORANGE_MONEY_' + n.upper() for n in missing)}")
-    return OrangeMoneyConfig(
-        base_url=settings.orange_money_base_url,
-        client_id=settings.orange_money_client_id,
-        client_secret=settings.orange_money_client_secret,
-        api_username=settings.orange_money_api_username,
-        api_password=settings.orange_money_api_password,
-        channel_msisdn=settings.orange_money_channel_msisdn,
-        pin=settings.orange_money_pin,
-        notify_url=settings.orange_money_notify_url or None,
-        timeout_seconds=settings.orange_money_timeout_seconds,
-        api_version=settings.orange_money_api_version,
-    )

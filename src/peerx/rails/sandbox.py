@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 
-from peerx.rails.base import PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
+from peerx.rails.payouts import PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 
 PAYEE_NOT_FOUND = "PAYEE_NOT_FOUND"
 NOT_ENOUGH_FUNDS = "NOT_ENOUGH_FUNDS"

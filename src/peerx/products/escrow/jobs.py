@@ -18,7 +18,7 @@ from peerx.products.escrow import p2p, service
 from peerx.products.escrow.carriers import CarrierTracker, SandboxCarrier
 from peerx.products.escrow.models import EscrowTransaction
 from peerx.rails.payins import PayinRail, SandboxPayins
-from peerx.rails.stripe_payins import StripePayins
+from peerx.rails.stripe.client import StripePayins
 
 
 def timing(platform: Platform) -> service.Timing:

@@ -28,7 +28,7 @@ from peerx.products.escrow.charges import code_error
 from peerx.products.escrow.models import EscrowNotification, EscrowPayout, EscrowUser
 from peerx.products.escrow.service import seller_wallet, wire_time
 from peerx.rails import payout_flow
-from peerx.rails.base import PayoutRequest, PayoutResult, PayoutStatus
+from peerx.rails.payouts import PayoutRequest, PayoutResult, PayoutStatus
 
 CONTEXT = "escrow.credit_account"
 METHOD = "bank"

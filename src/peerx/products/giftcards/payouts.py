@@ -15,7 +15,7 @@ from peerx.core.secrets import FieldCipher
 from peerx.platform import Platform
 from peerx.products.giftcards import service
 from peerx.rails import payout_flow
-from peerx.rails.base import PayoutRequest, PayoutResult, PayoutStatus
+from peerx.rails.payouts import PayoutRequest, PayoutResult, PayoutStatus
 
 COUNTRY = "GH"  # withdrawals pay Ghanaian accounts (the country's connectors, e.g. MTN Ghana)
 

@@ -12,7 +12,7 @@ from peerx.core.jobs import JobContext, RetryLater, enqueue
 from peerx.platform import Platform
 from peerx.products.remittances import common, service
 from peerx.rails import floats, payout_flow
-from peerx.rails.base import PayoutResult, PayoutStatus
+from peerx.rails.payouts import PayoutResult, PayoutStatus
 
 
 async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:

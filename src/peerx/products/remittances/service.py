@@ -49,8 +49,8 @@ from peerx.products.remittances.common import (
 from peerx.products.remittances.models import Beneficiary, Sender, Transaction
 from peerx.products.remittances.partners import effective_max_amount, partner_profile
 from peerx.rails import floats
-from peerx.rails.base import PayoutRequest
 from peerx.rails.msisdn import cameroon_network
+from peerx.rails.payouts import PayoutRequest
 
 STATUSES = (
     "new",

@@ -15,15 +15,14 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal
 
 import httpx
 
-from peerx.rails._token import TokenCache
 from peerx.rails.amounts import minor_to_decimal_string
-from peerx.rails.base import PayoutNotFound, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 from peerx.rails.msisdn import CALLING_CODES, normalize_msisdn
+from peerx.rails.mtn_momo.settings import MtnMomoConfig
+from peerx.rails.payouts import PayoutNotFound, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
+from peerx.rails.token_cache import TokenCache
 
 logger = logging.getLogger(__name__)
 
@@ -40,18 +39,6 @@ _STATUS_MAP: dict[str, PayoutStatus] = {
     "FAILED": PayoutStatus.FAILED,
     "PENDING": PayoutStatus.PENDING,
 }
-
-
-@dataclass(frozen=True)
-class MtnMomoConfig:
-    base_url: str  # https://sandbox.momodeveloper.mtn.com, or the production proxy
-    api_user: str  # the API user's UUID
-    api_key: str = field(repr=False)
-    subscription_key: str = field(repr=False)  # Ocp-Apim-Subscription-Key of the product
-    target_environment: str  # "sandbox", or the country's value ("mtnghana", "mtncameroon", ...)
-    callback_url: str | None = None
-    timeout_seconds: float = 15.0
-    product: Literal["disbursement", "remittance"] = "disbursement"
 
 
 def check_reference(reference: str) -> None:
@@ -95,21 +82,6 @@ def result_from_transfer(body: Mapping[str, object]) -> PayoutResult:
     provider_reference = str(ftid) if isinstance(ftid, str | int) and str(ftid) else None
     reason = _reason(body.get("reason")) if status is PayoutStatus.FAILED else None
     return PayoutResult(status=status, provider_reference=provider_reference, reason=reason)
-
-
-def parse_callback(body: Mapping[str, object]) -> tuple[str, PayoutResult]:
-    """Read an MTN callback: (our reference, what the callback claims).
-
-    MTN sends a callback once, unsigned and without retry: it is only a hint that it is worth
-    calling `status` for that reference now. Never settle money on the callback itself.
-    The reference is the callback's referenceId when present, else its externalId (which we
-    set to the reference when sending).
-    """
-    for key in ("referenceId", "externalId"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value, result_from_transfer(body)
-    raise ValueError("MTN MoMo callback carries neither referenceId nor externalId")
 
 
 class MtnMomoRail:

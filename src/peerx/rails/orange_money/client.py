@@ -21,10 +21,11 @@ from typing import Protocol
 
 import httpx
 
-from peerx.rails._token import TokenCache
 from peerx.rails.amounts import minor_to_decimal_string
-from peerx.rails.base import PayoutNotFound, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
 from peerx.rails.msisdn import CAMEROON_COUNTRY_CODE, normalize_msisdn
+from peerx.rails.orange_money.settings import OrangeMoneyConfig
+from peerx.rails.payouts import PayoutNotFound, PayoutRequest, PayoutResult, PayoutStatus, RailUnavailable
+from peerx.rails.token_cache import TokenCache
 
 logger = logging.getLogger(__name__)
 
@@ -40,20 +41,6 @@ _STATUS_MAP: dict[str, PayoutStatus] = {
     "PENDING": PayoutStatus.PENDING,
     "INITIATED": PayoutStatus.PENDING,
 }
-
-
-@dataclass(frozen=True)
-class OrangeMoneyConfig:
-    base_url: str  # e.g. https://api-s1.orange.cm (token at /token, API under /omcoreapis)
-    client_id: str  # consumer key for the /token endpoint (Basic auth)
-    client_secret: str = field(repr=False)
-    api_username: str  # X-AUTH-TOKEN = base64(api_username:api_password)
-    api_password: str = field(repr=False)
-    channel_msisdn: str  # our channel user's Orange Money number, 9 national digits
-    pin: str = field(repr=False)  # the channel user's PIN, sent with every pay
-    notify_url: str | None = None
-    timeout_seconds: float = 15.0
-    api_version: str = "1.0.2"
 
 
 class PayTokenAlreadyStored(Exception):

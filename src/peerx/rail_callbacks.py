@@ -1,20 +1,24 @@
-"""Provider callbacks, mounted at /rails/v1: MTN MoMo's transfer callback and Orange Money's
-cash-in notification. Both arrive unsigned (MTN sends once, without retry), so neither settles
-anything: each only wakes the payout's job, which asks the provider for the status itself.
-The answer never says whether the reference was known."""
+"""The rail callback surface, mounted at /rails/v1 by the composition root (peerx.app): MTN MoMo's
+transfer callback and Orange Money's cash-in notification. Both arrive unsigned (MTN sends once,
+without retry), so neither settles anything: each only wakes the payout's job, which asks the
+provider for the status itself. The answer never says whether the reference was known.
+
+The rails own what a callback is (its body model) and what it does (a plain function given the
+session); this module owns only the HTTP: routes, answers, errors and the mount."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Response
-from sqlalchemy import select
+from pydantic import ConfigDict, Field
 
-from peerx.core.errors import InvalidField, NotFound, PeerxError
+from peerx.core.errors import NotFound, PeerxError
 from peerx.platform import Platform
-from peerx.rails.models import RailPayToken
-from peerx.rails.mtn_momo import parse_callback
-from peerx.rails.payout_flow import wake
-from peerx.rails.schemas import MtnCallback, OrangeNotification, RailsError, Received
+from peerx.rails.mtn_momo import callbacks as mtn_momo
+from peerx.rails.mtn_momo.callbacks import MtnCallback
+from peerx.rails.orange_money import callbacks as orange_money
+from peerx.rails.orange_money.callbacks import OrangeNotification
 from peerx.web import Session, WireJSON, error_status, retry_after, surface_app, wire_router
+from peerx.web.types import WireModel
 
 PREFIX = "/rails/v1"
 
@@ -24,6 +28,20 @@ Both are unsigned, so a callback settles nothing: it wakes the payout's job, whi
 provider for the status itself (at most once every 5 s per reference). Every callback with a
 reference is answered `200 {"received": true}`, whether or not the reference is ours; a callback
 without one, or with a malformed field, is answered 400 `{"error": "..."}` naming the field."""
+
+
+class Received(WireModel):
+    """The answer to every callback with a reference, known or not (it never tells)."""
+
+    received: bool = Field(description="Always true.")
+
+
+class RailsError(WireModel):
+    """A refused callback: 400 without a reference or with a malformed field."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"error": "referenceId or externalId is required"}]})
+
+    error: str
 
 
 def render_error(exc: PeerxError) -> Response:
@@ -40,23 +58,14 @@ RECEIVED = Received(received=True)
 @router.put("/mtn_momo/callback", response_model=Received)
 async def mtn_momo_callback(body: MtnCallback, session: Session) -> Response:
     """MTN MoMo's transfer callback: wakes the payout with this referenceId (else externalId)."""
-    try:
-        reference, _claim = parse_callback(body.wire(exclude_none=True))
-    except ValueError:
-        raise InvalidField("referenceId", "or externalId is required") from None
-    await wake(session, reference)
+    await mtn_momo.on_callback(session, body)
     return WireJSON(RECEIVED)
 
 
 @router.post("/orange_money/notify", response_model=Received)
 async def orange_money_notify(body: OrangeNotification, session: Session) -> Response:
     """Orange Money's cash-in notification: wakes the payout whose payToken it names."""
-    token = body.pay_token()
-    if token is None:
-        raise InvalidField("payToken", "is required")
-    reference = await session.scalar(select(RailPayToken.reference).where(RailPayToken.pay_token == token))
-    if reference is not None:
-        await wake(session, reference)
+    await orange_money.on_notification(session, body)
     return WireJSON(RECEIVED)
 
 

@@ -1,0 +1,1 @@
+"""The Orange Money Cameroon connector: client (cash-in payouts), callbacks (notifications), settings."""

@@ -1,0 +1,1 @@
+"""The Stripe pay-in connector: client (charges and refunds through PaymentIntents)."""
