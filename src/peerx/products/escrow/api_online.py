@@ -1,6 +1,6 @@
 """Online (basic) transactions on the wire: the charge quote, create, list, read, join or reject by
 join code, the parties' details, and every step (pay, track, delivery, complaint, cancel). The
-document's paths, fields and shapes; the rules are in service.py."""
+document's paths, fields and shapes; the rules are in online.py (over kernel.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.products.escrow import oauth, queries, service
+from peerx.products.escrow import oauth, online, queries, service
 from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
 from peerx.products.escrow.errors import documented
-from peerx.products.escrow.jobs import timing
+from peerx.products.escrow.kernel import PayinPlan
 from peerx.products.escrow.models import EscrowTransaction
 from peerx.products.escrow.queries import Actor
 from peerx.products.escrow.routes import (
@@ -41,6 +41,7 @@ from peerx.products.escrow.schemas import (
 from peerx.products.escrow.schemas import (
     User as UserDetails,
 )
+from peerx.products.escrow.tasks import timing
 from peerx.rails.payins import PayinResult
 from peerx.web import PlatformDep, Session, WireJSON, wire_router
 
@@ -149,7 +150,7 @@ async def create_transaction(request: Request, session: Session, user: User, bod
     new = body.to_service()
 
     async def produce() -> dict[str, Any]:
-        return basic_view(await service.create_transaction(session, actor(user), new))
+        return basic_view(await online.create_transaction(session, actor(user), new))
 
     return await once(request, session, user, body.meaning(), produce, 201)
 
@@ -190,7 +191,7 @@ async def by_join_code(session: Session, user: User, join_code: JoinCodeQuery) -
 )
 async def join(request: Request, session: Session, user: User, join_code: JoinCodeQuery) -> Response:
     async def produce() -> dict[str, Any]:
-        return basic_view(await service.join(session, actor(user), join_code))
+        return basic_view(await online.FLOW.join(session, actor(user), join_code))
 
     return await once(request, session, user, {"join_code": join_code}, produce)
 
@@ -209,7 +210,7 @@ async def reject(
     join_code: JoinCodePath, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
     async def produce() -> dict[str, Any]:
-        return basic_view(await service.reject(session, actor(user), join_code))
+        return basic_view(await online.FLOW.reject(session, actor(user), join_code))
 
     return await once(request, session, user, {}, produce)
 
@@ -303,11 +304,11 @@ async def pay(
     card = body.stripe_token if body is not None else None
     t = timing(platform)
 
-    async def begin(session: AsyncSession, who: Actor) -> service.PayinPlan:
-        return await service.begin_pay(session, who, transaction_id, card)
+    async def begin(session: AsyncSession, who: Actor) -> PayinPlan:
+        return await online.begin_pay(session, who, transaction_id, card)
 
-    async def finish(session: AsyncSession, who: Actor, plan: service.PayinPlan, result: PayinResult) -> dict[str, Any]:
-        return basic_view(await service.finish_pay(session, who, plan, result, t))
+    async def finish(session: AsyncSession, who: Actor, plan: PayinPlan, result: PayinResult) -> dict[str, Any]:
+        return basic_view(await online.finish_pay(session, who, plan, result, t))
 
     return await card_payment(request, platform, token, meaning(body), "stripe_token", begin, finish)
 
@@ -330,7 +331,7 @@ async def pay(
 async def cancel(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(request, session, user, body, lambda: service.cancel(session, actor(user), transaction_id))
+    return await step(request, session, user, body, lambda: online.cancel(session, actor(user), transaction_id))
 
 
 @router.post(
@@ -371,7 +372,7 @@ async def track(
     code = body.tracking_code if body is not None else None
     t = timing(platform)
     return await step(
-        request, session, user, body, lambda: service.track(session, actor(user), transaction_id, carrier, code, t)
+        request, session, user, body, lambda: online.track(session, actor(user), transaction_id, carrier, code, t)
     )
 
 
@@ -398,7 +399,7 @@ async def confirm_delivery(
 ) -> Response:
     t = timing(platform)
     return await step(
-        request, session, user, body, lambda: service.confirm_delivery(session, actor(user), transaction_id, t)
+        request, session, user, body, lambda: online.confirm_delivery(session, actor(user), transaction_id, t)
     )
 
 
@@ -425,9 +426,7 @@ COMPLAIN_CODES = (
 async def complain(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(
-        request, session, user, body, lambda: service.complain(session, actor(user), transaction_id, None)
-    )
+    return await step(request, session, user, body, lambda: online.complain(session, actor(user), transaction_id, None))
 
 
 @router.post(
@@ -449,9 +448,7 @@ async def complain_with_description(
     body: ComplaintRequest | None = None,
 ) -> Response:
     text = (body.complaint_description if body is not None else None) or ""
-    return await step(
-        request, session, user, body, lambda: service.complain(session, actor(user), transaction_id, text)
-    )
+    return await step(request, session, user, body, lambda: online.complain(session, actor(user), transaction_id, text))
 
 
 @router.post(
@@ -481,7 +478,7 @@ async def end_complaint_period(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
     return await step(
-        request, session, user, body, lambda: service.end_complaint_period(session, actor(user), transaction_id)
+        request, session, user, body, lambda: online.end_complaint_period(session, actor(user), transaction_id)
     )
 
 
@@ -502,5 +499,5 @@ async def accept_complaint(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
     return await step(
-        request, session, user, body, lambda: service.accept_complaint(session, actor(user), transaction_id)
+        request, session, user, body, lambda: online.FLOW.accept_complaint(session, actor(user), transaction_id)
     )
