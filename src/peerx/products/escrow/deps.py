@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.errors import Unauthorized
 from peerx.core.parties import authenticate
 from peerx.products.escrow import oauth
-from peerx.products.escrow.queries import Actor
+from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.wire import SURFACE
 from peerx.web import Session, WireJSON, idempotent
 from peerx.web.types import IdempotencyKeyText

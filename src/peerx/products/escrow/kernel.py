@@ -29,10 +29,10 @@ from peerx.core.db import utcnow
 from peerx.core.errors import Conflict, Forbidden, InvalidField, NotFound
 from peerx.core.events import emit
 from peerx.core.jobs import enqueue
-from peerx.products.escrow import payouts, queries
+from peerx.products.escrow import payouts, repository
 from peerx.products.escrow.accounts import card_payins_account, escrow_account, fees_account, seller_wallet
 from peerx.products.escrow.models import EscrowNotification, EscrowP2PTransaction, EscrowTransaction
-from peerx.products.escrow.queries import Actor, Tx
+from peerx.products.escrow.repository import Actor, Tx
 from peerx.products.escrow.wire import SURFACE, wire_time
 from peerx.rails.payins import PayinResult
 
@@ -92,7 +92,7 @@ def not_ended(tx: AnyTx) -> None:
 
 def check_invitee(tx: AnyTx, actor: Actor, verb: str) -> None:
     """Joining or rejecting by join code: only the invited party, only while the invitation is open
-    (a joined transaction is not found by its code at all: queries.by_join_code)."""
+    (a joined transaction is not found by its code at all: repository.by_join_code)."""
     if actor.user_id in (tx.buyer_id, tx.seller_id):
         raise state_error("cannot_join_own_transaction", f"You cannot {verb} your own transaction.")
     not_ended(tx)
@@ -284,11 +284,11 @@ class Flow(ABC, Generic[Tx]):
         await tell(session, tx, self.tx_view(tx), f"{self.kind}_tx.{step}", actor_id, text)
 
     async def load(self, session: AsyncSession, actor: Actor, tx_id: int) -> Tx:
-        found: Tx = await queries.load(session, self.model, actor, tx_id)
+        found: Tx = await repository.load(session, self.model, actor, tx_id)
         return found
 
     async def lock(self, session: AsyncSession, tx_id: int) -> Tx | None:
-        found: Tx | None = await queries.lock_row(session, self.model, tx_id)
+        found: Tx | None = await repository.lock_row(session, self.model, tx_id)
         return found
 
     async def released(self, session: AsyncSession, tx: Tx, actor_id: int | None) -> None:
@@ -301,7 +301,7 @@ class Flow(ABC, Generic[Tx]):
 
     async def join(self, session: AsyncSession, actor: Actor, join_code: str | None) -> Tx:
         """The joiner takes the role the creator left open."""
-        tx: Tx = await queries.by_join_code(session, self.model, actor, join_code, lock=True)
+        tx: Tx = await repository.by_join_code(session, self.model, actor, join_code, lock=True)
         check_invitee(tx, actor, "join")
         if tx.creator_role == "seller":
             tx.buyer_id = actor.user_id
@@ -315,7 +315,7 @@ class Flow(ABC, Generic[Tx]):
 
     async def reject(self, session: AsyncSession, actor: Actor, join_code: str) -> Tx:
         """The invited party declines before joining."""
-        tx: Tx = await queries.by_join_code(session, self.model, actor, join_code, lock=True)
+        tx: Tx = await repository.by_join_code(session, self.model, actor, join_code, lock=True)
         check_invitee(tx, actor, "reject")
         tx.rejected = tx.updated_at = utcnow()
         tx.status = "rejected"

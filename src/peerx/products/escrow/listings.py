@@ -17,7 +17,7 @@ from peerx.core.errors import NotFound
 from peerx.products.escrow import charges, online, p2p
 from peerx.products.escrow.kernel import forbidden, state_error
 from peerx.products.escrow.models import EscrowListing
-from peerx.products.escrow.queries import Actor
+from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.wire import wire_time
 
 

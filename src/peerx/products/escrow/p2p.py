@@ -46,7 +46,7 @@ from peerx.products.escrow.kernel import (
     state_error,
 )
 from peerx.products.escrow.models import EscrowP2PTransaction
-from peerx.products.escrow.queries import Actor
+from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.wire import wire_time
 from peerx.rails.payins import PayinResult
 

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.errors import InvalidField, NotFound
-from peerx.products.escrow import charges, queries
+from peerx.products.escrow import charges, repository
 from peerx.products.escrow.models import EscrowNotification, EscrowP2PTransaction, EscrowTransaction, EscrowUser
-from peerx.products.escrow.queries import Actor
+from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.wire import wire_time
 
 
@@ -47,9 +47,9 @@ def notification_view(n: EscrowNotification) -> dict[str, Any]:
     return view
 
 
-async def notifications(session: AsyncSession, actor: Actor, page: queries.Page) -> list[EscrowNotification]:
+async def notifications(session: AsyncSession, actor: Actor, page: repository.Page) -> list[EscrowNotification]:
     query = select(EscrowNotification).where(EscrowNotification.user_id == actor.user_id)
-    return await queries.fetch_page(session, query, EscrowNotification.id, page)
+    return await repository.fetch_page(session, query, EscrowNotification.id, page)
 
 
 async def notification(

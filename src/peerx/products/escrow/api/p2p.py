@@ -10,13 +10,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.products.escrow import oauth, p2p, queries, service
-from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
-from peerx.products.escrow.errors import documented
-from peerx.products.escrow.kernel import PayinPlan
-from peerx.products.escrow.models import EscrowP2PTransaction
-from peerx.products.escrow.queries import Actor
-from peerx.products.escrow.routes import (
+from peerx.products.escrow import oauth, p2p, repository, service
+from peerx.products.escrow.api.shared import (
     ChargeConfigParam,
     CurrencyParam,
     PaymentMethodParam,
@@ -26,6 +21,11 @@ from peerx.products.escrow.routes import (
     p2p_view,
     quote,
 )
+from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
+from peerx.products.escrow.errors import documented
+from peerx.products.escrow.kernel import PayinPlan
+from peerx.products.escrow.models import EscrowP2PTransaction
+from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.schemas import (
     CancelRequest,
     CreateP2PTransaction,
@@ -51,7 +51,7 @@ COMPLAINT, CANCEL, DETAILS = "F2F Complaint", "F2F Cancel", "F2F Buyer/Seller De
 
 TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
 JoinCodePath = Annotated[JoinCode, Path(description="The join code the transaction's creator shared.")]
-Paging = Annotated[queries.Page, Depends(p2p_page)]
+Paging = Annotated[repository.Page, Depends(p2p_page)]
 ERRORS = (400, 401, 403, 404)
 
 
@@ -124,7 +124,7 @@ async def get_charge(
     ),
 )
 async def list_transactions(session: Session, user: User, paging: Paging) -> Response:
-    rows = await queries.list_transactions(session, EscrowP2PTransaction, actor(user), paging)
+    rows = await repository.list_transactions(session, EscrowP2PTransaction, actor(user), paging)
     return WireJSON([p2p_view(tx) for tx in rows])
 
 
@@ -174,7 +174,7 @@ async def create_transaction(request: Request, session: Session, user: User, bod
 
 
 async def _by_join_code(session: Session, user: oauth.TokenUser, join_code: str) -> Response:
-    found = await queries.by_join_code(session, EscrowP2PTransaction, actor(user), join_code, lock=False)
+    found = await repository.by_join_code(session, EscrowP2PTransaction, actor(user), join_code, lock=False)
     return WireJSON(p2p_view(found))
 
 
@@ -252,12 +252,12 @@ async def reject(
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def get_transaction(transaction_id: TransactionId, session: Session, user: User) -> Response:
-    tx = await queries.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
+    tx = await repository.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
     return WireJSON(p2p_view(tx))
 
 
 async def _details(session: Session, user: oauth.TokenUser, transaction_id: int, role: str) -> Response:
-    tx = await queries.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
+    tx = await repository.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
     return WireJSON(UserDetails.of(await service.party_details(session, tx, role)))
 
 

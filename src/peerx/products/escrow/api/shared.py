@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.idempotency import StoredResponse, complete, fingerprint, reserve
 from peerx.platform import Platform
-from peerx.products.escrow import charges, online, p2p, queries
+from peerx.products.escrow import charges, online, p2p, repository
 from peerx.products.escrow.deps import API_SCOPE, actor, token_user, user_scope
 from peerx.products.escrow.kernel import PayinPlan
 from peerx.products.escrow.models import EscrowP2PTransaction, EscrowTransaction
-from peerx.products.escrow.queries import Actor
+from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.schemas import (
     BasicTransaction,
     Charge,
@@ -97,16 +97,18 @@ AfterId = Annotated[
 ]
 
 
-def page(before_id: BeforeId = None, after_id: AfterId = None, limit: Annotated[Limit, Query()] = 25) -> queries.Page:
+def page(
+    before_id: BeforeId = None, after_id: AfterId = None, limit: Annotated[Limit, Query()] = 25
+) -> repository.Page:
     """The spec's list parameters: before_id, after_id >= 0, limit 1..50 (default 25)."""
-    return queries.Page(before_id, after_id, limit)
+    return repository.Page(before_id, after_id, limit)
 
 
 def p2p_page(
     before_id: BeforeId = None, after_id: AfterId = None, limit: Annotated[P2PLimit, Query()] = 25
-) -> queries.Page:
+) -> repository.Page:
     """As `page`; a limit above 50 is the spec's `excessive_limit`."""
-    return queries.Page(before_id, after_id, limit)
+    return repository.Page(before_id, after_id, limit)
 
 
 # ---------------------------------------------------------------- card payments

@@ -10,13 +10,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.products.escrow import oauth, online, queries, service
-from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
-from peerx.products.escrow.errors import documented
-from peerx.products.escrow.kernel import PayinPlan
-from peerx.products.escrow.models import EscrowTransaction
-from peerx.products.escrow.queries import Actor
-from peerx.products.escrow.routes import (
+from peerx.products.escrow import oauth, online, repository, service
+from peerx.products.escrow.api.shared import (
     ChargeConfigParam,
     CurrencyParam,
     PaymentMethodParam,
@@ -26,6 +21,11 @@ from peerx.products.escrow.routes import (
     page,
     quote,
 )
+from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
+from peerx.products.escrow.errors import documented
+from peerx.products.escrow.kernel import PayinPlan
+from peerx.products.escrow.models import EscrowTransaction
+from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.schemas import (
     BasicTransaction,
     Charge,
@@ -52,7 +52,7 @@ PAYMENT, SHIPPING, COMPLAINT, CANCEL = "Online Payment", "Online Shipping", "Onl
 DETAILS = "Online Buyer/Seller Details"
 
 TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
-Paging = Annotated[queries.Page, Depends(page)]
+Paging = Annotated[repository.Page, Depends(page)]
 QUOTE_CODES = (
     "currency_missing",
     "invalid_price",
@@ -130,7 +130,7 @@ async def get_charge(
     responses=documented(400, 401, 403, codes={400: ("invalid_before_id", "invalid_after_id", "invalid_limit")}),
 )
 async def list_transactions(session: Session, user: User, paging: Paging) -> Response:
-    rows = await queries.list_transactions(session, EscrowTransaction, actor(user), paging)
+    rows = await repository.list_transactions(session, EscrowTransaction, actor(user), paging)
     return WireJSON([basic_view(tx) for tx in rows])
 
 
@@ -172,7 +172,7 @@ JoinCodePath = Annotated[JoinCode, Path(description="The join code the transacti
     responses=documented(400, 401, 403, 404, codes={400: ("join_code_missing",)}),
 )
 async def by_join_code(session: Session, user: User, join_code: JoinCodeQuery) -> Response:
-    found = await queries.by_join_code(session, EscrowTransaction, actor(user), join_code, lock=False)
+    found = await repository.by_join_code(session, EscrowTransaction, actor(user), join_code, lock=False)
     return WireJSON(basic_view(found))
 
 
@@ -227,12 +227,12 @@ async def reject(
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def get_transaction(transaction_id: TransactionId, session: Session, user: User) -> Response:
-    tx = await queries.load(session, EscrowTransaction, actor(user), transaction_id, lock=False)
+    tx = await repository.load(session, EscrowTransaction, actor(user), transaction_id, lock=False)
     return WireJSON(basic_view(tx))
 
 
 async def _details(session: Session, user: oauth.TokenUser, transaction_id: int, role: str) -> Response:
-    tx = await queries.load(session, EscrowTransaction, actor(user), transaction_id, lock=False)
+    tx = await repository.load(session, EscrowTransaction, actor(user), transaction_id, lock=False)
     return WireJSON(UserDetails.of(await service.party_details(session, tx, role)))
 
 
