@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from peerx.ops import escrow as escrow_ops
-from peerx.products.escrow import service
+from peerx.products.escrow import accounts
 from tests.conftest import make_settings
 from tests.products.escrow.conftest import (
     TOKEN_SECONDS,
@@ -54,8 +54,8 @@ async def test_complain_races_end_complaint_period(client, platform, people):
             assert final["status"] == "funds_released" and "complained" not in final
         else:
             assert final["status"] == "complained" and "funds_released" not in final
-    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (1000 * released, 0)
-    assert await balance(platform, service.fees_account("usd", False)) == (50 * released, 0)
+    assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (1000 * released, 0)
+    assert await balance(platform, accounts.fees_account("usd", False)) == (50 * released, 0)
     await verify_ledger(platform)
 
 
@@ -75,7 +75,7 @@ async def test_cancel_races_pay(client, platform, people):
         else:
             assert pay.json()["code"] == "already_cancelled"
     # Money came in exactly once per paid transaction, and sits in escrow.
-    assert await balance(platform, service.card_payins_account("usd", False)) == (-1050 * paid, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (-1050 * paid, 0)
     await verify_ledger(platform)
 
 
@@ -93,8 +93,8 @@ async def test_operator_release_races_refund(client, platform, people):
 
     results = await asyncio.gather(decide("release"), decide("refund"))
     assert sorted(results) == ["Conflict", "ok"]
-    wallet = await balance(platform, service.seller_wallet(seller.id, "usd", False))
-    card = await balance(platform, service.card_payins_account("usd", False))
+    wallet = await balance(platform, accounts.seller_wallet(seller.id, "usd", False))
+    card = await balance(platform, accounts.card_payins_account("usd", False))
     assert (wallet, card) in (((1000, 0), (-1050, 0)), ((0, 0), (0, 0)))
     await verify_ledger(platform)
 
@@ -121,7 +121,7 @@ async def test_p2p_cancel_races_pay_deposit(client, platform, people):
             assert cancel.status_code == 200 and pay.json()["code"] == "already_cancelled"
             assert "deposit_paid" not in final
     # Every deposit that came in went back: the card account and the escrow accounts are even.
-    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
     await verify_ledger(platform)
 
 
@@ -147,8 +147,8 @@ async def test_seller_accepting_the_complaint_races_the_operator_release(client,
         else:
             assert accept.json()["code"] == "funds_already_released" and operator == "ok"
     released = ROUNDS - refunded
-    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (1000 * released, 0)
-    assert await balance(platform, service.card_payins_account("usd", False)) == (-1050 * released, 0)
+    assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (1000 * released, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (-1050 * released, 0)
     await verify_ledger(platform)
 
 

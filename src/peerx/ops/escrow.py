@@ -26,8 +26,8 @@ from peerx.ops.schemas import (
 )
 from peerx.platform import Platform
 from peerx.products.escrow import charges, oauth
-from peerx.products.escrow import p2p as escrow_p2p
-from peerx.products.escrow import service as escrow
+from peerx.products.escrow.online import FLOW as escrow
+from peerx.products.escrow.p2p import FLOW as escrow_p2p
 from peerx.web import PlatformDep, Session, wire_router
 from peerx.web.types import Id
 

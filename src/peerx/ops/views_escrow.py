@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.errors import NotFound
 from peerx.ops.views_common import PageRequest, choice, money, page_dict
 from peerx.platform import Platform
-from peerx.products.escrow import operator_queries as queries
+from peerx.products.escrow import online as escrow
 from peerx.products.escrow import p2p
-from peerx.products.escrow import service as escrow
+from peerx.products.escrow import repository as queries
 
 SETTLED = ("funds_released", "funds_refunded")
 ONLINE_STATUSES = (*escrow.STATUSES, *SETTLED)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from peerx.core.clock import clock
-from peerx.products.escrow import payouts, service
+from peerx.products.escrow import accounts, payouts
 from peerx.products.escrow.models import EscrowListing, EscrowPayout
 from tests.products.escrow.conftest import TP, balance, count, delivered_tx, error, verify_ledger
 from tests.products.escrow.test_p2p import P2P
@@ -135,7 +135,7 @@ async def test_released_funds_are_paid_out(client, platform, seller, buyer, run_
     # Released before a credit account exists: the balance waits in the wallet.
     tx = await delivered_tx(client, seller, buyer, price=2000)
     await client.post(f"{TP}/transactions/{tx['id']}/end_complaint_period", headers=buyer.h)
-    wallet = service.seller_wallet(seller.id, "usd", False)
+    wallet = accounts.seller_wallet(seller.id, "usd", False)
     assert await balance(platform, wallet) == (2000, 0)
     bank = {"account_number": "000123456789", "country_code": "US", "currency": "usd", "routing_number": "110000000"}
     added = await client.post(f"{TP}/me/credit_account", json={"type": "bank", "bank_details": bank}, headers=seller.h)
@@ -146,7 +146,7 @@ async def test_released_funds_are_paid_out(client, platform, seller, buyer, run_
     assert await balance(platform, wallet) == (2000, 2000)  # held for the payout
     await run_jobs()
     assert await balance(platform, wallet) == (0, 0)
-    assert await balance(platform, payouts.in_flight_account("usd", False)) == (2000, 0)
+    assert await balance(platform, accounts.in_flight_account("usd", False)) == (2000, 0)
     async with platform.db.transaction() as session:
         (row,) = await payouts.list_payouts(session, seller.id)
         assert row.status == "succeeded" and row.rail == "sandbox" and row.amount == 2000
@@ -158,7 +158,7 @@ async def test_released_funds_are_paid_out(client, platform, seller, buyer, run_
     assert (await client.get(f"{TP}/transactions/{tx2['id']}", headers=seller.h)).json()["status"] == "funds_released"
     await run_jobs()
     assert await count(platform, EscrowPayout) == 2
-    assert await balance(platform, payouts.in_flight_account("usd", False)) == (3000, 0)
+    assert await balance(platform, accounts.in_flight_account("usd", False)) == (3000, 0)
     notes = (await client.get(f"{TP}/me/notifications", headers=seller.h)).json()
     assert notes[0]["description"] == "Your payout was sent to your bank account."
     await verify_ledger(platform)
@@ -172,7 +172,7 @@ async def test_failed_payout_returns_money_to_balance(client, platform, seller, 
     tx = await delivered_tx(client, seller, buyer, price=2000)
     await client.post(f"{TP}/transactions/{tx['id']}/end_complaint_period", headers=buyer.h)
     await run_jobs()
-    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (2000, 0)
+    assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (2000, 0)
     async with platform.db.transaction() as session:
         (row,) = await payouts.list_payouts(session, seller.id)
         assert row.status == "failed" and row.failure_reason == "PAYEE_NOT_FOUND"

@@ -11,7 +11,7 @@ import pytest
 from peerx.core.clock import clock
 from peerx.ops import actions
 from peerx.ops import escrow as escrow_ops
-from peerx.products.escrow import service
+from peerx.products.escrow import accounts
 from peerx.products.escrow.models import EscrowNotification, EscrowTransaction
 from tests.fixtures.receiver import verify_standard
 from tests.products.escrow.conftest import (
@@ -55,9 +55,9 @@ async def test_happy_path_release_after_complaint_period(
 
     paid = await post(client, buyer, tx["id"], "pay", {"stripe_token": "tok_visa"})
     assert paid.status_code == 200 and paid.json()["status"] == "paid" and "tracking_details_deadline" in paid.json()
-    escrow_acct = service.escrow_account(await _row(platform, tx["id"]))
+    escrow_acct = accounts.escrow_account(await _row(platform, tx["id"]))
     assert await balance(platform, escrow_acct) == (1296, 1296)  # price + charge held, all reserved
-    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (0, 0)
+    assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (0, 0)
 
     tracked = await post(client, seller, tx["id"], "track", {"carrier": "fedex", "tracking_code": "DELIVERED-123"})
     assert tracked.status_code == 200 and tracked.json()["tracking"] == {
@@ -76,8 +76,8 @@ async def test_happy_path_release_after_complaint_period(
     done = (await client.get(f"{TP}/transactions/{tx['id']}", headers=seller.h)).json()
     assert done["status"] == "funds_released" and "funds_released" in done and done["amount_released"] == 1234
 
-    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (1234, 0)
-    assert await balance(platform, service.fees_account("usd", False)) == (62, 0)
+    assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (1234, 0)
+    assert await balance(platform, accounts.fees_account("usd", False)) == (62, 0)
     assert await balance(platform, escrow_acct) == (0, 0)
     await verify_ledger(platform)
 
@@ -127,7 +127,7 @@ async def test_buyer_confirms_and_ends_complaint_period_early(client, platform, 
     ended = await post(client, buyer, tx["id"], "end_complaint_period")
     assert ended.status_code == 200 and ended.json()["status"] == "funds_released"
     assert ended.json()["complaint_period_ended"]
-    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (2000, 0)
+    assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (2000, 0)
     error(await post(client, buyer, tx["id"], "complain"), 400, "complaint_period_ended_prematurely")
     error(await post(client, buyer, tx["id"], "end_complaint_period"), 400, "complaint_period_ended_prematurely")
     await verify_ledger(platform)
@@ -157,14 +157,14 @@ async def test_complaint_then_operator_decides(client, platform, seller, buyer, 
     assert (await _row(platform, tx["id"])).funds_released is None
 
     result = await op(platform, escrow_ops.resolve, transaction_id=tx["id"], outcome=outcome)
-    wallet = await balance(platform, service.seller_wallet(seller.id, "usd", False))
-    card = await balance(platform, service.card_payins_account("usd", False))
+    wallet = await balance(platform, accounts.seller_wallet(seller.id, "usd", False))
+    card = await balance(platform, accounts.card_payins_account("usd", False))
     if outcome == "release":
         assert result["status"] == "funds_released" and wallet == (1000, 0) and card == (-1050, 0)
     else:
         assert result["status"] == "funds_refunded" and result["amount_refunded"] == 1050
         assert wallet == (0, 0) and card == (0, 0)
-        assert await balance(platform, service.fees_account("usd", False)) == (0, 0)
+        assert await balance(platform, accounts.fees_account("usd", False)) == (0, 0)
     from peerx.core.errors import Conflict
 
     with pytest.raises(Conflict):
@@ -183,7 +183,7 @@ async def test_seller_never_ships_buyer_refunded(client, platform, seller, buyer
     await run_jobs()
     refunded = (await client.get(f"{TP}/transactions/{tx['id']}", headers=buyer.h)).json()
     assert refunded["status"] == "funds_refunded" and "payment_refunded" in refunded
-    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
     await verify_ledger(platform)
 
 
@@ -251,7 +251,7 @@ async def test_pay_errors_and_declined_card_leaves_nothing(client, platform, sel
     error(await post(client, buyer, tx["id"], "pay", {}), 400, "missing_stripe_token")
     assert (await _row(platform, tx["id"])).paid is None
     assert await count(platform, EscrowNotification) == events_before
-    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
     ok = await post(
         client,
         buyer,

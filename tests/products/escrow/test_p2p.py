@@ -12,7 +12,7 @@ import httpx
 from peerx.core.clock import clock
 from peerx.ops import actions
 from peerx.ops import escrow as escrow_ops
-from peerx.products.escrow import p2p, service
+from peerx.products.escrow import accounts
 from peerx.products.escrow.models import EscrowP2PTransaction
 from tests.fixtures.receiver import verify_standard
 from tests.products.escrow.conftest import TP, Person, balance, count, error, op, person, verify_ledger
@@ -107,7 +107,7 @@ async def test_face_to_face_happy_path(client, platform, seller, buyer, oauth_cl
 
     dep = await step(client, buyer, tx["id"], "pay_deposit", {"stripe_charge_token": "tok_visa"})
     assert dep.status_code == 200 and dep.json()["status"] == "deposit_paid" and dep.json()["deposit_paid"]
-    escrow = p2p.escrow_account(await _row(platform, tx["id"]))
+    escrow = accounts.escrow_account(await _row(platform, tx["id"]))
     assert await balance(platform, escrow) == (1050, 1050)
     acc = await step(client, seller, tx["id"], "accept_deposit")
     assert acc.json()["status"] == "deposit_accepted" and acc.json()["deposit_accepted"]
@@ -129,8 +129,8 @@ async def test_face_to_face_happy_path(client, platform, seller, buyer, oauth_cl
     await run_jobs()
     done = (await client.get(f"{P2P}/transactions/{tx['id']}", headers=seller.h)).json()
     assert done["status"] == "funds_released" and done["funds_released"] == done["funds_release"]
-    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (5000, 0)
-    assert await balance(platform, service.fees_account("usd", False)) == (250, 0)
+    assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (5000, 0)
+    assert await balance(platform, accounts.fees_account("usd", False)) == (250, 0)
     assert await balance(platform, escrow) == (0, 0)
     await verify_ledger(platform)
 
@@ -168,7 +168,7 @@ async def test_face_to_face_happy_path(client, platform, seller, buyer, oauth_cl
 async def test_deposit_not_accepted_in_time_is_refunded(client, platform, seller, buyer, run_jobs):
     tx = await joined(client, seller, buyer)
     await step(client, buyer, tx["id"], "pay_deposit", {"stripe_charge_token": "tok_visa"})
-    assert await balance(platform, service.card_payins_account("usd", False)) == (-1050, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (-1050, 0)
     clock.advance(timedelta(days=2))
     await run_jobs()
     assert (await _row(platform, tx["id"])).cancelled is None
@@ -177,7 +177,7 @@ async def test_deposit_not_accepted_in_time_is_refunded(client, platform, seller
     got = (await client.get(f"{P2P}/transactions/{tx['id']}", headers=buyer.h)).json()
     assert got["status"] == "cancelled" and got["deposit_refunded"] and got["amount_refunded"] == 1050
     assert got["cancellation"] == {"reason": "deposit_not_accepted"}
-    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
     error(await step(client, seller, tx["id"], "accept_deposit"), 400, "already_cancelled")
     await verify_ledger(platform)
 
@@ -192,12 +192,12 @@ async def test_cancel_paths(client, platform, seller, buyer, oauth_client):
     assert cancelled.status_code == 200 and cancelled.json()["cancellation"] == {"reason": "Sold elsewhere"}
     assert cancelled.json()["amount_refunded"] == 1050
     error(await step(client, buyer, tx["id"], "cancel"), 400, "already_cancelled")
-    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
     # Buyer walks away after the seller accepted: the deposit is the seller's.
     tx2 = await accepted(client, seller, buyer)
     walked = await step(client, buyer, tx2["id"], "cancel")
     assert walked.json()["status"] == "cancelled" and walked.json()["released_to_seller"] is True
-    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (1000, 0)
+    assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (1000, 0)
     # After the remainder: no cancel.
     tx3 = await remainder_paid(client, seller, buyer)
     error(await step(client, buyer, tx3["id"], "cancel"), 400, "remainder_already_paid")
@@ -213,8 +213,8 @@ async def test_complaint_then_operator_refunds(client, platform, seller, buyer, 
     error(await step(client, seller, tx["id"], "confirm_handover"), 400, "already_complained")
     result = await op(platform, escrow_ops.resolve, transaction_id=tx["id"], outcome="refund", p2p=True)
     assert result["status"] == "funds_refunded" and result["amount_refunded"] == 5250
-    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
-    assert await balance(platform, service.fees_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.fees_account("usd", False)) == (0, 0)
     error(await step(client, buyer, tx["id"], "complain"), 400, "funds_already_released")
     await run_jobs()  # the card refunds go out as jobs, after commit
     await verify_ledger(platform)
@@ -267,7 +267,7 @@ async def test_errors(client, platform, seller, buyer, oauth_client):
         "card_declined",
     )
     assert (await _row(platform, tx["id"])).deposit_paid is None
-    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
     await step(client, buyer, tx["id"], "pay_deposit", {"stripe_charge_token": "tok_visa"})
     error(
         await step(client, buyer, tx["id"], "pay_deposit", {"stripe_charge_token": "tok_visa"}),
@@ -329,5 +329,5 @@ async def test_pay_deposit_idempotency_key_replays(client, platform, seller, buy
     again = await client.post(f"{P2P}/transactions/{tx['id']}/pay_deposit", json=body, headers=headers)
     assert first.status_code == again.status_code == 200 and first.text == again.text
     assert again.headers["idempotent-replayed"] == "true"
-    assert await balance(platform, service.card_payins_account("usd", False)) == (-1050, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (-1050, 0)
     await verify_ledger(platform)

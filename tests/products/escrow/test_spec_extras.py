@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from peerx.core.clock import clock
-from peerx.products.escrow import p2p, service
+from peerx.products.escrow import accounts
 from tests.products.escrow.conftest import TP, balance, delivered_tx, error, new_tx, post, verify_ledger
 from tests.products.escrow.test_p2p import P2P, _row, accepted, joined, new_p2p, price, remainder_paid, step
 
@@ -47,9 +47,9 @@ async def test_skip_remainder_the_deposit_is_the_price(client, platform, seller,
     await run_jobs()
     done = (await client.get(f"{P2P}/transactions/{tx['id']}", headers=seller.h)).json()
     assert done["status"] == "funds_released"
-    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (1000, 0)
-    assert await balance(platform, service.fees_account("usd", False)) == (50, 0)
-    assert await balance(platform, p2p.escrow_account(await _row(platform, tx["id"]))) == (0, 0)
+    assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (1000, 0)
+    assert await balance(platform, accounts.fees_account("usd", False)) == (50, 0)
+    assert await balance(platform, accounts.escrow_account(await _row(platform, tx["id"]))) == (0, 0)
     await verify_ledger(platform)
 
 
@@ -73,8 +73,8 @@ async def test_skip_remainder_at_creation_then_complaint_refunds_the_deposit(cli
     assert refunded.json()["status"] == "funds_refunded" and refunded.json()["amount_refunded"] == 1050
     assert refunded.json()["refunded"]
     error(await step(client, seller, tx["id"], "accept_complaint"), 400, "funds_already_released")
-    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
-    assert await balance(platform, service.seller_wallet(seller.id, "usd", False)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (0, 0)
     await verify_ledger(platform)
 
 
@@ -87,8 +87,8 @@ async def test_online_seller_accepts_the_complaint(client, platform, seller, buy
     assert refunded.json()["status"] == "funds_refunded" and refunded.json()["amount_refunded"] == 1234 + 62
     notes = (await client.get(f"{TP}/me/notifications", headers=buyer.h)).json()
     assert notes[0]["description"] == "The payment was refunded to the buyer."
-    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
-    assert await balance(platform, service.fees_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.fees_account("usd", False)) == (0, 0)
     await verify_ledger(platform)
 
 
@@ -98,8 +98,8 @@ async def test_p2p_seller_accepts_the_complaint(client, platform, seller, buyer)
     refunded = await step(client, seller, tx["id"], "accept_complaint")
     assert refunded.status_code == 200, refunded.text
     assert refunded.json()["status"] == "funds_refunded" and refunded.json()["amount_refunded"] == 5250
-    assert await balance(platform, p2p.escrow_account(await _row(platform, tx["id"]))) == (0, 0)
-    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.escrow_account(await _row(platform, tx["id"]))) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
     await verify_ledger(platform)
 
 

@@ -14,7 +14,7 @@ import pytest
 from peerx.core.clock import clock
 from peerx.ops import escrow as escrow_ops
 from peerx.platform import Platform
-from peerx.products.escrow import service
+from peerx.products.escrow import accounts
 from tests.fixtures.fake_stripe import SECRET_KEY, FakeStripe
 from tests.products.escrow.conftest import (
     REDIRECT,
@@ -67,7 +67,7 @@ async def test_live_payment_through_stripe(client, platform, seller, buyer, fake
 
     # A decline: nothing moves, the attempt is bumped for the next try.
     error(await post(client, buyer, tx["id"], "pay", {"stripe_token": "tok_chargeDeclined"}), 400, "card_declined")
-    assert await balance(platform, service.card_payins_account("usd", True)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", True)) == (0, 0)
 
     # Stripe fails (every try of the library's retries): the outcome is unknown, the mark stays.
     fake.fail_next = 10
@@ -85,8 +85,8 @@ async def test_live_payment_through_stripe(client, platform, seller, buyer, fake
     assert keys[0] == f"{reference}-0" and set(keys[1:]) == {f"{reference}-1"} and len(keys) >= 3
     succeeded = [i for i in fake.intents.values() if i["status"] == "succeeded"]
     assert len(succeeded) == 1 and succeeded[0]["amount"] == 1296 and succeeded[0]["currency"] == "usd"
-    assert await balance(platform, service.card_payins_account("usd", True)) == (-1296, 0)
-    assert await balance(platform, service.card_payins_account("usd", False)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", True)) == (-1296, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
 
     # The seller never ships: the ledger refunds, the job tells Stripe, under its own key.
     clock.advance(timedelta(days=7, seconds=1))
@@ -97,7 +97,7 @@ async def test_live_payment_through_stripe(client, platform, seller, buyer, fake
     assert refund["payment_intent"] == succeeded[0]["id"] and refund["amount"] == 1296
     (sent,) = fake.posts("/v1/refunds")
     assert sent.headers["idempotency-key"].startswith(reference)
-    assert await balance(platform, service.card_payins_account("usd", True)) == (0, 0)
+    assert await balance(platform, accounts.card_payins_account("usd", True)) == (0, 0)
     await verify_ledger(platform)
 
 

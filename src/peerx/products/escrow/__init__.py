@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.parties import Party, issue_credential
 from peerx.platform import Platform
 from peerx.products.escrow import models  # noqa: F401 - registers the tables
-from peerx.products.escrow.service import SURFACE
+from peerx.products.escrow.wire import SURFACE
 
 
 async def trustap_keys(session: AsyncSession, party: Party) -> dict[str, Any]:

@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.errors import Unauthorized
 from peerx.core.parties import authenticate
-from peerx.products.escrow import oauth, service
-from peerx.products.escrow.queries import Actor
+from peerx.products.escrow import oauth
+from peerx.products.escrow.repository import Actor
+from peerx.products.escrow.wire import SURFACE
 from peerx.web import Session, WireJSON, idempotent
 from peerx.web.types import IdempotencyKeyText
 
@@ -127,7 +128,7 @@ async def charge_caller(
     if key is None:
         await token_user(session, token, [API_SCOPE])
         return
-    if key.startswith(API_KEY_PREFIXES) and await authenticate(session, surface=service.SURFACE, plaintext=key):
+    if key.startswith(API_KEY_PREFIXES) and await authenticate(session, surface=SURFACE, plaintext=key):
         return
     raise Unauthorized("Invalid API key.")
 

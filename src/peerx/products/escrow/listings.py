@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
-from peerx.products.escrow import charges, p2p, service
+from peerx.products.escrow import charges, online, p2p
+from peerx.products.escrow.kernel import forbidden, state_error
 from peerx.products.escrow.models import EscrowListing
-from peerx.products.escrow.queries import Actor
-from peerx.products.escrow.service import forbidden, state_error, wire_time
+from peerx.products.escrow.repository import Actor
+from peerx.products.escrow.wire import wire_time
 
 
 def listing_view(listing: EscrowListing) -> dict[str, Any]:
@@ -162,18 +163,18 @@ async def create_transaction(session: AsyncSession, actor: Actor, kind: str, lis
     if kind == "p2p":
         new = p2p.NewP2P("seller", listing.currency, listing.description, listing.price, listing.charge, None)
         p2p_tx = await p2p.create_transaction(session, seller, new, listing_id=listing.id)
-        p2p_tx = await p2p.join(session, actor, p2p_tx.join_code)
+        p2p_tx = await p2p.FLOW.join(session, actor, p2p_tx.join_code)
         listing.transaction_id = p2p_tx.id
         view = p2p.tx_view(p2p_tx)
     else:
         assert listing.calc_version is not None
-        basic = service.NewTransaction(
+        basic = online.NewTransaction(
             "seller", listing.currency, listing.price, listing.description, listing.charge, listing.calc_version, None
         )
-        tx = await service.create_transaction(session, seller, basic)
+        tx = await online.create_transaction(session, seller, basic)
         tx.listing_id = listing.id
-        tx = await service.join(session, actor, tx.join_code)
+        tx = await online.FLOW.join(session, actor, tx.join_code)
         listing.transaction_id = tx.id
-        view = service.tx_view(tx)
+        view = online.tx_view(tx)
     await session.flush()
     return view

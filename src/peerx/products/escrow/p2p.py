@@ -19,46 +19,38 @@ transaction open, `finish_payin` applies the outcome."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core import ledger
 from peerx.core.db import utcnow
-from peerx.core.errors import InvalidField, NotFound
-from peerx.products.escrow import charges, queries, service
-from peerx.products.escrow.models import EscrowP2PTransaction
-from peerx.products.escrow.queries import Actor
-from peerx.products.escrow.service import (
+from peerx.core.errors import InvalidField
+from peerx.products.escrow import charges
+from peerx.products.escrow.kernel import (
     PAYIN_STALE,
     ROLES,
+    Flow,
     PayinPlan,
+    Payment,
     Timing,
     at_deadline,
-    card_payins_account,
-    check_invitee,
+    hold_payment,
+    moments,
     not_ended,
     only,
-    queue_card_refund,
-    set_joined,
+    opening,
+    payin_failed,
+    post_holds,
+    return_payments,
     state_error,
-    wire_time,
 )
+from peerx.products.escrow.models import EscrowP2PTransaction
+from peerx.products.escrow.repository import Actor
+from peerx.products.escrow.wire import wire_time
 from peerx.rails.payins import PayinResult
 
 STAGES = ("deposit", "remainder")
-
-
-def escrow_account(tx: EscrowP2PTransaction) -> ledger.AccountSpec:
-    return ledger.AccountSpec(
-        f"escrow_p2p:{tx.id}",
-        "escrow",
-        tx.currency.upper(),
-        tx.livemode,
-        ledger.AccountFlag.DEBITS_MUST_NOT_EXCEED_CREDITS,
-    )
 
 
 # ---------------------------------------------------------------- views
@@ -101,27 +93,27 @@ def tx_view(tx: EscrowP2PTransaction) -> dict[str, Any]:
     if tx.price is not None:
         assert tx.charge is not None and tx.charge_seller is not None
         view["pricing"] = _pricing(tx.price, tx.charge, tx.charge_seller)
-    for name in (
-        "joined",
-        "rejected",
-        "cancelled",
-        "deposit_paid",
-        "deposit_acceptance_deadline",
-        "deposit_accepted",
-        "priced",
-        "remainder_skipped",
-        "remainder_paid",
-        "buyer_handover_confirmed",
-        "seller_handover_confirmed",
-        "complaint_period_deadline",
-        "complained",
-        "funds_released",
-        "deposit_refunded",
-        "refunded",
-    ):
-        moment = getattr(tx, name)
-        if moment is not None:
-            view[name] = wire_time(moment)
+    view.update(
+        moments(
+            tx,
+            "joined",
+            "rejected",
+            "cancelled",
+            "deposit_paid",
+            "deposit_acceptance_deadline",
+            "deposit_accepted",
+            "priced",
+            "remainder_skipped",
+            "remainder_paid",
+            "buyer_handover_confirmed",
+            "seller_handover_confirmed",
+            "complaint_period_deadline",
+            "complained",
+            "funds_released",
+            "deposit_refunded",
+            "refunded",
+        )
+    )
     if tx.funds_released is not None:
         view["funds_release"] = wire_time(tx.funds_released)
         view["released_to_seller"] = True
@@ -134,22 +126,34 @@ def tx_view(tx: EscrowP2PTransaction) -> dict[str, Any]:
     return view
 
 
-# ---------------------------------------------------------------- events and notifications
+class P2P(Flow[EscrowP2PTransaction]):
+    model = EscrowP2PTransaction
+    kind = "p2p"
+    label = "p2p transaction"
+
+    def tx_view(self, tx: EscrowP2PTransaction) -> dict[str, Any]:
+        return tx_view(tx)
+
+    def settled(self, tx: EscrowP2PTransaction) -> bool:
+        return tx.funds_released is not None or tx.refunded is not None
+
+    def check_paid(self, tx: EscrowP2PTransaction) -> None:
+        if tx.deposit_paid is None:
+            raise state_error("deposit_not_paid", "The deposit has not been paid.")
+        if tx.deposit_refunded is not None:
+            raise state_error("deposit_already_refunded", "The deposit has already been refunded.")
+
+    async def release(self, session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int | None) -> None:
+        await _release(session, tx, actor_id, deposit_only=False)
+
+    async def refund(self, session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int | None) -> None:
+        await _refund(session, tx)
+        tx.status = "funds_refunded"
+        await session.flush()
+        await self.tell(session, tx, "payment_refunded", actor_id, "The payment was refunded to the buyer.")
 
 
-async def _tell(session: AsyncSession, tx: EscrowP2PTransaction, code: str, *, actor_id: int | None, text: str) -> None:
-    await service.tell(session, tx, tx_view(tx), code, actor_id, text)
-
-
-# ---------------------------------------------------------------- reading
-
-
-async def _lock(session: AsyncSession, tx_id: int) -> EscrowP2PTransaction | None:
-    return await queries.lock_row(session, EscrowP2PTransaction, tx_id)
-
-
-async def _load(session: AsyncSession, actor: Actor, tx_id: int, *, lock: bool = True) -> EscrowP2PTransaction:
-    return await queries.load(session, EscrowP2PTransaction, actor, tx_id, lock=lock)
+FLOW = P2P()
 
 
 # ---------------------------------------------------------------- creating and joining
@@ -200,51 +204,20 @@ async def create_transaction(
         version=new.charge_calculator_version,
         charge_seller=new.deposit_charge_seller,
     )
-    now = utcnow()
     tx = EscrowP2PTransaction(
-        livemode=actor.livemode,
-        client_id=actor.client_id,
-        client_party_id=actor.client_party_id,
-        status="created",
-        join_code=str(uuid.uuid4()),
-        creator_role=new.role,
-        seller_id=actor.user_id if new.role == "seller" else None,
-        buyer_id=actor.user_id if new.role == "buyer" else None,
-        currency=new.currency.lower(),
-        description=new.description,
+        **opening(actor, new.role, new.currency, new.description),
         listing_id=listing_id,
         deposit_price=new.deposit_price,
         deposit_charge=checked.charge,
         deposit_charge_seller=checked.charge_seller,
         deposit_calc_version=checked.version,
-        created=now,
-        updated_at=now,
         payin_attempt=0,
     )
     if new.skip_remainder:
         _skip(tx)
     session.add(tx)
     await session.flush()
-    await _tell(session, tx, "p2p_tx.created", actor_id=actor.user_id, text="")
-    return tx
-
-
-async def join(session: AsyncSession, actor: Actor, join_code: str) -> EscrowP2PTransaction:
-    tx = await queries.by_join_code(session, EscrowP2PTransaction, actor, join_code, lock=True)
-    check_invitee(tx, actor, "join")
-    set_joined(tx, actor.user_id)
-    await session.flush()
-    await _tell(session, tx, "p2p_tx.joined", actor_id=actor.user_id, text="The other party joined your transaction.")
-    return tx
-
-
-async def reject(session: AsyncSession, actor: Actor, join_code: str) -> EscrowP2PTransaction:
-    tx = await queries.by_join_code(session, EscrowP2PTransaction, actor, join_code, lock=True)
-    check_invitee(tx, actor, "reject")
-    tx.rejected = tx.updated_at = utcnow()
-    tx.status = "rejected"
-    await session.flush()
-    await _tell(session, tx, "p2p_tx.rejected", actor_id=actor.user_id, text="Your transaction was rejected.")
+    await FLOW.tell(session, tx, "created", actor.user_id, "")
     return tx
 
 
@@ -279,7 +252,7 @@ def _stage_amount(tx: EscrowP2PTransaction, stage: str) -> int:
 
 async def begin_payin(session: AsyncSession, actor: Actor, tx_id: int, stage: str, token: str | None) -> PayinPlan:
     """Step 1: check, and mark the charge in flight (committed before the rail is called)."""
-    tx = await _load(session, actor, tx_id)
+    tx = await FLOW.load(session, actor, tx_id)
     _check_stage(tx, actor, stage)
     now = utcnow()
     if tx.payin_stage is not None:
@@ -312,14 +285,12 @@ async def finish_payin(
 ) -> EscrowP2PTransaction:
     """Step 3: record the outcome. A failure clears the in-flight mark (the caller commits that,
     then reports the card's error); a success moves the money and the state."""
-    tx = await _lock(session, plan.tx_id)
+    tx = await FLOW.lock(session, plan.tx_id)
     assert tx is not None
     if tx.payin_stage != plan.stage:
         raise state_error("payment_in_progress", "The payment was recorded by another request.")
     tx.payin_stage = tx.payin_started = tx.payin_token = None
-    if not result.succeeded:
-        tx.payin_attempt += 1
-        await session.flush()
+    if await payin_failed(session, tx, result):
         return tx
     assert result.payin_id is not None and tx.seller_id is not None
     if plan.stage == "deposit":
@@ -327,10 +298,9 @@ async def finish_payin(
     else:
         assert tx.price is not None and tx.charge_seller is not None
         seller_part = (tx.price - tx.deposit_price) - (tx.charge_seller - tx.deposit_charge_seller)
-    seller_hold_id, fee_hold_id = await service.hold_payment(
+    seller_hold_id, fee_hold_id = await hold_payment(
         session,
         tx,
-        escrow_account(tx),
         amount=plan.amount,
         seller_part=seller_part,
         code=f"escrow.p2p_{plan.stage}_paid",
@@ -350,9 +320,7 @@ async def finish_payin(
         await at_deadline(
             session, "escrow.p2p_deposit_acceptance", tx.id, tx.deposit_acceptance_deadline, "escrow:p2p_deposit"
         )
-        await _tell(
-            session, tx, "p2p_tx.deposit_paid", actor_id=actor.user_id, text="The buyer paid the deposit: accept it."
-        )
+        await FLOW.tell(session, tx, "deposit_paid", actor.user_id, "The buyer paid the deposit: accept it.")
     else:
         tx.remainder_payin_id, tx.remainder_seller_hold_id, tx.remainder_fee_hold_id = (
             result.payin_id,
@@ -362,12 +330,12 @@ async def finish_payin(
         tx.remainder_paid = tx.updated_at = now
         tx.status = "remainder_paid"
         await session.flush()
-        await _tell(
+        await FLOW.tell(
             session,
             tx,
-            "p2p_tx.remainder_paid",
-            actor_id=actor.user_id,
-            text="The buyer paid the remainder: hand the item over.",
+            "remainder_paid",
+            actor.user_id,
+            "The buyer paid the remainder: hand the item over.",
         )
     return tx
 
@@ -376,7 +344,7 @@ async def finish_payin(
 
 
 async def accept_deposit(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowP2PTransaction:
-    tx = await _load(session, actor, tx_id)
+    tx = await FLOW.load(session, actor, tx_id)
     only(tx, actor, "seller", "accept the deposit")
     not_ended(tx)
     if tx.payin_stage == "deposit":  # charged, outcome not recorded yet
@@ -388,9 +356,7 @@ async def accept_deposit(session: AsyncSession, actor: Actor, tx_id: int) -> Esc
     tx.deposit_accepted = tx.updated_at = utcnow()
     tx.status = "deposit_accepted"
     await session.flush()
-    await _tell(
-        session, tx, "p2p_tx.deposit_accepted", actor_id=actor.user_id, text="The seller accepted your deposit."
-    )
+    await FLOW.tell(session, tx, "deposit_accepted", actor.user_id, "The seller accepted your deposit.")
     return tx
 
 
@@ -405,7 +371,7 @@ async def set_price(
     version: int,
 ) -> EscrowP2PTransaction:
     """The full price (deposit included) and its charge from /p2p/charge."""
-    tx = await _load(session, actor, tx_id)
+    tx = await FLOW.load(session, actor, tx_id)
     only(tx, actor, "seller", "set the price")
     not_ended(tx)
     if currency is not None and currency.lower() != tx.currency:
@@ -429,7 +395,7 @@ async def set_price(
     tx.priced = tx.updated_at = utcnow()
     tx.status = "priced"
     await session.flush()
-    await _tell(session, tx, "p2p_tx.priced", actor_id=actor.user_id, text="The seller set the price: pay the rest.")
+    await FLOW.tell(session, tx, "priced", actor.user_id, "The seller set the price: pay the rest.")
     return tx
 
 
@@ -447,14 +413,14 @@ def _skip(tx: EscrowP2PTransaction) -> None:
 
 async def skip_remainder(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowP2PTransaction:
     """The spec's skip_remainder: allowed until the total price is set."""
-    tx = await _load(session, actor, tx_id)
+    tx = await FLOW.load(session, actor, tx_id)
     only(tx, actor, "seller", "skip the remainder")
     not_ended(tx)
     if tx.priced is not None:
         raise state_error("price_already_set", "The price has already been set.")
     _skip(tx)
     await session.flush()
-    await _tell(session, tx, "p2p_tx.remainder_skipped", actor_id=actor.user_id, text="The deposit is the whole price.")
+    await FLOW.tell(session, tx, "remainder_skipped", actor.user_id, "The deposit is the whole price.")
     return tx
 
 
@@ -462,7 +428,7 @@ async def skip_remainder(session: AsyncSession, actor: Actor, tx_id: int) -> Esc
 
 
 async def confirm_handover(session: AsyncSession, actor: Actor, tx_id: int, timing: Timing) -> EscrowP2PTransaction:
-    tx = await _load(session, actor, tx_id)
+    tx = await FLOW.load(session, actor, tx_id)
     not_ended(tx)
     if tx.payin_stage == "remainder":  # charged, outcome not recorded yet
         raise state_error("remainder_payment_in_review", "The remainder payment is still being processed.")
@@ -490,12 +456,12 @@ async def confirm_handover(session: AsyncSession, actor: Actor, tx_id: int, timi
         await at_deadline(
             session, "escrow.p2p_complaint_period", tx.id, tx.complaint_period_deadline, "escrow:p2p_complaint"
         )
-    await _tell(
+    await FLOW.tell(
         session,
         tx,
-        "p2p_tx.handover_confirmed",
-        actor_id=actor.user_id,
-        text="The handover is confirmed; the complaint period has started."
+        "handover_confirmed",
+        actor.user_id,
+        "The handover is confirmed; the complaint period has started."
         if both
         else "The other party confirmed the handover: confirm it too.",
     )
@@ -503,7 +469,7 @@ async def confirm_handover(session: AsyncSession, actor: Actor, tx_id: int, timi
 
 
 async def complain(session: AsyncSession, actor: Actor, tx_id: int, description: str | None) -> EscrowP2PTransaction:
-    tx = await _load(session, actor, tx_id)
+    tx = await FLOW.load(session, actor, tx_id)
     only(tx, actor, "buyer", "complain")
     if tx.funds_released is not None or tx.refunded is not None:
         raise state_error("funds_already_released", "The funds have already been released.")
@@ -514,67 +480,35 @@ async def complain(session: AsyncSession, actor: Actor, tx_id: int, description:
         raise state_error("already_complained", "A complaint has already been submitted.")
     if tx.complaint_period_deadline is not None and utcnow() >= tx.complaint_period_deadline:
         raise state_error("complaint_period_expired", "The complaint period has expired.")
-    tx.complained = tx.updated_at = utcnow()
-    tx.complaint = (description or "").strip()
-    tx.status = "complained"
-    await session.flush()
-    await _tell(
-        session, tx, "p2p_tx.complained", actor_id=actor.user_id, text="The buyer complained; the platform will decide."
-    )
-    return tx
+    return await FLOW.record_complaint(session, tx, actor, description)
 
 
-def _holds(tx: EscrowP2PTransaction) -> list[tuple[int, str]]:
-    """(pending transfer, code when posted) for every reservation still open."""
-    return [
-        (hold, code)
-        for hold, code in (
-            (tx.deposit_seller_hold_id, "escrow.released"),
-            (tx.deposit_fee_hold_id, "escrow.fee"),
-            (tx.remainder_seller_hold_id, "escrow.released"),
-            (tx.remainder_fee_hold_id, "escrow.fee"),
-        )
-        if hold is not None
-    ]
+def _payment_holds(tx: EscrowP2PTransaction, *, deposit_only: bool = False) -> list[tuple[int | None, str]]:
+    """(pending transfer, code when posted) of each payment's reservations, deposit first."""
+    holds = [(tx.deposit_seller_hold_id, "escrow.released"), (tx.deposit_fee_hold_id, "escrow.fee")]
+    if not deposit_only:
+        holds += [(tx.remainder_seller_hold_id, "escrow.released"), (tx.remainder_fee_hold_id, "escrow.fee")]
+    return holds
 
 
 async def _release(
     session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int | None, *, deposit_only: bool
 ) -> None:
-    holds = [(tx.deposit_seller_hold_id, "escrow.released"), (tx.deposit_fee_hold_id, "escrow.fee")]
-    if not deposit_only:
-        holds += [(tx.remainder_seller_hold_id, "escrow.released"), (tx.remainder_fee_hold_id, "escrow.fee")]
-    for hold, code in holds:
-        if hold is not None:
-            await ledger.post_pending(session, hold, code=code)
-    tx.funds_released = tx.updated_at = utcnow()
+    await post_holds(session, tx, _payment_holds(tx, deposit_only=deposit_only))
     if not deposit_only:
         tx.status = "funds_released"
-    await session.flush()
-    assert tx.seller_id is not None
-    from peerx.products.escrow import payouts  # payouts imports the service modules
-
-    await payouts.start(session, tx.seller_id, tx.currency, tx.livemode)
-    await _tell(session, tx, "p2p_tx.funds_released", actor_id=actor_id, text="The funds were released to the seller.")
+    await FLOW.released(session, tx, actor_id)
 
 
-async def _refund(session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int | None) -> int:
+async def _refund(session: AsyncSession, tx: EscrowP2PTransaction) -> int:
     """Void every open reservation and send each card payment back. Returns the amount."""
-    for hold, _ in _holds(tx):
-        await ledger.void_pending(session, hold, code="escrow.refunded")
-    total = 0
-    payments = [(tx.deposit_payin_id, "deposit")]
-    if tx.remainder_payin_id is not None:
-        payments.append((tx.remainder_payin_id, "remainder"))
-    escrow = await ledger.get_account(session, escrow_account(tx))
-    card = await ledger.get_account(session, card_payins_account(tx.currency, tx.livemode))
-    for payin_id, stage in payments:
-        if payin_id is None:
-            continue
-        amount = _stage_amount(tx, stage)
-        await ledger.transfer(session, escrow, card, amount, code="escrow.refund", reference=f"p2p:{tx.id}")
-        await queue_card_refund(session, tx.livemode, payin_id, amount, f"trustap-p2p-{tx.id}-{stage}-refund")
-        total += amount
+    payments = [
+        Payment(payin_id, _stage_amount(tx, stage), f"trustap-p2p-{tx.id}-{stage}-refund")
+        for payin_id, stage in ((tx.deposit_payin_id, "deposit"), (tx.remainder_payin_id, "remainder"))
+        if payin_id is not None
+    ]
+    holds = [hold for hold, _ in _payment_holds(tx)]
+    total = await return_payments(session, tx, holds, payments, reference=f"p2p:{tx.id}")
     now = utcnow()
     tx.amount_refunded = total
     tx.deposit_refunded = now
@@ -586,7 +520,7 @@ async def _refund(session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int
 
 
 async def cancel(session: AsyncSession, actor: Actor, tx_id: int, reason: str | None = None) -> EscrowP2PTransaction:
-    tx = await _load(session, actor, tx_id)
+    tx = await FLOW.load(session, actor, tx_id)
     not_ended(tx)
     if tx.joined is None:
         raise state_error("second_party_not_joined", "The other party has not joined the transaction yet.")
@@ -601,13 +535,13 @@ async def cancel(session: AsyncSession, actor: Actor, tx_id: int, reason: str | 
         if actor.user_id == tx.buyer_id and tx.deposit_accepted is not None:
             await _release(session, tx, actor.user_id, deposit_only=True)  # the buyer walked away
         else:
-            await _refund(session, tx, actor.user_id)
+            await _refund(session, tx)
     tx.cancelled = tx.updated_at = now
     tx.cancelled_by = actor.user_id
     tx.cancellation_reason = (reason or "").strip() or ("cancelled by the " + _role(tx, actor.user_id))
     tx.status = "cancelled"
     await session.flush()
-    await _tell(session, tx, "p2p_tx.cancelled", actor_id=actor.user_id, text="Your transaction was cancelled.")
+    await FLOW.tell(session, tx, "cancelled", actor.user_id, "Your transaction was cancelled.")
     return tx
 
 
@@ -617,85 +551,22 @@ def _role(tx: EscrowP2PTransaction, user_id: int) -> str:
 
 async def deposit_acceptance_passed(session: AsyncSession, tx_id: int) -> bool:
     """Job: the seller never accepted the deposit, so the buyer gets it back."""
-    tx = await _lock(session, tx_id)
+    tx = await FLOW.lock(session, tx_id)
     if tx is None or tx.deposit_paid is None or tx.deposit_accepted is not None or tx.cancelled is not None:
         return False
     assert tx.deposit_acceptance_deadline is not None
     if utcnow() < tx.deposit_acceptance_deadline:
         return False
-    await _refund(session, tx, None)
+    await _refund(session, tx)
     tx.cancelled = tx.updated_at = utcnow()
     tx.cancellation_reason = "deposit_not_accepted"
     tx.status = "cancelled"
     await session.flush()
-    await _tell(
+    await FLOW.tell(
         session,
         tx,
-        "p2p_tx.deposit_refunded",
-        actor_id=None,
-        text="The deposit was not accepted in time and was refunded.",
+        "deposit_refunded",
+        None,
+        "The deposit was not accepted in time and was refunded.",
     )
     return True
-
-
-async def complaint_period_over(session: AsyncSession, tx_id: int) -> bool:
-    """Job: the period after the handover passed without a complaint, so the seller is paid."""
-    tx = await _lock(session, tx_id)
-    if tx is None or tx.complaint_period_deadline is None or tx.complained is not None:
-        return False
-    if tx.funds_released is not None or tx.refunded is not None or utcnow() < tx.complaint_period_deadline:
-        return False
-    await _release(session, tx, None, deposit_only=False)
-    return True
-
-
-def _check_complained(tx: EscrowP2PTransaction) -> None:
-    """Settling a complaint (the seller's accept_complaint, the operator's resolve)."""
-    if tx.funds_released is not None or tx.refunded is not None:
-        raise state_error("funds_already_released", "The transaction has already been settled.")
-    if tx.deposit_paid is None:
-        raise state_error("deposit_not_paid", "The deposit has not been paid.")
-    if tx.deposit_refunded is not None:
-        raise state_error("deposit_already_refunded", "The deposit has already been refunded.")
-    if tx.complained is None:
-        raise state_error("not_complained", "The buyer has not complained.")
-
-
-async def _refund_complaint(session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int | None) -> None:
-    await _refund(session, tx, actor_id)
-    tx.status = "funds_refunded"
-    await session.flush()
-    await _tell(
-        session, tx, "p2p_tx.payment_refunded", actor_id=actor_id, text="The payment was refunded to the buyer."
-    )
-
-
-async def accept_complaint(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowP2PTransaction:
-    """The seller agrees with the buyer's complaint: every payment goes back to the buyer."""
-    tx = await _load(session, actor, tx_id)
-    only(tx, actor, "seller", "accept a complaint")
-    _check_complained(tx)
-    await _refund_complaint(session, tx, actor.user_id)
-    return tx
-
-
-async def resolve(session: AsyncSession, tx_id: int, *, outcome: str) -> EscrowP2PTransaction:
-    """The operator decides a complained transaction: release to the seller or refund the buyer."""
-    if outcome not in ("release", "refund"):
-        raise InvalidField("outcome", "must be release or refund")
-    tx = await _lock(session, tx_id)
-    if tx is None:
-        raise NotFound(f"p2p transaction {tx_id} not found")
-    _check_complained(tx)
-    if outcome == "release":
-        await _release(session, tx, None, deposit_only=False)
-    else:
-        await _refund_complaint(session, tx, None)
-    return tx
-
-
-async def operator_view(session: AsyncSession, tx_id: int) -> dict[str, Any]:
-    tx = await session.get(EscrowP2PTransaction, tx_id)
-    if tx is None:
-        raise NotFound(f"p2p transaction {tx_id} not found")
-    return {**tx_view(tx), "livemode": tx.livemode}

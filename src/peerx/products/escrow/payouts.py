@@ -2,7 +2,7 @@
 
 When funds are released (or a credit account is added), `start` holds the seller's whole
 available balance (pending transfer wallet -> payouts in flight) and queues a payout job. The
-job runs on the rails' shared payout flow (peerx.rails.payout_flow): `prepare` marks the payout
+job (tasks.py) runs on the rails' shared payout flow (peerx.rails.payout_flow): `prepare` marks the payout
 sent before any network call, the rail is asked with no transaction or lock held (`send` once,
 then only `status`), and `settle` posts the hold on success or voids it on failure (the money
 is back in the wallet and goes out with the next payout).
@@ -21,21 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
 from peerx.core.db import utcnow
-from peerx.core.jobs import JobContext, enqueue
+from peerx.core.jobs import enqueue
 from peerx.core.secrets import FieldCipher
-from peerx.platform import Platform
+from peerx.products.escrow.accounts import in_flight_account, seller_wallet
 from peerx.products.escrow.charges import code_error
 from peerx.products.escrow.models import EscrowNotification, EscrowPayout, EscrowUser
-from peerx.products.escrow.service import seller_wallet, wire_time
-from peerx.rails import payout_flow
-from peerx.rails.payouts import PayoutRequest, PayoutResult, PayoutStatus
+from peerx.products.escrow.wire import wire_time
+from peerx.rails.payouts import PayoutResult, PayoutStatus
 
 CONTEXT = "escrow.credit_account"
 METHOD = "bank"
-
-
-def in_flight_account(currency: str, livemode: bool) -> ledger.AccountSpec:
-    return ledger.platform_account("escrow_payouts", currency.upper(), livemode)
 
 
 # ---------------------------------------------------------------- the credit account
@@ -168,7 +163,7 @@ def payout_view(p: EscrowPayout) -> dict[str, Any]:
     return view
 
 
-async def _finish(session: AsyncSession, payout: EscrowPayout, result: PayoutResult) -> None:
+async def finish(session: AsyncSession, payout: EscrowPayout, result: PayoutResult) -> None:
     if result.status == PayoutStatus.SUCCEEDED:
         await ledger.post_pending(session, payout.hold_id, code="escrow.payout_sent")
         payout.status, payout.provider_reference = "succeeded", result.provider_reference
@@ -184,40 +179,6 @@ async def _finish(session: AsyncSession, payout: EscrowPayout, result: PayoutRes
         )
     )
     await session.flush()
-
-
-async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
-    platform: Platform = ctx.services
-    cipher: FieldCipher = ctx.services.cipher
-    payout_id = int(payload["payout_id"])
-
-    async def prepare(session: AsyncSession) -> payout_flow.Attempt | None:
-        payout = await lock_payout(session, payout_id)
-        if payout is None or payout.status not in ("pending", "processing"):
-            return None
-        first = payout.sent_at is None
-        if first:
-            rail = platform.rails.for_method(payout.method, livemode=payout.livemode)
-            payout.rail, payout.sent_at, payout.status = rail.name, utcnow(), "processing"
-        else:
-            rail = platform.rails.by_name(payout.rail or "manual")
-        request = PayoutRequest(
-            reference=payout.reference,
-            amount_minor=payout.amount,
-            currency=payout.currency.upper(),
-            account_number=cipher.decrypt(payout.account_secret, context=CONTEXT),
-            note=f"Trustap payout {payout.id}",
-            metadata={"method": payout.method},
-        )
-        return payout_flow.Attempt(rail, request, first)
-
-    async def settle(session: AsyncSession, result: PayoutResult) -> None:
-        payout = await lock_payout(session, payout_id)
-        if payout is None or payout.status != "processing":
-            return
-        await _finish(session, payout, result)
-
-    await payout_flow.run(ctx.db, job_kind="escrow.payout", job_payload=payload, prepare=prepare, settle=settle)
 
 
 async def list_payouts(session: AsyncSession, user_id: int | None = None) -> list[EscrowPayout]:

@@ -31,9 +31,9 @@ from pydantic_core import PydanticCustomError
 
 from peerx.products.escrow.charges import check_charge_config, code_error
 from peerx.products.escrow.listings import ListingPrice
+from peerx.products.escrow.online import NewTransaction
 from peerx.products.escrow.p2p import NewP2P
 from peerx.products.escrow.payouts import BankDetails as BankDetailsValues
-from peerx.products.escrow.service import NewTransaction
 from peerx.web.types import (
     ASCII_SPACE,
     INT64_MAX,

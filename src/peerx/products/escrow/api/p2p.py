@@ -1,6 +1,6 @@
 """Face-to-face (p2p/) transactions on the wire: the charge quote, create, list, read, join or
 reject by join code, the parties' details, the deposit and the remainder, the handover, complaint
-and cancel. The document's paths, fields and shapes; the rules are in p2p.py."""
+and cancel. The document's paths, fields and shapes; the rules are in p2p.py (over kernel.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.products.escrow import oauth, p2p, queries, service
-from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
-from peerx.products.escrow.errors import documented
-from peerx.products.escrow.jobs import timing
-from peerx.products.escrow.models import EscrowP2PTransaction
-from peerx.products.escrow.queries import Actor
-from peerx.products.escrow.routes import (
+from peerx.products.escrow import oauth, p2p, repository, service
+from peerx.products.escrow.api.shared import (
     ChargeConfigParam,
     CurrencyParam,
     PaymentMethodParam,
@@ -26,6 +21,11 @@ from peerx.products.escrow.routes import (
     p2p_view,
     quote,
 )
+from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
+from peerx.products.escrow.errors import documented
+from peerx.products.escrow.kernel import PayinPlan
+from peerx.products.escrow.models import EscrowP2PTransaction
+from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.schemas import (
     CancelRequest,
     CreateP2PTransaction,
@@ -40,6 +40,7 @@ from peerx.products.escrow.schemas import (
     WireRequest,
 )
 from peerx.products.escrow.schemas import User as UserDetails
+from peerx.products.escrow.tasks import timing
 from peerx.rails.payins import PayinResult
 from peerx.web import PlatformDep, Session, WireJSON, wire_router
 
@@ -50,7 +51,7 @@ COMPLAINT, CANCEL, DETAILS = "F2F Complaint", "F2F Cancel", "F2F Buyer/Seller De
 
 TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
 JoinCodePath = Annotated[JoinCode, Path(description="The join code the transaction's creator shared.")]
-Paging = Annotated[queries.Page, Depends(p2p_page)]
+Paging = Annotated[repository.Page, Depends(p2p_page)]
 ERRORS = (400, 401, 403, 404)
 
 
@@ -123,7 +124,7 @@ async def get_charge(
     ),
 )
 async def list_transactions(session: Session, user: User, paging: Paging) -> Response:
-    rows = await queries.list_transactions(session, EscrowP2PTransaction, actor(user), paging)
+    rows = await repository.list_transactions(session, EscrowP2PTransaction, actor(user), paging)
     return WireJSON([p2p_view(tx) for tx in rows])
 
 
@@ -173,7 +174,7 @@ async def create_transaction(request: Request, session: Session, user: User, bod
 
 
 async def _by_join_code(session: Session, user: oauth.TokenUser, join_code: str) -> Response:
-    found = await queries.by_join_code(session, EscrowP2PTransaction, actor(user), join_code, lock=False)
+    found = await repository.by_join_code(session, EscrowP2PTransaction, actor(user), join_code, lock=False)
     return WireJSON(p2p_view(found))
 
 
@@ -216,7 +217,7 @@ async def join(
     join_code: JoinCodePath, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
     async def produce() -> dict[str, Any]:
-        return p2p_view(await p2p.join(session, actor(user), join_code))
+        return p2p_view(await p2p.FLOW.join(session, actor(user), join_code))
 
     return await once(request, session, user, {}, produce)
 
@@ -234,7 +235,7 @@ async def reject(
     join_code: JoinCodePath, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
     async def produce() -> dict[str, Any]:
-        return p2p_view(await p2p.reject(session, actor(user), join_code))
+        return p2p_view(await p2p.FLOW.reject(session, actor(user), join_code))
 
     return await once(request, session, user, {}, produce)
 
@@ -251,12 +252,12 @@ async def reject(
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def get_transaction(transaction_id: TransactionId, session: Session, user: User) -> Response:
-    tx = await queries.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
+    tx = await repository.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
     return WireJSON(p2p_view(tx))
 
 
 async def _details(session: Session, user: oauth.TokenUser, transaction_id: int, role: str) -> Response:
-    tx = await queries.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
+    tx = await repository.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
     return WireJSON(UserDetails.of(await service.party_details(session, tx, role)))
 
 
@@ -521,7 +522,9 @@ async def confirm_handover(
 async def accept_complaint(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(request, session, user, body, lambda: p2p.accept_complaint(session, actor(user), transaction_id))
+    return await step(
+        request, session, user, body, lambda: p2p.FLOW.accept_complaint(session, actor(user), transaction_id)
+    )
 
 
 # ---------------------------------------------------------------- paying
@@ -551,10 +554,10 @@ async def _pay(
     card = body.token() if body is not None else None
     t = timing(platform)
 
-    async def begin(session: AsyncSession, who: Actor) -> service.PayinPlan:
+    async def begin(session: AsyncSession, who: Actor) -> PayinPlan:
         return await p2p.begin_payin(session, who, transaction_id, stage, card)
 
-    async def finish(session: AsyncSession, who: Actor, plan: service.PayinPlan, result: PayinResult) -> dict[str, Any]:
+    async def finish(session: AsyncSession, who: Actor, plan: PayinPlan, result: PayinResult) -> dict[str, Any]:
         return p2p_view(await p2p.finish_payin(session, who, plan, result, t))
 
     return await card_payment(request, platform, token, meaning(body), "stripe_charge_token", begin, finish)

@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.idempotency import StoredResponse, complete, fingerprint, reserve
 from peerx.platform import Platform
-from peerx.products.escrow import charges, p2p, queries, service
+from peerx.products.escrow import charges, online, p2p, repository
 from peerx.products.escrow.deps import API_SCOPE, actor, token_user, user_scope
-from peerx.products.escrow.jobs import payin_rail
+from peerx.products.escrow.kernel import PayinPlan
 from peerx.products.escrow.models import EscrowP2PTransaction, EscrowTransaction
-from peerx.products.escrow.queries import Actor
+from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.schemas import (
     BasicTransaction,
     Charge,
@@ -29,6 +29,7 @@ from peerx.products.escrow.schemas import (
     QueryId,
     QueryPrice,
 )
+from peerx.products.escrow.tasks import payin_rail
 from peerx.rails.payins import PayinRail, PayinResult, PayinUnavailable
 from peerx.web import WireJSON
 
@@ -36,7 +37,7 @@ from peerx.web import WireJSON
 
 
 def basic_view(tx: EscrowTransaction) -> dict[str, Any]:
-    return BasicTransaction.of(service.tx_view(tx))
+    return BasicTransaction.of(online.tx_view(tx))
 
 
 def p2p_view(tx: EscrowP2PTransaction) -> dict[str, Any]:
@@ -96,22 +97,24 @@ AfterId = Annotated[
 ]
 
 
-def page(before_id: BeforeId = None, after_id: AfterId = None, limit: Annotated[Limit, Query()] = 25) -> queries.Page:
+def page(
+    before_id: BeforeId = None, after_id: AfterId = None, limit: Annotated[Limit, Query()] = 25
+) -> repository.Page:
     """The spec's list parameters: before_id, after_id >= 0, limit 1..50 (default 25)."""
-    return queries.Page(before_id, after_id, limit)
+    return repository.Page(before_id, after_id, limit)
 
 
 def p2p_page(
     before_id: BeforeId = None, after_id: AfterId = None, limit: Annotated[P2PLimit, Query()] = 25
-) -> queries.Page:
+) -> repository.Page:
     """As `page`; a limit above 50 is the spec's `excessive_limit`."""
-    return queries.Page(before_id, after_id, limit)
+    return repository.Page(before_id, after_id, limit)
 
 
 # ---------------------------------------------------------------- card payments
 
-Begin = Callable[[AsyncSession, Actor], Awaitable[service.PayinPlan]]
-Finish = Callable[[AsyncSession, Actor, service.PayinPlan, PayinResult], Awaitable[dict[str, Any]]]
+Begin = Callable[[AsyncSession, Actor], Awaitable[PayinPlan]]
+Finish = Callable[[AsyncSession, Actor, PayinPlan, PayinResult], Awaitable[dict[str, Any]]]
 
 
 def _rail(platform: Platform, livemode: bool, field: str) -> PayinRail:

@@ -1,7 +1,8 @@
 """The Trustap v1 wire surface: the document's paths, fields and shapes; OAuth2 login under
 /oauth2; errors as {"code", "error"} with the spec's codes and statuses. The routes live in
-module-level routers by capability (api_online, api_p2p, api_listings, api_account, api_oauth);
-this module assembles them into the surface and its OpenAPI document."""
+module-level routers by capability (api/online.py, api/p2p.py, api/listings.py, api/account.py,
+api/oauth.py; their shared route helpers in api/shared.py); this module assembles them into the
+surface and its OpenAPI document."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from peerx.platform import Platform
-from peerx.products.escrow import api_account, api_listings, api_oauth, api_online, api_p2p
+from peerx.products.escrow.api import account as api_account
+from peerx.products.escrow.api import listings as api_listings
+from peerx.products.escrow.api import oauth as api_oauth
+from peerx.products.escrow.api import online as api_online
+from peerx.products.escrow.api import p2p as api_p2p
 from peerx.products.escrow.deps import AUTHORIZE_PATH, TOKEN_PATH
 from peerx.products.escrow.errors import handle_validation, render_error
 from peerx.products.escrow.schemas import Error

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request, Response
 
-from peerx.products.escrow import payouts, queries, service
+from peerx.products.escrow import payouts, repository, service
+from peerx.products.escrow.api.shared import page
 from peerx.products.escrow.deps import Idempotent, User, actor, once
 from peerx.products.escrow.errors import documented
 from peerx.products.escrow.models import EscrowUser
-from peerx.products.escrow.routes import page
 from peerx.products.escrow.schemas import (
     ActiveCountry,
     CreditAccount,
@@ -28,7 +28,7 @@ router = wire_router(strict_content_type=False)  # a JSON body without a Content
 
 PERSONAL, NOTIFICATIONS = "Personal", "Notifications"
 NotificationId = Annotated[PathId, Path(description="The notification's id.", examples=[1])]
-Paging = Annotated[queries.Page, Depends(page)]
+Paging = Annotated[repository.Page, Depends(page)]
 
 
 def personal(user: EscrowUser) -> dict[str, Any]:

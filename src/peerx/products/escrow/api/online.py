@@ -1,6 +1,6 @@
 """Online (basic) transactions on the wire: the charge quote, create, list, read, join or reject by
 join code, the parties' details, and every step (pay, track, delivery, complaint, cancel). The
-document's paths, fields and shapes; the rules are in service.py."""
+document's paths, fields and shapes; the rules are in online.py (over kernel.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.products.escrow import oauth, queries, service
-from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
-from peerx.products.escrow.errors import documented
-from peerx.products.escrow.jobs import timing
-from peerx.products.escrow.models import EscrowTransaction
-from peerx.products.escrow.queries import Actor
-from peerx.products.escrow.routes import (
+from peerx.products.escrow import oauth, online, repository, service
+from peerx.products.escrow.api.shared import (
     ChargeConfigParam,
     CurrencyParam,
     PaymentMethodParam,
@@ -26,6 +21,11 @@ from peerx.products.escrow.routes import (
     page,
     quote,
 )
+from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
+from peerx.products.escrow.errors import documented
+from peerx.products.escrow.kernel import PayinPlan
+from peerx.products.escrow.models import EscrowTransaction
+from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.schemas import (
     BasicTransaction,
     Charge,
@@ -41,6 +41,7 @@ from peerx.products.escrow.schemas import (
 from peerx.products.escrow.schemas import (
     User as UserDetails,
 )
+from peerx.products.escrow.tasks import timing
 from peerx.rails.payins import PayinResult
 from peerx.web import PlatformDep, Session, WireJSON, wire_router
 
@@ -51,7 +52,7 @@ PAYMENT, SHIPPING, COMPLAINT, CANCEL = "Online Payment", "Online Shipping", "Onl
 DETAILS = "Online Buyer/Seller Details"
 
 TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
-Paging = Annotated[queries.Page, Depends(page)]
+Paging = Annotated[repository.Page, Depends(page)]
 QUOTE_CODES = (
     "currency_missing",
     "invalid_price",
@@ -129,7 +130,7 @@ async def get_charge(
     responses=documented(400, 401, 403, codes={400: ("invalid_before_id", "invalid_after_id", "invalid_limit")}),
 )
 async def list_transactions(session: Session, user: User, paging: Paging) -> Response:
-    rows = await queries.list_transactions(session, EscrowTransaction, actor(user), paging)
+    rows = await repository.list_transactions(session, EscrowTransaction, actor(user), paging)
     return WireJSON([basic_view(tx) for tx in rows])
 
 
@@ -149,7 +150,7 @@ async def create_transaction(request: Request, session: Session, user: User, bod
     new = body.to_service()
 
     async def produce() -> dict[str, Any]:
-        return basic_view(await service.create_transaction(session, actor(user), new))
+        return basic_view(await online.create_transaction(session, actor(user), new))
 
     return await once(request, session, user, body.meaning(), produce, 201)
 
@@ -171,7 +172,7 @@ JoinCodePath = Annotated[JoinCode, Path(description="The join code the transacti
     responses=documented(400, 401, 403, 404, codes={400: ("join_code_missing",)}),
 )
 async def by_join_code(session: Session, user: User, join_code: JoinCodeQuery) -> Response:
-    found = await queries.by_join_code(session, EscrowTransaction, actor(user), join_code, lock=False)
+    found = await repository.by_join_code(session, EscrowTransaction, actor(user), join_code, lock=False)
     return WireJSON(basic_view(found))
 
 
@@ -190,7 +191,7 @@ async def by_join_code(session: Session, user: User, join_code: JoinCodeQuery) -
 )
 async def join(request: Request, session: Session, user: User, join_code: JoinCodeQuery) -> Response:
     async def produce() -> dict[str, Any]:
-        return basic_view(await service.join(session, actor(user), join_code))
+        return basic_view(await online.FLOW.join(session, actor(user), join_code))
 
     return await once(request, session, user, {"join_code": join_code}, produce)
 
@@ -209,7 +210,7 @@ async def reject(
     join_code: JoinCodePath, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
     async def produce() -> dict[str, Any]:
-        return basic_view(await service.reject(session, actor(user), join_code))
+        return basic_view(await online.FLOW.reject(session, actor(user), join_code))
 
     return await once(request, session, user, {}, produce)
 
@@ -226,12 +227,12 @@ async def reject(
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def get_transaction(transaction_id: TransactionId, session: Session, user: User) -> Response:
-    tx = await queries.load(session, EscrowTransaction, actor(user), transaction_id, lock=False)
+    tx = await repository.load(session, EscrowTransaction, actor(user), transaction_id, lock=False)
     return WireJSON(basic_view(tx))
 
 
 async def _details(session: Session, user: oauth.TokenUser, transaction_id: int, role: str) -> Response:
-    tx = await queries.load(session, EscrowTransaction, actor(user), transaction_id, lock=False)
+    tx = await repository.load(session, EscrowTransaction, actor(user), transaction_id, lock=False)
     return WireJSON(UserDetails.of(await service.party_details(session, tx, role)))
 
 
@@ -303,11 +304,11 @@ async def pay(
     card = body.stripe_token if body is not None else None
     t = timing(platform)
 
-    async def begin(session: AsyncSession, who: Actor) -> service.PayinPlan:
-        return await service.begin_pay(session, who, transaction_id, card)
+    async def begin(session: AsyncSession, who: Actor) -> PayinPlan:
+        return await online.begin_pay(session, who, transaction_id, card)
 
-    async def finish(session: AsyncSession, who: Actor, plan: service.PayinPlan, result: PayinResult) -> dict[str, Any]:
-        return basic_view(await service.finish_pay(session, who, plan, result, t))
+    async def finish(session: AsyncSession, who: Actor, plan: PayinPlan, result: PayinResult) -> dict[str, Any]:
+        return basic_view(await online.finish_pay(session, who, plan, result, t))
 
     return await card_payment(request, platform, token, meaning(body), "stripe_token", begin, finish)
 
@@ -330,7 +331,7 @@ async def pay(
 async def cancel(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(request, session, user, body, lambda: service.cancel(session, actor(user), transaction_id))
+    return await step(request, session, user, body, lambda: online.cancel(session, actor(user), transaction_id))
 
 
 @router.post(
@@ -371,7 +372,7 @@ async def track(
     code = body.tracking_code if body is not None else None
     t = timing(platform)
     return await step(
-        request, session, user, body, lambda: service.track(session, actor(user), transaction_id, carrier, code, t)
+        request, session, user, body, lambda: online.track(session, actor(user), transaction_id, carrier, code, t)
     )
 
 
@@ -398,7 +399,7 @@ async def confirm_delivery(
 ) -> Response:
     t = timing(platform)
     return await step(
-        request, session, user, body, lambda: service.confirm_delivery(session, actor(user), transaction_id, t)
+        request, session, user, body, lambda: online.confirm_delivery(session, actor(user), transaction_id, t)
     )
 
 
@@ -425,9 +426,7 @@ COMPLAIN_CODES = (
 async def complain(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(
-        request, session, user, body, lambda: service.complain(session, actor(user), transaction_id, None)
-    )
+    return await step(request, session, user, body, lambda: online.complain(session, actor(user), transaction_id, None))
 
 
 @router.post(
@@ -449,9 +448,7 @@ async def complain_with_description(
     body: ComplaintRequest | None = None,
 ) -> Response:
     text = (body.complaint_description if body is not None else None) or ""
-    return await step(
-        request, session, user, body, lambda: service.complain(session, actor(user), transaction_id, text)
-    )
+    return await step(request, session, user, body, lambda: online.complain(session, actor(user), transaction_id, text))
 
 
 @router.post(
@@ -481,7 +478,7 @@ async def end_complaint_period(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
     return await step(
-        request, session, user, body, lambda: service.end_complaint_period(session, actor(user), transaction_id)
+        request, session, user, body, lambda: online.end_complaint_period(session, actor(user), transaction_id)
     )
 
 
@@ -502,5 +499,5 @@ async def accept_complaint(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
     return await step(
-        request, session, user, body, lambda: service.accept_complaint(session, actor(user), transaction_id)
+        request, session, user, body, lambda: online.FLOW.accept_complaint(session, actor(user), transaction_id)
     )
