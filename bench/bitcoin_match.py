@@ -19,11 +19,10 @@ from bench.common import HEADER, Result, bench_platform, machine, measure
 from peerx.chain import script
 from peerx.chain.sandbox import SandboxChain
 from peerx.products.bitcoin.context import peach_of
-from peerx.products.bitcoin.contracts import multisig
+from peerx.products.bitcoin.contracts import matching, multisig
 from peerx.products.bitcoin.contracts.schemas import MatchRequest
 from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import PeachOffer, PeachOfferMethod, PeachUser
-from peerx.products.bitcoin.offers import matching
 
 PAIRS, CONCURRENCY, AMOUNT = 300, 4, 300_000
 ARMOR = "-----BEGIN PGP MESSAGE-----\n\nhQEMA\n-----END PGP MESSAGE-----"

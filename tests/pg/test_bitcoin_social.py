@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from peerx.products.bitcoin.models import PeachOffer, PeachUser
-from peerx.products.bitcoin.social.models import PeachChatMessage, PeachRating
+from peerx.products.bitcoin.models import PeachChatMessage, PeachOffer, PeachRating, PeachUser
 from tests.products.bitcoin import conftest as peach
 from tests.products.bitcoin.conftest import App
 from tests.products.bitcoin.social import complete, open_contract

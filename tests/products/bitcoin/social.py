@@ -20,8 +20,8 @@ from peerx.app import create_app
 from peerx.core.jobs import Job
 from peerx.ops import bitcoin as bitcoin_ops
 from peerx.platform import Platform
+from peerx.products.bitcoin.contracts.history import record_trade_outcome
 from peerx.products.bitcoin.models import Contract
-from peerx.products.bitcoin.social.history import record_trade_outcome
 from tests.products.bitcoin import contract_helpers as flow
 from tests.products.bitcoin.conftest import PEACH, App
 

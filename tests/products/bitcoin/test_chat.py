@@ -16,10 +16,9 @@ from peerx.core.clock import clock
 from peerx.core.errors import Forbidden, NotFound
 from peerx.ops.bitcoin_chat import disputed_chat
 from peerx.platform import Platform
-from peerx.products.bitcoin.models import PeachUser
+from peerx.products.bitcoin.contracts.repository import MessageCount, message_counts
+from peerx.products.bitcoin.models import PeachChatMessage, PeachUser
 from peerx.products.bitcoin.social import api as api_social
-from peerx.products.bitcoin.social.chat import MessageCount, message_counts
-from peerx.products.bitcoin.social.models import PeachChatMessage
 from tests.products.bitcoin.conftest import PEACH
 from tests.products.bitcoin.social import (
     chat_message,

@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from peerx.platform import Platform
-from peerx.products.bitcoin.models import Contract, PeachOffer, PeachUser
-from peerx.products.bitcoin.social.models import PeachRating
+from peerx.products.bitcoin.models import Contract, PeachOffer, PeachRating, PeachUser
 from tests.products.bitcoin.conftest import PEACH, App
 from tests.products.bitcoin.social import complete, dispute, open_contract, record_again
 

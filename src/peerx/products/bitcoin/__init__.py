@@ -9,7 +9,6 @@ from peerx.chain import sandbox  # noqa: F401 - registers the sandbox chain's ta
 from peerx.platform import Platform
 from peerx.products.bitcoin import models  # noqa: F401 - registers the tables
 from peerx.products.bitcoin.api import build_surface
-from peerx.products.bitcoin.social import models as social_models  # noqa: F401 - registers the tables
 
 
 def mount(app: FastAPI, platform: Platform) -> None:

@@ -52,6 +52,7 @@ from peerx.products.bitcoin.identity.schemas import (
 )
 from peerx.products.bitcoin.market import catalogue
 from peerx.products.bitcoin.market import prices as market
+from peerx.products.bitcoin.models import PeachReputation
 from peerx.products.bitcoin.offers import limits, search
 from peerx.products.bitcoin.offers import service as offers
 from peerx.products.bitcoin.offers.schemas import (
@@ -100,7 +101,6 @@ from peerx.products.bitcoin.schemas import (
     UserId,
 )
 from peerx.products.bitcoin.social.api import router as social_router
-from peerx.products.bitcoin.social.models import PeachReputation
 from peerx.products.bitcoin.social.ratings import ratings_of
 from peerx.products.bitcoin.socket_hub import SESSION_CHANGED, hub_of
 from peerx.products.bitcoin.wire import millis, wire_time

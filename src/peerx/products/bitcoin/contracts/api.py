@@ -9,7 +9,7 @@ from fastapi import Path, Query, Request, Response
 from pydantic import BaseModel
 
 from peerx.core.errors import NotFound
-from peerx.products.bitcoin.contracts import cancel, disputes, payment
+from peerx.products.bitcoin.contracts import cancel, disputes, matching, payment
 from peerx.products.bitcoin.contracts.repository import contract_for_party, contracts_of
 from peerx.products.bitcoin.contracts.schemas import (
     AcknowledgeRequest,
@@ -27,7 +27,7 @@ from peerx.products.bitcoin.contracts.schemas import (
 from peerx.products.bitcoin.contracts.views import Loaded, contract_view, summary_view
 from peerx.products.bitcoin.deps import IdempotencyKey, PeachDep, User, fingerprint, user_scope
 from peerx.products.bitcoin.models import Contract as ContractRow
-from peerx.products.bitcoin.offers import matching, search
+from peerx.products.bitcoin.offers import search
 from peerx.products.bitcoin.offers import service as offers
 from peerx.products.bitcoin.schemas import OK, ContractId, OfferId, PageNumber, PageSize, PeachRequest, Success
 from peerx.web import Session, WireJSON, idempotent, wire_router

@@ -11,12 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import utcnow
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
+from peerx.products.bitcoin.contracts import history
+from peerx.products.bitcoin.contracts.matching import schedule_deadline
 from peerx.products.bitcoin.contracts.payment import extend_deadline, set_status
 from peerx.products.bitcoin.contracts.repository import role_of
 from peerx.products.bitcoin.models import Contract, PeachOffer, PeachUser, TradeStatus
-from peerx.products.bitcoin.offers.matching import schedule_deadline
 from peerx.products.bitcoin.push.notify import notify
-from peerx.products.bitcoin.social import history
 
 
 def is_cash(contract: Contract) -> bool:

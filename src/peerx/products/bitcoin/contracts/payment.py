@@ -15,14 +15,13 @@ from peerx.core.jobs import JobContext, enqueue
 from peerx.platform import Platform
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach, peach_of
-from peerx.products.bitcoin.contracts import release
+from peerx.products.bitcoin.contracts import history, release
 from peerx.products.bitcoin.contracts.multisig import fee_rate
 from peerx.products.bitcoin.contracts.repository import role_of
 from peerx.products.bitcoin.contracts.schemas import ConfirmPaymentRequest, Released
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachJob, PeachOffer, PeachUser, TradeStatus
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.schemas import OK, Success
-from peerx.products.bitcoin.social import history
 
 
 async def set_status(session: AsyncSession, contract: Contract, status: str, now: datetime) -> None:

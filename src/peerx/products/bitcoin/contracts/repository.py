@@ -4,12 +4,13 @@ its sell offer, then the escrow (part 1 locks offer then escrow), so no two path
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.errors import NotFound, Unauthorized
-from peerx.products.bitcoin.models import Contract, PeachUser
+from peerx.products.bitcoin.models import Contract, PeachChatMessage, PeachUser, TradeStatus
 
 CONTRACT_ID = re.compile(r"[1-9][0-9]{0,18}-[1-9][0-9]{0,18}")
 
@@ -49,3 +50,29 @@ async def contracts_of(session: AsyncSession, user: PeachUser) -> list[Contract]
         .order_by(Contract.created_at.desc(), Contract.id)
     )
     return list(await session.scalars(query))
+
+
+def chat_active(contract: Contract) -> bool:
+    """Open while the trade runs, and during a dispute (the contract's isChatActive)."""
+    return not (contract.canceled or contract.trade_status == TradeStatus.TRADE_COMPLETED) or contract.dispute_active
+
+
+class MessageCount(NamedTuple):
+    total: int  # every message in the room (the contract's `messages`)
+    unread: int  # from the counterparty, not marked read by the viewer (`unreadMessages`)
+
+
+async def message_counts(session: AsyncSession, user_id: int, contract_ids: list[str]) -> dict[str, MessageCount]:
+    """Per contract, in one query: all messages, and the counterparty's the user has not read."""
+    counts = dict.fromkeys(contract_ids, MessageCount(0, 0))
+    if not contract_ids:
+        return counts
+    unread = (PeachChatMessage.from_user_id != user_id) & PeachChatMessage.read_by_recipient.is_(False)
+    rows = await session.execute(
+        select(PeachChatMessage.contract_id, func.count(), func.count().filter(unread))
+        .where(PeachChatMessage.contract_id.in_(contract_ids))
+        .group_by(PeachChatMessage.contract_id)
+    )
+    for contract_id, total, not_read in rows:
+        counts[contract_id] = MessageCount(int(total), int(not_read))
+    return counts

@@ -8,14 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.products.bitcoin.context import Peach
-from peerx.products.bitcoin.contracts.repository import role_of
+from peerx.products.bitcoin.contracts.repository import MessageCount, chat_active, message_counts, role_of
 from peerx.products.bitcoin.contracts.schemas import Contract as ContractView
 from peerx.products.bitcoin.contracts.schemas import ContractSummary
 from peerx.products.bitcoin.identity.reputation import profiles
 from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser, TradeStatus
-from peerx.products.bitcoin.social import chat
 from peerx.products.bitcoin.wire import wire_time
 
 NO_PAYMENT = ("noPayment.buyer", "noPayment.seller")
@@ -39,7 +38,7 @@ class Loaded:
         self.users: dict[int, PublicUser] = {}
         self.escrows: dict[int, PeachEscrow] = {}
         self.offers: dict[int, PeachOffer] = {}
-        self.messages: dict[str, chat.MessageCount] = {}
+        self.messages: dict[str, MessageCount] = {}
         self.prices: dict[str, Decimal] = {}
 
     @classmethod
@@ -53,7 +52,7 @@ class Loaded:
         }
         offer_ids = [c.sell_offer_id for c in contracts] + [c.buy_offer_id for c in contracts]
         loaded.offers = {o.id: o for o in await session.scalars(select(PeachOffer).where(PeachOffer.id.in_(offer_ids)))}
-        loaded.messages = await chat.message_counts(session, viewer.id, [c.id for c in contracts])
+        loaded.messages = await message_counts(session, viewer.id, [c.id for c in contracts])
         loaded.prices = {c: v for c, (v, _) in (await market.all_prices(session, peach.prices)).items()}
         return loaded
 
@@ -125,7 +124,7 @@ def contract_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> Cont
         and disputed_by_other
         and contract.dispute_reason in NO_PAYMENT
         and not contract.dispute_counterparty_email,
-        is_chat_active=chat.chat_active(contract),
+        is_chat_active=chat_active(contract),
         rating_buyer=contract.rating_buyer,
         rating_seller=contract.rating_seller,
         messages=loaded.messages[contract.id].total,

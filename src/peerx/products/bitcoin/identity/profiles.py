@@ -6,9 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from peerx.products.bitcoin.identity.schemas import Disputes, PublicUser, SelfUser
-from peerx.products.bitcoin.models import PeachUser
+from peerx.products.bitcoin.models import PeachReputation, PeachUser
 from peerx.products.bitcoin.schemas import FEE_NAMES
-from peerx.products.bitcoin.social.models import PeachReputation
 from peerx.products.bitcoin.wire import wire_time
 
 

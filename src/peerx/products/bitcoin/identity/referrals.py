@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import utcnow
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.identity import reputation
-from peerx.products.bitcoin.models import Contract, PeachUser
-from peerx.products.bitcoin.social.models import PeachReferralCode, PeachTradeOutcome
+from peerx.products.bitcoin.models import Contract, PeachReferralCode, PeachTradeOutcome, PeachUser
 
 REFERRAL = re.compile(r"^[A-Z0-9]{1,16}$")
 SATS_PER_POINT = 10_000

@@ -14,8 +14,15 @@ from peerx.core.jobs import JobContext, enqueue
 from peerx.platform import Platform
 from peerx.products.bitcoin.identity.profiles import public_view
 from peerx.products.bitcoin.identity.schemas import PublicUser
-from peerx.products.bitcoin.models import PeachJob, PeachOffer, PeachUser
-from peerx.products.bitcoin.social.models import PeachRating, PeachReferralCode, PeachReputation, PeachTradeOutcome
+from peerx.products.bitcoin.models import (
+    PeachJob,
+    PeachOffer,
+    PeachRating,
+    PeachReferralCode,
+    PeachReputation,
+    PeachTradeOutcome,
+    PeachUser,
+)
 
 RECENT = 10  # recentRating: the last ten ratings received
 SUPER_TRADER_TRADES, SUPER_TRADER_RATING = 50, 900  # thousandths

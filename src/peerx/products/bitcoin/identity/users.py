@@ -25,12 +25,12 @@ from peerx.products.bitcoin.models import (
     PeachAuthMessage,
     PeachBlock,
     PeachPaymentHash,
+    PeachReferralCode,
     PeachReport,
     PeachToken,
     PeachUser,
 )
 from peerx.products.bitcoin.schemas import ReportRequest
-from peerx.products.bitcoin.social.models import PeachReferralCode
 from peerx.products.bitcoin.wire import millis
 
 AUTH_MESSAGE = re.compile(r"^Peach Registration (\d{13})$")

@@ -4,7 +4,7 @@ A message's index is its position in the room; page 0 holds the latest 21 messag
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,21 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import on_commit, utcnow
 from peerx.core.errors import Forbidden, InvalidField, NotFound
 from peerx.products.bitcoin import errors as f
-from peerx.products.bitcoin.contracts.repository import contract_for_party, counterparty_id
+from peerx.products.bitcoin.contracts.repository import chat_active, contract_for_party, counterparty_id
 from peerx.products.bitcoin.contracts.schemas import ChatMessage, ChatMessageRequest
-from peerx.products.bitcoin.models import Contract, PeachUser, TradeStatus
+from peerx.products.bitcoin.models import Contract, PeachChatMessage, PeachUser
 from peerx.products.bitcoin.push.notify import notify
-from peerx.products.bitcoin.social.models import PeachChatMessage
 from peerx.products.bitcoin.socket_hub import Hub
 from peerx.products.bitcoin.wire import wire_time
 
 PAGE_SIZE = 21
 MAX_READ_RANGE = 1000
-
-
-def chat_active(contract: Contract) -> bool:
-    """Open while the trade runs, and during a dispute (the contract's isChatActive)."""
-    return not (contract.canceled or contract.trade_status == TradeStatus.TRADE_COMPLETED) or contract.dispute_active
 
 
 def view(message: PeachChatMessage, sender: str, recipient: str) -> ChatMessage:
@@ -116,27 +110,6 @@ async def mark_read(session: AsyncSession, user: PeachUser, contract_id: str, st
         .where(PeachChatMessage.id.in_(in_range), PeachChatMessage.from_user_id != user.id)
         .values(read_by_recipient=True)
     )
-
-
-class MessageCount(NamedTuple):
-    total: int  # every message in the room (the contract's `messages`)
-    unread: int  # from the counterparty, not marked read by the viewer (`unreadMessages`)
-
-
-async def message_counts(session: AsyncSession, user_id: int, contract_ids: list[str]) -> dict[str, MessageCount]:
-    """Per contract, in one query: all messages, and the counterparty's the user has not read."""
-    counts = dict.fromkeys(contract_ids, MessageCount(0, 0))
-    if not contract_ids:
-        return counts
-    unread = (PeachChatMessage.from_user_id != user_id) & PeachChatMessage.read_by_recipient.is_(False)
-    rows = await session.execute(
-        select(PeachChatMessage.contract_id, func.count(), func.count().filter(unread))
-        .where(PeachChatMessage.contract_id.in_(contract_ids))
-        .group_by(PeachChatMessage.contract_id)
-    )
-    for contract_id, total, not_read in rows:
-        counts[contract_id] = MessageCount(int(total), int(not_read))
-    return counts
 
 
 async def mediator_page(session: AsyncSession, contract_id: str, page: int) -> dict[str, Any]:

@@ -10,12 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.chain.keys import parse_public_key, verify_message
 from peerx.core.db import utcnow
 from peerx.products.bitcoin import errors as f
+from peerx.products.bitcoin.contracts.history import bitcoin_reached_buyer
 from peerx.products.bitcoin.contracts.repository import contract_for_party, counterparty_id, role_of
 from peerx.products.bitcoin.identity import reputation
 from peerx.products.bitcoin.identity.schemas import Rating
-from peerx.products.bitcoin.models import PeachUser
-from peerx.products.bitcoin.social.history import bitcoin_reached_buyer
-from peerx.products.bitcoin.social.models import PeachRating
+from peerx.products.bitcoin.models import PeachRating, PeachUser
 from peerx.products.bitcoin.wire import wire_time
 
 RATINGS_LIMIT = 1000  # user/:id/ratings shows the latest ratings, newest first

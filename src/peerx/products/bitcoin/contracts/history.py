@@ -8,8 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.products.bitcoin.identity import referrals, reputation
-from peerx.products.bitcoin.models import Contract, TradeStatus
-from peerx.products.bitcoin.social.models import PeachTradeOutcome
+from peerx.products.bitcoin.models import Contract, PeachTradeOutcome, TradeStatus
 
 
 def bitcoin_reached_buyer(contract: Contract) -> bool:
