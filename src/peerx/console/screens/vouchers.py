@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request, Response
 
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
-from peerx.console.models import Operator
 from peerx.console.render import NavItem, flash, redirect, render
 from peerx.console.screens.money_common import ACT, READ, can_act
 from peerx.ops import views_vouchers as views
 from peerx.ops import vouchers as voucher_ops
+from peerx.ops.operators.models import Operator
 from peerx.ops.views_common import livemode_of, optional_id, page_request
 from peerx.web import PlatformDep, Session
 
