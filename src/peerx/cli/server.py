@@ -15,7 +15,7 @@ from peerx.core.jobs import Worker
 from peerx.core.migrate import upgrade
 from peerx.core.private_files import private_dir
 from peerx.ops import actions
-from peerx.ops import giftcards as giftcard_ops
+from peerx.ops.giftcards import actions as giftcard_ops
 from peerx.ops.operators import accounts as operator_accounts
 from peerx.settings import Settings
 from peerx.web.edge import server_options

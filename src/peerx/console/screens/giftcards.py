@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from peerx.console import audit
 from peerx.console.auth import EVERYONE, Guard, require
 from peerx.console.render import NavItem, flash, redirect, render
-from peerx.ops import giftcards as ops
+from peerx.ops.giftcards import actions as ops
 from peerx.ops.operators.models import REVIEWER, Operator
 from peerx.web import PlatformDep, Session, decimal_field, page_params
 

@@ -18,9 +18,9 @@ from peerx.core.clock import clock
 from peerx.core.errors import NotFound
 from peerx.core.ledger import TransferKind
 from peerx.ops import actions
-from peerx.ops import views_ledger as views
 from peerx.ops.operators.models import Operator
-from peerx.ops.views_common import livemode_of, optional_id, page_request
+from peerx.ops.views import ledger as views
+from peerx.ops.views.common import livemode_of, optional_id, page_request
 from peerx.platform import Platform
 from peerx.web import PlatformDep, Session
 
