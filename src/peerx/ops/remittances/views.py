@@ -12,7 +12,7 @@ from peerx.core.errors import NotFound
 from peerx.ops.views.common import PageRequest, choice, money, page_dict
 from peerx.platform import Platform
 from peerx.products.remittances import common, partners
-from peerx.products.remittances import operator_queries as queries
+from peerx.products.remittances import repository as queries
 from peerx.products.remittances import service as remittances
 
 XAF = common.CURRENCY

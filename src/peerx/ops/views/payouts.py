@@ -14,7 +14,7 @@ from peerx.core.errors import NotFound
 from peerx.core.parties import Party
 from peerx.ops.views.common import PageRequest, choice, money, page_dict
 from peerx.platform import Platform
-from peerx.products.giftcards import operator_queries as queries
+from peerx.products.giftcards import repository as queries
 from peerx.products.giftcards import service as giftcards
 from peerx.rails import floats
 
