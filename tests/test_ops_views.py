@@ -1,4 +1,4 @@
-"""The operator read views (peerx.ops.views_*): state is made over HTTP the way clients make it,
+"""The operator read views (ops.<product>.views, ops.views): state is made over HTTP the way clients make it,
 then each view is read in its own unit of work and checked for filters, pages and exact money."""
 
 from __future__ import annotations
@@ -14,17 +14,15 @@ from peerx.core.clock import clock
 from peerx.core.errors import InvalidField
 from peerx.core.events import emit
 from peerx.core.webhooks import MAX_ATTEMPTS, RETRY_SCHEDULE
-from peerx.ops import (
-    actions,
-    views_escrow,
-    views_ledger,
-    views_payouts,
-    views_remittances,
-    views_vouchers,
-    views_webhooks,
-)
-from peerx.ops import escrow as escrow_ops
-from peerx.ops.views_common import PageRequest, livemode_of, optional_id, page_request
+from peerx.ops import actions
+from peerx.ops.escrow import actions as escrow_ops
+from peerx.ops.escrow import views as views_escrow
+from peerx.ops.remittances import views as views_remittances
+from peerx.ops.views import ledger as views_ledger
+from peerx.ops.views import payouts as views_payouts
+from peerx.ops.views import webhooks as views_webhooks
+from peerx.ops.views.common import PageRequest, livemode_of, optional_id, page_request
+from peerx.ops.vouchers import views as views_vouchers
 from peerx.platform import Platform
 from tests.fixtures import factories as f
 from tests.products.escrow.conftest import REDIRECT, delivered_tx, op, person, post

@@ -17,7 +17,6 @@ from peerx.products.escrow import tasks as escrow_tasks
 from peerx.products.giftcards import service as giftcards_service
 from peerx.products.giftcards import tasks as giftcards_tasks
 from peerx.products.remittances import common as remittances_common
-from peerx.products.remittances import payouts as remittances_payouts
 from peerx.products.remittances import tasks as remittances_tasks
 from peerx.products.vouchers import tasks as vouchers_tasks
 from peerx.rails.floats import register_float_listener
@@ -43,7 +42,7 @@ def register_product_hooks() -> None:
     register_credential_issuer("peerwallet", vouchers.peerwallet_keys)
     register_credential_issuer("peex", remittances.peex_keys)
     register_credential_issuer("trustap", escrow.trustap_keys)
-    register_float_listener(remittances_payouts.on_float_set)
+    register_float_listener(remittances_tasks.on_float_set)
 
 
 def build_platform(settings: Settings, **overrides: Any) -> Platform:

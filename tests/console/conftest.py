@@ -17,10 +17,10 @@ import httpx
 import pyotp
 import pytest
 
-from peerx.console import auth
-from peerx.console.models import Operator
 from peerx.core.clock import clock
 from peerx.core.db import utcnow
+from peerx.ops.operators import accounts
+from peerx.ops.operators.models import Operator
 from peerx.platform import Platform
 from peerx.settings import Settings
 from tests.fixtures.live_server import LiveServer
@@ -56,7 +56,7 @@ async def make_operator(
     """An operator as `peerx operators create` makes one; unless `first_login`, one who has since
     chosen their own password (set here to the generated one, so tests log in with it)."""
     async with platform.db.transaction() as session:
-        created = await auth.create_operator(platform, session, email=email or f"{role}@ops.example", role=role)
+        created = await accounts.create_operator(platform, session, email=email or f"{role}@ops.example", role=role)
         if not first_login:
             operator = await session.get(Operator, created["id"])
             assert operator is not None

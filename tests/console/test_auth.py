@@ -17,11 +17,12 @@ import pytest
 from sqlalchemy import func, select
 
 from peerx.app import create_app
-from peerx.console import auth
-from peerx.console.auth import disable_operator
-from peerx.console.models import AuditEntry, Operator
+from peerx.console.models import AuditEntry
 from peerx.core.clock import clock
 from peerx.core.errors import InvalidField, NotFound
+from peerx.ops.operators import accounts
+from peerx.ops.operators.accounts import disable_operator
+from peerx.ops.operators.models import Operator
 from peerx.platform import Platform
 from tests.conftest import TEST_KEYS, make_settings
 from tests.console.conftest import console_login, csrf_of, make_operator, next_code_window, totp_code
@@ -136,7 +137,7 @@ async def test_a_locked_unknown_email_is_answered_as_a_locked_operator(platform,
     known_browser = httpx.AsyncClient(transport=transport, base_url="http://peerx.test")
     unknown_browser = httpx.AsyncClient(transport=transport, base_url="http://peerx.test")
     async with known_browser, unknown_browser:
-        with recording(platform, auth, monkeypatch) as recorder:
+        with recording(platform, accounts, monkeypatch) as recorder:
             for attempt in range(1, 8):
                 # Attempt 7 is the operator's right password, while the email is locked.
                 password = finance["password"] if attempt == 7 else "not-it"
@@ -357,13 +358,13 @@ async def test_a_disabled_operator_is_out_at_once(client, platform, operators):
 
 async def test_a_disabled_account_takes_as_long_as_a_wrong_password(client, platform, operators, monkeypatch):
     checked: list[str] = []
-    real_verify = auth._verify
+    real_verify = accounts._verify
 
     async def counting(password_hash: str, password: str) -> bool:
         checked.append(password_hash)
         return await real_verify(password_hash, password)
 
-    monkeypatch.setattr(auth, "_verify", counting)
+    monkeypatch.setattr(accounts, "_verify", counting)
     async with platform.db.transaction() as session:
         await disable_operator(platform, session, email="finance@ops.example")
         row = await session.scalar(select(Operator).where(Operator.email == "finance@ops.example"))

@@ -9,7 +9,7 @@ from peerx.core.clock import clock
 from peerx.core.jobs import enqueue
 from peerx.core.webhooks import MAX_ATTEMPTS
 from peerx.ops import actions
-from peerx.ops import giftcards as giftcard_ops
+from peerx.ops.giftcards import actions as giftcard_ops
 from tests.console.conftest import browser_login, console_login, shoot
 from tests.fixtures import factories as f
 

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from peerx.console.models import AuditEntry
-from peerx.ops import escrow as escrow_ops
+from peerx.ops.escrow import actions as escrow_ops
 from peerx.platform import Platform
 from tests.console.conftest import browser_login, console_login, shoot
 from tests.products.escrow.conftest import REDIRECT, TP, Person, delivered_tx, op, person, post

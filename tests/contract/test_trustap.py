@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from peerx.ops import escrow as escrow_ops
+from peerx.ops.escrow import actions as escrow_ops
 from peerx.platform import Platform
 from peerx.products.escrow import oauth
 from tests.contract.harness import assert_clean, run_schemathesis

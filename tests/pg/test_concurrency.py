@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from peerx.core import ledger
 from peerx.core.db import Database
 from peerx.core.jobs import JobContext, Worker, drain, enqueue
-from peerx.ops import giftcards as giftcard_ops
+from peerx.ops.giftcards import actions as giftcard_ops
 from peerx.products.giftcards.models import Trade, Withdrawal
 from tests.conftest import TEST_KEYS
 from tests.core.test_migrations import schema_drift

@@ -9,8 +9,8 @@ import httpx
 from sqlalchemy import select
 
 from peerx.app import create_app
-from peerx.console import auth
 from peerx.core.ratelimit import LoginThrottle
+from peerx.ops.operators import accounts
 from peerx.platform import Platform
 from tests.console.conftest import csrf_of, make_operator, totp_code
 
@@ -41,7 +41,7 @@ async def test_racing_wrong_passwords_are_all_counted(platform: Platform) -> Non
         for client in clients:
             await client.aclose()
     async with platform.db.transaction() as session:
-        assert await auth.is_locked(session, platform.keys.pepper, admin["email"])
+        assert await accounts.is_locked(session, platform.keys.pepper, admin["email"])
         row = await session.scalar(select(LoginThrottle))
     assert row is not None and row.failures == 0 and row.locked_until is not None
 

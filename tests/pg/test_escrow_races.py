@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from peerx.ops import escrow as escrow_ops
+from peerx.ops.escrow import actions as escrow_ops
 from peerx.products.escrow import accounts
 from tests.conftest import make_settings
 from tests.products.escrow.conftest import (

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from peerx.core.clock import clock
-from peerx.ops import remittances as remittance_ops
+from peerx.ops.remittances import actions as remittance_ops
 from peerx.products.giftcards.models import Withdrawal
 from peerx.products.remittances.models import Transaction
 from peerx.rails.models import RailPayToken

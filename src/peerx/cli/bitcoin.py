@@ -7,7 +7,7 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, decimal_arg, run
-from peerx.ops import bitcoin as bitcoin_ops
+from peerx.ops.bitcoin import actions as bitcoin_ops
 
 chain = typer.Typer(help="The sandbox bitcoin chain.", no_args_is_help=True)
 market = typer.Typer(help="Peach market prices.", no_args_is_help=True)

@@ -7,7 +7,7 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, decimal_arg, fail, run
-from peerx.ops import escrow as escrow_ops
+from peerx.ops.escrow import actions as escrow_ops
 
 app = typer.Typer(help="Trustap escrow.", no_args_is_help=True)
 clients = typer.Typer(help="OAuth2 clients.", no_args_is_help=True)

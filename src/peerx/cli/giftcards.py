@@ -7,7 +7,7 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, decimal_arg, fail, run
-from peerx.ops import giftcards as giftcard_ops
+from peerx.ops.giftcards import actions as giftcard_ops
 
 rates = typer.Typer(help="Gift-card rates.", no_args_is_help=True)
 trades = typer.Typer(help="Gift-card trades.", no_args_is_help=True)

@@ -1,4 +1,4 @@
-"""peerx operators: console accounts."""
+"""peerx operators: operator accounts (the console signs them in)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, run
-from peerx.console import auth
-from peerx.console.models import ROLES
+from peerx.ops.operators import accounts
+from peerx.ops.operators.models import ROLES
 
 app = typer.Typer(help="Operator console accounts.", no_args_is_help=True)
 
@@ -21,10 +21,10 @@ def create(
 ) -> None:
     """Create an operator. Prints a one-time password and the TOTP secret (and its otpauth:// URI
     for an authenticator app): neither is shown again."""
-    run(partial(auth.create_operator, email=email, role=role), as_json)
+    run(partial(accounts.create_operator, email=email, role=role), as_json)
 
 
 @app.command()
 def disable(email: str = typer.Option(..., "--email"), as_json: bool = JsonOption) -> None:
     """Disable an operator: no more logins, and their open sessions end at once."""
-    run(partial(auth.disable_operator, email=email), as_json)
+    run(partial(accounts.disable_operator, email=email), as_json)

@@ -7,7 +7,7 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, decimal_arg, run
-from peerx.ops import remittances as remittance_ops
+from peerx.ops.remittances import actions as remittance_ops
 
 app = typer.Typer(help="Payout rails.", no_args_is_help=True)
 float_app = typer.Typer(help="The platform's float at each mobile-money operator.", no_args_is_help=True)

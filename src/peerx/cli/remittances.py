@@ -8,7 +8,7 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, decimal_arg, fail, run
-from peerx.ops import remittances as remittance_ops
+from peerx.ops.remittances import actions as remittance_ops
 from peerx.products.remittances.partners import PartnerChanges
 
 app = typer.Typer(help="Peex remittances.", no_args_is_help=True)

@@ -11,12 +11,12 @@ import typer
 import uvicorn
 
 from peerx.cli.common import open_platform
-from peerx.console import auth as console_auth
 from peerx.core.jobs import Worker
 from peerx.core.migrate import upgrade
 from peerx.core.private_files import private_dir
 from peerx.ops import actions
-from peerx.ops import giftcards as giftcard_ops
+from peerx.ops.giftcards import actions as giftcard_ops
+from peerx.ops.operators import accounts as operator_accounts
 from peerx.settings import Settings
 from peerx.web.edge import server_options
 
@@ -92,7 +92,7 @@ async def _seed_demo(settings: Settings, host: str, port: int) -> None:
                     livemode=False,
                 )
             # One admin per demo run (a rerun seeds a new account, so the email stays unique).
-            admin = await console_auth.create_operator(
+            admin = await operator_accounts.create_operator(
                 platform, session, email=f"admin+{account['id']}@demo.example", role="admin"
             )
     finally:

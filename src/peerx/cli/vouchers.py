@@ -7,7 +7,7 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, run
-from peerx.ops import vouchers as voucher_ops
+from peerx.ops.vouchers import actions as voucher_ops
 
 app = typer.Typer(help="Peerwallet vouchers.", no_args_is_help=True)
 

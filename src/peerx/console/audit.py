@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.console.models import AuditEntry, Operator
+from peerx.console.models import AuditEntry
 from peerx.core.db import paginate, utcnow
+from peerx.ops.operators.models import Operator
 
 
 def _plain(value: Any) -> Any:

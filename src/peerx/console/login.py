@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from peerx.console import audit, auth
-from peerx.console.models import Operator
 from peerx.console.render import flash, redirect, render
 from peerx.core.errors import InvalidField
+from peerx.ops.operators import accounts
+from peerx.ops.operators.models import Operator
 from peerx.web import PlatformDep, Session
 
 router = APIRouter()
@@ -39,8 +40,8 @@ async def login_password(
     next_path: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
     try:
-        operator = await auth.check_password(session, platform.keys.pepper, email, password)
-    except auth.LoginFailed as failed:
+        operator = await accounts.check_password(session, platform.keys.pepper, email, password)
+    except accounts.LoginFailed as failed:
         # The failure count is committed with this request; the answer does not say which part was wrong.
         return render(request, "login.html", status_code=401, error=failed.message, next_path=next_path)
     auth.start_pending(request, operator)
@@ -65,8 +66,8 @@ async def login_totp(
         request.session.clear()
         return redirect(request, "/login")
     try:
-        operator = await auth.check_totp(session, platform.keys.pepper, platform.keys.cipher, pending.id, code)
-    except auth.LoginFailed as failed:
+        operator = await accounts.check_totp(session, platform.keys.pepper, platform.keys.cipher, pending.id, code)
+    except accounts.LoginFailed as failed:
         return render(request, "totp.html", status_code=401, error=failed.message)
     target = str(request.session.get("next") or auth.safe_next(request, None))
     auth.start_session(request, operator)
@@ -88,7 +89,7 @@ def _password_page(
         title="Choose a password" if first else "Change password",
         first=first,
         error=error,
-        min_length=auth.MIN_PASSWORD_LENGTH,
+        min_length=accounts.MIN_PASSWORD_LENGTH,
     )
 
 
@@ -107,11 +108,10 @@ async def change_password(
     repeat_password: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        await auth.change_password(
-            request, session, operator, current=current_password, new=new_password, repeated=repeat_password
-        )
+        await accounts.change_password(operator, current=current_password, new=new_password, repeated=repeat_password)
     except InvalidField as refused:
         return _password_page(request, operator, error=refused.message, status_code=400)
+    auth.start_session(request, operator)  # every other session of theirs has ended; this one goes on
     await audit.record(session, operator, "operator.password_changed", f"operator:{operator.id}", None, None)
     flash(request, "Password changed. Your other sessions have ended.")
     return redirect(request, "/")

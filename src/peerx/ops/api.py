@@ -1,7 +1,8 @@
 """/ops/v1: the operator JSON API (bearer PEERX_OPS_TOKEN). Same actions as the CLI.
 
 Module-level routers, each behind the named operator dependency (peerx.ops.deps): this module's
-for accounts, webhooks and the ledger; the products' desks in peerx.ops.<product>."""
+for accounts, webhooks and the ledger; the products' desks in peerx.ops.<product> (api, or actions where
+the routes still stand beside the actions)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,12 @@ from peerx.core.errors import (
     PeerxError,
     Unauthorized,
 )
-from peerx.ops import actions, bitcoin, escrow, giftcards, remittances, vouchers
+from peerx.ops import actions
+from peerx.ops.bitcoin import actions as bitcoin
 from peerx.ops.deps import OPERATOR
+from peerx.ops.escrow import actions as escrow
+from peerx.ops.giftcards import api as giftcards
+from peerx.ops.remittances import api as remittances
 from peerx.ops.schemas import (
     AccountCreate,
     AccountCreated,
@@ -33,6 +38,7 @@ from peerx.ops.schemas import (
     WebhookCreated,
     reply,
 )
+from peerx.ops.vouchers import api as vouchers
 from peerx.platform import Platform
 from peerx.web import PlatformDep, Session, WireJSON, error_status, retry_after, surface_app, wire_router
 from peerx.web.types import Id, Text

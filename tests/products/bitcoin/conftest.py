@@ -15,7 +15,7 @@ from coincurve import PrivateKey
 from peerx.chain import script
 from peerx.chain.keys import sign_digest_compact
 from peerx.core.clock import clock
-from peerx.ops import bitcoin as bitcoin_ops
+from peerx.ops.bitcoin import actions as bitcoin_ops
 from peerx.platform import Platform
 from peerx.products.bitcoin.offers import address_proof as message
 

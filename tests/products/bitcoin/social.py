@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from peerx.app import create_app
 from peerx.core.jobs import Job
-from peerx.ops import bitcoin as bitcoin_ops
+from peerx.ops.bitcoin import actions as bitcoin_ops
 from peerx.platform import Platform
 from peerx.products.bitcoin.contracts.history import record_trade_outcome
 from peerx.products.bitcoin.models import Contract

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from peerx.core.clock import clock
 from peerx.core.errors import Forbidden, NotFound
-from peerx.ops.bitcoin_chat import disputed_chat
+from peerx.ops.bitcoin.chat import disputed_chat
 from peerx.platform import Platform
 from peerx.products.bitcoin.contracts.repository import MessageCount, message_counts
 from peerx.products.bitcoin.models import PeachChatMessage, PeachUser

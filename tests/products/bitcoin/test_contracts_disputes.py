@@ -168,7 +168,7 @@ async def test_buyer_wins_and_the_platform_pays_out_after_the_timelock(
 
 async def test_outcomes_without_a_loser(app_factory: Any, platform: Platform, run_jobs: Any) -> None:
     """cancelTrade: canceled, the buyer's offer back online; payOutBuyer: paid out, no winner."""
-    from peerx.ops import bitcoin as bitcoin_ops
+    from peerx.ops.bitcoin import actions as bitcoin_ops
 
     seller, buyer, contract_id, _, _ = await paid_and_disputed(app_factory, platform, run_jobs)
     async with platform.db.transaction() as session:

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from peerx.core import ledger
-from peerx.ops import escrow as escrow_ops
+from peerx.ops.escrow import actions as escrow_ops
 from peerx.platform import Platform
 
 TP = "/trustap/api/v1"

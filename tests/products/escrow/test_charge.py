@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from peerx.ops import actions
-from peerx.ops import escrow as escrow_ops
+from peerx.ops.escrow import actions as escrow_ops
 from peerx.products.escrow import charges
 from peerx.products.escrow.models import EscrowTransaction
 from tests.products.escrow.conftest import TP, count, error, op

@@ -21,7 +21,7 @@ from peerx.core.events import Event
 from peerx.core.idempotency import IdempotencyRecord
 from peerx.core.jobs import Job
 from peerx.core.ledger import LedgerAccount, LedgerTransfer
-from peerx.ops import escrow as escrow_ops
+from peerx.ops.escrow import actions as escrow_ops
 from peerx.platform import Platform
 from peerx.products.escrow.models import (
     EscrowListing,

@@ -16,7 +16,7 @@ import pytest
 
 from peerx.app import create_app
 from peerx.core.clock import clock
-from peerx.ops import escrow as escrow_ops
+from peerx.ops.escrow import actions as escrow_ops
 from peerx.platform import Platform
 from peerx.products.escrow import oauth
 from tests.fixtures.work import recording

@@ -34,7 +34,7 @@ async def app_transport(platform):
 
 @pytest.fixture
 async def user(platform):
-    from peerx.ops import escrow as escrow_ops
+    from peerx.ops.escrow import actions as escrow_ops
 
     return await op(platform, escrow_ops.create_user, email="ann@example.com", password="correct horse", first="Ann")
 

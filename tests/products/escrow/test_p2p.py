@@ -11,7 +11,7 @@ import httpx
 
 from peerx.core.clock import clock
 from peerx.ops import actions
-from peerx.ops import escrow as escrow_ops
+from peerx.ops.escrow import actions as escrow_ops
 from peerx.products.escrow import accounts
 from peerx.products.escrow.models import EscrowP2PTransaction
 from tests.fixtures.receiver import verify_standard

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from peerx.core.clock import clock
-from peerx.ops import escrow as escrow_ops
+from peerx.ops.escrow import actions as escrow_ops
 from peerx.platform import Platform
 from peerx.products.escrow import accounts
 from tests.fixtures.fake_stripe import SECRET_KEY, FakeStripe

@@ -195,7 +195,7 @@ async def test_approval_credits_wallet_and_fee_account_in_one_go(client, platfor
     wallet = (await client.get(f"{PTP}/wallet.php", headers={"X-API-Key": live_key})).json()["data"]
     assert wallet == {"currency": "GHS", "available_balance": 0.0, "pending_balance": 828.75, "held_balance": 0.0}
     async with platform.db.transaction() as session:
-        from peerx.ops import giftcards as giftcard_ops
+        from peerx.ops.giftcards import actions as giftcard_ops
 
         view = await giftcard_ops.approve_trade(platform, session, reference=ref, card_amount=None)
     assert view["status"] == "approved"
@@ -210,7 +210,7 @@ async def test_approval_credits_wallet_and_fee_account_in_one_go(client, platfor
 async def test_partial_approval_recomputes_the_payout(client, platform, live_key):
     ref = (await f.submit_trade(client, live_key, card_amount="100", quantity=2)).json()["data"]["reference"]
     async with platform.db.transaction() as session:
-        from peerx.ops import giftcards as giftcard_ops
+        from peerx.ops.giftcards import actions as giftcard_ops
 
         view = await giftcard_ops.approve_trade(platform, session, reference=ref, card_amount=Decimal("40"))
         with pytest.raises(Exception, match="already approved"):
@@ -228,7 +228,7 @@ async def test_partial_approval_recomputes_the_payout(client, platform, live_key
 
 async def test_operator_cannot_approve_more_than_submitted(client, platform, live_key):
     from peerx.core.errors import InvalidField
-    from peerx.ops import giftcards as giftcard_ops
+    from peerx.ops.giftcards import actions as giftcard_ops
 
     ref = (await f.submit_trade(client, live_key)).json()["data"]["reference"]
     with pytest.raises(InvalidField, match="card_amount"):
@@ -240,7 +240,7 @@ async def test_rejection_carries_the_reason_and_moves_no_money(client, platform,
     ref = (await f.submit_trade(client, live_key)).json()["data"]["reference"]
     before = await count_rows(platform)
     async with platform.db.transaction() as session:
-        from peerx.ops import giftcards as giftcard_ops
+        from peerx.ops.giftcards import actions as giftcard_ops
 
         await giftcard_ops.reject_trade(platform, session, reference=ref, reason="Card already used")
     status = (

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from peerx.core import ledger
 from peerx.core.clock import clock
 from peerx.core.events import Event
-from peerx.ops import giftcards as giftcard_ops
+from peerx.ops.giftcards import actions as giftcard_ops
 from tests.fixtures import factories as f
 from tests.products.giftcards.conftest import count_rows
 

@@ -16,7 +16,7 @@ from peerx.core.events import Event
 from peerx.core.jobs import Job
 from peerx.core.ledger import LedgerTransfer
 from peerx.ops import actions
-from peerx.ops import remittances as remittance_ops
+from peerx.ops.remittances import actions as remittance_ops
 from peerx.platform import Platform
 from peerx.products.remittances.models import Sender, Transaction
 from peerx.products.remittances.partners import PartnerChanges

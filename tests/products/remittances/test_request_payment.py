@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from peerx.ops import remittances as remittance_ops
+from peerx.ops.remittances import actions as remittance_ops
 from tests.products.remittances.conftest import (
     PEEX,
     SAMPLE,

@@ -11,7 +11,7 @@ import pytest
 from peerx.core import ledger
 from peerx.core.clock import clock
 from peerx.core.errors import Conflict
-from peerx.ops import remittances as remittance_ops
+from peerx.ops.remittances import actions as remittance_ops
 from peerx.rails.floats import float_account
 from tests.products.remittances.conftest import (
     account_totals,

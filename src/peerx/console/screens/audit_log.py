@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from peerx.console import audit
-from peerx.console.auth import VIEWER, require
-from peerx.console.models import Operator
+from peerx.console.auth import require
 from peerx.console.render import NavItem, render
+from peerx.ops.operators.models import VIEWER, Operator
 from peerx.web import Session, page_params
 
 router = APIRouter(prefix="/audit")

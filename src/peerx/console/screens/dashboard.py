@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from peerx.console.auth import EVERYONE, require
-from peerx.console.models import Operator
 from peerx.console.plot import bar_chart
 from peerx.console.render import NavItem, render
 from peerx.ops import dashboard
+from peerx.ops.operators.models import Operator
 from peerx.web import PlatformDep, Session
 
 router = APIRouter()

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, Response
 
 from peerx.console import audit
-from peerx.console.auth import EVERYONE, REVIEWER, Guard, require
-from peerx.console.models import Operator
+from peerx.console.auth import EVERYONE, Guard, require
 from peerx.console.render import NavItem, flash, redirect, render
-from peerx.ops import giftcards as ops
+from peerx.ops.giftcards import actions as ops
+from peerx.ops.operators.models import REVIEWER, Operator
 from peerx.web import PlatformDep, Session, decimal_field, page_params
 
 router = APIRouter(prefix="/giftcards")

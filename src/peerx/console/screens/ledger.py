@@ -12,15 +12,15 @@ from fastapi import APIRouter, Request, Response
 
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
-from peerx.console.models import Operator
 from peerx.console.render import NavItem, redirect, render
 from peerx.console.screens.money_common import READ
 from peerx.core.clock import clock
 from peerx.core.errors import NotFound
 from peerx.core.ledger import TransferKind
 from peerx.ops import actions
-from peerx.ops import views_ledger as views
-from peerx.ops.views_common import livemode_of, optional_id, page_request
+from peerx.ops.operators.models import Operator
+from peerx.ops.views import ledger as views
+from peerx.ops.views.common import livemode_of, optional_id, page_request
 from peerx.platform import Platform
 from peerx.web import PlatformDep, Session
 

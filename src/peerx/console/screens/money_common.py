@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fastapi import Depends, Request
 
-from peerx.console.auth import FINANCE, FINANCE_READERS, Guard, require
-from peerx.console.models import Operator
+from peerx.console.auth import FINANCE_READERS, Guard, require
+from peerx.ops.operators.models import FINANCE, Operator
 
 READ = Depends(require(*FINANCE_READERS))
 ACT = Depends(require(FINANCE))

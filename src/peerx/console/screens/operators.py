@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request, Response
 
 from peerx.console import audit, auth
-from peerx.console.models import ROLES, Operator
 from peerx.console.render import NavItem, flash, redirect, render
 from peerx.core.errors import InvalidField, NotFound
+from peerx.ops.operators import accounts as operator_accounts
+from peerx.ops.operators.models import ROLES, Operator
 from peerx.platform import Platform
 from peerx.web import PlatformDep, Session
 
@@ -33,7 +34,7 @@ async def _page(
     operator: Operator,
     created: dict[str, Any] | None = None,
 ) -> Response:
-    listed = await auth.list_operators(session, platform.keys.pepper)
+    listed = await operator_accounts.list_operators(session, platform.keys.pepper)
     return render(
         request, "operators.html", title="Operators", operators=listed, roles=ROLES, me=operator.id, created=created
     )
@@ -48,7 +49,7 @@ async def add(
     email: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "",
 ) -> Response:
-    created = await auth.create_operator(platform, session, email=email, role=role)
+    created = await operator_accounts.create_operator(platform, session, email=email, role=role)
     after = {"email": created["email"], "role": created["role"]}
     await audit.record(session, operator, "operators.created", f"operator:{created['id']}", None, after)
     # Rendered, not redirected: the credentials live only in this response (Cache-Control: no-store).
@@ -64,9 +65,10 @@ async def disable(
     found = await session.get(Operator, operator_id)
     if found is None:
         raise NotFound(f"no operator {operator_id}")
-    target = auth.account_view(found, locked=await auth.is_locked(session, platform.keys.pepper, found.email))
+    locked = await operator_accounts.is_locked(session, platform.keys.pepper, found.email)
+    target = operator_accounts.account_view(found, locked=locked)
     before = {"email": target["email"], "role": target["role"], "state": target["state"]}
-    await auth.disable_operator(platform, session, email=target["email"])
+    await operator_accounts.disable_operator(platform, session, email=target["email"])
     after = {**before, "state": "disabled"}
     await audit.record(session, operator, "operators.disabled", f"operator:{operator_id}", before, after)
     flash(request, f"{target['email']} is disabled; their sessions have ended.")

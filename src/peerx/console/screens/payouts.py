@@ -7,13 +7,13 @@ from fastapi import APIRouter, Request, Response
 
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
-from peerx.console.models import Operator
 from peerx.console.render import NavItem, flash, redirect, render
 from peerx.console.screens.money_common import ACT, READ, can_act, form_text
 from peerx.core.errors import InvalidField
-from peerx.ops import giftcards as giftcard_ops
-from peerx.ops import views_payouts as views
-from peerx.ops.views_common import livemode_of, page_request
+from peerx.ops.giftcards import actions as giftcard_ops
+from peerx.ops.operators.models import Operator
+from peerx.ops.views import payouts as views
+from peerx.ops.views.common import livemode_of, page_request
 from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/payouts")

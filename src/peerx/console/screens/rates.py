@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 
 from peerx.console import audit
 from peerx.console.auth import EVERYONE, require
-from peerx.console.models import Operator
 from peerx.console.render import NavItem, flash, redirect, render
 from peerx.console.screens.money_common import ACT, can_act
 from peerx.core.errors import InvalidField
-from peerx.ops import giftcards as ops
+from peerx.ops.giftcards import actions as ops
+from peerx.ops.operators.models import Operator
 from peerx.platform import Platform
 from peerx.web import PlatformDep, Session, decimal_field
 

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Request, Response
 
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
-from peerx.console.models import Operator
 from peerx.console.render import NavItem, flash, redirect, render
 from peerx.console.screens.money_common import ACT, READ, can_act, form_text
-from peerx.ops import remittances as remittance_ops
-from peerx.ops import views_remittances as views
-from peerx.ops.views_common import livemode_of, optional_id, page_request
+from peerx.ops.operators.models import Operator
+from peerx.ops.remittances import actions as remittance_ops
+from peerx.ops.remittances import views
+from peerx.ops.views.common import livemode_of, optional_id, page_request
 from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/remittances")

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Request, Response
 
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
-from peerx.console.models import Operator
 from peerx.console.render import NavItem, flash, redirect, render
 from peerx.console.screens.money_common import ACT, READ, can_act
-from peerx.ops import views_vouchers as views
-from peerx.ops import vouchers as voucher_ops
-from peerx.ops.views_common import livemode_of, optional_id, page_request
+from peerx.ops.operators.models import Operator
+from peerx.ops.views.common import livemode_of, optional_id, page_request
+from peerx.ops.vouchers import actions as voucher_ops
+from peerx.ops.vouchers import views
 from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/vouchers")

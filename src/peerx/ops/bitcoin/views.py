@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.errors import Forbidden, NotFound
 from peerx.core.money import EXPONENTS
-from peerx.ops import bitcoin as bitcoin_ops
-from peerx.ops import bitcoin_chat
-from peerx.ops.views_common import PageRequest, choice, money, page_dict
+from peerx.ops.bitcoin import actions as bitcoin_ops
+from peerx.ops.bitcoin import chat as bitcoin_chat
+from peerx.ops.views.common import PageRequest, choice, money, page_dict
 from peerx.platform import Platform
 from peerx.products.bitcoin import repository as queries
 

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
-from peerx.ops.views_common import PageRequest, choice, money, page_dict
+from peerx.ops.views.common import PageRequest, choice, money, page_dict
 from peerx.platform import Platform
-from peerx.products.vouchers import operator_queries as queries
+from peerx.products.vouchers import repository as queries
 from peerx.products.vouchers import service as vouchers
 
 STATUSES = (vouchers.ACTIVE, vouchers.REDEEMED, vouchers.EXPIRED, vouchers.VOID)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import paginate
 from peerx.core.errors import InvalidField
 from peerx.core.ledger import LedgerAccount, LedgerTransfer, TransferKind
-from peerx.ops.views_common import PageRequest, choice, money, page_dict, page_of
+from peerx.ops.views.common import PageRequest, choice, money, page_dict, page_of
 from peerx.platform import Platform
 
 

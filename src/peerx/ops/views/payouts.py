@@ -12,9 +12,9 @@ from peerx.core import ledger
 from peerx.core.db import paginate
 from peerx.core.errors import NotFound
 from peerx.core.parties import Party
-from peerx.ops.views_common import PageRequest, choice, money, page_dict
+from peerx.ops.views.common import PageRequest, choice, money, page_dict
 from peerx.platform import Platform
-from peerx.products.giftcards import operator_queries as queries
+from peerx.products.giftcards import repository as queries
 from peerx.products.giftcards import service as giftcards
 from peerx.rails import floats
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from peerx.core.events import DEAD, PENDING, SUCCEEDED, Event, WebhookDelivery, WebhookEndpoint
 from peerx.core.parties import Party
 from peerx.ops import actions
-from peerx.ops.views_common import PageRequest, choice, page_dict, rows_page
+from peerx.ops.views.common import PageRequest, choice, page_dict, rows_page
 from peerx.platform import Platform
 
 STATUSES = (PENDING, SUCCEEDED, DEAD)

@@ -5,18 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.errors import NotFound
 from peerx.core.storage import StoredFile
-from peerx.ops.deps import OPERATOR
-from peerx.ops.schemas import REFERENCE, RateSet, RateView, TradeApprove, TradeReject, TradeView, reply
 from peerx.platform import Platform
 from peerx.products.giftcards import service as giftcards
-from peerx.web import PlatformDep, Session, wire_router
-
-router = wire_router(dependencies=[OPERATOR], tags=["giftcards"])  # /ops/v1/giftcards
 
 
 async def set_rate(
@@ -58,49 +52,6 @@ async def settle_withdrawal(
     platform: Platform, session: AsyncSession, *, reference: str, paid: bool, note: str
 ) -> dict[str, Any]:
     return giftcards.withdrawal_view(await giftcards.settle_withdrawal(session, reference, paid=paid, note=note))
-
-
-# ---------------------------------------------------------------- /ops/v1/giftcards
-
-
-@router.put("/rates", response_model=RateView)
-async def put_rate(body: RateSet, session: Session, platform: PlatformDep) -> Response:
-    """Create or change the rate of a card type in a country and currency."""
-    result = await set_rate(
-        platform,
-        session,
-        card_type_id=body.card_type_id,
-        card_name=body.card_name,
-        country=body.country,
-        currency=body.currency,
-        rate=body.rate,
-        fee_pct=body.fee_pct,
-        active=body.active,
-    )
-    return reply(RateView, result)
-
-
-@router.post("/trades/{reference}/approve", response_model=TradeView)
-async def approve(
-    reference: REFERENCE,
-    session: Session,
-    platform: PlatformDep,
-    body: TradeApprove | None = None,
-) -> Response:
-    """Approve a pending trade (optionally for a lower face value); the net payout is credited."""
-    card_amount = body.card_amount if body is not None else None
-    return reply(TradeView, await approve_trade(platform, session, reference=reference, card_amount=card_amount))
-
-
-@router.post("/trades/{reference}/reject", response_model=TradeView)
-async def reject(
-    reference: REFERENCE,
-    body: TradeReject,
-    session: Session,
-    platform: PlatformDep,
-) -> Response:
-    """Reject a pending trade with a reason the merchant sees."""
-    return reply(TradeView, await reject_trade(platform, session, reference=reference, reason=body.reason))
 
 
 # ---------------------------------------------------------------- reads for the console

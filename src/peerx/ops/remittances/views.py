@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.errors import NotFound
-from peerx.ops.views_common import PageRequest, choice, money, page_dict
+from peerx.ops.views.common import PageRequest, choice, money, page_dict
 from peerx.platform import Platform
 from peerx.products.remittances import common, partners
-from peerx.products.remittances import operator_queries as queries
+from peerx.products.remittances import repository as queries
 from peerx.products.remittances import service as remittances
 
 XAF = common.CURRENCY

@@ -5,19 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import mail
 from peerx.core.errors import Conflict
-from peerx.ops.deps import OPERATOR
-from peerx.ops.schemas import REFERENCE, OrderView, OrderVoided, reply
 from peerx.platform import Platform
 from peerx.products.vouchers import service as vouchers
 from peerx.products.vouchers.models import VoucherOrder
-from peerx.web import PlatformDep, Session, wire_router
-
-router = wire_router(dependencies=[OPERATOR], tags=["vouchers"])  # /ops/v1/vouchers
 
 
 async def _order_view(platform: Platform, session: AsyncSession, order: VoucherOrder) -> dict[str, Any]:
@@ -56,24 +50,3 @@ async def resend_codes_email(platform: Platform, session: AsyncSession, *, order
         raise Conflict(f"the codes email of order {order.order_id} is {message.status}, not dead")
     await mail.requeue(session, message.id)
     return await _order_view(platform, session, order)
-
-
-# ---------------------------------------------------------------- /ops/v1/vouchers
-
-
-@router.get("/orders/{order_id}", response_model=OrderView)
-async def get_order(order_id: REFERENCE, session: Session, platform: PlatformDep) -> Response:
-    """An order and its vouchers, masked as everyone sees them."""
-    return reply(OrderView, await show_order(platform, session, order_id=order_id))
-
-
-@router.post("/orders/{order_id}/void", response_model=OrderVoided)
-async def post_void(order_id: REFERENCE, session: Session, platform: PlatformDep) -> Response:
-    """Void the order's active vouchers; their value goes back to the vendor."""
-    return reply(OrderVoided, await void_order(platform, session, order_id=order_id))
-
-
-@router.post("/orders/{order_id}/resend-email", response_model=OrderView)
-async def post_resend(order_id: REFERENCE, session: Session, platform: PlatformDep) -> Response:
-    """Send a dead codes email again (only a dead one: once delivered, its content is gone)."""
-    return reply(OrderView, await resend_codes_email(platform, session, order_id=order_id))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.errors import NotFound
-from peerx.ops.views_common import PageRequest, choice, money, page_dict
+from peerx.ops.views.common import PageRequest, choice, money, page_dict
 from peerx.platform import Platform
 from peerx.products.escrow import online as escrow
 from peerx.products.escrow import p2p

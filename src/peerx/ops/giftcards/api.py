@@ -1,0 +1,59 @@
+"""/ops/v1/giftcards: the giftcards desk's JSON routes; each calls one action."""
+
+from __future__ import annotations
+
+from fastapi import Response
+
+from peerx.ops.deps import OPERATOR
+from peerx.ops.giftcards.actions import (
+    approve_trade,
+    reject_trade,
+    set_rate,
+)
+from peerx.ops.schemas import REFERENCE, RateSet, RateView, TradeApprove, TradeReject, TradeView, reply
+from peerx.web import PlatformDep, Session, wire_router
+
+router = wire_router(dependencies=[OPERATOR], tags=["giftcards"])  # /ops/v1/giftcards
+
+
+# ---------------------------------------------------------------- /ops/v1/giftcards
+
+
+@router.put("/rates", response_model=RateView)
+async def put_rate(body: RateSet, session: Session, platform: PlatformDep) -> Response:
+    """Create or change the rate of a card type in a country and currency."""
+    result = await set_rate(
+        platform,
+        session,
+        card_type_id=body.card_type_id,
+        card_name=body.card_name,
+        country=body.country,
+        currency=body.currency,
+        rate=body.rate,
+        fee_pct=body.fee_pct,
+        active=body.active,
+    )
+    return reply(RateView, result)
+
+
+@router.post("/trades/{reference}/approve", response_model=TradeView)
+async def approve(
+    reference: REFERENCE,
+    session: Session,
+    platform: PlatformDep,
+    body: TradeApprove | None = None,
+) -> Response:
+    """Approve a pending trade (optionally for a lower face value); the net payout is credited."""
+    card_amount = body.card_amount if body is not None else None
+    return reply(TradeView, await approve_trade(platform, session, reference=reference, card_amount=card_amount))
+
+
+@router.post("/trades/{reference}/reject", response_model=TradeView)
+async def reject(
+    reference: REFERENCE,
+    body: TradeReject,
+    session: Session,
+    platform: PlatformDep,
+) -> Response:
+    """Reject a pending trade with a reason the merchant sees."""
+    return reply(TradeView, await reject_trade(platform, session, reference=reference, reason=body.reason))
