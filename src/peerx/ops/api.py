@@ -20,9 +20,9 @@ from peerx.core.errors import (
     Unauthorized,
 )
 from peerx.ops import actions
-from peerx.ops.bitcoin import actions as bitcoin
+from peerx.ops.bitcoin import api as bitcoin
 from peerx.ops.deps import OPERATOR
-from peerx.ops.escrow import actions as escrow
+from peerx.ops.escrow import api as escrow
 from peerx.ops.giftcards import api as giftcards
 from peerx.ops.remittances import api as remittances
 from peerx.ops.schemas import (

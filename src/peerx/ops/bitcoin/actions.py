@@ -4,37 +4,19 @@ set the sandbox market price. Shared by `peerx chain|market ...` and /ops/v1/bit
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.chain.sandbox import SandboxChain
 from peerx.core.errors import InvalidField
-from peerx.ops.deps import OPERATOR
-from peerx.ops.schemas import (
-    ChainFund,
-    ChainFunded,
-    ChainMine,
-    ChainMined,
-    DisputeResolve,
-    Disputes,
-    DisputeView,
-    MarketPrice,
-    MarketPriceSet,
-    reply,
-)
 from peerx.platform import Platform
 from peerx.products.bitcoin.context import peach_of
 from peerx.products.bitcoin.contracts import disputes
 from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import Contract
 from peerx.products.bitcoin.wire import wire_time
-from peerx.web import PlatformDep, Session, wire_router
-from peerx.web.types import Flag, Text
 
-router = wire_router(dependencies=[OPERATOR], tags=["bitcoin"])  # /ops/v1/bitcoin
-ContractId = Annotated[str, Text(200, min_length=1)]
 DISPUTE_OUTCOMES = disputes.OUTCOMES  # what a mediator may decide (the console's choices)
 
 
@@ -68,24 +50,6 @@ async def set_price(platform: Platform, session: AsyncSession, *, pair: str, pri
 
 
 # ---------------------------------------------------------------- /ops/v1/bitcoin
-
-
-@router.post("/chain/fund", response_model=ChainFunded)
-async def post_fund(body: ChainFund, session: Session, platform: PlatformDep) -> Response:
-    """Pay sats to an address from the sandbox chain's faucet (sandbox chain only)."""
-    return reply(ChainFunded, await fund_address(platform, session, address=body.address, sats=body.sats))
-
-
-@router.post("/chain/mine", response_model=ChainMined)
-async def post_mine(body: ChainMine, session: Session, platform: PlatformDep) -> Response:
-    """Mine blocks on the sandbox chain; the first confirms the mempool."""
-    return reply(ChainMined, await mine(platform, session, blocks=body.blocks))
-
-
-@router.post("/market/prices", response_model=MarketPriceSet)
-async def post_price(body: MarketPrice, session: Session, platform: PlatformDep) -> Response:
-    """Set the sandbox market's price of a pair."""
-    return reply(MarketPriceSet, await set_price(platform, session, pair=body.pair, price=body.price))
 
 
 # ---------------------------------------------------------------- disputes (Peach part 2)
@@ -129,20 +93,3 @@ async def resolve_dispute(
     if contract.dispute_winner == "buyer" or outcome == "payOutBuyer":
         await disputes.pay_out_buyer(session, peach_of(platform), contract.id)
     return dispute_view(contract)
-
-
-@router.get("/disputes", response_model=Disputes)
-async def get_disputes(session: Session, platform: PlatformDep, active: Flag = True) -> Response:
-    """Disputed contracts, the active ones only unless active=false."""
-    return reply(Disputes, await list_disputes(platform, session, active_only=active))
-
-
-@router.post("/disputes/{contract_id}/resolve", response_model=DisputeView)
-async def post_resolve(
-    contract_id: ContractId,
-    body: DisputeResolve,
-    session: Session,
-    platform: PlatformDep,
-) -> Response:
-    """The mediator's decision on a disputed contract."""
-    return reply(DisputeView, await resolve_dispute(platform, session, contract_id=contract_id, outcome=body.outcome))
