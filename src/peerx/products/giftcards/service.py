@@ -21,7 +21,7 @@ from peerx.core.errors import Conflict, InvalidField, NotFound
 from peerx.core.events import WebhookEndpoint, emit
 from peerx.core.jobs import enqueue
 from peerx.core.money import EXPONENTS, from_minor, round_to_minor, to_minor
-from peerx.core.parties import Caller
+from peerx.core.parties import Caller, owned_by
 from peerx.core.secrets import FieldCipher
 from peerx.core.storage import FileStore
 from peerx.products.giftcards.models import Rate, Trade, Withdrawal
@@ -138,8 +138,7 @@ async def rate_subscriptions(session: AsyncSession, caller: Caller) -> list[Webh
     endpoints = await session.scalars(
         select(WebhookEndpoint)
         .where(
-            WebhookEndpoint.party_id == caller.party_id,
-            WebhookEndpoint.livemode == caller.livemode,
+            owned_by(WebhookEndpoint, caller),
             WebhookEndpoint.surface == SURFACE,
             WebhookEndpoint.disabled_at.is_(None),
         )
@@ -300,11 +299,7 @@ def _last4(card_number: str) -> str:
 
 
 async def get_trade(session: AsyncSession, caller: Caller, reference: str) -> Trade:
-    trade = await session.scalar(
-        select(Trade).where(
-            Trade.reference == reference, Trade.party_id == caller.party_id, Trade.livemode == caller.livemode
-        )
-    )
+    trade = await session.scalar(select(Trade).where(Trade.reference == reference, owned_by(Trade, caller)))
     if trade is None:
         raise NotFound("Trade not found.")
     return trade
@@ -313,7 +308,7 @@ async def get_trade(session: AsyncSession, caller: Caller, reference: str) -> Tr
 async def list_trades(
     session: AsyncSession, caller: Caller, *, status: str | None, page: int, per_page: int
 ) -> tuple[list[Trade], int]:
-    query = select(Trade).where(Trade.party_id == caller.party_id, Trade.livemode == caller.livemode)
+    query = select(Trade).where(owned_by(Trade, caller))
     if status is not None:
         query = query.where(Trade.status == status)
     return await paginate(
@@ -448,9 +443,7 @@ class WalletView:
 async def wallet(session: AsyncSession, caller: Caller) -> WalletView:
     account = await ledger.find_account(session, wallet_account(caller.party_id, caller.livemode))
     pending = await session.scalar(
-        select(func.coalesce(func.sum(Trade.net_payout), 0)).where(
-            Trade.party_id == caller.party_id, Trade.livemode == caller.livemode, Trade.status == "pending"
-        )
+        select(func.coalesce(func.sum(Trade.net_payout), 0)).where(owned_by(Trade, caller), Trade.status == "pending")
     )
     return WalletView(
         available=account.available if account else 0,
@@ -539,7 +532,7 @@ async def list_withdrawals(
 ) -> tuple[list[Withdrawal], int]:
     query = (
         select(Withdrawal)
-        .where(Withdrawal.party_id == caller.party_id, Withdrawal.livemode == caller.livemode)
+        .where(owned_by(Withdrawal, caller))
         .order_by(Withdrawal.created_at.desc(), Withdrawal.id.desc())
     )
     return await paginate(session, query, page=page, per_page=per_page)

@@ -31,7 +31,7 @@ from peerx.core.errors import Conflict, Forbidden, InsufficientFunds, InvalidFie
 from peerx.core.events import emit
 from peerx.core.jobs import enqueue
 from peerx.core.money import from_minor, round_to_minor, to_minor
-from peerx.core.parties import Caller
+from peerx.core.parties import Caller, owned_by
 from peerx.products.remittances.common import (
     COUNTRY,
     CURRENCY,
@@ -146,7 +146,7 @@ def convert(amount: Decimal, from_currency: str, fxrate: Decimal) -> tuple[int, 
 
 async def _sender(session: AsyncSession, caller: Caller, request: PaymentRequest) -> Sender:
     msisdn = request.sender_mobile_phone.removeprefix("+")
-    scope = (Sender.party_id == caller.party_id, Sender.livemode == caller.livemode, Sender.msisdn == msisdn)
+    scope = (owned_by(Sender, caller), Sender.msisdn == msisdn)
     found = await session.scalar(select(Sender).where(*scope))
     if found is not None:
         return found
@@ -197,8 +197,7 @@ async def request_payment(
         first_name, last_name = first_name or beneficiary.first_name, last_name or beneficiary.last_name
     taken = await session.scalar(
         select(Transaction.id).where(
-            Transaction.party_id == caller.party_id,
-            Transaction.livemode == caller.livemode,
+            owned_by(Transaction, caller),
             Transaction.track_id == request.track_id,
         )
     )
@@ -506,8 +505,7 @@ async def by_track_id(session: AsyncSession, caller: Caller, track_id: str) -> l
     rows = list(
         await session.scalars(
             select(Transaction).where(
-                Transaction.party_id == caller.party_id,
-                Transaction.livemode == caller.livemode,
+                owned_by(Transaction, caller),
                 Transaction.track_id == track_id,
             )
         )
@@ -530,7 +528,7 @@ async def list_transactions(session: AsyncSession, caller: Caller, *, page: int,
     return list(
         await session.scalars(
             select(Transaction)
-            .where(Transaction.party_id == caller.party_id, Transaction.livemode == caller.livemode)
+            .where(owned_by(Transaction, caller))
             .order_by(Transaction.created_at.desc(), Transaction.id.desc())
             .limit(per_page)
             .offset((page - 1) * per_page)

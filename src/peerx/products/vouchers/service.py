@@ -32,7 +32,7 @@ from peerx.core.events import emit
 from peerx.core.jobs import enqueue
 from peerx.core.mail import queue_mail
 from peerx.core.money import from_minor, round_to_minor, to_minor
-from peerx.core.parties import Caller, get_party, has_permission
+from peerx.core.parties import Caller, get_party, has_permission, owned_by
 from peerx.core.secrets import KeyMaterial, keyed_hash
 from peerx.products.vouchers.models import Voucher, VoucherOrder
 from peerx.settings import Settings
@@ -334,8 +334,7 @@ async def get_order(session: AsyncSession, caller: Caller, order_id: str) -> Vou
     order = await session.scalar(
         select(VoucherOrder).where(
             VoucherOrder.order_id == order_id.strip().upper(),
-            VoucherOrder.party_id == caller.party_id,
-            VoucherOrder.livemode == caller.livemode,
+            owned_by(VoucherOrder, caller),
         )
     )
     if order is None:
