@@ -13,8 +13,9 @@ from peerx.ops.views.common import PageRequest, choice, money, page_dict
 from peerx.platform import Platform
 from peerx.products.vouchers import repository as queries
 from peerx.products.vouchers import service as vouchers
+from peerx.products.vouchers.models import VoucherStatus
 
-STATUSES = (vouchers.ACTIVE, vouchers.REDEEMED, vouchers.EXPIRED, vouchers.VOID)
+STATUSES = tuple(VoucherStatus)
 
 
 def order_row(order: Any) -> dict[str, Any]:

@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peerx.core.db import Base
+
+
+class TradeStatus(StrEnum):
+    """A trade's review outcome, as trades.php and trade-status.php print it."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class WithdrawalStatus(StrEnum):
+    """A withdrawal's payout, as withdrawals.php prints it."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
 
 
 class Rate(Base):
@@ -35,7 +53,7 @@ class Trade(Base):
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
     livemode: Mapped[bool]
-    status: Mapped[str] = mapped_column(String(12), index=True)  # pending, approved, rejected
+    status: Mapped[str] = mapped_column(String(12), index=True)  # TradeStatus
     rate_id: Mapped[int] = mapped_column(ForeignKey("giftcard_rates.id"))
     card_type_id: Mapped[int]
     card_name: Mapped[str] = mapped_column(String(100))

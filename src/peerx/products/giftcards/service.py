@@ -24,7 +24,7 @@ from peerx.core.money import EXPONENTS, from_minor, round_to_minor, to_minor
 from peerx.core.parties import Caller, owned_by
 from peerx.core.secrets import FieldCipher
 from peerx.core.storage import FileStore
-from peerx.products.giftcards.models import Rate, Trade, Withdrawal
+from peerx.products.giftcards.models import Rate, Trade, TradeStatus, Withdrawal, WithdrawalStatus
 from peerx.products.giftcards.sandbox import outcome_for
 from peerx.rails.msisdn import ghana_network, normalize_msisdn
 
@@ -263,7 +263,7 @@ async def submit_trade(
         reference=new_reference("PTP"),
         party_id=caller.party_id,
         livemode=caller.livemode,
-        status="pending",
+        status=TradeStatus.PENDING,
         rate_id=rate.id,
         card_type_id=rate.card_type_id,
         card_name=rate.card_name,
@@ -322,7 +322,7 @@ async def _lock_trade(session: AsyncSession, reference: str) -> Trade:
     )
     if trade is None:
         raise NotFound(f"trade {reference} not found")
-    if trade.status != "pending":
+    if trade.status != TradeStatus.PENDING:
         raise Conflict(f"trade {reference} is already {trade.status}")
     return trade
 
@@ -351,7 +351,7 @@ async def approve_trade(session: AsyncSession, reference: str, *, card_amount: D
     if trade.fee > 0:
         fees = await ledger.get_account(session, fees_account(trade.livemode))
         await ledger.transfer(session, source, fees, trade.fee, code="giftcards.trade_fee", reference=trade.reference)
-    trade.status = "approved"
+    trade.status = TradeStatus.APPROVED
     trade.reviewed_at = trade.updated_at = utcnow()
     await session.flush()
     await _emit_trade(session, trade, "trade.approved")
@@ -363,7 +363,7 @@ async def reject_trade(session: AsyncSession, reference: str, *, reason: str) ->
     if not reason:
         raise InvalidField("reason", "is required")
     trade = await _lock_trade(session, reference)
-    trade.status = "rejected"
+    trade.status = TradeStatus.REJECTED
     trade.rejection_reason = reason[:1000]
     trade.reviewed_at = trade.updated_at = utcnow()
     await session.flush()
@@ -374,7 +374,7 @@ async def reject_trade(session: AsyncSession, reference: str, *, reason: str) ->
 async def resolve_sandbox_trade(session: AsyncSession, cipher: FieldCipher, trade_id: int) -> None:
     """Test cards decide their own review (the integrator's whole flow, no operator needed)."""
     trade = await session.get(Trade, trade_id)
-    if trade is None or trade.status != "pending" or trade.livemode or not trade.card_number_encrypted:
+    if trade is None or trade.status != TradeStatus.PENDING or trade.livemode or not trade.card_number_encrypted:
         return
     outcome = outcome_for(cipher.decrypt(trade.card_number_encrypted, context=CARD_NUMBER_CONTEXT))
     if outcome is None:
@@ -443,7 +443,9 @@ class WalletView:
 async def wallet(session: AsyncSession, caller: Caller) -> WalletView:
     account = await ledger.find_account(session, wallet_account(caller.party_id, caller.livemode))
     pending = await session.scalar(
-        select(func.coalesce(func.sum(Trade.net_payout), 0)).where(owned_by(Trade, caller), Trade.status == "pending")
+        select(func.coalesce(func.sum(Trade.net_payout), 0)).where(
+            owned_by(Trade, caller), Trade.status == TradeStatus.PENDING
+        )
     )
     return WalletView(
         available=account.available if account else 0,
@@ -508,7 +510,7 @@ async def request_withdrawal(session: AsyncSession, caller: Caller, request: Wit
         reference=reference,
         party_id=caller.party_id,
         livemode=caller.livemode,
-        status="pending",
+        status=WithdrawalStatus.PENDING,
         amount=amount,
         currency=PAYOUT_CURRENCY,
         method=request.method,
@@ -549,7 +551,7 @@ async def lock_withdrawal(session: AsyncSession, withdrawal_id: int) -> Withdraw
 
 async def complete_withdrawal(session: AsyncSession, withdrawal: Withdrawal, provider_reference: str | None) -> None:
     await ledger.post_pending(session, withdrawal.hold_transfer_id, code="giftcards.withdrawal_paid")
-    withdrawal.status = "completed"
+    withdrawal.status = WithdrawalStatus.COMPLETED
     withdrawal.provider_reference = provider_reference
     withdrawal.completed_at = withdrawal.updated_at = utcnow()
     await session.flush()
@@ -558,7 +560,7 @@ async def complete_withdrawal(session: AsyncSession, withdrawal: Withdrawal, pro
 
 async def fail_withdrawal(session: AsyncSession, withdrawal: Withdrawal, reason: str) -> None:
     await ledger.void_pending(session, withdrawal.hold_transfer_id, code="giftcards.withdrawal_failed")
-    withdrawal.status = "failed"
+    withdrawal.status = WithdrawalStatus.FAILED
     withdrawal.failure_reason = reason
     withdrawal.updated_at = utcnow()
     await session.flush()
@@ -570,7 +572,7 @@ async def settle_withdrawal(session: AsyncSession, reference: str, *, paid: bool
     withdrawal = await session.scalar(select(Withdrawal).where(Withdrawal.reference == reference).with_for_update())
     if withdrawal is None:
         raise NotFound(f"withdrawal {reference} not found")
-    if withdrawal.status not in ("pending", "processing"):
+    if withdrawal.status not in (WithdrawalStatus.PENDING, WithdrawalStatus.PROCESSING):
         raise Conflict(f"withdrawal {reference} is already {withdrawal.status}")
     if paid:
         await complete_withdrawal(session, withdrawal, note or None)
@@ -609,7 +611,7 @@ async def _emit_withdrawal(session: AsyncSession, withdrawal: Withdrawal, event_
 
 # ---------------------------------------------------------------- operator reads (the console)
 
-TRADE_STATUSES = ("pending", "approved", "rejected")
+TRADE_STATUSES = tuple(TradeStatus)
 TRADE_IMAGES = ("front", "back", "receipt")
 
 

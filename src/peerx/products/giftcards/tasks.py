@@ -15,6 +15,7 @@ from peerx.core.jobs import JobContext, TaskTable
 from peerx.core.secrets import FieldCipher
 from peerx.platform import Platform
 from peerx.products.giftcards import service
+from peerx.products.giftcards.models import WithdrawalStatus
 from peerx.rails import payout_flow
 from peerx.rails.payouts import PayoutRequest, PayoutResult, PayoutStatus
 
@@ -27,12 +28,12 @@ async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None
 
     async def prepare(session: AsyncSession) -> payout_flow.Attempt | None:
         withdrawal = await service.lock_withdrawal(session, withdrawal_id)
-        if withdrawal is None or withdrawal.status not in ("pending", "processing"):
+        if withdrawal is None or withdrawal.status not in (WithdrawalStatus.PENDING, WithdrawalStatus.PROCESSING):
             return None
         first_attempt = withdrawal.sent_at is None
         if first_attempt:
             rail = platform.rails.for_method(withdrawal.method, livemode=withdrawal.livemode, country=COUNTRY)
-            withdrawal.rail, withdrawal.sent_at, withdrawal.status = rail.name, utcnow(), "processing"
+            withdrawal.rail, withdrawal.sent_at, withdrawal.status = rail.name, utcnow(), WithdrawalStatus.PROCESSING
         else:
             rail = platform.rails.by_name(withdrawal.rail or "manual", country=COUNTRY)
         request = PayoutRequest(
@@ -49,7 +50,7 @@ async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None
 
     async def settle(session: AsyncSession, result: PayoutResult) -> None:
         withdrawal = await service.lock_withdrawal(session, withdrawal_id)
-        if withdrawal is None or withdrawal.status != "processing":
+        if withdrawal is None or withdrawal.status != WithdrawalStatus.PROCESSING:
             return  # an operator settled it meanwhile
         if result.status == PayoutStatus.SUCCEEDED:
             await service.complete_withdrawal(session, withdrawal, result.provider_reference)

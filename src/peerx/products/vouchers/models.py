@@ -4,11 +4,21 @@ pepper, unique, so a code is found in O(1) and can never be issued twice) and it
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peerx.core.db import Base
+
+
+class VoucherStatus(StrEnum):
+    """A voucher's state as stored; "expired" is also computed from expires_at (service.effective_status)."""
+
+    ACTIVE = "active"
+    REDEEMED = "redeemed"
+    EXPIRED = "expired"
+    VOID = "void"
 
 
 class VoucherOrder(Base):
@@ -44,7 +54,7 @@ class Voucher(Base):
     last4: Mapped[str] = mapped_column(String(4))
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[int]  # cents
-    status: Mapped[str] = mapped_column(String(10))  # active, redeemed, expired, void
+    status: Mapped[str] = mapped_column(String(10))  # VoucherStatus
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     redeemed_at: Mapped[datetime | None]

@@ -9,17 +9,16 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import paginate
-from peerx.products.vouchers.models import Voucher, VoucherOrder
-from peerx.products.vouchers.service import ACTIVE, EXPIRED
+from peerx.products.vouchers.models import Voucher, VoucherOrder, VoucherStatus
 
 
 def _effective(status: str, now: datetime) -> ColumnElement[bool]:
     """The SQL twin of service.effective_status(voucher) == status."""
-    past_due = and_(Voucher.status == ACTIVE, Voucher.expires_at <= now)
-    if status == ACTIVE:
-        return and_(Voucher.status == ACTIVE, Voucher.expires_at > now)
-    if status == EXPIRED:
-        return or_(Voucher.status == EXPIRED, past_due)
+    past_due = and_(Voucher.status == VoucherStatus.ACTIVE, Voucher.expires_at <= now)
+    if status == VoucherStatus.ACTIVE:
+        return and_(Voucher.status == VoucherStatus.ACTIVE, Voucher.expires_at > now)
+    if status == VoucherStatus.EXPIRED:
+        return or_(Voucher.status == VoucherStatus.EXPIRED, past_due)
     return Voucher.status == status
 
 
@@ -52,14 +51,17 @@ async def status_counts_by_order(
     """(order_id, effective status, count) for the vouchers of these orders."""
     if not order_ids:
         return []
-    past_due = and_(Voucher.status == ACTIVE, Voucher.expires_at <= now)
+    past_due = and_(Voucher.status == VoucherStatus.ACTIVE, Voucher.expires_at <= now)
     rows = await session.execute(
         select(VoucherOrder.order_id, Voucher.status, past_due, func.count())
         .join(VoucherOrder, VoucherOrder.id == Voucher.order_pk)
         .where(VoucherOrder.order_id.in_(order_ids))
         .group_by(VoucherOrder.order_id, Voucher.status, past_due)
     )
-    return [(order_id, EXPIRED if expired else status, int(count)) for order_id, status, expired, count in rows]
+    return [
+        (order_id, VoucherStatus.EXPIRED if expired else status, int(count))
+        for order_id, status, expired, count in rows
+    ]
 
 
 async def vouchers_page(

@@ -34,7 +34,7 @@ from peerx.core.mail import queue_mail
 from peerx.core.money import from_minor, round_to_minor, to_minor
 from peerx.core.parties import Caller, get_party, has_permission, owned_by
 from peerx.core.secrets import KeyMaterial, keyed_hash
-from peerx.products.vouchers.models import Voucher, VoucherOrder
+from peerx.products.vouchers.models import Voucher, VoucherOrder, VoucherStatus
 from peerx.settings import Settings
 
 SURFACE = "peerwallet"
@@ -46,7 +46,6 @@ VALIDITY = timedelta(days=365)  # the document's sample: exp_date - date_created
 CODE_DIGITS = 20
 ORDER_ID_ALPHABET = string.ascii_uppercase + string.digits
 ORDER_ID_LENGTH = 10
-ACTIVE, REDEEMED, EXPIRED, VOID = "active", "redeemed", "expired", "void"
 EXPIRE_JOB = "vouchers.expire"
 PERMISSION_MESSAGE = (
     'This API call requires the "transfer funds" permission, which must be enabled in your API settings.'
@@ -248,7 +247,7 @@ async def issue(
                 "last4": code[-4:],
                 "currency": CURRENCY,
                 "amount": amount,
-                "status": ACTIVE,
+                "status": VoucherStatus.ACTIVE,
                 "created_at": now,
                 "expires_at": order.expires_at,
                 "updated_at": now,
@@ -321,8 +320,8 @@ def codes_email(order: VoucherOrder, codes: Sequence[str], url: str) -> str:
 
 def effective_status(voucher: Voucher, now: datetime | None = None) -> str:
     """An active voucher past its expiry is expired, even before the expiry job has run."""
-    if voucher.status == ACTIVE and voucher.expires_at <= (now or utcnow()):
-        return EXPIRED
+    if voucher.status == VoucherStatus.ACTIVE and voucher.expires_at <= (now or utcnow()):
+        return VoucherStatus.EXPIRED
     return voucher.status
 
 
@@ -397,7 +396,7 @@ async def redeem(session: AsyncSession, pepper: bytes, caller: Caller, code: str
         session, source, wallet, voucher.amount, code="vouchers.redeem", reference=f"{order.order_id}:{voucher.id}"
     )
     now = utcnow()
-    voucher.status, voucher.redeemed_at, voucher.redeemed_by = REDEEMED, now, caller.party_id
+    voucher.status, voucher.redeemed_at, voucher.redeemed_by = VoucherStatus.REDEEMED, now, caller.party_id
     voucher.settled_transfer_id, voucher.updated_at = credit.id, now
     await session.flush()
     await _emit(session, order, "voucher.redeemed", [voucher])
@@ -407,11 +406,11 @@ async def redeem(session: AsyncSession, pepper: bytes, caller: Caller, code: str
 
 def _require_active(voucher: Voucher, field: str) -> None:
     state = effective_status(voucher)
-    if state == REDEEMED:
+    if state == VoucherStatus.REDEEMED:
         raise Conflict(f"{field} has already been redeemed")
-    if state == VOID:
+    if state == VoucherStatus.VOID:
         raise Conflict(f"{field} has been voided")
-    if state == EXPIRED:
+    if state == VoucherStatus.EXPIRED:
         raise Conflict(f"{field} has expired")
 
 
@@ -439,10 +438,10 @@ async def void(
         for voucher in rows:
             _require_active(voucher, f"voucher_codes (code ending {voucher.last4})")
     else:
-        rows = [v for v in rows if effective_status(v) == ACTIVE]
+        rows = [v for v in rows if effective_status(v) == VoucherStatus.ACTIVE]
         if not rows:
             raise Conflict("order_id has no active vouchers to void")
-    await _settle(session, order, rows, to_vendor=True, code="vouchers.void", status=VOID)
+    await _settle(session, order, rows, to_vendor=True, code="vouchers.void", status=VoucherStatus.VOID)
     await _emit(session, order, "voucher.voided", rows)
     return order, rows
 
@@ -459,10 +458,10 @@ async def operator_void(session: AsyncSession, order_id: str) -> tuple[VoucherOr
             .execution_options(populate_existing=True)
         )
     )
-    rows = [v for v in rows if effective_status(v) == ACTIVE]
+    rows = [v for v in rows if effective_status(v) == VoucherStatus.ACTIVE]
     if not rows:
         raise Conflict(f"order {order.order_id} has no active vouchers to void")
-    await _settle(session, order, rows, to_vendor=True, code="vouchers.void", status=VOID)
+    await _settle(session, order, rows, to_vendor=True, code="vouchers.void", status=VoucherStatus.VOID)
     await _emit(session, order, "voucher.voided", rows)
     return order, rows
 
@@ -479,7 +478,7 @@ async def _settle(
     now = utcnow()
     for voucher in rows:
         voucher.status, voucher.settled_transfer_id, voucher.updated_at = status, moved.id, now
-        if status == VOID:
+        if status == VoucherStatus.VOID:
             voucher.voided_at = now
         else:
             voucher.expired_at = now
@@ -497,7 +496,7 @@ async def expire_order(session: AsyncSession, settings: Settings, order_pk: int)
     rows = list(
         await session.scalars(
             select(Voucher)
-            .where(Voucher.order_pk == order.id, Voucher.status == ACTIVE, Voucher.expires_at <= utcnow())
+            .where(Voucher.order_pk == order.id, Voucher.status == VoucherStatus.ACTIVE, Voucher.expires_at <= utcnow())
             .order_by(Voucher.id)
             .with_for_update()
             .execution_options(populate_existing=True)
@@ -512,7 +511,7 @@ async def expire_order(session: AsyncSession, settings: Settings, order_pk: int)
         rows,
         to_vendor=refund,
         code="vouchers.expiry_refund" if refund else "vouchers.expiry_forfeit",
-        status=EXPIRED,
+        status=VoucherStatus.EXPIRED,
     )
     await _emit(session, order, "voucher.expired", rows, extra={"value_returned_to_vendor": refund})
     return rows
@@ -549,7 +548,7 @@ def order_summary(order: VoucherOrder) -> dict[str, Any]:
 
 
 def status_counts(vouchers: Sequence[Voucher]) -> dict[str, int]:
-    counts = {ACTIVE: 0, REDEEMED: 0, EXPIRED: 0, VOID: 0}
+    counts = {str(status): 0 for status in VoucherStatus}
     now = utcnow()
     for voucher in vouchers:
         counts[effective_status(voucher, now)] += 1
