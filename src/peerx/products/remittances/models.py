@@ -5,11 +5,26 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peerx.core.db import Base
+
+
+class RemittanceStatus(StrEnum):
+    """A remittance's `status` on the wire (the document's, plus the waits peerx names)."""
+
+    NEW = "new"
+    PENDING = "pending"
+    MW_BALANCE_PENDING = "mw_balance_pending"
+    BALANCE_PENDING = "balance_pending"
+    MAX_AMOUNT = "max_amount"
+    PAID = "paid"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    REJECTED = "rejected"
 
 
 class Partner(Base):

@@ -46,35 +46,25 @@ from peerx.products.remittances.common import (
     wallet_account,
     wire_time,
 )
-from peerx.products.remittances.models import Beneficiary, Sender, Transaction
+from peerx.products.remittances.models import Beneficiary, RemittanceStatus, Sender, Transaction
 from peerx.products.remittances.partners import effective_max_amount, partner_profile
 from peerx.rails import floats
 from peerx.rails.msisdn import cameroon_network
 from peerx.rails.payouts import PayoutRequest
 
-STATUSES = (
-    "new",
-    "pending",
-    "mw_balance_pending",
-    "balance_pending",
-    "max_amount",
-    "paid",
-    "failed",
-    "canceled",
-    "rejected",
-)
+STATUSES = tuple(RemittanceStatus)
 # Bounds that keep every amount inside the 64-bit columns and ledger sums: far above any real
 # remittance (the partner's maximum, 1 000 000 XAF by default, decides what is paid).
 MAX_MINOR = 10**15  # amount in from_currency's minor units
 MAX_TO_AMOUNT = 10**15  # XAF
-WAITING = ("balance_pending", "mw_balance_pending", "max_amount")
-CANCELABLE = ("new", *WAITING)  # nothing has been sent to a rail yet
+WAITING = (RemittanceStatus.BALANCE_PENDING, RemittanceStatus.MW_BALANCE_PENDING, RemittanceStatus.MAX_AMOUNT)
+CANCELABLE = (RemittanceStatus.NEW, *WAITING)  # nothing has been sent to a rail yet
 # payment_proof of a rejected transaction, by the state it waited in (the document's sample
 # shows AMOUNT_EXCEED_THRESHOLD).
-REJECTION_REASONS = {
-    "balance_pending": "INSUFFICIENT_FUNDS",
-    "mw_balance_pending": "INSUFFICIENT_MW_BALANCE",
-    "max_amount": "AMOUNT_EXCEED_THRESHOLD",
+REJECTION_REASONS: dict[str, str] = {
+    RemittanceStatus.BALANCE_PENDING: "INSUFFICIENT_FUNDS",
+    RemittanceStatus.MW_BALANCE_PENDING: "INSUFFICIENT_MW_BALANCE",
+    RemittanceStatus.MAX_AMOUNT: "AMOUNT_EXCEED_THRESHOLD",
 }
 
 
@@ -209,7 +199,7 @@ async def request_payment(
         party_id=caller.party_id,
         livemode=caller.livemode,
         track_id=request.track_id,
-        status="new",
+        status=RemittanceStatus.NEW,
         type=TYPE,
         identifier_by=identifier,
         beneficiary_id=beneficiary.id if beneficiary else None,
@@ -253,7 +243,7 @@ async def _reserve(session: AsyncSession, tx: Transaction, max_amount: int) -> s
     """Take what a payout needs, in order; the status to stop at ("new" when all is held)."""
     if tx.hold_transfer_id is None:
         if tx.to_amount > max_amount:
-            return "max_amount"
+            return RemittanceStatus.MAX_AMOUNT
         hold = await _try_hold(
             session,
             wallet_account(tx.party_id, tx.livemode),
@@ -263,7 +253,7 @@ async def _reserve(session: AsyncSession, tx: Transaction, max_amount: int) -> s
             ref=_ref(tx),
         )
         if hold is None:
-            return "balance_pending"
+            return RemittanceStatus.BALANCE_PENDING
         tx.hold_transfer_id = hold
     rail = NETWORK_RAILS[tx.network]
     if tx.float_transfer_id is None and await floats.find_float(session, rail, CURRENCY, tx.livemode) is not None:
@@ -276,9 +266,9 @@ async def _reserve(session: AsyncSession, tx: Transaction, max_amount: int) -> s
             ref=_ref(tx),
         )
         if reserved is None:
-            return "mw_balance_pending"
+            return RemittanceStatus.MW_BALANCE_PENDING
         tx.float_transfer_id = reserved
-    return "new"
+    return RemittanceStatus.NEW
 
 
 async def advance(
@@ -287,13 +277,17 @@ async def advance(
     """Move a transaction that has no payout in flight as far as money allows, and set the status
     it stops at: queue the payout ("new"), or wait (a new wait, with its timer, per state)."""
     status = await _reserve(session, tx, max_amount)
-    if status == "new":
+    if status == RemittanceStatus.NEW:
         tx.waiting_since = None
         await enqueue(session, "remittances.payout", {"transaction_id": tx.id, "reference": tx.payout_reference})
     elif created or status != tx.status:
         tx.cycle += 1
         tx.waiting_since = utcnow()
-        due = policy.reject_after if status == "max_amount" else min(policy.retry_every, policy.reject_after)
+        due = (
+            policy.reject_after
+            if status == RemittanceStatus.MAX_AMOUNT
+            else min(policy.retry_every, policy.reject_after)
+        )
         await enqueue(
             session,
             "remittances.wait",
@@ -351,7 +345,7 @@ async def _locked(session: AsyncSession, transaction_id: int) -> Transaction:
 
 async def mark_sent(session: AsyncSession, tx: Transaction, rail: str) -> None:
     tx.rail, tx.sent_at = rail, utcnow()
-    await _set_status(session, tx, "pending")
+    await _set_status(session, tx, RemittanceStatus.PENDING)
 
 
 async def mark_paid(session: AsyncSession, tx: Transaction, proof: str) -> None:
@@ -368,13 +362,13 @@ async def mark_paid(session: AsyncSession, tx: Transaction, proof: str) -> None:
         await ledger.transfer(session, in_flight, fees, tx.fee, code="remittances.fee", reference=_ref(tx))
     tx.provider_reference = proof
     tx.payment_proof = proof  # the confirmation identifier the partner waited for
-    await _set_status(session, tx, "paid")
+    await _set_status(session, tx, RemittanceStatus.PAID)
 
 
 async def mark_failed(session: AsyncSession, tx: Transaction, reason: str) -> None:
     await _release(session, tx, "remittances.failed")
     tx.payment_proof = reason
-    await _set_status(session, tx, "failed")
+    await _set_status(session, tx, RemittanceStatus.FAILED)
 
 
 def payout_request(tx: Transaction) -> PayoutRequest:
@@ -402,7 +396,7 @@ async def on_wait_timer(session: AsyncSession, transaction_id: int, cycle: int, 
     if now >= deadline:
         await reject(session, tx)
         return None
-    if tx.status == "max_amount":
+    if tx.status == RemittanceStatus.MAX_AMOUNT:
         return deadline  # only an operator's retry (or the deadline) moves it
     partner = await partner_profile(session, tx.party_id, policy)
     await advance(session, tx, effective_max_amount(partner, policy), policy)
@@ -416,12 +410,12 @@ async def reject(session: AsyncSession, tx: Transaction) -> None:
     await _release(session, tx, "remittances.rejected")
     tx.payment_proof = reason
     tx.waiting_since = None
-    await _set_status(session, tx, "rejected")
+    await _set_status(session, tx, RemittanceStatus.REJECTED)
 
 
 async def resume_waiting_for_float(session: AsyncSession, transaction_id: int, policy: Policy) -> None:
     tx = await lock_transaction(session, transaction_id)
-    if tx is None or tx.status != "mw_balance_pending":
+    if tx is None or tx.status != RemittanceStatus.MW_BALANCE_PENDING:
         return
     partner = await partner_profile(session, tx.party_id, policy)
     await advance(session, tx, effective_max_amount(partner, policy), policy)
@@ -432,7 +426,7 @@ async def waiting_for_float(session: AsyncSession, rail: str, livemode: bool) ->
     rows = await session.scalars(
         select(Transaction.id)
         .where(
-            Transaction.status == "mw_balance_pending",
+            Transaction.status == RemittanceStatus.MW_BALANCE_PENDING,
             Transaction.network == network,
             Transaction.livemode == livemode,
         )
@@ -456,7 +450,7 @@ async def cancel(session: AsyncSession, transaction_id: int, reason: str) -> Tra
     await _release(session, tx, "remittances.canceled")
     tx.payment_proof = reason[:1000]
     tx.waiting_since = None
-    await _set_status(session, tx, "canceled")
+    await _set_status(session, tx, RemittanceStatus.CANCELED)
     return tx
 
 
@@ -467,7 +461,7 @@ async def retry(session: AsyncSession, transaction_id: int, policy: Policy) -> T
     tx = await _locked(session, transaction_id)
     partner = await partner_profile(session, tx.party_id, policy)
     limit = effective_max_amount(partner, policy)
-    if tx.status == "failed":
+    if tx.status == RemittanceStatus.FAILED:
         tx.payout_reference = str(uuid.uuid4())
         tx.rail = tx.sent_at = tx.provider_reference = tx.payment_proof = None
         await advance(session, tx, limit, policy, created=True)
@@ -477,11 +471,13 @@ async def retry(session: AsyncSession, transaction_id: int, policy: Policy) -> T
     before = tx.status
     await advance(session, tx, limit, policy)
     if tx.status == before:
-        why = {
-            "max_amount": f"{tx.to_amount} XAF is above the partner's maximum of {limit} XAF",
-            "balance_pending": f"the partner's solde does not cover {tx.to_amount + tx.fee} XAF",
-            "mw_balance_pending": f"the {NETWORK_RAILS[tx.network]} float does not cover {tx.to_amount} XAF",
-        }[before]
+        float_name = NETWORK_RAILS[tx.network]
+        reasons: dict[str, str] = {
+            RemittanceStatus.MAX_AMOUNT: f"{tx.to_amount} XAF is above the partner's maximum of {limit} XAF",
+            RemittanceStatus.BALANCE_PENDING: f"the partner's solde does not cover {tx.to_amount + tx.fee} XAF",
+            RemittanceStatus.MW_BALANCE_PENDING: f"the {float_name} float does not cover {tx.to_amount} XAF",
+        }
+        why = reasons[before]
         raise Conflict(f"remittance {transaction_id} is still {before}: {why}")
     return tx
 
@@ -489,7 +485,7 @@ async def retry(session: AsyncSession, transaction_id: int, policy: Policy) -> T
 async def settle(session: AsyncSession, transaction_id: int, *, paid: bool, note: str) -> Transaction:
     """An operator's verdict on a payout the manual rail cannot decide (or one stuck at a rail)."""
     tx = await _locked(session, transaction_id)
-    if tx.status != "pending":
+    if tx.status != RemittanceStatus.PENDING:
         raise Conflict(f"remittance {transaction_id} is {tx.status}: only pending payouts can be settled")
     if paid:
         await mark_paid(session, tx, note.strip() or tx.payout_reference)

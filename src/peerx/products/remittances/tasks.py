@@ -12,6 +12,7 @@ from peerx.core.db import utcnow
 from peerx.core.jobs import JobContext, RetryLater, TaskTable, enqueue
 from peerx.platform import Platform
 from peerx.products.remittances import common, service
+from peerx.products.remittances.models import RemittanceStatus
 from peerx.rails import floats, payout_flow
 from peerx.rails.payouts import PayoutResult, PayoutStatus
 
@@ -23,7 +24,11 @@ async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None
     async def prepare(session: AsyncSession) -> payout_flow.Attempt | None:
         tx = await service.lock_transaction(session, transaction_id)
         # A stale job (an earlier attempt of a retried remittance) has nothing to do.
-        if tx is None or tx.payout_reference != reference or tx.status not in ("new", "pending"):
+        if (
+            tx is None
+            or tx.payout_reference != reference
+            or tx.status not in (RemittanceStatus.NEW, RemittanceStatus.PENDING)
+        ):
             return None
         first_attempt = tx.sent_at is None
         if first_attempt:
@@ -36,7 +41,7 @@ async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None
 
     async def settle(session: AsyncSession, result: PayoutResult) -> None:
         tx = await service.lock_transaction(session, transaction_id)
-        if tx is None or tx.payout_reference != reference or tx.status != "pending":
+        if tx is None or tx.payout_reference != reference or tx.status != RemittanceStatus.PENDING:
             return  # an operator settled it meanwhile
         if result.status == PayoutStatus.SUCCEEDED:
             await service.mark_paid(session, tx, result.provider_reference or tx.payout_reference)
