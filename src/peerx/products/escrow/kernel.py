@@ -31,7 +31,7 @@ from peerx.core.events import emit
 from peerx.core.jobs import enqueue
 from peerx.products.escrow import payouts, repository
 from peerx.products.escrow.accounts import card_payins_account, escrow_account, fees_account, seller_wallet
-from peerx.products.escrow.models import EscrowNotification, EscrowP2PTransaction, EscrowTransaction
+from peerx.products.escrow.models import EscrowJob, EscrowNotification, EscrowP2PTransaction, EscrowTransaction
 from peerx.products.escrow.repository import Actor, Tx
 from peerx.products.escrow.wire import SURFACE, wire_time
 from peerx.rails.payins import PayinResult
@@ -127,7 +127,7 @@ async def queue_card_refund(session: AsyncSession, livemode: bool, payin_id: str
     refunds twice (the Stripe connector sends it as the Idempotency-Key)."""
     await enqueue(
         session,
-        "escrow.card_refund",
+        EscrowJob.CARD_REFUND,
         {"livemode": livemode, "payin_id": payin_id, "amount": amount, "reference": reference},
         unique_key=f"escrow:refund:{reference}",
     )

@@ -6,12 +6,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peerx.core.db import Base
+
+
+class EscrowJob(StrEnum):
+    """Escrow's job kinds (their handlers: tasks.py)."""
+
+    CARRIER_POLL = "escrow.carrier_poll"
+    CARD_REFUND = "escrow.card_refund"
+    PAYOUT = "escrow.payout"
+    COMPLAINT_PERIOD = "escrow.complaint_period"
+    TRACKING_DEADLINE = "escrow.tracking_deadline"
+    P2P_DEPOSIT_ACCEPTANCE = "escrow.p2p_deposit_acceptance"
+    P2P_COMPLAINT_PERIOD = "escrow.p2p_complaint_period"
 
 
 class EscrowUser(Base):

@@ -34,7 +34,7 @@ from peerx.products.escrow.kernel import (
     return_payments,
     state_error,
 )
-from peerx.products.escrow.models import EscrowTransaction
+from peerx.products.escrow.models import EscrowJob, EscrowTransaction
 from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.wire import wire_time
 from peerx.rails.payins import PayinResult
@@ -254,7 +254,7 @@ async def finish_pay(
     tx.tracking_details_deadline = now + timing.tracking_window
     tx.status = "paid"
     await session.flush()
-    await at_deadline(session, "escrow.tracking_deadline", tx.id, tx.tracking_details_deadline, "escrow:tracking")
+    await at_deadline(session, EscrowJob.TRACKING_DEADLINE, tx.id, tx.tracking_details_deadline, "escrow:tracking")
     await FLOW.tell(session, tx, "paid", actor.user_id, "The buyer paid: add the tracking details.")
     return tx
 
@@ -287,7 +287,7 @@ async def track(
     tx.tracked = tx.updated_at = now
     tx.status = "tracked"
     await session.flush()
-    await enqueue(session, "escrow.carrier_poll", {"transaction_id": tx.id}, unique_key=f"escrow:carrier:{tx.id}")
+    await enqueue(session, EscrowJob.CARRIER_POLL, {"transaction_id": tx.id}, unique_key=f"escrow:carrier:{tx.id}")
     await FLOW.tell(session, tx, "tracked", actor.user_id, "The seller shipped your item.")
     return tx
 
@@ -298,7 +298,7 @@ async def _mark_delivered(session: AsyncSession, tx: EscrowTransaction, actor_id
     tx.complaint_period_deadline = now + timing.complaint_period
     tx.status = "delivered"
     await session.flush()
-    await at_deadline(session, "escrow.complaint_period", tx.id, tx.complaint_period_deadline, "escrow:complaint")
+    await at_deadline(session, EscrowJob.COMPLAINT_PERIOD, tx.id, tx.complaint_period_deadline, "escrow:complaint")
     await FLOW.tell(session, tx, "delivered", actor_id, "The item was delivered; the complaint period has started.")
 
 

@@ -45,7 +45,7 @@ from peerx.products.escrow.kernel import (
     return_payments,
     state_error,
 )
-from peerx.products.escrow.models import EscrowP2PTransaction
+from peerx.products.escrow.models import EscrowJob, EscrowP2PTransaction
 from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.wire import wire_time
 from peerx.rails.payins import PayinResult
@@ -318,7 +318,7 @@ async def finish_payin(
         tx.status = "deposit_paid"
         await session.flush()
         await at_deadline(
-            session, "escrow.p2p_deposit_acceptance", tx.id, tx.deposit_acceptance_deadline, "escrow:p2p_deposit"
+            session, EscrowJob.P2P_DEPOSIT_ACCEPTANCE, tx.id, tx.deposit_acceptance_deadline, "escrow:p2p_deposit"
         )
         await FLOW.tell(session, tx, "deposit_paid", actor.user_id, "The buyer paid the deposit: accept it.")
     else:
@@ -454,7 +454,7 @@ async def confirm_handover(session: AsyncSession, actor: Actor, tx_id: int, timi
     if both:
         assert tx.complaint_period_deadline is not None
         await at_deadline(
-            session, "escrow.p2p_complaint_period", tx.id, tx.complaint_period_deadline, "escrow:p2p_complaint"
+            session, EscrowJob.P2P_COMPLAINT_PERIOD, tx.id, tx.complaint_period_deadline, "escrow:p2p_complaint"
         )
     await FLOW.tell(
         session,

@@ -25,7 +25,7 @@ from peerx.core.jobs import enqueue
 from peerx.core.secrets import FieldCipher
 from peerx.products.escrow.accounts import in_flight_account, seller_wallet
 from peerx.products.escrow.charges import code_error
-from peerx.products.escrow.models import EscrowNotification, EscrowPayout, EscrowUser
+from peerx.products.escrow.models import EscrowJob, EscrowNotification, EscrowPayout, EscrowUser
 from peerx.products.escrow.wire import wire_time
 from peerx.rails.payouts import PayoutResult, PayoutStatus
 
@@ -132,7 +132,7 @@ async def start(session: AsyncSession, user_id: int, currency: str, livemode: bo
     )
     session.add(payout)
     await session.flush()
-    await enqueue(session, "escrow.payout", {"payout_id": payout.id}, unique_key=f"escrow:payout:{payout.id}")
+    await enqueue(session, EscrowJob.PAYOUT, {"payout_id": payout.id}, unique_key=f"escrow:payout:{payout.id}")
     return payout
 
 

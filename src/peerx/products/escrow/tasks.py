@@ -20,7 +20,7 @@ from peerx.platform import Platform
 from peerx.products.escrow import online, p2p, payouts
 from peerx.products.escrow.carriers import CarrierTracker, SandboxCarrier
 from peerx.products.escrow.kernel import Timing
-from peerx.products.escrow.models import EscrowTransaction
+from peerx.products.escrow.models import EscrowJob, EscrowTransaction
 from peerx.rails import payout_flow
 from peerx.rails.payins import PayinRail, SandboxPayins
 from peerx.rails.payouts import PayoutRequest, PayoutResult
@@ -85,10 +85,10 @@ def deadline_handler(act: DeadlineAct) -> Handler:
 
 # Deadlines: each act re-checks the state under a row lock and does nothing when not due.
 DEADLINES: dict[str, DeadlineAct] = {
-    "escrow.complaint_period": online.FLOW.complaint_period_over,
-    "escrow.tracking_deadline": online.tracking_deadline_passed,
-    "escrow.p2p_deposit_acceptance": p2p.deposit_acceptance_passed,
-    "escrow.p2p_complaint_period": p2p.FLOW.complaint_period_over,
+    EscrowJob.COMPLAINT_PERIOD: online.FLOW.complaint_period_over,
+    EscrowJob.TRACKING_DEADLINE: online.tracking_deadline_passed,
+    EscrowJob.P2P_DEPOSIT_ACCEPTANCE: p2p.deposit_acceptance_passed,
+    EscrowJob.P2P_COMPLAINT_PERIOD: p2p.FLOW.complaint_period_over,
 }
 
 
@@ -133,12 +133,12 @@ async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None
             return
         await payouts.finish(session, payout, result)
 
-    await payout_flow.run(ctx.db, job_kind="escrow.payout", job_payload=payload, prepare=prepare, settle=settle)
+    await payout_flow.run(ctx.db, job_kind=EscrowJob.PAYOUT, job_payload=payload, prepare=prepare, settle=settle)
 
 
 TASKS: TaskTable = {
-    "escrow.carrier_poll": carrier_poll,
-    "escrow.card_refund": card_refund,
-    "escrow.payout": run_payout,
+    EscrowJob.CARRIER_POLL: carrier_poll,
+    EscrowJob.CARD_REFUND: card_refund,
+    EscrowJob.PAYOUT: run_payout,
     **{kind: deadline_handler(act) for kind, act in DEADLINES.items()},
 }
