@@ -4,40 +4,17 @@ JSON object with --json and exits non-zero with a message on error."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_KEYS
+from tests.fixtures.cli import Peerx
 
 
 @pytest.fixture
 def peerx(tmp_path: Path, receiver):  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "PEERX_DATA_DIR": str(tmp_path),
-        "PEERX_ALLOW_PRIVATE_TARGETS": "true",
-        "PEERX_ENCRYPTION_KEYS": TEST_KEYS["encryption_keys"],
-        "PEERX_HASH_PEPPER": TEST_KEYS["hash_pepper"],
-    }
-    env.pop("PEERX_DATABASE_URL", None)
-
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "peerx.cli.main", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert (done.returncode == 0) is ok, (args, done.stdout, done.stderr)
-        return done
-
-    return run
+    return Peerx.at(tmp_path, allow_private_targets="true").run
 
 
 def out(done: subprocess.CompletedProcess[str]) -> dict[str, object]:

@@ -5,10 +5,6 @@ the buyer), and the outcome acknowledged."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +16,7 @@ from peerx.core.clock import clock
 from peerx.platform import Platform
 from peerx.products.bitcoin.context import peach_of
 from peerx.products.bitcoin.contracts.release import fee_address
-from tests.conftest import TEST_KEYS
+from tests.fixtures.cli import Peerx
 from tests.products.bitcoin.conftest import mine
 from tests.products.bitcoin.contract_helpers import CHAT_KEY, PGP, open_contract, seller_signs
 
@@ -29,26 +25,6 @@ OPS_AUTH = {"Authorization": "Bearer ops-secret-token"}
 # chat key for it when raising a dispute, so the mediator can read the chat.
 MEDIATOR = pysequoia.Tsk.generate("mediator@peach.test")
 MEDIATOR_KEY = pysequoia.encrypt(CHAT_KEY.encode(), recipients=[MEDIATOR.extract_certificate()]).decode()
-
-
-def cli(platform: Platform, *args: str) -> Any:
-    """`peerx ...` against this test's database and data directory (its escrow key)."""
-    env = {
-        **os.environ,
-        "PEERX_DATABASE_URL": platform.settings.database_url,
-        "PEERX_DATA_DIR": str(platform.settings.data_dir),
-        "PEERX_ENCRYPTION_KEYS": TEST_KEYS["encryption_keys"],
-        "PEERX_HASH_PEPPER": TEST_KEYS["hash_pepper"],
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "peerx.cli.main", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    return done.returncode, (json.loads(done.stdout) if done.returncode == 0 else done.stderr)
 
 
 async def paid_and_disputed(app_factory: Any, platform: Platform, run_jobs: Any) -> tuple[Any, Any, str, str, str]:
@@ -95,18 +71,18 @@ async def paid_and_disputed(app_factory: Any, platform: Platform, run_jobs: Any)
 
 async def test_seller_wins_through_the_cli_and_refunds(app_factory: Any, platform: Platform, run_jobs: Any) -> None:
     seller, buyer, contract_id, sell_id, address = await paid_and_disputed(app_factory, platform, run_jobs)
-    code, listed = cli(platform, "bitcoin", "disputes", "list", "--json")
-    assert code == 0 and [d["contractId"] for d in listed["disputes"]] == [contract_id]
+    peerx = Peerx.at(
+        platform.settings.data_dir, platform.settings.effective_database_url, prefix=("bitcoin", "disputes")
+    )
+    listed = peerx("list", "--json")
+    assert [d["contractId"] for d in listed["disputes"]] == [contract_id]
     shared = listed["disputes"][0]["symmetricKeyEncrypted"].encode()
     assert pysequoia.decrypt(shared, decryptor=MEDIATOR.decryptor()).bytes == CHAT_KEY.encode()
     assert listed["disputes"][0]["counterpartyEmail"] == "buyer@example.com"
-    code, error = cli(platform, "bitcoin", "disputes", "resolve", contract_id, "--outcome", "maybe", "--json")
-    assert code != 0 and "outcome" in error
-    code, done = cli(platform, "bitcoin", "disputes", "resolve", contract_id, "--outcome", "sellerWins", "--json")
-    assert code == 0, done
+    assert "outcome" in peerx("resolve", contract_id, "--outcome", "maybe", "--json", ok=False)
+    done = peerx("resolve", contract_id, "--outcome", "sellerWins", "--json")
     assert done["outcome"] == "sellerWins" and done["winner"] == "seller" and done["disputeActive"] is False
-    code, again = cli(platform, "bitcoin", "disputes", "resolve", contract_id, "--outcome", "buyerWins", "--json")
-    assert code != 0 and "no active dispute" in again
+    assert "no active dispute" in peerx("resolve", contract_id, "--outcome", "buyerWins", "--json", ok=False)
 
     view = (await buyer.get(f"/contract/{contract_id}")).json()
     assert view["canceled"] is True and view["disputeWinner"] == "seller" and view["disputeResolvedDate"]

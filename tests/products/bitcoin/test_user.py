@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pysequoia
 
 from peerx.chain.keys import sign_digest_compact
 from peerx.platform import Platform
+from tests.fixtures.cli import Peerx
 from tests.products.bitcoin.conftest import now_ms
 
 
@@ -63,25 +60,7 @@ async def test_referral_codes_limits_and_batching(app_factory: Any) -> None:
 
 
 def test_cli_funds_mines_and_sets_prices(platform: Platform) -> None:
-    env = {
-        **os.environ,
-        "PEERX_DATA_DIR": str(platform.settings.data_dir),
-        "PEERX_DATABASE_URL": platform.settings.effective_database_url,
-        "PEERX_ENCRYPTION_KEYS": platform.settings.encryption_keys,
-        "PEERX_HASH_PEPPER": platform.settings.hash_pepper,
-    }
-
-    def peerx(*args: str) -> dict[str, Any]:
-        done = subprocess.run(
-            [sys.executable, "-m", "peerx.cli.main", *args, "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        result: dict[str, Any] = json.loads(done.stdout)
-        return result
+    peerx = Peerx.at(platform.settings.data_dir, platform.settings.effective_database_url, suffix=("--json",))
 
     address = "bcrt1qlwpcjuude4mlmnvpfhenkwh7rcw06xkcp3d8ds"
     funded = peerx("chain", "fund", address, "150000")
@@ -89,6 +68,5 @@ def test_cli_funds_mines_and_sets_prices(platform: Platform) -> None:
     assert peerx("chain", "mine", "3")["height"] == 3
     assert peerx("market", "set-price", "--pair", "BTCEUR", "--price", "27455.04")["price"] == 27455.04
     mainnet = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
-    command = [sys.executable, "-m", "peerx.cli.main", "chain", "fund", mainnet, "1", "--json"]
-    bad = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    bad = peerx.run("chain", "fund", mainnet, "1", ok=False)
     assert bad.returncode == 1 and "network" in bad.stderr

@@ -3,10 +3,6 @@ in-process on the same database between commands."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -14,33 +10,14 @@ import pytest
 
 from peerx.app import create_app
 from peerx.composition import build_platform
-from tests.conftest import TEST_KEYS, make_settings
+from tests.conftest import make_settings
+from tests.fixtures.cli import Peerx
 from tests.products.escrow.conftest import TP
 
 
 @pytest.fixture
-def peerx(tmp_path: Path):  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "PEERX_DATA_DIR": str(tmp_path),
-        "PEERX_ENCRYPTION_KEYS": TEST_KEYS["encryption_keys"],
-        "PEERX_HASH_PEPPER": TEST_KEYS["hash_pepper"],
-    }
-    env.pop("PEERX_DATABASE_URL", None)
-
-    def run(*args: str, ok: bool = True) -> dict:  # type: ignore[type-arg]
-        done = subprocess.run(
-            [sys.executable, "-m", "peerx.cli.main", "escrow", *args, "--json"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert (done.returncode == 0) is ok, (args, done.stdout, done.stderr)
-        return json.loads(done.stdout) if ok else {"stderr": done.stderr}
-
-    return run
+def peerx(tmp_path: Path) -> Peerx:
+    return Peerx.at(tmp_path, prefix=("escrow",), suffix=("--json",))
 
 
 async def test_cli_contract(peerx, tmp_path):
@@ -49,10 +26,7 @@ async def test_cli_contract(peerx, tmp_path):
     seller = peerx("users", "create", "--email", "s@example.com", "--password", "pw-seller-1", "--first", "S")
     buyer = peerx("users", "create", "--email", "b@example.com", "--password", "pw-buyer-12")
     assert isinstance(seller["id"], int) and buyer["id"] != seller["id"]
-    assert (
-        "already exists"
-        in peerx("users", "create", "--email", "s@example.com", "--password", "x" * 9, ok=False)["stderr"]
-    )
+    assert "already exists" in peerx("users", "create", "--email", "s@example.com", "--password", "x" * 9, ok=False)
     s_token = peerx("token", "--user", "s@example.com", "--client", client["client_id"], "--scope", "openid")
     b_token = peerx("token", "--user", "b@example.com", "--client", client["client_id"], "--scope", "openid")
     version = peerx("charges", "set", "--currency", "usd", "--buyer-pct", "2.5", "--buyer-fixed", "30")
@@ -91,7 +65,7 @@ async def test_cli_contract(peerx, tmp_path):
         assert complained.json()["status"] == "complained"
     await platform.aclose()
 
-    assert "must be release or refund" in peerx("resolve", str(tx["id"]), "--outcome", "keep", ok=False)["stderr"]
+    assert "must be release or refund" in peerx("resolve", str(tx["id"]), "--outcome", "keep", ok=False)
     resolved = peerx("resolve", str(tx["id"]), "--outcome", "refund")
     assert resolved["status"] == "funds_refunded" and resolved["amount_refunded"] == 1055
-    assert "already been settled" in peerx("resolve", str(tx["id"]), "--outcome", "release", ok=False)["stderr"]
+    assert "already been settled" in peerx("resolve", str(tx["id"]), "--outcome", "release", ok=False)

@@ -3,12 +3,7 @@ and /ops/v1/remittances, /ops/v1/rails."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -16,7 +11,8 @@ import pytest
 from peerx.app import create_app
 from peerx.composition import build_platform
 from peerx.core.jobs import drain
-from tests.conftest import TEST_KEYS, make_settings
+from tests.conftest import make_settings
+from tests.fixtures.cli import Peerx
 from tests.products.remittances.conftest import PEEX, auth, fund, pay
 
 OPS = "/ops/v1"
@@ -24,29 +20,8 @@ OPS_AUTH = {"Authorization": "Bearer ops-secret-token"}
 
 
 @pytest.fixture
-def peerx(tmp_path: Path):  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "PEERX_DATA_DIR": str(tmp_path),
-        "PEERX_ALLOW_PRIVATE_TARGETS": "true",
-        "PEERX_ENCRYPTION_KEYS": TEST_KEYS["encryption_keys"],
-        "PEERX_HASH_PEPPER": TEST_KEYS["hash_pepper"],
-    }
-    env.pop("PEERX_DATABASE_URL", None)
-
-    def run(*args: str, ok: bool = True) -> Any:
-        done = subprocess.run(
-            [sys.executable, "-m", "peerx.cli.main", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert (done.returncode == 0) is ok, (args, done.stdout, done.stderr)
-        return json.loads(done.stdout) if ok else done.stderr
-
-    return run
+def peerx(tmp_path: Path) -> Peerx:
+    return Peerx.at(tmp_path, allow_private_targets="true")
 
 
 async def test_cli_contract(peerx, tmp_path, receiver):

@@ -4,9 +4,6 @@ creation, transfer_funds granted and revoked, USD funding, orders shown masked a
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -14,35 +11,16 @@ import pytest
 
 from peerx.app import create_app
 from peerx.composition import build_platform
-from tests.conftest import TEST_KEYS, make_settings
+from tests.conftest import make_settings
+from tests.fixtures.cli import Peerx
 from tests.products.vouchers.conftest import PW, codes_of, pw_live, vendor
 
 OPS = {"Authorization": "Bearer ops-secret-token"}
 
 
 @pytest.fixture
-def peerx(tmp_path: Path):  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "PEERX_DATA_DIR": str(tmp_path),
-        "PEERX_ENCRYPTION_KEYS": TEST_KEYS["encryption_keys"],
-        "PEERX_HASH_PEPPER": TEST_KEYS["hash_pepper"],
-    }
-    env.pop("PEERX_DATABASE_URL", None)
-
-    def run(*args: str, ok: bool = True) -> dict[str, object]:
-        done = subprocess.run(
-            [sys.executable, "-m", "peerx.cli.main", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert (done.returncode == 0) is ok, (args, done.stdout, done.stderr)
-        return json.loads(done.stdout) if ok else {"stderr": done.stderr}
-
-    return run
+def peerx(tmp_path: Path) -> Peerx:
+    return Peerx.at(tmp_path)
 
 
 async def test_cli_contract_for_vouchers(peerx, tmp_path):
@@ -62,8 +40,8 @@ async def test_cli_contract_for_vouchers(peerx, tmp_path):
     assert peerx("accounts", "grant", account_id, "transfer_funds", "--json") == granted  # idempotent
     funded = peerx("accounts", "fund", account_id, "--currency", "USD", "--amount", "250.00", "--json")
     assert funded["available"] == 250 and funded["currency"] == "USD"
-    assert "permission" in str(peerx("accounts", "grant", account_id, "fly", "--json", ok=False)["stderr"])
-    assert "not found" in str(peerx("accounts", "grant", "999", "transfer_funds", "--json", ok=False)["stderr"])
+    assert "permission" in peerx("accounts", "grant", account_id, "fly", "--json", ok=False)
+    assert "not found" in peerx("accounts", "grant", "999", "transfer_funds", "--json", ok=False)
 
     platform = build_platform(make_settings(tmp_path))
     try:
@@ -93,8 +71,8 @@ async def test_cli_contract_for_vouchers(peerx, tmp_path):
         assert code not in json.dumps(shown)
     voided = peerx("vouchers", "void", order_id, "--json")
     assert voided["voided"] == 2 and voided["voucher_status_counts"]["void"] == 2
-    assert "no active vouchers" in str(peerx("vouchers", "void", order_id, "--json", ok=False)["stderr"])
-    assert "not dead" in str(peerx("vouchers", "resend-email", order_id, "--json", ok=False)["stderr"])
+    assert "no active vouchers" in peerx("vouchers", "void", order_id, "--json", ok=False)
+    assert "not dead" in peerx("vouchers", "resend-email", order_id, "--json", ok=False)
     assert peerx("ledger", "verify", "--json")["ok"] is True
 
 
