@@ -260,6 +260,8 @@ class Amount(Rule):
     def json_schema(self) -> dict[str, Any]:
         if self.as_string:
             return {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"}
+        # Bounds printed in the OpenAPI document only (JSON numbers; FastAPI's model types them as
+        # float). Parsing above compares Decimals, so no amount ever passes through a float.
         schema: dict[str, Any] = {"type": "number"}
         if self.low.is_finite():
             schema["minimum"] = float(self.low)

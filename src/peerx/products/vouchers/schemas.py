@@ -123,6 +123,7 @@ class VoucherAmount(Rule):
         return number
 
     def json_schema(self) -> dict[str, Any]:
+        # The document's bounds as JSON numbers (schema only; parse() keeps amounts as Decimal).
         return {"type": "number", "minimum": float(MIN_AMOUNT), "maximum": float(MAX_AMOUNT), "multipleOf": 0.01}
 
 
