@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.errors import NotFound
 from peerx.core.storage import StoredFile
 from peerx.platform import Platform
+from peerx.products.giftcards import repository as queries
 from peerx.products.giftcards import service as giftcards
 
 
@@ -62,11 +63,11 @@ def _rate_row(rate: Any) -> dict[str, Any]:
 
 
 async def list_rates(platform: Platform, session: AsyncSession) -> list[dict[str, Any]]:
-    return [_rate_row(rate) for rate in await giftcards.all_rates(session)]
+    return [_rate_row(rate) for rate in await queries.all_rates(session)]
 
 
 async def get_rate(platform: Platform, session: AsyncSession, *, rate_id: int) -> dict[str, Any]:
-    return _rate_row(await giftcards.find_rate(session, rate_id))
+    return _rate_row(await queries.rate_by_id(session, rate_id))
 
 
 def _trade_row(trade: Any) -> dict[str, Any]:
@@ -90,19 +91,19 @@ async def list_trades(
     page: int,
     per_page: int,
 ) -> dict[str, Any]:
-    rows, total = await giftcards.search_trades(
+    rows, total = await queries.search_trades(
         session, status=status, search=search, oldest_first=oldest_first, page=page, per_page=per_page
     )
     return {"trades": [_trade_row(trade) for trade in rows], "total": total, "page": page, "per_page": per_page}
 
 
 async def get_trade(platform: Platform, session: AsyncSession, *, reference: str) -> dict[str, Any]:
-    return _trade_row(await giftcards.trade_by_reference(session, reference))
+    return _trade_row(await queries.trade_by_reference(session, reference))
 
 
 async def trade_image(platform: Platform, session: AsyncSession, *, reference: str, kind: str) -> dict[str, Any]:
     """The bytes of one of a trade's uploaded images, with the type detected when it was stored."""
-    trade = await giftcards.trade_by_reference(session, reference)
+    trade = await queries.trade_by_reference(session, reference)
     file_id = giftcards.trade_image_id(trade, kind)
     stored = await session.get(StoredFile, file_id) if file_id is not None else None
     if stored is None:
@@ -111,5 +112,5 @@ async def trade_image(platform: Platform, session: AsyncSession, *, reference: s
 
 
 async def reveal_card_number(platform: Platform, session: AsyncSession, *, reference: str) -> dict[str, Any]:
-    trade = await giftcards.trade_by_reference(session, reference)
+    trade = await queries.trade_by_reference(session, reference)
     return {"reference": reference, "card_number": giftcards.card_number(platform.keys.cipher, trade)}

@@ -14,7 +14,7 @@ from fastapi.openapi.models import Example
 from peerx.core.money import from_minor
 from peerx.core.webhooks import add_endpoint, disable_endpoint
 from peerx.platform import Platform
-from peerx.products.giftcards import deps, schemas, service
+from peerx.products.giftcards import deps, repository, schemas, service
 from peerx.products.giftcards.deps import Merchant
 from peerx.products.giftcards.errors import render_error
 from peerx.products.giftcards.sandbox import test_cards_view
@@ -79,7 +79,7 @@ def meta(page: int, per_page: int, total: int) -> schemas.Meta:
     dependencies=[deps.Public],
 )
 async def rates(session: Session) -> Response:
-    found = await service.active_rates(session)
+    found = await repository.active_rates(session)
     return WireJSON(schemas.RatesResponse(data=[schemas.RateOut.model_validate(service.rate_view(r)) for r in found]))
 
 
@@ -131,7 +131,7 @@ async def list_trades(
     per_page: PageSize = None,
 ) -> Response:
     page, per_page = page or 1, per_page or schemas.DEFAULT_PAGE_SIZE
-    trades, total = await service.list_trades(session, caller, status=status, page=page, per_page=per_page)
+    trades, total = await repository.trades_of(session, caller, status=status, page=page, per_page=per_page)
     return WireJSON(
         schemas.TradeListResponse(
             data=[schemas.TradeOut.model_validate(service.trade_view(t)) for t in trades],
@@ -205,7 +205,7 @@ async def trade_status(
         schemas.Reference, Query(description="The trade's reference.", openapi_examples=example("PTP1A2B3C4D5E"))
     ],
 ) -> Response:
-    trade = await service.get_trade(session, caller, reference)
+    trade = await repository.trade_of(session, caller, reference)
     return WireJSON(schemas.TradeStatusResponse(data=schemas.TradeOut.model_validate(service.trade_view(trade))))
 
 
@@ -273,7 +273,7 @@ async def list_withdrawals(
     session: Session, caller: Merchant, page: PageNumber = None, per_page: PageSize = None
 ) -> Response:
     page, per_page = page or 1, per_page or schemas.DEFAULT_PAGE_SIZE
-    rows, total = await service.list_withdrawals(session, caller, page=page, per_page=per_page)
+    rows, total = await repository.withdrawals_of(session, caller, page=page, per_page=per_page)
     return WireJSON(
         schemas.WithdrawalListResponse(
             data=[schemas.WithdrawalOut.model_validate(service.withdrawal_view(w)) for w in rows],

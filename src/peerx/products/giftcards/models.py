@@ -20,6 +20,9 @@ class TradeStatus(StrEnum):
     REJECTED = "rejected"
 
 
+TRADE_STATUSES = tuple(TradeStatus)
+
+
 class WithdrawalStatus(StrEnum):
     """A withdrawal's payout, as withdrawals.php prints it."""
 

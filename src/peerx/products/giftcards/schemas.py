@@ -15,11 +15,11 @@ from fastapi import UploadFile
 from pydantic import ConfigDict, Field, model_validator
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
+from peerx.products.giftcards.models import TRADE_STATUSES
 from peerx.products.giftcards.service import (
     MAX_CARD_AMOUNT,
     MAX_QUANTITY,
     MIN_WITHDRAWAL,
-    TRADE_STATUSES,
     WITHDRAWAL_METHODS,
     TradeSubmission,
     Upload,

@@ -12,18 +12,18 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
-from peerx.core.db import paginate, utcnow
+from peerx.core.db import utcnow
 from peerx.core.errors import Conflict, InvalidField, NotFound
 from peerx.core.events import WebhookEndpoint, emit
 from peerx.core.jobs import enqueue
 from peerx.core.money import EXPONENTS, from_minor, round_to_minor, to_minor
-from peerx.core.parties import Caller, owned_by
+from peerx.core.parties import Caller
 from peerx.core.secrets import FieldCipher
 from peerx.core.storage import FileStore
+from peerx.products.giftcards import repository
 from peerx.products.giftcards.models import Rate, Trade, TradeStatus, Withdrawal, WithdrawalStatus
 from peerx.products.giftcards.sandbox import outcome_for
 from peerx.rails.msisdn import ghana_network, normalize_msisdn
@@ -92,11 +92,7 @@ async def set_rate(
         raise InvalidField("card_name" if not card_name.strip() else "country", "is required")
     check_rate_values(rate_per_unit, fee_pct)
     now = utcnow()
-    rate = await session.scalar(
-        select(Rate)
-        .where(Rate.card_type_id == card_type_id, Rate.country == country, Rate.currency == currency)
-        .with_for_update()
-    )
+    rate = await repository.rate_for_update(session, card_type_id, country, currency)
     if rate is None:
         rate = Rate(
             card_type_id=card_type_id,
@@ -127,23 +123,9 @@ async def set_rate(
     return rate
 
 
-async def active_rates(session: AsyncSession) -> list[Rate]:
-    return list(
-        await session.scalars(select(Rate).where(Rate.active).order_by(Rate.card_type_id, Rate.country, Rate.id))
-    )
-
-
 async def rate_subscriptions(session: AsyncSession, caller: Caller) -> list[WebhookEndpoint]:
     """The caller's rate.updated subscriptions (endpoints that receive only that event)."""
-    endpoints = await session.scalars(
-        select(WebhookEndpoint)
-        .where(
-            owned_by(WebhookEndpoint, caller),
-            WebhookEndpoint.surface == SURFACE,
-            WebhookEndpoint.disabled_at.is_(None),
-        )
-        .order_by(WebhookEndpoint.id)
-    )
+    endpoints = await repository.active_endpoints(session, caller, SURFACE)
     # Filtered here, not in SQL: JSON has no portable equality (PostgreSQL has no json = json).
     return [e for e in endpoints if e.event_types == ["rate.updated"]]
 
@@ -236,13 +218,8 @@ async def submit_trade(
 ) -> Trade:
     if submission.quantity < 1 or submission.quantity > MAX_QUANTITY:
         raise InvalidField("quantity", f"must be between 1 and {MAX_QUANTITY}")
-    rate = await session.scalar(
-        select(Rate).where(
-            Rate.card_type_id == submission.card_type_id,
-            Rate.country == submission.country.strip().upper(),
-            Rate.currency == submission.currency.strip().upper(),
-            Rate.active,
-        )
+    rate = await repository.active_rate(
+        session, submission.card_type_id, submission.country.strip().upper(), submission.currency.strip().upper()
     )
     if rate is None:
         raise InvalidField("card_type_id", "with this country and currency does not match an active rate")
@@ -298,28 +275,8 @@ def _last4(card_number: str) -> str:
     return compact[-4:]
 
 
-async def get_trade(session: AsyncSession, caller: Caller, reference: str) -> Trade:
-    trade = await session.scalar(select(Trade).where(Trade.reference == reference, owned_by(Trade, caller)))
-    if trade is None:
-        raise NotFound("Trade not found.")
-    return trade
-
-
-async def list_trades(
-    session: AsyncSession, caller: Caller, *, status: str | None, page: int, per_page: int
-) -> tuple[list[Trade], int]:
-    query = select(Trade).where(owned_by(Trade, caller))
-    if status is not None:
-        query = query.where(Trade.status == status)
-    return await paginate(
-        session, query.order_by(Trade.created_at.desc(), Trade.id.desc()), page=page, per_page=per_page
-    )
-
-
 async def _lock_trade(session: AsyncSession, reference: str) -> Trade:
-    trade = await session.scalar(
-        select(Trade).where(Trade.reference == reference).with_for_update().execution_options(populate_existing=True)
-    )
+    trade = await repository.trade_for_update(session, reference)
     if trade is None:
         raise NotFound(f"trade {reference} not found")
     if trade.status != TradeStatus.PENDING:
@@ -373,7 +330,7 @@ async def reject_trade(session: AsyncSession, reference: str, *, reason: str) ->
 
 async def resolve_sandbox_trade(session: AsyncSession, cipher: FieldCipher, trade_id: int) -> None:
     """Test cards decide their own review (the integrator's whole flow, no operator needed)."""
-    trade = await session.get(Trade, trade_id)
+    trade = await repository.trade_by_id(session, trade_id)
     if trade is None or trade.status != TradeStatus.PENDING or trade.livemode or not trade.card_number_encrypted:
         return
     outcome = outcome_for(cipher.decrypt(trade.card_number_encrypted, context=CARD_NUMBER_CONTEXT))
@@ -442,14 +399,9 @@ class WalletView:
 
 async def wallet(session: AsyncSession, caller: Caller) -> WalletView:
     account = await ledger.find_account(session, wallet_account(caller.party_id, caller.livemode))
-    pending = await session.scalar(
-        select(func.coalesce(func.sum(Trade.net_payout), 0)).where(
-            owned_by(Trade, caller), Trade.status == TradeStatus.PENDING
-        )
-    )
     return WalletView(
         available=account.available if account else 0,
-        pending_trades=int(pending or 0),
+        pending_trades=await repository.pending_payout_total(session, caller),
         held=account.held if account else 0,
     )
 
@@ -529,26 +481,6 @@ async def request_withdrawal(session: AsyncSession, caller: Caller, request: Wit
     return withdrawal
 
 
-async def list_withdrawals(
-    session: AsyncSession, caller: Caller, *, page: int, per_page: int
-) -> tuple[list[Withdrawal], int]:
-    query = (
-        select(Withdrawal)
-        .where(owned_by(Withdrawal, caller))
-        .order_by(Withdrawal.created_at.desc(), Withdrawal.id.desc())
-    )
-    return await paginate(session, query, page=page, per_page=per_page)
-
-
-async def lock_withdrawal(session: AsyncSession, withdrawal_id: int) -> Withdrawal | None:
-    return await session.scalar(
-        select(Withdrawal)
-        .where(Withdrawal.id == withdrawal_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 async def complete_withdrawal(session: AsyncSession, withdrawal: Withdrawal, provider_reference: str | None) -> None:
     await ledger.post_pending(session, withdrawal.hold_transfer_id, code="giftcards.withdrawal_paid")
     withdrawal.status = WithdrawalStatus.COMPLETED
@@ -569,7 +501,7 @@ async def fail_withdrawal(session: AsyncSession, withdrawal: Withdrawal, reason:
 
 async def settle_withdrawal(session: AsyncSession, reference: str, *, paid: bool, note: str) -> Withdrawal:
     """An operator's decision on a payout the manual rail could not decide (or a stuck one)."""
-    withdrawal = await session.scalar(select(Withdrawal).where(Withdrawal.reference == reference).with_for_update())
+    withdrawal = await repository.withdrawal_for_update(session, reference)
     if withdrawal is None:
         raise NotFound(f"withdrawal {reference} not found")
     if withdrawal.status not in (WithdrawalStatus.PENDING, WithdrawalStatus.PROCESSING):
@@ -609,46 +541,9 @@ async def _emit_withdrawal(session: AsyncSession, withdrawal: Withdrawal, event_
     )
 
 
-# ---------------------------------------------------------------- operator reads (the console)
+# ---------------------------------------------------------------- a trade's images (the console)
 
-TRADE_STATUSES = tuple(TradeStatus)
 TRADE_IMAGES = ("front", "back", "receipt")
-
-
-async def all_rates(session: AsyncSession) -> list[Rate]:
-    return list(await session.scalars(select(Rate).order_by(Rate.card_type_id, Rate.country, Rate.currency)))
-
-
-async def find_rate(session: AsyncSession, rate_id: int) -> Rate:
-    rate = await session.get(Rate, rate_id)
-    if rate is None:
-        raise NotFound(f"rate {rate_id} not found")
-    return rate
-
-
-async def search_trades(
-    session: AsyncSession, *, status: str | None, search: str | None, oldest_first: bool, page: int, per_page: int
-) -> tuple[list[Trade], int]:
-    """Every merchant's trades; `search` matches the reference, card name or card number's last 4."""
-    if status is not None and status not in TRADE_STATUSES:
-        raise InvalidField("status", f"must be one of {', '.join(TRADE_STATUSES)}")
-    query = select(Trade)
-    if status is not None:
-        query = query.where(Trade.status == status)
-    if search:
-        text = search.strip()
-        query = query.where(
-            (Trade.reference == text.upper()) | Trade.card_name.ilike(f"%{text}%") | (Trade.card_number_last4 == text)
-        )
-    order = (Trade.created_at, Trade.id) if oldest_first else (Trade.created_at.desc(), Trade.id.desc())
-    return await paginate(session, query.order_by(*order), page=page, per_page=per_page)
-
-
-async def trade_by_reference(session: AsyncSession, reference: str) -> Trade:
-    trade = await session.scalar(select(Trade).where(Trade.reference == reference))
-    if trade is None:
-        raise NotFound(f"trade {reference} not found")
-    return trade
 
 
 def trade_image_id(trade: Trade, kind: str) -> int | None:

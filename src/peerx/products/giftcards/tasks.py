@@ -14,7 +14,7 @@ from peerx.core.db import utcnow
 from peerx.core.jobs import JobContext, TaskTable
 from peerx.core.secrets import FieldCipher
 from peerx.platform import Platform
-from peerx.products.giftcards import service
+from peerx.products.giftcards import repository, service
 from peerx.products.giftcards.models import WithdrawalStatus
 from peerx.rails import payout_flow
 from peerx.rails.payouts import PayoutRequest, PayoutResult, PayoutStatus
@@ -27,7 +27,7 @@ async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None
     withdrawal_id = payload["withdrawal_id"]
 
     async def prepare(session: AsyncSession) -> payout_flow.Attempt | None:
-        withdrawal = await service.lock_withdrawal(session, withdrawal_id)
+        withdrawal = await repository.lock_withdrawal(session, withdrawal_id)
         if withdrawal is None or withdrawal.status not in (WithdrawalStatus.PENDING, WithdrawalStatus.PROCESSING):
             return None
         first_attempt = withdrawal.sent_at is None
@@ -49,7 +49,7 @@ async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None
         return payout_flow.Attempt(rail, request, first_attempt)
 
     async def settle(session: AsyncSession, result: PayoutResult) -> None:
-        withdrawal = await service.lock_withdrawal(session, withdrawal_id)
+        withdrawal = await repository.lock_withdrawal(session, withdrawal_id)
         if withdrawal is None or withdrawal.status != WithdrawalStatus.PROCESSING:
             return  # an operator settled it meanwhile
         if result.status == PayoutStatus.SUCCEEDED:
