@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core import mail
 from peerx.core.errors import Conflict
 from peerx.platform import Platform
+from peerx.products.vouchers import repository as queries
 from peerx.products.vouchers import service as vouchers
 from peerx.products.vouchers.models import VoucherOrder
 
 
 async def _order_view(platform: Platform, session: AsyncSession, order: VoucherOrder) -> dict[str, Any]:
-    rows = await vouchers.order_vouchers(session, order)
+    rows = await queries.order_vouchers(session, order)
     codes_mail = await session.get(mail.MailMessage, order.mail_message_id) if order.mail_message_id else None
     return {
         **vouchers.order_summary(order),
@@ -31,7 +32,7 @@ async def _order_view(platform: Platform, session: AsyncSession, order: VoucherO
 
 
 async def show_order(platform: Platform, session: AsyncSession, *, order_id: str) -> dict[str, Any]:
-    return await _order_view(platform, session, await vouchers.find_order(session, order_id))
+    return await _order_view(platform, session, await queries.find_order(session, order_id))
 
 
 async def void_order(platform: Platform, session: AsyncSession, *, order_id: str) -> dict[str, Any]:
@@ -41,7 +42,7 @@ async def void_order(platform: Platform, session: AsyncSession, *, order_id: str
 
 async def resend_codes_email(platform: Platform, session: AsyncSession, *, order_id: str) -> dict[str, Any]:
     """Only a dead message can be sent again: once delivered, its content no longer exists."""
-    order = await vouchers.find_order(session, order_id)
+    order = await queries.find_order(session, order_id)
     if order.mail_message_id is None:
         raise Conflict(f"order {order.order_id} has no codes email")
     message = await session.get(mail.MailMessage, order.mail_message_id)

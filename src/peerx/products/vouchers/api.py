@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from peerx.core.money import from_minor, to_minor
 from peerx.core.parties import Caller
 from peerx.platform import Platform
-from peerx.products.vouchers import service
+from peerx.products.vouchers import repository, service
 from peerx.products.vouchers.deps import (
     ApiKey,
     CodeKey,
@@ -161,8 +161,8 @@ def voucher_view(voucher: Voucher) -> VoucherView:
 
 
 async def order_response(session: Session, platform: Platform, caller: Caller, order_id: str) -> Response:
-    order = await service.get_order(session, caller, order_id)
-    vouchers = await service.order_vouchers(session, order)
+    order = await repository.get_order(session, caller, order_id)
+    vouchers = await repository.order_vouchers(session, order)
     return WireJSON(
         VoucherOrderResponse(
             **service.order_summary(order),
@@ -220,7 +220,7 @@ async def voucher_status(session: Session, platform: PlatformDep, caller: CodeKe
     mine = voucher.party_id == caller.party_id  # the order is the vendor's business only
     body = VoucherStatusResponse(
         **view,
-        order_id=(await service.order_of(session, voucher)).order_id if mine else None,
+        order_id=(await repository.order_of(session, voucher)).order_id if mine else None,
         note=f"Voucher is {view['voucher_status']}",
     )
     return WireJSON(body.wire())
@@ -312,7 +312,7 @@ async def void_vouchers(
 )
 async def receipt(session: Session, platform: PlatformDep, token: Annotated[ReceiptToken, Query()]) -> Response:
     order = await service.order_for_receipt(session, platform.keys.pepper, token)
-    vouchers = await service.order_vouchers(session, order)
+    vouchers = await repository.order_vouchers(session, order)
     html = TEMPLATES.get_template("receipt.html").render(
         order=service.order_summary(order),
         livemode=order.livemode,

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
@@ -32,8 +31,9 @@ from peerx.core.events import emit
 from peerx.core.jobs import enqueue
 from peerx.core.mail import queue_mail
 from peerx.core.money import from_minor, round_to_minor, to_minor
-from peerx.core.parties import Caller, get_party, has_permission, owned_by
+from peerx.core.parties import Caller, get_party, has_permission
 from peerx.core.secrets import KeyMaterial, keyed_hash
+from peerx.products.vouchers import repository
 from peerx.products.vouchers.models import Voucher, VoucherOrder, VoucherStatus
 from peerx.settings import Settings
 
@@ -235,9 +235,8 @@ async def issue(
     session.add(order)
     await session.flush()
     codes = await _fresh_codes(session, keys.pepper, request.quantity)
-    # One executemany, no RETURNING: the ORM would insert row by row to hand back 100 ids.
-    await session.execute(
-        insert(Voucher),
+    await repository.insert_vouchers(
+        session,
         [
             {
                 "order_pk": order.id,
@@ -271,7 +270,7 @@ async def issue(
     await enqueue(
         session, EXPIRE_JOB, {"order_pk": order.id}, run_at=order.expires_at, unique_key=f"{EXPIRE_JOB}:{order.id}"
     )
-    vouchers = await order_vouchers(session, order)
+    vouchers = await repository.order_vouchers(session, order)
     await _emit(session, order, "voucher.issued", vouchers, settings=settings, pepper=keys.pepper)
     return IssuedOrder(order=order, codes=codes, receipt_url=url)
 
@@ -279,7 +278,7 @@ async def issue(
 async def _unused_order_id(session: AsyncSession) -> str:
     while True:  # 36^10 ids: a repeat is astronomically rare, but never reuse one
         candidate = new_order_id()
-        if await session.scalar(select(VoucherOrder.id).where(VoucherOrder.order_id == candidate)) is None:
+        if not await repository.order_id_taken(session, candidate):
             return candidate
 
 
@@ -288,7 +287,7 @@ async def _fresh_codes(session: AsyncSession, pepper: bytes, quantity: int) -> l
     codes: dict[str, str] = {}
     while len(codes) < quantity:
         batch = {hash_code(pepper, code): code for code in (new_code() for _ in range(quantity - len(codes)))}
-        taken = set(await session.scalars(select(Voucher.code_hash).where(Voucher.code_hash.in_(list(batch)))))
+        taken = await repository.taken_code_hashes(session, batch)
         codes.update((h, code) for h, code in batch.items() if h not in taken and h not in codes)
     return list(codes.values())
 
@@ -325,35 +324,11 @@ def effective_status(voucher: Voucher, now: datetime | None = None) -> str:
     return voucher.status
 
 
-async def order_vouchers(session: AsyncSession, order: VoucherOrder) -> list[Voucher]:
-    return list(await session.scalars(select(Voucher).where(Voucher.order_pk == order.id).order_by(Voucher.id)))
-
-
-async def get_order(session: AsyncSession, caller: Caller, order_id: str) -> VoucherOrder:
-    order = await session.scalar(
-        select(VoucherOrder).where(
-            VoucherOrder.order_id == order_id.strip().upper(),
-            owned_by(VoucherOrder, caller),
-        )
-    )
-    if order is None:
-        raise NotFound("order_id does not match any of your voucher orders")
-    return order
-
-
-async def find_order(session: AsyncSession, order_id: str) -> VoucherOrder:
-    """Operators and receipts: any order, by its id."""
-    order = await session.scalar(select(VoucherOrder).where(VoucherOrder.order_id == order_id.strip().upper()))
-    if order is None:
-        raise NotFound(f"order {order_id} not found")
-    return order
-
-
 async def order_for_receipt(session: AsyncSession, pepper: bytes, token: str) -> VoucherOrder:
     order_id = order_id_from_token(pepper, token)
     if order_id is None:
         raise NotFound("Receipt not found")
-    return await find_order(session, order_id)
+    return await repository.find_order(session, order_id)
 
 
 async def voucher_by_code(session: AsyncSession, pepper: bytes, caller: Caller, code: str) -> Voucher:
@@ -361,19 +336,10 @@ async def voucher_by_code(session: AsyncSession, pepper: bytes, caller: Caller, 
 
 
 async def _find_voucher(session: AsyncSession, pepper: bytes, caller: Caller, code: str, *, lock: bool) -> Voucher:
-    query = select(Voucher).where(Voucher.code_hash == hash_code(pepper, normalize_code(code)))
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    voucher = await session.scalar(query)
+    voucher = await repository.voucher_by_hash(session, hash_code(pepper, normalize_code(code)), lock=lock)
     if voucher is None or voucher.livemode != caller.livemode:  # test codes exist only for test keys
         raise NotFound("voucher_code does not match any voucher")
     return voucher
-
-
-async def order_of(session: AsyncSession, voucher: Voucher) -> VoucherOrder:
-    order = await session.get(VoucherOrder, voucher.order_pk)
-    assert order is not None
-    return order
 
 
 # ---------------------------------------------------------------- redeem
@@ -389,7 +355,7 @@ async def redeem(session: AsyncSession, pepper: bytes, caller: Caller, code: str
     """Single use under a row lock: of any number of racing redemptions, one credits."""
     voucher = await _find_voucher(session, pepper, caller, code, lock=True)
     _require_active(voucher, "voucher_code")
-    order = await order_of(session, voucher)
+    order = await repository.order_of(session, voucher)
     source = await ledger.get_account(session, float_account(voucher.livemode))
     wallet = await ledger.get_account(session, wallet_account(caller.party_id, caller.livemode))
     credit = await ledger.transfer(
@@ -424,15 +390,10 @@ async def void(
     them must be active) or, with none named, every active voucher. Face value is refunded; the
     issuance fee is not (it paid for issuing)."""
     await require_permission(session, caller)
-    order = await get_order(session, caller, order_id)
-    query = select(Voucher).where(Voucher.order_pk == order.id)
-    if codes:
-        hashes = {hash_code(pepper, normalize_code(code, "voucher_codes")) for code in codes}
-        query = query.where(Voucher.code_hash.in_(sorted(hashes)))
-    rows = list(
-        await session.scalars(query.order_by(Voucher.id).with_for_update().execution_options(populate_existing=True))
-    )
-    if codes:
+    order = await repository.get_order(session, caller, order_id)
+    hashes = {hash_code(pepper, normalize_code(code, "voucher_codes")) for code in codes} if codes else None
+    rows = await repository.lock_vouchers(session, order, code_hashes=hashes)
+    if hashes is not None:
         if len(rows) != len(hashes):
             raise InvalidField("voucher_codes", "must all be codes of this order")
         for voucher in rows:
@@ -448,17 +409,8 @@ async def void(
 
 async def operator_void(session: AsyncSession, order_id: str) -> tuple[VoucherOrder, list[Voucher]]:
     """An operator voids every active voucher of an order (e.g. fraud): the vendor is refunded."""
-    order = await find_order(session, order_id)
-    rows = list(
-        await session.scalars(
-            select(Voucher)
-            .where(Voucher.order_pk == order.id)
-            .order_by(Voucher.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    )
-    rows = [v for v in rows if effective_status(v) == VoucherStatus.ACTIVE]
+    order = await repository.find_order(session, order_id)
+    rows = [v for v in await repository.lock_vouchers(session, order) if effective_status(v) == VoucherStatus.ACTIVE]
     if not rows:
         raise Conflict(f"order {order.order_id} has no active vouchers to void")
     await _settle(session, order, rows, to_vendor=True, code="vouchers.void", status=VoucherStatus.VOID)
@@ -490,18 +442,10 @@ async def _settle(
 
 async def expire_order(session: AsyncSession, settings: Settings, order_pk: int) -> list[Voucher]:
     """Run by the expiry timer; idempotent (only still-active, past-due vouchers are touched)."""
-    order = await session.get(VoucherOrder, order_pk)
+    order = await repository.order_by_pk(session, order_pk)
     if order is None:
         return []
-    rows = list(
-        await session.scalars(
-            select(Voucher)
-            .where(Voucher.order_pk == order.id, Voucher.status == VoucherStatus.ACTIVE, Voucher.expires_at <= utcnow())
-            .order_by(Voucher.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    )
+    rows = await repository.lock_past_due(session, order, utcnow())
     if not rows:
         return []
     refund = settings.vouchers_expiry_action == "refund"
