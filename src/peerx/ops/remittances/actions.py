@@ -14,6 +14,7 @@ from peerx.core.money import EXPONENTS, from_minor, to_minor
 from peerx.core.parties import get_party
 from peerx.platform import Platform
 from peerx.products.remittances import common, partners
+from peerx.products.remittances import repository as queries
 from peerx.products.remittances import service as remittances
 from peerx.rails import floats
 
@@ -46,7 +47,7 @@ async def set_partner(
 
 
 async def show(platform: Platform, session: AsyncSession, *, transaction_id: int) -> dict[str, Any]:
-    tx = await remittances.lock_transaction(session, transaction_id)
+    tx = await queries.lock_transaction(session, transaction_id)
     if tx is None:
         raise NotFound(f"remittance {transaction_id} not found")
     return remittances.operator_view(tx)

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Header, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from peerx.platform import Platform
-from peerx.products.remittances import partners, service
+from peerx.products.remittances import partners, repository, service
 from peerx.products.remittances.deps import PartnerKey, PolicyDep
 from peerx.products.remittances.errors import render_error
 from peerx.products.remittances.schemas import (
@@ -134,7 +134,7 @@ async def all_requests(
 ) -> Response:
     if track_id:
         return _rows(await service.by_track_id(session, caller, track_id))
-    return _rows(await service.list_transactions(session, caller, page=page, per_page=per_page))
+    return _rows(await repository.list_transactions(session, caller, page=page, per_page=per_page))
 
 
 @router.get(

@@ -8,18 +8,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
-from peerx.core.db import dialect_insert, utcnow
+from peerx.core.db import utcnow
 from peerx.core.errors import InvalidField
-from peerx.core.events import WebhookEndpoint
 from peerx.core.http import validate_url_shape
 from peerx.core.money import to_minor
 from peerx.core.parties import Caller, get_party
 from peerx.core.secrets import FieldCipher
 from peerx.core.webhooks import SECRET_CONTEXT, add_endpoint, disable_endpoint
+from peerx.products.remittances import repository
 from peerx.products.remittances.common import CURRENCY, SURFACE, Policy, one_decimal, wallet_account, wire_time
 from peerx.products.remittances.models import Beneficiary, Partner
 from peerx.rails.msisdn import CAMEROON_COUNTRY_CODE, cameroon_network, normalize_msisdn
@@ -27,27 +26,13 @@ from peerx.rails.msisdn import CAMEROON_COUNTRY_CODE, cameroon_network, normaliz
 
 async def partner_profile(session: AsyncSession, party_id: int, policy: Policy) -> Partner:
     """The partner's profile, created with the platform's default terms the first time."""
-    found = await session.get(Partner, party_id)
+    found = await repository.partner(session, party_id)
     if found is not None:
         return found
     await get_party(session, party_id)
-    now = utcnow()
-    insert = dialect_insert(session)
-    await session.execute(
-        insert(Partner)
-        .values(
-            party_id=party_id,
-            mtn_fees=policy.default_mtn_fee,
-            orange_fees=policy.default_orange_fee,
-            is_activated=True,
-            created_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["party_id"])
+    return await repository.add_partner_once(
+        session, party_id, mtn_fees=policy.default_mtn_fee, orange_fees=policy.default_orange_fee
     )
-    partner = await session.scalar(select(Partner).where(Partner.party_id == party_id))
-    assert partner is not None
-    return partner
 
 
 def _xaf(raw: Decimal, field: str, *, minimum: int) -> int:
@@ -100,8 +85,8 @@ async def update_partner(
 async def _set_callback_url(session: AsyncSession, cipher: FieldCipher, partner: Partner, url: str) -> None:
     """The callback_url is a webhook endpoint of surface "peex" per mode, sharing one secret, so
     status changes go through the core's signed, retried, deduplicable delivery."""
-    live = await session.get(WebhookEndpoint, partner.live_endpoint_id) if partner.live_endpoint_id else None
-    test = await session.get(WebhookEndpoint, partner.test_endpoint_id) if partner.test_endpoint_id else None
+    live = await repository.webhook_endpoint(session, partner.live_endpoint_id)
+    test = await repository.webhook_endpoint(session, partner.test_endpoint_id)
     if not url:
         for endpoint in (live, test):
             if endpoint is not None and endpoint.disabled_at is None:
@@ -129,9 +114,7 @@ async def _set_callback_url(session: AsyncSession, cipher: FieldCipher, partner:
 
 
 async def callback_secret(session: AsyncSession, cipher: FieldCipher, partner: Partner) -> str | None:
-    if partner.live_endpoint_id is None:
-        return None
-    endpoint = await session.get(WebhookEndpoint, partner.live_endpoint_id)
+    endpoint = await repository.webhook_endpoint(session, partner.live_endpoint_id)
     return cipher.decrypt(endpoint.secret_encrypted, context=SECRET_CONTEXT) if endpoint else None
 
 
@@ -203,9 +186,7 @@ async def set_beneficiary(
     address = check_email(email, "email")
     msisdn, _ = cameroon_wallet(mobile_phone, "mobile_phone")
     now = utcnow()
-    found = await session.scalar(
-        select(Beneficiary).where(Beneficiary.livemode == livemode, Beneficiary.email == address).with_for_update()
-    )
+    found = await repository.beneficiary(session, livemode, address, lock=True)
     if found is None:
         found = Beneficiary(livemode=livemode, email=address, msisdn=msisdn, created_at=now, updated_at=now)
         session.add(found)

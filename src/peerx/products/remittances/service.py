@@ -21,17 +21,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
-from peerx.core.db import dialect_insert, utcnow
+from peerx.core.db import utcnow
 from peerx.core.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound, Unauthorized
 from peerx.core.events import emit
 from peerx.core.jobs import enqueue
 from peerx.core.money import from_minor, round_to_minor, to_minor
-from peerx.core.parties import Caller, owned_by
+from peerx.core.parties import Caller
+from peerx.products.remittances import repository
 from peerx.products.remittances.common import (
     COUNTRY,
     CURRENCY,
@@ -136,29 +136,15 @@ def convert(amount: Decimal, from_currency: str, fxrate: Decimal) -> tuple[int, 
 
 async def _sender(session: AsyncSession, caller: Caller, request: PaymentRequest) -> Sender:
     msisdn = request.sender_mobile_phone.removeprefix("+")
-    scope = (owned_by(Sender, caller), Sender.msisdn == msisdn)
-    found = await session.scalar(select(Sender).where(*scope))
+    found = await repository.sender(session, caller, msisdn)
     if found is not None:
         return found
     for name in ("sender_first_name", "sender_last_name"):
         if not getattr(request, name):
             raise InvalidField(name, "is required for the first transaction of this sender")
-    insert = dialect_insert(session)
-    await session.execute(
-        insert(Sender)
-        .values(
-            party_id=caller.party_id,
-            livemode=caller.livemode,
-            msisdn=msisdn,
-            first_name=request.sender_first_name,
-            last_name=request.sender_last_name,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["party_id", "livemode", "msisdn"])
+    return await repository.add_sender_once(
+        session, caller, msisdn, first_name=request.sender_first_name, last_name=request.sender_last_name
     )
-    sender = await session.scalar(select(Sender).where(*scope))
-    assert sender is not None
-    return sender
 
 
 async def request_payment(
@@ -174,9 +160,7 @@ async def request_payment(
         msisdn, network, identifier = request.msisdn, request.network, request.mobile_phone
     else:
         assert request.email is not None
-        beneficiary = await session.scalar(
-            select(Beneficiary).where(Beneficiary.livemode == caller.livemode, Beneficiary.email == request.email)
-        )
+        beneficiary = await repository.beneficiary(session, caller.livemode, request.email)
         if beneficiary is None:
             raise NotFound("The given user is not found in peex platform.")
         msisdn, identifier = beneficiary.msisdn, request.email
@@ -185,13 +169,7 @@ async def request_payment(
             raise InvalidField("email", "belongs to a platform user without an MTN or Orange wallet")
         network = found_network
         first_name, last_name = first_name or beneficiary.first_name, last_name or beneficiary.last_name
-    taken = await session.scalar(
-        select(Transaction.id).where(
-            owned_by(Transaction, caller),
-            Transaction.track_id == request.track_id,
-        )
-    )
-    if taken is not None:
+    if await repository.track_id_taken(session, caller, request.track_id):
         raise InvalidField("track_id", "has already been taken")
     sender = await _sender(session, caller, request)
     now = utcnow()
@@ -327,17 +305,8 @@ async def _release(session: AsyncSession, tx: Transaction, code: str) -> None:
         tx.float_transfer_id = None
 
 
-async def lock_transaction(session: AsyncSession, transaction_id: int) -> Transaction | None:
-    return await session.scalar(
-        select(Transaction)
-        .where(Transaction.id == transaction_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-
-
 async def _locked(session: AsyncSession, transaction_id: int) -> Transaction:
-    tx = await lock_transaction(session, transaction_id)
+    tx = await repository.lock_transaction(session, transaction_id)
     if tx is None:
         raise NotFound(f"remittance {transaction_id} not found")
     return tx
@@ -387,7 +356,7 @@ def payout_request(tx: Transaction) -> PayoutRequest:
 async def on_wait_timer(session: AsyncSession, transaction_id: int, cycle: int, policy: Policy) -> datetime | None:
     """One tick of a waiting transaction: reject it past its time, else try to move it on.
     Returns when to tick again (None: the wait is over)."""
-    tx = await lock_transaction(session, transaction_id)
+    tx = await repository.lock_transaction(session, transaction_id)
     if tx is None or tx.status not in WAITING or tx.cycle != cycle:
         return None  # moved on (funded, canceled, retried) since this timer was set
     deadline = wait_deadline(tx, policy)
@@ -414,7 +383,7 @@ async def reject(session: AsyncSession, tx: Transaction) -> None:
 
 
 async def resume_waiting_for_float(session: AsyncSession, transaction_id: int, policy: Policy) -> None:
-    tx = await lock_transaction(session, transaction_id)
+    tx = await repository.lock_transaction(session, transaction_id)
     if tx is None or tx.status != RemittanceStatus.MW_BALANCE_PENDING:
         return
     partner = await partner_profile(session, tx.party_id, policy)
@@ -422,17 +391,7 @@ async def resume_waiting_for_float(session: AsyncSession, transaction_id: int, p
 
 
 async def waiting_for_float(session: AsyncSession, rail: str, livemode: bool) -> list[int]:
-    network = RAIL_NETWORKS.get(rail)
-    rows = await session.scalars(
-        select(Transaction.id)
-        .where(
-            Transaction.status == RemittanceStatus.MW_BALANCE_PENDING,
-            Transaction.network == network,
-            Transaction.livemode == livemode,
-        )
-        .order_by(Transaction.id)
-    )
-    return list(rows)
+    return await repository.waiting_for_float(session, RAIL_NETWORKS.get(rail), livemode)
 
 
 # ---------------------------------------------------------------- operator actions
@@ -498,38 +457,12 @@ async def settle(session: AsyncSession, transaction_id: int, *, paid: bool, note
 
 
 async def by_track_id(session: AsyncSession, caller: Caller, track_id: str) -> list[Transaction]:
-    rows = list(
-        await session.scalars(
-            select(Transaction).where(
-                owned_by(Transaction, caller),
-                Transaction.track_id == track_id,
-            )
-        )
-    )
+    rows = await repository.by_track_id(session, caller, track_id)
     if rows:
         return rows
-    elsewhere = await session.scalar(
-        select(Transaction.id).where(
-            Transaction.livemode == caller.livemode,
-            Transaction.track_id == track_id,
-            Transaction.party_id != caller.party_id,
-        )
-    )
-    if elsewhere is not None:
+    if await repository.track_id_of_another(session, caller, track_id):
         raise Forbidden("The transaction does not belong to you.")
     raise NotFound("There is no transaction for the given track_id.")
-
-
-async def list_transactions(session: AsyncSession, caller: Caller, *, page: int, per_page: int) -> list[Transaction]:
-    return list(
-        await session.scalars(
-            select(Transaction)
-            .where(owned_by(Transaction, caller))
-            .order_by(Transaction.created_at.desc(), Transaction.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
 
 
 def amount_view(amount_minor: int, currency: str) -> Decimal:

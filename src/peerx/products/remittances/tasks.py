@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import utcnow
 from peerx.core.jobs import JobContext, RetryLater, TaskTable, enqueue
 from peerx.platform import Platform
-from peerx.products.remittances import common, service
+from peerx.products.remittances import common, repository, service
 from peerx.products.remittances.models import RemittanceStatus
 from peerx.rails import floats, payout_flow
 from peerx.rails.payouts import PayoutResult, PayoutStatus
@@ -22,7 +22,7 @@ async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None
     transaction_id, reference = payload["transaction_id"], payload["reference"]
 
     async def prepare(session: AsyncSession) -> payout_flow.Attempt | None:
-        tx = await service.lock_transaction(session, transaction_id)
+        tx = await repository.lock_transaction(session, transaction_id)
         # A stale job (an earlier attempt of a retried remittance) has nothing to do.
         if (
             tx is None
@@ -40,7 +40,7 @@ async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None
         return payout_flow.Attempt(rail, service.payout_request(tx), first_attempt)
 
     async def settle(session: AsyncSession, result: PayoutResult) -> None:
-        tx = await service.lock_transaction(session, transaction_id)
+        tx = await repository.lock_transaction(session, transaction_id)
         if tx is None or tx.payout_reference != reference or tx.status != RemittanceStatus.PENDING:
             return  # an operator settled it meanwhile
         if result.status == PayoutStatus.SUCCEEDED:
