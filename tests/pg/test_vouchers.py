@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from peerx.core.mail import MailMessage
 from peerx.products.vouchers.models import Voucher, VoucherOrder
 from peerx.products.vouchers.service import float_account
+from tests.fixtures.ledger import available
 from tests.pg.test_concurrency import verify_with_cli
-from tests.products.vouchers.conftest import PW, balance, call, codes_of, issue, pw_live, usd, vendor
+from tests.products.vouchers.conftest import PW, call, codes_of, issue, pw_live, usd, vendor
 
 
 async def test_20_concurrent_redemptions_of_one_code_credit_once(client, platform, settings):
@@ -35,7 +36,7 @@ async def test_20_concurrent_redemptions_of_one_code_credit_once(client, platfor
     winner = next(c for c, r in zip(customers, responses, strict=True) if r.status_code == 200)
     credited = [await usd(platform, c["id"]) for c in customers]
     assert sorted(credited) == [0] * 19 + [4_000] and await usd(platform, winner["id"]) == 4_000
-    assert await balance(platform, float_account(True)) == 0
+    assert await available(platform, float_account(True)) == 0
     report = await verify_with_cli(settings)
     assert report["ok"] is True and report["problems"] == []
 
@@ -58,7 +59,7 @@ async def test_concurrent_issues_never_overdraw(client, platform, settings):
     responses = await asyncio.gather(*(issue(client, pw_live(seller), quantity=5, amount=20) for _ in range(20)))
     assert Counter(r.status_code for r in responses) == {200: 5, 402: 15}
     assert await usd(platform, seller["id"]) == 0
-    assert await balance(platform, float_account(True)) == 50_000
+    assert await available(platform, float_account(True)) == 50_000
     async with platform.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(VoucherOrder)) == 5
         assert await session.scalar(select(func.count()).select_from(Voucher)) == 25
@@ -85,7 +86,7 @@ async def test_void_racing_redemptions_settles_each_voucher_once(client, platfor
     assert redeemed + voided == 4
     assert await usd(platform, customer["id"]) == redeemed * 1_000
     assert await usd(platform, seller["id"]) == 10_000 - 4_000 + voided * 1_000
-    assert await balance(platform, float_account(True)) == 0
+    assert await available(platform, float_account(True)) == 0
     assert (await verify_with_cli(settings))["ok"] is True
     lookup = await client.get(
         f"{PW}/voucher-order", params={"order_id": order_id}, headers={"api-private-key": pw_live(seller)}

@@ -21,7 +21,8 @@ from tests.fixtures import factories as f
 from tests.fixtures import fake_momo, fake_orange
 from tests.fixtures.fake_momo import FakeMomo, MomoBehaviour
 from tests.fixtures.fake_orange import FakeOrange, OrangeBehaviour
-from tests.products.remittances.conftest import create_partner, fund, ledger_ok, pay, request_of, solde
+from tests.fixtures.ledger import verify_ledger
+from tests.products.remittances.conftest import create_partner, fund, pay, request_of, solde
 
 CLIENT_TIMEOUT = 0.3
 SLOWER_THAN_CLIENT = 0.8
@@ -98,7 +99,7 @@ async def test_remittance_paid_through_mtn_momo(client, platform, partner, fake_
     assert paid["status"] == "paid"
     assert paid["payment_proof"] == fake_momo_api.status_body(reference)["financialTransactionId"]
     assert await solde(client, key(partner)) == xaf(98_500)
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_remittance_paid_through_orange_money(client, platform, partner, fake_orange_api, run_jobs):
@@ -116,7 +117,7 @@ async def test_remittance_paid_through_orange_money(client, platform, partner, f
     paid = await request_of(client, key(partner), "OM-1")
     assert paid["status"] == "paid" and paid["payment_proof"].startswith("CI")  # Orange's txnid
     assert await solde(client, key(partner)) == xaf(97_500)
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_timed_out_mtn_send_is_decided_by_status_never_resent(client, platform, partner, fake_momo_api, run_jobs):
@@ -132,7 +133,7 @@ async def test_timed_out_mtn_send_is_decided_by_status_never_resent(client, plat
     assert len(fake_momo_api.transfer_posts()) == 1  # one send, ever, with one reference
     assert fake_momo_api.transfer_posts()[0].headers["x-reference-id"] == reference
     assert len(fake_momo_api.status_gets(reference)) == 1
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_timed_out_orange_pay_is_decided_by_status_never_paid_twice(
@@ -147,7 +148,7 @@ async def test_timed_out_orange_pay_is_decided_by_status_never_paid_twice(
     assert (await request_of(client, key(partner), "SLOW-OM"))["status"] == "paid"
     assert len(fake_orange_api.init_posts()) == len(fake_orange_api.pay_posts()) == 1
     assert len(fake_orange_api.status_gets()) == 1
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_pending_then_failed_voids_the_debit_back_to_the_solde(
@@ -167,7 +168,7 @@ async def test_pending_then_failed_voids_the_debit_back_to_the_solde(
     assert (failed["status"], failed["payment_proof"]) == ("failed", "NOT_ENOUGH_FUNDS")
     assert await solde(client, key(partner)) == xaf(100_000)
     assert len(fake_momo_api.transfer_posts()) == 1
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_a_send_mtn_never_recorded_is_sent_again_with_the_same_reference(
@@ -183,7 +184,7 @@ async def test_a_send_mtn_never_recorded_is_sent_again_with_the_same_reference(
     assert (await request_of(client, key(partner), "5XX"))["status"] == "paid"
     reference = await payout_reference(platform, "5XX")
     assert [p.headers["x-reference-id"] for p in fake_momo_api.transfer_posts()] == [reference, reference]
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_an_orange_init_that_failed_is_started_again(client, platform, partner, fake_orange_api, run_jobs):
@@ -291,7 +292,7 @@ async def test_giftcard_withdrawals_pay_out_through_mtn_momo_ghana(client, platf
     ).json()["data"]
     assert listed[0]["status"] == "completed"
     assert len(fake_momo_api.status_gets(withdrawal.payout_reference)) == 1
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_a_giftcard_withdrawal_callback_wakes_its_job(client, platform, fake_momo_api, run_jobs):

@@ -19,6 +19,7 @@ from peerx.core.db import Base
 from peerx.ops import actions
 from peerx.platform import Platform
 from peerx.settings import Settings
+from tests.fixtures.ledger import available
 from tests.fixtures.live_server import LiveServer
 
 OPS = "/ops/v1"
@@ -179,9 +180,7 @@ async def test_hostile_input_is_refused_by_name_and_leaves_nothing(
 
 
 async def balance(platform: Platform, account_id: int, livemode: bool) -> int:
-    async with platform.db.transaction() as session:
-        found = await ledger.find_account(session, ledger.party_wallet(account_id, "GHS", livemode))
-        return found.available if found is not None else 0
+    return await available(platform, ledger.party_wallet(account_id, "GHS", livemode))
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
 
 from peerx.core.events import Event, WebhookEndpoint
 from peerx.core.idempotency import IdempotencyRecord
@@ -12,6 +11,7 @@ from peerx.core.storage import StoredFile
 from peerx.platform import Platform
 from peerx.products.giftcards.models import Trade, Withdrawal
 from tests.fixtures import factories as f
+from tests.fixtures.ledger import row_counts
 
 
 @pytest.fixture
@@ -33,18 +33,18 @@ def test_key(merchant: dict[str, Any]) -> str:
 
 async def count_rows(platform: Platform) -> dict[str, int]:
     """What a failed request must not leave behind."""
-    async with platform.db.transaction() as session:
-        counts = {}
-        for name, model in (
-            ("trades", Trade),
-            ("withdrawals", Withdrawal),
-            ("transfers", LedgerTransfer),
-            ("events", Event),
-            ("subscriptions", WebhookEndpoint),
-            ("stored_files", StoredFile),
-            ("idempotency_keys", IdempotencyRecord),
-        ):
-            counts[name] = int(await session.scalar(select(func.count()).select_from(model)) or 0)
+    counts = await row_counts(
+        platform,
+        {
+            "trades": Trade,
+            "withdrawals": Withdrawal,
+            "transfers": LedgerTransfer,
+            "events": Event,
+            "subscriptions": WebhookEndpoint,
+            "stored_files": StoredFile,
+            "idempotency_keys": IdempotencyRecord,
+        },
+    )
     files_dir = platform.settings.data_dir / "files"
     counts["files"] = sum(1 for p in files_dir.rglob("*") if p.is_file()) if files_dir.exists() else 0
     return counts

@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from peerx.core import ledger
 from peerx.core.clock import clock
 from peerx.core.events import Event
 from peerx.ops.giftcards import actions as giftcard_ops
 from tests.fixtures import factories as f
+from tests.fixtures.ledger import verify_ledger
 from tests.products.giftcards.conftest import count_rows
 
 PTP = f.PTP
@@ -46,12 +46,6 @@ async def event_types(platform):
         )
 
 
-async def ledger_ok(platform):
-    async with platform.db.transaction() as session:
-        report = await ledger.verify(session)
-    assert report.ok, report.problems
-
-
 async def test_successful_payout_posts_the_hold(client, platform, merchant, test_key, run_jobs):
     await f.fund(platform, merchant["id"], "800", livemode=False)
     resp = await withdraw(client, test_key)
@@ -65,7 +59,7 @@ async def test_successful_payout_posts_the_hold(client, platform, merchant, test
     assert (await status_of(client, test_key, data["reference"]))["status"] == "completed"
     assert await wallet(client, test_key) == (Decimal("300.00"), Decimal("0.00"))
     assert await event_types(platform) == ["withdrawal.created", "withdrawal.completed"]
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_failed_payout_returns_the_funds(client, platform, merchant, test_key, run_jobs):
@@ -76,7 +70,7 @@ async def test_failed_payout_returns_the_funds(client, platform, merchant, test_
     assert view["status"] == "failed" and view["failure_reason"] == "PAYEE_NOT_FOUND"
     assert await wallet(client, test_key) == (Decimal("800.00"), Decimal("0.00"))
     assert await event_types(platform) == ["withdrawal.created", "withdrawal.failed"]
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 @pytest.mark.parametrize(
@@ -95,7 +89,7 @@ async def test_pending_or_timed_out_payouts_are_decided_by_status(
     assert (await status_of(client, test_key, ref))["status"] == final
     expected = (Decimal("300.00"), Decimal("0.00")) if final == "completed" else (Decimal("800.00"), Decimal("0.00"))
     assert await wallet(client, test_key) == expected
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_live_payouts_without_a_connector_wait_for_the_operator(client, platform, merchant, live_key, run_jobs):
@@ -112,7 +106,7 @@ async def test_live_payouts_without_a_connector_wait_for_the_operator(client, pl
     with pytest.raises(Exception, match="already completed"):
         async with platform.db.transaction() as session:
             await giftcard_ops.settle_withdrawal(platform, session, reference=ref, paid=False, note="")
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 @pytest.mark.parametrize(

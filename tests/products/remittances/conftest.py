@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from peerx.core import ledger
 from peerx.core.encoding import loads
 from peerx.core.events import Event
 from peerx.core.jobs import Job
@@ -20,6 +19,7 @@ from peerx.ops.remittances import actions as remittance_ops
 from peerx.platform import Platform
 from peerx.products.remittances.models import Sender, Transaction
 from peerx.products.remittances.partners import PartnerChanges
+from tests.fixtures.ledger import row_counts
 
 PEEX = "/peex/api/v3"
 
@@ -114,17 +114,8 @@ async def request_of(client: httpx.AsyncClient, key: str, track_id: str) -> dict
 
 async def count_rows(platform: Platform) -> dict[str, int]:
     """What a refused request must not leave behind."""
-    async with platform.db.transaction() as session:
-        counts = {}
-        for name, model in (
-            ("transactions", Transaction),
-            ("senders", Sender),
-            ("transfers", LedgerTransfer),
-            ("events", Event),
-            ("jobs", Job),
-        ):
-            counts[name] = int(await session.scalar(select(func.count()).select_from(model)) or 0)
-    return counts
+    tables = {"transactions": Transaction, "senders": Sender, "transfers": LedgerTransfer, "events": Event, "jobs": Job}
+    return await row_counts(platform, tables)
 
 
 async def event_statuses(platform: Platform, track_id: str | None = None) -> list[str]:
@@ -136,25 +127,6 @@ async def event_statuses(platform: Platform, track_id: str | None = None) -> lis
         return [
             e.type.removeprefix("request.") for e in events if track_id is None or loads(e.body)["track_id"] == track_id
         ]
-
-
-async def ledger_ok(platform: Platform) -> None:
-    async with platform.db.transaction() as session:
-        report = await ledger.verify(session)
-    assert report.ok, report.problems
-
-
-async def account_totals(platform: Platform, spec: ledger.AccountSpec) -> dict[str, int]:
-    async with platform.db.transaction() as session:
-        account = await ledger.find_account(session, spec)
-        if account is None:
-            return {}
-        return {
-            "debits_pending": account.debits_pending,
-            "debits_posted": account.debits_posted,
-            "credits_pending": account.credits_pending,
-            "credits_posted": account.credits_posted,
-        }
 
 
 @pytest.fixture

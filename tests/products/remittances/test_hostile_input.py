@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from peerx.app import create_app
 from peerx.composition import build_platform
-from peerx.core import ledger
 from peerx.platform import Platform
 from peerx.products.remittances.countries import ISO_3166_ALPHA2
 from peerx.settings import Settings
+from tests.fixtures.ledger import verify_ledger
 from tests.fixtures.live_server import LiveServer
 from tests.products.remittances.conftest import PEEX, SAMPLE, auth, count_rows, create_partner, fund, solde
 
@@ -297,9 +297,7 @@ async def _one(platform: Platform, client: httpx.AsyncClient, key: str, body: di
         f"{PEEX}/clients/all_requests", params={"track_id": created["track_id"]}, headers=auth(key)
     )
     assert found.status_code == 200 and found.json()[0]["id"] == created["id"], found.text
-    async with platform.db.transaction() as session:
-        report = await ledger.verify(session)
-    assert report.ok, report.problems
+    await verify_ledger(platform)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -13,11 +13,10 @@ from peerx.core.clock import clock
 from peerx.core.errors import Conflict
 from peerx.ops.remittances import actions as remittance_ops
 from peerx.rails.floats import float_account
+from tests.fixtures.ledger import account_totals, verify_ledger
 from tests.products.remittances.conftest import (
-    account_totals,
     event_statuses,
     fund,
-    ledger_ok,
     pay,
     request_of,
     set_float,
@@ -57,7 +56,7 @@ async def test_paid_new_then_pending_then_paid(client, platform, partner, test_k
     }
     in_flight = await account_totals(platform, ledger.platform_account("remittances_in_flight", "XAF", False))
     assert in_flight["credits_posted"] == in_flight["debits_posted"] == 2500
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_failed_with_the_reason_in_payment_proof(client, platform, partner, test_key, run_jobs):
@@ -69,7 +68,7 @@ async def test_failed_with_the_reason_in_payment_proof(client, platform, partner
     assert (failed["status"], failed["payment_proof"]) == ("failed", "PAYEE_NOT_FOUND")
     assert await solde(client, test_key) == xaf(10_000)  # amount and fee given back
     assert await event_statuses(platform) == ["new", "pending", "failed"]
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_pending_then_failed_voids_the_debit_back_to_the_solde(client, platform, partner, test_key, run_jobs):
@@ -83,7 +82,7 @@ async def test_pending_then_failed_voids_the_debit_back_to_the_solde(client, pla
     failed = await request_of(client, test_key, "TEST202103019")
     assert (failed["status"], failed["payment_proof"]) == ("failed", "NOT_ENOUGH_FUNDS")
     assert await solde(client, test_key) == xaf(10_000)
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 @pytest.mark.parametrize("number", ["+237675282222", "+237675284444"], ids=["pending-then-paid", "timeout-then-paid"])
@@ -96,7 +95,7 @@ async def test_an_unknown_outcome_is_decided_by_status(client, platform, partner
     await run_jobs()
     assert (await request_of(client, test_key, "TEST202103019"))["status"] == "paid"
     assert await solde(client, test_key) == xaf(9000)
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_balance_pending_resumes_by_itself_when_the_partner_is_funded(
@@ -116,7 +115,7 @@ async def test_balance_pending_resumes_by_itself_when_the_partner_is_funded(
     assert (await request_of(client, test_key, "TEST202103019"))["status"] == "paid"
     assert await solde(client, test_key) == xaf(0)
     assert await event_statuses(platform) == ["balance_pending", "new", "pending", "paid"]
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_balance_pending_is_rejected_after_the_configured_time(client, platform, partner, test_key, run_jobs):
@@ -136,7 +135,7 @@ async def test_balance_pending_is_rejected_after_the_configured_time(client, pla
     clock.advance(RETRY)
     assert await run_jobs() == 0
     assert await solde(client, test_key) == xaf(5500)
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_max_amount_above_the_limit_then_rejected(client, platform, partner, test_key, run_jobs):
@@ -150,7 +149,7 @@ async def test_max_amount_above_the_limit_then_rejected(client, platform, partne
     await run_jobs()
     rejected = await request_of(client, test_key, "OVER")
     assert (rejected["status"], rejected["payment_proof"]) == ("rejected", "AMOUNT_EXCEED_THRESHOLD")
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_max_amount_is_retried_by_an_operator_after_the_limit_is_raised(
@@ -167,7 +166,7 @@ async def test_max_amount_is_retried_by_an_operator_after_the_limit_is_raised(
     await run_jobs()
     assert (await request_of(client, test_key, "TEST202103019"))["status"] == "paid"
     assert await event_statuses(platform) == ["max_amount", "new", "pending", "paid"]
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_mw_balance_pending_while_the_float_is_short_then_resumes(client, platform, partner, test_key, run_jobs):
@@ -191,7 +190,7 @@ async def test_mw_balance_pending_while_the_float_is_short_then_resumes(client, 
     assert (shown["amount"], shown["reserved"], shown["available"]) == (4000, 0, 4000)
     assert await event_statuses(platform, "TEST202103019") == ["mw_balance_pending", "new", "pending", "paid"]
     assert await event_statuses(platform, "ORA") == ["new", "pending", "paid"]
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_mw_balance_pending_is_rejected_after_the_configured_time(client, platform, partner, test_key, run_jobs):
@@ -210,7 +209,7 @@ async def test_mw_balance_pending_is_rejected_after_the_configured_time(client, 
         "credits_pending": 0,
         "credits_posted": 0,
     }
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_the_float_reserves_while_in_flight_and_cannot_be_set_below_that(
@@ -230,7 +229,7 @@ async def test_the_float_reserves_while_in_flight_and_cannot_be_set_below_that(
     async with platform.db.transaction() as session:
         shown = await remittance_ops.get_float(platform, session, rail="mtn_momo", currency="XAF", livemode=False)
     assert (shown["amount"], shown["reserved"], shown["available"]) == (1000, 0, 1000)
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 @pytest.mark.parametrize("state", ["new", "balance_pending", "max_amount", "mw_balance_pending"])
@@ -250,7 +249,7 @@ async def test_canceled_by_an_operator_with_a_reason(client, platform, partner, 
     assert (shown["status"], shown["payment_proof"]) == ("canceled", "Sender asked to stop")
     assert await solde(client, test_key) == xaf(5000)
     assert await event_statuses(platform) == [state, "canceled"]
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_a_payout_in_flight_cannot_be_canceled(client, platform, partner, test_key, run_jobs):
@@ -277,7 +276,7 @@ async def test_a_failed_payout_is_retried_under_a_new_reference(client, platform
     assert (await request_of(client, test_key, "TEST202103019"))["status"] == "failed"  # same magic number
     assert await solde(client, test_key) == xaf(5000)
     assert await event_statuses(platform) == ["new", "pending", "failed", "new", "pending", "failed"]
-    await ledger_ok(platform)
+    await verify_ledger(platform)
 
 
 async def test_paid_canceled_and_rejected_are_final(client, platform, partner, test_key, run_jobs):
@@ -303,4 +302,4 @@ async def test_live_without_a_connector_waits_for_the_operator(client, platform,
     with pytest.raises(Conflict, match="only pending"):
         await operator(platform, "settle", transaction_id=created["id"], paid=False, note="")
     assert await solde(client, live_key) == xaf(4000)
-    await ledger_ok(platform)
+    await verify_ledger(platform)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from peerx.core import ledger
 from peerx.core.events import Event
@@ -20,6 +20,7 @@ from peerx.ops import actions
 from peerx.platform import Platform
 from peerx.products.vouchers.models import Voucher, VoucherOrder
 from tests.fixtures import factories as f
+from tests.fixtures.ledger import available, row_counts
 from tests.fixtures.smtp import SmtpServer, start_smtp
 
 PW = "/peerwallet"
@@ -72,36 +73,21 @@ def codes_of(response: httpx.Response) -> list[str]:
     return [code.strip() for code in response.json()["voucher_codes"].split(",")]
 
 
-async def balance(platform: Platform, spec: ledger.AccountSpec) -> int:
-    async with platform.db.transaction() as session:
-        account = await ledger.find_account(session, spec)
-        return account.available if account else 0
-
-
 async def usd(platform: Platform, party_id: int, livemode: bool = True) -> int:
-    return await balance(platform, ledger.party_wallet(party_id, "USD", livemode))
+    return await available(platform, ledger.party_wallet(party_id, "USD", livemode))
 
 
 async def count_rows(platform: Platform) -> dict[str, int]:
     """What a failed request must not leave behind."""
-    async with platform.db.transaction() as session:
-        counts = {}
-        for name, model in (
-            ("orders", VoucherOrder),
-            ("vouchers", Voucher),
-            ("transfers", LedgerTransfer),
-            ("events", Event),
-            ("mail", MailMessage),
-            ("jobs", Job),
-        ):
-            counts[name] = int(await session.scalar(select(func.count()).select_from(model)) or 0)
-    return counts
-
-
-async def verify_ledger(platform: Platform) -> None:
-    async with platform.db.transaction() as session:
-        report = await ledger.verify(session)
-    assert report.ok, report.problems
+    tables = {
+        "orders": VoucherOrder,
+        "vouchers": Voucher,
+        "transfers": LedgerTransfer,
+        "events": Event,
+        "mail": MailMessage,
+        "jobs": Job,
+    }
+    return await row_counts(platform, tables)
 
 
 async def event_types(platform: Platform) -> list[str]:

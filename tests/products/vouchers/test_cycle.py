@@ -10,10 +10,10 @@ import pytest
 from peerx.core import ledger
 from peerx.products.vouchers.service import float_account
 from tests.conftest import make_settings
+from tests.fixtures.ledger import available, verify_ledger
 from tests.fixtures.smtp import SmtpServer
 from tests.products.vouchers.conftest import (
     PW,
-    balance,
     call,
     codes_of,
     event_types,
@@ -21,7 +21,6 @@ from tests.products.vouchers.conftest import (
     pw_live,
     usd,
     vendor,
-    verify_ledger,
 )
 
 
@@ -60,7 +59,7 @@ async def test_issue_email_redeem_lookup(client, platform, smtp: SmtpServer, run
     assert body["note"] == "Voucher redeemed: 50 USD was credited to your balance"
     assert await usd(platform, customer["id"]) == 5_000
     assert await usd(platform, seller["id"]) == 50_000 - 15_000
-    assert await balance(platform, float_account(True)) == 10_000
+    assert await available(platform, float_account(True)) == 10_000
 
     again = await call(client, "voucher-redeem", pw_live(customer), voucher_code=emailed[1])
     assert again.status_code == 409

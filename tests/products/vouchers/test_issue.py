@@ -13,6 +13,7 @@ from peerx.core import ledger
 from peerx.core.clock import clock
 from peerx.products.vouchers.models import Voucher, VoucherOrder
 from peerx.products.vouchers.service import float_account
+from tests.fixtures.ledger import verify_ledger
 from tests.products.vouchers.conftest import (
     PW,
     codes_of,
@@ -23,7 +24,6 @@ from tests.products.vouchers.conftest import (
     pw_test,
     usd,
     vendor,
-    verify_ledger,
 )
 
 DOCUMENTED_FIELDS = [

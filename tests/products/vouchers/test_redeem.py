@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from peerx.core.clock import clock
+from tests.fixtures.ledger import verify_ledger
 from tests.products.vouchers.conftest import (
     call,
     codes_of,
@@ -18,7 +19,6 @@ from tests.products.vouchers.conftest import (
     pw_test,
     usd,
     vendor,
-    verify_ledger,
 )
 
 

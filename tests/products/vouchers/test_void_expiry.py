@@ -10,8 +10,8 @@ import pytest
 
 from peerx.core.clock import clock
 from peerx.products.vouchers.service import breakage_account, float_account
+from tests.fixtures.ledger import available, verify_ledger
 from tests.products.vouchers.conftest import (
-    balance,
     call,
     codes_of,
     count_rows,
@@ -20,7 +20,6 @@ from tests.products.vouchers.conftest import (
     pw_live,
     usd,
     vendor,
-    verify_ledger,
 )
 
 
@@ -52,7 +51,7 @@ async def test_void_named_codes_refunds_face_value_but_not_the_fee(client, platf
     assert [v["voucher_code"] for v in body["vouchers"]] == ["*" * 16 + codes[0][-4:], "*" * 16 + codes[2][-4:]]
     assert {v["voucher_status"] for v in body["vouchers"]} == {"void"}
     assert await usd(platform, seller["id"]) == 100_000 - 10_400 + 5_000
-    assert await balance(platform, float_account(True)) == 5_000
+    assert await available(platform, float_account(True)) == 5_000
     lookup = (await call(client, "voucher-order", pw_live(seller), order_id=order_id)).json()
     assert [v["voucher_status"] for v in lookup["vouchers"]] == ["void", "active", "void", "active"]
     redeem = await call(client, "voucher-redeem", pw_live(parties[1]), voucher_code=codes[0])
@@ -70,7 +69,7 @@ async def test_void_without_codes_takes_every_active_voucher(client, platform, p
     assert resp.status_code == 200 and resp.json()["quantity"] == 2 and resp.json()["amount_refunded"] == 20
     assert await usd(platform, seller["id"]) == 100_000 - 1_000
     assert await usd(platform, customer["id"]) == 1_000
-    assert await balance(platform, float_account(True)) == 0
+    assert await available(platform, float_account(True)) == 0
     again = await call(client, "voucher-void", pw_live(seller), order_id=issued.json()["order_id"])
     assert again.status_code == 409 and again.json()["message"] == "order_id has no active vouchers to void."
     await verify_ledger(platform)
@@ -128,7 +127,7 @@ async def test_expiry_returns_value_to_the_vendor_by_default(client, platform, p
     clock.advance(timedelta(days=1, seconds=1))
     await run_jobs()
     assert await usd(platform, seller["id"]) == 100_000 - 1_000
-    assert await balance(platform, float_account(True)) == 0
+    assert await available(platform, float_account(True)) == 0
     lookup = (await call(client, "voucher-order", pw_live(seller), order_id=issued.json()["order_id"])).json()
     assert [v["voucher_status"] for v in lookup["vouchers"]] == ["redeemed", "expired", "expired"]
     assert all(isinstance(v["date_expired"], int) for v in lookup["vouchers"][1:])
@@ -145,8 +144,8 @@ async def test_expiry_can_forfeit_to_the_platform(client, platform, parties, run
     clock.advance(timedelta(days=366))
     await run_jobs()
     assert await usd(platform, seller["id"]) == 100_000 - 2_000
-    assert await balance(platform, breakage_account(True)) == 2_000
-    assert await balance(platform, float_account(True)) == 0
+    assert await available(platform, breakage_account(True)) == 2_000
+    assert await available(platform, float_account(True)) == 0
     await verify_ledger(platform)
 
 
