@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from peerx.core.encoding import loads
-from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 
 OPS = "/ops/v1"
 AUTH = {"Authorization": "Bearer ops-secret-token"}
@@ -47,7 +47,7 @@ async def test_operator_runs_the_desk_over_http(client, platform):
         and loads(rate.content)["rate_per_unit"] == Decimal("7.25")
     )
 
-    ref = (await f.submit_trade(client, key, card_type_id=3)).json()["data"]["reference"]
+    ref = (await cards.submit_trade(client, key, card_type_id=3)).json()["data"]["reference"]
     approved = await client.post(f"{OPS}/giftcards/trades/{ref}/approve", json={"card_amount": "80"}, headers=AUTH)
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
     # 80 x 7.25 = 580.00; fee 1.5% = 8.70; net 571.30

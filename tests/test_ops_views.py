@@ -25,10 +25,11 @@ from peerx.ops.views.common import PageRequest, livemode_of, optional_id, page_r
 from peerx.ops.vouchers import views as views_vouchers
 from peerx.platform import Platform
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
+from tests.fixtures.factories.remittances import create_partner, pay, set_float
+from tests.fixtures.factories.remittances import fund as fund_xaf
+from tests.fixtures.factories.vouchers import issue, pw_test, vendor
 from tests.products.escrow.conftest import REDIRECT, delivered_tx, op, person, post
-from tests.products.remittances.conftest import create_partner, pay, set_float
-from tests.products.remittances.conftest import fund as fund_xaf
-from tests.products.vouchers.conftest import issue, pw_test, vendor
 
 View = Callable[..., Awaitable[Any]]
 
@@ -47,7 +48,7 @@ async def test_wallets_withdrawals_and_floats(client, platform, run_jobs):
     await f.fund(platform, merchant["id"], "250.50", "GHS", livemode=False)
     key = merchant["peertupeer"]["test_key"]
     sent = await client.post(
-        f"{f.PTP}/withdrawals.php",
+        f"{cards.PTP}/withdrawals.php",
         headers={"X-API-Key": key},
         json={"amount": 100, "method": "mtn_momo", "account_name": "Ama", "account_number": "0241234567"},
     )

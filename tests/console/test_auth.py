@@ -26,7 +26,7 @@ from peerx.ops.operators.models import Operator
 from peerx.platform import Platform
 from tests.conftest import TEST_KEYS, make_settings
 from tests.console.conftest import console_login, csrf_of, make_operator, next_code_window, totp_code
-from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 from tests.fixtures.work import recording
 
 
@@ -239,7 +239,7 @@ async def test_next_never_leaves_the_console(client, operators):
 
 
 async def test_roles_decide_what_a_page_shows_and_allows(client, platform, operators):
-    await f.rate(platform)
+    await cards.rate(platform)
     await console_login(client, operators["reviewer"])
     home = await client.get("/console/")
     assert 'href="/console/giftcards"' in home.text and 'href="/console/audit"' not in home.text
@@ -255,7 +255,7 @@ async def test_roles_decide_what_a_page_shows_and_allows(client, platform, opera
 
 
 async def test_post_without_or_with_a_wrong_csrf_token_is_refused_and_does_nothing(client, platform, operators):
-    await f.rate(platform)
+    await cards.rate(platform)
     token = await console_login(client, operators["finance"])
     missing = await client.post("/console/rates/1", data={"rate": "9", "fee_pct": "1", "active": "on"})
     wrong = await client.post("/console/rates/1", data={"rate": "9", "fee_pct": "1", "csrf_token": "x" * 43})

@@ -13,8 +13,9 @@ from peerx.console import app as console_app
 from peerx.console.auth import Guard
 from tests.console.conftest import browser_login, console_login, next_code_window, shoot
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 
-PTP = f.PTP
+PTP = cards.PTP
 
 
 def screens_closed_to(role: str) -> list[str]:
@@ -27,7 +28,7 @@ def screens_closed_to(role: str) -> list[str]:
 
 
 async def test_a_reviewer_cannot_reach_finance_pages(client, platform, operators, live_server, page):
-    await f.rate(platform)
+    await cards.rate(platform)
     closed = screens_closed_to("reviewer")
     assert "/audit" in closed
     await browser_login(page, live_server, operators["reviewer"])
@@ -59,7 +60,7 @@ async def test_a_reviewer_cannot_reach_finance_pages(client, platform, operators
 
 
 async def test_a_request_without_the_csrf_token_is_refused(platform, operators, live_server, page):
-    rate = await f.rate(platform)
+    rate = await cards.rate(platform)
     await browser_login(page, live_server, operators["finance"])
     await page.goto(f"{live_server}/console/rates")
     # Same browser, same session cookie, only the token missing (what a forged form would send).
@@ -89,10 +90,10 @@ async def test_repeated_failures_lock_the_account(operators, live_server, page):
 
 async def test_the_audit_log_shows_the_actions(client, platform, operators, live_server, page):
     merchant = await f.merchant(platform)
-    rate = await f.rate(platform)
-    reference = (await f.submit_trade(client, merchant["peertupeer"]["live_key"], card_number="4444")).json()["data"][
-        "reference"
-    ]
+    rate = await cards.rate(platform)
+    reference = (await cards.submit_trade(client, merchant["peertupeer"]["live_key"], card_number="4444")).json()[
+        "data"
+    ]["reference"]
     token = await console_login(client, operators["admin"])
     await client.post(f"/console/giftcards/trades/{reference}/reveal", data={"csrf_token": token})
     await client.post(f"/console/giftcards/trades/{reference}/reject", data={"reason": "fake", "csrf_token": token})

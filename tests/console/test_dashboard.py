@@ -12,20 +12,21 @@ from peerx.ops import actions
 from peerx.ops.giftcards import actions as giftcard_ops
 from tests.console.conftest import browser_login, console_login, shoot
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 
 
 async def test_the_dashboard_shows_money_moved_queues_and_failures(
     client, platform, operators, run_jobs, live_server, page
 ):
     merchant = await f.merchant(platform)
-    await f.rate(platform)
+    await cards.rate(platform)
     key = merchant["peertupeer"]["live_key"]
     async with platform.db.transaction() as session:
         # Deliveries to a closed port fail until they are dead.
         await actions.add_webhook(
             platform, session, account_id=merchant["id"], url="http://127.0.0.1:9/", livemode=True, surface="peertupeer"
         )
-    reference = (await f.submit_trade(client, key)).json()["data"]["reference"]
+    reference = (await cards.submit_trade(client, key)).json()["data"]["reference"]
     async with platform.db.transaction() as session:
         await giftcard_ops.approve_trade(platform, session, reference=reference, card_amount=None)
         await enqueue(session, "console.no_such_job", {}, max_attempts=1)

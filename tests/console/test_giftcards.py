@@ -15,9 +15,10 @@ from peerx.console.models import AuditEntry
 from peerx.platform import Platform
 from tests.console.conftest import browser_login, console_login, shoot
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 from tests.fixtures.images import png
 
-PTP = f.PTP
+PTP = cards.PTP
 
 
 def decimals(resp: httpx.Response) -> Any:
@@ -33,10 +34,10 @@ async def test_reviewer_approves_a_trade_from_its_images_and_the_merchant_sees_i
     platform, operators, live_server, page
 ):
     merchant = await f.merchant(platform)
-    await f.rate(platform)
+    await cards.rate(platform)
     key = merchant["peertupeer"]["live_key"]
     async with httpx.AsyncClient(base_url=live_server) as api:
-        submitted = await f.submit_trade(
+        submitted = await cards.submit_trade(
             api,
             key,
             card_number="6011-0000-9999-4321",
@@ -89,10 +90,10 @@ async def test_reviewer_approves_a_trade_from_its_images_and_the_merchant_sees_i
 
 async def test_approve_a_lower_amount_and_reject_with_a_reason(client, platform, operators):
     merchant = await f.merchant(platform)
-    await f.rate(platform)
+    await cards.rate(platform)
     key = merchant["peertupeer"]["live_key"]
-    first = (await f.submit_trade(client, key)).json()["data"]["reference"]
-    second = (await f.submit_trade(client, key)).json()["data"]["reference"]
+    first = (await cards.submit_trade(client, key)).json()["data"]["reference"]
+    second = (await cards.submit_trade(client, key)).json()["data"]["reference"]
     token = await console_login(client, operators["reviewer"])
 
     approved = await client.post(
@@ -115,9 +116,9 @@ async def test_approve_a_lower_amount_and_reject_with_a_reason(client, platform,
 
 async def test_a_refused_action_changes_nothing_and_says_why(client, platform, operators):
     merchant = await f.merchant(platform)
-    await f.rate(platform)
+    await cards.rate(platform)
     key = merchant["peertupeer"]["live_key"]
-    reference = (await f.submit_trade(client, key)).json()["data"]["reference"]
+    reference = (await cards.submit_trade(client, key)).json()["data"]["reference"]
     token = await console_login(client, operators["reviewer"])
     detail = f"/console/giftcards/trades/{reference}"
     too_much = await client.post(
@@ -142,9 +143,9 @@ async def test_a_refused_action_changes_nothing_and_says_why(client, platform, o
 
 async def test_images_and_card_numbers_are_for_reviewers_only(client, platform, operators):
     merchant = await f.merchant(platform)
-    await f.rate(platform)
+    await cards.rate(platform)
     key = merchant["peertupeer"]["live_key"]
-    reference = (await f.submit_trade(client, key, card_number="1234-5678")).json()["data"]["reference"]
+    reference = (await cards.submit_trade(client, key, card_number="1234-5678")).json()["data"]["reference"]
     image = f"/console/giftcards/trades/{reference}/images/front"
     assert (await client.get(image)).status_code == 303  # not logged in
     token = await console_login(client, operators["viewer"])
@@ -169,11 +170,11 @@ async def test_images_and_card_numbers_are_for_reviewers_only(client, platform, 
 
 async def test_history_searches_filters_and_pages_on_the_server(client, platform, operators):
     merchant = await f.merchant(platform)
-    await f.rate(platform)
-    await f.rate(platform, card_type_id=2, card_name="Steam")
+    await cards.rate(platform)
+    await cards.rate(platform, card_type_id=2, card_name="Steam")
     key = merchant["peertupeer"]["live_key"]
-    refs = [(await f.submit_trade(client, key, card_amount=10 + i)).json()["data"]["reference"] for i in range(3)]
-    steam = (await f.submit_trade(client, key, card_type_id=2, card_number="9999-0042")).json()["data"]["reference"]
+    refs = [(await cards.submit_trade(client, key, card_amount=10 + i)).json()["data"]["reference"] for i in range(3)]
+    steam = (await cards.submit_trade(client, key, card_type_id=2, card_number="9999-0042")).json()["data"]["reference"]
     token = await console_login(client, operators["reviewer"])
     await client.post(f"/console/giftcards/trades/{refs[0]}/reject", data={"reason": "blurred", "csrf_token": token})
     await client.get("/console/")  # shows (and so clears) the flash naming the trade

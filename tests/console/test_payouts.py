@@ -9,7 +9,8 @@ import httpx
 
 from tests.console.conftest import browser_login, console_login, shoot
 from tests.fixtures import factories as f
-from tests.products.remittances.conftest import set_float
+from tests.fixtures.factories import giftcards as cards
+from tests.fixtures.factories.remittances import set_float
 
 
 async def pending_withdrawal(client, platform) -> tuple[str, str]:
@@ -17,7 +18,7 @@ async def pending_withdrawal(client, platform) -> tuple[str, str]:
     await f.fund(platform, merchant["id"], "800", livemode=False)
     key = merchant["peertupeer"]["test_key"]
     resp = await client.post(
-        f"{f.PTP}/withdrawals.php",
+        f"{cards.PTP}/withdrawals.php",
         headers={"X-API-Key": key},
         json={"amount": 500, "method": "mtn_momo", "account_name": "John Doe", "account_number": "0241234567"},
     )
@@ -26,7 +27,7 @@ async def pending_withdrawal(client, platform) -> tuple[str, str]:
 
 
 async def withdrawal_of(client, key: str, reference: str) -> dict:
-    listed = (await client.get(f"{f.PTP}/withdrawals.php", headers={"X-API-Key": key})).json()["data"]
+    listed = (await client.get(f"{cards.PTP}/withdrawals.php", headers={"X-API-Key": key})).json()["data"]
     return next(w for w in listed if w["reference"] == reference)
 
 
@@ -47,7 +48,7 @@ async def test_finance_settles_a_withdrawal_and_the_merchant_sees_it(client, pla
     assert resp.status_code == 303
     seen = await withdrawal_of(client, key, reference)
     assert seen["status"] == "failed" and seen["failure_reason"] == "Account closed"
-    data = (await client.get(f"{f.PTP}/wallet.php", headers={"X-API-Key": key})).json()["data"]
+    data = (await client.get(f"{cards.PTP}/wallet.php", headers={"X-API-Key": key})).json()["data"]
     assert Decimal(str(data["available_balance"])) == Decimal(800)
     assert "Account closed" in (await client.get("/console/payouts")).text
 

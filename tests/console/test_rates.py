@@ -12,16 +12,17 @@ from sqlalchemy import select
 from peerx.console.models import AuditEntry
 from tests.console.conftest import browser_login, console_login, shoot
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 
-PTP = f.PTP
+PTP = cards.PTP
 
 
 async def test_finance_changes_a_rate_and_subscribers_hear_of_it(
     platform, operators, live_server, page, receiver, run_jobs
 ):
     merchant = await f.merchant(platform)
-    rate = await f.rate(platform)
-    await f.rate(platform, card_type_id=2, card_name="Steam", rate_per_unit="7.1")
+    rate = await cards.rate(platform)
+    await cards.rate(platform, card_type_id=2, card_name="Steam", rate_per_unit="7.1")
     key = merchant["peertupeer"]["live_key"]
     async with httpx.AsyncClient(base_url=live_server) as api:
         subscribed = await api.post(f"{PTP}/rate-updates.php", json={"url": receiver.url}, headers={"X-API-Key": key})
@@ -86,7 +87,7 @@ async def test_adding_a_rate_and_refusing_bad_values(client, platform, operators
 
 
 async def test_deactivating_a_rate_takes_it_off_the_public_list(client, platform, operators):
-    rate = await f.rate(platform)
+    rate = await cards.rate(platform)
     token = await console_login(client, operators["admin"])
     resp = await client.post(
         f"/console/rates/{rate['id']}", data={"rate": "8.5", "fee_pct": "2.5", "csrf_token": token}
@@ -97,7 +98,7 @@ async def test_deactivating_a_rate_takes_it_off_the_public_list(client, platform
 
 
 async def test_viewers_read_rates_without_a_form(client, platform, operators):
-    await f.rate(platform)
+    await cards.rate(platform)
     await console_login(client, operators["viewer"])
     page = await client.get("/console/rates")
     assert page.status_code == 200 and "Amazon" in page.text and 'name="rate"' not in page.text

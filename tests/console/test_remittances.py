@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from peerx.console.models import AuditEntry
 from tests.console.conftest import browser_login, console_login, shoot
-from tests.products.remittances.conftest import create_partner, fund, pay, request_of
+from tests.fixtures.factories.remittances import create_partner, fund, pay, request_of
 
 
 async def waiting_remittance(client, platform) -> tuple[str, int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 
 from tests.console.conftest import browser_login, console_login, shoot
-from tests.products.vouchers.conftest import call, codes_of, issue, pw_test, usd, vendor
+from tests.fixtures.factories.vouchers import call, codes_of, issue, pw_test, usd, vendor
 
 
 async def issued_order(client, platform) -> tuple[dict, str, list[str]]:

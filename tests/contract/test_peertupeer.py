@@ -23,6 +23,7 @@ from peerx.settings import Settings
 from tests.conftest import make_settings
 from tests.contract.harness import assert_clean, run_schemathesis
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 from tests.fixtures.live_server import LiveServer
 
 DOCUMENT_REFERENCE = "PTP1A2B3C4D5E"
@@ -36,9 +37,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 async def seed(client: httpx.AsyncClient, platform: Platform, account: dict[str, Any]) -> None:
     key = account["peertupeer"]["test_key"]
-    await f.rate(platform)
+    await cards.rate(platform)
     await f.fund(platform, account["id"], "100000", livemode=False)
-    submitted = await f.submit_trade(client, key, card_number="XXXX-XXXX-1234", notes="Optional notes here")
+    submitted = await cards.submit_trade(client, key, card_number="XXXX-XXXX-1234", notes="Optional notes here")
     async with platform.db.transaction() as session:
         await session.execute(
             update(Trade)
@@ -47,7 +48,7 @@ async def seed(client: httpx.AsyncClient, platform: Platform, account: dict[str,
         )
     for n in range(DOCUMENT_SUBSCRIPTION):
         created = await client.post(
-            f"{f.PTP}/rate-updates.php", json={"url": f"https://example.com/rates/{n}"}, headers={"X-API-Key": key}
+            f"{cards.PTP}/rate-updates.php", json={"url": f"https://example.com/rates/{n}"}, headers={"X-API-Key": key}
         )
     assert created.json()["data"]["webhook_id"] == DOCUMENT_SUBSCRIPTION
 
@@ -59,7 +60,7 @@ async def test_peertupeer_holds_its_schema(
     started = time.monotonic()
     report = run_schemathesis(
         live.url,
-        f.PTP,
+        cards.PTP,
         tmp_path,
         headers={"X-API-Key": account["peertupeer"]["test_key"]},
         examples_per_operation=30,

@@ -22,6 +22,7 @@ from peerx.core.private_files import private_dir
 from peerx.products.bitcoin.context import escrow_keys
 from tests.conftest import make_settings
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 
 
 @pytest.fixture
@@ -52,11 +53,11 @@ async def test_what_the_platform_writes_is_private_under_umask_022(tmp_path, uma
     platform = build_platform(settings)
     try:
         account = await f.merchant(platform)
-        await f.rate(platform)
+        await cards.rate(platform)
         app = create_app(platform=platform)
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://peerx.test") as client:
-            response = await f.submit_trade(client, account["peertupeer"]["live_key"])
+            response = await cards.submit_trade(client, account["peertupeer"]["live_key"])
         assert response.status_code == 200, response.text
         async with platform.db.transaction() as session:
             await mail.queue_mail(

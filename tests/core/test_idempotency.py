@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from peerx.core.idempotency import IdempotencyRecord, fingerprint
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 
-PTP = f.PTP
+PTP = cards.PTP
 
 
 async def stored_fingerprints(platform) -> list[str | None]:

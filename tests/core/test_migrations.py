@@ -17,6 +17,7 @@ from peerx.core.idempotency import IdempotencyRecord
 from peerx.core.migrate import alembic_config
 from peerx.products.giftcards.models import Trade
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 
 
 async def schema_drift(database_url: str) -> list[object]:
@@ -54,10 +55,10 @@ async def test_a_retry_across_the_keyed_fingerprint_upgrade_replays_and_never_ru
     client, platform, database_url
 ):
     account = await f.merchant(platform)
-    await f.rate(platform)
+    await cards.rate(platform)
     headers = {"X-API-Key": account["peertupeer"]["live_key"], "Idempotency-Key": "across-the-upgrade"}
-    data, files = f.trade_form(card_number="4000000000000001")
-    first = await client.post(f"{f.PTP}/trades.php", data=data, files=files, headers=headers)
+    data, files = cards.trade_form(card_number="4000000000000001")
+    first = await client.post(f"{cards.PTP}/trades.php", data=data, files=files, headers=headers)
     assert first.status_code == 200, first.text
     # The schema and a row as the previous release left them: an unkeyed SHA-256 fingerprint.
     await migrate(database_url, "downgrade", BEFORE_KEYED)
@@ -67,12 +68,14 @@ async def test_a_retry_across_the_keyed_fingerprint_upgrade_replays_and_never_ru
 
     await migrate(database_url, "upgrade", "heads")
     assert await fingerprints(platform) == [None]  # the searchable hash is gone
-    data, files = f.trade_form(card_number="4000000000000001")
-    retry = await client.post(f"{f.PTP}/trades.php", data=data, files=files, headers=headers)
+    data, files = cards.trade_form(card_number="4000000000000001")
+    retry = await client.post(f"{cards.PTP}/trades.php", data=data, files=files, headers=headers)
     assert retry.headers.get("Idempotent-Replayed") == "true" and retry.json() == first.json()
     # By key only until it expires: another body gets the stored response too, not a second run.
-    data, files = f.trade_form(card_amount="50")
-    assert (await client.post(f"{f.PTP}/trades.php", data=data, files=files, headers=headers)).json() == first.json()
+    data, files = cards.trade_form(card_amount="50")
+    assert (
+        await client.post(f"{cards.PTP}/trades.php", data=data, files=files, headers=headers)
+    ).json() == first.json()
     async with platform.db.transaction() as session:
         assert await session.scalar(select(func.count()).select_from(Trade)) == 1
 

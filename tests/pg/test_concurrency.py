@@ -22,8 +22,9 @@ from peerx.products.giftcards.models import Trade, Withdrawal
 from tests.conftest import TEST_KEYS
 from tests.core.test_migrations import schema_drift
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 
-PTP = f.PTP
+PTP = cards.PTP
 
 
 async def verify_with_cli(settings) -> dict[str, Any]:
@@ -81,8 +82,8 @@ async def test_50_concurrent_withdrawals_against_a_balance_for_5(client, platfor
 
 async def test_racing_approvals_credit_once(client, platform, settings):
     account = await f.merchant(platform)
-    await f.rate(platform)
-    ref = (await f.submit_trade(client, account["peertupeer"]["live_key"])).json()["data"]["reference"]
+    await cards.rate(platform)
+    ref = (await cards.submit_trade(client, account["peertupeer"]["live_key"])).json()["data"]["reference"]
 
     async def approve() -> str:
         try:
@@ -102,11 +103,11 @@ async def test_racing_approvals_credit_once(client, platform, settings):
 
 async def test_same_idempotency_key_at_once_creates_one_trade(client, platform):
     account = await f.merchant(platform)
-    await f.rate(platform)
+    await cards.rate(platform)
     headers = {"X-API-Key": account["peertupeer"]["live_key"], "Idempotency-Key": "same-key"}
 
     async def submit() -> httpx.Response:
-        data, files = f.trade_form()
+        data, files = cards.trade_form()
         return await client.post(f"{PTP}/trades.php", data=data, files=files, headers=headers)
 
     responses = await asyncio.gather(*(submit() for _ in range(8)))

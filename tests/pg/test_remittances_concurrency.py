@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from peerx.core import ledger
 from peerx.core.ledger import LedgerTransfer
 from peerx.products.remittances.models import Transaction
+from tests.fixtures.factories.remittances import create_partner, fund, pay, set_partner
 from tests.pg.test_concurrency import verify_with_cli
-from tests.products.remittances.conftest import create_partner, fund, pay, set_partner
 
 
 async def test_30_concurrent_requests_against_a_balance_for_10(client, platform, settings, run_jobs):

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from peerx.core.mail import MailMessage
 from peerx.products.vouchers.models import Voucher, VoucherOrder
 from peerx.products.vouchers.service import float_account
+from tests.fixtures.factories.vouchers import PW, call, codes_of, issue, pw_live, usd, vendor
 from tests.fixtures.ledger import available
 from tests.pg.test_concurrency import verify_with_cli
-from tests.products.vouchers.conftest import PW, call, codes_of, issue, pw_live, usd, vendor
 
 
 async def test_20_concurrent_redemptions_of_one_code_credit_once(client, platform, settings):

@@ -19,10 +19,11 @@ from peerx.settings import Settings
 from tests.conftest import make_settings
 from tests.fixtures import factories as f
 from tests.fixtures import fake_momo, fake_orange
+from tests.fixtures.factories import giftcards as cards
+from tests.fixtures.factories.remittances import create_partner, fund, pay, request_of, solde
 from tests.fixtures.fake_momo import FakeMomo, MomoBehaviour
 from tests.fixtures.fake_orange import FakeOrange, OrangeBehaviour
 from tests.fixtures.ledger import verify_ledger
-from tests.products.remittances.conftest import create_partner, fund, pay, request_of, solde
 
 CLIENT_TIMEOUT = 0.3
 SLOWER_THAN_CLIENT = 0.8
@@ -270,7 +271,7 @@ async def test_giftcard_withdrawals_pay_out_through_mtn_momo_ghana(client, platf
     merchant = await f.merchant(platform)
     await f.fund(platform, merchant["id"], "800", livemode=True)
     resp = await client.post(
-        f"{f.PTP}/withdrawals.php",
+        f"{cards.PTP}/withdrawals.php",
         headers={"X-API-Key": merchant["peertupeer"]["live_key"]},
         json={"amount": "500", "method": "mtn_momo", "account_name": "Kofi Mensah", "account_number": "0241234567"},
     )
@@ -288,7 +289,7 @@ async def test_giftcard_withdrawals_pay_out_through_mtn_momo_ghana(client, platf
     clock.advance(POLL)
     await run_jobs()
     listed = (
-        await client.get(f"{f.PTP}/withdrawals.php", headers={"X-API-Key": merchant["peertupeer"]["live_key"]})
+        await client.get(f"{cards.PTP}/withdrawals.php", headers={"X-API-Key": merchant["peertupeer"]["live_key"]})
     ).json()["data"]
     assert listed[0]["status"] == "completed"
     assert len(fake_momo_api.status_gets(withdrawal.payout_reference)) == 1
@@ -299,7 +300,7 @@ async def test_a_giftcard_withdrawal_callback_wakes_its_job(client, platform, fa
     merchant = await f.merchant(platform)
     await f.fund(platform, merchant["id"], "800", livemode=True)
     await client.post(
-        f"{f.PTP}/withdrawals.php",
+        f"{cards.PTP}/withdrawals.php",
         headers={"X-API-Key": merchant["peertupeer"]["live_key"]},
         json={"amount": "100", "method": "mtn_momo", "account_name": "Kofi", "account_number": "0551234567"},
     )

@@ -11,6 +11,7 @@ from peerx.app import create_app
 from peerx.composition import build_platform
 from tests.conftest import REDIS_URL, REQUIRE_SERVICES, make_settings
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 
 pytestmark = pytest.mark.redis
 
@@ -36,7 +37,7 @@ async def test_two_processes_share_one_budget(tmp_path, database_url, redis_url)
         ]
         codes = []
         for i in range(101):
-            resp = await clients[i % 2].get(f"{f.PTP}/wallet.php", headers={"X-API-Key": key})
+            resp = await clients[i % 2].get(f"{cards.PTP}/wallet.php", headers={"X-API-Key": key})
             codes.append(resp.status_code)
         assert codes[:100] == [200] * 100 and codes[100] == 429
         for client in clients:

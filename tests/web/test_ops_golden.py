@@ -21,13 +21,13 @@ from peerx.core.encoding import dumps, loads
 from peerx.platform import Platform
 from peerx.products.escrow import p2p
 from peerx.products.escrow.models import EscrowP2PTransaction
-from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
+from tests.fixtures.factories.remittances import pay
+from tests.fixtures.factories.vouchers import PW
 from tests.products.bitcoin.conftest import app_factory  # noqa: F401 - a fixture this module uses
 from tests.products.bitcoin.test_contracts_disputes import paid_and_disputed
 from tests.products.escrow.conftest import TP, Person, delivered_tx, post
 from tests.products.escrow.test_p2p import remainder_paid, step
-from tests.products.remittances.conftest import pay
-from tests.products.vouchers.conftest import PW
 
 OPS = "/ops/v1"
 AUTH = {"Authorization": "Bearer ops-secret-token"}
@@ -131,7 +131,7 @@ async def test_every_ops_answer_is_unchanged(client: httpx.AsyncClient, platform
               "fee_pct": 1.5, "active": False},
     )  # fmt: skip
     key = account["peertupeer"]["live_key"]
-    refs = [(await f.submit_trade(client, key, card_type_id=1)).json()["data"]["reference"] for _ in range(3)]
+    refs = [(await cards.submit_trade(client, key, card_type_id=1)).json()["data"]["reference"] for _ in range(3)]
     await ops("approve", "POST", f"/giftcards/trades/{refs[0]}/approve", json={"card_amount": "80"})
     await ops("approve again", "POST", f"/giftcards/trades/{refs[0]}/approve", json={})
     await ops("approve no body", "POST", f"/giftcards/trades/{refs[1]}/approve")

@@ -4,20 +4,15 @@ from typing import Any
 
 import pytest
 
-from peerx.core.events import Event, WebhookEndpoint
-from peerx.core.idempotency import IdempotencyRecord
-from peerx.core.ledger import LedgerTransfer
-from peerx.core.storage import StoredFile
 from peerx.platform import Platform
-from peerx.products.giftcards.models import Trade, Withdrawal
 from tests.fixtures import factories as f
-from tests.fixtures.ledger import row_counts
+from tests.fixtures.factories import giftcards as cards
 
 
 @pytest.fixture
 async def merchant(platform: Platform) -> dict[str, Any]:
     account = await f.merchant(platform)
-    await f.rate(platform)
+    await cards.rate(platform)
     return account
 
 
@@ -29,22 +24,3 @@ def live_key(merchant: dict[str, Any]) -> str:
 @pytest.fixture
 def test_key(merchant: dict[str, Any]) -> str:
     return str(merchant["peertupeer"]["test_key"])
-
-
-async def count_rows(platform: Platform) -> dict[str, int]:
-    """What a failed request must not leave behind."""
-    counts = await row_counts(
-        platform,
-        {
-            "trades": Trade,
-            "withdrawals": Withdrawal,
-            "transfers": LedgerTransfer,
-            "events": Event,
-            "subscriptions": WebhookEndpoint,
-            "stored_files": StoredFile,
-            "idempotency_keys": IdempotencyRecord,
-        },
-    )
-    files_dir = platform.settings.data_dir / "files"
-    counts["files"] = sum(1 for p in files_dir.rglob("*") if p.is_file()) if files_dir.exists() else 0
-    return counts

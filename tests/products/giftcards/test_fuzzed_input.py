@@ -20,10 +20,11 @@ from peerx.composition import build_platform
 from peerx.platform import Platform
 from peerx.settings import Settings
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
+from tests.fixtures.factories.giftcards import count_rows
 from tests.fixtures.images import jpeg, png
-from tests.products.giftcards.conftest import count_rows
 
-PTP = f.PTP
+PTP = cards.PTP
 TRADE_FIELDS = ("card_type_id", "country", "currency", "card_amount", "quantity", "notes", "card_number")
 IMAGES = ("front_image", "back_image", "receipt_image")
 WITHDRAWAL_FIELDS = ("amount", "method", "account_name", "account_number", "bank_name", "body")
@@ -131,8 +132,8 @@ def test_fuzzed_trades_are_accepted_or_refused_by_name(settings: Settings) -> No
 
 async def _trade_setup(platform: Platform) -> str:
     merchant = await f.merchant(platform)
-    await f.rate(platform)
-    await f.rate(platform, card_type_id=7, card_name="Steam", rate_per_unit="7.333", fee_pct="2.5")
+    await cards.rate(platform)
+    await cards.rate(platform, card_type_id=7, card_name="Steam", rate_per_unit="7.333", fee_pct="2.5")
     return str(merchant["peertupeer"]["live_key"])
 
 

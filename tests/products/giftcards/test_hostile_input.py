@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
+from tests.fixtures.factories.giftcards import count_rows
 from tests.fixtures.images import png
-from tests.products.giftcards.conftest import count_rows
 
-PTP = f.PTP
+PTP = cards.PTP
 INT64_MAX = 2**63 - 1
 
 
@@ -138,12 +139,12 @@ async def test_largest_id_is_simply_not_found(client, live_key):
 )
 async def test_bad_trade_fields_name_the_field_and_leave_nothing(client, platform, live_key, overrides, field):
     before = await count_rows(platform)
-    refused(await f.submit_trade(client, live_key, **overrides), field)
+    refused(await cards.submit_trade(client, live_key, **overrides), field)
     assert await count_rows(platform) == before
 
 
 async def test_notes_may_span_lines(client, live_key):
-    resp = await f.submit_trade(client, live_key, notes="line one\r\nline two\twith a tab")
+    resp = await cards.submit_trade(client, live_key, notes="line one\r\nline two\twith a tab")
     assert resp.status_code == 200, resp.text
 
 
@@ -151,7 +152,7 @@ async def test_decompression_bomb_is_refused_by_pixels_and_never_stored(client, 
     bomb = bomb_png()
     assert len(bomb) < 200 * 1024
     before = await count_rows(platform)
-    resp = await f.submit_trade(client, live_key, front_image=("front.png", bomb, "image/png"))
+    resp = await cards.submit_trade(client, live_key, front_image=("front.png", bomb, "image/png"))
     refused(resp, "front_image")
     assert "pixels" in resp.json()["message"]
     assert await count_rows(platform) == before  # no file written, no row, no event
@@ -159,7 +160,7 @@ async def test_decompression_bomb_is_refused_by_pixels_and_never_stored(client, 
 
 @pytest.mark.parametrize("field", ["front_image", "back_image", "receipt_image"])
 async def test_a_text_part_where_a_file_belongs_is_refused(client, platform, live_key, field):
-    data, files = f.trade_form(**{field: None})
+    data, files = cards.trade_form(**{field: None})
     data[field] = "not a file"
     before = await count_rows(platform)
     refused(await client.post(f"{PTP}/trades.php", data=data, files=files, headers={"X-API-Key": live_key}), field)
@@ -167,7 +168,7 @@ async def test_a_text_part_where_a_file_belongs_is_refused(client, platform, liv
 
 
 async def test_a_file_part_where_text_belongs_is_refused(client, platform, live_key):
-    data, files = f.trade_form(card_amount=None)
+    data, files = cards.trade_form(card_amount=None)
     files["card_amount"] = ("amount.txt", b"100", "text/plain")
     before = await count_rows(platform)
     refused(
@@ -177,7 +178,7 @@ async def test_a_file_part_where_text_belongs_is_refused(client, platform, live_
 
 
 async def test_too_many_files_is_refused(client, platform, live_key):
-    data, files = f.trade_form(receipt_image=("r.png", png((1, 2, 3)), "image/png"))
+    data, files = cards.trade_form(receipt_image=("r.png", png((1, 2, 3)), "image/png"))
     extra = {**files, "extra_image": ("x.png", png((3, 2, 1)), "image/png")}
     before = await count_rows(platform)
     resp = await client.post(f"{PTP}/trades.php", data=data, files=extra, headers={"X-API-Key": live_key})
@@ -339,7 +340,7 @@ def test_one_keep_alive_connection_survives_every_refusal(settings, platform, me
     from tests.fixtures.live_server import LiveServer
 
     def multipart(**overrides: Any) -> tuple[bytes, dict[str, str]]:
-        data, files = f.trade_form(**overrides)
+        data, files = cards.trade_form(**overrides)
         request = httpx.Request("POST", "http://x/", data=data, files=files)
         return request.read(), {"Content-Type": request.headers["content-type"]}
 

@@ -12,9 +12,9 @@ from jsonschema import Draft202012Validator
 from peerx.core.encoding import loads
 from peerx.products.giftcards import schemas
 from peerx.web import WireJSON
-from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 
-PTP = f.PTP
+PTP = cards.PTP
 PUBLIC = {("get", "/rates.php"), ("get", "/sandbox.php")}
 
 # The document's examples, as printed there (whitespace aside).

@@ -17,6 +17,7 @@ from peerx.core.events import WebhookDelivery
 from peerx.ops import actions
 from tests.conftest import REQUIRE_SERVICES
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 
 PHP = shutil.which("php")
 SCRIPT = Path(__file__).parent / "php" / "receiver.php"
@@ -52,7 +53,7 @@ def php_server(secret: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
 @pytest.mark.parametrize("right_secret", [True, False])
 async def test_php_snippet_verifies_our_signature(client, platform, tmp_path, run_jobs, right_secret):
     account = await f.merchant(platform)
-    await f.rate(platform)
+    await cards.rate(platform)
     log = tmp_path / "received.log"
     server, url = None, ""
     try:
@@ -72,7 +73,7 @@ async def test_php_snippet_verifies_our_signature(client, platform, tmp_path, ru
             endpoint = await session.get(WebhookEndpoint, hook["id"])
             assert endpoint is not None
             endpoint.url = url
-        await f.submit_trade(client, account["peertupeer"]["live_key"])
+        await cards.submit_trade(client, account["peertupeer"]["live_key"])
         await run_jobs()
         async with platform.db.transaction() as session:
             delivery = await session.scalar(select(WebhookDelivery))

@@ -11,14 +11,15 @@ from sqlalchemy import select, text
 from peerx.core import ledger
 from peerx.products.giftcards.models import Trade
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
+from tests.fixtures.factories.giftcards import count_rows
 from tests.fixtures.images import noise_png, png, truncated_png
-from tests.products.giftcards.conftest import count_rows
 
-PTP = f.PTP
+PTP = cards.PTP
 
 
 async def test_submit_matches_the_documented_example(client, live_key):
-    resp = await f.submit_trade(
+    resp = await cards.submit_trade(
         client,
         live_key,
         card_number="XXXX-XXXX-1234",
@@ -46,8 +47,8 @@ async def test_submit_matches_the_documented_example(client, live_key):
 
 
 async def test_payout_multiplies_quantity_and_rounds_half_up(client, platform, live_key):
-    await f.rate(platform, card_type_id=7, card_name="Steam", rate_per_unit="7.333", fee_pct="2.5")
-    resp = await f.submit_trade(client, live_key, card_type_id=7, card_amount="25.50", quantity=3)
+    await cards.rate(platform, card_type_id=7, card_name="Steam", rate_per_unit="7.333", fee_pct="2.5")
+    resp = await cards.submit_trade(client, live_key, card_type_id=7, card_amount="25.50", quantity=3)
     data = resp.json()["data"]
     # 25.50 x 3 x 7.333 = 560.9745 -> 560.97; fee 2.5% = 14.02425 -> 14.02; net = 546.95
     assert (
@@ -59,7 +60,7 @@ async def test_payout_multiplies_quantity_and_rounds_half_up(client, platform, l
 
 
 async def test_status_shows_masked_card_number_and_stores_it_encrypted(client, platform, live_key):
-    ref = (await f.submit_trade(client, live_key, card_number="6011-0000-9999-4321")).json()["data"]["reference"]
+    ref = (await cards.submit_trade(client, live_key, card_number="6011-0000-9999-4321")).json()["data"]["reference"]
     resp = await client.get(f"{PTP}/trade-status.php", params={"reference": ref}, headers={"X-API-Key": live_key})
     assert resp.status_code == 200
     data = resp.json()["data"]
@@ -99,7 +100,7 @@ async def test_status_shows_masked_card_number_and_stores_it_encrypted(client, p
 )
 async def test_bad_input_names_the_field_and_leaves_nothing(client, platform, live_key, overrides, field):
     before = await count_rows(platform)
-    resp = await f.submit_trade(client, live_key, **overrides)
+    resp = await cards.submit_trade(client, live_key, **overrides)
     assert resp.status_code == 400, resp.text
     body = resp.json()
     assert body["success"] is False and body["message"].startswith(field), body
@@ -111,7 +112,7 @@ async def test_too_large_image_is_refused_and_not_stored(client, platform, live_
     big = noise_png()
     assert len(big) > 2048
     before = await count_rows(platform)
-    resp = await f.submit_trade(client, live_key, back_image=("b.png", big, "image/png"))
+    resp = await cards.submit_trade(client, live_key, back_image=("b.png", big, "image/png"))
     assert resp.status_code == 400 and resp.json()["message"].startswith("back_image")
     assert await count_rows(platform) == before
 
@@ -125,14 +126,14 @@ async def test_failure_after_storing_images_removes_them(client, platform, live_
 
     monkeypatch.setattr(service, "compute_payout", explode)
     before = await count_rows(platform)
-    resp = await f.submit_trade(client, live_key)
+    resp = await cards.submit_trade(client, live_key)
     assert resp.status_code == 500 and resp.json() == {"success": False, "message": "Internal server error."}
     assert await count_rows(platform) == before
 
 
 async def test_inactive_rate_refuses_trades(client, platform, live_key):
-    await f.rate(platform, active=False)
-    resp = await f.submit_trade(client, live_key)
+    await cards.rate(platform, active=False)
+    resp = await cards.submit_trade(client, live_key)
     assert resp.status_code == 400 and "active rate" in resp.json()["message"]
 
 
@@ -153,8 +154,8 @@ async def test_authentication_is_required(client, merchant, key):
 
 async def test_modes_and_merchants_are_isolated(client, platform, merchant, live_key, test_key):
     other = await f.merchant(platform, name="Other", email="o@example.com")
-    live_ref = (await f.submit_trade(client, live_key)).json()["data"]["reference"]
-    test_ref = (await f.submit_trade(client, test_key)).json()["data"]["reference"]
+    live_ref = (await cards.submit_trade(client, live_key)).json()["data"]["reference"]
+    test_ref = (await cards.submit_trade(client, test_key)).json()["data"]["reference"]
     for key, ref in ((test_key, live_ref), (live_key, test_ref), (other["peertupeer"]["live_key"], live_ref)):
         resp = await client.get(f"{PTP}/trade-status.php", params={"reference": ref}, headers={"X-API-Key": key})
         assert resp.status_code == 404 and resp.json() == {"success": False, "message": "Trade not found."}
@@ -166,7 +167,9 @@ async def test_modes_and_merchants_are_isolated(client, platform, merchant, live
 
 
 async def test_list_filters_and_paginates(client, platform, live_key):
-    refs = [(await f.submit_trade(client, live_key, card_amount=10 + i)).json()["data"]["reference"] for i in range(3)]
+    refs = [
+        (await cards.submit_trade(client, live_key, card_amount=10 + i)).json()["data"]["reference"] for i in range(3)
+    ]
     async with platform.db.transaction() as session:
         from peerx.products.giftcards import service
 
@@ -191,7 +194,7 @@ async def test_missing_reference_and_unknown_endpoint(client, live_key):
 
 
 async def test_approval_credits_wallet_and_fee_account_in_one_go(client, platform, merchant, live_key):
-    ref = (await f.submit_trade(client, live_key)).json()["data"]["reference"]
+    ref = (await cards.submit_trade(client, live_key)).json()["data"]["reference"]
     wallet = (await client.get(f"{PTP}/wallet.php", headers={"X-API-Key": live_key})).json()["data"]
     assert wallet == {"currency": "GHS", "available_balance": 0.0, "pending_balance": 828.75, "held_balance": 0.0}
     async with platform.db.transaction() as session:
@@ -208,7 +211,7 @@ async def test_approval_credits_wallet_and_fee_account_in_one_go(client, platfor
 
 
 async def test_partial_approval_recomputes_the_payout(client, platform, live_key):
-    ref = (await f.submit_trade(client, live_key, card_amount="100", quantity=2)).json()["data"]["reference"]
+    ref = (await cards.submit_trade(client, live_key, card_amount="100", quantity=2)).json()["data"]["reference"]
     async with platform.db.transaction() as session:
         from peerx.ops.giftcards import actions as giftcard_ops
 
@@ -230,14 +233,14 @@ async def test_operator_cannot_approve_more_than_submitted(client, platform, liv
     from peerx.core.errors import InvalidField
     from peerx.ops.giftcards import actions as giftcard_ops
 
-    ref = (await f.submit_trade(client, live_key)).json()["data"]["reference"]
+    ref = (await cards.submit_trade(client, live_key)).json()["data"]["reference"]
     with pytest.raises(InvalidField, match="card_amount"):
         async with platform.db.transaction() as session:
             await giftcard_ops.approve_trade(platform, session, reference=ref, card_amount=Decimal("150"))
 
 
 async def test_rejection_carries_the_reason_and_moves_no_money(client, platform, live_key):
-    ref = (await f.submit_trade(client, live_key)).json()["data"]["reference"]
+    ref = (await cards.submit_trade(client, live_key)).json()["data"]["reference"]
     before = await count_rows(platform)
     async with platform.db.transaction() as session:
         from peerx.ops.giftcards import actions as giftcard_ops
@@ -266,7 +269,7 @@ async def test_sandbox_test_cards_resolve_by_themselves(client, platform, test_k
         "4000000000000002": "rejected",
         "4000000000000003": "partially_approved",
     }
-    ref = (await f.submit_trade(client, test_key, card_number=card)).json()["data"]["reference"]
+    ref = (await cards.submit_trade(client, test_key, card_number=card)).json()["data"]["reference"]
     await run_jobs()
     data = (
         await client.get(f"{PTP}/trade-status.php", params={"reference": ref}, headers={"X-API-Key": test_key})
@@ -277,7 +280,7 @@ async def test_sandbox_test_cards_resolve_by_themselves(client, platform, test_k
 
 
 async def test_test_cards_do_nothing_with_live_keys(client, live_key, run_jobs):
-    ref = (await f.submit_trade(client, live_key, card_number="4000000000000001")).json()["data"]["reference"]
+    ref = (await cards.submit_trade(client, live_key, card_number="4000000000000001")).json()["data"]["reference"]
     await run_jobs()
     data = (
         await client.get(f"{PTP}/trade-status.php", params={"reference": ref}, headers={"X-API-Key": live_key})
@@ -292,13 +295,13 @@ async def test_sandbox_needs_a_known_action(client):
 
 async def test_idempotency_key_replays_and_refuses_other_bodies(client, platform, live_key):
     headers = {"X-API-Key": live_key, "Idempotency-Key": "trade-42"}
-    data, files = f.trade_form()
+    data, files = cards.trade_form()
     first = await client.post(f"{PTP}/trades.php", data=data, files=files, headers=headers)
     again = await client.post(f"{PTP}/trades.php", data=data, files=files, headers=headers)
     assert first.status_code == again.status_code == 200
     assert first.json() == again.json() and again.headers["Idempotent-Replayed"] == "true"
     assert (await count_rows(platform))["trades"] == 1
-    data2, files2 = f.trade_form(card_amount="50")
+    data2, files2 = cards.trade_form(card_amount="50")
     other = await client.post(f"{PTP}/trades.php", data=data2, files=files2, headers=headers)
     assert other.status_code == 422 and other.json()["success"] is False
     assert (await count_rows(platform))["trades"] == 1
@@ -306,9 +309,9 @@ async def test_idempotency_key_replays_and_refuses_other_bodies(client, platform
 
 async def test_failed_request_does_not_burn_its_idempotency_key(client, platform, live_key):
     headers = {"X-API-Key": live_key, "Idempotency-Key": "retry-me"}
-    data, files = f.trade_form(card_amount="0")
+    data, files = cards.trade_form(card_amount="0")
     assert (await client.post(f"{PTP}/trades.php", data=data, files=files, headers=headers)).status_code == 400
-    data, files = f.trade_form()
+    data, files = cards.trade_form()
     assert (await client.post(f"{PTP}/trades.php", data=data, files=files, headers=headers)).status_code == 200
 
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from peerx.ops import actions
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
 from tests.fixtures.receiver import verify_peertupeer, verify_standard
 
-PTP = f.PTP
+PTP = cards.PTP
 
 
 async def subscribe(client, key, url):
@@ -28,7 +29,7 @@ async def test_rate_updated_reaches_every_subscription_as_documented(
     second = (await subscribe(client, other["peertupeer"]["live_key"], receiver.url + "?m=2")).json()
     secrets = {"/hook": first["data"]["secret"], "/hook?m=2": second["data"]["secret"]}
 
-    await f.rate(platform, rate_per_unit="8.75", fee_pct="2.5")
+    await cards.rate(platform, rate_per_unit="8.75", fee_pct="2.5")
     await run_jobs()
     received = receiver.events("rate.updated")
     assert sorted(r.path for r in received) == ["/hook", "/hook?m=2"]
@@ -63,7 +64,7 @@ async def test_subscriptions_list_and_delete(client, platform, merchant, live_ke
         f"{PTP}/rate-updates.php", params={"id": created["webhook_id"]}, headers={"X-API-Key": live_key}
     )
     assert deleted.json() == {"success": True, "message": "Rate update subscription deleted."}
-    await f.rate(platform, rate_per_unit="9")
+    await cards.rate(platform, rate_per_unit="9")
     await run_jobs()
     assert receiver.received == []
     bad = await client.delete(f"{PTP}/rate-updates.php", headers={"X-API-Key": live_key})
@@ -88,14 +89,14 @@ async def test_merchant_endpoint_gets_trade_and_withdrawal_events_but_not_rates(
         endpoint = await actions.add_webhook(
             platform, session, account_id=merchant["id"], url=receiver.url, livemode=False, surface="peertupeer"
         )
-    ref = (await f.submit_trade(client, test_key, card_number="4000000000000001")).json()["data"]["reference"]
+    ref = (await cards.submit_trade(client, test_key, card_number="4000000000000001")).json()["data"]["reference"]
     await run_jobs()
     await client.post(
         f"{PTP}/withdrawals.php",
         headers={"X-API-Key": test_key},
         json={"amount": "100", "method": "mtn_momo", "account_name": "A", "account_number": "0551234567"},
     )
-    await f.rate(platform, rate_per_unit="9.1")
+    await cards.rate(platform, rate_per_unit="9.1")
     await run_jobs()
     kinds = [r.json()["event"] for r in receiver.received]
     assert kinds == ["trade.submitted", "trade.approved", "withdrawal.created", "withdrawal.completed"]
@@ -115,6 +116,6 @@ async def test_forged_signature_is_detected_by_the_receiver_check(
         await actions.add_webhook(
             platform, session, account_id=merchant["id"], url=receiver.url, livemode=False, surface="peertupeer"
         )
-    await f.submit_trade(client, test_key)
+    await cards.submit_trade(client, test_key)
     await run_jobs()
     assert not verify_peertupeer("whsec_someone_elses_secret", receiver.received[0])

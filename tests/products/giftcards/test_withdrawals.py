@@ -13,10 +13,11 @@ from peerx.core.clock import clock
 from peerx.core.events import Event
 from peerx.ops.giftcards import actions as giftcard_ops
 from tests.fixtures import factories as f
+from tests.fixtures.factories import giftcards as cards
+from tests.fixtures.factories.giftcards import count_rows
 from tests.fixtures.ledger import verify_ledger
-from tests.products.giftcards.conftest import count_rows
 
-PTP = f.PTP
+PTP = cards.PTP
 
 
 def body(**overrides):

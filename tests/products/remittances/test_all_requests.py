@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.products.remittances.conftest import PEEX, auth, create_partner, fund, pay
+from tests.fixtures.factories.remittances import PEEX, auth, create_partner, fund, pay
 
 
 async def get(client, key, track_id=None, path=False, **params):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.products.remittances.conftest import PEEX, auth, create_partner, fund, pay, set_partner, wire
+from tests.fixtures.factories.remittances import PEEX, auth, create_partner, fund, pay, set_partner, wire
 
 ME_FIELDS = [
     "name",

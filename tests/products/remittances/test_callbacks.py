@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 
 from peerx.core.clock import clock
+from tests.fixtures.factories.remittances import fund, pay, request_of, set_partner
 from tests.fixtures.receiver import verify_peex, verify_standard
-from tests.products.remittances.conftest import fund, pay, request_of, set_partner
 
 TX_FIELDS = [
     "id",

@@ -21,9 +21,9 @@ from peerx.composition import build_platform
 from peerx.platform import Platform
 from peerx.products.remittances.countries import ISO_3166_ALPHA2
 from peerx.settings import Settings
+from tests.fixtures.factories.remittances import PEEX, SAMPLE, auth, count_rows, create_partner, fund, solde
 from tests.fixtures.ledger import verify_ledger
 from tests.fixtures.live_server import LiveServer
-from tests.products.remittances.conftest import PEEX, SAMPLE, auth, count_rows, create_partner, fund, solde
 
 FUNDED = 10_000_000
 

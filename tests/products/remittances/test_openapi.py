@@ -16,7 +16,7 @@ from peerx.products.remittances.schemas import (
     PaymentRequestBody,
 )
 from peerx.rails.msisdn import cameroon_network
-from tests.products.remittances.conftest import PEEX, SAMPLE, auth, fund, pay
+from tests.fixtures.factories.remittances import PEEX, SAMPLE, auth, fund, pay
 
 OPERATIONS = [
     ("/clients/me", "get"),
@@ -152,7 +152,7 @@ async def test_the_callback_is_documented_as_it_is_delivered(
 ) -> None:
     import re
 
-    from tests.products.remittances.conftest import set_partner
+    from tests.fixtures.factories.remittances import set_partner
 
     callback = spec["webhooks"]["request.status"]["post"]
     await set_partner(platform, partner["id"], callback_url=receiver.url)

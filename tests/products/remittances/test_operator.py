@@ -13,7 +13,7 @@ from peerx.composition import build_platform
 from peerx.core.jobs import drain
 from tests.conftest import make_settings
 from tests.fixtures.cli import Peerx
-from tests.products.remittances.conftest import PEEX, auth, fund, pay
+from tests.fixtures.factories.remittances import PEEX, auth, fund, pay
 
 OPS = "/ops/v1"
 OPS_AUTH = {"Authorization": "Bearer ops-secret-token"}

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from peerx.ops.remittances import actions as remittance_ops
-from tests.products.remittances.conftest import (
+from tests.fixtures.factories.remittances import (
     PEEX,
     SAMPLE,
     auth,

@@ -13,8 +13,7 @@ from peerx.core.clock import clock
 from peerx.core.errors import Conflict
 from peerx.ops.remittances import actions as remittance_ops
 from peerx.rails.floats import float_account
-from tests.fixtures.ledger import account_totals, verify_ledger
-from tests.products.remittances.conftest import (
+from tests.fixtures.factories.remittances import (
     event_statuses,
     fund,
     pay,
@@ -23,6 +22,7 @@ from tests.products.remittances.conftest import (
     set_partner,
     solde,
 )
+from tests.fixtures.ledger import account_totals, verify_ledger
 
 RETRY = timedelta(seconds=30)  # PEERX_PEEX_BALANCE_RETRY_SECONDS
 REJECT_AFTER = timedelta(days=1)  # PEERX_PEEX_REJECT_AFTER_SECONDS

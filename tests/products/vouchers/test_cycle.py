@@ -10,9 +10,7 @@ import pytest
 from peerx.core import ledger
 from peerx.products.vouchers.service import float_account
 from tests.conftest import make_settings
-from tests.fixtures.ledger import available, verify_ledger
-from tests.fixtures.smtp import SmtpServer
-from tests.products.vouchers.conftest import (
+from tests.fixtures.factories.vouchers import (
     PW,
     call,
     codes_of,
@@ -22,6 +20,8 @@ from tests.products.vouchers.conftest import (
     usd,
     vendor,
 )
+from tests.fixtures.ledger import available, verify_ledger
+from tests.fixtures.smtp import SmtpServer
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ import pytest
 
 from peerx.platform import Platform
 from peerx.settings import Settings
+from tests.fixtures.factories.vouchers import PW, codes_of, count_rows, issue, pw_live, usd, vendor
 from tests.fixtures.ledger import verify_ledger
 from tests.fixtures.live_server import LiveServer
-from tests.products.vouchers.conftest import PW, codes_of, count_rows, issue, pw_live, usd, vendor
 
 QUANTITY = "quantity must be a whole number from 1 to 100."
 AMOUNT_RANGE = "amount must be from 1 to 5000 USD."

@@ -13,8 +13,7 @@ from peerx.core import ledger
 from peerx.core.clock import clock
 from peerx.products.vouchers.models import Voucher, VoucherOrder
 from peerx.products.vouchers.service import float_account
-from tests.fixtures.ledger import verify_ledger
-from tests.products.vouchers.conftest import (
+from tests.fixtures.factories.vouchers import (
     PW,
     codes_of,
     count_rows,
@@ -25,6 +24,7 @@ from tests.products.vouchers.conftest import (
     usd,
     vendor,
 )
+from tests.fixtures.ledger import verify_ledger
 
 DOCUMENTED_FIELDS = [
     "status",

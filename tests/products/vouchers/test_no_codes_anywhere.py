@@ -19,8 +19,8 @@ from sqlalchemy import MetaData, select
 from peerx.core.clock import clock
 from peerx.ops import actions
 from tests.conftest import make_settings
+from tests.fixtures.factories.vouchers import call, codes_of, issue, pw_live, vendor
 from tests.fixtures.smtp import start_smtp
-from tests.products.vouchers.conftest import call, codes_of, issue, pw_live, vendor
 
 
 @pytest.fixture(params=["file", "smtp"])

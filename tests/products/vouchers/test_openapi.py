@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.products.vouchers.conftest import PW
+from tests.fixtures.factories.vouchers import PW
 
 BODY_KINDS = ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]
 KEYED = {

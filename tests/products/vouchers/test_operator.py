@@ -13,7 +13,7 @@ from peerx.app import create_app
 from peerx.composition import build_platform
 from tests.conftest import make_settings
 from tests.fixtures.cli import Peerx
-from tests.products.vouchers.conftest import PW, codes_of, pw_live, vendor
+from tests.fixtures.factories.vouchers import PW, codes_of, pw_live, vendor
 
 OPS = {"Authorization": "Bearer ops-secret-token"}
 

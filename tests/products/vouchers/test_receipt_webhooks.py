@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tests.fixtures.factories.vouchers import PW, call, codes_of, issue, pw_live, pw_test, vendor
 from tests.fixtures.receiver import verify_standard
-from tests.products.vouchers.conftest import PW, call, codes_of, issue, pw_live, pw_test, vendor
 
 
 async def test_receipt_lists_the_order_masked(client, platform):

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 
 from peerx.core.clock import clock
-from tests.fixtures.ledger import verify_ledger
-from tests.products.vouchers.conftest import (
+from tests.fixtures.factories.vouchers import (
     call,
     codes_of,
     count_rows,
@@ -20,6 +19,7 @@ from tests.products.vouchers.conftest import (
     usd,
     vendor,
 )
+from tests.fixtures.ledger import verify_ledger
 
 
 @pytest.fixture

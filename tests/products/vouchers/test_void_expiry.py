@@ -10,8 +10,7 @@ import pytest
 
 from peerx.core.clock import clock
 from peerx.products.vouchers.service import breakage_account, float_account
-from tests.fixtures.ledger import available, verify_ledger
-from tests.products.vouchers.conftest import (
+from tests.fixtures.factories.vouchers import (
     call,
     codes_of,
     count_rows,
@@ -21,6 +20,7 @@ from tests.products.vouchers.conftest import (
     usd,
     vendor,
 )
+from tests.fixtures.ledger import available, verify_ledger
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 from peerx.core.clock import clock
 from peerx.platform import Platform
 from peerx.products.vouchers import service
-from tests.products.vouchers.conftest import PW, pw_live, pw_test, vendor
+from tests.fixtures.factories.vouchers import PW, pw_live, pw_test, vendor
 
 GOLDEN = Path(__file__).parent / "golden" / "wire.json"
 FIXED = datetime(2026, 1, 10, 12, 0, 0, tzinfo=UTC)
