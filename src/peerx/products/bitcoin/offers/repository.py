@@ -35,6 +35,11 @@ async def offer(session: AsyncSession, offer_id: int) -> PeachOffer | None:
     return await session.get(PeachOffer, offer_id)
 
 
+async def offer_for_update(session: AsyncSession, offer_id: int) -> PeachOffer | None:
+    """Any offer by id, locked FOR UPDATE (Session.get with_for_update: always read)."""
+    return await session.get(PeachOffer, offer_id, with_for_update=True)
+
+
 async def offer_by_id(session: AsyncSession, offer_id: int, *, lock: bool = False) -> PeachOffer | None:
     """Any offer by id, read by a query (locked FOR UPDATE with `lock`)."""
     query = select(PeachOffer).where(PeachOffer.id == offer_id)
