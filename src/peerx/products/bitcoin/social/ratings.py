@@ -12,6 +12,7 @@ from peerx.core.db import utcnow
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.contracts.history import bitcoin_reached_buyer
 from peerx.products.bitcoin.contracts.repository import contract_for_party, counterparty_id, role_of
+from peerx.products.bitcoin.identity import repository as identity
 from peerx.products.bitcoin.identity import reputation
 from peerx.products.bitcoin.identity.schemas import Rating
 from peerx.products.bitcoin.models import PeachRating, PeachUser
@@ -31,7 +32,7 @@ async def rate(session: AsyncSession, user: PeachUser, contract_id: str, value: 
     assert account_key is not None
     if not verify_message(account_key, rated.public_key, signature):
         raise f.InvalidSignature("signature", "must sign sha256 of the counterparty's id with your account key")
-    await reputation.lock_user(session, rated.id)  # before the rating row references the user
+    await identity.lock_user(session, rated.id)  # before the rating row references the user
     seller_rates = role_of(contract, user) == "seller"
     if (contract.rating_buyer if seller_rates else contract.rating_seller) is not None:
         raise f.Duplicate("You rated this trade already.")
