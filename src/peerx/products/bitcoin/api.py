@@ -34,6 +34,7 @@ from peerx.products.bitcoin.deps import (
 )
 from peerx.products.bitcoin.errors import invalid_request, render_error
 from peerx.products.bitcoin.identity import profiles, referrals, users
+from peerx.products.bitcoin.identity import repository as identity
 from peerx.products.bitcoin.identity.schemas import (
     AccessToken,
     AuthRequest,
@@ -52,7 +53,6 @@ from peerx.products.bitcoin.identity.schemas import (
 )
 from peerx.products.bitcoin.market import catalogue
 from peerx.products.bitcoin.market import prices as market
-from peerx.products.bitcoin.models import PeachReputation
 from peerx.products.bitcoin.offers import limits, search
 from peerx.products.bitcoin.offers import service as offers
 from peerx.products.bitcoin.offers.schemas import (
@@ -293,7 +293,7 @@ async def auth(session: Session, peach: PeachDep, body: AuthRequest) -> Response
 
 @router.get("/user/me", response_model=SelfUser, summary="Get self user")
 async def me(session: Session, user: User) -> Response:
-    return WireJSON(profiles.self_view(user, await session.get(PeachReputation, user.id)))
+    return WireJSON(profiles.self_view(user, await identity.stored_reputation(session, user.id)))
 
 
 @router.get("/user/me/paymentMethods", response_model=UserPaymentMethods, summary="Get user payment method info")
@@ -372,7 +372,7 @@ async def ratings(user_id: UserPath, session: Session) -> Response:
 @router.get("/user/{userId}", dependencies=Public, response_model=PublicUser, summary="User")
 async def public_user(user_id: UserPath, session: Session) -> Response:
     found = await users.find_user(session, user_id)
-    return WireJSON(profiles.public_view(found, await session.get(PeachReputation, found.id)))
+    return WireJSON(profiles.public_view(found, await identity.stored_reputation(session, found.id)))
 
 
 # ---------------------------------------------------------------- offers

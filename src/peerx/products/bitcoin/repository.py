@@ -1,5 +1,7 @@
-"""Reads the operator views of Peach need: offers and contracts by status, one contract, and the
-public keys that name their users. Plain functions over the session; the ops layer shapes rows."""
+"""Shared reads of Peach: one user by id (every capability needs it), and the reads the operator
+views need: offers and contracts by status, disputes, one contract, and the public keys that name
+their users. Plain functions over the session; the ops layer shapes rows. Each capability's own
+queries are in its repository.py (identity, offers, contracts, social)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import paginate
 from peerx.products.bitcoin.models import Contract, PeachOffer, PeachUser
+
+
+async def user(session: AsyncSession, user_id: int) -> PeachUser | None:
+    """One user by id (from the session's identity map when loaded already)."""
+    return await session.get(PeachUser, user_id)
 
 
 async def public_keys(session: AsyncSession, ids: set[int]) -> dict[int, str]:
@@ -45,3 +52,11 @@ async def contracts_page(
 
 async def get_contract(session: AsyncSession, contract_id: str) -> Contract | None:
     return await session.get(Contract, contract_id)
+
+
+async def disputed_contracts(session: AsyncSession, *, active_only: bool = True, limit: int = 100) -> list[Contract]:
+    """Contracts with a dispute (only the open ones with `active_only`), the oldest dispute first."""
+    query = select(Contract).where(Contract.dispute_date.is_not(None))
+    if active_only:
+        query = query.where(Contract.dispute_active.is_(True))
+    return list(await session.scalars(query.order_by(Contract.dispute_date).limit(limit)))

@@ -15,7 +15,8 @@ from peerx.products.bitcoin.contracts import history
 from peerx.products.bitcoin.contracts.matching import schedule_deadline
 from peerx.products.bitcoin.contracts.payment import extend_deadline, set_status
 from peerx.products.bitcoin.contracts.repository import role_of
-from peerx.products.bitcoin.models import Contract, PeachOffer, PeachUser, TradeStatus
+from peerx.products.bitcoin.models import Contract, PeachUser, TradeStatus
+from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.push.notify import notify
 
 
@@ -37,8 +38,8 @@ async def end(session: AsyncSession, contract: Contract, by: str, *, revive_buy_
     now = utcnow()
     contract.canceled, contract.canceled_by, contract.cancelation_requested = True, by, False
     await set_status(session, contract, TradeStatus.TRADE_CANCELED, now)
-    sell = await session.get(PeachOffer, contract.sell_offer_id, with_for_update=True)
-    buy = await session.get(PeachOffer, contract.buy_offer_id, with_for_update=True)
+    sell = await offer_rows.offer_for_update(session, contract.sell_offer_id)
+    buy = await offer_rows.offer_for_update(session, contract.buy_offer_id)
     assert sell is not None and buy is not None
     sell.online, sell.trade_status = False, TradeStatus.REFUND_OR_REVIVE_REQUIRED
     if revive_buy_offer and not buy.canceled:

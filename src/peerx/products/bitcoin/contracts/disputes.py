@@ -15,7 +15,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.chain import script as scripts
@@ -25,14 +24,15 @@ from peerx.core.errors import NotFound
 from peerx.core.jobs import JobContext, RetryLater, enqueue
 from peerx.platform import Platform
 from peerx.products.bitcoin import errors as f
+from peerx.products.bitcoin import repository as shared
 from peerx.products.bitcoin.context import Peach, peach_of
 from peerx.products.bitcoin.contracts import cancel as cancels
-from peerx.products.bitcoin.contracts import release
+from peerx.products.bitcoin.contracts import release, repository
 from peerx.products.bitcoin.contracts.multisig import fee_rate
 from peerx.products.bitcoin.contracts.payment import released, set_status
 from peerx.products.bitcoin.contracts.repository import role_of
 from peerx.products.bitcoin.contracts.schemas import DisputeRequest
-from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachJob, PeachUser, TradeStatus
+from peerx.products.bitcoin.models import Contract, PeachJob, PeachUser, TradeStatus
 from peerx.products.bitcoin.push.notify import notify
 
 OUTCOMES = ("buyerWins", "sellerWins", "cancelTrade", "payOutBuyer")
@@ -94,7 +94,7 @@ async def resolve(session: AsyncSession, contract_id: str, outcome: str) -> Cont
     """The operator's decision; the escrow moves as the module docstring says."""
     if outcome not in OUTCOMES:
         raise f.FormInvalid("outcome", f"must be one of {', '.join(OUTCOMES)}")
-    contract = await session.scalar(select(Contract).where(Contract.id == contract_id).with_for_update())
+    contract = await repository.contract_by_id(session, contract_id, lock=True)
     if contract is None:
         raise NotFound("Contract not found.")
     if not contract.dispute_active:
@@ -119,10 +119,10 @@ async def resolve(session: AsyncSession, contract_id: str, outcome: str) -> Cont
 
 async def pay_out_buyer(session: AsyncSession, peach: Peach, contract_id: str) -> bool:
     """Broadcast the timeout-branch payout once the escrow is deep enough. False: not yet."""
-    contract = await session.scalar(select(Contract).where(Contract.id == contract_id).with_for_update())
+    contract = await repository.contract_by_id(session, contract_id, lock=True)
     if contract is None or contract.trade_status != TradeStatus.PAYOUT_PENDING or contract.release_txid is not None:
         return True  # paid (or released by other means) already
-    escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.id == contract.escrow_id).with_for_update())
+    escrow = await repository.escrow_for_update(session, contract.escrow_id)
     assert escrow is not None
     terms = scripts.parse_escrow_script(bytes.fromhex(escrow.witness_script))
     assert terms is not None
@@ -132,7 +132,7 @@ async def pay_out_buyer(session: AsyncSession, peach: Peach, contract_id: str) -
     depth = min((confirmations(o.height, tip) for o in outputs if (o.txid, o.vout) in funding), default=0)
     if depth < terms.timeout:  # BIP68: mined in the next block, its input must be that deep
         return False
-    buyer = await session.get(PeachUser, contract.buyer_id)
+    buyer = await shared.user(session, contract.buyer_id)
     assert buyer is not None
     tx = release.timeout_payout(peach, contract, escrow, await fee_rate(session, peach, buyer))
     raw = tx.serialize().hex()
@@ -149,7 +149,5 @@ async def dispute_payout(context: JobContext[Platform], payload: dict[str, Any])
 
 
 async def list_disputes(session: AsyncSession, *, active_only: bool = True, limit: int = 100) -> list[Contract]:
-    query = select(Contract).where(Contract.dispute_date.is_not(None))
-    if active_only:
-        query = query.where(Contract.dispute_active.is_(True))
-    return list(await session.scalars(query.order_by(Contract.dispute_date).limit(limit)))
+    """The operator's dispute list (ops/bitcoin/actions.py); the query is the shared repository's."""
+    return await shared.disputed_contracts(session, active_only=active_only, limit=limit)

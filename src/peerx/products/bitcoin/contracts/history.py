@@ -3,11 +3,12 @@ and the referral points their trading earns (docs/bitcoin.md, "Reputation", "Ref
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
+from peerx.products.bitcoin.contracts import repository
 from peerx.products.bitcoin.identity import referrals, reputation
+from peerx.products.bitcoin.identity import repository as identity
 from peerx.products.bitcoin.models import Contract, PeachTradeOutcome, TradeStatus
 
 
@@ -31,8 +32,8 @@ async def record_trade_outcome(session: AsyncSession, contract: Contract) -> Non
     # Every user written below is locked first, in id order, before any row referencing them is
     # inserted: two finishing contracts sharing users (as parties or referrers) cannot deadlock.
     for user_id in sorted({*parties, *by_party.values()}):
-        await reputation.lock_user(session, user_id)
-    known = await session.scalar(select(PeachTradeOutcome.id).where(PeachTradeOutcome.contract_id == contract.id))
+        await identity.lock_user(session, user_id)
+    known = await repository.outcome_id(session, contract.id)
     if known is not None:
         return
     winner = {"seller": contract.seller_id, "buyer": contract.buyer_id}.get(contract.dispute_winner or "")

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
 from peerx.core.jobs import enqueue
 from peerx.products.bitcoin import errors as f
+from peerx.products.bitcoin import repository as shared
 from peerx.products.bitcoin.context import Peach
-from peerx.products.bitcoin.contracts import release
+from peerx.products.bitcoin.contracts import release, repository
 from peerx.products.bitcoin.contracts.multisig import fee_rate
 from peerx.products.bitcoin.contracts.repository import contract_id
 from peerx.products.bitcoin.contracts.schemas import Match, Matched, Matches, MatchRequest, Unavailable
@@ -29,16 +28,14 @@ from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import (
     Contract,
     FundingState,
-    PeachBlock,
-    PeachEscrow,
     PeachJob,
     PeachMatch,
     PeachOffer,
-    PeachOfferMethod,
     PeachUser,
     TradeStatus,
 )
 from peerx.products.bitcoin.offers import limits
+from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.offers.service import payment_data_view
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.wire import wire_time
@@ -47,16 +44,6 @@ from peerx.products.bitcoin.wire import wire_time
 # shows it (paymentExpectedBy 2137-12-20T23:00:00.000Z), and no paymentTooLate.
 NO_PAYMENT_DEADLINE = datetime(2137, 12, 20, 23, tzinfo=UTC)
 PRICE_TOLERANCE = Decimal("0.01")  # the price the app saw may lag the market by up to 1 %
-
-
-def blocked_either_way(a: Any, b: Any) -> Any:
-    """SQL: a block row between users `a` and `b` in either direction."""
-    return exists().where(
-        or_(
-            and_(PeachBlock.user_id == a, PeachBlock.blocked_id == b),
-            and_(PeachBlock.user_id == b, PeachBlock.blocked_id == a),
-        )
-    )
 
 
 def mutual_methods(sell: PeachOffer, buy: PeachOffer) -> dict[str, list[str]]:
@@ -79,74 +66,20 @@ def fits(sell: PeachOffer, buy: PeachOffer, seller: PeachUser) -> bool:
     return bool(mutual_methods(sell, buy))
 
 
-async def _candidates(session: AsyncSession, buy: PeachOffer, page: int, size: int) -> tuple[list[PeachOffer], int]:
-    """Online sell offers a buy offer could match, lowest premium first."""
-    conditions = [
-        PeachOffer.online.is_(True),
-        PeachOffer.type == "ask",
-        PeachOffer.user_id != buy.user_id,
-        PeachOffer.amount_max.between(buy.amount_min, buy.amount_max),
-        ~blocked_either_way(PeachOffer.user_id, buy.user_id),
-    ]
-    if buy.max_premium_bp is not None:
-        conditions.append(PeachOffer.premium_bp <= buy.max_premium_bp)
-    if buy.min_reputation is not None:
-        conditions.append(PeachOffer.rating_milli >= int(buy.min_reputation * 1000))
-    pairs = [
-        and_(PeachOfferMethod.currency == c, PeachOfferMethod.method.in_(ms)) for c, ms in buy.means_of_payment.items()
-    ]
-    conditions.append(exists().where(PeachOfferMethod.offer_id == PeachOffer.id, or_(*pairs)))
-    query = select(PeachOffer).where(*conditions).order_by(PeachOffer.premium_bp, PeachOffer.id)
-    return await _page(session, query, page, size)
-
-
-async def _page(session: AsyncSession, query: Any, page: int, size: int) -> tuple[list[PeachOffer], int]:
-    """One page of `query` and the total (counted only when the page does not end the results)."""
-    rows = list(await session.scalars(query.limit(size).offset(page * size)))
-    if len(rows) < size and (rows or page == 0):
-        return rows, page * size + len(rows)
-    total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return rows, int(total or 0)
-
-
-async def _matched_buyers(
-    session: AsyncSession, sell: PeachOffer, page: int, size: int
-) -> tuple[list[PeachOffer], int]:
-    """Buy offers whose owners matched this sell offer (the seller picks one), oldest first."""
-    query = (
-        select(PeachOffer)
-        .join(PeachMatch, PeachMatch.buy_offer_id == PeachOffer.id)
-        .where(
-            PeachMatch.sell_offer_id == sell.id,
-            PeachOffer.online.is_(True),
-            ~blocked_either_way(PeachOffer.user_id, sell.user_id),
-        )
-        .order_by(PeachMatch.created_at, PeachOffer.id)
-    )
-    return await _page(session, query, page, size)
-
-
 async def list_matches(
     session: AsyncSession, peach: Peach, user: PeachUser, offer: PeachOffer, page: int, size: int
 ) -> Matches:
     if offer.type == "bid":
-        rows, total = await _candidates(session, offer, page, size) if offer.online else ([], 0)
+        rows, total = await repository.candidates(session, offer, page, size) if offer.online else ([], 0)
         pairs = [(o, offer) for o in rows]
     else:
-        rows, total = await _matched_buyers(session, offer, page, size) if offer.online else ([], 0)
+        rows, total = await repository.matched_buyers(session, offer, page, size) if offer.online else ([], 0)
         pairs = [(offer, o) for o in rows]
     owner_ids = list({o.user_id for o in rows})
     owners = await profiles(session, owner_ids)
     sell_ids = [s.id for s, _ in pairs]
-    escrows = {
-        e.offer_id: e for e in await session.scalars(select(PeachEscrow).where(PeachEscrow.offer_id.in_(sell_ids)))
-    }
-    found = await session.scalars(
-        select(PeachMatch).where(
-            PeachMatch.sell_offer_id.in_(sell_ids), PeachMatch.buy_offer_id.in_([b.id for _, b in pairs])
-        )
-    )
-    matches = {(m.sell_offer_id, m.buy_offer_id): m for m in found}
+    escrows = await offer_rows.escrows_of(session, sell_ids)
+    matches = await repository.matches_between(session, sell_ids, [b.id for _, b in pairs])
     prices = {c: v for c, (v, _) in (await market.all_prices(session, peach.prices)).items()}
     done = await limits.traded(session, user.id)
     value = {s.id: await limits.trade_value_minor(session, peach, s.amount_max, s.premium) for s, _ in pairs}
@@ -202,19 +135,14 @@ def _selection(body: MatchRequest, mutual: dict[str, list[str]]) -> tuple[str, s
 
 
 async def _matching_offer(session: AsyncSession, matching_offer_id: int, *, lock: bool = False) -> PeachOffer:
-    query = select(PeachOffer).where(PeachOffer.id == matching_offer_id)
-    found = await session.scalar(query.with_for_update() if lock else query)
+    found = await offer_rows.offer_by_id(session, matching_offer_id, lock=lock)
     if found is None:
         raise NotFound("Offer not found.")
     return found
 
 
 async def _taken(session: AsyncSession, sell: PeachOffer) -> bool:
-    return await session.scalar(select(Contract.id).where(Contract.sell_offer_id == sell.id)) is not None
-
-
-async def _is_blocked(session: AsyncSession, a: int, b: int) -> bool:
-    return bool(await session.scalar(select(blocked_either_way(a, b))))
+    return await repository.contract_of_sell_offer(session, sell.id) is not None
 
 
 async def match_sell_offer(
@@ -230,14 +158,18 @@ async def match_sell_offer(
         if await _taken(session, sell):
             raise f.OfferTaken("This offer has already been taken.")
         raise NotFound("Offer not found.")
-    seller = await session.get(PeachUser, sell.user_id)
+    seller = await shared.user(session, sell.user_id)
     assert seller is not None
     # The symmetric key travels encrypted to both parties' PGP keys: both need one.
     if user.pgp_public_key is None:
         raise f.PgpMissing("Upload a PGP key (PATCH user) before matching.")
     if seller.pgp_public_key is None:
         raise f.PgpMissing("The seller has no PGP key.")
-    if sell.user_id == user.id or await _is_blocked(session, sell.user_id, user.id) or not fits(sell, buy, seller):
+    if (
+        sell.user_id == user.id
+        or await repository.is_blocked(session, sell.user_id, user.id)
+        or not fits(sell, buy, seller)
+    ):
         raise f.CannotMatch("These offers cannot be matched.")
     currency, method = _selection(body, mutual_methods(sell, buy))
     premium = body.premium
@@ -254,9 +186,7 @@ async def match_sell_offer(
     signature = _armored(body.symmetric_key_signature, "symmetricKeySignature")
     value = await limits.trade_value_minor(session, peach, sell.amount_max, sell.premium)
     await limits.check(session, peach, user.id, value, method)
-    existing = await session.scalar(
-        select(PeachMatch).where(PeachMatch.buy_offer_id == buy.id, PeachMatch.sell_offer_id == sell.id)
-    )
+    existing = await repository.match_of(session, buy.id, sell.id)
     match = existing or PeachMatch(buy_offer_id=buy.id, sell_offer_id=sell.id, created_at=utcnow())
     session.add(match)  # matching again refreshes the buyer's half
     match.currency, match.payment_method = currency, method
@@ -272,21 +202,10 @@ async def match_sell_offer(
 async def unmatch(session: AsyncSession, buy: PeachOffer, matching_offer_id: int) -> None:
     """The buyer withdraws its half, as long as the seller has not double-matched it."""
     sell = await _matching_offer(session, matching_offer_id)
-    if await session.scalar(select(Contract.id).where(Contract.id == contract_id(sell.id, buy.id))):
+    if await repository.existing_contract_id(session, contract_id(sell.id, buy.id)):
         raise f.BadState("The offers are in a contract: cancel the contract instead.")
-    removed = await session.execute(
-        delete(PeachMatch).where(PeachMatch.buy_offer_id == buy.id, PeachMatch.sell_offer_id == sell.id)
-    )
-    if not getattr(removed, "rowcount", 0):
+    if not await repository.delete_match(session, buy.id, sell.id):
         raise NotFound("Match not found.")
-
-
-async def _lock_users(session: AsyncSession, *user_ids: int) -> dict[int, PeachUser]:
-    # In id order, as history.record_trade_outcome locks them, so no two paths deadlock.
-    rows = await session.scalars(
-        select(PeachUser).where(PeachUser.id.in_(user_ids)).order_by(PeachUser.id).with_for_update()
-    )
-    return {u.id: u for u in rows}
 
 
 async def double_match(
@@ -298,23 +217,22 @@ async def double_match(
             raise f.OfferTaken("This offer has already been taken.")
         raise f.BadState("This offer is not searching for a peer.")
     buy = await _matching_offer(session, body.matching_offer_id, lock=True)
-    match = await session.scalar(
-        select(PeachMatch).where(PeachMatch.buy_offer_id == buy.id, PeachMatch.sell_offer_id == sell.id)
-    )
+    match = await repository.match_of(session, buy.id, sell.id)
     if buy.type != "bid" or match is None:
         raise f.CannotDoubleMatch("The buyer has not matched this offer.")
     if not buy.online or buy.canceled:
         raise f.AlreadyTaken("This buy offer has already been taken.")
-    if await _is_blocked(session, sell.user_id, buy.user_id):
+    if await repository.is_blocked(session, sell.user_id, buy.user_id):
         raise f.CannotDoubleMatch("These users cannot trade with each other.")
     currency, method = _selection(body, {match.currency: [match.payment_method]})
     payment_data = _armored(body.payment_data_encrypted, "paymentDataEncrypted")
     payment_signature = _armored(body.payment_data_signature, "paymentDataSignature")
-    parties = await _lock_users(session, sell.user_id, buy.user_id)
+    # In id order, as history.record_trade_outcome locks them, so no two paths deadlock.
+    parties = await repository.users_for_update(session, [sell.user_id, buy.user_id])
     value = await limits.trade_value_minor(session, peach, sell.amount_max, sell.premium)
     for party in parties:
         await limits.check(session, peach, party, value, method)
-    escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == sell.id).with_for_update())
+    escrow = await offer_rows.escrow_of(session, sell.id, lock=True)
     if escrow is None or escrow.funding_status != FundingState.FUNDED:
         raise f.BadState("The escrow of this offer is not funded.")
     now = utcnow()
@@ -356,11 +274,7 @@ async def double_match(
     session.add(contract)
     for offer in (sell, buy):
         offer.online, offer.trade_status, offer.updated_at = False, TradeStatus.PAYMENT_REQUIRED, now
-    await session.execute(
-        delete(PeachMatch).where(
-            or_(PeachMatch.buy_offer_id == buy.id, PeachMatch.sell_offer_id == sell.id), PeachMatch.id != match.id
-        )
-    )
+    await repository.delete_other_matches(session, buy.id, sell.id, match.id)
     await session.flush()
     await schedule_deadline(session, contract)
     await notify(session, buy.user_id, "contract.contractCreated", {"contractId": contract.id})

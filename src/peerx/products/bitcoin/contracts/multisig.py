@@ -9,7 +9,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.chain import psbt as psbts
@@ -33,6 +32,7 @@ from peerx.products.bitcoin.models import (
     PeachUser,
     TradeStatus,
 )
+from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.offers.schemas import EscrowFunding, FundingStatus, RefundPsbt
 from peerx.products.bitcoin.schemas import OK, Success
 
@@ -62,7 +62,7 @@ async def create_escrow(session: AsyncSession, peach: Peach, offer: PeachOffer, 
     seller = parse_public_key(seller_hex)
     if seller is None:
         raise f.FormInvalid("publicKey", "must be a compressed secp256k1 public key in hex")
-    existing = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == offer.id))
+    existing = await offer_rows.escrow_of(session, offer.id)
     if existing is not None:
         if existing.seller_public_key == seller_hex.lower():
             return existing  # the app retries: same key, same escrow
@@ -96,8 +96,7 @@ async def create_escrow(session: AsyncSession, peach: Peach, offer: PeachOffer, 
 
 
 async def escrow_of(session: AsyncSession, offer: PeachOffer, *, lock: bool = False) -> PeachEscrow:
-    query = select(PeachEscrow).where(PeachEscrow.offer_id == offer.id)
-    escrow = await session.scalar(query.with_for_update() if lock else query)
+    escrow = await offer_rows.escrow_of(session, offer.id, lock=lock)
     if escrow is None:
         raise NotFound("This offer has no escrow yet.")
     return escrow
@@ -123,10 +122,10 @@ def escrow_view(offer: PeachOffer, escrow: PeachEscrow) -> FundingStatus:
 
 async def check_funding(session: AsyncSession, peach: Peach, offer_id: int) -> bool:
     """Look at the escrow address on chain and move the status; True when watching can stop."""
-    offer = await session.scalar(select(PeachOffer).where(PeachOffer.id == offer_id).with_for_update())
+    offer = await offer_rows.offer_by_id(session, offer_id, lock=True)
     if offer is None:
         return True
-    escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == offer.id).with_for_update())
+    escrow = await offer_rows.escrow_of(session, offer.id, lock=True)
     if escrow is None or offer.canceled or escrow.funding_status in (FundingState.FUNDED, FundingState.CANCELED):
         return True
     outputs = await peach.chain.address_outputs(session, escrow.address)
@@ -210,7 +209,7 @@ async def cancel_sell_offer(
 ) -> Success | RefundPsbt:
     if offer.canceled or offer.trade_status not in CANCELABLE:
         raise f.BadState("This offer cannot be canceled now.")
-    escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.offer_id == offer.id).with_for_update())
+    escrow = await offer_rows.escrow_of(session, offer.id, lock=True)
     now = utcnow()
     offer.canceled, offer.online, offer.updated_at = True, False, now
     outputs = await peach.chain.address_outputs(session, escrow.address) if escrow is not None else []
@@ -301,7 +300,7 @@ async def revive(session: AsyncSession, offer: PeachOffer) -> PeachOffer:
     )
     session.add(revived)
     await session.flush()
-    methods = await session.scalars(select(PeachOfferMethod).where(PeachOfferMethod.offer_id == offer.id))
+    methods = await offer_rows.methods_of(session, offer.id)
     for method in methods:
         session.add(PeachOfferMethod(offer_id=revived.id, currency=method.currency, method=method.method))
     escrow.offer_id, escrow.updated_at = revived.id, now  # the coins stay where they are

@@ -7,19 +7,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.jobs import JobContext, enqueue
 from peerx.platform import Platform
 from peerx.products.bitcoin import errors as f
+from peerx.products.bitcoin import repository as shared
 from peerx.products.bitcoin.context import Peach, peach_of
-from peerx.products.bitcoin.contracts import history, release
+from peerx.products.bitcoin.contracts import history, release, repository
 from peerx.products.bitcoin.contracts.multisig import fee_rate
 from peerx.products.bitcoin.contracts.repository import role_of
 from peerx.products.bitcoin.contracts.schemas import ConfirmPaymentRequest, Released
-from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachJob, PeachOffer, PeachUser, TradeStatus
+from peerx.products.bitcoin.models import Contract, PeachJob, PeachUser, TradeStatus
+from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.schemas import OK, Success
 
@@ -28,7 +29,7 @@ async def set_status(session: AsyncSession, contract: Contract, status: str, now
     """The contract's status, mirrored on both of its offers (their tradeStatus follows it)."""
     contract.trade_status, contract.updated_at = status, now
     for offer_id in (contract.sell_offer_id, contract.buy_offer_id):
-        offer = await session.get(PeachOffer, offer_id)
+        offer = await offer_rows.offer(session, offer_id)
         assert offer is not None
         offer.trade_status, offer.updated_at = status, now
 
@@ -56,7 +57,7 @@ async def confirm(
         return OK
     if contract.trade_status != TradeStatus.CONFIRM_PAYMENT_REQUIRED:
         raise f.BadState("The buyer has not confirmed the payment yet.")
-    escrow = await session.scalar(select(PeachEscrow).where(PeachEscrow.id == contract.escrow_id).with_for_update())
+    escrow = await repository.escrow_for_update(session, contract.escrow_id)
     assert escrow is not None
     contract.payment_confirmed = now
     if body is not None and body.batch_release_psbt:
@@ -86,7 +87,7 @@ async def released(session: AsyncSession, contract: Contract, raw: str, txid: st
     """The escrow went to the buyer: the contract and both offers are completed."""
     contract.release_transaction, contract.release_txid = raw, txid
     await set_status(session, contract, TradeStatus.TRADE_COMPLETED, now)
-    sell = await session.get(PeachOffer, contract.sell_offer_id)
+    sell = await offer_rows.offer(session, contract.sell_offer_id)
     assert sell is not None
     sell.released = True
     await history.record_trade_outcome(session, contract)
@@ -97,9 +98,7 @@ async def payment_deadline(context: JobContext[Platform], payload: dict[str, Any
     """Past paymentExpectedBy without the buyer's confirmation: paymentTooLate (the seller may
     then cancel at once or extend). A deadline moved by extendTime leaves this run a no-op."""
     async with context.db.transaction() as session:
-        contract = await session.scalar(
-            select(Contract).where(Contract.id == str(payload["contractId"])).with_for_update()
-        )
+        contract = await repository.contract_by_id(session, str(payload["contractId"]), lock=True)
         now = utcnow()
         if contract is None or contract.trade_status != TradeStatus.PAYMENT_REQUIRED or contract.dispute_active:
             return
@@ -114,17 +113,11 @@ async def release_batch(context: JobContext[Platform], payload: dict[str, Any]) 
     """Join every signed batched release into one transaction and broadcast it."""
     peach = peach_of(context.services)
     async with context.db.transaction() as session:
-        query = (
-            select(Contract)
-            .where(Contract.trade_status == TradeStatus.PAYOUT_PENDING, Contract.batch_signed_input.is_not(None))
-            .order_by(Contract.id)
-            .with_for_update()
-        )
-        contracts = list(await session.scalars(query))
+        contracts = await repository.batch_signed_for_update(session)
         if not contracts:
             return
         tx = release.join_batch([c.batch_signed_input or "" for c in contracts])
-        buyers = [await session.get(PeachUser, c.buyer_id) for c in contracts]
+        buyers = [await shared.user(session, c.buyer_id) for c in contracts]
         rate = max([await fee_rate(session, peach, b) for b in buyers if b is not None])
         release.add_fee_output(peach, tx, sum(c.escrow_fee_sats or 0 for c in contracts), rate)
         raw = tx.serialize().hex()

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.products.bitcoin.context import Peach
-from peerx.products.bitcoin.contracts.repository import MessageCount, chat_active, message_counts, role_of
+from peerx.products.bitcoin.contracts.repository import (
+    MessageCount,
+    chat_active,
+    escrows_by_ids,
+    message_counts,
+    role_of,
+)
 from peerx.products.bitcoin.contracts.schemas import Contract as ContractView
 from peerx.products.bitcoin.contracts.schemas import ContractSummary
 from peerx.products.bitcoin.identity.reputation import profiles
 from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser, TradeStatus
+from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.wire import wire_time
 
 NO_PAYMENT = ("noPayment.buyer", "noPayment.seller")
@@ -47,11 +53,9 @@ class Loaded:
         ids = list({c.seller_id for c in contracts} | {c.buyer_id for c in contracts})
         loaded.users = await profiles(session, ids)
         escrow_ids = [c.escrow_id for c in contracts]
-        loaded.escrows = {
-            e.id: e for e in await session.scalars(select(PeachEscrow).where(PeachEscrow.id.in_(escrow_ids)))
-        }
+        loaded.escrows = await escrows_by_ids(session, escrow_ids)
         offer_ids = [c.sell_offer_id for c in contracts] + [c.buy_offer_id for c in contracts]
-        loaded.offers = {o.id: o for o in await session.scalars(select(PeachOffer).where(PeachOffer.id.in_(offer_ids)))}
+        loaded.offers = await offer_rows.offers_by_ids(session, offer_ids)
         loaded.messages = await message_counts(session, viewer.id, [c.id for c in contracts])
         loaded.prices = {c: v for c, (v, _) in (await market.all_prices(session, peach.prices)).items()}
         return loaded

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.products.bitcoin import errors as f
-from peerx.products.bitcoin.identity import reputation
+from peerx.products.bitcoin import repository as shared
+from peerx.products.bitcoin.identity import repository, reputation
 from peerx.products.bitcoin.models import Contract, PeachReferralCode, PeachTradeOutcome, PeachUser
 
 REFERRAL = re.compile(r"^[A-Z0-9]{1,16}$")
@@ -23,11 +23,11 @@ REDEEM_CODE_COST, REDEEM_FREE_TRADES_COST = 100, 50
 
 async def owner_of(session: AsyncSession, code: str) -> PeachUser | None:
     code = code.upper()
-    owner = await session.scalar(select(PeachUser).where(PeachUser.referral_code == code))
+    owner = await repository.user_with_code(session, code)
     if owner is not None:
         return owner
-    old = await session.get(PeachReferralCode, code)
-    return None if old is None else await session.get(PeachUser, old.user_id)
+    old = await repository.old_code(session, code)
+    return None if old is None else await shared.user(session, old.user_id)
 
 
 async def code_exists(session: AsyncSession, code: str) -> bool:
@@ -96,7 +96,7 @@ async def return_free_trade(session: AsyncSession, contract: Contract) -> None:
 
 async def _locked(session: AsyncSession, user: PeachUser) -> PeachUser:
     """Points are spent under the user's row lock: two redemptions cannot spend them twice."""
-    await reputation.lock_user(session, user.id)
+    await repository.lock_user(session, user.id)
     await session.refresh(user, ["bonus_points", "referral_code"])  # the values under the lock
     return user
 
@@ -104,7 +104,7 @@ async def _locked(session: AsyncSession, user: PeachUser) -> PeachUser:
 async def referrers(session: AsyncSession, party_ids: list[int]) -> dict[int, int]:
     """The referrer of each party that used somebody's code: party id -> referrer id."""
     found: dict[int, int] = {}
-    for party in await session.scalars(select(PeachUser).where(PeachUser.id.in_(party_ids))):
+    for party in await repository.users_by_ids(session, party_ids):
         referrer = None if party.used_referral_code is None else await owner_of(session, party.used_referral_code)
         if referrer is not None and referrer.id != party.id:
             found[party.id] = referrer.id
@@ -118,7 +118,7 @@ async def credit_referred_trade(session: AsyncSession, outcome: PeachTradeOutcom
         referrer_id = by_party.get(party_id)
         if referrer_id is None:
             continue
-        referrer = await session.get(PeachUser, referrer_id)
+        referrer = await shared.user(session, referrer_id)
         assert referrer is not None
         await session.refresh(referrer, ["bonus_points"])
         rep = await reputation.reputation_of(session, referrer_id)

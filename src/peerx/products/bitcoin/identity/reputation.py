@@ -6,21 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.jobs import JobContext, enqueue
 from peerx.platform import Platform
+from peerx.products.bitcoin import repository as shared
+from peerx.products.bitcoin.identity import repository
 from peerx.products.bitcoin.identity.profiles import public_view
 from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.models import (
     PeachJob,
-    PeachOffer,
-    PeachRating,
-    PeachReferralCode,
     PeachReputation,
-    PeachTradeOutcome,
     PeachUser,
 )
 
@@ -42,15 +39,8 @@ def _div(numerator: int, denominator: int) -> int:
     return quotient if numerator >= 0 else -quotient
 
 
-async def lock_user(session: AsyncSession, user_id: int) -> None:
-    """Row-lock a user (PostgreSQL; SQLite has one writer): writers of a user's points and
-    reputation take their turn. Locks only, so the caller's unflushed changes stay. FOR NO KEY
-    UPDATE: rows inserted elsewhere that reference the user (key-share locks) do not wait on it."""
-    await session.execute(select(PeachUser.id).where(PeachUser.id == user_id).with_for_update(key_share=True))
-
-
 async def reputation_of(session: AsyncSession, user_id: int) -> PeachReputation:
-    row = await session.get(PeachReputation, user_id)
+    row = await repository.stored_reputation(session, user_id)
     if row is None:
         row = PeachReputation(
             user_id=user_id,
@@ -76,8 +66,7 @@ async def reputations(session: AsyncSession, user_ids: list[int]) -> dict[int, P
     """Stored reputations of several users (views of a list of profiles read them at once)."""
     if not user_ids:
         return {}
-    rows = await session.scalars(select(PeachReputation).where(PeachReputation.user_id.in_(user_ids)))
-    return {row.user_id: row for row in rows}
+    return await repository.reputations(session, user_ids)
 
 
 async def profiles(session: AsyncSession, user_ids: list[int]) -> dict[int, PublicUser]:
@@ -86,80 +75,24 @@ async def profiles(session: AsyncSession, user_ids: list[int]) -> dict[int, Publ
     if not user_ids:
         return {}
     reps = await reputations(session, user_ids)
-    rows = await session.scalars(select(PeachUser).where(PeachUser.id.in_(user_ids)))
+    rows = await repository.users_by_ids(session, user_ids)
     return {user.id: public_view(user, reps.get(user.id)) for user in rows}
-
-
-async def _ratings(session: AsyncSession, user_id: int) -> tuple[int, int, int, int]:
-    """(positive, negative) over all ratings and over the most recent ones."""
-    totals = (
-        await session.execute(
-            select(
-                func.count().filter(PeachRating.rating > 0),
-                func.count().filter(PeachRating.rating < 0),
-            ).where(PeachRating.rated_id == user_id)
-        )
-    ).one()
-    recent = (
-        select(PeachRating.rating)
-        .where(PeachRating.rated_id == user_id)
-        .order_by(PeachRating.id.desc())
-        .limit(RECENT)
-        .subquery()
-    )
-    recent_row = (
-        await session.execute(
-            select(
-                func.count().filter(recent.c.rating > 0),
-                func.count().filter(recent.c.rating < 0),
-            )
-        )
-    ).one()
-    return int(totals[0]), int(totals[1]), int(recent_row[0]), int(recent_row[1])
-
-
-async def _history(session: AsyncSession, user_id: int) -> tuple[int, int, int, int, int]:
-    """(completed trades, good trades, disputes opened, won, lost) of a user. A good trade went
-    the user's way: completed without a dispute lost, or a dispute won."""
-    T = PeachTradeOutcome
-    not_lost = or_(T.dispute_loser_id.is_(None), T.dispute_loser_id != user_id)
-    row = (
-        await session.execute(
-            select(
-                func.coalesce(func.sum(case((T.completed, 1), else_=0)), 0),
-                func.coalesce(
-                    func.sum(case((and_(or_(T.completed, T.dispute_winner_id == user_id), not_lost), 1), else_=0)), 0
-                ),
-                func.coalesce(func.sum(case((T.dispute_opened_by_id == user_id, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((T.dispute_winner_id == user_id, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((T.dispute_loser_id == user_id, 1), else_=0)), 0),
-            ).where(or_(T.seller_id == user_id, T.buyer_id == user_id))
-        )
-    ).one()
-    return int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4])
 
 
 async def referred_traders(session: AsyncSession, user: PeachUser) -> int:
     """How many users who used one of `user`'s codes completed at least one trade."""
-    old = await session.scalars(select(PeachReferralCode.code).where(PeachReferralCode.user_id == user.id))
+    old = await repository.old_codes_of(session, user.id)
     codes = [user.referral_code, *old]  # a redeemed-away code keeps referring to its owner
-    T = PeachTradeOutcome
-    traded = select(T.seller_id.label("uid")).where(T.completed).union(select(T.buyer_id).where(T.completed))
-    found = await session.scalar(
-        select(func.count(PeachUser.id)).where(
-            PeachUser.used_referral_code.in_(codes), PeachUser.id.in_(select(traded.subquery().c.uid))
-        )
-    )
-    return int(found or 0)
+    return await repository.referred_traders(session, codes)
 
 
 async def recompute(session: AsyncSession, user_id: int) -> PeachReputation:
     """Rewrite a user's reputation from its ratings and trades, and its search copy on offers."""
-    await lock_user(session, user_id)
-    user = await session.get(PeachUser, user_id)
+    await repository.lock_user(session, user_id)
+    user = await shared.user(session, user_id)
     assert user is not None
-    positive, negative, recent_pos, recent_neg = await _ratings(session, user_id)
-    completed, good, opened, won, lost = await _history(session, user_id)
+    positive, negative, recent_pos, recent_neg = await repository.rating_counts(session, user_id, RECENT)
+    completed, good, opened, won, lost = await repository.trade_history(session, user_id)
     row = await reputation_of(session, user_id)
     row.user_rating_milli = _ratio(positive, negative)
     row.recent_rating_milli = _ratio(recent_pos, recent_neg)
@@ -205,24 +138,9 @@ async def set_reputation(
     if offers_after_commit:
         await enqueue(session, PeachJob.COPY_REPUTATION, {"userId": user.id})
     else:
-        await copy_reputation_to_offers(session, user.id)
-
-
-async def copy_reputation_to_offers(session: AsyncSession, user_id: int) -> None:
-    """Offers locked in id order first, then the user's current value read: a later copy never
-    writes an older value over a newer one, and two copies never deadlock."""
-    await session.execute(
-        select(PeachOffer.id).where(PeachOffer.user_id == user_id).order_by(PeachOffer.id).with_for_update()
-    )
-    value = await session.scalar(select(PeachUser.rating_milli).where(PeachUser.id == user_id))
-    await session.execute(
-        update(PeachOffer)
-        .where(PeachOffer.user_id == user_id, PeachOffer.rating_milli != value)
-        .values(rating_milli=value)
-        .execution_options(synchronize_session="fetch")
-    )
+        await repository.copy_rating_to_offers(session, user.id)
 
 
 async def copy_reputation_job(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
     async with ctx.db.transaction() as session:
-        await copy_reputation_to_offers(session, int(payload["userId"]))
+        await repository.copy_rating_to_offers(session, int(payload["userId"]))

@@ -10,7 +10,6 @@ import uuid
 from datetime import timedelta
 
 import pysequoia
-from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,14 +17,13 @@ from peerx.chain.keys import parse_public_key, verify_digest, verify_message
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound, Unauthorized
 from peerx.products.bitcoin import errors as f
+from peerx.products.bitcoin import repository as shared
 from peerx.products.bitcoin.context import Peach
-from peerx.products.bitcoin.identity import referrals
+from peerx.products.bitcoin.identity import referrals, repository
 from peerx.products.bitcoin.identity.schemas import AccessToken, AuthRequest, UpdateUserRequest
 from peerx.products.bitcoin.models import (
     PeachAuthMessage,
     PeachBlock,
-    PeachPaymentHash,
-    PeachReferralCode,
     PeachReport,
     PeachToken,
     PeachUser,
@@ -60,7 +58,7 @@ async def authenticate_key(session: AsyncSession, peach: Peach, body: AuthReques
             session.add(PeachAuthMessage(public_key=public_key_hex, message=message, created_at=utcnow()))
     except IntegrityError:
         raise f.AuthenticationFailed("This message was already used: sign a new one.") from None
-    user = await session.scalar(select(PeachUser).where(PeachUser.public_key == public_key_hex))
+    user = await repository.user_by_public_key(session, public_key_hex)
     if user is not None and register:
         raise f.UserExists("This public key is registered already: use user/auth.")
     if user is None:
@@ -70,7 +68,7 @@ async def authenticate_key(session: AsyncSession, peach: Peach, body: AuthReques
         except IntegrityError:
             if register:
                 raise f.UserExists("This public key is registered already: use user/auth.") from None
-            user = await session.scalar(select(PeachUser).where(PeachUser.public_key == public_key_hex))
+            user = await repository.user_by_public_key(session, public_key_hex)
             assert user is not None
     if user.disabled:
         raise f.AccountBanned("This account is disabled.")
@@ -94,8 +92,8 @@ async def _create_user(session: AsyncSession, public_key_hex: str, unique_id: st
 async def _new_referral_code(session: AsyncSession) -> str:
     while True:  # 36^6 codes; a collision is rare and simply retried
         code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6))
-        taken = await session.scalar(select(PeachUser.id).where(PeachUser.referral_code == code))
-        if taken is None and await session.get(PeachReferralCode, code) is None:  # nor a redeemed-away code
+        taken = await repository.user_id_with_code(session, code)
+        if taken is None and await repository.old_code(session, code) is None:  # nor a redeemed-away code
             return code
 
 
@@ -122,10 +120,10 @@ def token_from_header(header: str) -> str:
 async def user_for_token(session: AsyncSession, header: str | None) -> PeachUser:
     if not header:
         raise Unauthorized("Authorization required.")
-    token = await session.scalar(select(PeachToken).where(PeachToken.token_hash == _hash(token_from_header(header))))
+    token = await repository.token(session, _hash(token_from_header(header)))
     if token is None or token.expires_at <= utcnow():
         raise Unauthorized("The access token is invalid or expired.")
-    user = await session.get(PeachUser, token.user_id)
+    user = await shared.user(session, token.user_id)
     assert user is not None
     if user.disabled:
         raise f.AccountBanned("This account is disabled.")
@@ -136,11 +134,11 @@ async def logout(session: AsyncSession, user: PeachUser) -> None:
     """The document's logout unregisters push notifications; we also end every token."""
     user.fcm_token = None
     user.updated_at = utcnow()
-    await session.execute(delete(PeachToken).where(PeachToken.user_id == user.id))
+    await repository.delete_tokens(session, user.id)
 
 
 async def find_user(session: AsyncSession, user_id: str) -> PeachUser:
-    user = await session.scalar(select(PeachUser).where(PeachUser.public_key == user_id.lower()))
+    user = await repository.user_by_public_key(session, user_id.lower())
     if user is None:
         raise NotFound("User not found.")
     return user
@@ -204,9 +202,7 @@ async def set_block(session: AsyncSession, user: PeachUser, other_id: str, *, bl
     other = await find_user(session, other_id)
     if other.id == user.id:
         raise f.FormInvalid("userId", "cannot be yourself")
-    existing = await session.scalar(
-        select(PeachBlock).where(PeachBlock.user_id == user.id, PeachBlock.blocked_id == other.id)
-    )
+    existing = await repository.block(session, user.id, other.id)
     if blocked and existing is None:
         session.add(PeachBlock(user_id=user.id, blocked_id=other.id, created_at=utcnow()))
     elif not blocked and existing is not None:
@@ -216,16 +212,11 @@ async def set_block(session: AsyncSession, user: PeachUser, other_id: str, *, bl
 
 async def is_blocked(session: AsyncSession, user: PeachUser, other_id: str) -> bool:
     other = await find_user(session, other_id)
-    found = await session.scalar(
-        select(func.count()).where(PeachBlock.user_id == user.id, PeachBlock.blocked_id == other.id)
-    )
-    return bool(found)
+    return bool(await repository.block_count(session, user.id, other.id))
 
 
 async def unlink_payment_hashes(session: AsyncSession, user: PeachUser, hashes: list[str]) -> None:
-    await session.execute(
-        delete(PeachPaymentHash).where(PeachPaymentHash.user_id == user.id, PeachPaymentHash.hash.in_(hashes))
-    )
+    await repository.delete_payment_hashes(session, user.id, hashes)
 
 
 async def report(session: AsyncSession, user: PeachUser | None, body: ReportRequest) -> None:

@@ -17,7 +17,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
@@ -25,6 +24,7 @@ from peerx.core.encoding import loads
 from peerx.core.errors import NotFound
 from peerx.core.http import OutboundClient, TargetNotAllowed
 from peerx.products.bitcoin.errors import FormInvalid, PriceUnavailable
+from peerx.products.bitcoin.market import repository
 from peerx.products.bitcoin.models import PeachPrice
 
 PAIR = re.compile(r"^BTC([A-Z]{3,4})$")
@@ -55,7 +55,7 @@ async def set_price(session: AsyncSession, pair: str, price: Decimal) -> PeachPr
     currency_of(pair)
     if not price.is_finite() or price <= 0 or price.as_tuple().exponent < -8:  # type: ignore[operator]
         raise FormInvalid("price", "must be greater than 0 with at most 8 decimals")
-    row = await session.get(PeachPrice, pair.upper())
+    row = await repository.price(session, pair.upper())
     if row is None:
         row = PeachPrice(pair=pair.upper(), price=price, updated_at=utcnow())
         session.add(row)
@@ -79,7 +79,7 @@ class SandboxPrices:
         cached = _CACHE.get(key)
         if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
             return cached[1]
-        rows = await session.scalars(select(PeachPrice).order_by(PeachPrice.pair))
+        rows = await repository.prices(session)
         prices = {currency_of(r.pair): (r.price, r.updated_at) for r in rows}
         _CACHE[key] = (time.monotonic(), prices)
         return prices

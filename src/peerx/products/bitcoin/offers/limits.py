@@ -5,11 +5,9 @@ Every contract that was not canceled counts, for buyer and seller alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
@@ -17,7 +15,7 @@ from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.identity.schemas import TradingLimit
 from peerx.products.bitcoin.market import prices as market
-from peerx.products.bitcoin.models import Contract
+from peerx.products.bitcoin.offers import repository
 
 DAY, MONTH, YEAR = timedelta(days=1), timedelta(days=30), timedelta(days=365)
 
@@ -37,23 +35,10 @@ class Traded:
 async def traded(session: AsyncSession, user_id: int) -> Traded:
     """The three windows in one pass over the user's last year of contracts."""
     now = utcnow()
-
-    def since(start: datetime, anonymous_only: bool = False) -> Any:
-        condition = Contract.created_at >= start
-        if anonymous_only:
-            condition = and_(condition, Contract.anonymous.is_(True))
-        return func.coalesce(func.sum(case((condition, Contract.limit_value_minor), else_=0)), 0)
-
-    row = (
-        await session.execute(
-            select(since(now - DAY), since(now - MONTH, anonymous_only=True), since(now - YEAR)).where(
-                or_(Contract.seller_id == user_id, Contract.buyer_id == user_id),
-                Contract.canceled.is_(False),
-                Contract.created_at >= now - YEAR,
-            )
-        )
-    ).one()
-    return Traded(daily=int(row[0]), monthly_anonymous=int(row[1]), yearly=int(row[2]))
+    daily, monthly_anonymous, yearly = await repository.trade_volumes(
+        session, user_id, day=now - DAY, anonymous=now - MONTH, year=now - YEAR
+    )
+    return Traded(daily=daily, monthly_anonymous=monthly_anonymous, yearly=yearly)
 
 
 async def trade_value_minor(session: AsyncSession, peach: Peach, amount: int, premium: Decimal | None) -> int:

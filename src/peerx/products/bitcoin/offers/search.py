@@ -7,7 +7,11 @@ id in the direction of the last sort key (the index read backwards for the desce
 Payment methods are probed through peach_offer_methods' unique (offer_id, currency, method)
 index (or joined from its (currency, method, offer_id) index when the planner prefers).
 `total` is exact up to TOTAL_CAP and capped there: a page that ends the results gives it for
-free, otherwise it is counted over at most TOTAL_CAP index entries."""
+free, otherwise it is counted over at most TOTAL_CAP index entries.
+
+This module is itself a query module (the search's SQL is built from the request, filter by
+filter), so its queries stay here rather than in offers/repository.py; besides parsing sortBy it
+holds no rule."""
 
 from __future__ import annotations
 

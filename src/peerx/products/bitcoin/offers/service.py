@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.chain import script as scripts
@@ -28,7 +27,7 @@ from peerx.products.bitcoin.models import (
     PeachUser,
     TradeStatus,
 )
-from peerx.products.bitcoin.offers import address_proof
+from peerx.products.bitcoin.offers import address_proof, repository
 from peerx.products.bitcoin.offers.schemas import (
     BuyOffer,
     BuyOfferRequest,
@@ -106,10 +105,7 @@ async def claim_payment_hashes(session: AsyncSession, user: PeachUser, payment_d
     hashes = sorted({h for data in payment_data.values() for h in data["hashes"]})
     if not hashes:
         return
-    rows = await session.execute(
-        select(PeachPaymentHash.hash, PeachPaymentHash.user_id).where(PeachPaymentHash.hash.in_(hashes))
-    )
-    owners = {value: owner for value, owner in rows}
+    owners = await repository.payment_hash_owners(session, hashes)
     if any(owner != user.id for owner in owners.values()):
         raise f.PaymentHashInvalid("This payment data is used by another account.")
     for value in hashes:
@@ -178,15 +174,14 @@ async def create_offer(
 
 
 async def own_offer(session: AsyncSession, user: PeachUser, offer_id: int | None, *, lock: bool = False) -> PeachOffer:
-    query = select(PeachOffer).where(PeachOffer.id == (offer_id or 0), PeachOffer.user_id == user.id)
-    offer = await session.scalar(query.with_for_update() if lock else query)
+    offer = await repository.offer_of(session, user, offer_id or 0, lock=lock)
     if offer is None:
         raise NotFound("Offer not found.")
     return offer
 
 
 async def public_offer(session: AsyncSession, offer_id: int | None) -> PeachOffer:
-    offer = await session.get(PeachOffer, offer_id or 0)
+    offer = await repository.offer(session, offer_id or 0)
     if offer is None or not offer.online:
         raise NotFound("Offer not found.")
     return offer
@@ -355,8 +350,7 @@ async def escrows_for(session: AsyncSession, offers: list[PeachOffer]) -> dict[i
     ids = [o.id for o in offers if o.type == "ask"]
     if not ids:
         return {}
-    rows = await session.scalars(select(PeachEscrow).where(PeachEscrow.offer_id.in_(ids)))
-    return {e.offer_id: e for e in rows}
+    return await repository.escrows_of(session, ids)
 
 
 async def profiles_for(session: AsyncSession, offers: list[PeachOffer]) -> dict[int, PublicUser]:
@@ -365,4 +359,4 @@ async def profiles_for(session: AsyncSession, offers: list[PeachOffer]) -> dict[
 
 
 async def own_offers(session: AsyncSession, user: PeachUser) -> list[PeachOffer]:
-    return list(await session.scalars(select(PeachOffer).where(PeachOffer.user_id == user.id).order_by(PeachOffer.id)))
+    return await repository.offers_of(session, user)

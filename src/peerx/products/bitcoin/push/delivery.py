@@ -16,12 +16,12 @@ from typing import Any, Protocol
 import httpx
 from joserfc import jwt
 from joserfc.jwk import RSAKey
-from sqlalchemy import update
 
 from peerx.core.db import utcnow
 from peerx.core.jobs import JobContext, RetryLater
 from peerx.platform import Platform
-from peerx.products.bitcoin.models import PeachUser
+from peerx.products.bitcoin import repository as shared
+from peerx.products.bitcoin.identity import repository as identity
 
 log = logging.getLogger("peerx.products.bitcoin.push")  # the name operators filter on
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
@@ -172,7 +172,7 @@ def provider_of(platform: Platform) -> PushProvider:
 
 async def deliver_push(ctx: JobContext[Platform], payload: dict[str, Any]) -> None:
     async with ctx.db.transaction() as session:
-        user = await session.get(PeachUser, int(payload["userId"]))
+        user = await shared.user(session, int(payload["userId"]))
         token = None if user is None or user.disabled else user.fcm_token
     if not token:
         return  # no device registered: nothing to deliver
@@ -185,9 +185,5 @@ async def deliver_push(ctx: JobContext[Platform], payload: dict[str, Any]) -> No
         raise
     if not delivered:
         async with ctx.db.transaction() as session:  # only if the app did not register a new one since
-            await session.execute(
-                update(PeachUser)
-                .where(PeachUser.id == int(payload["userId"]), PeachUser.fcm_token == token)
-                .values(fcm_token=None, updated_at=utcnow())
-            )
+            await identity.clear_push_token(session, int(payload["userId"]), token)
         log.info("push token of user %s is no longer valid: cleared", payload["userId"])

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import on_commit, utcnow
 from peerx.core.errors import Forbidden, InvalidField, NotFound
 from peerx.products.bitcoin import errors as f
+from peerx.products.bitcoin import repository as shared
 from peerx.products.bitcoin.contracts.repository import chat_active, contract_for_party, counterparty_id
 from peerx.products.bitcoin.contracts.schemas import ChatMessage, ChatMessageRequest
-from peerx.products.bitcoin.models import Contract, PeachChatMessage, PeachUser
+from peerx.products.bitcoin.models import PeachChatMessage, PeachUser
 from peerx.products.bitcoin.push.notify import notify
+from peerx.products.bitcoin.social import repository
 from peerx.products.bitcoin.socket_hub import Hub
 from peerx.products.bitcoin.wire import wire_time
 
@@ -34,26 +35,13 @@ def view(message: PeachChatMessage, sender: str, recipient: str) -> ChatMessage:
     )
 
 
-async def _parties(session: AsyncSession, seller_id: int, buyer_id: int) -> dict[int, str]:
-    rows = await session.execute(
-        select(PeachUser.id, PeachUser.public_key).where(PeachUser.id.in_([seller_id, buyer_id]))
-    )
-    return {user_id: public_key for user_id, public_key in rows}
-
-
 async def room_page(
     session: AsyncSession, contract_id: str, seller_id: int, buyer_id: int, page: int
 ) -> list[ChatMessage]:
     """One page of a room, oldest first within the page; page 0 is the latest."""
-    keys = await _parties(session, seller_id, buyer_id)
-    latest = (
-        select(PeachChatMessage)
-        .where(PeachChatMessage.contract_id == contract_id)
-        .order_by(PeachChatMessage.id.desc())
-        .offset(page * PAGE_SIZE)
-        .limit(PAGE_SIZE)
-    )
-    messages = sorted(await session.scalars(latest), key=lambda m: m.id)
+    keys = await repository.party_keys(session, seller_id, buyer_id)
+    latest = await repository.latest_messages(session, contract_id, page * PAGE_SIZE, PAGE_SIZE)
+    messages = sorted(latest, key=lambda m: m.id)
     other = {seller_id: keys[buyer_id], buyer_id: keys[seller_id]}
     return [view(m, keys[m.from_user_id], other[m.from_user_id]) for m in messages]
 
@@ -83,7 +71,7 @@ async def post(session: AsyncSession, hub: Hub, user: PeachUser, contract_id: st
     session.add(row)
     await session.flush()
     recipient_id = counterparty_id(contract, user)
-    recipient = await session.get(PeachUser, recipient_id)
+    recipient = await shared.user(session, recipient_id)
     assert recipient is not None
     await notify(session, recipient_id, "contract.chat", {"contractId": contract.id})
     message_view = view(row, user.public_key, recipient.public_key).wire()
@@ -97,19 +85,7 @@ async def mark_read(session: AsyncSession, user: PeachUser, contract_id: str, st
     if end < start or end - start >= MAX_READ_RANGE:
         raise f.FormInvalid("end", f"must be from start to start + {MAX_READ_RANGE - 1}")
     contract = await contract_for_party(session, contract_id, user)
-    in_range = (
-        select(PeachChatMessage.id)
-        .where(PeachChatMessage.contract_id == contract.id)
-        .order_by(PeachChatMessage.id)
-        .offset(start)
-        .limit(end - start + 1)
-        .scalar_subquery()
-    )
-    await session.execute(
-        update(PeachChatMessage)
-        .where(PeachChatMessage.id.in_(in_range), PeachChatMessage.from_user_id != user.id)
-        .values(read_by_recipient=True)
-    )
+    await repository.mark_read(session, contract.id, user.id, start, end - start + 1)
 
 
 async def mediator_page(session: AsyncSession, contract_id: str, page: int) -> dict[str, Any]:
@@ -117,14 +93,12 @@ async def mediator_page(session: AsyncSession, contract_id: str, page: int) -> d
     dispute handed over the symmetric key; reading marks nothing read for the parties."""
     if page < 0:
         raise InvalidField("page", "must be a whole number from 0")
-    contract = await session.get(Contract, contract_id)
+    contract = await shared.get_contract(session, contract_id)
     if contract is None:
         raise NotFound("Contract not found.")
     if not contract.dispute_symmetric_key_encrypted:
         raise Forbidden("This chat is private to the trade's parties: no dispute handed over its key.")
-    total = await session.scalar(
-        select(func.count()).select_from(PeachChatMessage).where(PeachChatMessage.contract_id == contract.id)
-    )
+    total = await repository.message_count(session, contract.id)
     return {
         "contractId": contract.id,
         "disputeActive": contract.dispute_active,
@@ -133,7 +107,7 @@ async def mediator_page(session: AsyncSession, contract_id: str, page: int) -> d
         "symmetricKeyEncrypted": contract.dispute_symmetric_key_encrypted,
         "page": page,
         "pageSize": PAGE_SIZE,
-        "total": int(total or 0),
+        "total": total,
         "messages": [
             m.wire() for m in await room_page(session, contract.id, contract.seller_id, contract.buyer_id, page)
         ],

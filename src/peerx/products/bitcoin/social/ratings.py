@@ -3,18 +3,20 @@ over sha256 of the counterparty's id, once per party per contract."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.chain.keys import parse_public_key, verify_message
 from peerx.core.db import utcnow
 from peerx.products.bitcoin import errors as f
+from peerx.products.bitcoin import repository as shared
 from peerx.products.bitcoin.contracts.history import bitcoin_reached_buyer
 from peerx.products.bitcoin.contracts.repository import contract_for_party, counterparty_id, role_of
+from peerx.products.bitcoin.identity import repository as identity
 from peerx.products.bitcoin.identity import reputation
 from peerx.products.bitcoin.identity.schemas import Rating
 from peerx.products.bitcoin.models import PeachRating, PeachUser
+from peerx.products.bitcoin.social import repository
 from peerx.products.bitcoin.wire import wire_time
 
 RATINGS_LIMIT = 1000  # user/:id/ratings shows the latest ratings, newest first
@@ -25,13 +27,13 @@ async def rate(session: AsyncSession, user: PeachUser, contract_id: str, value: 
     contract = await contract_for_party(session, contract_id, user, lock=True)
     if not bitcoin_reached_buyer(contract):
         raise f.BadState("Only a completed trade can be rated.")
-    rated = await session.get(PeachUser, counterparty_id(contract, user))
+    rated = await shared.user(session, counterparty_id(contract, user))
     assert rated is not None
     account_key = parse_public_key(user.public_key)
     assert account_key is not None
     if not verify_message(account_key, rated.public_key, signature):
         raise f.InvalidSignature("signature", "must sign sha256 of the counterparty's id with your account key")
-    await reputation.lock_user(session, rated.id)  # before the rating row references the user
+    await identity.lock_user(session, rated.id)  # before the rating row references the user
     seller_rates = role_of(contract, user) == "seller"
     if (contract.rating_buyer if seller_rates else contract.rating_seller) is not None:
         raise f.Duplicate("You rated this trade already.")
@@ -58,13 +60,7 @@ async def rate(session: AsyncSession, user: PeachUser, contract_id: str, value: 
 
 
 async def ratings_of(session: AsyncSession, user: PeachUser) -> list[Rating]:
-    rows = await session.execute(
-        select(PeachRating, PeachUser.public_key)
-        .join(PeachUser, PeachUser.id == PeachRating.rater_id)
-        .where(PeachRating.rated_id == user.id)
-        .order_by(PeachRating.id.desc())
-        .limit(RATINGS_LIMIT)
-    )
+    rows = await repository.ratings_received(session, user.id, RATINGS_LIMIT)
     return [
         Rating(
             creation_date=wire_time(rating.created_at), rating=rating.rating, rated_by=rater, signature=rating.signature
