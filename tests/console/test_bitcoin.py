@@ -10,7 +10,7 @@ from sqlalchemy import select
 from peerx.console.models import AuditEntry
 from peerx.platform import Platform
 from tests.console.conftest import browser_login, console_login, shoot
-from tests.products.bitcoin.conftest import app_factory  # noqa: F401  (a fixture, requested by name)
+from tests.fixtures.factories.bitcoin import app_factory  # noqa: F401  (a fixture, requested by name)
 from tests.products.bitcoin.contract_helpers import open_contract
 
 MEDIATOR_KEY = "-----BEGIN PGP MESSAGE-----\n\nhQEMAforthemediator\n-----END PGP MESSAGE-----"

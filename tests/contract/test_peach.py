@@ -16,9 +16,9 @@ from peerx.platform import Platform
 from peerx.settings import Settings
 from tests.conftest import make_settings
 from tests.contract.harness import assert_clean, run_schemathesis
+from tests.fixtures.factories.bitcoin import App, set_price
 from tests.fixtures.live_server import LiveServer
 from tests.products.bitcoin import contract_helpers as flow
-from tests.products.bitcoin.conftest import App, set_price
 
 PEACH = "/peach/v1"
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from peerx.products.bitcoin.context import peach_of
 from peerx.products.bitcoin.contracts import multisig as escrows
 from peerx.products.bitcoin.models import PeachEscrow, PeachOffer, PeachUser
+from tests.fixtures.factories.bitcoin import PEACH, App, fund, mine
 from tests.products.bitcoin import conftest as peach
-from tests.products.bitcoin.conftest import PEACH, App, fund, mine
 from tests.products.bitcoin.test_escrow_flow import sell_offer_with_escrow, watch
 
 app_factory = peach.app_factory  # the Peach app fixture, here on PostgreSQL

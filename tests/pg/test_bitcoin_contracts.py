@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from peerx.chain.sandbox import ChainOutput
 from peerx.products.bitcoin.models import Contract, PeachEscrow
+from tests.fixtures.factories.bitcoin import App
 from tests.products.bitcoin import conftest as peach
-from tests.products.bitcoin.conftest import App
 from tests.products.bitcoin.contract_helpers import (
     KEY,
     buy_offer,

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from peerx.products.bitcoin.models import PeachChatMessage, PeachOffer, PeachRating, PeachUser
+from tests.fixtures.factories.bitcoin import App
 from tests.products.bitcoin import conftest as peach
-from tests.products.bitcoin.conftest import App
 from tests.products.bitcoin.social import complete, open_contract
 from tests.products.bitcoin.test_ratings import rating_body
 from tests.products.bitcoin.test_referrals import me, referred_by

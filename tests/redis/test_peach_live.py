@@ -13,7 +13,7 @@ from peerx.composition import build_platform
 from peerx.core.jobs import drain
 from peerx.products.bitcoin.socket_hub import hub_of
 from tests.conftest import REDIS_URL, REQUIRE_SERVICES, make_settings
-from tests.products.bitcoin.conftest import App, set_price
+from tests.fixtures.factories.bitcoin import App, set_price
 from tests.products.bitcoin.social import Party, chat_message, connect, open_contract, read_message, ws_client
 
 pytestmark = pytest.mark.redis

@@ -14,7 +14,7 @@ from peerx.chain import psbt as psbts
 from peerx.chain.keys import sign_digest_compact
 from peerx.core.clock import clock
 from peerx.platform import Platform
-from tests.products.bitcoin.conftest import App, fund, mine, now_ms
+from tests.fixtures.factories.bitcoin import App, fund, mine, now_ms
 
 CHAT_KEY = "9f2c4e6a8b0d1f3a5c7e9b1d3f5a7c9e"  # the contract's symmetric chat key (hex)
 KEY = "-----BEGIN PGP MESSAGE-----\n\nhQEMA5symmetric\n-----END PGP MESSAGE-----"

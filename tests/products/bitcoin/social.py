@@ -22,8 +22,8 @@ from peerx.ops.bitcoin import actions as bitcoin_ops
 from peerx.platform import Platform
 from peerx.products.bitcoin.contracts.history import record_trade_outcome
 from peerx.products.bitcoin.models import Contract
+from tests.fixtures.factories.bitcoin import PEACH, App
 from tests.products.bitcoin import contract_helpers as flow
-from tests.products.bitcoin.conftest import PEACH, App
 
 
 @dataclass

@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 
 from peerx.core.clock import clock
-from tests.products.bitcoin.conftest import PEACH, App
+from tests.fixtures.factories.bitcoin import PEACH, App
 
 
 async def test_register_then_auth_with_hex_and_base64_signatures(client: httpx.AsyncClient) -> None:

@@ -19,7 +19,7 @@ from peerx.platform import Platform
 from peerx.products.bitcoin.contracts.repository import MessageCount, message_counts
 from peerx.products.bitcoin.models import PeachChatMessage, PeachUser
 from peerx.products.bitcoin.social import api as api_social
-from tests.products.bitcoin.conftest import PEACH
+from tests.fixtures.factories.bitcoin import PEACH
 from tests.products.bitcoin.social import (
     chat_message,
     complete,

@@ -17,7 +17,7 @@ from peerx.platform import Platform
 from peerx.products.bitcoin.context import peach_of
 from peerx.products.bitcoin.contracts.release import fee_address
 from tests.fixtures.cli import Peerx
-from tests.products.bitcoin.conftest import mine
+from tests.fixtures.factories.bitcoin import mine
 from tests.products.bitcoin.contract_helpers import CHAT_KEY, PGP, open_contract, seller_signs
 
 OPS_AUTH = {"Authorization": "Bearer ops-secret-token"}

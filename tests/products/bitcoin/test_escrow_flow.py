@@ -14,7 +14,7 @@ from peerx.chain import psbt as psbts
 from peerx.core.clock import clock
 from peerx.platform import Platform
 from peerx.products.bitcoin.models import PeachOffer
-from tests.products.bitcoin.conftest import App, fund, mine
+from tests.fixtures.factories.bitcoin import App, fund, mine
 
 
 async def watch(run_jobs: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from peerx.core.clock import clock
 from peerx.platform import Platform
 from peerx.products.bitcoin.offers import address_proof as message
-from tests.products.bitcoin.conftest import PEACH, SEPA_HASHES, App, fund, mine, set_price
+from tests.fixtures.factories.bitcoin import PEACH, SEPA_HASHES, App, fund, mine, set_price
 from tests.products.bitcoin.test_escrow_flow import sell_offer_with_escrow
 
 

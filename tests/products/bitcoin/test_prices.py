@@ -14,8 +14,8 @@ from peerx.composition import build_platform
 from peerx.platform import Platform
 from peerx.products.bitcoin.context import peach_of
 from peerx.settings import Settings
+from tests.fixtures.factories.bitcoin import PEACH
 from tests.fixtures.fake_ticker import FakeTicker, start_fake_ticker
-from tests.products.bitcoin.conftest import PEACH
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from peerx.platform import Platform
 from peerx.products.bitcoin.models import Contract, PeachOffer, PeachRating, PeachUser
-from tests.products.bitcoin.conftest import PEACH, App
+from tests.fixtures.factories.bitcoin import PEACH, App
 from tests.products.bitcoin.social import complete, dispute, open_contract, record_again
 
 

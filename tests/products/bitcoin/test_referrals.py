@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from peerx.platform import Platform
+from tests.fixtures.factories.bitcoin import PEACH, App
 from tests.products.bitcoin import contract_helpers as flow
-from tests.products.bitcoin.conftest import PEACH, App
 from tests.products.bitcoin.social import cancel_by_buyer, complete, open_contract, record_again
 
 

@@ -10,7 +10,7 @@ import pysequoia
 from peerx.chain.keys import sign_digest_compact
 from peerx.platform import Platform
 from tests.fixtures.cli import Peerx
-from tests.products.bitcoin.conftest import now_ms
+from tests.fixtures.factories.bitcoin import now_ms
 
 
 async def test_pgp_key_needs_the_account_and_pgp_signatures(app_factory: Any) -> None:

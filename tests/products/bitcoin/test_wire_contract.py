@@ -16,9 +16,9 @@ from sqlalchemy import select
 from peerx.core.db import Base
 from peerx.platform import Platform
 from peerx.settings import Settings
+from tests.fixtures.factories.bitcoin import PEACH, App
 from tests.fixtures.live_server import LiveServer
 from tests.products.bitcoin import contract_helpers as flow
-from tests.products.bitcoin.conftest import PEACH, App
 
 WRITTEN = ("peach_", "chain_", "jobs", "events", "idempotency_keys", "webhook_deliveries", "stored_files")
 INT64_OVER = "9223372036854775808"
