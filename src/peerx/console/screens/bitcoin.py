@@ -10,12 +10,11 @@ from fastapi import APIRouter, Request, Response
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
 from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, READ, can_act, form_text
+from peerx.console.screens.money_common import ACT, READ, Listing, can_act, form_text
 from peerx.core.errors import InvalidField
 from peerx.ops.bitcoin import actions as bitcoin_ops
 from peerx.ops.bitcoin import views
 from peerx.ops.operators.models import Operator
-from peerx.ops.views.common import page_request
 from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/bitcoin")
@@ -23,35 +22,16 @@ nav = NavItem("Bitcoin", "/bitcoin", FINANCE_READERS)
 
 
 @router.get("")
-async def contracts(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    disputed: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.contracts(
-        platform, session, status=status, disputed=disputed == "yes", page=page_request(page, None)
-    )
+async def contracts(screen: Listing, status: str = "", disputed: str = "") -> Response:
+    listed = await screen.read(views.contracts, status=status, disputed=disputed == "yes", page=screen.page)
     filters = {"status": status, "disputed": disputed}
-    return render(request, "bitcoin/contracts.html", title="Bitcoin contracts", listed=listed, filters=filters)
+    return screen.render("bitcoin/contracts.html", "Bitcoin contracts", listed, filters)
 
 
 @router.get("/offers")
-async def offers(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    type: str = "",
-    status: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.offers(platform, session, type=type, status=status, page=page_request(page, None))
-    filters = {"type": type, "status": status}
-    return render(request, "bitcoin/offers.html", title="Bitcoin offers", listed=listed, filters=filters)
+async def offers(screen: Listing, type: str = "", status: str = "") -> Response:
+    listed = await screen.read(views.offers, type=type, status=status, page=screen.page)
+    return screen.render("bitcoin/offers.html", "Bitcoin offers", listed, {"type": type, "status": status})
 
 
 @router.get("/disputes")

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request, Response
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
 from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, READ, can_act, form_text
+from peerx.console.screens.money_common import ACT, READ, Listing, can_act, form_text
 from peerx.ops.escrow import actions as escrow_ops
 from peerx.ops.escrow import views
 from peerx.ops.operators.models import Operator
-from peerx.ops.views.common import livemode_of, page_request
+from peerx.ops.views.common import livemode_of
 from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/escrow")
@@ -20,39 +20,20 @@ nav = NavItem("Escrow", "/escrow", FINANCE_READERS)
 
 
 @router.get("")
-async def transactions(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    model: str = "online",
-    status: str = "",
-    mode: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.transactions(
-        platform, session, model=model, status=status, livemode=livemode_of(mode), page=page_request(page, None)
+async def transactions(screen: Listing, model: str = "online", status: str = "", mode: str = "") -> Response:
+    listed = await screen.read(
+        views.transactions, model=model, status=status, livemode=livemode_of(mode), page=screen.page
     )
-    return render(
-        request,
-        "escrow/list.html",
-        title="Escrow",
-        listed=listed,
-        filters={"model": listed["model"], "status": status, "mode": mode},
+    # The model as the view picked it (empty means online), for the filter form.
+    return screen.render(
+        "escrow/list.html", "Escrow", listed, {"model": listed["model"], "status": status, "mode": mode}
     )
 
 
 @router.get("/complaints")
-async def complaints(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    model: str = "online",
-    page: str = "",
-) -> Response:
-    listed = await views.complaints(platform, session, model=model, page=page_request(page, None))
-    return render(request, "escrow/complaints.html", title="Complaints", listed=listed, can_act=can_act(operator))
+async def complaints(screen: Listing, model: str = "online") -> Response:
+    listed = await screen.read(views.complaints, model=model, page=screen.page)
+    return screen.render("escrow/complaints.html", "Complaints", listed, {}, can_act=can_act(screen.operator))
 
 
 @router.get("/{model}/{transaction_id}")

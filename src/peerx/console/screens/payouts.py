@@ -7,13 +7,13 @@ from fastapi import APIRouter, Request, Response
 
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
-from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, READ, can_act, form_text
+from peerx.console.render import NavItem, flash, redirect
+from peerx.console.screens.money_common import ACT, Listing, can_act, form_text
 from peerx.core.errors import InvalidField
 from peerx.ops.giftcards import actions as giftcard_ops
 from peerx.ops.operators.models import Operator
 from peerx.ops.views import payouts as views
-from peerx.ops.views.common import livemode_of, page_request
+from peerx.ops.views.common import livemode_of
 from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/payouts")
@@ -21,50 +21,23 @@ nav = NavItem("Payouts", "/payouts", FINANCE_READERS)
 
 
 @router.get("")
-async def withdrawals(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    mode: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.withdrawals(
-        platform, session, status=status, livemode=livemode_of(mode), page=page_request(page, None)
-    )
-    return render(
-        request,
+async def withdrawals(screen: Listing, status: str = "", mode: str = "") -> Response:
+    listed = await screen.read(views.withdrawals, status=status, livemode=livemode_of(mode), page=screen.page)
+    return screen.render(
         "payouts/withdrawals.html",
-        title="Payouts",
-        listed=listed,
-        floats=await views.rail_floats(platform, session),
+        "Payouts",
+        listed,
+        {"status": status, "mode": mode},
+        floats=await screen.read(views.rail_floats),
         statuses=views.WITHDRAWAL_STATUSES,
-        filters={"status": status, "mode": mode},
-        can_act=can_act(operator),
+        can_act=can_act(screen.operator),
     )
 
 
 @router.get("/wallets")
-async def wallets(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    currency: str = "",
-    mode: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.wallet_balances(
-        platform, session, currency=currency, livemode=livemode_of(mode), page=page_request(page, None)
-    )
-    return render(
-        request,
-        "payouts/wallets.html",
-        title="Wallets",
-        listed=listed,
-        filters={"currency": currency, "mode": mode},
-    )
+async def wallets(screen: Listing, currency: str = "", mode: str = "") -> Response:
+    listed = await screen.read(views.wallet_balances, currency=currency, livemode=livemode_of(mode), page=screen.page)
+    return screen.render("payouts/wallets.html", "Wallets", listed, {"currency": currency, "mode": mode})
 
 
 @router.post("/withdrawals/{reference}/settle")

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Request, Response
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
 from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, READ, can_act, form_text
+from peerx.console.screens.money_common import ACT, READ, Listing, can_act, form_text
 from peerx.ops.operators.models import Operator
 from peerx.ops.remittances import actions as remittance_ops
 from peerx.ops.remittances import views
-from peerx.ops.views.common import livemode_of, optional_id, page_request
+from peerx.ops.views.common import livemode_of, optional_id
 from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/remittances")
@@ -21,41 +21,20 @@ nav = NavItem("Remittances", "/remittances", FINANCE_READERS)
 
 @router.get("")
 async def transactions(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    mode: str = "",
-    account: str = "",
-    search: str = "",
-    page: str = "",
+    screen: Listing, status: str = "", mode: str = "", account: str = "", search: str = ""
 ) -> Response:
-    listed = await views.transactions(
-        platform,
-        session,
-        status=status,
-        livemode=livemode_of(mode),
-        account_id=optional_id("account", account),
-        search=search,
-        page=page_request(page, None),
+    livemode, account_id = livemode_of(mode), optional_id("account", account)
+    listed = await screen.read(
+        views.transactions, status=status, livemode=livemode, account_id=account_id, search=search, page=screen.page
     )
-    return render(
-        request,
-        "remittances/list.html",
-        title="Remittances",
-        listed=listed,
-        statuses=views.STATUSES,
-        filters={"status": status, "mode": mode, "account": account, "search": search},
-    )
+    filters = {"status": status, "mode": mode, "account": account, "search": search}
+    return screen.render("remittances/list.html", "Remittances", listed, filters, statuses=views.STATUSES)
 
 
 @router.get("/partners")
-async def partners(
-    request: Request, session: Session, platform: PlatformDep, operator: Operator = READ, page: str = ""
-) -> Response:
-    listed = await views.partner_list(platform, session, page=page_request(page, None))
-    return render(request, "remittances/partners.html", title="Remittance partners", listed=listed)
+async def partners(screen: Listing) -> Response:
+    listed = await screen.read(views.partner_list, page=screen.page)
+    return screen.render("remittances/partners.html", "Remittance partners", listed, {})
 
 
 @router.get("/{transaction_id}")

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request, Response
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
 from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, READ, can_act
+from peerx.console.screens.money_common import ACT, READ, Listing, can_act
 from peerx.ops.operators.models import Operator
-from peerx.ops.views.common import livemode_of, optional_id, page_request
+from peerx.ops.views.common import livemode_of, optional_id
 from peerx.ops.vouchers import actions as voucher_ops
 from peerx.ops.vouchers import views
 from peerx.web import PlatformDep, Session
@@ -21,56 +21,19 @@ nav = NavItem("Vouchers", "/vouchers", FINANCE_READERS)
 
 
 @router.get("")
-async def orders(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    mode: str = "",
-    account: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.orders(
-        platform,
-        session,
-        status=status,
-        livemode=livemode_of(mode),
-        account_id=optional_id("account", account),
-        page=page_request(page, None),
-    )
-    return render(
-        request,
-        "vouchers/orders.html",
-        title="Vouchers",
-        listed=listed,
-        terms=views.expiry_settings(platform),
-        statuses=views.STATUSES,
-        filters={"status": status, "mode": mode, "account": account},
-    )
+async def orders(screen: Listing, status: str = "", mode: str = "", account: str = "") -> Response:
+    livemode, account_id = livemode_of(mode), optional_id("account", account)
+    listed = await screen.read(views.orders, status=status, livemode=livemode, account_id=account_id, page=screen.page)
+    filters = {"status": status, "mode": mode, "account": account}
+    terms = views.expiry_settings(screen.platform)
+    return screen.render("vouchers/orders.html", "Vouchers", listed, filters, terms=terms, statuses=views.STATUSES)
 
 
 @router.get("/list")
-async def vouchers(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    mode: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.voucher_list(
-        platform, session, status=status, livemode=livemode_of(mode), page=page_request(page, None)
-    )
-    return render(
-        request,
-        "vouchers/vouchers.html",
-        title="Voucher statuses",
-        listed=listed,
-        statuses=views.STATUSES,
-        filters={"status": status, "mode": mode},
-    )
+async def vouchers(screen: Listing, status: str = "", mode: str = "") -> Response:
+    listed = await screen.read(views.voucher_list, status=status, livemode=livemode_of(mode), page=screen.page)
+    filters = {"status": status, "mode": mode}
+    return screen.render("vouchers/vouchers.html", "Voucher statuses", listed, filters, statuses=views.STATUSES)
 
 
 @router.get("/orders/{order_id}")

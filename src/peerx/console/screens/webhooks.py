@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request, Response
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
 from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, READ, can_act, form_text
+from peerx.console.screens.money_common import ACT, READ, Listing, can_act, form_text
 from peerx.core.errors import InvalidField
 from peerx.ops import actions
 from peerx.ops.operators.models import Operator
 from peerx.ops.views import webhooks as views
-from peerx.ops.views.common import livemode_of, optional_id, page_request
+from peerx.ops.views.common import livemode_of, optional_id
 from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/webhooks")
@@ -29,49 +29,21 @@ def _ids(raw: str) -> list[int]:
 
 
 @router.get("")
-async def endpoints(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    surface: str = "",
-    mode: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.endpoints(
-        platform, session, surface=surface, livemode=livemode_of(mode), page=page_request(page, None)
-    )
-    filters = {"surface": surface, "mode": mode}
-    return render(request, "webhooks/endpoints.html", title="Webhooks", listed=listed, filters=filters)
+async def endpoints(screen: Listing, surface: str = "", mode: str = "") -> Response:
+    listed = await screen.read(views.endpoints, surface=surface, livemode=livemode_of(mode), page=screen.page)
+    return screen.render("webhooks/endpoints.html", "Webhooks", listed, {"surface": surface, "mode": mode})
 
 
 @router.get("/deliveries")
-async def deliveries(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    endpoint: str = "",
-    event: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.deliveries(
-        platform,
-        session,
-        status=status,
-        endpoint_id=optional_id("endpoint", endpoint),
-        event_id=event,
-        page=page_request(page, None),
+async def deliveries(screen: Listing, status: str = "", endpoint: str = "", event: str = "") -> Response:
+    endpoint_id = optional_id("endpoint", endpoint)
+    listed = await screen.read(
+        views.deliveries, status=status, endpoint_id=endpoint_id, event_id=event, page=screen.page
     )
-    return render(
-        request,
-        "webhooks/deliveries.html",
-        title="Webhook deliveries",
-        listed=listed,
-        statuses=views.STATUSES,
-        filters={"status": status, "endpoint": endpoint, "event": event},
-        can_act=can_act(operator),
+    filters = {"status": status, "endpoint": endpoint, "event": event}
+    can_replay = can_act(screen.operator)
+    return screen.render(
+        "webhooks/deliveries.html", "Webhook deliveries", listed, filters, statuses=views.STATUSES, can_act=can_replay
     )
 
 
