@@ -3,8 +3,9 @@ that the CLI prints and the ops API answers. They call product services, never p
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,25 @@ from peerx.core import ledger, parties, webhooks
 from peerx.core.errors import InvalidField
 from peerx.core.money import EXPONENTS, from_minor, to_minor
 from peerx.platform import Platform
+
+StepParams = ParamSpec("StepParams")
+StepResult = TypeVar("StepResult")
+
+
+def product_step(
+    step: Callable[Concatenate[AsyncSession, StepParams], Awaitable[StepResult]],
+    view: Callable[[StepResult], dict[str, Any]],
+) -> Callable[Concatenate[Platform, AsyncSession, StepParams], Awaitable[dict[str, Any]]]:
+    """An action that is one product step shown through the product's view. It takes the step's
+    own parameters, so they are declared once (in the product) and type-checked at every caller."""
+
+    async def action(
+        platform: Platform, session: AsyncSession, /, *args: StepParams.args, **kwargs: StepParams.kwargs
+    ) -> dict[str, Any]:
+        return view(await step(session, *args, **kwargs))
+
+    action.__name__, action.__qualname__, action.__doc__ = step.__name__, step.__qualname__, step.__doc__
+    return action
 
 
 def funding_account(currency: str, livemode: bool) -> ledger.AccountSpec:
