@@ -48,8 +48,7 @@ async def orders(
         status=picked,
         livemode=livemode,
         party_id=account_id,
-        page=page.page,
-        per_page=page.per_page,
+        **page.window(),
     )
     listed = page_dict([order_row(order) for order in found], total, page)
     counts: dict[str, dict[str, int]] = {}
@@ -72,9 +71,7 @@ async def voucher_list(
 ) -> dict[str, Any]:
     """Vouchers newest first, each masked as every API shows it, with its order."""
     picked = choice("status", status, STATUSES)
-    rows, total = await queries.vouchers_page(
-        session, now=utcnow(), status=picked, livemode=livemode, page=page.page, per_page=page.per_page
-    )
+    rows, total = await queries.vouchers_page(session, now=utcnow(), status=picked, livemode=livemode, **page.window())
     items = [
         {
             **vouchers.voucher_view(voucher),
