@@ -8,7 +8,7 @@ from fastapi import Response
 
 from peerx.ops.deps import OPERATOR
 from peerx.ops.escrow.actions import create_client, create_user, issue_token, resolve, set_charges, show
-from peerx.ops.schemas import (
+from peerx.ops.escrow.schemas import (
     ChargeRule,
     EscrowCharges,
     EscrowClient,
@@ -20,8 +20,8 @@ from peerx.ops.schemas import (
     EscrowTransaction,
     EscrowUser,
     EscrowUserCreate,
-    reply,
 )
+from peerx.ops.schemas import reply
 from peerx.web import PlatformDep, Session, wire_router
 from peerx.web.types import Id
 

@@ -10,7 +10,8 @@ from peerx.ops.giftcards.actions import (
     reject_trade,
     set_rate,
 )
-from peerx.ops.schemas import REFERENCE, RateSet, RateView, TradeApprove, TradeReject, TradeView, reply
+from peerx.ops.giftcards.schemas import RateSet, RateView, TradeApprove, TradeReject, TradeView
+from peerx.ops.schemas import REFERENCE, reply
 from peerx.web import PlatformDep, Session, wire_router
 
 router = wire_router(dependencies=[OPERATOR], tags=["giftcards"])  # /ops/v1/giftcards

@@ -17,7 +17,7 @@ from peerx.ops.remittances.actions import (
     settle,
     show,
 )
-from peerx.ops.schemas import (
+from peerx.ops.remittances.schemas import (
     BeneficiarySet,
     BeneficiaryView,
     FloatRead,
@@ -28,8 +28,8 @@ from peerx.ops.schemas import (
     RemittanceCancel,
     RemittanceSettle,
     RemittanceView,
-    reply,
 )
+from peerx.ops.schemas import reply
 from peerx.products.remittances import partners
 from peerx.web import PlatformDep, Session, wire_router
 from peerx.web.types import Flag, Id, Text
