@@ -91,25 +91,29 @@ async def _permissions_view(session: AsyncSession, account_id: int, permission: 
     return {"id": account_id, "permission": permission, "granted": permission in names, "permissions": names}
 
 
-def _check_permission(permission: str) -> None:
+async def _change_permission(
+    session: AsyncSession,
+    account_id: int,
+    permission: str,
+    change: Callable[[AsyncSession, int, str], Awaitable[object]],
+) -> dict[str, Any]:
+    """Grant or revoke (`change`) a known permission; the party's permissions after it."""
     if permission not in PERMISSIONS:
         raise InvalidField("permission", f"must be one of {', '.join(PERMISSIONS)}")
+    await change(session, account_id, permission)
+    return await _permissions_view(session, account_id, permission)
 
 
 async def grant_permission(
     platform: Platform, session: AsyncSession, *, account_id: int, permission: str
 ) -> dict[str, Any]:
-    _check_permission(permission)
-    await parties.grant(session, account_id, permission)
-    return await _permissions_view(session, account_id, permission)
+    return await _change_permission(session, account_id, permission, parties.grant)
 
 
 async def revoke_permission(
     platform: Platform, session: AsyncSession, *, account_id: int, permission: str
 ) -> dict[str, Any]:
-    _check_permission(permission)
-    await parties.revoke(session, account_id, permission)
-    return await _permissions_view(session, account_id, permission)
+    return await _change_permission(session, account_id, permission, parties.revoke)
 
 
 async def add_webhook(

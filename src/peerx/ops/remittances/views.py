@@ -72,12 +72,7 @@ async def transactions(
     (email or phone as the partner gave it)."""
     picked = choice("status", status, remittances.STATUSES)
     found, total = await queries.transactions_page(
-        session,
-        status=picked,
-        livemode=livemode,
-        party_id=account_id,
-        search=search,
-        **page.window(),
+        session, status=picked, livemode=livemode, party_id=account_id, search=search, **page.window()
     )
     listed = page_dict([transaction_row(tx) for tx in found], total, page)
     counts = await queries.status_counts(session, livemode=livemode)

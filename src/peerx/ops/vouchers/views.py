@@ -43,12 +43,7 @@ async def orders(
     picked = choice("status", status, STATUSES)
     now = utcnow()
     found, total = await queries.orders_page(
-        session,
-        now=now,
-        status=picked,
-        livemode=livemode,
-        party_id=account_id,
-        **page.window(),
+        session, now=now, status=picked, livemode=livemode, party_id=account_id, **page.window()
     )
     listed = page_dict([order_row(order) for order in found], total, page)
     counts: dict[str, dict[str, int]] = {}
