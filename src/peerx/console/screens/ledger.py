@@ -65,11 +65,11 @@ def _start(platform: Platform, operator: Operator) -> VerifyRun:
 
 @router.get("")
 async def accounts(screen: Listing, search: str = "", currency: str = "", mode: str = "") -> Response:
-    listed = await screen.read(
+    listed = await screen.call(
         views.accounts, search=search, currency=currency, livemode=livemode_of(mode), page=screen.page
     )
     filters = {"search": search, "currency": currency, "mode": mode}
-    return screen.render("ledger/accounts.html", "Ledger", listed, filters)
+    return screen.render_list("ledger/accounts.html", "Ledger", listed, filters)
 
 
 @router.get("/transfers")
@@ -77,11 +77,11 @@ async def transfers(
     screen: Listing, account: str = "", code: str = "", reference: str = "", kind: str = ""
 ) -> Response:
     account_id = optional_id("account", account)
-    listed = await screen.read(
+    listed = await screen.call(
         views.transfers, account_id=account_id, code=code, reference=reference, kind=kind, page=screen.page
     )
     filters = {"account": account, "code": code, "reference": reference, "kind": kind}
-    return screen.render("ledger/transfers.html", "Transfers", listed, filters, kinds=list(TransferKind))
+    return screen.render_list("ledger/transfers.html", "Transfers", listed, filters, kinds=list(TransferKind))
 
 
 @router.post("/verify")

@@ -1,6 +1,7 @@
 """What the money screens (payouts, vouchers, remittances, escrow, ledger, webhooks, bitcoin)
 share: who reads them (viewer, finance; admin always), who acts on them (finance; admin always),
-how a form's text field is read, and the list screen: a page of rows picked by filters."""
+how a form's text field is read, and the route's screen (Reading, Acting, Listing): the request,
+its unit of work and the operator, to call ops views and actions, render, and audit an action."""
 
 from __future__ import annotations
 
@@ -11,15 +12,16 @@ from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS, Guard, require
-from peerx.console.render import render
+from peerx.console.render import flash, redirect, render
 from peerx.ops.operators.models import FINANCE, Operator
 from peerx.ops.views.common import PageRequest, page_request
 from peerx.platform import Platform
 from peerx.web import PlatformDep, Session
 
-Filters = ParamSpec("Filters")
-Listed = TypeVar("Listed")
+Params = ParamSpec("Params")
+Answer = TypeVar("Answer")
 
 READ = Depends(require(*FINANCE_READERS))
 ACT = Depends(require(FINANCE))
@@ -36,14 +38,38 @@ async def form_text(request: Request, name: str) -> str:
 
 
 @dataclass(frozen=True)
-class ListScreen:
-    """A filtered, paged list screen: what its route reads from the request (its filters are
-    the route's own query parameters) and the page it renders."""
+class Screen:
+    """A money screen's request: its unit of work and the operator the route's guard let in."""
 
     request: Request
     session: AsyncSession
     platform: Platform
     operator: Operator
+
+    async def call(
+        self,
+        step: Callable[Concatenate[Platform, AsyncSession, Params], Awaitable[Answer]],
+        *args: Params.args,
+        **kwargs: Params.kwargs,
+    ) -> Answer:
+        """An ops view or action, in this request's unit of work."""
+        return await step(self.platform, self.session, *args, **kwargs)
+
+    def render(self, template: str, title: str, **context: Any) -> Response:
+        return render(self.request, template, title=title, **context)
+
+    async def done(self, action: str, subject: str, before: Any, after: Any, *, message: str, then: str) -> Response:
+        """After an action: its audit entry (in the action's unit of work, so a rollback leaves
+        none), the message the next page shows, and the redirect there."""
+        await audit.record(self.session, self.operator, action, subject, before, after)
+        flash(self.request, message)
+        return redirect(self.request, then)
+
+
+@dataclass(frozen=True)
+class ListScreen(Screen):
+    """A filtered, paged list screen: its filters are the route's own query parameters."""
+
     page_asked: str  # the `page` query parameter as sent
 
     @property
@@ -51,24 +77,25 @@ class ListScreen:
         # Checked when the view is called, after the route's own filters (as each route did).
         return page_request(self.page_asked, None)
 
-    async def read(
-        self,
-        view: Callable[Concatenate[Platform, AsyncSession, Filters], Awaitable[Listed]],
-        *args: Filters.args,
-        **filters: Filters.kwargs,
-    ) -> Listed:
-        """The ops read view's answer for this request's unit of work."""
-        return await view(self.platform, self.session, *args, **filters)
-
-    def render(self, template: str, title: str, listed: Any, filters: dict[str, str], **context: Any) -> Response:
-        """The page: its rows (`listed`), the filters as sent (the form shows them again)."""
-        return render(self.request, template, title=title, listed=listed, filters=filters, **context)
+    def render_list(self, template: str, title: str, listed: Any, filters: dict[str, str], **context: Any) -> Response:
+        """The page: its rows (`listed`) and the filters as sent (the form shows them again)."""
+        return self.render(template, title, listed=listed, filters=filters, **context)
 
 
-async def _list_screen(
+async def _reading(request: Request, session: Session, platform: PlatformDep, operator: Operator = READ) -> Screen:
+    return Screen(request, session, platform, operator)
+
+
+async def _acting(request: Request, session: Session, platform: PlatformDep, operator: Operator = ACT) -> Screen:
+    return Screen(request, session, platform, operator)
+
+
+async def _listing(
     request: Request, session: Session, platform: PlatformDep, operator: Operator = READ, page: str = ""
 ) -> ListScreen:
     return ListScreen(request, session, platform, operator, page)
 
 
-Listing = Annotated[ListScreen, Depends(_list_screen)]
+Reading = Annotated[Screen, Depends(_reading)]  # viewer, finance (admin always)
+Acting = Annotated[Screen, Depends(_acting)]  # finance (admin always)
+Listing = Annotated[ListScreen, Depends(_listing)]  # a list screen's readers
