@@ -39,7 +39,7 @@ async def form_text(request: Request, name: str) -> str:
 
 @dataclass(frozen=True)
 class Screen:
-    """A money screen's request: its unit of work and the operator the route's guard let in."""
+    """A screen's request: its unit of work and the operator the route's guard let in."""
 
     request: Request
     session: AsyncSession
@@ -58,7 +58,16 @@ class Screen:
     def render(self, template: str, title: str, **context: Any) -> Response:
         return render(self.request, template, title=title, **context)
 
-    async def done(self, action: str, subject: str, before: Any, after: Any, *, message: str, then: str) -> Response:
+    async def done(
+        self,
+        action: str,
+        subject: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        *,
+        message: str,
+        then: str,
+    ) -> Response:
         """After an action: its audit entry (in the action's unit of work, so a rollback leaves
         none), the message the next page shows, and the redirect there."""
         await audit.record(self.session, self.operator, action, subject, before, after)
