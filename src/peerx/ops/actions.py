@@ -3,8 +3,9 @@ that the CLI prints and the ops API answers. They call product services, never p
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,25 @@ from peerx.core import ledger, parties, webhooks
 from peerx.core.errors import InvalidField
 from peerx.core.money import EXPONENTS, from_minor, to_minor
 from peerx.platform import Platform
+
+StepParams = ParamSpec("StepParams")
+StepResult = TypeVar("StepResult")
+
+
+def product_step(
+    step: Callable[Concatenate[AsyncSession, StepParams], Awaitable[StepResult]],
+    view: Callable[[StepResult], dict[str, Any]],
+) -> Callable[Concatenate[Platform, AsyncSession, StepParams], Awaitable[dict[str, Any]]]:
+    """An action that is one product step shown through the product's view. It takes the step's
+    own parameters, so they are declared once (in the product) and type-checked at every caller."""
+
+    async def action(
+        platform: Platform, session: AsyncSession, /, *args: StepParams.args, **kwargs: StepParams.kwargs
+    ) -> dict[str, Any]:
+        return view(await step(session, *args, **kwargs))
+
+    action.__name__, action.__qualname__, action.__doc__ = step.__name__, step.__qualname__, step.__doc__
+    return action
 
 
 def funding_account(currency: str, livemode: bool) -> ledger.AccountSpec:
@@ -71,25 +91,29 @@ async def _permissions_view(session: AsyncSession, account_id: int, permission: 
     return {"id": account_id, "permission": permission, "granted": permission in names, "permissions": names}
 
 
-def _check_permission(permission: str) -> None:
+async def _change_permission(
+    session: AsyncSession,
+    account_id: int,
+    permission: str,
+    change: Callable[[AsyncSession, int, str], Awaitable[object]],
+) -> dict[str, Any]:
+    """Grant or revoke (`change`) a known permission; the party's permissions after it."""
     if permission not in PERMISSIONS:
         raise InvalidField("permission", f"must be one of {', '.join(PERMISSIONS)}")
+    await change(session, account_id, permission)
+    return await _permissions_view(session, account_id, permission)
 
 
 async def grant_permission(
     platform: Platform, session: AsyncSession, *, account_id: int, permission: str
 ) -> dict[str, Any]:
-    _check_permission(permission)
-    await parties.grant(session, account_id, permission)
-    return await _permissions_view(session, account_id, permission)
+    return await _change_permission(session, account_id, permission, parties.grant)
 
 
 async def revoke_permission(
     platform: Platform, session: AsyncSession, *, account_id: int, permission: str
 ) -> dict[str, Any]:
-    _check_permission(permission)
-    await parties.revoke(session, account_id, permission)
-    return await _permissions_view(session, account_id, permission)
+    return await _change_permission(session, account_id, permission, parties.revoke)
 
 
 async def add_webhook(

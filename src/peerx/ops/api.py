@@ -93,12 +93,7 @@ async def grant(account_id: Id, body: PermissionGrant, session: Session, platfor
 
 
 @router.delete("/accounts/{account_id}/permissions/{permission}", response_model=Permissions)
-async def revoke(
-    account_id: Id,
-    permission: PermissionName,
-    session: Session,
-    platform: PlatformDep,
-) -> Response:
+async def revoke(account_id: Id, permission: PermissionName, session: Session, platform: PlatformDep) -> Response:
     """Revoke a permission."""
     result = await actions.revoke_permission(platform, session, account_id=account_id, permission=permission)
     return reply(Permissions, result)

@@ -5,93 +5,58 @@ decision, which moves the escrow on chain."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
-from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, READ, can_act, form_text
+from peerx.console.render import NavItem
+from peerx.console.screens.money_common import Acting, Listing, Reading, can_act, form_text
 from peerx.core.errors import InvalidField
 from peerx.ops.bitcoin import actions as bitcoin_ops
 from peerx.ops.bitcoin import views
-from peerx.ops.operators.models import Operator
-from peerx.ops.views.common import page_request
-from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/bitcoin")
 nav = NavItem("Bitcoin", "/bitcoin", FINANCE_READERS)
 
 
 @router.get("")
-async def contracts(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    disputed: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.contracts(
-        platform, session, status=status, disputed=disputed == "yes", page=page_request(page, None)
-    )
+async def contracts(screen: Listing, status: str = "", disputed: str = "") -> Response:
+    listed = await screen.call(views.contracts, status=status, disputed=disputed == "yes", page=screen.page)
     filters = {"status": status, "disputed": disputed}
-    return render(request, "bitcoin/contracts.html", title="Bitcoin contracts", listed=listed, filters=filters)
+    return screen.render_list("bitcoin/contracts.html", "Bitcoin contracts", listed, filters)
 
 
 @router.get("/offers")
-async def offers(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    type: str = "",
-    status: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.offers(platform, session, type=type, status=status, page=page_request(page, None))
-    filters = {"type": type, "status": status}
-    return render(request, "bitcoin/offers.html", title="Bitcoin offers", listed=listed, filters=filters)
+async def offers(screen: Listing, type: str = "", status: str = "") -> Response:
+    listed = await screen.call(views.offers, type=type, status=status, page=screen.page)
+    return screen.render_list("bitcoin/offers.html", "Bitcoin offers", listed, {"type": type, "status": status})
 
 
 @router.get("/disputes")
-async def disputes(
-    request: Request, session: Session, platform: PlatformDep, operator: Operator = READ, active: str = "yes"
-) -> Response:
-    listed = await bitcoin_ops.list_disputes(platform, session, active_only=active != "no")
-    return render(request, "bitcoin/disputes.html", title="Bitcoin disputes", listed=listed, active=active != "no")
+async def disputes(screen: Reading, active: str = "yes") -> Response:
+    listed = await screen.call(bitcoin_ops.list_disputes, active_only=active != "no")
+    return screen.render("bitcoin/disputes.html", "Bitcoin disputes", listed=listed, active=active != "no")
 
 
 @router.get("/contracts/{contract_id}")
-async def contract(
-    contract_id: str,
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    chat: str = "",
-) -> Response:
+async def contract(contract_id: str, screen: Reading, chat: str = "") -> Response:
     chat_page = int(chat) if chat.isdigit() else 0
-    shown = await views.contract(platform, session, contract_id=contract_id, chat_page=chat_page)
-    return render(
-        request,
+    shown = await screen.call(views.contract, contract_id=contract_id, chat_page=chat_page)
+    return screen.render(
         "bitcoin/contract.html",
-        title=f"Contract {contract_id}",
+        f"Contract {contract_id}",
         contract=shown,
         outcomes=bitcoin_ops.DISPUTE_OUTCOMES,
-        can_act=can_act(operator),
+        can_act=can_act(screen.operator),
     )
 
 
 @router.post("/contracts/{contract_id}/resolve")
-async def resolve(
-    contract_id: str, request: Request, session: Session, platform: PlatformDep, operator: Operator = ACT
-) -> Response:
-    outcome = await form_text(request, "outcome")
+async def resolve(contract_id: str, screen: Acting) -> Response:
+    outcome = await form_text(screen.request, "outcome")
     if outcome not in bitcoin_ops.DISPUTE_OUTCOMES:
         raise InvalidField("outcome", f"must be one of {', '.join(bitcoin_ops.DISPUTE_OUTCOMES)}")
-    before = (await views.contract(platform, session, contract_id=contract_id))["dispute"]
-    after = await bitcoin_ops.resolve_dispute(platform, session, contract_id=contract_id, outcome=outcome)
-    await audit.record(session, operator, f"bitcoin.dispute_{outcome}", f"contract:{contract_id}", before, after)
-    flash(request, f"Dispute of contract {contract_id} decided: {outcome}.")
-    return redirect(request, f"/bitcoin/contracts/{contract_id}")
+    before = (await screen.call(views.contract, contract_id=contract_id))["dispute"]
+    after = await screen.call(bitcoin_ops.resolve_dispute, contract_id=contract_id, outcome=outcome)
+    message = f"Dispute of contract {contract_id} decided: {outcome}."
+    subject, page = f"contract:{contract_id}", f"/bitcoin/contracts/{contract_id}"
+    return await screen.done(f"bitcoin.dispute_{outcome}", subject, before, after, message=message, then=page)

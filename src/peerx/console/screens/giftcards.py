@@ -4,7 +4,7 @@ trade history with search, filter and pagination on the server."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 
@@ -57,13 +57,20 @@ async def trade(
     request: Request, session: Session, platform: PlatformDep, operator: Reader, reference: str
 ) -> Response:
     found = await ops.get_trade(platform, session, reference=reference)
+    return _trade_page(request, reference, found, can_review=REVIEWERS.allows(operator.role), card_number=None)
+
+
+def _trade_page(
+    request: Request, reference: str, trade: dict[str, Any], *, can_review: bool, card_number: str | None
+) -> Response:
+    """A trade with its images; the card number only right after a reviewer revealed it."""
     return render(
         request,
         "giftcards/trade.html",
         title=f"Trade {reference}",
-        trade=found,
-        can_review=REVIEWERS.allows(operator.role),
-        card_number=None,
+        trade=trade,
+        can_review=can_review,
+        card_number=card_number,
     )
 
 
@@ -83,14 +90,7 @@ async def reveal(
     if request.headers.get("hx-request"):
         return render(request, "giftcards/card_number.html", card_number=revealed["card_number"])
     found = await ops.get_trade(platform, session, reference=reference)
-    return render(
-        request,
-        "giftcards/trade.html",
-        title=f"Trade {reference}",
-        trade=found,
-        can_review=True,
-        card_number=revealed["card_number"],
-    )
+    return _trade_page(request, reference, found, can_review=True, card_number=revealed["card_number"])
 
 
 @router.post("/trades/{reference}/approve")

@@ -13,14 +13,14 @@ from fastapi import APIRouter, Request, Response
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
 from peerx.console.render import NavItem, redirect, render
-from peerx.console.screens.money_common import READ
+from peerx.console.screens.money_common import READ, Listing
 from peerx.core.clock import clock
 from peerx.core.errors import NotFound
 from peerx.core.ledger import TransferKind
 from peerx.ops import actions
 from peerx.ops.operators.models import Operator
 from peerx.ops.views import ledger as views
-from peerx.ops.views.common import livemode_of, optional_id, page_request
+from peerx.ops.views.common import livemode_of, optional_id
 from peerx.platform import Platform
 from peerx.web import PlatformDep, Session
 
@@ -64,47 +64,24 @@ def _start(platform: Platform, operator: Operator) -> VerifyRun:
 
 
 @router.get("")
-async def accounts(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    search: str = "",
-    currency: str = "",
-    mode: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.accounts(
-        platform, session, search=search, currency=currency, livemode=livemode_of(mode), page=page_request(page, None)
+async def accounts(screen: Listing, search: str = "", currency: str = "", mode: str = "") -> Response:
+    listed = await screen.call(
+        views.accounts, search=search, currency=currency, livemode=livemode_of(mode), page=screen.page
     )
     filters = {"search": search, "currency": currency, "mode": mode}
-    return render(request, "ledger/accounts.html", title="Ledger", listed=listed, filters=filters)
+    return screen.render_list("ledger/accounts.html", "Ledger", listed, filters)
 
 
 @router.get("/transfers")
 async def transfers(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    account: str = "",
-    code: str = "",
-    reference: str = "",
-    kind: str = "",
-    page: str = "",
+    screen: Listing, account: str = "", code: str = "", reference: str = "", kind: str = ""
 ) -> Response:
-    listed = await views.transfers(
-        platform,
-        session,
-        account_id=optional_id("account", account),
-        code=code,
-        reference=reference,
-        kind=kind,
-        page=page_request(page, None),
+    account_id = optional_id("account", account)
+    listed = await screen.call(
+        views.transfers, account_id=account_id, code=code, reference=reference, kind=kind, page=screen.page
     )
     filters = {"account": account, "code": code, "reference": reference, "kind": kind}
-    kinds = list(TransferKind)
-    return render(request, "ledger/transfers.html", title="Transfers", listed=listed, filters=filters, kinds=kinds)
+    return screen.render_list("ledger/transfers.html", "Transfers", listed, filters, kinds=list(TransferKind))
 
 
 @router.post("/verify")

@@ -3,81 +3,48 @@ settles a stuck one as paid or failed), and the float kept at each rail."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
-from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, READ, can_act, form_text
+from peerx.console.render import NavItem
+from peerx.console.screens.money_common import Acting, Listing, can_act, form_text
 from peerx.core.errors import InvalidField
 from peerx.ops.giftcards import actions as giftcard_ops
-from peerx.ops.operators.models import Operator
 from peerx.ops.views import payouts as views
-from peerx.ops.views.common import livemode_of, page_request
-from peerx.web import PlatformDep, Session
+from peerx.ops.views.common import livemode_of
 
 router = APIRouter(prefix="/payouts")
 nav = NavItem("Payouts", "/payouts", FINANCE_READERS)
 
 
 @router.get("")
-async def withdrawals(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    mode: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.withdrawals(
-        platform, session, status=status, livemode=livemode_of(mode), page=page_request(page, None)
-    )
-    return render(
-        request,
+async def withdrawals(screen: Listing, status: str = "", mode: str = "") -> Response:
+    listed = await screen.call(views.withdrawals, status=status, livemode=livemode_of(mode), page=screen.page)
+    return screen.render_list(
         "payouts/withdrawals.html",
-        title="Payouts",
-        listed=listed,
-        floats=await views.rail_floats(platform, session),
+        "Payouts",
+        listed,
+        {"status": status, "mode": mode},
+        floats=await screen.call(views.rail_floats),
         statuses=views.WITHDRAWAL_STATUSES,
-        filters={"status": status, "mode": mode},
-        can_act=can_act(operator),
+        can_act=can_act(screen.operator),
     )
 
 
 @router.get("/wallets")
-async def wallets(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    currency: str = "",
-    mode: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.wallet_balances(
-        platform, session, currency=currency, livemode=livemode_of(mode), page=page_request(page, None)
-    )
-    return render(
-        request,
-        "payouts/wallets.html",
-        title="Wallets",
-        listed=listed,
-        filters={"currency": currency, "mode": mode},
-    )
+async def wallets(screen: Listing, currency: str = "", mode: str = "") -> Response:
+    listed = await screen.call(views.wallet_balances, currency=currency, livemode=livemode_of(mode), page=screen.page)
+    return screen.render_list("payouts/wallets.html", "Wallets", listed, {"currency": currency, "mode": mode})
 
 
 @router.post("/withdrawals/{reference}/settle")
-async def settle(
-    reference: str, request: Request, session: Session, platform: PlatformDep, operator: Operator = ACT
-) -> Response:
-    outcome = await form_text(request, "outcome")
+async def settle(reference: str, screen: Acting) -> Response:
+    outcome = await form_text(screen.request, "outcome")
     if outcome not in ("paid", "failed"):
         raise InvalidField("outcome", "must be paid or failed")
-    before = await views.withdrawal(platform, session, reference=reference)
-    after = await giftcard_ops.settle_withdrawal(
-        platform, session, reference=reference, paid=outcome == "paid", note=await form_text(request, "note")
-    )
-    await audit.record(session, operator, f"withdrawal.settle_{outcome}", f"withdrawal:{reference}", before, after)
-    flash(request, f"Withdrawal {reference} settled as {outcome}.")
-    return redirect(request, "/payouts")
+    before = await screen.call(views.withdrawal, reference=reference)
+    note = await form_text(screen.request, "note")
+    after = await screen.call(giftcard_ops.settle_withdrawal, reference=reference, paid=outcome == "paid", note=note)
+    message = f"Withdrawal {reference} settled as {outcome}."
+    subject = f"withdrawal:{reference}"
+    return await screen.done(f"withdrawal.settle_{outcome}", subject, before, after, message=message, then="/payouts")

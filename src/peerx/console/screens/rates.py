@@ -8,21 +8,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 
-from peerx.console import audit
 from peerx.console.auth import EVERYONE, require
-from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, can_act
+from peerx.console.render import NavItem, render
+from peerx.console.screens.money_common import Acting, Screen, can_act
 from peerx.core.errors import InvalidField
 from peerx.ops.giftcards import actions as ops
 from peerx.ops.operators.models import Operator
-from peerx.platform import Platform
 from peerx.web import PlatformDep, Session, decimal_field
 
 router = APIRouter(prefix="/rates")
 nav = NavItem("Rates", "/rates", EVERYONE)
 
 Reader = Annotated[Operator, Depends(require(*EVERYONE))]
-Finance = Annotated[Operator, ACT]
+FormText = Annotated[str, Form()]  # a posted form's text field, "" when absent
 
 
 @router.get("")
@@ -44,67 +42,35 @@ def _whole(name: str, raw: str) -> int:
 
 
 async def _save(
-    platform: Platform, session: Session, operator: Operator, before: dict[str, Any] | None, **values: Any
-) -> dict[str, Any]:
-    after = await ops.set_rate(platform, session, **values)
-    await audit.record(session, operator, "giftcards.rate_set", f"rate:{after['id']}", before, after)
-    return after
+    screen: Screen, before: dict[str, Any] | None, card: dict[str, Any], rate: str, fee_pct: str, *, active: bool
+) -> Response:
+    """A card's rate and fee through the ops action (which sends rate.updated), audited; then the table."""
+    after = await screen.call(
+        ops.set_rate, **card, rate=_decimal("rate", rate), fee_pct=_decimal("fee_pct", fee_pct), active=active
+    )
+    message = f"Rate for {after['card_name']} ({after['country']}, {after['currency']}) saved."
+    return await screen.done("giftcards.rate_set", f"rate:{after['id']}", before, after, message=message, then="/rates")
 
 
 @router.post("/{rate_id}")
 async def edit(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Finance,
-    rate_id: int,
-    rate: Annotated[str, Form()] = "",
-    fee_pct: Annotated[str, Form()] = "",
-    active: Annotated[str, Form()] = "",
+    rate_id: int, screen: Acting, rate: FormText = "", fee_pct: FormText = "", active: FormText = ""
 ) -> Response:
-    before = await ops.get_rate(platform, session, rate_id=rate_id)
-    after = await _save(
-        platform,
-        session,
-        operator,
-        before,
-        card_type_id=before["card_type_id"],
-        card_name=before["card_name"],
-        country=before["country"],
-        currency=before["currency"],
-        rate=_decimal("rate", rate),
-        fee_pct=_decimal("fee_pct", fee_pct),
-        active=active == "on",
-    )
-    flash(request, f"Rate for {after['card_name']} ({after['country']}, {after['currency']}) saved.")
-    return redirect(request, "/rates")
+    before = await screen.call(ops.get_rate, rate_id=rate_id)
+    card = {key: before[key] for key in ("card_type_id", "card_name", "country", "currency")}  # an edit keeps the card
+    return await _save(screen, before, card, rate, fee_pct, active=active == "on")
 
 
 @router.post("")
 async def add(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Finance,
-    card_type_id: Annotated[str, Form()] = "",
-    card_name: Annotated[str, Form()] = "",
-    country: Annotated[str, Form()] = "",
-    currency: Annotated[str, Form()] = "",
-    rate: Annotated[str, Form()] = "",
-    fee_pct: Annotated[str, Form()] = "",
+    screen: Acting,
+    card_type_id: FormText = "",
+    card_name: FormText = "",
+    country: FormText = "",
+    currency: FormText = "",
+    rate: FormText = "",
+    fee_pct: FormText = "",
 ) -> Response:
-    after = await _save(
-        platform,
-        session,
-        operator,
-        None,
-        card_type_id=_whole("card_type_id", card_type_id),
-        card_name=card_name,
-        country=country,
-        currency=currency,
-        rate=_decimal("rate", rate),
-        fee_pct=_decimal("fee_pct", fee_pct),
-        active=True,
-    )
-    flash(request, f"Rate for {after['card_name']} ({after['country']}, {after['currency']}) saved.")
-    return redirect(request, "/rates")
+    card_type = _whole("card_type_id", card_type_id)
+    card = {"card_type_id": card_type, "card_name": card_name, "country": country, "currency": currency}
+    return await _save(screen, None, card, rate, fee_pct, active=True)

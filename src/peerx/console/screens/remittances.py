@@ -3,17 +3,16 @@ limits, and a transaction's page where finance cancels it with a reason or retri
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Any
 
-from peerx.console import audit
+from fastapi import APIRouter, Response
+
 from peerx.console.auth import FINANCE_READERS
-from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, READ, can_act, form_text
-from peerx.ops.operators.models import Operator
+from peerx.console.render import NavItem
+from peerx.console.screens.money_common import Acting, Listing, Reading, Screen, can_act, form_text
 from peerx.ops.remittances import actions as remittance_ops
 from peerx.ops.remittances import views
-from peerx.ops.views.common import livemode_of, optional_id, page_request
-from peerx.web import PlatformDep, Session
+from peerx.ops.views.common import livemode_of, optional_id
 
 router = APIRouter(prefix="/remittances")
 nav = NavItem("Remittances", "/remittances", FINANCE_READERS)
@@ -21,72 +20,49 @@ nav = NavItem("Remittances", "/remittances", FINANCE_READERS)
 
 @router.get("")
 async def transactions(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    mode: str = "",
-    account: str = "",
-    search: str = "",
-    page: str = "",
+    screen: Listing, status: str = "", mode: str = "", account: str = "", search: str = ""
 ) -> Response:
-    listed = await views.transactions(
-        platform,
-        session,
-        status=status,
-        livemode=livemode_of(mode),
-        account_id=optional_id("account", account),
-        search=search,
-        page=page_request(page, None),
+    livemode, account_id = livemode_of(mode), optional_id("account", account)
+    listed = await screen.call(
+        views.transactions, status=status, livemode=livemode, account_id=account_id, search=search, page=screen.page
     )
-    return render(
-        request,
-        "remittances/list.html",
-        title="Remittances",
-        listed=listed,
-        statuses=views.STATUSES,
-        filters={"status": status, "mode": mode, "account": account, "search": search},
-    )
+    filters = {"status": status, "mode": mode, "account": account, "search": search}
+    return screen.render_list("remittances/list.html", "Remittances", listed, filters, statuses=views.STATUSES)
 
 
 @router.get("/partners")
-async def partners(
-    request: Request, session: Session, platform: PlatformDep, operator: Operator = READ, page: str = ""
-) -> Response:
-    listed = await views.partner_list(platform, session, page=page_request(page, None))
-    return render(request, "remittances/partners.html", title="Remittance partners", listed=listed)
+async def partners(screen: Listing) -> Response:
+    listed = await screen.call(views.partner_list, page=screen.page)
+    return screen.render("remittances/partners.html", "Remittance partners", listed=listed)
 
 
 @router.get("/{transaction_id}")
-async def detail(
-    transaction_id: int, request: Request, session: Session, platform: PlatformDep, operator: Operator = READ
-) -> Response:
-    tx = await views.transaction(platform, session, transaction_id=transaction_id)
-    return render(
-        request, "remittances/detail.html", title=f"Remittance {tx['track_id']}", tx=tx, can_act=can_act(operator)
-    )
+async def detail(transaction_id: int, screen: Reading) -> Response:
+    tx = await screen.call(views.transaction, transaction_id=transaction_id)
+    title = f"Remittance {tx['track_id']}"
+    return screen.render("remittances/detail.html", title, tx=tx, can_act=can_act(screen.operator))
 
 
 @router.post("/{transaction_id}/cancel")
-async def cancel(
-    transaction_id: int, request: Request, session: Session, platform: PlatformDep, operator: Operator = ACT
-) -> Response:
-    before = await views.transaction(platform, session, transaction_id=transaction_id)
-    after = await remittance_ops.cancel(
-        platform, session, transaction_id=transaction_id, reason=await form_text(request, "reason")
-    )
-    await audit.record(session, operator, "remittance.cancel", f"remittance:{transaction_id}", before, after)
-    flash(request, f"Remittance {before['track_id']} canceled; the partner's hold was released.")
-    return redirect(request, f"/remittances/{transaction_id}")
+async def cancel(transaction_id: int, screen: Acting) -> Response:
+    before = await screen.call(views.transaction, transaction_id=transaction_id)
+    reason = await form_text(screen.request, "reason")
+    after = await screen.call(remittance_ops.cancel, transaction_id=transaction_id, reason=reason)
+    message = f"Remittance {before['track_id']} canceled; the partner's hold was released."
+    return await _done(screen, "remittance.cancel", transaction_id, before, after, message)
 
 
 @router.post("/{transaction_id}/retry")
-async def retry(
-    transaction_id: int, request: Request, session: Session, platform: PlatformDep, operator: Operator = ACT
+async def retry(transaction_id: int, screen: Acting) -> Response:
+    before = await screen.call(views.transaction, transaction_id=transaction_id)
+    after = await screen.call(remittance_ops.retry, transaction_id=transaction_id)
+    message = f"Remittance {before['track_id']} retried: now {after['status']}."
+    return await _done(screen, "remittance.retry", transaction_id, before, after, message)
+
+
+async def _done(
+    screen: Screen, action: str, transaction_id: int, before: dict[str, Any], after: dict[str, Any], message: str
 ) -> Response:
-    before = await views.transaction(platform, session, transaction_id=transaction_id)
-    after = await remittance_ops.retry(platform, session, transaction_id=transaction_id)
-    await audit.record(session, operator, "remittance.retry", f"remittance:{transaction_id}", before, after)
-    flash(request, f"Remittance {before['track_id']} retried: now {after['status']}.")
-    return redirect(request, f"/remittances/{transaction_id}")
+    """Audited as `remittance:<id>`; back to the transaction's page."""
+    subject, page = f"remittance:{transaction_id}", f"/remittances/{transaction_id}"
+    return await screen.done(action, subject, before, after, message=message, then=page)

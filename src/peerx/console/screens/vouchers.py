@@ -4,89 +4,46 @@ a code is never stored, so never shown), an order's page where finance voids its
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
-from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
-from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, READ, can_act
-from peerx.ops.operators.models import Operator
-from peerx.ops.views.common import livemode_of, optional_id, page_request
+from peerx.console.render import NavItem
+from peerx.console.screens.money_common import Acting, Listing, Reading, can_act
+from peerx.ops.views.common import livemode_of, optional_id
 from peerx.ops.vouchers import actions as voucher_ops
 from peerx.ops.vouchers import views
-from peerx.web import PlatformDep, Session
 
 router = APIRouter(prefix="/vouchers")
 nav = NavItem("Vouchers", "/vouchers", FINANCE_READERS)
 
 
 @router.get("")
-async def orders(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    mode: str = "",
-    account: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.orders(
-        platform,
-        session,
-        status=status,
-        livemode=livemode_of(mode),
-        account_id=optional_id("account", account),
-        page=page_request(page, None),
-    )
-    return render(
-        request,
-        "vouchers/orders.html",
-        title="Vouchers",
-        listed=listed,
-        terms=views.expiry_settings(platform),
-        statuses=views.STATUSES,
-        filters={"status": status, "mode": mode, "account": account},
-    )
+async def orders(screen: Listing, status: str = "", mode: str = "", account: str = "") -> Response:
+    livemode, account_id = livemode_of(mode), optional_id("account", account)
+    listed = await screen.call(views.orders, status=status, livemode=livemode, account_id=account_id, page=screen.page)
+    filters = {"status": status, "mode": mode, "account": account}
+    terms = views.expiry_settings(screen.platform)
+    return screen.render_list("vouchers/orders.html", "Vouchers", listed, filters, terms=terms, statuses=views.STATUSES)
 
 
 @router.get("/list")
-async def vouchers(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    mode: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.voucher_list(
-        platform, session, status=status, livemode=livemode_of(mode), page=page_request(page, None)
-    )
-    return render(
-        request,
-        "vouchers/vouchers.html",
-        title="Voucher statuses",
-        listed=listed,
-        statuses=views.STATUSES,
-        filters={"status": status, "mode": mode},
-    )
+async def vouchers(screen: Listing, status: str = "", mode: str = "") -> Response:
+    listed = await screen.call(views.voucher_list, status=status, livemode=livemode_of(mode), page=screen.page)
+    filters = {"status": status, "mode": mode}
+    return screen.render_list("vouchers/vouchers.html", "Voucher statuses", listed, filters, statuses=views.STATUSES)
 
 
 @router.get("/orders/{order_id}")
-async def order(
-    order_id: str, request: Request, session: Session, platform: PlatformDep, operator: Operator = READ
-) -> Response:
-    shown = await voucher_ops.show_order(platform, session, order_id=order_id)
-    return render(request, "vouchers/order.html", title=f"Order {order_id}", order=shown, can_act=can_act(operator))
+async def order(order_id: str, screen: Reading) -> Response:
+    shown = await screen.call(voucher_ops.show_order, order_id=order_id)
+    return screen.render("vouchers/order.html", f"Order {order_id}", order=shown, can_act=can_act(screen.operator))
 
 
 @router.post("/orders/{order_id}/void")
-async def void(
-    order_id: str, request: Request, session: Session, platform: PlatformDep, operator: Operator = ACT
-) -> Response:
-    before = await voucher_ops.show_order(platform, session, order_id=order_id)
-    after = await voucher_ops.void_order(platform, session, order_id=order_id)
-    await audit.record(session, operator, "voucher_order.void", f"voucher_order:{before['order_id']}", before, after)
-    flash(request, f"Order {before['order_id']}: {after['voided']} active vouchers voided; the vendor was refunded.")
-    return redirect(request, f"/vouchers/orders/{before['order_id']}")
+async def void(order_id: str, screen: Acting) -> Response:
+    before = await screen.call(voucher_ops.show_order, order_id=order_id)
+    after = await screen.call(voucher_ops.void_order, order_id=order_id)
+    shown_id = before["order_id"]
+    message = f"Order {shown_id}: {after['voided']} active vouchers voided; the vendor was refunded."
+    subject, page = f"voucher_order:{shown_id}", f"/vouchers/orders/{shown_id}"
+    return await screen.done("voucher_order.void", subject, before, after, message=message, then=page)

@@ -4,18 +4,16 @@ a replay's progress is polled by htmx until each new delivery has an outcome."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS
-from peerx.console.render import NavItem, flash, redirect, render
-from peerx.console.screens.money_common import ACT, READ, can_act, form_text
+from peerx.console.render import NavItem, redirect, render
+from peerx.console.screens.money_common import Acting, Listing, Reading, can_act, form_text
 from peerx.core.errors import InvalidField
 from peerx.ops import actions
-from peerx.ops.operators.models import Operator
 from peerx.ops.views import webhooks as views
-from peerx.ops.views.common import livemode_of, optional_id, page_request
-from peerx.web import PlatformDep, Session
+from peerx.ops.views.common import livemode_of, optional_id
 
 router = APIRouter(prefix="/webhooks")
 nav = NavItem("Webhooks", "/webhooks", FINANCE_READERS)
@@ -29,84 +27,52 @@ def _ids(raw: str) -> list[int]:
 
 
 @router.get("")
-async def endpoints(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    surface: str = "",
-    mode: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.endpoints(
-        platform, session, surface=surface, livemode=livemode_of(mode), page=page_request(page, None)
-    )
-    filters = {"surface": surface, "mode": mode}
-    return render(request, "webhooks/endpoints.html", title="Webhooks", listed=listed, filters=filters)
+async def endpoints(screen: Listing, surface: str = "", mode: str = "") -> Response:
+    listed = await screen.call(views.endpoints, surface=surface, livemode=livemode_of(mode), page=screen.page)
+    return screen.render_list("webhooks/endpoints.html", "Webhooks", listed, {"surface": surface, "mode": mode})
 
 
 @router.get("/deliveries")
-async def deliveries(
-    request: Request,
-    session: Session,
-    platform: PlatformDep,
-    operator: Operator = READ,
-    status: str = "",
-    endpoint: str = "",
-    event: str = "",
-    page: str = "",
-) -> Response:
-    listed = await views.deliveries(
-        platform,
-        session,
-        status=status,
-        endpoint_id=optional_id("endpoint", endpoint),
-        event_id=event,
-        page=page_request(page, None),
+async def deliveries(screen: Listing, status: str = "", endpoint: str = "", event: str = "") -> Response:
+    endpoint_id = optional_id("endpoint", endpoint)
+    listed = await screen.call(
+        views.deliveries, status=status, endpoint_id=endpoint_id, event_id=event, page=screen.page
     )
-    return render(
-        request,
-        "webhooks/deliveries.html",
-        title="Webhook deliveries",
-        listed=listed,
-        statuses=views.STATUSES,
-        filters={"status": status, "endpoint": endpoint, "event": event},
-        can_act=can_act(operator),
+    filters = {"status": status, "endpoint": endpoint, "event": event}
+    can_replay = can_act(screen.operator)
+    return screen.render_list(
+        "webhooks/deliveries.html", "Webhook deliveries", listed, filters, statuses=views.STATUSES, can_act=can_replay
     )
 
 
 @router.post("/deliveries/{delivery_id}/replay")
-async def replay_one(
-    delivery_id: int, request: Request, session: Session, platform: PlatformDep, operator: Operator = ACT
-) -> Response:
-    result = await actions.replay_webhooks(platform, session, event_id=None, delivery_id=delivery_id)
-    await audit.record(session, operator, "webhook.replay", f"delivery:{delivery_id}", None, result)
-    flash(request, f"Delivery {delivery_id} replayed as delivery {result['deliveries'][0]}.")
-    return redirect(request, "/webhooks/deliveries")
+async def replay_one(delivery_id: int, screen: Acting) -> Response:
+    result = await screen.call(actions.replay_webhooks, event_id=None, delivery_id=delivery_id)
+    message = f"Delivery {delivery_id} replayed as delivery {result['deliveries'][0]}."
+    subject = f"delivery:{delivery_id}"
+    return await screen.done("webhook.replay", subject, None, result, message=message, then="/webhooks/deliveries")
 
 
 @router.post("/replay-dead")
-async def replay_dead(request: Request, session: Session, platform: PlatformDep, operator: Operator = ACT) -> Response:
-    endpoint_id = optional_id("endpoint", await form_text(request, "endpoint"))
-    result = await views.replay_dead(platform, session, endpoint_id=endpoint_id)
-    await audit.record(session, operator, "webhook.replay_dead", f"endpoint:{endpoint_id or 'all'}", None, result)
+async def replay_dead(screen: Acting) -> Response:
+    endpoint_id = optional_id("endpoint", await form_text(screen.request, "endpoint"))
+    result = await screen.call(views.replay_dead, endpoint_id=endpoint_id)
+    subject = f"endpoint:{endpoint_id or 'all'}"
     if not result["deliveries"]:
-        flash(request, "No dead deliveries to replay.")
-        return redirect(request, "/webhooks/deliveries?status=dead")
-    return redirect(request, "/webhooks/replay?ids=" + ",".join(map(str, result["deliveries"])))
+        message, page = "No dead deliveries to replay.", "/webhooks/deliveries?status=dead"
+        return await screen.done("webhook.replay_dead", subject, None, result, message=message, then=page)
+    await audit.record(screen.session, screen.operator, "webhook.replay_dead", subject, None, result)
+    return redirect(screen.request, "/webhooks/replay?ids=" + ",".join(map(str, result["deliveries"])))
 
 
 @router.get("/replay")
-async def replay_page(
-    request: Request, session: Session, platform: PlatformDep, operator: Operator = READ, ids: str = ""
-) -> Response:
-    done = await views.progress(platform, session, delivery_ids=_ids(ids))
-    return render(request, "webhooks/replay.html", title="Replay", progress=done, ids=ids)
+async def replay_page(screen: Reading, ids: str = "") -> Response:
+    done = await screen.call(views.progress, delivery_ids=_ids(ids))
+    return screen.render("webhooks/replay.html", "Replay", progress=done, ids=ids)
 
 
 @router.get("/replay/status")
-async def replay_status(
-    request: Request, session: Session, platform: PlatformDep, operator: Operator = READ, ids: str = ""
-) -> Response:
-    done = await views.progress(platform, session, delivery_ids=_ids(ids))
-    return render(request, "webhooks/_replay_status.html", progress=done, ids=ids)
+async def replay_status(screen: Reading, ids: str = "") -> Response:
+    """The htmx fragment (no page around it, so no title)."""
+    done = await screen.call(views.progress, delivery_ids=_ids(ids))
+    return render(screen.request, "webhooks/_replay_status.html", progress=done, ids=ids)

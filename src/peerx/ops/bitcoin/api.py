@@ -13,8 +13,7 @@ from peerx.ops.bitcoin.actions import (
     resolve_dispute,
     set_price,
 )
-from peerx.ops.deps import OPERATOR
-from peerx.ops.schemas import (
+from peerx.ops.bitcoin.schemas import (
     ChainFund,
     ChainFunded,
     ChainMine,
@@ -24,8 +23,9 @@ from peerx.ops.schemas import (
     DisputeView,
     MarketPrice,
     MarketPriceSet,
-    reply,
 )
+from peerx.ops.deps import OPERATOR
+from peerx.ops.schemas import reply
 from peerx.web import PlatformDep, Session, wire_router
 from peerx.web.types import Flag, Text
 

@@ -39,7 +39,7 @@ async def offers(
     """Offers newest first; `status` is the offer's tradeStatus (searchingForPeer, ...)."""
     picked = choice("type", type, OFFER_TYPES)
     rows, total = await queries.offers_page(
-        session, type=picked, status=status.strip() if status else None, page=page.page, per_page=page.per_page
+        session, type=picked, status=status.strip() if status else None, **page.window()
     )
     keys = await queries.public_keys(session, {o.user_id for o in rows})
     items = [
@@ -88,8 +88,7 @@ async def contracts(
         session,
         status=status.strip() if status else None,
         disputed=disputed,
-        page=page.page,
-        per_page=page.per_page,
+        **page.window(),
     )
     keys = await queries.public_keys(session, {i for c in rows for i in (c.seller_id, c.buyer_id)})
     return page_dict([contract_row(c, keys) for c in rows], total, page)

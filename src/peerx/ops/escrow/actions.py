@@ -3,11 +3,11 @@ and tests), charge calculator versions, and deciding complained transactions."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerx.ops.actions import product_step
 from peerx.platform import Platform
 from peerx.products.escrow import charges, oauth
 from peerx.products.escrow.online import FLOW as escrow
@@ -57,31 +57,9 @@ async def show(platform: Platform, session: AsyncSession, *, transaction_id: int
     return await escrow.operator_view(session, transaction_id)
 
 
-async def set_charges(
-    platform: Platform,
-    session: AsyncSession,
-    *,
-    model: str,
-    currency: str,
-    payment_method: str,
-    buyer_pct: Decimal,
-    buyer_fixed: int,
-    seller_pct: Decimal,
-    seller_fixed: int,
-    min_price: int,
-) -> dict[str, Any]:
-    rule = await charges.set_version(
-        session,
-        model=model,
-        currency=currency,
-        payment_method=payment_method,
-        buyer_pct=buyer_pct,
-        buyer_fixed=buyer_fixed,
-        seller_pct=seller_pct,
-        seller_fixed=seller_fixed,
-        min_price=min_price,
-    )
-    return charges.rule_view(rule)
+# A new calculator version (model, currency, payment method, each side's percent and fixed part,
+# minimum price): the product's parameters, its view.
+set_charges = product_step(charges.set_version, charges.rule_view)
 
 
 # ---------------------------------------------------------------- /ops/v1/escrow

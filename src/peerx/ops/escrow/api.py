@@ -8,7 +8,7 @@ from fastapi import Response
 
 from peerx.ops.deps import OPERATOR
 from peerx.ops.escrow.actions import create_client, create_user, issue_token, resolve, set_charges, show
-from peerx.ops.schemas import (
+from peerx.ops.escrow.schemas import (
     ChargeRule,
     EscrowCharges,
     EscrowClient,
@@ -20,8 +20,8 @@ from peerx.ops.schemas import (
     EscrowTransaction,
     EscrowUser,
     EscrowUserCreate,
-    reply,
 )
+from peerx.ops.schemas import reply
 from peerx.web import PlatformDep, Session, wire_router
 from peerx.web.types import Id
 
@@ -69,16 +69,8 @@ async def post_resolve(transaction_id: Id, body: EscrowResolve, session: Session
 @router.post("/charges", status_code=201, response_model=ChargeRule)
 async def post_charges(body: EscrowCharges, session: Session, platform: PlatformDep) -> Response:
     """A new version of the charge calculator for a model, currency and payment method."""
+    terms = body.model_dump(exclude={"buyer_pct", "seller_pct"})  # the action's parameters but the percents
     result = await set_charges(
-        platform,
-        session,
-        model=body.model,
-        currency=body.currency,
-        payment_method=body.payment_method,
-        buyer_pct=body.buyer_pct or Decimal(0),
-        buyer_fixed=body.buyer_fixed,
-        seller_pct=body.seller_pct or Decimal(0),
-        seller_fixed=body.seller_fixed,
-        min_price=body.min_price,
+        platform, session, **terms, buyer_pct=body.buyer_pct or Decimal(0), seller_pct=body.seller_pct or Decimal(0)
     )
     return reply(ChargeRule, result, status_code=201)

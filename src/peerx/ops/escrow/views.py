@@ -84,7 +84,7 @@ async def transactions(
     statuses = MODELS[picked_model]
     picked = choice("status", status, statuses)
     rows, total = await queries.transactions_page(
-        session, model=picked_model, status=picked, livemode=livemode, page=page.page, per_page=page.per_page
+        session, model=picked_model, status=picked, livemode=livemode, **page.window()
     )
     users = await queries.user_emails(session, rows)
     found = await queries.status_counts(session, model=picked_model, livemode=livemode)
@@ -101,7 +101,7 @@ async def complaints(
 ) -> dict[str, Any]:
     """Complained transactions waiting for the operator, oldest complaint first."""
     picked_model = choice("model", model, tuple(MODELS)) or "online"
-    rows, total = await queries.complaints_page(session, model=picked_model, page=page.page, per_page=page.per_page)
+    rows, total = await queries.complaints_page(session, model=picked_model, **page.window())
     users = await queries.user_emails(session, rows)
     return {**page_dict([_row(tx, users) for tx in rows], total, page), "model": picked_model}
 

@@ -10,7 +10,8 @@ from peerx.ops.giftcards.actions import (
     reject_trade,
     set_rate,
 )
-from peerx.ops.schemas import REFERENCE, RateSet, RateView, TradeApprove, TradeReject, TradeView, reply
+from peerx.ops.giftcards.schemas import RateSet, RateView, TradeApprove, TradeReject, TradeView
+from peerx.ops.schemas import REFERENCE, reply
 from peerx.web import PlatformDep, Session, wire_router
 
 router = wire_router(dependencies=[OPERATOR], tags=["giftcards"])  # /ops/v1/giftcards
@@ -22,26 +23,13 @@ router = wire_router(dependencies=[OPERATOR], tags=["giftcards"])  # /ops/v1/gif
 @router.put("/rates", response_model=RateView)
 async def put_rate(body: RateSet, session: Session, platform: PlatformDep) -> Response:
     """Create or change the rate of a card type in a country and currency."""
-    result = await set_rate(
-        platform,
-        session,
-        card_type_id=body.card_type_id,
-        card_name=body.card_name,
-        country=body.country,
-        currency=body.currency,
-        rate=body.rate,
-        fee_pct=body.fee_pct,
-        active=body.active,
-    )
-    return reply(RateView, result)
+    # The body's fields are the action's parameters.
+    return reply(RateView, await set_rate(platform, session, **body.model_dump()))
 
 
 @router.post("/trades/{reference}/approve", response_model=TradeView)
 async def approve(
-    reference: REFERENCE,
-    session: Session,
-    platform: PlatformDep,
-    body: TradeApprove | None = None,
+    reference: REFERENCE, session: Session, platform: PlatformDep, body: TradeApprove | None = None
 ) -> Response:
     """Approve a pending trade (optionally for a lower face value); the net payout is credited."""
     card_amount = body.card_amount if body is not None else None
@@ -49,11 +37,6 @@ async def approve(
 
 
 @router.post("/trades/{reference}/reject", response_model=TradeView)
-async def reject(
-    reference: REFERENCE,
-    body: TradeReject,
-    session: Session,
-    platform: PlatformDep,
-) -> Response:
+async def reject(reference: REFERENCE, body: TradeReject, session: Session, platform: PlatformDep) -> Response:
     """Reject a pending trade with a reason the merchant sees."""
     return reply(TradeView, await reject_trade(platform, session, reference=reference, reason=body.reason))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.errors import InvalidField, NotFound
 from peerx.core.money import EXPONENTS, from_minor, to_minor
 from peerx.core.parties import get_party
+from peerx.ops.actions import product_step
 from peerx.platform import Platform
 from peerx.products.remittances import common, partners
 from peerx.products.remittances import repository as queries
@@ -67,20 +68,9 @@ async def settle(
     return remittances.operator_view(await remittances.settle(session, transaction_id, paid=paid, note=note))
 
 
-async def set_beneficiary(
-    platform: Platform,
-    session: AsyncSession,
-    *,
-    email: str,
-    mobile_phone: str,
-    first_name: str | None,
-    last_name: str | None,
-    livemode: bool,
-) -> dict[str, Any]:
-    saved = await partners.set_beneficiary(
-        session, email=email, mobile_phone=mobile_phone, first_name=first_name, last_name=last_name, livemode=livemode
-    )
-    return partners.beneficiary_view(saved)
+# A platform user partners pay by email alone (email, mobile_phone, names, livemode): the
+# product's parameters, its view.
+set_beneficiary = product_step(partners.set_beneficiary, partners.beneficiary_view)
 
 
 def _float_dict(view: floats.FloatView) -> dict[str, Any]:

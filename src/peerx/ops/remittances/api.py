@@ -17,7 +17,7 @@ from peerx.ops.remittances.actions import (
     settle,
     show,
 )
-from peerx.ops.schemas import (
+from peerx.ops.remittances.schemas import (
     BeneficiarySet,
     BeneficiaryView,
     FloatRead,
@@ -28,8 +28,8 @@ from peerx.ops.schemas import (
     RemittanceCancel,
     RemittanceSettle,
     RemittanceView,
-    reply,
 )
+from peerx.ops.schemas import reply
 from peerx.products.remittances import partners
 from peerx.web import PlatformDep, Session, wire_router
 from peerx.web.types import Flag, Id, Text
@@ -47,32 +47,15 @@ CurrencyCode = Annotated[str, Text(10)]
 @router.put("/partners/{account_id}", response_model=PartnerView)
 async def put_partner(account_id: Id, body: PartnerUpdate, session: Session, platform: PlatformDep) -> Response:
     """Change a Peex partner's terms and profile; only the fields given change."""
-    changes = partners.PartnerChanges(
-        callback_url=body.callback_url,
-        mtn_fee=body.mtn_fee,
-        orange_fee=body.orange_fee,
-        max_amount=body.max_amount,
-        adress=body.adress,
-        web_site=body.web_site,
-        description=body.description,
-        is_activated=body.is_activated,
-    )
+    changes = partners.PartnerChanges(**body.model_dump())  # the same fields; absent ones are None: unchanged
     return reply(PartnerView, await set_partner(platform, session, account_id=account_id, changes=changes))
 
 
 @router.put("/beneficiaries", response_model=BeneficiaryView)
 async def put_beneficiary(body: BeneficiarySet, session: Session, platform: PlatformDep) -> Response:
     """Create or change a platform user a partner can pay by email alone."""
-    result = await set_beneficiary(
-        platform,
-        session,
-        email=body.email,
-        mobile_phone=body.mobile_phone,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        livemode=not body.test,
-    )
-    return reply(BeneficiaryView, result)
+    person = body.model_dump(exclude={"test"})  # the action's parameters but livemode
+    return reply(BeneficiaryView, await set_beneficiary(platform, session, **person, livemode=not body.test))
 
 
 @router.get("/{transaction_id}", response_model=RemittanceView)

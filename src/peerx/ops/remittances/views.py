@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.errors import NotFound
-from peerx.ops.views.common import PageRequest, choice, money, page_dict
+from peerx.ops.views.common import PageRequest, choice, every_status, money, page_dict
 from peerx.platform import Platform
 from peerx.products.remittances import common, partners
 from peerx.products.remittances import repository as queries
 from peerx.products.remittances import service as remittances
+from peerx.products.remittances.models import RemittanceStatus
 
 XAF = common.CURRENCY
 STATUSES = remittances.STATUSES  # a remittance's statuses, for filters
@@ -24,7 +25,7 @@ async def partner_list(
 ) -> dict[str, Any]:
     """Partners (parties with a Peex profile) with both soldes and their terms."""
     policy = common.Policy.from_settings(platform.settings)
-    rows, total = await queries.partners_page(session, page=page.page, per_page=page.per_page)
+    rows, total = await queries.partners_page(session, **page.window())
     items = []
     for partner, party in rows:
         items.append(
@@ -53,7 +54,7 @@ def transaction_row(tx: Any) -> dict[str, Any]:
         "fee_xaf": money(tx.fee, XAF),
         "sender": f"{tx.sender_first_name} {tx.sender_last_name}",
         "cancelable": tx.status in remittances.CANCELABLE,
-        "retryable": tx.status in ("failed", *remittances.WAITING),
+        "retryable": tx.status in (RemittanceStatus.FAILED, *remittances.WAITING),
     }
 
 
@@ -71,17 +72,11 @@ async def transactions(
     (email or phone as the partner gave it)."""
     picked = choice("status", status, remittances.STATUSES)
     found, total = await queries.transactions_page(
-        session,
-        status=picked,
-        livemode=livemode,
-        party_id=account_id,
-        search=search,
-        page=page.page,
-        per_page=page.per_page,
+        session, status=picked, livemode=livemode, party_id=account_id, search=search, **page.window()
     )
     listed = page_dict([transaction_row(tx) for tx in found], total, page)
     counts = await queries.status_counts(session, livemode=livemode)
-    return {**listed, "counts": {name: counts.get(name, 0) for name in remittances.STATUSES}}
+    return {**listed, "counts": every_status(counts, remittances.STATUSES)}
 
 
 async def transaction(platform: Platform, session: AsyncSession, *, transaction_id: int) -> dict[str, Any]:

@@ -3,9 +3,9 @@ money shown as an exact Decimal next to its currency."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,13 @@ from peerx.web import page_params
 MAX_PER_PAGE = 200
 
 
+class PageWindow(TypedDict):
+    """The `page` and `per_page` keywords every product repository's *_page query takes."""
+
+    page: int
+    per_page: int
+
+
 @dataclass(frozen=True)
 class PageRequest:
     page: int = 1
@@ -28,6 +35,9 @@ class PageRequest:
             raise InvalidField("page", "must be 1 or more")
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise InvalidField("per_page", f"must be from 1 to {MAX_PER_PAGE}")
+
+    def window(self) -> PageWindow:
+        return {"page": self.page, "per_page": self.per_page}
 
 
 async def page_of(
@@ -55,6 +65,11 @@ async def scalars_page(session: AsyncSession, query: Select[Any], request: PageR
 def page_dict(items: list[dict[str, Any]], total: int, request: PageRequest) -> dict[str, Any]:
     pages = max(1, -(-total // request.per_page))
     return {"items": items, "total": total, "page": request.page, "per_page": request.per_page, "pages": pages}
+
+
+def every_status(counts: Mapping[str, int], statuses: Iterable[str]) -> dict[str, int]:
+    """How many rows are in each status, every status named (0 where none), in the given order."""
+    return {status: counts.get(status, 0) for status in statuses}
 
 
 def money(amount_minor: int, currency: str) -> dict[str, Any]:

@@ -77,9 +77,7 @@ async def transfers(
         query = query.where(LedgerTransfer.reference == reference.strip())
     if picked_kind is not None:
         query = query.where(LedgerTransfer.kind == picked_kind)
-    rows, total = await paginate(
-        session, query.order_by(LedgerTransfer.id.desc()), page=page.page, per_page=page.per_page
-    )
+    rows, total = await paginate(session, query.order_by(LedgerTransfer.id.desc()), **page.window())
     ids = {i for t in rows for i in (t.debit_account_id, t.credit_account_id)}
     keys = dict(
         (await session.execute(select(LedgerAccount.id, LedgerAccount.key).where(LedgerAccount.id.in_(ids)))).all()

@@ -12,13 +12,14 @@ from peerx.core import ledger
 from peerx.core.db import paginate
 from peerx.core.errors import NotFound
 from peerx.core.parties import Party
-from peerx.ops.views.common import PageRequest, choice, money, page_dict
+from peerx.ops.views.common import PageRequest, choice, every_status, money, page_dict
 from peerx.platform import Platform
 from peerx.products.giftcards import repository as queries
 from peerx.products.giftcards import service as giftcards
+from peerx.products.giftcards.models import WithdrawalStatus
 from peerx.rails import floats
 
-WITHDRAWAL_STATUSES = ("pending", "processing", "completed", "failed")
+WITHDRAWAL_STATUSES = tuple(WithdrawalStatus)  # for filters, in the product's order
 WALLET_PREFIX = "party:"
 FLOAT_PREFIX = "platform/float:"
 
@@ -43,9 +44,7 @@ async def wallet_balances(
         query = query.where(ledger.LedgerAccount.currency == currency.upper())
     if livemode is not None:
         query = query.where(ledger.LedgerAccount.livemode == livemode)
-    accounts, total = await paginate(
-        session, query.order_by(ledger.LedgerAccount.id), page=page.page, per_page=page.per_page
-    )
+    accounts, total = await paginate(session, query.order_by(ledger.LedgerAccount.id), **page.window())
     ids = {_party_id(a) for a in accounts}
     names = dict((await session.execute(select(Party.id, Party.name).where(Party.id.in_(ids)))).all())
     items = [
@@ -72,7 +71,7 @@ def withdrawal_row(withdrawal: Any) -> dict[str, Any]:
         "rail": withdrawal.rail,
         "provider_reference": withdrawal.provider_reference,
         "money": money(withdrawal.amount, withdrawal.currency),
-        "settleable": withdrawal.status in ("pending", "processing"),
+        "settleable": withdrawal.status in (WithdrawalStatus.PENDING, WithdrawalStatus.PROCESSING),
     }
 
 
@@ -86,12 +85,10 @@ async def withdrawals(
 ) -> dict[str, Any]:
     """Gift-card withdrawals, newest first, with how many are in each status."""
     picked = choice("status", status, WITHDRAWAL_STATUSES)
-    found, total = await queries.withdrawals_page(
-        session, status=picked, livemode=livemode, page=page.page, per_page=page.per_page
-    )
+    found, total = await queries.withdrawals_page(session, status=picked, livemode=livemode, **page.window())
     listed = page_dict([withdrawal_row(w) for w in found], total, page)
     counts = await queries.withdrawal_status_counts(session, livemode=livemode)
-    return {**listed, "counts": {name: counts.get(name, 0) for name in WITHDRAWAL_STATUSES}}
+    return {**listed, "counts": every_status(counts, WITHDRAWAL_STATUSES)}
 
 
 async def withdrawal(platform: Platform, session: AsyncSession, *, reference: str) -> dict[str, Any]:

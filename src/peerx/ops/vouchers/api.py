@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import Response
 
 from peerx.ops.deps import OPERATOR
-from peerx.ops.schemas import REFERENCE, OrderView, OrderVoided, reply
+from peerx.ops.schemas import REFERENCE, reply
 from peerx.ops.vouchers.actions import resend_codes_email, show_order, void_order
+from peerx.ops.vouchers.schemas import OrderView, OrderVoided
 from peerx.web import PlatformDep, Session, wire_router
 
 router = wire_router(dependencies=[OPERATOR], tags=["vouchers"])  # /ops/v1/vouchers

@@ -43,13 +43,7 @@ async def orders(
     picked = choice("status", status, STATUSES)
     now = utcnow()
     found, total = await queries.orders_page(
-        session,
-        now=now,
-        status=picked,
-        livemode=livemode,
-        party_id=account_id,
-        page=page.page,
-        per_page=page.per_page,
+        session, now=now, status=picked, livemode=livemode, party_id=account_id, **page.window()
     )
     listed = page_dict([order_row(order) for order in found], total, page)
     counts: dict[str, dict[str, int]] = {}
@@ -72,9 +66,7 @@ async def voucher_list(
 ) -> dict[str, Any]:
     """Vouchers newest first, each masked as every API shows it, with its order."""
     picked = choice("status", status, STATUSES)
-    rows, total = await queries.vouchers_page(
-        session, now=utcnow(), status=picked, livemode=livemode, page=page.page, per_page=page.per_page
-    )
+    rows, total = await queries.vouchers_page(session, now=utcnow(), status=picked, livemode=livemode, **page.window())
     items = [
         {
             **vouchers.voucher_view(voucher),
