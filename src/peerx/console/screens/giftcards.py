@@ -46,9 +46,7 @@ async def queue(
     request: Request, session: Session, platform: PlatformDep, operator: Reader, page: str | None = None
 ) -> Response:
     number, size = page_params(page, None, default_size=25, max_size=25)
-    result = await ops.list_trades(
-        platform, session, status="pending", search=None, oldest_first=True, page=number, per_page=size
-    )
+    result = await ops.review_queue(platform, session, page=number, per_page=size)
     return render(request, "giftcards/queue.html", title="Review queue", result=result)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.chain.sandbox import SandboxChain
 from peerx.core.errors import InvalidField
 from peerx.platform import Platform
+from peerx.products.bitcoin import repository
 from peerx.products.bitcoin.context import peach_of
 from peerx.products.bitcoin.contracts import disputes
 from peerx.products.bitcoin.market import prices as market
@@ -80,7 +81,7 @@ def dispute_view(contract: Contract) -> dict[str, Any]:
 
 
 async def list_disputes(platform: Platform, session: AsyncSession, *, active_only: bool = True) -> dict[str, Any]:
-    rows = await disputes.list_disputes(session, active_only=active_only)
+    rows = await repository.disputed_contracts(session, active_only=active_only)
     return {"disputes": [dispute_view(c) for c in rows]}
 
 

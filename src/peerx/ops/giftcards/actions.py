@@ -12,6 +12,7 @@ from peerx.core.storage import StoredFile
 from peerx.platform import Platform
 from peerx.products.giftcards import repository as queries
 from peerx.products.giftcards import service as giftcards
+from peerx.products.giftcards.models import TradeStatus
 
 
 async def set_rate(
@@ -95,6 +96,13 @@ async def list_trades(
         session, status=status, search=search, oldest_first=oldest_first, page=page, per_page=per_page
     )
     return {"trades": [_trade_row(trade) for trade in rows], "total": total, "page": page, "per_page": per_page}
+
+
+async def review_queue(platform: Platform, session: AsyncSession, *, page: int, per_page: int) -> dict[str, Any]:
+    """The trades waiting for a decision, oldest first."""
+    return await list_trades(
+        platform, session, status=TradeStatus.PENDING, search=None, oldest_first=True, page=page, per_page=per_page
+    )
 
 
 async def get_trade(platform: Platform, session: AsyncSession, *, reference: str) -> dict[str, Any]:

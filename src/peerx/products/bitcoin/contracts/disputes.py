@@ -146,8 +146,3 @@ async def dispute_payout(context: JobContext[Platform], payload: dict[str, Any])
         done = await pay_out_buyer(session, peach, str(payload["contractId"]))
     if not done:
         raise RetryLater(utcnow() + PAYOUT_RETRY, "waiting for the escrow timelock")
-
-
-async def list_disputes(session: AsyncSession, *, active_only: bool = True, limit: int = 100) -> list[Contract]:
-    """The operator's dispute list (ops/bitcoin/actions.py); the query is the shared repository's."""
-    return await shared.disputed_contracts(session, active_only=active_only, limit=limit)
