@@ -28,12 +28,13 @@ from peerx.products.escrow.schemas import (
     QueryConfig,
     QueryId,
     QueryPrice,
+    WireRequest,
 )
 from peerx.products.escrow.tasks import payin_rail
 from peerx.rails.payins import PayinRail, PayinResult, PayinUnavailable
 from peerx.web import WireJSON
 
-# ---------------------------------------------------------------- views
+# ---------------------------------------------------------------- views and request meanings
 
 
 def basic_view(tx: EscrowTransaction) -> dict[str, Any]:
@@ -42,6 +43,11 @@ def basic_view(tx: EscrowTransaction) -> dict[str, Any]:
 
 def p2p_view(tx: EscrowP2PTransaction) -> dict[str, Any]:
     return P2PTransaction.of(p2p.tx_view(tx))
+
+
+def meaning(body: WireRequest | None) -> dict[str, Any]:
+    """What a request with an optional body says, for its Idempotency-Key fingerprint."""
+    return {} if body is None else body.meaning()
 
 
 # ---------------------------------------------------------------- the charge quote
