@@ -6,16 +6,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import Query, Request, Response
 
-from peerx.products.escrow import online, repository
+from peerx.products.escrow import online
 from peerx.products.escrow.api.shared import (
+    CARD_CODES,
+    QUOTE_CODES,
     ChargeConfigParam,
     CurrencyParam,
+    JoinCodePath,
+    Paging,
     PaymentMethodParam,
     PriceParam,
+    TransactionId,
     basic_view,
-    page,
     quote,
 )
 from peerx.products.escrow.api.transactions import Transactions
@@ -28,7 +32,6 @@ from peerx.products.escrow.schemas import (
     CreateTransaction,
     EmptyBody,
     JoinCode,
-    PathId,
     PayRequest,
     TrackRequest,
 )
@@ -44,17 +47,6 @@ TX = "Online Transactions"
 PAYMENT, SHIPPING, COMPLAINT, CANCEL = "Online Payment", "Online Shipping", "Online Complaint", "Online Cancel"
 DETAILS = "Online Buyer/Seller Details"
 
-TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
-Paging = Annotated[repository.Page, Depends(page)]
-QUOTE_CODES = (
-    "currency_missing",
-    "invalid_price",
-    "negative_price",
-    "price_too_low",
-    "unsupported_currency",
-    "invalid_charge_config",
-    "unsupported_combination",
-)
 CREATE_CODES = (
     "currency_missing",
     "incorrect_calc_version",
@@ -132,7 +124,6 @@ async def create_transaction(request: Request, session: Session, user: User, bod
 
 
 JoinCodeQuery = Annotated[JoinCode, Query(description="The join code the transaction's creator shared.")]
-JoinCodePath = Annotated[JoinCode, Path(description="The join code the transaction's creator shared.")]
 
 
 @router.get(
@@ -242,12 +233,7 @@ STEP_ERRORS = (400, 401, 403, 404)
                 "already_paid",
                 "already_cancelled",
                 "second_party_not_joined",
-                "payment_in_progress",
-                "payment_pending",
-                "card_declined",
-                "expired_card",
-                "invalid_token",
-                "payments_unavailable",
+                *CARD_CODES,
             ),
             403: ("not_buyer",),
         },

@@ -4,17 +4,19 @@ and cancel. The document's paths, fields and shapes; the rules are in p2p.py (ov
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import Request, Response
 
-from fastapi import Depends, Path, Request, Response
-
-from peerx.products.escrow import p2p, repository
+from peerx.products.escrow import p2p
 from peerx.products.escrow.api.shared import (
+    CARD_CODES,
+    QUOTE_CODES,
     ChargeConfigParam,
     CurrencyParam,
+    JoinCodePath,
+    P2PPaging,
     PaymentMethodParam,
     PriceParam,
-    p2p_page,
+    TransactionId,
     p2p_view,
     quote,
 )
@@ -25,12 +27,10 @@ from peerx.products.escrow.schemas import (
     CancelRequest,
     CreateP2PTransaction,
     EmptyBody,
-    JoinCode,
     P2PCharge,
     P2PComplaintRequest,
     P2PPayRequest,
     P2PTransaction,
-    PathId,
     SetPrice,
 )
 from peerx.products.escrow.schemas import User as UserDetails
@@ -42,9 +42,6 @@ router = wire_router(strict_content_type=False)  # a JSON body without a Content
 TX, PAYMENT, HANDOVER = "F2F Transactions", "F2F Payment", "F2F Handover"
 COMPLAINT, CANCEL, DETAILS = "F2F Complaint", "F2F Cancel", "F2F Buyer/Seller Details"
 
-TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
-JoinCodePath = Annotated[JoinCode, Path(description="The join code the transaction's creator shared.")]
-Paging = Annotated[repository.Page, Depends(p2p_page)]
 ERRORS = (400, 401, 403, 404)
 
 P2P = Transactions(p2p.FLOW, p2p_view)
@@ -61,21 +58,7 @@ P2P = Transactions(p2p.FLOW, p2p_view)
     description="The Trustap fee, in the `currency`'s smallest unit, for the given `price` (a deposit "
     "or a full price). Takes a user's bearer token, or an API key as the Basic auth user name.",
     response_model=P2PCharge,
-    responses=documented(
-        400,
-        401,
-        codes={
-            400: (
-                "currency_missing",
-                "invalid_price",
-                "negative_price",
-                "price_too_low",
-                "unsupported_currency",
-                "invalid_charge_config",
-                "unsupported_combination",
-            )
-        },
-    ),
+    responses=documented(400, 401, codes={400: QUOTE_CODES}),
     dependencies=[ChargeCaller],
 )
 async def get_charge(
@@ -99,7 +82,7 @@ async def get_charge(
         400, 401, 403, codes={400: ("invalid_before_id", "invalid_after_id", "invalid_limit", "excessive_limit")}
     ),
 )
-async def list_transactions(session: Session, user: User, paging: Paging) -> Response:
+async def list_transactions(session: Session, user: User, paging: P2PPaging) -> Response:
     return await P2P.listing(session, user, paging)
 
 
@@ -489,17 +472,7 @@ async def accept_complaint(
 # ---------------------------------------------------------------- paying
 
 
-PAY_CODES = (
-    "invalid_id",
-    "missing_stripe_token",
-    "already_cancelled",
-    "payment_in_progress",
-    "payment_pending",
-    "card_declined",
-    "expired_card",
-    "invalid_token",
-    "payments_unavailable",
-)
+PAY_CODES = ("invalid_id", "missing_stripe_token", "already_cancelled", *CARD_CODES)
 
 
 async def _pay(

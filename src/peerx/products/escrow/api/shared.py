@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.idempotency import StoredResponse, complete, fingerprint, reserve
@@ -20,10 +20,12 @@ from peerx.products.escrow.schemas import (
     BasicTransaction,
     Charge,
     CurrencyQuery,
+    JoinCode,
     Limit,
     P2PCharge,
     P2PLimit,
     P2PTransaction,
+    PathId,
     PaymentMethodQuery,
     QueryConfig,
     QueryId,
@@ -60,6 +62,15 @@ PaymentMethodParam = Annotated[
     Query(description="The payment method that will be used to pay for the transaction; only `card` here."),
 ]
 ChargeConfigParam = Annotated[QueryConfig | None, Query()]
+QUOTE_CODES = (  # what `quote` can refuse, as /charge and /p2p/charge document it
+    "currency_missing",
+    "invalid_price",
+    "negative_price",
+    "price_too_low",
+    "unsupported_currency",
+    "invalid_charge_config",
+    "unsupported_combination",
+)
 
 
 async def quote(
@@ -117,8 +128,26 @@ def p2p_page(
     return repository.Page(before_id, after_id, limit)
 
 
+Paging = Annotated[repository.Page, Depends(page)]
+P2PPaging = Annotated[repository.Page, Depends(p2p_page)]
+
+# ---------------------------------------------------------------- path parameters
+
+TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
+JoinCodePath = Annotated[JoinCode, Path(description="The join code the transaction's creator shared.")]
+
+
 # ---------------------------------------------------------------- card payments
 
+# What charging the card can answer, as the pay routes document it (after their own codes).
+CARD_CODES = (
+    "payment_in_progress",
+    "payment_pending",
+    "card_declined",
+    "expired_card",
+    "invalid_token",
+    "payments_unavailable",
+)
 Begin = Callable[[AsyncSession, Actor], Awaitable[PayinPlan]]
 Finish = Callable[[AsyncSession, Actor, PayinPlan, PayinResult], Awaitable[dict[str, Any]]]
 
