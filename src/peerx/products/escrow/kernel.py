@@ -31,7 +31,13 @@ from peerx.core.events import emit
 from peerx.core.jobs import enqueue
 from peerx.products.escrow import payouts, repository
 from peerx.products.escrow.accounts import card_payins_account, escrow_account, fees_account, seller_wallet
-from peerx.products.escrow.models import EscrowJob, EscrowNotification, EscrowP2PTransaction, EscrowTransaction
+from peerx.products.escrow.models import (
+    EscrowJob,
+    EscrowNotification,
+    EscrowP2PTransaction,
+    EscrowTransaction,
+    TransactionStatus,
+)
 from peerx.products.escrow.repository import Actor, Tx
 from peerx.products.escrow.wire import SURFACE, wire_time
 from peerx.rails.payins import PayinResult
@@ -106,7 +112,7 @@ def opening(actor: Actor, role: str, currency: str, description: str) -> dict[st
         "livemode": actor.livemode,
         "client_id": actor.client_id,
         "client_party_id": actor.client_party_id,
-        "status": "created",
+        "status": TransactionStatus.CREATED,
         "join_code": str(uuid.uuid4()),
         "creator_role": role,
         "seller_id": actor.user_id if role == "seller" else None,
@@ -308,7 +314,7 @@ class Flow(ABC, Generic[Tx]):
         else:
             tx.seller_id = actor.user_id
         tx.joined = tx.updated_at = utcnow()
-        tx.status = "joined"
+        tx.status = TransactionStatus.JOINED
         await session.flush()
         await self.tell(session, tx, "joined", actor.user_id, "The other party joined your transaction.")
         return tx
@@ -318,7 +324,7 @@ class Flow(ABC, Generic[Tx]):
         tx: Tx = await repository.by_join_code(session, self.model, actor, join_code, lock=True)
         check_invitee(tx, actor, "reject")
         tx.rejected = tx.updated_at = utcnow()
-        tx.status = "rejected"
+        tx.status = TransactionStatus.REJECTED
         await session.flush()
         await self.tell(session, tx, "rejected", actor.user_id, "Your transaction was rejected.")
         return tx
@@ -329,7 +335,7 @@ class Flow(ABC, Generic[Tx]):
         """After the flow's own checks: the complaint stops the period until someone settles it."""
         tx.complained = tx.updated_at = utcnow()
         tx.complaint = (description or "").strip()
-        tx.status = "complained"
+        tx.status = TransactionStatus.COMPLAINED
         await session.flush()
         await self.tell(session, tx, "complained", actor.user_id, "The buyer complained; the platform will decide.")
         return tx

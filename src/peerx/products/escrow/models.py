@@ -27,6 +27,30 @@ class EscrowJob(StrEnum):
     P2P_COMPLAINT_PERIOD = "escrow.p2p_complaint_period"
 
 
+class TransactionStatus(StrEnum):
+    """A transaction's status as the document prints it. Both kinds share the first and last
+    ones; each kind moves through its own steps between them."""
+
+    CREATED = "created"
+    JOINED = "joined"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    # online (basic) only
+    PAID = "paid"
+    TRACKED = "tracked"
+    DELIVERED = "delivered"
+    # face to face (p2p) only
+    DEPOSIT_PAID = "deposit_paid"
+    DEPOSIT_ACCEPTED = "deposit_accepted"
+    PRICED = "priced"
+    REMAINDER_PAID = "remainder_paid"
+    HANDOVER_CONFIRMED = "handover_confirmed"
+    # both, once paid
+    COMPLAINED = "complained"
+    FUNDS_RELEASED = "funds_released"
+    FUNDS_REFUNDED = "funds_refunded"
+
+
 class EscrowUser(Base):
     __tablename__ = "escrow_users"
 
@@ -120,7 +144,7 @@ class EscrowTransaction(Base):
     livemode: Mapped[bool]
     client_id: Mapped[str] = mapped_column(String(64))
     client_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))  # TransactionStatus
     join_code: Mapped[str] = mapped_column(String(36), unique=True)
     creator_role: Mapped[str] = mapped_column(String(6))
     seller_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
@@ -183,7 +207,7 @@ class EscrowP2PTransaction(Base):
     livemode: Mapped[bool]
     client_id: Mapped[str] = mapped_column(String(64))
     client_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
-    status: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(24))  # TransactionStatus
     join_code: Mapped[str] = mapped_column(String(36), unique=True)
     creator_role: Mapped[str] = mapped_column(String(6))
     seller_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))

@@ -34,7 +34,7 @@ from peerx.products.escrow.kernel import (
     return_payments,
     state_error,
 )
-from peerx.products.escrow.models import EscrowJob, EscrowTransaction
+from peerx.products.escrow.models import EscrowJob, EscrowTransaction, TransactionStatus
 from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.wire import wire_time
 from peerx.rails.payins import PayinResult
@@ -45,7 +45,20 @@ CARRIERS = ("fedex", "ups", "usps")
 # ---------------------------------------------------------------- views
 
 
-STATUSES = ("created", "joined", "rejected", "cancelled", "paid", "tracked", "delivered", "complained")
+# The statuses an online transaction moves through before it is settled (the operator's filter).
+STATUSES = tuple(
+    status.value
+    for status in (
+        TransactionStatus.CREATED,
+        TransactionStatus.JOINED,
+        TransactionStatus.REJECTED,
+        TransactionStatus.CANCELLED,
+        TransactionStatus.PAID,
+        TransactionStatus.TRACKED,
+        TransactionStatus.DELIVERED,
+        TransactionStatus.COMPLAINED,
+    )
+)
 
 
 def tx_view(tx: EscrowTransaction) -> dict[str, Any]:
@@ -120,7 +133,7 @@ class Online(Flow[EscrowTransaction]):
     async def release(self, session: AsyncSession, tx: EscrowTransaction, actor_id: int | None) -> None:
         assert tx.seller_hold_id is not None
         await post_holds(session, tx, [(tx.seller_hold_id, "escrow.released"), (tx.fee_hold_id, "escrow.fee")])
-        tx.status = "funds_released"
+        tx.status = TransactionStatus.FUNDS_RELEASED
         await self.released(session, tx, actor_id)
 
     async def refund(self, session: AsyncSession, tx: EscrowTransaction, actor_id: int | None) -> None:
@@ -129,7 +142,7 @@ class Online(Flow[EscrowTransaction]):
         payment = Payment(tx.payin_id, total, f"trustap-basic-{tx.id}-refund")
         await return_payments(session, tx, [tx.seller_hold_id, tx.fee_hold_id], [payment], reference=f"basic:{tx.id}")
         tx.payment_refunded = tx.updated_at = utcnow()
-        tx.status = "funds_refunded"
+        tx.status = TransactionStatus.FUNDS_REFUNDED
         await session.flush()
         await self.tell(session, tx, "payment_refunded", actor_id, "The payment was refunded to the buyer.")
 
@@ -187,7 +200,7 @@ async def cancel(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowTrans
     if tx.payin_started is not None:
         raise state_error("payment_in_progress", "A payment for this transaction is in progress.")
     tx.cancelled = tx.updated_at = utcnow()
-    tx.status = "cancelled"
+    tx.status = TransactionStatus.CANCELLED
     await session.flush()
     await FLOW.tell(session, tx, "cancelled", actor.user_id, "Your transaction was cancelled.")
     return tx
@@ -252,7 +265,7 @@ async def finish_pay(
     tx.payin_id = result.payin_id
     tx.paid = tx.updated_at = now
     tx.tracking_details_deadline = now + timing.tracking_window
-    tx.status = "paid"
+    tx.status = TransactionStatus.PAID
     await session.flush()
     await at_deadline(session, EscrowJob.TRACKING_DEADLINE, tx.id, tx.tracking_details_deadline, "escrow:tracking")
     await FLOW.tell(session, tx, "paid", actor.user_id, "The buyer paid: add the tracking details.")
@@ -285,7 +298,7 @@ async def track(
         raise state_error("tracking_details_deadline_expired", "The deadline for tracking details has passed.")
     tx.tracking_carrier, tx.tracking_code = carrier.strip().lower(), code.strip()
     tx.tracked = tx.updated_at = now
-    tx.status = "tracked"
+    tx.status = TransactionStatus.TRACKED
     await session.flush()
     await enqueue(session, EscrowJob.CARRIER_POLL, {"transaction_id": tx.id}, unique_key=f"escrow:carrier:{tx.id}")
     await FLOW.tell(session, tx, "tracked", actor.user_id, "The seller shipped your item.")
@@ -296,7 +309,7 @@ async def _mark_delivered(session: AsyncSession, tx: EscrowTransaction, actor_id
     now = utcnow()
     tx.delivered = tx.updated_at = now
     tx.complaint_period_deadline = now + timing.complaint_period
-    tx.status = "delivered"
+    tx.status = TransactionStatus.DELIVERED
     await session.flush()
     await at_deadline(session, EscrowJob.COMPLAINT_PERIOD, tx.id, tx.complaint_period_deadline, "escrow:complaint")
     await FLOW.tell(session, tx, "delivered", actor_id, "The item was delivered; the complaint period has started.")

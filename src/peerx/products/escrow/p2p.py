@@ -45,7 +45,7 @@ from peerx.products.escrow.kernel import (
     return_payments,
     state_error,
 )
-from peerx.products.escrow.models import EscrowJob, EscrowP2PTransaction
+from peerx.products.escrow.models import EscrowJob, EscrowP2PTransaction, TransactionStatus
 from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.wire import wire_time
 from peerx.rails.payins import PayinResult
@@ -148,7 +148,7 @@ class P2P(Flow[EscrowP2PTransaction]):
 
     async def refund(self, session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int | None) -> None:
         await _refund(session, tx)
-        tx.status = "funds_refunded"
+        tx.status = TransactionStatus.FUNDS_REFUNDED
         await session.flush()
         await self.tell(session, tx, "payment_refunded", actor_id, "The payment was refunded to the buyer.")
 
@@ -315,7 +315,7 @@ async def finish_payin(
         )
         tx.deposit_paid = tx.updated_at = now
         tx.deposit_acceptance_deadline = now + timing.deposit_acceptance
-        tx.status = "deposit_paid"
+        tx.status = TransactionStatus.DEPOSIT_PAID
         await session.flush()
         await at_deadline(
             session, EscrowJob.P2P_DEPOSIT_ACCEPTANCE, tx.id, tx.deposit_acceptance_deadline, "escrow:p2p_deposit"
@@ -328,7 +328,7 @@ async def finish_payin(
             fee_hold_id,
         )
         tx.remainder_paid = tx.updated_at = now
-        tx.status = "remainder_paid"
+        tx.status = TransactionStatus.REMAINDER_PAID
         await session.flush()
         await FLOW.tell(
             session,
@@ -354,7 +354,7 @@ async def accept_deposit(session: AsyncSession, actor: Actor, tx_id: int) -> Esc
     if tx.deposit_accepted is not None:
         raise state_error("deposit_already_accepted", "The deposit has already been accepted.")
     tx.deposit_accepted = tx.updated_at = utcnow()
-    tx.status = "deposit_accepted"
+    tx.status = TransactionStatus.DEPOSIT_ACCEPTED
     await session.flush()
     await FLOW.tell(session, tx, "deposit_accepted", actor.user_id, "The seller accepted your deposit.")
     return tx
@@ -393,7 +393,7 @@ async def set_price(
         raise charges.code_error("price", "must be above the deposit", "remainder_too_low")
     tx.price, tx.charge, tx.charge_seller, tx.calc_version = price, checked.charge, checked.charge_seller, version
     tx.priced = tx.updated_at = utcnow()
-    tx.status = "priced"
+    tx.status = TransactionStatus.PRICED
     await session.flush()
     await FLOW.tell(session, tx, "priced", actor.user_id, "The seller set the price: pay the rest.")
     return tx
@@ -448,7 +448,7 @@ async def confirm_handover(session: AsyncSession, actor: Actor, tx_id: int, timi
     tx.updated_at = now
     both = tx.seller_handover_confirmed is not None and tx.buyer_handover_confirmed is not None
     if both:
-        tx.status = "handover_confirmed"
+        tx.status = TransactionStatus.HANDOVER_CONFIRMED
         tx.complaint_period_deadline = now + timing.complaint_period
     await session.flush()
     if both:
@@ -496,7 +496,7 @@ async def _release(
 ) -> None:
     await post_holds(session, tx, _payment_holds(tx, deposit_only=deposit_only))
     if not deposit_only:
-        tx.status = "funds_released"
+        tx.status = TransactionStatus.FUNDS_RELEASED
     await FLOW.released(session, tx, actor_id)
 
 
@@ -539,7 +539,7 @@ async def cancel(session: AsyncSession, actor: Actor, tx_id: int, reason: str | 
     tx.cancelled = tx.updated_at = now
     tx.cancelled_by = actor.user_id
     tx.cancellation_reason = (reason or "").strip() or ("cancelled by the " + _role(tx, actor.user_id))
-    tx.status = "cancelled"
+    tx.status = TransactionStatus.CANCELLED
     await session.flush()
     await FLOW.tell(session, tx, "cancelled", actor.user_id, "Your transaction was cancelled.")
     return tx
@@ -560,7 +560,7 @@ async def deposit_acceptance_passed(session: AsyncSession, tx_id: int) -> bool:
     await _refund(session, tx)
     tx.cancelled = tx.updated_at = utcnow()
     tx.cancellation_reason = "deposit_not_accepted"
-    tx.status = "cancelled"
+    tx.status = TransactionStatus.CANCELLED
     await session.flush()
     await FLOW.tell(
         session,
