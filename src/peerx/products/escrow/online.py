@@ -29,6 +29,7 @@ from peerx.products.escrow.kernel import (
     not_ended,
     only,
     opening,
+    parties,
     payin_failed,
     post_holds,
     return_payments,
@@ -79,13 +80,8 @@ def tx_view(tx: EscrowTransaction) -> dict[str, Any]:
         "quantity": 1,
         "created": wire_time(tx.created),
         "is_payment_in_progress": tx.payin_started is not None,
-        "client_id": tx.client_id,
-        "join_code": tx.join_code,
+        **parties(tx),
     }
-    if tx.buyer_id is not None:
-        view["buyer_id"] = tx.buyer_id
-    if tx.seller_id is not None:
-        view["seller_id"] = tx.seller_id
     view.update(
         moments(
             tx,
@@ -142,9 +138,7 @@ class Online(Flow[EscrowTransaction]):
         payment = Payment(tx.payin_id, total, f"trustap-basic-{tx.id}-refund")
         await return_payments(session, tx, [tx.seller_hold_id, tx.fee_hold_id], [payment], reference=f"basic:{tx.id}")
         tx.payment_refunded = tx.updated_at = utcnow()
-        tx.status = TransactionStatus.FUNDS_REFUNDED
-        await session.flush()
-        await self.tell(session, tx, "payment_refunded", actor_id, "The payment was refunded to the buyer.")
+        await self.refunded(session, tx, actor_id)
 
 
 FLOW = Online()
@@ -184,10 +178,7 @@ async def create_transaction(session: AsyncSession, actor: Actor, new: NewTransa
         charge_calculator_version=checked.version,
         payment_method=checked.payment_method,
     )
-    session.add(tx)
-    await session.flush()
-    await FLOW.tell(session, tx, "created", actor.user_id, "")
-    return tx
+    return await FLOW.add(session, tx, actor)
 
 
 async def cancel(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowTransaction:
@@ -200,10 +191,7 @@ async def cancel(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowTrans
     if tx.payin_started is not None:
         raise state_error("payment_in_progress", "A payment for this transaction is in progress.")
     tx.cancelled = tx.updated_at = utcnow()
-    tx.status = TransactionStatus.CANCELLED
-    await session.flush()
-    await FLOW.tell(session, tx, "cancelled", actor.user_id, "Your transaction was cancelled.")
-    return tx
+    return await FLOW.moved(session, tx, TransactionStatus.CANCELLED, actor.user_id, "Your transaction was cancelled.")
 
 
 # ---------------------------------------------------------------- money in (three steps)

@@ -40,6 +40,7 @@ from peerx.products.escrow.kernel import (
     not_ended,
     only,
     opening,
+    parties,
     payin_failed,
     post_holds,
     return_payments,
@@ -80,13 +81,8 @@ def tx_view(tx: EscrowP2PTransaction) -> dict[str, Any]:
         "created": wire_time(tx.created),
         "is_deposit_payment_in_progress": tx.payin_stage == "deposit",
         "is_remainder_payment_in_progress": tx.payin_stage == "remainder",
-        "client_id": tx.client_id,
-        "join_code": tx.join_code,
+        **parties(tx),
     }
-    if tx.buyer_id is not None:
-        view["buyer_id"] = tx.buyer_id
-    if tx.seller_id is not None:
-        view["seller_id"] = tx.seller_id
     if tx.listing_id is not None:
         view["listing_id"] = str(tx.listing_id)
         view["listing_type"] = "single_use"
@@ -148,9 +144,7 @@ class P2P(Flow[EscrowP2PTransaction]):
 
     async def refund(self, session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int | None) -> None:
         await _refund(session, tx)
-        tx.status = TransactionStatus.FUNDS_REFUNDED
-        await session.flush()
-        await self.tell(session, tx, "payment_refunded", actor_id, "The payment was refunded to the buyer.")
+        await self.refunded(session, tx, actor_id)
 
 
 FLOW = P2P()
@@ -215,10 +209,7 @@ async def create_transaction(
     )
     if new.skip_remainder:
         _skip(tx)
-    session.add(tx)
-    await session.flush()
-    await FLOW.tell(session, tx, "created", actor.user_id, "")
-    return tx
+    return await FLOW.add(session, tx, actor)
 
 
 # ---------------------------------------------------------------- paying (three steps)
@@ -328,12 +319,10 @@ async def finish_payin(
             fee_hold_id,
         )
         tx.remainder_paid = tx.updated_at = now
-        tx.status = TransactionStatus.REMAINDER_PAID
-        await session.flush()
-        await FLOW.tell(
+        await FLOW.moved(
             session,
             tx,
-            "remainder_paid",
+            TransactionStatus.REMAINDER_PAID,
             actor.user_id,
             "The buyer paid the remainder: hand the item over.",
         )
@@ -354,10 +343,9 @@ async def accept_deposit(session: AsyncSession, actor: Actor, tx_id: int) -> Esc
     if tx.deposit_accepted is not None:
         raise state_error("deposit_already_accepted", "The deposit has already been accepted.")
     tx.deposit_accepted = tx.updated_at = utcnow()
-    tx.status = TransactionStatus.DEPOSIT_ACCEPTED
-    await session.flush()
-    await FLOW.tell(session, tx, "deposit_accepted", actor.user_id, "The seller accepted your deposit.")
-    return tx
+    return await FLOW.moved(
+        session, tx, TransactionStatus.DEPOSIT_ACCEPTED, actor.user_id, "The seller accepted your deposit."
+    )
 
 
 async def set_price(
@@ -393,10 +381,9 @@ async def set_price(
         raise charges.code_error("price", "must be above the deposit", "remainder_too_low")
     tx.price, tx.charge, tx.charge_seller, tx.calc_version = price, checked.charge, checked.charge_seller, version
     tx.priced = tx.updated_at = utcnow()
-    tx.status = TransactionStatus.PRICED
-    await session.flush()
-    await FLOW.tell(session, tx, "priced", actor.user_id, "The seller set the price: pay the rest.")
-    return tx
+    return await FLOW.moved(
+        session, tx, TransactionStatus.PRICED, actor.user_id, "The seller set the price: pay the rest."
+    )
 
 
 def _fully_paid(tx: EscrowP2PTransaction) -> bool:
@@ -539,10 +526,7 @@ async def cancel(session: AsyncSession, actor: Actor, tx_id: int, reason: str | 
     tx.cancelled = tx.updated_at = now
     tx.cancelled_by = actor.user_id
     tx.cancellation_reason = (reason or "").strip() or ("cancelled by the " + _role(tx, actor.user_id))
-    tx.status = TransactionStatus.CANCELLED
-    await session.flush()
-    await FLOW.tell(session, tx, "cancelled", actor.user_id, "Your transaction was cancelled.")
-    return tx
+    return await FLOW.moved(session, tx, TransactionStatus.CANCELLED, actor.user_id, "Your transaction was cancelled.")
 
 
 def _role(tx: EscrowP2PTransaction, user_id: int) -> str:
@@ -560,13 +544,12 @@ async def deposit_acceptance_passed(session: AsyncSession, tx_id: int) -> bool:
     await _refund(session, tx)
     tx.cancelled = tx.updated_at = utcnow()
     tx.cancellation_reason = "deposit_not_accepted"
-    tx.status = TransactionStatus.CANCELLED
-    await session.flush()
-    await FLOW.tell(
+    await FLOW.moved(
         session,
         tx,
-        "deposit_refunded",
+        TransactionStatus.CANCELLED,
         None,
         "The deposit was not accepted in time and was refunded.",
+        event="deposit_refunded",
     )
     return True
