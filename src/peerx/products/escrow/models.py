@@ -133,23 +133,30 @@ class ChargeVersion(Base):
     created_at: Mapped[datetime]
 
 
-class EscrowTransaction(Base):
+class TransactionColumns:
+    """The columns both kinds of transaction open with (kernel.opening): a user made it through a
+    client, in one mode and currency, and the other party joins with the join code. A mixin: each
+    kind keeps its own table."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    livemode: Mapped[bool]
+    client_id: Mapped[str] = mapped_column(String(64))
+    client_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    join_code: Mapped[str] = mapped_column(String(36), unique=True)
+    creator_role: Mapped[str] = mapped_column(String(6))
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class EscrowTransaction(TransactionColumns, Base):
     __tablename__ = "escrow_transactions"
     __table_args__ = (
         Index("ix_escrow_transactions_seller", "seller_id", "id"),
         Index("ix_escrow_transactions_buyer", "buyer_id", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    livemode: Mapped[bool]
-    client_id: Mapped[str] = mapped_column(String(64))
-    client_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
     status: Mapped[str] = mapped_column(String(20))  # TransactionStatus
-    join_code: Mapped[str] = mapped_column(String(36), unique=True)
-    creator_role: Mapped[str] = mapped_column(String(6))
-    seller_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
-    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
-    currency: Mapped[str] = mapped_column(String(3))
     price: Mapped[int]
     charge: Mapped[int]  # paid by the buyer on top of price
     charge_seller: Mapped[int]  # kept from the seller's price
@@ -194,7 +201,7 @@ class EscrowNotification(Base):
     read: Mapped[datetime | None]
 
 
-class EscrowP2PTransaction(Base):
+class EscrowP2PTransaction(TransactionColumns, Base):
     """A face-to-face transaction: a deposit paid ahead, the rest paid at the meeting."""
 
     __tablename__ = "escrow_p2p_transactions"
@@ -203,16 +210,7 @@ class EscrowP2PTransaction(Base):
         Index("ix_escrow_p2p_transactions_buyer", "buyer_id", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    livemode: Mapped[bool]
-    client_id: Mapped[str] = mapped_column(String(64))
-    client_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
     status: Mapped[str] = mapped_column(String(24))  # TransactionStatus
-    join_code: Mapped[str] = mapped_column(String(36), unique=True)
-    creator_role: Mapped[str] = mapped_column(String(6))
-    seller_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
-    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
-    currency: Mapped[str] = mapped_column(String(3))
     description: Mapped[str] = mapped_column(Text)
     listing_id: Mapped[int | None]
     deposit_price: Mapped[int]
