@@ -33,19 +33,9 @@ class Transactions(Generic[Tx]):
         self.flow: Flow[Tx] = flow
         self.view: Callable[[Tx], dict[str, Any]] = view
 
-    async def _once(
-        self,
-        request: Request,
-        session: AsyncSession,
-        user: oauth.TokenUser,
-        params: object,
-        change: Callable[[], Awaitable[Tx]],
-        status_code: int = 200,
-    ) -> Response:
-        async def produce() -> dict[str, Any]:
-            return self.view(await change())
-
-        return await once(request, session, user, params, produce, status_code)
+    async def _answer(self, changed: Awaitable[Tx]) -> dict[str, Any]:
+        """The body a change answers: the transaction it changed."""
+        return self.view(await changed)
 
     async def step(
         self,
@@ -56,7 +46,7 @@ class Transactions(Generic[Tx]):
         change: Callable[[], Awaitable[Tx]],
     ) -> Response:
         """A change to one transaction, answered with the transaction, once per Idempotency-Key."""
-        return await self._once(request, session, user, meaning(body), change)
+        return await once(request, session, user, meaning(body), lambda: self._answer(change()))
 
     async def create(
         self,
@@ -67,7 +57,7 @@ class Transactions(Generic[Tx]):
         make: Callable[[], Awaitable[Tx]],
     ) -> Response:
         """A new transaction: 201, once per Idempotency-Key."""
-        return await self._once(request, session, user, body.meaning(), make, 201)
+        return await once(request, session, user, body.meaning(), lambda: self._answer(make()), 201)
 
     async def read(self, session: AsyncSession, user: oauth.TokenUser, tx_id: int) -> Response:
         return WireJSON(self.view(await self._load(session, user, tx_id)))
@@ -89,10 +79,14 @@ class Transactions(Generic[Tx]):
         self, request: Request, session: AsyncSession, user: oauth.TokenUser, join_code: str, params: object
     ) -> Response:
         """`params`: what identifies the request beyond its path (a join code in the query)."""
-        return await self._once(request, session, user, params, lambda: self.flow.join(session, actor(user), join_code))
+        return await once(
+            request, session, user, params, lambda: self._answer(self.flow.join(session, actor(user), join_code))
+        )
 
     async def reject(self, request: Request, session: AsyncSession, user: oauth.TokenUser, join_code: str) -> Response:
-        return await self._once(request, session, user, {}, lambda: self.flow.reject(session, actor(user), join_code))
+        return await once(
+            request, session, user, {}, lambda: self._answer(self.flow.reject(session, actor(user), join_code))
+        )
 
     async def accept_complaint(
         self, request: Request, session: AsyncSession, user: oauth.TokenUser, body: WireRequest | None, tx_id: int
