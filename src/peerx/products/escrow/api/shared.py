@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core.idempotency import StoredResponse, complete, fingerprint, reserve
+from peerx.core.idempotency import fingerprint, reserve
 from peerx.platform import Platform
 from peerx.products.escrow import charges, online, p2p, repository
 from peerx.products.escrow.deps import API_SCOPE, actor, token_user, user_scope
@@ -34,7 +34,7 @@ from peerx.products.escrow.schemas import (
 )
 from peerx.products.escrow.tasks import payin_rail
 from peerx.rails.payins import PayinRail, PayinResult, PayinUnavailable
-from peerx.web import WireJSON
+from peerx.web import WireJSON, idempotent
 
 # ---------------------------------------------------------------- views and request meanings
 
@@ -203,16 +203,13 @@ async def card_payment(
     async with platform.db.transaction() as session:
         body = await finish(session, who, plan, result)
         if result.succeeded:
-            response = WireJSON(body)
-            if key is not None:
-                await reserve(session, scope=scope, key=key, request_fingerprint=print_)
-                await complete(
-                    session,
-                    scope=scope,
-                    key=key,
-                    response=StoredResponse(200, bytes(response.body).decode(), "application/json"),
-                )
-            return response
+
+            async def answer() -> Response:
+                return WireJSON(body)
+
+            # The key is taken here, with the effects (a retry racing this one was refused in (1)
+            # with payment_in_progress), as peerx.web.idempotent takes it for every other change.
+            return await idempotent(request, session, scope, params, answer)
     raise charges.code_error(
         token_field, result.failure_message or "was declined", result.failure_code or "card_declined"
     )
