@@ -31,7 +31,13 @@ from peerx.core.events import emit
 from peerx.core.jobs import enqueue
 from peerx.products.escrow import payouts, repository
 from peerx.products.escrow.accounts import card_payins_account, escrow_account, fees_account, seller_wallet
-from peerx.products.escrow.models import EscrowJob, EscrowNotification, EscrowP2PTransaction, EscrowTransaction
+from peerx.products.escrow.models import (
+    EscrowJob,
+    EscrowNotification,
+    EscrowP2PTransaction,
+    EscrowTransaction,
+    TransactionStatus,
+)
 from peerx.products.escrow.repository import Actor, Tx
 from peerx.products.escrow.wire import SURFACE, wire_time
 from peerx.rails.payins import PayinResult
@@ -106,7 +112,7 @@ def opening(actor: Actor, role: str, currency: str, description: str) -> dict[st
         "livemode": actor.livemode,
         "client_id": actor.client_id,
         "client_party_id": actor.client_party_id,
-        "status": "created",
+        "status": TransactionStatus.CREATED,
         "join_code": str(uuid.uuid4()),
         "creator_role": role,
         "seller_id": actor.user_id if role == "seller" else None,
@@ -217,6 +223,16 @@ async def at_deadline(session: AsyncSession, job: str, tx_id: int, run_at: datet
 # ---------------------------------------------------------------- views and events
 
 
+def parties(tx: AnyTx) -> dict[str, Any]:
+    """The views' client, join code, and each party once there is one."""
+    view: dict[str, Any] = {"client_id": tx.client_id, "join_code": tx.join_code}
+    if tx.buyer_id is not None:
+        view["buyer_id"] = tx.buyer_id
+    if tx.seller_id is not None:
+        view["seller_id"] = tx.seller_id
+    return view
+
+
 def moments(tx: AnyTx, *names: str) -> dict[str, str]:
     """The views' timestamps: each step's time, in the given order, once the step happened."""
     return {name: stamp for name in names if (stamp := wire_time(getattr(tx, name))) is not None}
@@ -283,6 +299,30 @@ class Flow(ABC, Generic[Tx]):
     async def tell(self, session: AsyncSession, tx: Tx, step: str, actor_id: int | None, text: str) -> None:
         await tell(session, tx, self.tx_view(tx), f"{self.kind}_tx.{step}", actor_id, text)
 
+    async def moved(
+        self,
+        session: AsyncSession,
+        tx: Tx,
+        status: TransactionStatus,
+        actor_id: int | None,
+        text: str,
+        *,
+        event: str | None = None,
+    ) -> Tx:
+        """A step ended in `status`: written, and told as the event `event` (the status's name
+        unless said otherwise)."""
+        tx.status = status
+        await session.flush()
+        await self.tell(session, tx, event or status.value, actor_id, text)
+        return tx
+
+    async def add(self, session: AsyncSession, tx: Tx, actor: Actor) -> Tx:
+        """A new transaction: written; only the client is told (the parties know: one made it)."""
+        session.add(tx)
+        await session.flush()
+        await self.tell(session, tx, "created", actor.user_id, "")
+        return tx
+
     async def load(self, session: AsyncSession, actor: Actor, tx_id: int) -> Tx:
         found: Tx = await repository.load(session, self.model, actor, tx_id)
         return found
@@ -297,6 +337,11 @@ class Flow(ABC, Generic[Tx]):
         await start_payout(session, tx)
         await self.tell(session, tx, "funds_released", actor_id, "The funds were released to the seller.")
 
+    async def refunded(self, session: AsyncSession, tx: Tx, actor_id: int | None) -> None:
+        """After every payment went back to the buyer: the status, and the parties told."""
+        text = "The payment was refunded to the buyer."
+        await self.moved(session, tx, TransactionStatus.FUNDS_REFUNDED, actor_id, text, event="payment_refunded")
+
     # ------------------------------------------------------------ joining
 
     async def join(self, session: AsyncSession, actor: Actor, join_code: str | None) -> Tx:
@@ -308,20 +353,18 @@ class Flow(ABC, Generic[Tx]):
         else:
             tx.seller_id = actor.user_id
         tx.joined = tx.updated_at = utcnow()
-        tx.status = "joined"
-        await session.flush()
-        await self.tell(session, tx, "joined", actor.user_id, "The other party joined your transaction.")
-        return tx
+        return await self.moved(
+            session, tx, TransactionStatus.JOINED, actor.user_id, "The other party joined your transaction."
+        )
 
     async def reject(self, session: AsyncSession, actor: Actor, join_code: str) -> Tx:
         """The invited party declines before joining."""
         tx: Tx = await repository.by_join_code(session, self.model, actor, join_code, lock=True)
         check_invitee(tx, actor, "reject")
         tx.rejected = tx.updated_at = utcnow()
-        tx.status = "rejected"
-        await session.flush()
-        await self.tell(session, tx, "rejected", actor.user_id, "Your transaction was rejected.")
-        return tx
+        return await self.moved(
+            session, tx, TransactionStatus.REJECTED, actor.user_id, "Your transaction was rejected."
+        )
 
     # ------------------------------------------------------------ complaint and outcome
 
@@ -329,10 +372,9 @@ class Flow(ABC, Generic[Tx]):
         """After the flow's own checks: the complaint stops the period until someone settles it."""
         tx.complained = tx.updated_at = utcnow()
         tx.complaint = (description or "").strip()
-        tx.status = "complained"
-        await session.flush()
-        await self.tell(session, tx, "complained", actor.user_id, "The buyer complained; the platform will decide.")
-        return tx
+        return await self.moved(
+            session, tx, TransactionStatus.COMPLAINED, actor.user_id, "The buyer complained; the platform will decide."
+        )
 
     def check_complained(self, tx: Tx) -> None:
         """Settling a complaint (the seller's accept_complaint, the operator's resolve)."""

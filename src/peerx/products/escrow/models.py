@@ -27,6 +27,30 @@ class EscrowJob(StrEnum):
     P2P_COMPLAINT_PERIOD = "escrow.p2p_complaint_period"
 
 
+class TransactionStatus(StrEnum):
+    """A transaction's status as the document prints it. Both kinds share the first and last
+    ones; each kind moves through its own steps between them."""
+
+    CREATED = "created"
+    JOINED = "joined"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    # online (basic) only
+    PAID = "paid"
+    TRACKED = "tracked"
+    DELIVERED = "delivered"
+    # face to face (p2p) only
+    DEPOSIT_PAID = "deposit_paid"
+    DEPOSIT_ACCEPTED = "deposit_accepted"
+    PRICED = "priced"
+    REMAINDER_PAID = "remainder_paid"
+    HANDOVER_CONFIRMED = "handover_confirmed"
+    # both, once paid
+    COMPLAINED = "complained"
+    FUNDS_RELEASED = "funds_released"
+    FUNDS_REFUNDED = "funds_refunded"
+
+
 class EscrowUser(Base):
     __tablename__ = "escrow_users"
 
@@ -109,23 +133,30 @@ class ChargeVersion(Base):
     created_at: Mapped[datetime]
 
 
-class EscrowTransaction(Base):
+class TransactionColumns:
+    """The columns both kinds of transaction open with (kernel.opening): a user made it through a
+    client, in one mode and currency, and the other party joins with the join code. A mixin: each
+    kind keeps its own table."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    livemode: Mapped[bool]
+    client_id: Mapped[str] = mapped_column(String(64))
+    client_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    join_code: Mapped[str] = mapped_column(String(36), unique=True)
+    creator_role: Mapped[str] = mapped_column(String(6))
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
+    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class EscrowTransaction(TransactionColumns, Base):
     __tablename__ = "escrow_transactions"
     __table_args__ = (
         Index("ix_escrow_transactions_seller", "seller_id", "id"),
         Index("ix_escrow_transactions_buyer", "buyer_id", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    livemode: Mapped[bool]
-    client_id: Mapped[str] = mapped_column(String(64))
-    client_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
-    status: Mapped[str] = mapped_column(String(20))
-    join_code: Mapped[str] = mapped_column(String(36), unique=True)
-    creator_role: Mapped[str] = mapped_column(String(6))
-    seller_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
-    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
-    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))  # TransactionStatus
     price: Mapped[int]
     charge: Mapped[int]  # paid by the buyer on top of price
     charge_seller: Mapped[int]  # kept from the seller's price
@@ -170,7 +201,7 @@ class EscrowNotification(Base):
     read: Mapped[datetime | None]
 
 
-class EscrowP2PTransaction(Base):
+class EscrowP2PTransaction(TransactionColumns, Base):
     """A face-to-face transaction: a deposit paid ahead, the rest paid at the meeting."""
 
     __tablename__ = "escrow_p2p_transactions"
@@ -179,16 +210,7 @@ class EscrowP2PTransaction(Base):
         Index("ix_escrow_p2p_transactions_buyer", "buyer_id", "id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    livemode: Mapped[bool]
-    client_id: Mapped[str] = mapped_column(String(64))
-    client_party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
-    status: Mapped[str] = mapped_column(String(24))
-    join_code: Mapped[str] = mapped_column(String(36), unique=True)
-    creator_role: Mapped[str] = mapped_column(String(6))
-    seller_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
-    buyer_id: Mapped[int | None] = mapped_column(ForeignKey("escrow_users.id"))
-    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(24))  # TransactionStatus
     description: Mapped[str] = mapped_column(Text)
     listing_id: Mapped[int | None]
     deposit_price: Mapped[int]

@@ -29,12 +29,13 @@ from peerx.products.escrow.kernel import (
     not_ended,
     only,
     opening,
+    parties,
     payin_failed,
     post_holds,
     return_payments,
     state_error,
 )
-from peerx.products.escrow.models import EscrowJob, EscrowTransaction
+from peerx.products.escrow.models import EscrowJob, EscrowTransaction, TransactionStatus
 from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.wire import wire_time
 from peerx.rails.payins import PayinResult
@@ -45,7 +46,20 @@ CARRIERS = ("fedex", "ups", "usps")
 # ---------------------------------------------------------------- views
 
 
-STATUSES = ("created", "joined", "rejected", "cancelled", "paid", "tracked", "delivered", "complained")
+# The statuses an online transaction moves through before it is settled (the operator's filter).
+STATUSES = tuple(
+    status.value
+    for status in (
+        TransactionStatus.CREATED,
+        TransactionStatus.JOINED,
+        TransactionStatus.REJECTED,
+        TransactionStatus.CANCELLED,
+        TransactionStatus.PAID,
+        TransactionStatus.TRACKED,
+        TransactionStatus.DELIVERED,
+        TransactionStatus.COMPLAINED,
+    )
+)
 
 
 def tx_view(tx: EscrowTransaction) -> dict[str, Any]:
@@ -66,13 +80,8 @@ def tx_view(tx: EscrowTransaction) -> dict[str, Any]:
         "quantity": 1,
         "created": wire_time(tx.created),
         "is_payment_in_progress": tx.payin_started is not None,
-        "client_id": tx.client_id,
-        "join_code": tx.join_code,
+        **parties(tx),
     }
-    if tx.buyer_id is not None:
-        view["buyer_id"] = tx.buyer_id
-    if tx.seller_id is not None:
-        view["seller_id"] = tx.seller_id
     view.update(
         moments(
             tx,
@@ -120,7 +129,7 @@ class Online(Flow[EscrowTransaction]):
     async def release(self, session: AsyncSession, tx: EscrowTransaction, actor_id: int | None) -> None:
         assert tx.seller_hold_id is not None
         await post_holds(session, tx, [(tx.seller_hold_id, "escrow.released"), (tx.fee_hold_id, "escrow.fee")])
-        tx.status = "funds_released"
+        tx.status = TransactionStatus.FUNDS_RELEASED
         await self.released(session, tx, actor_id)
 
     async def refund(self, session: AsyncSession, tx: EscrowTransaction, actor_id: int | None) -> None:
@@ -129,9 +138,7 @@ class Online(Flow[EscrowTransaction]):
         payment = Payment(tx.payin_id, total, f"trustap-basic-{tx.id}-refund")
         await return_payments(session, tx, [tx.seller_hold_id, tx.fee_hold_id], [payment], reference=f"basic:{tx.id}")
         tx.payment_refunded = tx.updated_at = utcnow()
-        tx.status = "funds_refunded"
-        await session.flush()
-        await self.tell(session, tx, "payment_refunded", actor_id, "The payment was refunded to the buyer.")
+        await self.refunded(session, tx, actor_id)
 
 
 FLOW = Online()
@@ -171,10 +178,7 @@ async def create_transaction(session: AsyncSession, actor: Actor, new: NewTransa
         charge_calculator_version=checked.version,
         payment_method=checked.payment_method,
     )
-    session.add(tx)
-    await session.flush()
-    await FLOW.tell(session, tx, "created", actor.user_id, "")
-    return tx
+    return await FLOW.add(session, tx, actor)
 
 
 async def cancel(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowTransaction:
@@ -187,10 +191,7 @@ async def cancel(session: AsyncSession, actor: Actor, tx_id: int) -> EscrowTrans
     if tx.payin_started is not None:
         raise state_error("payment_in_progress", "A payment for this transaction is in progress.")
     tx.cancelled = tx.updated_at = utcnow()
-    tx.status = "cancelled"
-    await session.flush()
-    await FLOW.tell(session, tx, "cancelled", actor.user_id, "Your transaction was cancelled.")
-    return tx
+    return await FLOW.moved(session, tx, TransactionStatus.CANCELLED, actor.user_id, "Your transaction was cancelled.")
 
 
 # ---------------------------------------------------------------- money in (three steps)
@@ -252,7 +253,7 @@ async def finish_pay(
     tx.payin_id = result.payin_id
     tx.paid = tx.updated_at = now
     tx.tracking_details_deadline = now + timing.tracking_window
-    tx.status = "paid"
+    tx.status = TransactionStatus.PAID
     await session.flush()
     await at_deadline(session, EscrowJob.TRACKING_DEADLINE, tx.id, tx.tracking_details_deadline, "escrow:tracking")
     await FLOW.tell(session, tx, "paid", actor.user_id, "The buyer paid: add the tracking details.")
@@ -285,7 +286,7 @@ async def track(
         raise state_error("tracking_details_deadline_expired", "The deadline for tracking details has passed.")
     tx.tracking_carrier, tx.tracking_code = carrier.strip().lower(), code.strip()
     tx.tracked = tx.updated_at = now
-    tx.status = "tracked"
+    tx.status = TransactionStatus.TRACKED
     await session.flush()
     await enqueue(session, EscrowJob.CARRIER_POLL, {"transaction_id": tx.id}, unique_key=f"escrow:carrier:{tx.id}")
     await FLOW.tell(session, tx, "tracked", actor.user_id, "The seller shipped your item.")
@@ -296,7 +297,7 @@ async def _mark_delivered(session: AsyncSession, tx: EscrowTransaction, actor_id
     now = utcnow()
     tx.delivered = tx.updated_at = now
     tx.complaint_period_deadline = now + timing.complaint_period
-    tx.status = "delivered"
+    tx.status = TransactionStatus.DELIVERED
     await session.flush()
     await at_deadline(session, EscrowJob.COMPLAINT_PERIOD, tx.id, tx.complaint_period_deadline, "escrow:complaint")
     await FLOW.tell(session, tx, "delivered", actor_id, "The item was delivered; the complaint period has started.")

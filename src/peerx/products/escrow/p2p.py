@@ -40,12 +40,13 @@ from peerx.products.escrow.kernel import (
     not_ended,
     only,
     opening,
+    parties,
     payin_failed,
     post_holds,
     return_payments,
     state_error,
 )
-from peerx.products.escrow.models import EscrowJob, EscrowP2PTransaction
+from peerx.products.escrow.models import EscrowJob, EscrowP2PTransaction, TransactionStatus
 from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.wire import wire_time
 from peerx.rails.payins import PayinResult
@@ -80,13 +81,8 @@ def tx_view(tx: EscrowP2PTransaction) -> dict[str, Any]:
         "created": wire_time(tx.created),
         "is_deposit_payment_in_progress": tx.payin_stage == "deposit",
         "is_remainder_payment_in_progress": tx.payin_stage == "remainder",
-        "client_id": tx.client_id,
-        "join_code": tx.join_code,
+        **parties(tx),
     }
-    if tx.buyer_id is not None:
-        view["buyer_id"] = tx.buyer_id
-    if tx.seller_id is not None:
-        view["seller_id"] = tx.seller_id
     if tx.listing_id is not None:
         view["listing_id"] = str(tx.listing_id)
         view["listing_type"] = "single_use"
@@ -148,9 +144,7 @@ class P2P(Flow[EscrowP2PTransaction]):
 
     async def refund(self, session: AsyncSession, tx: EscrowP2PTransaction, actor_id: int | None) -> None:
         await _refund(session, tx)
-        tx.status = "funds_refunded"
-        await session.flush()
-        await self.tell(session, tx, "payment_refunded", actor_id, "The payment was refunded to the buyer.")
+        await self.refunded(session, tx, actor_id)
 
 
 FLOW = P2P()
@@ -215,10 +209,7 @@ async def create_transaction(
     )
     if new.skip_remainder:
         _skip(tx)
-    session.add(tx)
-    await session.flush()
-    await FLOW.tell(session, tx, "created", actor.user_id, "")
-    return tx
+    return await FLOW.add(session, tx, actor)
 
 
 # ---------------------------------------------------------------- paying (three steps)
@@ -315,7 +306,7 @@ async def finish_payin(
         )
         tx.deposit_paid = tx.updated_at = now
         tx.deposit_acceptance_deadline = now + timing.deposit_acceptance
-        tx.status = "deposit_paid"
+        tx.status = TransactionStatus.DEPOSIT_PAID
         await session.flush()
         await at_deadline(
             session, EscrowJob.P2P_DEPOSIT_ACCEPTANCE, tx.id, tx.deposit_acceptance_deadline, "escrow:p2p_deposit"
@@ -328,12 +319,10 @@ async def finish_payin(
             fee_hold_id,
         )
         tx.remainder_paid = tx.updated_at = now
-        tx.status = "remainder_paid"
-        await session.flush()
-        await FLOW.tell(
+        await FLOW.moved(
             session,
             tx,
-            "remainder_paid",
+            TransactionStatus.REMAINDER_PAID,
             actor.user_id,
             "The buyer paid the remainder: hand the item over.",
         )
@@ -354,10 +343,9 @@ async def accept_deposit(session: AsyncSession, actor: Actor, tx_id: int) -> Esc
     if tx.deposit_accepted is not None:
         raise state_error("deposit_already_accepted", "The deposit has already been accepted.")
     tx.deposit_accepted = tx.updated_at = utcnow()
-    tx.status = "deposit_accepted"
-    await session.flush()
-    await FLOW.tell(session, tx, "deposit_accepted", actor.user_id, "The seller accepted your deposit.")
-    return tx
+    return await FLOW.moved(
+        session, tx, TransactionStatus.DEPOSIT_ACCEPTED, actor.user_id, "The seller accepted your deposit."
+    )
 
 
 async def set_price(
@@ -393,10 +381,9 @@ async def set_price(
         raise charges.code_error("price", "must be above the deposit", "remainder_too_low")
     tx.price, tx.charge, tx.charge_seller, tx.calc_version = price, checked.charge, checked.charge_seller, version
     tx.priced = tx.updated_at = utcnow()
-    tx.status = "priced"
-    await session.flush()
-    await FLOW.tell(session, tx, "priced", actor.user_id, "The seller set the price: pay the rest.")
-    return tx
+    return await FLOW.moved(
+        session, tx, TransactionStatus.PRICED, actor.user_id, "The seller set the price: pay the rest."
+    )
 
 
 def _fully_paid(tx: EscrowP2PTransaction) -> bool:
@@ -448,7 +435,7 @@ async def confirm_handover(session: AsyncSession, actor: Actor, tx_id: int, timi
     tx.updated_at = now
     both = tx.seller_handover_confirmed is not None and tx.buyer_handover_confirmed is not None
     if both:
-        tx.status = "handover_confirmed"
+        tx.status = TransactionStatus.HANDOVER_CONFIRMED
         tx.complaint_period_deadline = now + timing.complaint_period
     await session.flush()
     if both:
@@ -496,7 +483,7 @@ async def _release(
 ) -> None:
     await post_holds(session, tx, _payment_holds(tx, deposit_only=deposit_only))
     if not deposit_only:
-        tx.status = "funds_released"
+        tx.status = TransactionStatus.FUNDS_RELEASED
     await FLOW.released(session, tx, actor_id)
 
 
@@ -539,10 +526,7 @@ async def cancel(session: AsyncSession, actor: Actor, tx_id: int, reason: str | 
     tx.cancelled = tx.updated_at = now
     tx.cancelled_by = actor.user_id
     tx.cancellation_reason = (reason or "").strip() or ("cancelled by the " + _role(tx, actor.user_id))
-    tx.status = "cancelled"
-    await session.flush()
-    await FLOW.tell(session, tx, "cancelled", actor.user_id, "Your transaction was cancelled.")
-    return tx
+    return await FLOW.moved(session, tx, TransactionStatus.CANCELLED, actor.user_id, "Your transaction was cancelled.")
 
 
 def _role(tx: EscrowP2PTransaction, user_id: int) -> str:
@@ -560,13 +544,12 @@ async def deposit_acceptance_passed(session: AsyncSession, tx_id: int) -> bool:
     await _refund(session, tx)
     tx.cancelled = tx.updated_at = utcnow()
     tx.cancellation_reason = "deposit_not_accepted"
-    tx.status = "cancelled"
-    await session.flush()
-    await FLOW.tell(
+    await FLOW.moved(
         session,
         tx,
-        "deposit_refunded",
+        TransactionStatus.CANCELLED,
         None,
         "The deposit was not accepted in time and was refunded.",
+        event="deposit_refunded",
     )
     return True

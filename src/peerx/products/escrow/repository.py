@@ -19,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from peerx.core.db import paginate
 from peerx.core.errors import NotFound
 from peerx.products.escrow.charges import code_error
-from peerx.products.escrow.models import EscrowP2PTransaction, EscrowTransaction, EscrowUser
+from peerx.products.escrow.models import EscrowP2PTransaction, EscrowTransaction, EscrowUser, TransactionStatus
 
 Tx = TypeVar("Tx", EscrowTransaction, EscrowP2PTransaction)
 Row = TypeVar("Row")
@@ -145,7 +145,7 @@ async def status_counts(session: AsyncSession, *, model: str, livemode: bool | N
 async def complaints_page(session: AsyncSession, *, model: str, page: int, per_page: int) -> tuple[list[AnyTx], int]:
     """One page of one model's complained transactions, oldest complaint first, and the total count."""
     table = TABLES[model]
-    query = select(table).where(table.status == "complained").order_by(table.complained, table.id)
+    query = select(table).where(table.status == TransactionStatus.COMPLAINED).order_by(table.complained, table.id)
     return await paginate(session, query, page=page, per_page=per_page)
 
 

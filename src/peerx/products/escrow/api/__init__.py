@@ -1,8 +1,9 @@
 """The Trustap v1 wire surface: the document's paths, fields and shapes; OAuth2 login under
 /oauth2; errors as {"code", "error"} with the spec's codes and statuses. The routes live in
 module-level routers by capability (api/online.py, api/p2p.py, api/listings.py, api/account.py,
-api/oauth.py; their shared route helpers in api/shared.py); this module assembles them into the
-surface and its OpenAPI document."""
+api/oauth.py; their shared route helpers in api/shared.py, and what a route does for either kind
+of transaction in api/transactions.py); this module assembles them into the surface and its
+OpenAPI document."""
 
 from __future__ import annotations
 

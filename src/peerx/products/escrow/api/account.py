@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request, Response
+from fastapi import Path, Request, Response
 
-from peerx.products.escrow import payouts, repository, service
-from peerx.products.escrow.api.shared import page
+from peerx.products.escrow import payouts, service
+from peerx.products.escrow.api.shared import Paging
 from peerx.products.escrow.deps import Idempotent, User, actor, once
 from peerx.products.escrow.errors import documented
 from peerx.products.escrow.models import EscrowUser
@@ -28,7 +28,6 @@ router = wire_router(strict_content_type=False)  # a JSON body without a Content
 
 PERSONAL, NOTIFICATIONS = "Personal", "Notifications"
 NotificationId = Annotated[PathId, Path(description="The notification's id.", examples=[1])]
-Paging = Annotated[repository.Page, Depends(page)]
 
 
 def personal(user: EscrowUser) -> dict[str, Any]:

@@ -8,8 +8,10 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Path, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.products.escrow import listings, oauth
+from peerx.products.escrow.api.shared import meaning
 from peerx.products.escrow.deps import Idempotent, User, actor, once
 from peerx.products.escrow.errors import documented
 from peerx.products.escrow.models import EscrowListing
@@ -26,6 +28,7 @@ from peerx.products.escrow.schemas import (
     PathId,
     SetPrice,
     WireRequest,
+    WireResponse,
 )
 from peerx.web import Session, WireJSON, wire_router
 
@@ -48,22 +51,76 @@ PRICE_CODES = (
 )
 
 
-def basic_listing(listing: EscrowListing) -> dict[str, Any]:
-    return BasicListing.of(listings.listing_view(listing))
+class Listings:
+    """The route work for one kind of listing (`basic` or `p2p`): its wire models for the listing
+    and for the transaction bought from it."""
+
+    def __init__(self, kind: str, listing: type[WireResponse], transaction: type[WireResponse]) -> None:
+        self.kind = kind
+        self.listing = listing
+        self.transaction = transaction
+
+    def view(self, listing: EscrowListing) -> dict[str, Any]:
+        return self.listing.of(listings.listing_view(listing))
+
+    async def change(
+        self,
+        request: Request,
+        session: AsyncSession,
+        user: oauth.TokenUser,
+        body: WireRequest | None,
+        change: Callable[[], Awaitable[EscrowListing]],
+    ) -> Response:
+        """A change answered with the listing, once per Idempotency-Key."""
+
+        async def produce() -> dict[str, Any]:
+            return self.view(await change())
+
+        return await once(request, session, user, meaning(body), produce)
+
+    async def create(
+        self,
+        request: Request,
+        session: AsyncSession,
+        user: oauth.TokenUser,
+        body: CreateListing | CreateP2PListing | None,
+    ) -> Response:
+        description, pricing = (body.description, body.pricing()) if body is not None else ("", None)
+        return await self.change(
+            request, session, user, body, lambda: listings.create(session, actor(user), self.kind, description, pricing)
+        )
+
+    async def read(self, session: AsyncSession, user: oauth.TokenUser, listing_id: int) -> Response:
+        return WireJSON(self.view(await listings.get(session, actor(user), self.kind, listing_id)))
+
+    async def delete(self, session: AsyncSession, user: oauth.TokenUser, listing_id: int) -> Response:
+        await listings.delete(session, actor(user), self.kind, listing_id)
+        return WireJSON(Deleted.of({}))
+
+    async def describe(
+        self, request: Request, session: AsyncSession, user: oauth.TokenUser, listing_id: int, body: ListingDescription
+    ) -> Response:
+        return await self.change(
+            request,
+            session,
+            user,
+            body,
+            lambda: listings.set_description(session, actor(user), self.kind, listing_id, body.listing_description),
+        )
+
+    async def buy(
+        self, request: Request, session: AsyncSession, user: oauth.TokenUser, listing_id: int, body: EmptyBody | None
+    ) -> Response:
+        """The caller becomes the buyer of a new transaction made from the listing."""
+
+        async def produce() -> dict[str, Any]:
+            return self.transaction.of(await listings.create_transaction(session, actor(user), self.kind, listing_id))
+
+        return await once(request, session, user, meaning(body), produce)
 
 
-def p2p_listing(listing: EscrowListing) -> dict[str, Any]:
-    return P2PListing.of(listings.listing_view(listing))
-
-
-async def change(
-    request: Request,
-    session: Session,
-    user: oauth.TokenUser,
-    body: WireRequest | None,
-    produce: Callable[[], Awaitable[dict[str, Any]]],
-) -> Response:
-    return await once(request, session, user, {} if body is None else body.meaning(), produce)
+BASIC = Listings("basic", BasicListing, BasicTransaction)
+P2P = Listings("p2p", P2PListing, P2PTransaction)
 
 
 # ---------------------------------------------------------------- online
@@ -80,12 +137,7 @@ async def change(
     dependencies=[Idempotent],
 )
 async def create_listing(request: Request, session: Session, user: User, body: CreateListing | None = None) -> Response:
-    description, pricing = (body.description, body.pricing()) if body is not None else ("", None)
-
-    async def produce() -> dict[str, Any]:
-        return basic_listing(await listings.create(session, actor(user), "basic", description, pricing))
-
-    return await change(request, session, user, body, produce)
+    return await BASIC.create(request, session, user, body)
 
 
 @router.get(
@@ -98,7 +150,7 @@ async def create_listing(request: Request, session: Session, user: User, body: C
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def get_listing(listing_id: ListingId, session: Session, user: User) -> Response:
-    return WireJSON(basic_listing(await listings.get(session, actor(user), "basic", listing_id)))
+    return await BASIC.read(session, user, listing_id)
 
 
 @router.delete(
@@ -111,8 +163,7 @@ async def get_listing(listing_id: ListingId, session: Session, user: User) -> Re
     responses=documented(*ERRORS, codes={400: OWNER_CODES, 403: ("not_seller",)}),
 )
 async def delete_listing(listing_id: ListingId, session: Session, user: User) -> Response:
-    await listings.delete(session, actor(user), "basic", listing_id)
-    return WireJSON(Deleted.of({}))
+    return await BASIC.delete(session, user, listing_id)
 
 
 @router.post(
@@ -127,11 +178,7 @@ async def delete_listing(listing_id: ListingId, session: Session, user: User) ->
 async def set_description(
     listing_id: ListingId, request: Request, session: Session, user: User, body: ListingDescription
 ) -> Response:
-    async def produce() -> dict[str, Any]:
-        described = await listings.set_description(session, actor(user), "basic", listing_id, body.listing_description)
-        return basic_listing(described)
-
-    return await change(request, session, user, body, produce)
+    return await BASIC.describe(request, session, user, listing_id, body)
 
 
 @router.post(
@@ -147,8 +194,12 @@ async def set_description(
 async def set_pricing(
     listing_id: ListingId, request: Request, session: Session, user: User, body: SetPrice
 ) -> Response:
-    async def produce() -> dict[str, Any]:
-        priced = await listings.set_pricing(
+    return await BASIC.change(
+        request,
+        session,
+        user,
+        body,
+        lambda: listings.set_pricing(
             session,
             actor(user),
             listing_id,
@@ -156,10 +207,8 @@ async def set_pricing(
             price=body.price,
             charge=body.charge,
             version=body.charge_calculator_version,
-        )
-        return basic_listing(priced)
-
-    return await change(request, session, user, body, produce)
+        ),
+    )
 
 
 @router.post(
@@ -175,10 +224,7 @@ async def set_pricing(
 async def create_transaction(
     listing_id: ListingId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    async def produce() -> dict[str, Any]:
-        return BasicTransaction.of(await listings.create_transaction(session, actor(user), "basic", listing_id))
-
-    return await change(request, session, user, body, produce)
+    return await BASIC.buy(request, session, user, listing_id, body)
 
 
 # ---------------------------------------------------------------- face to face
@@ -198,12 +244,7 @@ async def create_transaction(
 async def create_p2p_listing(
     request: Request, session: Session, user: User, body: CreateP2PListing | None = None
 ) -> Response:
-    description, pricing = (body.description, body.pricing()) if body is not None else ("", None)
-
-    async def produce() -> dict[str, Any]:
-        return p2p_listing(await listings.create(session, actor(user), "p2p", description, pricing))
-
-    return await change(request, session, user, body, produce)
+    return await P2P.create(request, session, user, body)
 
 
 @router.get(
@@ -216,7 +257,7 @@ async def create_p2p_listing(
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def get_p2p_listing(listing_id: P2PListingId, session: Session, user: User) -> Response:
-    return WireJSON(p2p_listing(await listings.get(session, actor(user), "p2p", listing_id)))
+    return await P2P.read(session, user, listing_id)
 
 
 @router.delete(
@@ -229,8 +270,7 @@ async def get_p2p_listing(listing_id: P2PListingId, session: Session, user: User
     responses=documented(*ERRORS, codes={400: OWNER_CODES, 403: ("not_seller",)}),
 )
 async def delete_p2p_listing(listing_id: P2PListingId, session: Session, user: User) -> Response:
-    await listings.delete(session, actor(user), "p2p", listing_id)
-    return WireJSON(Deleted.of({}))
+    return await P2P.delete(session, user, listing_id)
 
 
 @router.post(
@@ -245,11 +285,7 @@ async def delete_p2p_listing(listing_id: P2PListingId, session: Session, user: U
 async def set_p2p_description(
     listing_id: P2PListingId, request: Request, session: Session, user: User, body: ListingDescription
 ) -> Response:
-    async def produce() -> dict[str, Any]:
-        described = await listings.set_description(session, actor(user), "p2p", listing_id, body.listing_description)
-        return p2p_listing(described)
-
-    return await change(request, session, user, body, produce)
+    return await P2P.describe(request, session, user, listing_id, body)
 
 
 @router.post(
@@ -265,7 +301,4 @@ async def set_p2p_description(
 async def create_p2p_transaction(
     listing_id: P2PListingId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    async def produce() -> dict[str, Any]:
-        return P2PTransaction.of(await listings.create_transaction(session, actor(user), "p2p", listing_id))
-
-    return await change(request, session, user, body, produce)
+    return await P2P.buy(request, session, user, listing_id, body)

@@ -4,28 +4,27 @@ document's paths, fields and shapes; the rules are in online.py (over kernel.py)
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import Query, Request, Response
 
-from peerx.products.escrow import oauth, online, repository, service
+from peerx.products.escrow import online
 from peerx.products.escrow.api.shared import (
+    CARD_CODES,
+    QUOTE_CODES,
     ChargeConfigParam,
     CurrencyParam,
+    JoinCodePath,
+    Paging,
     PaymentMethodParam,
     PriceParam,
+    TransactionId,
     basic_view,
-    card_payment,
-    page,
     quote,
 )
-from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
+from peerx.products.escrow.api.transactions import Transactions
+from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor
 from peerx.products.escrow.errors import documented
-from peerx.products.escrow.kernel import PayinPlan
-from peerx.products.escrow.models import EscrowTransaction
-from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.schemas import (
     BasicTransaction,
     Charge,
@@ -33,16 +32,13 @@ from peerx.products.escrow.schemas import (
     CreateTransaction,
     EmptyBody,
     JoinCode,
-    PathId,
     PayRequest,
     TrackRequest,
-    WireRequest,
 )
 from peerx.products.escrow.schemas import (
     User as UserDetails,
 )
 from peerx.products.escrow.tasks import timing
-from peerx.rails.payins import PayinResult
 from peerx.web import PlatformDep, Session, WireJSON, wire_router
 
 router = wire_router(strict_content_type=False)  # a JSON body without a Content-Type is read as JSON
@@ -51,17 +47,6 @@ TX = "Online Transactions"
 PAYMENT, SHIPPING, COMPLAINT, CANCEL = "Online Payment", "Online Shipping", "Online Complaint", "Online Cancel"
 DETAILS = "Online Buyer/Seller Details"
 
-TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
-Paging = Annotated[repository.Page, Depends(page)]
-QUOTE_CODES = (
-    "currency_missing",
-    "invalid_price",
-    "negative_price",
-    "price_too_low",
-    "unsupported_currency",
-    "invalid_charge_config",
-    "unsupported_combination",
-)
 CREATE_CODES = (
     "currency_missing",
     "incorrect_calc_version",
@@ -76,24 +61,7 @@ CREATE_CODES = (
     "idempotency_key_reused",
 )
 
-
-def meaning(body: WireRequest | None) -> dict[str, Any]:
-    return {} if body is None else body.meaning()
-
-
-async def step(
-    request: Request,
-    session: Session,
-    user: oauth.TokenUser,
-    body: WireRequest | None,
-    change: Callable[[], Awaitable[EscrowTransaction]],
-) -> Response:
-    """A change to one transaction, answered with the transaction, once per Idempotency-Key."""
-
-    async def produce() -> dict[str, Any]:
-        return basic_view(await change())
-
-    return await once(request, session, user, meaning(body), produce)
+ONLINE = Transactions(online.FLOW, basic_view)
 
 
 # ---------------------------------------------------------------- charge, list, create
@@ -130,8 +98,7 @@ async def get_charge(
     responses=documented(400, 401, 403, codes={400: ("invalid_before_id", "invalid_after_id", "invalid_limit")}),
 )
 async def list_transactions(session: Session, user: User, paging: Paging) -> Response:
-    rows = await repository.list_transactions(session, EscrowTransaction, actor(user), paging)
-    return WireJSON([basic_view(tx) for tx in rows])
+    return await ONLINE.listing(session, user, paging)
 
 
 @router.post(
@@ -147,19 +114,16 @@ async def list_transactions(session: Session, user: User, paging: Paging) -> Res
     dependencies=[Idempotent],
 )
 async def create_transaction(request: Request, session: Session, user: User, body: CreateTransaction) -> Response:
-    new = body.to_service()
-
-    async def produce() -> dict[str, Any]:
-        return basic_view(await online.create_transaction(session, actor(user), new))
-
-    return await once(request, session, user, body.meaning(), produce, 201)
+    new = body.to_service()  # a malformed body is refused before its Idempotency-Key is looked up
+    return await ONLINE.create(
+        request, session, user, body, lambda: online.create_transaction(session, actor(user), new)
+    )
 
 
 # ---------------------------------------------------------------- join codes
 
 
 JoinCodeQuery = Annotated[JoinCode, Query(description="The join code the transaction's creator shared.")]
-JoinCodePath = Annotated[JoinCode, Path(description="The join code the transaction's creator shared.")]
 
 
 @router.get(
@@ -172,8 +136,7 @@ JoinCodePath = Annotated[JoinCode, Path(description="The join code the transacti
     responses=documented(400, 401, 403, 404, codes={400: ("join_code_missing",)}),
 )
 async def by_join_code(session: Session, user: User, join_code: JoinCodeQuery) -> Response:
-    found = await repository.by_join_code(session, EscrowTransaction, actor(user), join_code, lock=False)
-    return WireJSON(basic_view(found))
+    return await ONLINE.by_join_code(session, user, join_code)
 
 
 @router.put(
@@ -190,10 +153,7 @@ async def by_join_code(session: Session, user: User, join_code: JoinCodeQuery) -
     dependencies=[Idempotent],
 )
 async def join(request: Request, session: Session, user: User, join_code: JoinCodeQuery) -> Response:
-    async def produce() -> dict[str, Any]:
-        return basic_view(await online.FLOW.join(session, actor(user), join_code))
-
-    return await once(request, session, user, {"join_code": join_code}, produce)
+    return await ONLINE.join(request, session, user, join_code, {"join_code": join_code})
 
 
 @router.post(
@@ -209,10 +169,7 @@ async def join(request: Request, session: Session, user: User, join_code: JoinCo
 async def reject(
     join_code: JoinCodePath, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    async def produce() -> dict[str, Any]:
-        return basic_view(await online.FLOW.reject(session, actor(user), join_code))
-
-    return await once(request, session, user, {}, produce)
+    return await ONLINE.reject(request, session, user, join_code)
 
 
 # ---------------------------------------------------------------- one transaction
@@ -227,13 +184,7 @@ async def reject(
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def get_transaction(transaction_id: TransactionId, session: Session, user: User) -> Response:
-    tx = await repository.load(session, EscrowTransaction, actor(user), transaction_id, lock=False)
-    return WireJSON(basic_view(tx))
-
-
-async def _details(session: Session, user: oauth.TokenUser, transaction_id: int, role: str) -> Response:
-    tx = await repository.load(session, EscrowTransaction, actor(user), transaction_id, lock=False)
-    return WireJSON(UserDetails.of(await service.party_details(session, tx, role)))
+    return await ONLINE.read(session, user, transaction_id)
 
 
 @router.get(
@@ -246,7 +197,7 @@ async def _details(session: Session, user: oauth.TokenUser, transaction_id: int,
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def buyer_details(transaction_id: TransactionId, session: Session, user: User) -> Response:
-    return await _details(session, user, transaction_id, "buyer")
+    return await ONLINE.details(session, user, transaction_id, "buyer")
 
 
 @router.get(
@@ -259,7 +210,7 @@ async def buyer_details(transaction_id: TransactionId, session: Session, user: U
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def seller_details(transaction_id: TransactionId, session: Session, user: User) -> Response:
-    return await _details(session, user, transaction_id, "seller")
+    return await ONLINE.details(session, user, transaction_id, "seller")
 
 
 STEP_ERRORS = (400, 401, 403, 404)
@@ -282,12 +233,7 @@ STEP_ERRORS = (400, 401, 403, 404)
                 "already_paid",
                 "already_cancelled",
                 "second_party_not_joined",
-                "payment_in_progress",
-                "payment_pending",
-                "card_declined",
-                "expired_card",
-                "invalid_token",
-                "payments_unavailable",
+                *CARD_CODES,
             ),
             403: ("not_buyer",),
         },
@@ -302,15 +248,15 @@ async def pay(
     body: PayRequest | None = None,
 ) -> Response:
     card = body.stripe_token if body is not None else None
-    t = timing(platform)
-
-    async def begin(session: AsyncSession, who: Actor) -> PayinPlan:
-        return await online.begin_pay(session, who, transaction_id, card)
-
-    async def finish(session: AsyncSession, who: Actor, plan: PayinPlan, result: PayinResult) -> dict[str, Any]:
-        return basic_view(await online.finish_pay(session, who, plan, result, t))
-
-    return await card_payment(request, platform, token, meaning(body), "stripe_token", begin, finish)
+    return await ONLINE.pay(
+        request,
+        platform,
+        token,
+        body,
+        "stripe_token",
+        lambda session, who: online.begin_pay(session, who, transaction_id, card),
+        online.finish_pay,
+    )
 
 
 @router.post(
@@ -331,7 +277,7 @@ async def pay(
 async def cancel(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(request, session, user, body, lambda: online.cancel(session, actor(user), transaction_id))
+    return await ONLINE.step(request, session, user, body, lambda: online.cancel(session, actor(user), transaction_id))
 
 
 @router.post(
@@ -371,7 +317,7 @@ async def track(
     carrier = body.carrier if body is not None else None
     code = body.tracking_code if body is not None else None
     t = timing(platform)
-    return await step(
+    return await ONLINE.step(
         request, session, user, body, lambda: online.track(session, actor(user), transaction_id, carrier, code, t)
     )
 
@@ -398,7 +344,7 @@ async def confirm_delivery(
     body: EmptyBody | None = None,
 ) -> Response:
     t = timing(platform)
-    return await step(
+    return await ONLINE.step(
         request, session, user, body, lambda: online.confirm_delivery(session, actor(user), transaction_id, t)
     )
 
@@ -426,7 +372,9 @@ COMPLAIN_CODES = (
 async def complain(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(request, session, user, body, lambda: online.complain(session, actor(user), transaction_id, None))
+    return await ONLINE.step(
+        request, session, user, body, lambda: online.complain(session, actor(user), transaction_id, None)
+    )
 
 
 @router.post(
@@ -448,7 +396,9 @@ async def complain_with_description(
     body: ComplaintRequest | None = None,
 ) -> Response:
     text = (body.complaint_description if body is not None else None) or ""
-    return await step(request, session, user, body, lambda: online.complain(session, actor(user), transaction_id, text))
+    return await ONLINE.step(
+        request, session, user, body, lambda: online.complain(session, actor(user), transaction_id, text)
+    )
 
 
 @router.post(
@@ -477,7 +427,7 @@ async def complain_with_description(
 async def end_complaint_period(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(
+    return await ONLINE.step(
         request, session, user, body, lambda: online.end_complaint_period(session, actor(user), transaction_id)
     )
 
@@ -498,6 +448,4 @@ async def end_complaint_period(
 async def accept_complaint(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(
-        request, session, user, body, lambda: online.FLOW.accept_complaint(session, actor(user), transaction_id)
-    )
+    return await ONLINE.accept_complaint(request, session, user, body, transaction_id)

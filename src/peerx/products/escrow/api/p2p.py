@@ -4,44 +4,37 @@ and cancel. The document's paths, fields and shapes; the rules are in p2p.py (ov
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from fastapi import Request, Response
 
-from fastapi import Depends, Path, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from peerx.products.escrow import oauth, p2p, repository, service
+from peerx.products.escrow import p2p
 from peerx.products.escrow.api.shared import (
+    CARD_CODES,
+    QUOTE_CODES,
     ChargeConfigParam,
     CurrencyParam,
+    JoinCodePath,
+    P2PPaging,
     PaymentMethodParam,
     PriceParam,
-    card_payment,
-    p2p_page,
+    TransactionId,
     p2p_view,
     quote,
 )
-from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor, once
+from peerx.products.escrow.api.transactions import Transactions
+from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, User, actor
 from peerx.products.escrow.errors import documented
-from peerx.products.escrow.kernel import PayinPlan
-from peerx.products.escrow.models import EscrowP2PTransaction
-from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.schemas import (
     CancelRequest,
     CreateP2PTransaction,
     EmptyBody,
-    JoinCode,
     P2PCharge,
     P2PComplaintRequest,
     P2PPayRequest,
     P2PTransaction,
-    PathId,
     SetPrice,
-    WireRequest,
 )
 from peerx.products.escrow.schemas import User as UserDetails
 from peerx.products.escrow.tasks import timing
-from peerx.rails.payins import PayinResult
 from peerx.web import PlatformDep, Session, WireJSON, wire_router
 
 router = wire_router(strict_content_type=False)  # a JSON body without a Content-Type is read as JSON
@@ -49,29 +42,9 @@ router = wire_router(strict_content_type=False)  # a JSON body without a Content
 TX, PAYMENT, HANDOVER = "F2F Transactions", "F2F Payment", "F2F Handover"
 COMPLAINT, CANCEL, DETAILS = "F2F Complaint", "F2F Cancel", "F2F Buyer/Seller Details"
 
-TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
-JoinCodePath = Annotated[JoinCode, Path(description="The join code the transaction's creator shared.")]
-Paging = Annotated[repository.Page, Depends(p2p_page)]
 ERRORS = (400, 401, 403, 404)
 
-
-def meaning(body: WireRequest | None) -> dict[str, Any]:
-    return {} if body is None else body.meaning()
-
-
-async def step(
-    request: Request,
-    session: Session,
-    user: oauth.TokenUser,
-    body: WireRequest | None,
-    change: Callable[[], Awaitable[EscrowP2PTransaction]],
-) -> Response:
-    """A change to one transaction, answered with the transaction, once per Idempotency-Key."""
-
-    async def produce() -> dict[str, Any]:
-        return p2p_view(await change())
-
-    return await once(request, session, user, meaning(body), produce)
+P2P = Transactions(p2p.FLOW, p2p_view)
 
 
 # ---------------------------------------------------------------- charge, list, create
@@ -85,21 +58,7 @@ async def step(
     description="The Trustap fee, in the `currency`'s smallest unit, for the given `price` (a deposit "
     "or a full price). Takes a user's bearer token, or an API key as the Basic auth user name.",
     response_model=P2PCharge,
-    responses=documented(
-        400,
-        401,
-        codes={
-            400: (
-                "currency_missing",
-                "invalid_price",
-                "negative_price",
-                "price_too_low",
-                "unsupported_currency",
-                "invalid_charge_config",
-                "unsupported_combination",
-            )
-        },
-    ),
+    responses=documented(400, 401, codes={400: QUOTE_CODES}),
     dependencies=[ChargeCaller],
 )
 async def get_charge(
@@ -123,9 +82,8 @@ async def get_charge(
         400, 401, 403, codes={400: ("invalid_before_id", "invalid_after_id", "invalid_limit", "excessive_limit")}
     ),
 )
-async def list_transactions(session: Session, user: User, paging: Paging) -> Response:
-    rows = await repository.list_transactions(session, EscrowP2PTransaction, actor(user), paging)
-    return WireJSON([p2p_view(tx) for tx in rows])
+async def list_transactions(session: Session, user: User, paging: P2PPaging) -> Response:
+    return await P2P.listing(session, user, paging)
 
 
 @router.post(
@@ -162,20 +120,11 @@ async def list_transactions(session: Session, user: User, paging: Paging) -> Res
     dependencies=[Idempotent],
 )
 async def create_transaction(request: Request, session: Session, user: User, body: CreateP2PTransaction) -> Response:
-    new = body.to_service()
-
-    async def produce() -> dict[str, Any]:
-        return p2p_view(await p2p.create_transaction(session, actor(user), new))
-
-    return await once(request, session, user, body.meaning(), produce, 201)
+    new = body.to_service()  # a malformed body is refused before its Idempotency-Key is looked up
+    return await P2P.create(request, session, user, body, lambda: p2p.create_transaction(session, actor(user), new))
 
 
 # ---------------------------------------------------------------- join codes
-
-
-async def _by_join_code(session: Session, user: oauth.TokenUser, join_code: str) -> Response:
-    found = await repository.by_join_code(session, EscrowP2PTransaction, actor(user), join_code, lock=False)
-    return WireJSON(p2p_view(found))
 
 
 @router.get(
@@ -188,7 +137,7 @@ async def _by_join_code(session: Session, user: oauth.TokenUser, join_code: str)
     responses=documented(400, 401, 403, 404),
 )
 async def by_join_code(join_code: JoinCodePath, session: Session, user: User) -> Response:
-    return await _by_join_code(session, user, join_code)
+    return await P2P.by_join_code(session, user, join_code)
 
 
 @router.get(
@@ -201,7 +150,7 @@ async def by_join_code(join_code: JoinCodePath, session: Session, user: User) ->
     responses=documented(400, 401, 403, 404),
 )
 async def by_join_code_spec(join_code: JoinCodePath, session: Session, user: User) -> Response:
-    return await _by_join_code(session, user, join_code)
+    return await by_join_code(join_code, session, user)
 
 
 @router.post(
@@ -216,10 +165,7 @@ async def by_join_code_spec(join_code: JoinCodePath, session: Session, user: Use
 async def join(
     join_code: JoinCodePath, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    async def produce() -> dict[str, Any]:
-        return p2p_view(await p2p.FLOW.join(session, actor(user), join_code))
-
-    return await once(request, session, user, {}, produce)
+    return await P2P.join(request, session, user, join_code, {})
 
 
 @router.post(
@@ -234,10 +180,7 @@ async def join(
 async def reject(
     join_code: JoinCodePath, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    async def produce() -> dict[str, Any]:
-        return p2p_view(await p2p.FLOW.reject(session, actor(user), join_code))
-
-    return await once(request, session, user, {}, produce)
+    return await P2P.reject(request, session, user, join_code)
 
 
 # ---------------------------------------------------------------- one transaction
@@ -252,13 +195,7 @@ async def reject(
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def get_transaction(transaction_id: TransactionId, session: Session, user: User) -> Response:
-    tx = await repository.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
-    return WireJSON(p2p_view(tx))
-
-
-async def _details(session: Session, user: oauth.TokenUser, transaction_id: int, role: str) -> Response:
-    tx = await repository.load(session, EscrowP2PTransaction, actor(user), transaction_id, lock=False)
-    return WireJSON(UserDetails.of(await service.party_details(session, tx, role)))
+    return await P2P.read(session, user, transaction_id)
 
 
 @router.get(
@@ -271,7 +208,7 @@ async def _details(session: Session, user: oauth.TokenUser, transaction_id: int,
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def buyer_details(transaction_id: TransactionId, session: Session, user: User) -> Response:
-    return await _details(session, user, transaction_id, "buyer")
+    return await P2P.details(session, user, transaction_id, "buyer")
 
 
 @router.get(
@@ -284,7 +221,7 @@ async def buyer_details(transaction_id: TransactionId, session: Session, user: U
     responses=documented(400, 401, 403, 404, codes={400: ("invalid_id",)}),
 )
 async def seller_details(transaction_id: TransactionId, session: Session, user: User) -> Response:
-    return await _details(session, user, transaction_id, "seller")
+    return await P2P.details(session, user, transaction_id, "seller")
 
 
 CANCEL_CODES = (
@@ -312,7 +249,9 @@ async def cancel(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: CancelRequest | None = None
 ) -> Response:
     reason = body.description if body is not None else None
-    return await step(request, session, user, body, lambda: p2p.cancel(session, actor(user), transaction_id, reason))
+    return await P2P.step(
+        request, session, user, body, lambda: p2p.cancel(session, actor(user), transaction_id, reason)
+    )
 
 
 @router.post(
@@ -327,8 +266,7 @@ async def cancel(
 async def cancel_with_description(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: CancelRequest | None = None
 ) -> Response:
-    reason = body.description if body is not None else None
-    return await step(request, session, user, body, lambda: p2p.cancel(session, actor(user), transaction_id, reason))
+    return await cancel(transaction_id, request, session, user, body)
 
 
 @router.post(
@@ -356,7 +294,9 @@ async def cancel_with_description(
 async def accept_deposit(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(request, session, user, body, lambda: p2p.accept_deposit(session, actor(user), transaction_id))
+    return await P2P.step(
+        request, session, user, body, lambda: p2p.accept_deposit(session, actor(user), transaction_id)
+    )
 
 
 @router.post(
@@ -391,7 +331,7 @@ async def accept_deposit(
 async def set_price(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: SetPrice
 ) -> Response:
-    return await step(
+    return await P2P.step(
         request,
         session,
         user,
@@ -423,7 +363,9 @@ async def set_price(
 async def skip_remainder(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(request, session, user, body, lambda: p2p.skip_remainder(session, actor(user), transaction_id))
+    return await P2P.step(
+        request, session, user, body, lambda: p2p.skip_remainder(session, actor(user), transaction_id)
+    )
 
 
 @router.post(
@@ -457,7 +399,9 @@ async def complain(
     body: P2PComplaintRequest | None = None,
 ) -> Response:
     text = body.text() if body is not None else None
-    return await step(request, session, user, body, lambda: p2p.complain(session, actor(user), transaction_id, text))
+    return await P2P.step(
+        request, session, user, body, lambda: p2p.complain(session, actor(user), transaction_id, text)
+    )
 
 
 @router.post(
@@ -492,7 +436,7 @@ async def confirm_handover(
     body: EmptyBody | None = None,
 ) -> Response:
     t = timing(platform)
-    return await step(
+    return await P2P.step(
         request, session, user, body, lambda: p2p.confirm_handover(session, actor(user), transaction_id, t)
     )
 
@@ -522,25 +466,13 @@ async def confirm_handover(
 async def accept_complaint(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
-    return await step(
-        request, session, user, body, lambda: p2p.FLOW.accept_complaint(session, actor(user), transaction_id)
-    )
+    return await P2P.accept_complaint(request, session, user, body, transaction_id)
 
 
 # ---------------------------------------------------------------- paying
 
 
-PAY_CODES = (
-    "invalid_id",
-    "missing_stripe_token",
-    "already_cancelled",
-    "payment_in_progress",
-    "payment_pending",
-    "card_declined",
-    "expired_card",
-    "invalid_token",
-    "payments_unavailable",
-)
+PAY_CODES = ("invalid_id", "missing_stripe_token", "already_cancelled", *CARD_CODES)
 
 
 async def _pay(
@@ -552,15 +484,15 @@ async def _pay(
     body: P2PPayRequest | None,
 ) -> Response:
     card = body.token() if body is not None else None
-    t = timing(platform)
-
-    async def begin(session: AsyncSession, who: Actor) -> PayinPlan:
-        return await p2p.begin_payin(session, who, transaction_id, stage, card)
-
-    async def finish(session: AsyncSession, who: Actor, plan: PayinPlan, result: PayinResult) -> dict[str, Any]:
-        return p2p_view(await p2p.finish_payin(session, who, plan, result, t))
-
-    return await card_payment(request, platform, token, meaning(body), "stripe_charge_token", begin, finish)
+    return await P2P.pay(
+        request,
+        platform,
+        token,
+        body,
+        "stripe_charge_token",
+        lambda session, who: p2p.begin_payin(session, who, transaction_id, stage, card),
+        p2p.finish_payin,
+    )
 
 
 @router.post(

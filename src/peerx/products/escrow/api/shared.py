@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core.idempotency import StoredResponse, complete, fingerprint, reserve
+from peerx.core.idempotency import fingerprint, reserve
 from peerx.platform import Platform
 from peerx.products.escrow import charges, online, p2p, repository
 from peerx.products.escrow.deps import API_SCOPE, actor, token_user, user_scope
@@ -20,20 +20,23 @@ from peerx.products.escrow.schemas import (
     BasicTransaction,
     Charge,
     CurrencyQuery,
+    JoinCode,
     Limit,
     P2PCharge,
     P2PLimit,
     P2PTransaction,
+    PathId,
     PaymentMethodQuery,
     QueryConfig,
     QueryId,
     QueryPrice,
+    WireRequest,
 )
 from peerx.products.escrow.tasks import payin_rail
 from peerx.rails.payins import PayinRail, PayinResult, PayinUnavailable
-from peerx.web import WireJSON
+from peerx.web import WireJSON, idempotent
 
-# ---------------------------------------------------------------- views
+# ---------------------------------------------------------------- views and request meanings
 
 
 def basic_view(tx: EscrowTransaction) -> dict[str, Any]:
@@ -42,6 +45,11 @@ def basic_view(tx: EscrowTransaction) -> dict[str, Any]:
 
 def p2p_view(tx: EscrowP2PTransaction) -> dict[str, Any]:
     return P2PTransaction.of(p2p.tx_view(tx))
+
+
+def meaning(body: WireRequest | None) -> dict[str, Any]:
+    """What a request with an optional body says, for its Idempotency-Key fingerprint."""
+    return {} if body is None else body.meaning()
 
 
 # ---------------------------------------------------------------- the charge quote
@@ -54,6 +62,15 @@ PaymentMethodParam = Annotated[
     Query(description="The payment method that will be used to pay for the transaction; only `card` here."),
 ]
 ChargeConfigParam = Annotated[QueryConfig | None, Query()]
+QUOTE_CODES = (  # what `quote` can refuse, as /charge and /p2p/charge document it
+    "currency_missing",
+    "invalid_price",
+    "negative_price",
+    "price_too_low",
+    "unsupported_currency",
+    "invalid_charge_config",
+    "unsupported_combination",
+)
 
 
 async def quote(
@@ -111,8 +128,26 @@ def p2p_page(
     return repository.Page(before_id, after_id, limit)
 
 
+Paging = Annotated[repository.Page, Depends(page)]
+P2PPaging = Annotated[repository.Page, Depends(p2p_page)]
+
+# ---------------------------------------------------------------- path parameters
+
+TransactionId = Annotated[PathId, Path(description="The transaction's id.", examples=[1])]
+JoinCodePath = Annotated[JoinCode, Path(description="The join code the transaction's creator shared.")]
+
+
 # ---------------------------------------------------------------- card payments
 
+# What charging the card can answer, as the pay routes document it (after their own codes).
+CARD_CODES = (
+    "payment_in_progress",
+    "payment_pending",
+    "card_declined",
+    "expired_card",
+    "invalid_token",
+    "payments_unavailable",
+)
 Begin = Callable[[AsyncSession, Actor], Awaitable[PayinPlan]]
 Finish = Callable[[AsyncSession, Actor, PayinPlan, PayinResult], Awaitable[dict[str, Any]]]
 
@@ -168,16 +203,13 @@ async def card_payment(
     async with platform.db.transaction() as session:
         body = await finish(session, who, plan, result)
         if result.succeeded:
-            response = WireJSON(body)
-            if key is not None:
-                await reserve(session, scope=scope, key=key, request_fingerprint=print_)
-                await complete(
-                    session,
-                    scope=scope,
-                    key=key,
-                    response=StoredResponse(200, bytes(response.body).decode(), "application/json"),
-                )
-            return response
+
+            async def answer() -> Response:
+                return WireJSON(body)
+
+            # The key is taken here, with the effects (a retry racing this one was refused in (1)
+            # with payment_in_progress), as peerx.web.idempotent takes it for every other change.
+            return await idempotent(request, session, scope, params, answer)
     raise charges.code_error(
         token_field, result.failure_message or "was declined", result.failure_code or "card_declined"
     )
