@@ -18,7 +18,7 @@ from peerx.rails.mtn_momo.callbacks import MtnCallback
 from peerx.rails.orange_money import callbacks as orange_money
 from peerx.rails.orange_money.callbacks import OrangeNotification
 from peerx.web import Session, WireJSON, error_status, retry_after, surface_app, wire_router
-from peerx.web.types import WireModel
+from peerx.wire import WireModel
 
 PREFIX = "/rails/v1"
 

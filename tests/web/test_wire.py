@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from peerx.core.errors import InvalidField
 from peerx.platform import Platform
 from peerx.web import MAX_JSON_DEPTH, parse_json
-from peerx.web.types import (
+from peerx.wire import (
     ASCII_SPACE,
     Amount,
     Blank,

@@ -41,7 +41,7 @@ from peerx.ops.schemas import (
 from peerx.ops.vouchers import api as vouchers
 from peerx.platform import Platform
 from peerx.web import PlatformDep, Session, WireJSON, error_status, retry_after, surface_app, wire_router
-from peerx.web.types import Id, Text
+from peerx.wire import Id, Text
 
 PREFIX = "/ops/v1"
 STATUS = {InvalidField: 400, InsufficientFunds: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409}

@@ -1,4 +1,4 @@
-"""The operator API's wire models (/ops/v1): requests parsed strictly (peerx.web.types), and the
+"""The operator API's wire models (/ops/v1): requests parsed strictly (peerx.wire), and the
 answers the operator actions already print, named and typed so the OpenAPI document is real.
 Here: what every desk shares (the answer base, `reply`, the error, shared bounds) and the models
 of accounts, webhooks and the ledger; each desk's own models are in peerx.ops.<product>.schemas.
@@ -20,7 +20,7 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from peerx.web import WireJSON
-from peerx.web.types import Amount, Flag, Id, Text, WireDecimal, WireModel
+from peerx.wire import Amount, Flag, Id, Text, WireDecimal, WireModel
 
 # Bounds shared by several requests. Amounts an operator moves by hand stay far below what a
 # 64-bit ledger column holds even after many of them (10^12 units = 10^14 minor units).

@@ -5,7 +5,7 @@ control characters, amounts in plain decimal form), so a forged or broken callba
 before any database work. No body is trusted: a callback only wakes the payout's job, which asks
 the provider itself.
 
-The markers come from peerx.web.types, a leaf module (pydantic and one core constant); see
+The markers come from peerx.wire, a leaf module (pydantic and one core constant); see
 docs/architecture.md for why rails may import it and nothing else of peerx.web."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict
 
-from peerx.web.types import Amount, Text
+from peerx.wire import Amount, Text
 
 Reference = Annotated[str, Text(100, numbers="any")]  # our references are UUID4s (36); providers' ids are short
 ProviderText = Annotated[str, Text(1000, numbers="any")]  # echoed notes and messages: bounded, never used

@@ -36,7 +36,7 @@ from peerx.core.idempotency import StoredResponse, complete, fingerprint, reserv
 from peerx.core.money import parse_decimal
 from peerx.platform import Platform
 from peerx.web.edge import BodyGate, BodyLimits
-from peerx.web.types import ExponentDecimal
+from peerx.wire import ExponentDecimal
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from peerx.core.errors import InvalidField, PayloadTooLarge, PeerxError, RequestTimeout
-from peerx.web.types import forbidden_character
+from peerx.wire import forbidden_character
 
 SPOOL_IN_MEMORY = 256 * 1024  # bodies past this go to a temporary file (0600) while they arrive
 REPLAY_CHUNK = 64 * 1024

@@ -27,7 +27,7 @@ from peerx.ops.bitcoin.schemas import (
 from peerx.ops.deps import OPERATOR
 from peerx.ops.schemas import reply
 from peerx.web import PlatformDep, Session, wire_router
-from peerx.web.types import Flag, Text
+from peerx.wire import Flag, Text
 
 router = wire_router(dependencies=[OPERATOR], tags=["bitcoin"])  # /ops/v1/bitcoin
 ContractId = Annotated[str, Text(200, min_length=1)]

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from peerx.ops.schemas import View, examples
-from peerx.web.types import Amount, Integer, Text, WireDecimal, WireModel
+from peerx.wire import Amount, Integer, Text, WireDecimal, WireModel
 
 
 class ChainFund(WireModel):

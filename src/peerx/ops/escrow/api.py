@@ -23,7 +23,7 @@ from peerx.ops.escrow.schemas import (
 )
 from peerx.ops.schemas import reply
 from peerx.web import PlatformDep, Session, wire_router
-from peerx.web.types import Id
+from peerx.wire import Id
 
 router = wire_router(dependencies=[OPERATOR], tags=["escrow"])  # /ops/v1/escrow
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import Field
 
 from peerx.ops.schemas import Currency, View, examples
-from peerx.web.types import Amount, Flag, Integer, Text, WireDecimal, WireModel
+from peerx.wire import Amount, Flag, Integer, Text, WireDecimal, WireModel
 
 
 class EscrowClientCreate(WireModel):

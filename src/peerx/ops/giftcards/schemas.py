@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from peerx.ops.schemas import NOTE, Currency, View, examples
-from peerx.web.types import Amount, Flag, Id, Text, WireDecimal, WireModel
+from peerx.wire import Amount, Flag, Id, Text, WireDecimal, WireModel
 
 
 class RateSet(WireModel):

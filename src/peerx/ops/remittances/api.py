@@ -32,7 +32,7 @@ from peerx.ops.remittances.schemas import (
 from peerx.ops.schemas import reply
 from peerx.products.remittances import partners
 from peerx.web import PlatformDep, Session, wire_router
-from peerx.web.types import Flag, Id, Text
+from peerx.wire import Flag, Id, Text
 
 router = wire_router(dependencies=[OPERATOR], tags=["remittances"])  # /ops/v1/remittances
 rails_router = wire_router(dependencies=[OPERATOR], tags=["rails"])  # /ops/v1/rails

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from peerx.ops.schemas import NOTE, OPERATOR_AMOUNT, Currency, View, examples
-from peerx.web.types import Flag, Text, WireDecimal, WireModel
+from peerx.wire import Flag, Text, WireDecimal, WireModel
 
 
 class PartnerUpdate(WireModel):

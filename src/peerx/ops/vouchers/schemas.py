@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from peerx.ops.schemas import View
-from peerx.web.types import WireDecimal
+from peerx.wire import WireDecimal
 
 
 class CodesEmail(View):

@@ -24,7 +24,7 @@ from peerx.products.bitcoin.identity import users
 from peerx.products.bitcoin.models import PeachUser
 from peerx.products.bitcoin.schemas import PeachRequest
 from peerx.web import PlatformDep, Session, platform_of
-from peerx.web.types import IdempotencyKeyText
+from peerx.wire import IdempotencyKeyText
 
 SURFACE = "peach"
 bearer = HTTPBearer(

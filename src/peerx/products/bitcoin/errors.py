@@ -23,7 +23,7 @@ from peerx.core.errors import (
     Unauthorized,
 )
 from peerx.web import EDGE_STATUS, WireJSON, retry_after, validation_failure
-from peerx.web.types import forbidden_character
+from peerx.wire import forbidden_character
 
 
 class FormInvalid(InvalidField):

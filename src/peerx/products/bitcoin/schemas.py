@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, RootModel
 from pydantic.alias_generators import to_camel
 
-from peerx.web.types import (
+from peerx.wire import (
     ASCII_DECIMAL,
     INT64_MAX,
     Amount,
@@ -61,7 +61,7 @@ ARMOR_TEXT = re.compile(r"[\t\n\r -~]+")
 
 
 # ---------------------------------------------------------------- strict types
-# The shared markers of peerx.web.types, and Peach's own rules as markers of the same kind.
+# The shared markers of peerx.wire, and Peach's own rules as markers of the same kind.
 
 SATS = Integer(0, MAX_SATS, text=False)  # JSON integers only: "1000", 1000.0, 1e3 and true are refused
 RANGE_SCHEMA = {"type": "array", "items": SATS.json_schema(), "minItems": 2, "maxItems": 2}

@@ -26,7 +26,7 @@ from peerx.products.escrow import oauth
 from peerx.products.escrow.repository import Actor
 from peerx.products.escrow.wire import SURFACE
 from peerx.web import Session, WireJSON, idempotent
-from peerx.web.types import IdempotencyKeyText
+from peerx.wire import IdempotencyKeyText
 
 API_KEY_PREFIXES = ("tpk_live_", "tpk_test_")
 API_SCOPE = oauth.API_SCOPE

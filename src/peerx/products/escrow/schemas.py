@@ -34,7 +34,7 @@ from peerx.products.escrow.listings import ListingPrice
 from peerx.products.escrow.online import NewTransaction
 from peerx.products.escrow.p2p import NewP2P
 from peerx.products.escrow.payouts import BankDetails as BankDetailsValues
-from peerx.web.types import (
+from peerx.wire import (
     ASCII_SPACE,
     INT64_MAX,
     Boolean,

@@ -19,7 +19,7 @@ from peerx.products.giftcards.deps import Merchant
 from peerx.products.giftcards.errors import render_error
 from peerx.products.giftcards.sandbox import test_cards_view
 from peerx.web import PlatformDep, Session, WireJSON, idempotent, surface_app, wire_router
-from peerx.web.types import Id
+from peerx.wire import Id
 
 TITLE = "PeerTupeer API (peerx)"
 DESCRIPTION = """\

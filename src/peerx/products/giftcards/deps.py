@@ -14,7 +14,7 @@ from peerx.core.errors import Unauthorized
 from peerx.core.parties import Caller, authenticate
 from peerx.products.giftcards.service import SURFACE
 from peerx.web import Session, platform_of
-from peerx.web.types import IdempotencyKeyText
+from peerx.wire import IdempotencyKeyText
 
 KEY_PREFIXES = ("ptp_live_", "ptp_test_")
 

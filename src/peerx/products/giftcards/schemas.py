@@ -1,6 +1,6 @@
 """The PeerTupeer wire, typed: every request (query, multipart form, JSON body) and every response
 of the surface as a model, with the document's field names, order and number forms, built from the
-strict wire types (peerx.web.types). Requests become the service's own values here; responses are
+strict wire types (peerx.wire). Requests become the service's own values here; responses are
 validated from the service's views (the same dicts the webhooks send), so a response can only
 carry what its model declares, in the order the document prints it."""
 
@@ -26,7 +26,7 @@ from peerx.products.giftcards.service import (
     WithdrawalRequest,
 )
 from peerx.web import parse_json
-from peerx.web.types import (
+from peerx.wire import (
     Amount,
     Blank,
     Choice,

@@ -1,7 +1,7 @@
 """The Peex wire, typed: every request and response of the inbound v3 API as a model, with the
 document's field names, its examples, and the rules of its params and Formatting sections.
 
-Requests are parsed strictly (peerx.web.types): text without control characters and bounded,
+Requests are parsed strictly (peerx.wire): text without control characters and bounded,
 amounts in plain decimal form (no exponent, no NaN, ASCII digits only), phone numbers E.164 in
 ASCII digits, countries and currencies upper-case codes. Each failure is a 422 in the Peex
 envelope naming the field, with a message that starts with it. Rules that tie fields together
@@ -31,7 +31,7 @@ from peerx.products.remittances.countries import ISO_3166_ALPHA2
 from peerx.products.remittances.partners import cameroon_wallet, check_email
 from peerx.products.remittances.service import PaymentRequest
 from peerx.rails.msisdn import CAMEROON_COUNTRY_CODE, normalize_msisdn
-from peerx.web.types import (
+from peerx.wire import (
     Amount,
     Blank,
     Doc,

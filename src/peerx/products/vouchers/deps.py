@@ -25,7 +25,7 @@ from peerx.products.vouchers.schemas import (
     VoucherVoidRequest,
 )
 from peerx.web import PlatformDep, Session, json_object
-from peerx.web.types import Rule, Text, WireModel, wire_error
+from peerx.wire import Rule, Text, WireModel, wire_error
 
 KEY_PREFIXES = ("pw_live_", "pw_test_")
 MAX_FIELDS = 20  # form fields (and parts) in one request: the widest endpoint takes two
@@ -68,7 +68,7 @@ ApiKey = Annotated[Caller, Depends(api_key_caller)]
 CodeKey = Annotated[Caller, Depends(code_key_caller)]
 
 
-_KEY_TEXT = Text(MAX_KEY_LENGTH, min_length=1, strip=False)  # as web.types.IdempotencyKeyText
+_KEY_TEXT = Text(MAX_KEY_LENGTH, min_length=1, strip=False)  # as peerx.wire.IdempotencyKeyText
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from peerx.products.vouchers.service import (
     MIN_QUANTITY,
     IssueRequest,
 )
-from peerx.web.types import (
+from peerx.wire import (
     Doc,
     ExponentDecimal,
     Required,

@@ -15,7 +15,7 @@ from peerx.rails.callback_fields import ProviderAmount, ProviderText, ProviderWo
 from peerx.rails.mtn_momo.client import result_from_transfer
 from peerx.rails.payout_flow import wake
 from peerx.rails.payouts import PayoutResult
-from peerx.web.types import WireModel, wire_error
+from peerx.wire import WireModel, wire_error
 
 
 class MtnPayee(WireModel):

@@ -11,7 +11,7 @@ from peerx.core.errors import InvalidField
 from peerx.rails.callback_fields import ProviderAmount, ProviderText, ProviderWord, Reference, examples
 from peerx.rails.models import RailPayToken
 from peerx.rails.payout_flow import wake
-from peerx.web.types import WireModel
+from peerx.wire import WireModel
 
 
 class OrangePayment(WireModel):

@@ -29,7 +29,7 @@ from peerx.products.bitcoin.schemas import (
     Signature,
     examples,
 )
-from peerx.web.types import Amount, Rule, WireDecimal, wire_error
+from peerx.wire import Amount, Rule, WireDecimal, wire_error
 
 CHAT_MAX = 100_000  # characters of armored PGP: a long message or a small proof of payment
 KEY_EXAMPLE = "-----BEGIN PGP MESSAGE-----...-----END PGP MESSAGE-----"

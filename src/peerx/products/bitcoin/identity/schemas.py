@@ -25,7 +25,7 @@ from peerx.products.bitcoin.schemas import (
     UniqueId,
     examples,
 )
-from peerx.web.types import WireDecimal
+from peerx.wire import WireDecimal
 
 
 class AuthRequest(PeachRequest):

@@ -33,7 +33,7 @@ from peerx.products.bitcoin.schemas import (
     examples,
     omitted,
 )
-from peerx.web.types import WireDecimal
+from peerx.wire import WireDecimal
 
 # ---------------------------------------------------------------- offers
 

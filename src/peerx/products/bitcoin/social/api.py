@@ -18,7 +18,7 @@ from peerx.products.bitcoin.schemas import OK, ContractId, Success
 from peerx.products.bitcoin.social import chat, ratings
 from peerx.products.bitcoin.socket_hub import SESSION_CHANGED, hub_of
 from peerx.web import Session, WireJSON, parse_json, platform_of, wire_router
-from peerx.web.types import Integer
+from peerx.wire import Integer
 
 AUTH_SECONDS = 10  # a socket without a token in its headers must send one this fast
 # A socket lives no longer than its token: checked again on logout (SESSION_CHANGED, published

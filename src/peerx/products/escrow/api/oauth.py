@@ -22,7 +22,7 @@ from peerx.core.ratelimit import address_subject
 from peerx.products.escrow import oauth
 from peerx.products.escrow.schemas import Error, OAuthError, OAuthToken
 from peerx.web import PlatformDep, Session, wire_router
-from peerx.web.types import forbidden_character
+from peerx.wire import forbidden_character
 
 router = wire_router(tags=["OAuth2"])
 
