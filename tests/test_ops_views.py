@@ -26,10 +26,10 @@ from peerx.ops.vouchers import views as views_vouchers
 from peerx.platform import Platform
 from tests.fixtures import factories as f
 from tests.fixtures.factories import giftcards as cards
+from tests.fixtures.factories.escrow import REDIRECT, delivered_tx, op, person, post
 from tests.fixtures.factories.remittances import create_partner, pay, set_float
 from tests.fixtures.factories.remittances import fund as fund_xaf
 from tests.fixtures.factories.vouchers import issue, pw_test, vendor
-from tests.products.escrow.conftest import REDIRECT, delivered_tx, op, person, post
 
 View = Callable[..., Awaitable[Any]]
 

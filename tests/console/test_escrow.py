@@ -12,7 +12,7 @@ from peerx.console.models import AuditEntry
 from peerx.ops.escrow import actions as escrow_ops
 from peerx.platform import Platform
 from tests.console.conftest import browser_login, console_login, shoot
-from tests.products.escrow.conftest import REDIRECT, TP, Person, delivered_tx, op, person, post
+from tests.fixtures.factories.escrow import REDIRECT, TP, Person, delivered_tx, op, person, post
 
 
 async def complained(client: httpx.AsyncClient, platform: Platform) -> tuple[Person, Person, dict[str, Any]]:

@@ -10,7 +10,7 @@ import pytest
 from peerx.ops.escrow import actions as escrow_ops
 from peerx.products.escrow import accounts
 from tests.conftest import make_settings
-from tests.products.escrow.conftest import (
+from tests.fixtures.factories.escrow import (
     TOKEN_SECONDS,
     balance,
     delivered_tx,
@@ -18,8 +18,8 @@ from tests.products.escrow.conftest import (
     op,
     person,
     post,
-    verify_ledger,
 )
+from tests.fixtures.ledger import verify_ledger
 
 ROUNDS = 6
 
@@ -174,7 +174,7 @@ async def test_skip_remainder_races_set_price(client, platform, people):
 
 
 async def test_racing_wrong_passwords_on_the_authorize_page_are_all_counted(platform):
-    from tests.products.escrow.conftest import REDIRECT
+    from tests.fixtures.factories.escrow import REDIRECT
     from tests.products.escrow.test_login_throttle import LOCKED, PASSWORD, authorize_url_for, browser, sign_in
 
     client = await op(platform, escrow_ops.create_client, name="Shop", redirect_uris=[REDIRECT], livemode=False)
@@ -193,7 +193,7 @@ async def test_racing_wrong_passwords_on_the_authorize_page_are_all_counted(plat
 
 
 async def test_two_users_racing_to_join_one_code_leave_one_buyer(client, platform, people):
-    from tests.products.escrow.conftest import new_tx
+    from tests.fixtures.factories.escrow import new_tx
 
     seller, buyer = people
     shop = await op(

@@ -23,10 +23,10 @@ from peerx.products.escrow import p2p
 from peerx.products.escrow.models import EscrowP2PTransaction
 from tests.fixtures.factories import giftcards as cards
 from tests.fixtures.factories.bitcoin import app_factory  # noqa: F401 - a fixture this module uses
+from tests.fixtures.factories.escrow import TP, Person, delivered_tx, post
 from tests.fixtures.factories.remittances import pay
 from tests.fixtures.factories.vouchers import PW
 from tests.products.bitcoin.test_contracts_disputes import paid_and_disputed
-from tests.products.escrow.conftest import TP, Person, delivered_tx, post
 from tests.products.escrow.test_p2p import remainder_paid, step
 
 OPS = "/ops/v1"

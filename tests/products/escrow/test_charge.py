@@ -11,7 +11,8 @@ from peerx.ops import actions
 from peerx.ops.escrow import actions as escrow_ops
 from peerx.products.escrow import charges
 from peerx.products.escrow.models import EscrowTransaction
-from tests.products.escrow.conftest import TP, count, error, op
+from tests.fixtures.factories.escrow import TP, error, op
+from tests.fixtures.ledger import row_count
 
 
 async def test_charge_with_bearer_token(client, seller):
@@ -145,7 +146,7 @@ async def test_operator_versions_and_old_versions_stay_computable(client, platfo
         400,
         "price_too_low",
     )
-    assert await count(platform, EscrowTransaction) == 0  # bad input leaves nothing behind
+    assert await row_count(platform, EscrowTransaction) == 0  # bad input leaves nothing behind
     ok = await client.post(
         f"{TP}/me/transactions",
         headers=seller.h,

@@ -12,7 +12,7 @@ from peerx.app import create_app
 from peerx.composition import build_platform
 from tests.conftest import make_settings
 from tests.fixtures.cli import Peerx
-from tests.products.escrow.conftest import TP
+from tests.fixtures.factories.escrow import TP
 
 
 @pytest.fixture

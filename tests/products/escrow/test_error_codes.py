@@ -32,7 +32,7 @@ from peerx.products.escrow.models import (
     EscrowUser,
 )
 from peerx.rails.payins import PayinUnavailable, SandboxPayins
-from tests.products.escrow.conftest import (
+from tests.fixtures.factories.escrow import (
     TP,
     Person,
     delivered_tx,

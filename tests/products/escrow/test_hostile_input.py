@@ -23,8 +23,8 @@ import pytest
 from peerx.platform import Platform
 from peerx.rails.payins import SandboxPayins
 from peerx.settings import Settings
+from tests.fixtures.factories.escrow import TP, Person, delivered_tx, joined_tx, paid_tx
 from tests.fixtures.live_server import LiveServer
-from tests.products.escrow.conftest import TP, Person, delivered_tx, joined_tx, paid_tx
 from tests.products.escrow.test_error_codes import snapshot
 from tests.products.escrow.test_p2p import P2P, accepted, joined
 

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from peerx.products.escrow.models import EscrowNotification
-from tests.products.escrow.conftest import TP, Person, count, new_tx, person
+from tests.fixtures.factories.escrow import TP, Person, new_tx, person
+from tests.fixtures.ledger import row_count
 from tests.products.escrow.test_p2p import P2P, new_p2p
 
 Route = Callable[[httpx.AsyncClient, str, Person], Awaitable[httpx.Response]]
@@ -68,7 +69,7 @@ async def test_an_online_code_works_until_the_buyer_joins_then_is_unknown(client
 
     joined = await ONLINE_ROUTES["PUT /transactions"](client, code, buyer)
     assert joined.status_code == 200 and joined.json()["buyer_id"] == buyer.id
-    notifications = await count(platform, EscrowNotification)
+    notifications = await row_count(platform, EscrowNotification)
     await _same_as_unknown(client, ONLINE_ROUTES, code, [stranger, buyer, seller])
 
     # The refused joins and rejections changed nothing; the parties still read it by id.
@@ -77,7 +78,7 @@ async def test_an_online_code_works_until_the_buyer_joins_then_is_unknown(client
         assert mine.status_code == 200 and mine.json()["status"] == "joined"
         assert mine.json()["buyer_id"] == buyer.id
     assert (await client.get(f"{TP}/transactions/{tx['id']}", headers=stranger.h)).status_code == 404
-    assert await count(platform, EscrowNotification) == notifications
+    assert await row_count(platform, EscrowNotification) == notifications
 
 
 async def test_a_face_to_face_code_works_until_the_buyer_joins_then_is_unknown(
@@ -91,7 +92,7 @@ async def test_a_face_to_face_code_works_until_the_buyer_joins_then_is_unknown(
 
     joined = await P2P_ROUTES["POST /p2p/transactions_by_join_code/{code}/join"](client, code, buyer)
     assert joined.status_code == 200 and joined.json()["buyer_id"] == buyer.id
-    notifications = await count(platform, EscrowNotification)
+    notifications = await row_count(platform, EscrowNotification)
     await _same_as_unknown(client, P2P_ROUTES, code, [stranger, buyer, seller])
 
     for who in (buyer, seller):
@@ -99,7 +100,7 @@ async def test_a_face_to_face_code_works_until_the_buyer_joins_then_is_unknown(
         assert mine.status_code == 200 and mine.json()["status"] == "joined"
         assert mine.json()["buyer_id"] == buyer.id
     assert (await client.get(f"{P2P}/transactions/{tx['id']}", headers=stranger.h)).status_code == 404
-    assert await count(platform, EscrowNotification) == notifications
+    assert await row_count(platform, EscrowNotification) == notifications
 
 
 async def test_a_buyer_creators_code_is_used_up_by_the_seller_joining(client, seller, buyer, stranger):

@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from peerx.core.clock import clock
-from peerx.products.escrow import accounts, payouts
+from peerx.products.escrow import accounts, repository
 from peerx.products.escrow.models import EscrowListing, EscrowPayout
-from tests.products.escrow.conftest import TP, balance, count, delivered_tx, error, verify_ledger
+from tests.fixtures.factories.escrow import TP, balance, delivered_tx, error
+from tests.fixtures.ledger import row_count, verify_ledger
 from tests.products.escrow.test_p2p import P2P
 
 
@@ -83,7 +84,7 @@ async def test_p2p_listing(client, platform, seller, buyer):
         400,
         "incorrect_charge",
     )
-    assert await count(platform, EscrowListing) == 1
+    assert await row_count(platform, EscrowListing) == 1
     d = await client.post(
         f"{P2P}/single_use_listings/{lid}/set_description", json={"listing_description": "Red sofa"}, headers=seller.h
     )
@@ -148,7 +149,7 @@ async def test_released_funds_are_paid_out(client, platform, seller, buyer, run_
     assert await balance(platform, wallet) == (0, 0)
     assert await balance(platform, accounts.in_flight_account("usd", False)) == (2000, 0)
     async with platform.db.transaction() as session:
-        (row,) = await payouts.list_payouts(session, seller.id)
+        (row,) = await repository.payouts(session, seller.id)
         assert row.status == "succeeded" and row.rail == "sandbox" and row.amount == 2000
         assert "000123456789" not in row.account_secret  # encrypted
     # Later releases go out on their own.
@@ -157,7 +158,7 @@ async def test_released_funds_are_paid_out(client, platform, seller, buyer, run_
     await run_jobs()
     assert (await client.get(f"{TP}/transactions/{tx2['id']}", headers=seller.h)).json()["status"] == "funds_released"
     await run_jobs()
-    assert await count(platform, EscrowPayout) == 2
+    assert await row_count(platform, EscrowPayout) == 2
     assert await balance(platform, accounts.in_flight_account("usd", False)) == (3000, 0)
     notes = (await client.get(f"{TP}/me/notifications", headers=seller.h)).json()
     assert notes[0]["description"] == "Your payout was sent to your bank account."
@@ -174,6 +175,6 @@ async def test_failed_payout_returns_money_to_balance(client, platform, seller, 
     await run_jobs()
     assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (2000, 0)
     async with platform.db.transaction() as session:
-        (row,) = await payouts.list_payouts(session, seller.id)
+        (row,) = await repository.payouts(session, seller.id)
         assert row.status == "failed" and row.failure_reason == "PAYEE_NOT_FOUND"
     await verify_ledger(platform)

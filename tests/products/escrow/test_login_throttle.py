@@ -19,8 +19,8 @@ from peerx.core.clock import clock
 from peerx.ops.escrow import actions as escrow_ops
 from peerx.platform import Platform
 from peerx.products.escrow import oauth
+from tests.fixtures.factories.escrow import REDIRECT, TP, op
 from tests.fixtures.work import recording
-from tests.products.escrow.conftest import REDIRECT, TP, op
 
 BASE = "http://localhost"  # Authlib insists on https except for loopback hosts
 PASSWORD = "correct horse"

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from peerx.app import create_app
 from peerx.core.clock import clock
 from peerx.products.escrow.models import OAuthCode, OAuthToken
-from tests.products.escrow.conftest import REDIRECT, TOKEN_SECONDS, TP, op
+from tests.fixtures.factories.escrow import REDIRECT, TOKEN_SECONDS, TP, op
 
 with warnings.catch_warnings():
     # Authlib 1.7+ nudges towards the httpx2 fork; the httpx integration is still the maintained one.
@@ -165,7 +165,7 @@ async def test_wrong_password_deny_and_unknown_redirect(oauth_client, user, app_
 
 
 async def test_token_without_openid_scope_is_forbidden(client, platform, oauth_client):
-    from tests.products.escrow.conftest import person
+    from tests.fixtures.factories.escrow import person
 
     narrow = await person(platform, oauth_client, "narrow@example.com", scope="basic_tx:offline_track")
     resp = await client.get(f"{TP}/me/transactions", headers=narrow.h)

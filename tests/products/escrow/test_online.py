@@ -13,11 +13,9 @@ from peerx.ops import actions
 from peerx.ops.escrow import actions as escrow_ops
 from peerx.products.escrow import accounts
 from peerx.products.escrow.models import EscrowNotification, EscrowTransaction
-from tests.fixtures.receiver import verify_standard
-from tests.products.escrow.conftest import (
+from tests.fixtures.factories.escrow import (
     TP,
     balance,
-    count,
     delivered_tx,
     error,
     joined_tx,
@@ -26,8 +24,9 @@ from tests.products.escrow.conftest import (
     paid_tx,
     person,
     post,
-    verify_ledger,
 )
+from tests.fixtures.ledger import row_count, verify_ledger
+from tests.fixtures.receiver import verify_standard
 
 STEPS = ("joined", "paid", "tracked", "delivered", "complained", "funds_released", "payment_refunded")
 
@@ -245,12 +244,12 @@ async def test_pay_errors_and_declined_card_leaves_nothing(client, platform, sel
     )
     await client.put(f"{TP}/transactions", params={"join_code": tx["join_code"]}, headers=buyer.h)
     error(await post(client, seller, tx["id"], "pay", {"stripe_token": "tok_visa"}), 403, "not_buyer")
-    events_before = await count(platform, EscrowNotification)
+    events_before = await row_count(platform, EscrowNotification)
     error(await post(client, buyer, tx["id"], "pay", {"stripe_token": "tok_chargeDeclined"}), 400, "card_declined")
     error(await post(client, buyer, tx["id"], "pay", {"stripe_token": "tok_bogus"}), 400, "invalid_token")
     error(await post(client, buyer, tx["id"], "pay", {}), 400, "missing_stripe_token")
     assert (await _row(platform, tx["id"])).paid is None
-    assert await count(platform, EscrowNotification) == events_before
+    assert await row_count(platform, EscrowNotification) == events_before
     assert await balance(platform, accounts.card_payins_account("usd", False)) == (0, 0)
     ok = await post(
         client,
@@ -329,7 +328,7 @@ async def test_idempotency_key_replays_create(client, platform, seller):
     assert again.headers["idempotent-replayed"] == "true"
     other = await client.post(f"{TP}/me/transactions", json={**body, "price": 1600}, headers=headers)
     error(other, 400, "idempotency_key_reused")
-    assert await count(platform, EscrowTransaction) == 1
+    assert await row_count(platform, EscrowTransaction) == 1
 
 
 async def test_personal_details(client, seller):

@@ -20,7 +20,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from tests.conftest import REQUIRE_SERVICES
-from tests.products.escrow.conftest import TP, new_tx, post
+from tests.fixtures.factories.escrow import TP, new_tx, post
 
 SPEC_PATH = Path(__file__).resolve().parents[4] / "shared" / "anchors" / "trustap-openapi.yaml"
 ROOT = "urn:trustap-openapi"
@@ -284,7 +284,7 @@ async def test_p2p_responses_match_the_spec(client, spec, seller, buyer):
 
 
 async def test_spec_extras_and_listings_match_the_spec(client, spec, seller, buyer):
-    from tests.products.escrow.conftest import delivered_tx
+    from tests.fixtures.factories.escrow import delivered_tx
     from tests.products.escrow.test_p2p import P2P, accepted, remainder_paid, step
     from tests.products.escrow.test_spec_extras import FLAT_P2P
 

@@ -14,8 +14,9 @@ from peerx.ops import actions
 from peerx.ops.escrow import actions as escrow_ops
 from peerx.products.escrow import accounts
 from peerx.products.escrow.models import EscrowP2PTransaction
+from tests.fixtures.factories.escrow import TP, Person, balance, error, op, person
+from tests.fixtures.ledger import row_count, verify_ledger
 from tests.fixtures.receiver import verify_standard
-from tests.products.escrow.conftest import TP, Person, balance, count, error, op, person, verify_ledger
 
 P2P = f"{TP}/p2p"
 
@@ -239,7 +240,7 @@ async def test_errors(client, platform, seller, buyer, oauth_client):
         "charge_calculator_version": 0,
     }
     error(await client.post(f"{P2P}/me/transactions", json=old, headers=seller.h), 400, "invalid_calc_version")
-    assert await count(platform, EscrowP2PTransaction) == 0  # bad input leaves nothing behind
+    assert await row_count(platform, EscrowP2PTransaction) == 0  # bad input leaves nothing behind
     error(await client.get(f"{P2P}/me/transactions", params={"limit": 51}, headers=seller.h), 400, "excessive_limit")
     error(await client.get(f"{P2P}/me/transactions", params={"limit": 0}, headers=seller.h), 400, "invalid_limit")
     error(

@@ -15,7 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from peerx.products.escrow import oauth
-from tests.products.escrow.conftest import TP
+from tests.fixtures.factories.escrow import TP
 from tests.products.escrow.test_openapi import SPEC_PATH, load_spec
 
 ROOT = "urn:served-openapi"

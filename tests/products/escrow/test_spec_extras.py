@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from peerx.core.clock import clock
 from peerx.products.escrow import accounts
-from tests.products.escrow.conftest import TP, balance, delivered_tx, error, new_tx, post, verify_ledger
+from tests.fixtures.factories.escrow import TP, balance, delivered_tx, error, new_tx, post
+from tests.fixtures.ledger import verify_ledger
 from tests.products.escrow.test_p2p import P2P, _row, accepted, joined, new_p2p, price, remainder_paid, step
 
 # The spec's flat create body (the document nests the deposit in depositPricing).

@@ -15,8 +15,7 @@ from peerx.core.clock import clock
 from peerx.ops.escrow import actions as escrow_ops
 from peerx.platform import Platform
 from peerx.products.escrow import accounts
-from tests.fixtures.fake_stripe import SECRET_KEY, FakeStripe
-from tests.products.escrow.conftest import (
+from tests.fixtures.factories.escrow import (
     REDIRECT,
     TOKEN_SECONDS,
     TP,
@@ -25,8 +24,9 @@ from tests.products.escrow.conftest import (
     joined_tx,
     op,
     post,
-    verify_ledger,
 )
+from tests.fixtures.fake_stripe import SECRET_KEY, FakeStripe
+from tests.fixtures.ledger import verify_ledger
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import pytest
 from peerx.core.clock import clock
 from peerx.ops import actions
 from peerx.platform import Platform
-from tests.products.escrow.conftest import TP, Person, op, person
+from tests.fixtures.factories.escrow import TP, Person, op, person
 
 GOLDEN = Path(__file__).parent / "golden" / "wire.json"
 FIXED = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)

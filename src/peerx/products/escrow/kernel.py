@@ -417,7 +417,7 @@ class Flow(ABC, Generic[Tx]):
         return True
 
     async def operator_view(self, session: AsyncSession, tx_id: int) -> dict[str, Any]:
-        tx: Tx | None = await session.get(self.model, tx_id)
+        tx: Tx | None = await repository.row(session, self.model, tx_id)
         if tx is None:
             raise NotFound(f"{self.label} {tx_id} not found")
         return {**self.tx_view(tx), "livemode": tx.livemode}

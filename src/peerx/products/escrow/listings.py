@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
-from peerx.products.escrow import charges, online, p2p
+from peerx.products.escrow import charges, online, p2p, repository
 from peerx.products.escrow.kernel import forbidden, state_error
 from peerx.products.escrow.models import EscrowListing
 from peerx.products.escrow.repository import Actor
@@ -42,15 +41,7 @@ def listing_view(listing: EscrowListing) -> dict[str, Any]:
 
 
 async def _find(session: AsyncSession, actor: Actor, kind: str, listing_id: int, *, lock: bool) -> EscrowListing:
-    query = select(EscrowListing).where(
-        EscrowListing.id == listing_id,
-        EscrowListing.kind == kind,
-        EscrowListing.livemode == actor.livemode,
-        EscrowListing.deleted.is_(None),
-    )
-    if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    found = await session.scalar(query)
+    found = await repository.listing(session, actor, kind, listing_id, lock=lock)
     if found is None:
         raise NotFound("Not Found")
     return found

@@ -35,6 +35,7 @@ from peerx.core.errors import Conflict, Forbidden, InvalidField, NotFound, Unaut
 from peerx.core.parties import create_party
 from peerx.core.ratelimit import LockoutRule, login_gate
 from peerx.core.secrets import hash_api_key
+from peerx.products.escrow import repository
 from peerx.products.escrow.models import EscrowUser, OAuthClient, OAuthCode, OAuthToken
 from peerx.settings import Settings
 
@@ -366,7 +367,7 @@ class TokenUser:
 
 async def bearer_user(session: AsyncSession, plaintext: str, scopes: Sequence[str] = (API_SCOPE,)) -> TokenUser:
     """The user of a live access token holding every scope in `scopes` (403 insufficient_scope)."""
-    token = await session.scalar(select(OAuthToken).where(OAuthToken.access_token_hash == _h(plaintext)))
+    token = await repository.token_by_access_hash(session, _h(plaintext))
     if token is None or token.access_revoked_at is not None or token.expires_at <= utcnow():
         raise Unauthorized("The access token is invalid, expired or revoked.")
     granted = token.scope.split()
@@ -375,8 +376,8 @@ async def bearer_user(session: AsyncSession, plaintext: str, scopes: Sequence[st
             error = Forbidden(f"The access token lacks the {scope} scope.")
             error.details["code"] = "insufficient_scope"
             raise error
-    user = await session.get(EscrowUser, token.user_id)
-    client = await session.scalar(select(OAuthClient).where(OAuthClient.client_id == token.client_id))
+    user = await repository.user(session, token.user_id)
+    client = await repository.client(session, token.client_id)
     if user is None or client is None:
         raise Unauthorized("The access token is invalid, expired or revoked.")
     return TokenUser(user, token, client)
@@ -417,7 +418,7 @@ async def login(session: AsyncSession, email: str, password: str, *, address: st
     )
     if gate.locked:
         raise LoginRefused(LOCKED_LOGIN, 429)  # nothing checked: the right password is refused too
-    user = await session.scalar(select(EscrowUser).where(EscrowUser.email == email))
+    user = await repository.user_by_email(session, email)
     right = await _verify(_DUMMY_HASH if user is None else user.password_hash, password)
     if user is None or not right:
         gate.failed()
@@ -442,7 +443,7 @@ async def create_user(
         raise InvalidField("email", "must be an email address")
     if len(password) < 8:
         raise InvalidField("password", "must be at least 8 characters")
-    if await session.scalar(select(EscrowUser.id).where(EscrowUser.email == email)) is not None:
+    if await repository.user_by_email(session, email) is not None:
         raise Conflict(f"a user with email {email} already exists")
     user = EscrowUser(
         email=email,
@@ -490,10 +491,10 @@ async def issue_token(
     session: AsyncSession, *, email: str, client_id: str, scope: str, ttl: int
 ) -> tuple[str, OAuthToken]:
     """The operator shortcut (`peerx escrow token`): a token as if the user had consented."""
-    user = await session.scalar(select(EscrowUser).where(EscrowUser.email == email.strip().lower()))
+    user = await repository.user_by_email(session, email.strip().lower())
     if user is None:
         raise NotFound(f"user {email} not found")
-    client = await session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+    client = await repository.client(session, client_id)
     if client is None:
         raise NotFound(f"client {client_id} not found")
     unknown = [s for s in scope.split() if s not in SCOPES]

@@ -16,13 +16,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
 from peerx.core.db import utcnow
 from peerx.core.jobs import enqueue
 from peerx.core.secrets import FieldCipher
+from peerx.products.escrow import repository
 from peerx.products.escrow.accounts import in_flight_account, seller_wallet
 from peerx.products.escrow.charges import code_error
 from peerx.products.escrow.models import EscrowJob, EscrowNotification, EscrowPayout, EscrowUser
@@ -92,10 +92,7 @@ async def set_credit_account(
 
 
 async def _wallets(session: AsyncSession, user_id: int) -> list[tuple[str, bool]]:
-    rows = await session.scalars(
-        select(ledger.LedgerAccount).where(ledger.LedgerAccount.key.like(f"escrow_user:{user_id}/wallet/%"))
-    )
-    return [(row.currency.lower(), row.livemode) for row in rows]
+    return [(row.currency.lower(), row.livemode) for row in await repository.wallet_accounts(session, user_id)]
 
 
 # ---------------------------------------------------------------- payouts
@@ -103,9 +100,7 @@ async def _wallets(session: AsyncSession, user_id: int) -> list[tuple[str, bool]
 
 async def start(session: AsyncSession, user_id: int, currency: str, livemode: bool) -> EscrowPayout | None:
     """Hold the whole available balance for a payout, if the seller has a credit account."""
-    user = await session.scalar(
-        select(EscrowUser).where(EscrowUser.id == user_id).with_for_update().execution_options(populate_existing=True)
-    )  # one payout decision per user at a time
+    user = await repository.lock_user(session, user_id)  # one payout decision per user at a time
     if user is None or user.credit_account_secret is None:
         return None
     wallet = await ledger.get_account(session, seller_wallet(user_id, currency, livemode))
@@ -134,15 +129,6 @@ async def start(session: AsyncSession, user_id: int, currency: str, livemode: bo
     await session.flush()
     await enqueue(session, EscrowJob.PAYOUT, {"payout_id": payout.id}, unique_key=f"escrow:payout:{payout.id}")
     return payout
-
-
-async def lock_payout(session: AsyncSession, payout_id: int) -> EscrowPayout | None:
-    return await session.scalar(
-        select(EscrowPayout)
-        .where(EscrowPayout.id == payout_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
 
 
 def payout_view(p: EscrowPayout) -> dict[str, Any]:
@@ -179,10 +165,3 @@ async def finish(session: AsyncSession, payout: EscrowPayout, result: PayoutResu
         )
     )
     await session.flush()
-
-
-async def list_payouts(session: AsyncSession, user_id: int | None = None) -> list[EscrowPayout]:
-    query = select(EscrowPayout).order_by(EscrowPayout.id.desc())
-    if user_id is not None:
-        query = query.where(EscrowPayout.user_id == user_id)
-    return list(await session.scalars(query))

@@ -18,8 +18,19 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from peerx.core.db import paginate
 from peerx.core.errors import NotFound
+from peerx.core.ledger import LedgerAccount
 from peerx.products.escrow.charges import code_error
-from peerx.products.escrow.models import EscrowP2PTransaction, EscrowTransaction, EscrowUser, TransactionStatus
+from peerx.products.escrow.models import (
+    EscrowListing,
+    EscrowNotification,
+    EscrowP2PTransaction,
+    EscrowPayout,
+    EscrowTransaction,
+    EscrowUser,
+    OAuthClient,
+    OAuthToken,
+    TransactionStatus,
+)
 
 Tx = TypeVar("Tx", EscrowTransaction, EscrowP2PTransaction)
 Row = TypeVar("Row")
@@ -98,6 +109,84 @@ async def list_transactions(session: AsyncSession, model: type[Tx], actor: Actor
         model.livemode == actor.livemode, (model.buyer_id == actor.user_id) | (model.seller_id == actor.user_id)
     )
     return await fetch_page(session, query, model.id, page)
+
+
+async def row(session: AsyncSession, model: type[Tx], tx_id: int) -> Tx | None:
+    """The row by id, unlocked, whoever's it is (jobs and operator views)."""
+    return await session.get(model, tx_id)
+
+
+# ---------------------------------------------------------------- users, clients, tokens
+
+
+async def user(session: AsyncSession, user_id: int) -> EscrowUser | None:
+    return await session.get(EscrowUser, user_id)
+
+
+async def user_by_email(session: AsyncSession, email: str) -> EscrowUser | None:
+    """By the stored (lower-cased) address."""
+    return await session.scalar(select(EscrowUser).where(EscrowUser.email == email))
+
+
+async def lock_user(session: AsyncSession, user_id: int) -> EscrowUser | None:
+    """The user locked, re-read: one payout decision per user at a time."""
+    found: EscrowUser | None = await session.scalar(_locked(select(EscrowUser).where(EscrowUser.id == user_id), True))
+    return found
+
+
+async def client(session: AsyncSession, client_id: str) -> OAuthClient | None:
+    return await session.scalar(select(OAuthClient).where(OAuthClient.client_id == client_id))
+
+
+async def token_by_access_hash(session: AsyncSession, digest: str) -> OAuthToken | None:
+    return await session.scalar(select(OAuthToken).where(OAuthToken.access_token_hash == digest))
+
+
+# ---------------------------------------------------------------- wallets, payouts, notifications, listings
+
+
+async def wallet_accounts(session: AsyncSession, user_id: int) -> list[LedgerAccount]:
+    """The seller's wallets, one per currency and mode (ledger keys escrow_user:<id>/wallet/...)."""
+    query = select(LedgerAccount).where(LedgerAccount.key.like(f"escrow_user:{user_id}/wallet/%"))
+    return list(await session.scalars(query))
+
+
+async def lock_payout(session: AsyncSession, payout_id: int) -> EscrowPayout | None:
+    found: EscrowPayout | None = await session.scalar(
+        _locked(select(EscrowPayout).where(EscrowPayout.id == payout_id), True)
+    )
+    return found
+
+
+async def payouts(session: AsyncSession, user_id: int | None = None) -> list[EscrowPayout]:
+    """Newest first; one user's, or everyone's."""
+    query = select(EscrowPayout).order_by(EscrowPayout.id.desc())
+    if user_id is not None:
+        query = query.where(EscrowPayout.user_id == user_id)
+    return list(await session.scalars(query))
+
+
+async def notifications_page(session: AsyncSession, actor: Actor, page: Page) -> list[EscrowNotification]:
+    query = select(EscrowNotification).where(EscrowNotification.user_id == actor.user_id)
+    return await fetch_page(session, query, EscrowNotification.id, page)
+
+
+async def notification(session: AsyncSession, notification_id: int) -> EscrowNotification | None:
+    return await session.get(EscrowNotification, notification_id)
+
+
+async def listing(
+    session: AsyncSession, actor: Actor, kind: str, listing_id: int, *, lock: bool
+) -> EscrowListing | None:
+    """A live (not deleted) listing of this kind in the actor's mode."""
+    query = select(EscrowListing).where(
+        EscrowListing.id == listing_id,
+        EscrowListing.kind == kind,
+        EscrowListing.livemode == actor.livemode,
+        EscrowListing.deleted.is_(None),
+    )
+    found: EscrowListing | None = await session.scalar(_locked(query, lock))
+    return found
 
 
 # ---------------------------------------------------------------- operator reads

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
@@ -25,7 +24,7 @@ async def party_details(
     """buyer_details / seller_details: the document's User {email, name}, so the parties can
     reach each other (face to face: whom to meet). 404 until that party has joined."""
     user_id = tx.buyer_id if role == "buyer" else tx.seller_id
-    user = None if user_id is None else await session.get(EscrowUser, user_id)
+    user = None if user_id is None else await repository.user(session, user_id)
     if user is None:
         raise NotFound("Not Found")
     return {"email": user.email, "name": f"{user.first_name} {user.last_name}".strip()}
@@ -48,14 +47,13 @@ def notification_view(n: EscrowNotification) -> dict[str, Any]:
 
 
 async def notifications(session: AsyncSession, actor: Actor, page: repository.Page) -> list[EscrowNotification]:
-    query = select(EscrowNotification).where(EscrowNotification.user_id == actor.user_id)
-    return await repository.fetch_page(session, query, EscrowNotification.id, page)
+    return await repository.notifications_page(session, actor, page)
 
 
 async def notification(
     session: AsyncSession, actor: Actor, notification_id: int, *, mark_read: bool
 ) -> EscrowNotification:
-    found = await session.get(EscrowNotification, notification_id)
+    found = await repository.notification(session, notification_id)
     if found is None or found.user_id != actor.user_id:
         raise NotFound("Not Found")
     if mark_read and found.read is None:

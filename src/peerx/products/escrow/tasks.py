@@ -10,14 +10,13 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.jobs import Handler, JobContext, RetryLater, TaskTable
 from peerx.core.secrets import FieldCipher
 from peerx.platform import Platform
-from peerx.products.escrow import online, p2p, payouts
+from peerx.products.escrow import online, p2p, payouts, repository
 from peerx.products.escrow.carriers import CarrierTracker, SandboxCarrier
 from peerx.products.escrow.kernel import Timing
 from peerx.products.escrow.models import EscrowJob, EscrowTransaction
@@ -60,7 +59,7 @@ async def carrier_poll(ctx: JobContext[Platform], payload: dict[str, Any]) -> No
     platform = ctx.services
     tx_id = int(payload["transaction_id"])
     async with ctx.db.transaction() as session:
-        tx = await session.scalar(select(EscrowTransaction).where(EscrowTransaction.id == tx_id))
+        tx = await repository.row(session, EscrowTransaction, tx_id)
         if tx is None or tx.delivered is not None or tx.tracking_code is None or tx.payment_refunded is not None:
             return
         carrier, code = tx.tracking_carrier or "", tx.tracking_code
@@ -108,7 +107,7 @@ async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None
     payout_id = int(payload["payout_id"])
 
     async def prepare(session: AsyncSession) -> payout_flow.Attempt | None:
-        payout = await payouts.lock_payout(session, payout_id)
+        payout = await repository.lock_payout(session, payout_id)
         if payout is None or payout.status not in ("pending", "processing"):
             return None
         first = payout.sent_at is None
@@ -128,7 +127,7 @@ async def run_payout(ctx: JobContext[Platform], payload: dict[str, Any]) -> None
         return payout_flow.Attempt(rail, request, first)
 
     async def settle(session: AsyncSession, result: PayoutResult) -> None:
-        payout = await payouts.lock_payout(session, payout_id)
+        payout = await repository.lock_payout(session, payout_id)
         if payout is None or payout.status != "processing":
             return
         await payouts.finish(session, payout, result)
