@@ -18,6 +18,7 @@ from peerx.core.migrate import alembic_config
 from peerx.products.giftcards.models import Trade
 from tests.fixtures import factories as f
 from tests.fixtures.factories import giftcards as cards
+from tests.fixtures.factories.escrow import REDIRECT, op
 
 
 async def schema_drift(database_url: str) -> list[object]:
@@ -39,6 +40,8 @@ async def test_models_and_migrations_agree(database_url):
 
 
 BEFORE_KEYED = "20261204_13_operator_password"
+BEFORE_SPEC_SCOPES = "20261122_10_escrow"
+ADDED_SCOPES = ["p2p_ls:offline_update", "p2p_tx:offline_claim", "p2p_tx:offline_set_price", "profile"]
 
 
 async def migrate(database_url: str, action: str, revision: str) -> None:
@@ -83,4 +86,31 @@ async def test_a_retry_across_the_keyed_fingerprint_upgrade_replays_and_never_ru
     await migrate(database_url, "downgrade", BEFORE_KEYED)
     assert await fingerprints(platform) == [""]
     await migrate(database_url, "upgrade", "heads")
+    assert await schema_drift(database_url) == []
+
+
+async def test_clients_registered_with_every_scope_get_the_spec_scopes_added_later(platform, database_url):
+    from peerx.ops.escrow import actions as escrow_ops
+    from peerx.products.escrow.models import OAuthClient
+
+    full = await op(platform, escrow_ops.create_client, name="Full", redirect_uris=[REDIRECT], livemode=False)
+    narrow = await op(platform, escrow_ops.create_client, name="Narrow", redirect_uris=[REDIRECT], livemode=False)
+    await migrate(database_url, "downgrade", BEFORE_SPEC_SCOPES)
+
+    async def scopes() -> dict[str, list[str]]:
+        async with platform.db.transaction() as session:
+            rows = (await session.execute(select(OAuthClient.client_id, OAuthClient.scope))).all()
+        return {client_id: scope.split() for client_id, scope in rows}
+
+    earlier = await scopes()
+    assert not set(earlier[full["client_id"]]) & set(ADDED_SCOPES)  # the downgrade took them away
+    async with platform.db.transaction() as session:  # an operator narrowed this one
+        await session.execute(
+            update(OAuthClient).where(OAuthClient.client_id == narrow["client_id"]).values(scope="openid")
+        )
+
+    await migrate(database_url, "upgrade", "heads")
+    after = await scopes()
+    assert after[full["client_id"]] == earlier[full["client_id"]] + ADDED_SCOPES
+    assert after[narrow["client_id"]] == ["openid"]
     assert await schema_drift(database_url) == []

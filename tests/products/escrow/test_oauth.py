@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+import yaml
 from authlib.common.security import generate_token
 from authlib.deprecate import AuthlibDeprecationWarning
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from peerx.app import create_app
 from peerx.core.clock import clock
 from peerx.products.escrow.models import OAuthCode, OAuthToken
 from tests.fixtures.factories.escrow import REDIRECT, TOKEN_SECONDS, TP, op
+from tests.products.escrow.test_openapi import SPEC_PATH
 
 with warnings.catch_warnings():
     # Authlib 1.7+ nudges towards the httpx2 fork; the httpx integration is still the maintained one.
@@ -175,3 +177,61 @@ async def test_token_without_openid_scope_is_forbidden(client, platform, oauth_c
         "code": "unauthorized",
         "error": "A bearer access token is required.",
     }
+
+
+# ---------------------------------------------------------------- discovery, every spec scope, the default
+
+
+def spec_scopes() -> list[str]:
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    return sorted(spec["components"]["securitySchemes"]["OAuth2"]["flows"]["authorizationCode"]["scopes"])
+
+
+async def test_a_client_configured_from_the_metadata_alone_gets_every_scope_the_spec_names(
+    oauth_client, user, app_transport
+):
+    plain = browser(app_transport)
+    # RFC 8414's location for an issuer with a path, and the issuer-relative one, say the same.
+    metadata = (await plain.get(f"/.well-known/oauth-authorization-server{TP}")).json()
+    assert (await plain.get(f"{TP}/.well-known/oauth-authorization-server")).json() == metadata
+    assert metadata["issuer"] == f"{BASE}{TP}"
+    assert sorted(metadata["scopes_supported"]) == spec_scopes() and len(spec_scopes()) == 19
+    assert metadata["code_challenge_methods_supported"] == ["S256"]
+    assert metadata["grant_types_supported"] == ["authorization_code", "refresh_token"]
+
+    asked = "openid profile p2p_ls:offline_update p2p_tx:offline_claim p2p_tx:offline_set_price"
+    verifier = generate_token(48)
+    async with oauth_session(oauth_client, app_transport, scope=asked) as http:
+        url, _ = http.create_authorization_url(metadata["authorization_endpoint"], code_verifier=verifier)
+        answer = await login_and_consent(app_transport, url)
+        assert answer.status_code == 302, answer.text
+        token = await http.fetch_token(
+            metadata["token_endpoint"], authorization_response=answer.headers["location"], code_verifier=verifier
+        )
+        assert token["scope"] == asked
+        assert (await http.get(f"{TP}/me/personal")).status_code == 200
+        assert (
+            await http.revoke_token(metadata["revocation_endpoint"], token=token["access_token"])
+        ).status_code == 200
+        assert (await http.get(f"{TP}/me/personal")).status_code == 401
+
+
+async def test_a_request_without_scope_gets_openid_and_a_token_the_routes_accept(oauth_client, user, app_transport):
+    verifier = generate_token(48)
+    async with oauth_session(oauth_client, app_transport, scope=None) as http:
+        url, _ = http.create_authorization_url(f"{BASE}{TP}/oauth2/authorize", code_verifier=verifier)
+        assert "scope=" not in url
+        answer = await login_and_consent(app_transport, url)  # the page lists openid
+        token = await http.fetch_token(
+            f"{BASE}{TP}/oauth2/token", authorization_response=answer.headers["location"], code_verifier=verifier
+        )
+        assert token["scope"] == "openid"
+        assert (await http.get(f"{TP}/me/transactions")).status_code == 200
+
+
+async def test_a_scope_outside_the_spec_is_invalid_scope(oauth_client, user, app_transport):
+    async with oauth_session(oauth_client, app_transport, scope="openid admin") as http:
+        url, state = http.create_authorization_url(f"{BASE}{TP}/oauth2/authorize", code_verifier=generate_token(48))
+        refused = await browser(app_transport).get(url)
+        assert refused.status_code == 302 and "error=invalid_scope" in refused.headers["location"]
+        assert f"state={state}" in refused.headers["location"]

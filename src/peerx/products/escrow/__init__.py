@@ -24,5 +24,7 @@ async def trustap_keys(session: AsyncSession, party: Party) -> dict[str, Any]:
 
 def mount(app: FastAPI, platform: Platform) -> None:
     from peerx.products.escrow.api import build_surface
+    from peerx.products.escrow.api.oauth import add_root_metadata
 
+    add_root_metadata(app, platform.settings.trustap_prefix)
     app.mount(platform.settings.trustap_prefix, build_surface(platform))

@@ -50,15 +50,22 @@ SCOPE_DESCRIPTIONS: dict[str, str] = {
     "basic_tx:offline_track": "This client may submit tracking information for Online transactions on the "
     "user's behalf while the user is offline.",
     "p2p_ls:offline_create": "This client may create F2F listings for the user while the user is offline.",
+    "p2p_ls:offline_update": "This client may update F2F listings on the user's behalf while the user is offline.",
     "p2p_tx:offline_accept_deposit": "This client may accept deposits for F2F transactions on the user's behalf "
     "while the user is offline.",
     "p2p_tx:offline_cancel": "This client may cancel F2F transactions on the user's behalf while the user is offline.",
+    "p2p_tx:offline_claim": "This client may claim F2F transactions on the user's behalf while the user is offline.",
     "p2p_tx:offline_complain": "This client may submit complaints for F2F transactions on the user's behalf "
     "while the user is offline.",
     "p2p_tx:offline_confirm_handover": "This client may confirm handovers for F2F transactions on the user's "
     "behalf while the user is offline.",
     "p2p_tx:offline_create_join": "This client may create and join F2F transactions on the user's behalf while "
     "the user is offline.",
+    "p2p_tx:offline_set_price": "This client may set the price for F2F transactions on the user's behalf while "
+    "the user is offline.",
+    "profile": "This client may access the user's default profile claims: `name`, `family_name`, `given_name`, "
+    "`middle_name`, `nickname`, `preferred_username`, `profile`, `picture`, `website`, `gender`, `birthdate`, "
+    "`zoneinfo`, `locale`, and `updated_at`.",
 }
 assert set(SCOPE_DESCRIPTIONS) == set(oauth.SCOPES)
 

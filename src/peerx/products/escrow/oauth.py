@@ -39,9 +39,10 @@ from peerx.products.escrow import repository
 from peerx.products.escrow.models import EscrowUser, OAuthClient, OAuthCode, OAuthToken
 from peerx.settings import Settings
 
-# The spec's scopes (components.securitySchemes.OAuth2); `openid` is what every API call needs.
+# Every scope of the public spec (components.securitySchemes.OAuth2), in its order. `openid` is
+# what every API call needs; the others name what a client may do while the user is offline, and
+# `profile` the user's profile claims.
 SCOPES = (
-    "openid",
     "basic_ls:offline_accept_listing",
     "basic_ls:offline_create",
     "basic_tx:offline_accept_payment",
@@ -50,14 +51,22 @@ SCOPES = (
     "basic_tx:offline_complain",
     "basic_tx:offline_create_join",
     "basic_tx:offline_track",
+    "openid",
     "p2p_ls:offline_create",
+    "p2p_ls:offline_update",
     "p2p_tx:offline_accept_deposit",
     "p2p_tx:offline_cancel",
+    "p2p_tx:offline_claim",
     "p2p_tx:offline_complain",
     "p2p_tx:offline_confirm_handover",
     "p2p_tx:offline_create_join",
+    "p2p_tx:offline_set_price",
+    "profile",
 )
 API_SCOPE = "openid"
+# An authorization request without `scope` gets this (as Keycloak, Trustap's SSO, grants a client's
+# default scopes), never a token that no route accepts.
+DEFAULT_SCOPE = API_SCOPE
 CODE_TTL = timedelta(minutes=5)
 REFRESH_TTL = timedelta(days=30)
 _hasher = PasswordHasher()
@@ -169,7 +178,7 @@ class CodeGrant(AuthorizationCodeGrant):
                 client_id=request.client.client_id,
                 user_id=request.user.id,
                 redirect_uri=request.payload.redirect_uri or "",
-                scope=request.scope or "",
+                scope=request.scope or DEFAULT_SCOPE,
                 code_challenge=request.payload.data.get("code_challenge"),
                 code_challenge_method=request.payload.data.get("code_challenge_method"),
                 created_at=now,
@@ -327,7 +336,7 @@ async def consent(session: AsyncSession, request: StarletteOAuth2Request, ttl: i
             grant = server.get_consent_grant(request=request)
         except OAuth2Error as error:
             return Consent("", [], server.handle_error_response(request, error))
-        return Consent(grant.client.name, (grant.request.scope or "").split(), None)
+        return Consent(grant.client.name, (grant.request.scope or DEFAULT_SCOPE).split(), None)
 
     return await session.run_sync(run)
 
@@ -349,6 +358,26 @@ async def authorize(
         return result
 
     return await session.run_sync(run)
+
+
+def server_metadata(issuer: str) -> dict[str, Any]:
+    """RFC 8414 authorization server metadata, so a client library configures itself from one URL.
+    `issuer` is the surface's absolute URL; every endpoint is under it."""
+    client_auth = list(CodeGrant.TOKEN_ENDPOINT_AUTH_METHODS)
+    return {
+        "issuer": issuer,
+        "authorization_endpoint": f"{issuer}/oauth2/authorize",
+        "token_endpoint": f"{issuer}/oauth2/token",
+        "revocation_endpoint": f"{issuer}/oauth2/revoke",
+        "scopes_supported": list(SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_methods_supported": client_auth,
+        "revocation_endpoint_auth_methods_supported": list(Revocation.CLIENT_AUTH_METHODS),
+        "code_challenge_methods_supported": list(RequiredPKCE.SUPPORTED_CODE_CHALLENGE_METHOD),
+        "service_documentation": f"{issuer}/docs",
+    }
 
 
 # ---------------------------------------------------------------- users, clients, bearer tokens

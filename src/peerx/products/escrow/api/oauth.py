@@ -12,7 +12,7 @@ import binascii
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import InsecureTransportError
-from fastapi import Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import Headers
 
@@ -21,7 +21,7 @@ from peerx.core.errors import InvalidField, PeerxError
 from peerx.core.ratelimit import address_subject
 from peerx.products.escrow import oauth
 from peerx.products.escrow.schemas import Error, OAuthError, OAuthToken
-from peerx.web import PlatformDep, Session, wire_router
+from peerx.web import PlatformDep, Session, WireJSON, wire_router
 from peerx.wire import forbidden_character
 
 router = wire_router(tags=["OAuth2"])
@@ -315,3 +315,35 @@ async def token(request: Request, session: Session, platform: PlatformDep) -> Re
 async def revoke(request: Request, session: Session, platform: PlatformDep) -> Response:
     ttl = platform.settings.trustap_access_token_seconds
     return oauth_response(await oauth.revocation_response(session, await oauth_request(request), ttl))
+
+
+METADATA_PATH = "/.well-known/oauth-authorization-server"
+
+
+def issuer_of(request: Request) -> str:
+    """The surface's absolute URL as the client reached it: the metadata's own URL without its
+    well-known path (request.base_url stops at the app's root, before the surface's mount path)."""
+    return str(request.url.replace(query="")).removesuffix(METADATA_PATH)
+
+
+@router.get(
+    METADATA_PATH,
+    operation_id="oauth2.serverMetadata",
+    summary="Authorization server metadata (RFC 8414)",
+    description="The issuer, the endpoints, and what they support (scopes, PKCE S256, client "
+    "authentication), for OAuth2 client libraries that configure themselves from one URL. Also served at "
+    "RFC 8414's own location, `/.well-known/oauth-authorization-server` followed by this surface's path.",
+    responses={200: {"description": "The metadata.", "content": _json({"type": "object"})}},
+)
+async def server_metadata(request: Request) -> Response:
+    return WireJSON(oauth.server_metadata(issuer_of(request)))
+
+
+def add_root_metadata(app: FastAPI, prefix: str) -> None:
+    """RFC 8414 section 3.1: the metadata of an issuer with a path is at the host's
+    /.well-known/oauth-authorization-server followed by that path."""
+
+    async def at_root(request: Request) -> Response:
+        return WireJSON(oauth.server_metadata(str(request.base_url).rstrip("/") + prefix))
+
+    app.add_api_route(METADATA_PATH + prefix, at_root, methods=["GET"], include_in_schema=False)
