@@ -171,6 +171,23 @@ async def test_complaint_then_operator_decides(client, platform, seller, buyer, 
     await verify_ledger(platform)
 
 
+async def test_a_spec_client_complains_with_description_and_the_seller_accepts(client, platform, seller, buyer):
+    """The public spec names the field `description` (the document `complaint_description`)."""
+    tx = await delivered_tx(client, seller, buyer, price=1000)
+    error(
+        await post(client, buyer, tx["id"], "complain_with_description", {"description": " "}),
+        400,
+        "empty_complaint_description",
+    )
+    complained = await post(client, buyer, tx["id"], "complain_with_description", {"description": "Arrived broken"})
+    assert complained.status_code == 200 and complained.json()["complaint"] == "Arrived broken"
+    accepted = await post(client, seller, tx["id"], "accept_complaint")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "funds_refunded"
+    assert accepted.json()["amount_refunded"] == 1050
+    assert await balance(platform, accounts.seller_wallet(seller.id, "usd", False)) == (0, 0)
+    await verify_ledger(platform)
+
+
 async def test_seller_never_ships_buyer_refunded(client, platform, seller, buyer, run_jobs):
     tx = await paid_tx(client, seller, buyer)
     clock.advance(timedelta(days=7, seconds=1))

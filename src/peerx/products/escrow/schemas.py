@@ -339,13 +339,7 @@ class TrackRequest(WireBody):
 
 
 class ComplaintRequest(WireBody):
-    wire_examples: ClassVar[list[dict[str, Any]]] = [{"complaint_description": "The screen is cracked."}]
-
-    complaint_description: Complaint | None = None
-
-
-class P2PComplaintRequest(WireBody):
-    """The document's `complaint_description`, or the spec's `description`."""
+    """The document's `complaint_description`, or the spec's `description` (online and face to face)."""
 
     wire_examples: ClassVar[list[dict[str, Any]]] = [{"complaint_description": "The frame is bent."}]
 

@@ -395,7 +395,7 @@ async def complain_with_description(
     user: User,
     body: ComplaintRequest | None = None,
 ) -> Response:
-    text = (body.complaint_description if body is not None else None) or ""
+    text = (body.text() if body is not None else None) or ""
     return await ONLINE.step(
         request, session, user, body, lambda: online.complain(session, actor(user), transaction_id, text)
     )

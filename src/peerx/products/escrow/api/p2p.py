@@ -25,10 +25,10 @@ from peerx.products.escrow.deps import BearerToken, ChargeCaller, Idempotent, Us
 from peerx.products.escrow.errors import documented
 from peerx.products.escrow.schemas import (
     CancelRequest,
+    ComplaintRequest,
     CreateP2PTransaction,
     EmptyBody,
     P2PCharge,
-    P2PComplaintRequest,
     P2PPayRequest,
     P2PTransaction,
     SetPrice,
@@ -396,7 +396,7 @@ async def complain(
     request: Request,
     session: Session,
     user: User,
-    body: P2PComplaintRequest | None = None,
+    body: ComplaintRequest | None = None,
 ) -> Response:
     text = body.text() if body is not None else None
     return await P2P.step(
