@@ -14,22 +14,11 @@ from peerx.platform import Platform
 from peerx.products.escrow import online as escrow
 from peerx.products.escrow import p2p
 from peerx.products.escrow import repository as queries
+from peerx.products.escrow.models import TransactionStatus
 
-SETTLED = ("funds_released", "funds_refunded")
+SETTLED = (TransactionStatus.FUNDS_RELEASED.value, TransactionStatus.FUNDS_REFUNDED.value)
 ONLINE_STATUSES = (*escrow.STATUSES, *SETTLED)
-P2P_STATUSES = (
-    "created",
-    "joined",
-    "rejected",
-    "cancelled",
-    "deposit_paid",
-    "deposit_accepted",
-    "priced",
-    "remainder_paid",
-    "handover_confirmed",
-    "complained",
-    *SETTLED,
-)
+P2P_STATUSES = (*p2p.STATUSES, *SETTLED)
 MODELS: dict[str, tuple[str, ...]] = {"online": ONLINE_STATUSES, "p2p": P2P_STATUSES}
 
 

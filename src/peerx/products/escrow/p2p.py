@@ -57,6 +57,24 @@ STAGES = ("deposit", "remainder")
 # ---------------------------------------------------------------- views
 
 
+# The statuses a face-to-face transaction moves through before it is settled (the operator's filter).
+STATUSES = tuple(
+    status.value
+    for status in (
+        TransactionStatus.CREATED,
+        TransactionStatus.JOINED,
+        TransactionStatus.REJECTED,
+        TransactionStatus.CANCELLED,
+        TransactionStatus.DEPOSIT_PAID,
+        TransactionStatus.DEPOSIT_ACCEPTED,
+        TransactionStatus.PRICED,
+        TransactionStatus.REMAINDER_PAID,
+        TransactionStatus.HANDOVER_CONFIRMED,
+        TransactionStatus.COMPLAINED,
+    )
+)
+
+
 def _pricing(price: int, charge: int, charge_seller: int) -> dict[str, int]:
     return {
         "price": price,
