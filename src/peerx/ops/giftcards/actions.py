@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core.errors import NotFound
+from peerx.core.errors import InvalidField, NotFound
 from peerx.core.storage import StoredFile
 from peerx.platform import Platform
 from peerx.products.giftcards import repository as queries
 from peerx.products.giftcards import service as giftcards
-from peerx.products.giftcards.models import TradeStatus
+from peerx.products.giftcards.models import TRADE_STATUSES, TradeStatus
 
 
 async def set_rate(
@@ -92,6 +92,8 @@ async def list_trades(
     page: int,
     per_page: int,
 ) -> dict[str, Any]:
+    if status is not None and status not in TRADE_STATUSES:
+        raise InvalidField("status", f"must be one of {', '.join(TRADE_STATUSES)}")
     rows, total = await queries.search_trades(
         session, status=status, search=search, oldest_first=oldest_first, page=page, per_page=per_page
     )
