@@ -26,6 +26,7 @@ from peerx.products.bitcoin.deps import (
     MaybeUser,
     PeachDep,
     Public,
+    TokenKey,
     User,
     client_ip,
     fingerprint,
@@ -33,8 +34,7 @@ from peerx.products.bitcoin.deps import (
     user_scope,
 )
 from peerx.products.bitcoin.errors import invalid_request, render_error
-from peerx.products.bitcoin.identity import profiles, referrals, users
-from peerx.products.bitcoin.identity import repository as identity
+from peerx.products.bitcoin.identity import referrals, reputation, users
 from peerx.products.bitcoin.identity.schemas import (
     AccessToken,
     AuthRequest,
@@ -276,16 +276,16 @@ async def estimate_fees(session: Session, peach: PeachDep) -> Response:
 
 @router.post("/user/register", dependencies=Public, response_model=AccessToken, summary="Register")
 @router.post("/user/register/", dependencies=Public, include_in_schema=False)
-async def register(session: Session, peach: PeachDep, body: AuthRequest) -> Response:
+async def register(session: Session, peach: PeachDep, body: AuthRequest, key: TokenKey) -> Response:
     """A new account: its key signs `Peach Registration <unix ms>` (USER_EXISTS when known)."""
-    return WireJSON(await users.authenticate_key(session, peach, body, register=True))
+    return WireJSON(await users.authenticate_key(session, peach, body, register=True, key=key))
 
 
 @router.post("/user/auth", dependencies=Public, response_model=AccessToken, summary="Get access token")
 @router.post("/user/auth/", dependencies=Public, include_in_schema=False)
-async def auth(session: Session, peach: PeachDep, body: AuthRequest) -> Response:
+async def auth(session: Session, peach: PeachDep, body: AuthRequest, key: TokenKey) -> Response:
     """A 60-minute access token for the key's account (registered on first use)."""
-    return WireJSON(await users.authenticate_key(session, peach, body, register=False))
+    return WireJSON(await users.authenticate_key(session, peach, body, register=False, key=key))
 
 
 # ---------------------------------------------------------------- the caller's account
@@ -293,7 +293,7 @@ async def auth(session: Session, peach: PeachDep, body: AuthRequest) -> Response
 
 @router.get("/user/me", response_model=SelfUser, summary="Get self user")
 async def me(session: Session, user: User) -> Response:
-    return WireJSON(profiles.self_view(user, await identity.stored_reputation(session, user.id)))
+    return WireJSON(await reputation.self_profile(session, user))
 
 
 @router.get("/user/me/paymentMethods", response_model=UserPaymentMethods, summary="Get user payment method info")
@@ -348,7 +348,7 @@ async def logout(request: Request, session: Session, user: User) -> Response:
 
 @router.get("/user/{userId}/status", response_model=UserStatus, summary="User status")
 async def user_status(user_id: UserPath, session: Session, user: User) -> Response:
-    return WireJSON(UserStatus(is_blocked=await users.is_blocked(session, user, user_id)))
+    return WireJSON(await users.status(session, user, user_id))
 
 
 @router.put("/user/{userId}/block", response_model=Success, summary="Block user")
@@ -372,7 +372,7 @@ async def ratings(user_id: UserPath, session: Session) -> Response:
 @router.get("/user/{userId}", dependencies=Public, response_model=PublicUser, summary="User")
 async def public_user(user_id: UserPath, session: Session) -> Response:
     found = await users.find_user(session, user_id)
-    return WireJSON(profiles.public_view(found, await identity.stored_reputation(session, found.id)))
+    return WireJSON(await reputation.public_profile(session, found))
 
 
 # ---------------------------------------------------------------- offers

@@ -1,11 +1,13 @@
 """Who calls the Peach surface, as named dependencies every router uses:
 
 - `User`: the account of the access token (`Authorization: Bearer <token>`; the app's `Basic
-  <token>` and a bare token are read too), limited per account;
+  <token>` and a bare token are read too), limited per account. Tokens are HS256 JWTs signed
+  with `TokenKey`; opaque tokens issued before them stay valid until they expire;
 - `MaybeUser`: the same when a token is sent, else nobody, limited per IP (search, offer/:id,
   contact/report);
 - `Public`: no token, limited per IP;
-- `PeachDep`: the product's services (settings, chain backend, escrow keys, prices).
+- `PeachDep`: the product's services (settings, chain backend, escrow keys, prices);
+- `TokenKey`: the key access tokens are signed with (derived from the platform's key material).
 
 The bearer scheme is declared through FastAPI's HTTPBearer so the OpenAPI document carries the
 `PeachToken` security scheme and each private operation's security requirement."""
@@ -30,7 +32,7 @@ SURFACE = "peach"
 bearer = HTTPBearer(
     auto_error=False,
     scheme_name="PeachToken",
-    bearerFormat="UUID",
+    bearerFormat="JWT",
     description="The accessToken from user/register or user/auth, valid 60 minutes.",
 )
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
@@ -50,9 +52,20 @@ async def public_limit(request: Request) -> None:
     await _limit(request, f"ip:{client_ip(request)}")
 
 
+class _TokenKey:
+    def __init__(self, key: bytes):
+        self.key = key
+
+
+def token_key(request: Request) -> bytes:
+    """The access tokens' signing key, derived once per platform from its hash pepper."""
+    platform = platform_of(request)
+    return platform.extension(_TokenKey, lambda: _TokenKey(users.token_key(platform.keys.pepper))).key
+
+
 async def current_user(request: Request, session: Session, _credentials: Credentials) -> PeachUser:
     """The token's account (UNAUTHORIZED without a valid token, ACCOUNT_BANNED when disabled)."""
-    user = await users.user_for_token(session, request.headers.get("authorization"))
+    user = await users.user_for_token(session, request.headers.get("authorization"), token_key(request))
     await _limit(request, f"user:{user.id}")
     return user
 
@@ -72,6 +85,7 @@ def peach(platform: PlatformDep) -> Peach:
 User = Annotated[PeachUser, Depends(current_user)]
 MaybeUser = Annotated[PeachUser | None, Depends(optional_user)]
 PeachDep = Annotated[Peach, Depends(peach)]
+TokenKey = Annotated[bytes, Depends(token_key)]
 Public = [Depends(public_limit)]
 # The OpenAPI of a route whose token is optional: FastAPI lists the bearer token, this adds the
 # anonymous alternative ({}), so the operation's security reads [{"PeachToken": []}, {}].

@@ -439,3 +439,19 @@ class PeachReferralCode(Base):
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"), index=True)
     created_at: Mapped[datetime]
+
+
+class PeachPgpKey(Base):
+    """Every PGP key a user proved (PATCH user): the app encrypts for all of them, so data
+    encrypted for an older key stays readable after a new one is set. Found by the key's
+    sha256 (an armored key is too long for a PostgreSQL index)."""
+
+    __tablename__ = "peach_pgp_keys"
+    __table_args__ = (UniqueConstraint("user_id", "key_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    public_key: Mapped[str] = mapped_column(Text)
+    proof: Mapped[str] = mapped_column(String(200))  # the account key's signature of sha256(public_key)
+    created_at: Mapped[datetime]

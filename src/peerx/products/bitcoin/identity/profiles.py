@@ -1,12 +1,14 @@
 """A user as the document shows it: the public profile (anyone may read it) and the caller's
-own view, from the user row and its computed reputation (reputation.py)."""
+own view, from the user row, its computed reputation (reputation.py) and the PGP keys it
+proved (`pgpPublicKeys`, which the current app reads; `pgpPublicKey` is the newest)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
-from peerx.products.bitcoin.identity.schemas import Disputes, PublicUser, SelfUser
-from peerx.products.bitcoin.models import PeachReputation, PeachUser
+from peerx.products.bitcoin.identity.schemas import Disputes, PgpKeyProof, PublicUser, SelfUser
+from peerx.products.bitcoin.models import PeachPgpKey, PeachReputation, PeachUser
 from peerx.products.bitcoin.schemas import FEE_NAMES
 from peerx.products.bitcoin.wire import wire_time
 
@@ -19,9 +21,19 @@ def _milli(value: int) -> Decimal:
     return Decimal(value) / 1000
 
 
-def public_view(user: PeachUser, rep: PeachReputation | None = None) -> PublicUser:
+def pgp_keys(user: PeachUser, keys: Sequence[PeachPgpKey] = ()) -> list[PgpKeyProof]:
+    """The keys the user proved, oldest first. The current key is always listed, even when its
+    row is missing (a key set before the table existed and not copied)."""
+    listed = [PgpKeyProof(public_key=k.public_key, proof=k.proof) for k in keys]
+    current, proof = user.pgp_public_key, user.pgp_public_key_proof
+    if current and proof and all(k.public_key != current for k in listed):
+        listed.append(PgpKeyProof(public_key=current, proof=proof))
+    return listed
+
+
+def public_view(user: PeachUser, rep: PeachReputation | None = None, keys: Sequence[PeachPgpKey] = ()) -> PublicUser:
     """A profile; `rep` is the user's computed reputation (reputation.py), absent for users
-    with no rating or trade yet."""
+    with no rating or trade yet; `keys` the PGP keys it proved."""
     score = rating(user)
     return PublicUser(
         id=user.public_key,
@@ -37,6 +49,7 @@ def public_view(user: PeachUser, rep: PeachReputation | None = None) -> PublicUs
         disputes=_disputes(rep),
         pgp_public_key=user.pgp_public_key,
         pgp_public_key_proof=user.pgp_public_key_proof,
+        pgp_public_keys=pgp_keys(user, keys),
     )
 
 
@@ -46,8 +59,8 @@ def _disputes(rep: PeachReputation | None) -> Disputes:
     return Disputes(opened=rep.disputes_opened, won=rep.disputes_won, lost=rep.disputes_lost)
 
 
-def self_view(user: PeachUser, rep: PeachReputation | None = None) -> SelfUser:
-    view = public_view(user, rep)
+def self_view(user: PeachUser, rep: PeachReputation | None = None, keys: Sequence[PeachPgpKey] = ()) -> SelfUser:
+    view = public_view(user, rep, keys)
     fee_rate: str | Decimal = user.fee_rate or "halfHourFee"
     if fee_rate not in FEE_NAMES:
         fee_rate = Decimal(fee_rate)
@@ -68,6 +81,7 @@ def self_view(user: PeachUser, rep: PeachReputation | None = None) -> SelfUser:
         medals=view.medals,
         pgp_public_key=user.pgp_public_key,
         pgp_public_key_proof=user.pgp_public_key_proof,
+        pgp_public_keys=view.pgp_public_keys,
         fcm_token=user.fcm_token,
         unique_id=user.unique_id,
         referral_code=user.referral_code,

@@ -1,6 +1,7 @@
 """Every query of the identity capability: users (by id, public key, token, referral code), the
-user's row lock, tokens, blocks, payment hashes, referral codes, stored reputations, and the
-aggregates reputation is computed from (ratings received, trade outcomes, referred traders).
+user's row lock, tokens, PGP keys, trades between two users, blocks, payment hashes, referral
+codes, stored reputations, and the aggregates reputation is computed from (ratings received,
+trade outcomes, referred traders).
 Plain functions over the session; the rules (errors, formulas, points) stay in users.py,
 reputation.py and referrals.py."""
 
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
 
 from peerx.core.db import utcnow
 from peerx.products.bitcoin.models import (
     PeachBlock,
     PeachOffer,
     PeachPaymentHash,
+    PeachPgpKey,
     PeachRating,
     PeachReferralCode,
     PeachReputation,
@@ -69,6 +72,67 @@ async def token(session: AsyncSession, token_hash: str) -> PeachToken | None:
 async def delete_tokens(session: AsyncSession, user_id: int) -> None:
     """End every token of the user."""
     await session.execute(delete(PeachToken).where(PeachToken.user_id == user_id))
+
+
+# ---------------------------------------------------------------- PGP keys
+
+
+async def pgp_key(session: AsyncSession, user_id: int, key_hash: str) -> PeachPgpKey | None:
+    return await session.scalar(
+        select(PeachPgpKey).where(PeachPgpKey.user_id == user_id, PeachPgpKey.key_hash == key_hash)
+    )
+
+
+async def pgp_keys(session: AsyncSession, user_ids: list[int]) -> dict[int, list[PeachPgpKey]]:
+    """Every PGP key each of these users proved, oldest first."""
+    found: dict[int, list[PeachPgpKey]] = {}
+    rows = await session.scalars(
+        select(PeachPgpKey).where(PeachPgpKey.user_id.in_(user_ids)).order_by(PeachPgpKey.user_id, PeachPgpKey.id)
+    )
+    for row in rows:
+        found.setdefault(row.user_id, []).append(row)
+    return found
+
+
+# ---------------------------------------------------------------- trades between two users
+
+
+def _between(user_id: int, other_id: int) -> ColumnElement[bool]:
+    """A trade outcome of these two users, either selling."""
+    T = PeachTradeOutcome
+    return or_(
+        and_(T.seller_id == user_id, T.buyer_id == other_id), and_(T.seller_id == other_id, T.buyer_id == user_id)
+    )
+
+
+async def trades_between(session: AsyncSession, user_id: int, other_id: int) -> int:
+    """Completed trades of these two users with each other."""
+    T = PeachTradeOutcome
+    found = await session.scalar(
+        select(func.count()).where(
+            T.completed,
+            _between(user_id, other_id),
+        )
+    )
+    return int(found or 0)
+
+
+async def bad_experiences(session: AsyncSession, user_id: int, other_id: int) -> int:
+    """How often `user_id` fared badly with `other_id`: rated them negatively, or won a dispute
+    against them in a trade of theirs."""
+    T = PeachTradeOutcome
+    rated = await session.scalar(
+        select(func.count()).where(
+            PeachRating.rater_id == user_id, PeachRating.rated_id == other_id, PeachRating.rating < 0
+        )
+    )
+    lost = await session.scalar(
+        select(func.count()).where(
+            T.dispute_loser_id == other_id,
+            _between(user_id, other_id),
+        )
+    )
+    return int(rated or 0) + int(lost or 0)
 
 
 # ---------------------------------------------------------------- blocks, payment hashes

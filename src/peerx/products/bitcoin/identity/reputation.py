@@ -13,8 +13,8 @@ from peerx.core.jobs import JobContext, enqueue
 from peerx.platform import Platform
 from peerx.products.bitcoin import repository as shared
 from peerx.products.bitcoin.identity import repository
-from peerx.products.bitcoin.identity.profiles import public_view
-from peerx.products.bitcoin.identity.schemas import PublicUser
+from peerx.products.bitcoin.identity.profiles import public_view, self_view
+from peerx.products.bitcoin.identity.schemas import PublicUser, SelfUser
 from peerx.products.bitcoin.models import (
     PeachJob,
     PeachReputation,
@@ -75,8 +75,21 @@ async def profiles(session: AsyncSession, user_ids: list[int]) -> dict[int, Publ
     if not user_ids:
         return {}
     reps = await reputations(session, user_ids)
+    keys = await repository.pgp_keys(session, user_ids)
     rows = await repository.users_by_ids(session, user_ids)
-    return {user.id: public_view(user, reps.get(user.id)) for user in rows}
+    return {user.id: public_view(user, reps.get(user.id), keys.get(user.id, [])) for user in rows}
+
+
+async def public_profile(session: AsyncSession, user: PeachUser) -> PublicUser:
+    """user/:id: one profile with its reputation and PGP keys."""
+    keys = (await repository.pgp_keys(session, [user.id])).get(user.id, [])
+    return public_view(user, await repository.stored_reputation(session, user.id), keys)
+
+
+async def self_profile(session: AsyncSession, user: PeachUser) -> SelfUser:
+    """user/me: the caller's own view with its reputation and PGP keys."""
+    keys = (await repository.pgp_keys(session, [user.id])).get(user.id, [])
+    return self_view(user, await repository.stored_reputation(session, user.id), keys)
 
 
 async def referred_traders(session: AsyncSession, user: PeachUser) -> int:

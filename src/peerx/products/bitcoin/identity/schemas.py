@@ -54,6 +54,14 @@ class AccessToken(PeachAnswer):
     access_token: str
 
 
+class PgpKeyProof(PeachAnswer):
+    """A PGP key the user proved, with the proof: the account key's signature of sha256 of the
+    armored key (the app encrypts payment data and chat for every key of both parties)."""
+
+    public_key: str
+    proof: str
+
+
 class Disputes(PeachAnswer):
     opened: int
     won: int
@@ -74,6 +82,12 @@ USER_EXAMPLE = {
     "disputes": {"opened": 4, "won": 1, "lost": 1},
     "pgpPublicKey": "-----BEGIN PGP PUBLIC KEY BLOCK-----...-----END PGP PUBLIC KEY BLOCK-----",
     "pgpPublicKeyProof": "3b55cc1bf439d4...acf36ae",
+    "pgpPublicKeys": [
+        {
+            "publicKey": "-----BEGIN PGP PUBLIC KEY BLOCK-----...-----END PGP PUBLIC KEY BLOCK-----",
+            "proof": "3b55cc1bf439d4...acf36ae",
+        }
+    ],
 }
 
 
@@ -94,6 +108,7 @@ class PublicUser(PeachAnswer):
     disputes: Disputes
     pgp_public_key: str | None
     pgp_public_key_proof: str | None
+    pgp_public_keys: list[PgpKeyProof]
 
 
 class SelfUser(PeachAnswer):
@@ -116,6 +131,12 @@ class SelfUser(PeachAnswer):
                 "medals": ["superTrader"],
                 "pgpPublicKey": "-----BEGIN PGP PUBLIC KEY BLOCK-----...-----END PGP PUBLIC KEY BLOCK-----",
                 "pgpPublicKeyProof": "0bc8c45148d9...960e5e",
+                "pgpPublicKeys": [
+                    {
+                        "publicKey": "-----BEGIN PGP PUBLIC KEY BLOCK-----...-----END PGP PUBLIC KEY BLOCK-----",
+                        "proof": "0bc8c45148d9...960e5e",
+                    }
+                ],
                 "fcmToken": "the fcm token",
                 "uniqueId": "e3b0c44298fc...b855",
                 "referralCode": "PEACH",
@@ -146,6 +167,7 @@ class SelfUser(PeachAnswer):
     medals: list[str]
     pgp_public_key: str | None
     pgp_public_key_proof: str | None
+    pgp_public_keys: list[PgpKeyProof]
     fcm_token: str | None
     unique_id: str | None
     referral_code: str
@@ -230,8 +252,13 @@ class UnlinkHashesRequest(PeachRequest):
 
 
 class UserStatus(PeachAnswer):
-    model_config = ConfigDict(json_schema_extra=examples({"isBlocked": False}))
+    """user/:id/status as the caller sees that user: blocked by the caller, completed trades of
+    the two together and whether one went badly for the caller (the app's repeat-trader badge)."""
+
+    model_config = ConfigDict(json_schema_extra=examples({"isBlocked": False, "trades": 2, "badExperience": False}))
     is_blocked: bool
+    trades: int
+    bad_experience: bool
 
 
 class Rating(PeachAnswer):

@@ -1,15 +1,20 @@
 """Identities: an account is a secp256k1 key. Registration and authentication by a signed
-`Peach Registration <unix ms>` message; 60-minute tokens; profile, PGP key, blocks."""
+`Peach Registration <unix ms>` message; 60-minute access tokens (signed JWTs, each also kept as
+a hash row so logout ends it); profile, PGP keys, blocks, what a user knows of another."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pysequoia
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import OctKey
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,10 +25,11 @@ from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin import repository as shared
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.identity import referrals, repository
-from peerx.products.bitcoin.identity.schemas import AccessToken, AuthRequest, UpdateUserRequest
+from peerx.products.bitcoin.identity.schemas import AccessToken, AuthRequest, UpdateUserRequest, UserStatus
 from peerx.products.bitcoin.models import (
     PeachAuthMessage,
     PeachBlock,
+    PeachPgpKey,
     PeachReport,
     PeachToken,
     PeachUser,
@@ -40,7 +46,16 @@ def _fresh(peach: Peach, timestamp_ms: int) -> bool:
     return age <= peach.settings.peach_auth_window_seconds * 1000
 
 
-async def authenticate_key(session: AsyncSession, peach: Peach, body: AuthRequest, *, register: bool) -> AccessToken:
+def token_key(pepper: bytes) -> bytes:
+    """The HS256 key of access tokens, derived from the server's hash pepper (peerx.core.secrets:
+    configured in production, generated once in embedded mode), so it needs no secret of its own
+    and changes when the pepper is rotated."""
+    return hmac.new(pepper, b"peerx bitcoin access tokens v1", hashlib.sha256).digest()
+
+
+async def authenticate_key(
+    session: AsyncSession, peach: Peach, body: AuthRequest, *, register: bool, key: bytes
+) -> AccessToken:
     public_key_hex, message, signature = body.public_key, body.message, body.signature
     public_key = parse_public_key(public_key_hex)
     if public_key is None:
@@ -72,7 +87,7 @@ async def authenticate_key(session: AsyncSession, peach: Peach, body: AuthReques
             assert user is not None
     if user.disabled:
         raise f.AccountBanned("This account is disabled.")
-    return await _issue_token(session, peach, user)
+    return await _issue_token(session, peach, user, key)
 
 
 async def _create_user(session: AsyncSession, public_key_hex: str, unique_id: str | None) -> PeachUser:
@@ -97,9 +112,20 @@ async def _new_referral_code(session: AsyncSession) -> str:
             return code
 
 
-async def _issue_token(session: AsyncSession, peach: Peach, user: PeachUser) -> AccessToken:
-    token = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
-    expires = utcnow() + timedelta(minutes=peach.settings.peach_token_minutes)
+async def _issue_token(session: AsyncSession, peach: Peach, user: PeachUser, key: bytes) -> AccessToken:
+    """A JWT (HS256) with sub (the user id: its public key), iat, exp and a random jti. The app
+    reads `exp` to renew five minutes early; with a token it cannot decode it authenticates
+    again before every call. The token's hash is stored: that row, not the signature alone,
+    makes it valid, so logout (which deletes the rows) ends it at once."""
+    issued = int(utcnow().timestamp())  # whole seconds: `expiry` (ms) is exactly `exp` * 1000
+    expires = datetime.fromtimestamp(issued, UTC) + timedelta(minutes=peach.settings.peach_token_minutes)
+    claims = {
+        "sub": user.public_key,
+        "iat": issued,
+        "exp": int(expires.timestamp()),
+        "jti": str(uuid.UUID(bytes=secrets.token_bytes(16), version=4)),
+    }
+    token = jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, OctKey.import_key(key))
     session.add(PeachToken(token_hash=_hash(token), user_id=user.id, expires_at=expires, created_at=utcnow()))
     await session.flush()
     return AccessToken(expiry=millis(expires), access_token=token)
@@ -107,6 +133,18 @@ async def _issue_token(session: AsyncSession, peach: Peach, user: PeachUser) -> 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _signed(token: str, key: bytes) -> bool:
+    """A JWT-shaped token must carry our signature; an opaque one (issued before JWTs, valid
+    until it expires) has none to check."""
+    if token.count(".") != 2:
+        return True
+    try:
+        jwt.decode(token, OctKey.import_key(key), algorithms=["HS256"])
+    except (JoseError, ValueError):
+        return False
+    return True
 
 
 def token_from_header(header: str) -> str:
@@ -117,10 +155,15 @@ def token_from_header(header: str) -> str:
     return header.strip()
 
 
-async def user_for_token(session: AsyncSession, header: str | None) -> PeachUser:
+async def user_for_token(session: AsyncSession, header: str | None, key: bytes | None = None) -> PeachUser:
+    """The account of a token: its stored row decides (so logout ends it); given the signing
+    key, a JWT's signature is checked too."""
     if not header:
         raise Unauthorized("Authorization required.")
-    token = await repository.token(session, _hash(token_from_header(header)))
+    raw = token_from_header(header)
+    if key is not None and not _signed(raw, key):
+        raise Unauthorized("The access token is invalid or expired.")
+    token = await repository.token(session, _hash(raw))
     if token is None or token.expires_at <= utcnow():
         raise Unauthorized("The access token is invalid or expired.")
     user = await shared.user(session, token.user_id)
@@ -187,6 +230,7 @@ async def update_user(session: AsyncSession, peach: Peach, user: PeachUser, body
         if not verify_digest(account_key, hashlib.sha256(pgp_key.encode()).digest(), signature):
             raise f.InvalidSignature("signature", "must sign sha256 of the PGP public key with the account key")
         _verify_pgp(peach, pgp_key, message, pgp_signature)
+        await _keep_pgp_key(session, user, pgp_key, signature)
         user.pgp_public_key, user.pgp_public_key_proof = pgp_key, signature
     if body.fcm_token:
         user.fcm_token = body.fcm_token
@@ -196,6 +240,25 @@ async def update_user(session: AsyncSession, peach: Peach, user: PeachUser, body
         user.fee_rate = str(body.fee_rate)  # a fee name, or sat/vB (1..10000, 3 decimals at most)
     user.updated_at = utcnow()
     await session.flush()
+
+
+async def _keep_pgp_key(session: AsyncSession, user: PeachUser, pgp_key: str, proof: str) -> None:
+    """Every key the user proved stays listed (data encrypted for an older key must stay
+    readable); a key proved again keeps its place with the newer proof."""
+    key_hash = hashlib.sha256(pgp_key.encode()).hexdigest()
+    row = await repository.pgp_key(session, user.id, key_hash)
+    if row is not None:
+        row.proof = proof
+        return
+    try:  # two concurrent PATCHes of the same key: the second finds the first's row
+        async with session.begin_nested():
+            session.add(
+                PeachPgpKey(user_id=user.id, key_hash=key_hash, public_key=pgp_key, proof=proof, created_at=utcnow())
+            )
+    except IntegrityError:
+        row = await repository.pgp_key(session, user.id, key_hash)
+        if row is not None:
+            row.proof = proof
 
 
 async def set_block(session: AsyncSession, user: PeachUser, other_id: str, *, blocked: bool) -> None:
@@ -213,6 +276,18 @@ async def set_block(session: AsyncSession, user: PeachUser, other_id: str, *, bl
 async def is_blocked(session: AsyncSession, user: PeachUser, other_id: str) -> bool:
     other = await find_user(session, other_id)
     return bool(await repository.block_count(session, user.id, other.id))
+
+
+async def status(session: AsyncSession, user: PeachUser, other_id: str) -> UserStatus:
+    """user/:id/status as the caller sees that user: blocked or not, their completed trades
+    together, and whether the caller fared badly with them (rated them negatively, or they
+    lost a dispute of a trade between the two): the app's repeat-trader badge."""
+    other = await find_user(session, other_id)
+    return UserStatus(
+        is_blocked=bool(await repository.block_count(session, user.id, other.id)),
+        trades=await repository.trades_between(session, user.id, other.id),
+        bad_experience=await repository.bad_experiences(session, user.id, other.id) > 0,
+    )
 
 
 async def unlink_payment_hashes(session: AsyncSession, user: PeachUser, hashes: list[str]) -> None:

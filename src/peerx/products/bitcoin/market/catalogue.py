@@ -9,6 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# Fields the app never hashes (peach-app src/utils/paymentMethod/hashPaymentData.ts): shared by
+# many accounts (a bank's BIC or sort code) or personal (a name, an address, a reference), so
+# they cannot identify a payment account. Every other field is an account identifier.
+NOT_HASHED = frozenset(
+    {"beneficiary", "bic", "name", "reference", "ukSortCode", "mpesa_name", "residentialAddress", "mpesa_finalCurrency"}
+)
+
 EUROPE = ["EUR", "CHF", "GBP", "CZK", "DKK", "HUF", "PLN", "NOK", "SEK", "BGN", "ISK", "RON"]
 
 
@@ -28,6 +35,20 @@ class Method:
     def max_fields(self) -> int:
         fields = {f for requirement in self.mandatory for alt in requirement for f in alt}
         return len(fields) + len(self.optional)
+
+    @property
+    def min_identifiers(self) -> int:
+        """The fewest account identifiers (hashed fields) filled-in data of this method has."""
+        return sum(
+            min(len([f for f in alt if f not in NOT_HASHED]) for alt in requirement) for requirement in self.mandatory
+        )
+
+    def hash_count(self) -> tuple[int, int]:
+        """How many hashes an offer may give for this method: the app's (one per identifier
+        field filled in) up to the document's (one per template field). Cash has no template."""
+        if is_cash(self.id):
+            return 0, 5
+        return min(self.min_identifiers, self.min_fields), self.max_fields
 
     def template(self) -> dict[str, Any]:
         return {"mandatory": [[list(alt) for alt in req] for req in self.mandatory], "optional": list(self.optional)}

@@ -78,7 +78,9 @@ def parse_means_of_payment(value: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def parse_payment_data(value: dict[str, PaymentDataHashes], means: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
-    """Each method used needs its field hashes (sha256 hex per field), as many as its template allows."""
+    """Each method used needs its field hashes (sha256 hex per field): the app hashes only the
+    account identifiers (catalogue.NOT_HASHED lists the rest), the document every field; the
+    catalogue's Method.hash_count bounds both."""
     methods = {m for ms in means.values() for m in ms}
     if set(value) != methods:
         raise f.FormInvalid("paymentData", "must give the data hashes of exactly the methods in meansOfPayment")
@@ -88,7 +90,7 @@ def parse_payment_data(value: dict[str, PaymentDataHashes], means: dict[str, lis
         hashes = data.hashes
         if not all(HASH.match(h) for h in hashes):
             raise f.FormInvalid("paymentData", f"{method_id} needs hashes: sha256 hex of each field")
-        low, high = (0, 5) if catalogue.is_cash(method_id) else (method.min_fields, method.max_fields)
+        low, high = method.hash_count()
         if not low <= len(hashes) <= high or len(set(hashes)) != len(hashes):
             raise f.FormInvalid("paymentData", f"{method_id} needs {low} to {high} distinct field hashes")
         entry: dict[str, Any] = {"hashes": list(hashes)}
@@ -101,7 +103,10 @@ def parse_payment_data(value: dict[str, PaymentDataHashes], means: dict[str, lis
 
 
 async def claim_payment_hashes(session: AsyncSession, user: PeachUser, payment_data: dict[str, dict[str, Any]]) -> None:
-    """A payment account (its hashed fields) belongs to one Peach account."""
+    """A payment account belongs to one Peach account: a hash another account holds is refused.
+    The app hashes only account identifiers (IBAN, phone, email, ...), never a BIC or a name,
+    so two customers of one bank or two people of one name never share a hash. A document-style
+    client that hashes every field cannot be told apart: its hashes are all claimed, as before."""
     hashes = sorted({h for data in payment_data.values() for h in data["hashes"]})
     if not hashes:
         return
