@@ -5,6 +5,7 @@ repeat-trader status of another user."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -16,6 +17,8 @@ from typing import Any
 
 import httpx
 import pysequoia
+from alembic import command
+from alembic.script import ScriptDirectory
 from coincurve import PrivateKey
 from embit import bip32, bip39
 from joserfc import jwt
@@ -24,12 +27,15 @@ from sqlalchemy import select
 
 from peerx.core.clock import clock
 from peerx.core.db import utcnow
+from peerx.core.migrate import alembic_config
 from peerx.platform import Platform
 from peerx.products.bitcoin.identity.users import token_key
-from peerx.products.bitcoin.models import PeachToken, PeachUser
+from peerx.products.bitcoin.models import PeachPgpKey, PeachToken, PeachUser
 from tests.fixtures.factories.bitcoin import PEACH, App, now_ms
 from tests.products.bitcoin import contract_helpers as flow
 from tests.products.bitcoin.social import complete
+
+MIGRATION = "20261206_17_pgp_keys"
 
 
 class PeachApp(App):
@@ -241,3 +247,25 @@ async def test_user_status_counts_trades_together_and_a_bad_experience(
     assert (await seller.get(f"/user/{buyer.id}/status")).json() == {**done, "isBlocked": True}
     missing = await seller.get(f"/user/{'02' + '11' * 32}/status")
     assert missing.status_code == 404 and missing.json()["error"] == "NOT_FOUND"
+
+
+async def test_the_migration_lists_the_key_each_user_had(
+    app_factory: Any, platform: Platform, database_url: str
+) -> None:
+    """Upgrading from the release before pgpPublicKeys: each user's current key becomes its first
+    listed key, and keys proved after the upgrade are listed after it."""
+    app = await app_factory()
+    secret = await flow.with_pgp(app)
+    before = ScriptDirectory.from_config(alembic_config(database_url)).get_revision(MIGRATION).down_revision
+    assert isinstance(before, str)
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), before)
+    await asyncio.to_thread(command.upgrade, alembic_config(database_url), "heads")
+    async with platform.db.transaction() as session:
+        rows = (await session.execute(select(PeachPgpKey.public_key, PeachPgpKey.proof))).all()
+    current = str(secret.extract_certificate())
+    me = (await app.get("/user/me")).json()
+    assert [tuple(row) for row in rows] == [(current, me["pgpPublicKeyProof"])]
+    newer = pgp_update(app, pysequoia.Tsk.generate("newer@peach.test"))
+    assert (await app.patch("/user", newer)).json() == {"success": True}
+    listed = [k["publicKey"] for k in (await app.get("/user/me")).json()["pgpPublicKeys"]]
+    assert listed == [current, newer["pgpPublicKey"]]
