@@ -442,7 +442,7 @@ async def test_the_openapi_document_is_complete(client: httpx.AsyncClient) -> No
         "type": "http",
         "description": "The accessToken from user/register or user/auth, valid 60 minutes.",
         "scheme": "bearer",
-        "bearerFormat": "UUID",
+        "bearerFormat": "JWT",
     }
     assert doc["components"]["schemas"]["PeachError"]["required"] == ["error", "message"]
     public = {
