@@ -113,7 +113,8 @@ async def list_matches(
                 unavailable=Unavailable(exceeds_limit=sorted(exceeds)),
             )
         )
-    return Matches(offer_id=str(offer.id), matches=views, total_matches=total)
+    more = (page + 1) * size < total
+    return Matches(offer_id=str(offer.id), matches=views, total_matches=total, next_page=page + 1 if more else None)
 
 
 def _armored(value: str | None, name: str) -> str:

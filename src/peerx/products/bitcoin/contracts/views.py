@@ -24,17 +24,33 @@ from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.wire import wire_time
 
 NO_PAYMENT = ("noPayment.buyer", "noPayment.seller")
+RATE_USER = "rateUser"  # a view of tradeCompleted, never stored
 
 
 def trade_status(contract: Contract, viewer: PeachUser, sell_offer: PeachOffer | None) -> str:
     """The contract's status as this party sees it: a pending cancel request is the buyer's to
-    answer; after a cancel the seller's next step is the sell offer's (refund or revive)."""
+    answer; after a cancel the seller's next step is the sell offer's (refund or revive); after
+    a release, rateUser until this party rated."""
     role = role_of(contract, viewer)
     if contract.cancelation_requested and not contract.canceled and role == "buyer":
         return TradeStatus.CONFIRM_CANCELATION
     if contract.canceled and role == "seller" and sell_offer is not None:
         return sell_offer.trade_status
+    if awaits_rating(contract, role):
+        return RATE_USER
     return contract.trade_status
+
+
+def awaits_rating(contract: Contract, role: str) -> bool:
+    """After a release the app shows its rating screen only while tradeStatus is rateUser
+    (peach-app src/views/contract/Contract.tsx): so it is, for each party until it rated its
+    counterparty (the seller rates the buyer: ratingBuyer). A trade a mediator decided keeps
+    tradeCompleted: its screens are the dispute outcome's."""
+    if contract.canceled or contract.trade_status != TradeStatus.TRADE_COMPLETED or contract.release_txid is None:
+        return False
+    if contract.dispute_outcome is not None:
+        return False
+    return (contract.rating_buyer if role == "seller" else contract.rating_seller) is None
 
 
 class Loaded:

@@ -294,7 +294,7 @@ def offer_view(
         released=offer.released,
     )
     if escrow is not None:
-        view.escrow = escrow.address
+        view.escrow, view.public_key = escrow.address, escrow.seller_public_key
     if offer.revived_from_id is not None:
         view.old_offer_id = str(offer.revived_from_id)
     return view
