@@ -252,6 +252,15 @@ def text_fields(app: App, other: App) -> Iterable[tuple[App, str, str, dict[str,
     yield app, "DELETE", "/offer/1/match", {"matchingOfferId": "2"}, ["matchingOfferId"]
     yield app, "POST", "/contract/1-2/payment/confirm", {"releasePsbt": "cHNidP8"}, ["releasePsbt"]
     yield app, "POST", "/contract/1-2/payment/confirm", {"batchReleasePsbt": "cHNidP8"}, ["batchReleasePsbt"]
+    yield (
+        app,
+        "POST",
+        "/contract/1-2/payment/confirm",
+        {"releaseTransactionSignature": "30" * 9},
+        ["releaseTransactionSignature"],
+    )
+    yield app, "POST", "/contract/1-2/payment/confirm", {"releaseTransaction": "0200"}, ["releaseTransaction"]
+    yield app, "POST", "/offer/search/summary", {"type": "ask"}, ["type"]
     dispute = {"reason": "other", "email": "a@b.c", "message": "m", "symmetricKeyEncrypted": flow.KEY}
     for field in dispute:
         yield app, "POST", "/contract/1-2/dispute", dispute, [field]
