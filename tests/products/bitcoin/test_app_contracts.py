@@ -208,6 +208,12 @@ async def test_the_app_releases_with_its_signature_then_both_rate(
     view = (await buyer.get(f"/contract/{contract_id}")).json()
     assert view["releaseTxId"] == txid and view["paymentConfirmed"] and view["ratingSeller"] is None
 
+    # The app's ContractSummary fields next to the document's.
+    summary = next(s for s in (await seller.get("/contracts/summary")).json() if s["contractId"] == contract_id)
+    assert summary["offerId"] == summary["id"] == trade["sell_id"] and summary["releaseTxId"] == txid
+    assert summary["premium"] == 8 and summary["paymentMade"] == view["paymentMade"]
+    assert summary["isChatActive"] == view["isChatActive"] and summary["disputeOutcomeAcknowledged"] is False
+
     # rateUser for each party until it rated, then tradeCompleted (contract reads and summaries agree).
     assert await statuses(seller, buyer, contract_id) == ("rateUser", "rateUser")
     rated = await seller.post(f"/contract/{contract_id}/user/rate", rating(seller, buyer, 1))

@@ -321,6 +321,14 @@ class ContractSummary(PeachAnswer):
     trade_status: str
     dispute_winner: str | None
     unread_messages: int
+    # What the app's ContractSummary also reads (peach-api-ts src/@types/contract.ts): its own
+    # offer's id (the refund popup of useTradeNavigation), the sort key paymentMade, ...
+    offer_id: str | None = omitted()
+    payment_made: str | None = omitted()
+    release_tx_id: str | None = omitted()
+    is_chat_active: bool | None = omitted()
+    dispute_outcome_acknowledged: bool | None = omitted()
+    premium: WireDecimal | None = omitted()
 
 
 # The app's release signature: hex of a DER ECDSA signature (8..72 bytes) and its sighash byte.

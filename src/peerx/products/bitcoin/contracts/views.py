@@ -155,8 +155,9 @@ def contract_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> Cont
 def summary_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> ContractSummary:
     role = role_of(contract, viewer)
     escrow = loaded.escrows.get(contract.escrow_id)
+    own_offer = str(contract.sell_offer_id if role == "seller" else contract.buy_offer_id)
     return ContractSummary(
-        id=str(contract.sell_offer_id if role == "seller" else contract.buy_offer_id),
+        id=own_offer,
         contract_id=contract.id,
         type="ask" if role == "seller" else "bid",
         creation_date=wire_time(contract.created_at),
@@ -170,4 +171,10 @@ def summary_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> Contr
         trade_status=trade_status(contract, viewer, loaded.offers.get(contract.sell_offer_id)),
         dispute_winner=contract.dispute_winner,
         unread_messages=loaded.messages[contract.id].unread,
+        offer_id=own_offer,
+        payment_made=wire_time(contract.payment_made),
+        release_tx_id=contract.release_txid,
+        is_chat_active=chat_active(contract),
+        dispute_outcome_acknowledged=role in contract.dispute_outcome_acknowledged_by,
+        premium=Decimal(contract.premium_bp) / 100,
     )
