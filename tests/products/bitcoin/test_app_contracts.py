@@ -372,3 +372,45 @@ async def test_search_offer_summaries(app_factory: Any, platform: Platform, run_
     refused(await searcher.post(path, {"type": "ask", "maxPremium": "lots"}), "maxPremium")
     anonymous = await searcher.client.post("/peach/v1" + path, json={"type": "ask"})
     assert anonymous.status_code == 401
+
+
+async def test_a_twice_revived_offer_is_released_with_the_first_offers_key(
+    app_factory: Any, platform: Platform, run_jobs: Any
+) -> None:
+    """getEscrowWalletForOffer derives the key of `oldOfferId || id`: after two revivals that is
+    still the offer the escrow was created for."""
+    seller, wallet = await app_factory(), EscrowWallet()
+    await with_pgp(seller)
+    first = (await seller.post("/offer", seller.sell_body())).json()["id"]
+    key = wallet.key(first)
+    address = (await seller.post(f"/offer/{first}/escrow", {"publicKey": key.public_key.format().hex()})).json()[
+        "escrow"
+    ]
+    await fund(platform, address, 300_000)
+    await mine(platform)
+    await watch(run_jobs)
+    sell_id = first
+    for _ in range(2):
+        buyer = await app_factory()
+        buy_id = await buy_offer(buyer)
+        assert (await buyer.post(f"/offer/{buy_id}/match", match_body(sell_id))).status_code == 200
+        contract_id = (await seller.post(f"/offer/{sell_id}/match", double_match_body(buy_id))).json()["contractId"]
+        assert (await buyer.post(f"/contract/{contract_id}/cancel")).json() == {"success": True}
+        revived = await seller.post(f"/offer/{sell_id}/revive")
+        assert revived.status_code == 200, revived.text
+        sell_id = revived.json()["newOfferId"]
+    details = (await seller.get(f"/offer/{sell_id}/details")).json()
+    assert details["oldOfferId"] == first and details["publicKey"] == key.public_key.format().hex()
+    index = details.get("oldOfferId") or details["id"]
+
+    buyer = await app_factory()
+    buy_id = await buy_offer(buyer)
+    assert (await buyer.post(f"/offer/{buy_id}/match", match_body(sell_id))).status_code == 200
+    contract_id = (await seller.post(f"/offer/{sell_id}/match", double_match_body(buy_id))).json()["contractId"]
+    assert (await buyer.post(f"/contract/{contract_id}/payment/confirm")).json() == {"success": True}
+    encoded = (await seller.get(f"/contract/{contract_id}")).json()["releasePsbt"]
+    done = await seller.post(
+        f"/contract/{contract_id}/payment/confirm", {SIG: input0_signature(encoded, wallet.key(index))}
+    )
+    assert done.status_code == 200, done.text
+    assert await spends_of(platform, address) == 1
