@@ -288,7 +288,8 @@ async def test_older_apps_send_the_finalized_release(app_factory: Any, platform:
     )
     tampered = await seller.post(confirm, {"releaseTransaction": finalized(trade["key"], tamper=True)})
     assert tampered.status_code == 400 and tampered.json()["error"] == "TRANSACTION_INVALID"
-    refused(await seller.post(confirm, {"releaseTransaction": "not hex"}), "releaseTransaction")
+    for malformed in ("not hex", "020", "", 2):
+        refused(await seller.post(confirm, {"releaseTransaction": malformed}), "releaseTransaction")
     assert await chain_txs(platform) == txs
 
     done = await seller.post(confirm, {"releaseTransaction": finalized(trade["key"])})

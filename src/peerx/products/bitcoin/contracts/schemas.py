@@ -13,6 +13,7 @@ from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.offers.schemas import OFFER_USER_EXAMPLE, PaymentDataView
 from peerx.products.bitcoin.schemas import (
     FIAT_MAX,
+    TX_MAX,
     Armor,
     Armored,
     CurrencyCode,
@@ -28,7 +29,6 @@ from peerx.products.bitcoin.schemas import (
     Psbt,
     Shaped,
     Signature,
-    TxHex,
     examples,
     omitted,
 )
@@ -335,6 +335,8 @@ class ContractSummary(PeachAnswer):
 ReleaseSignature = Annotated[
     str, Shaped("(?:[0-9a-fA-F]{2}){9,73}", "a hex DER signature followed by its sighash byte", 146, strip=True)
 ]
+# An older app's finalized release: whole bytes of hex (an odd length is malformed, not a bad transaction).
+ReleaseTransaction = Annotated[str, Shaped("(?:[0-9a-fA-F]{2})+", "a transaction in hex", TX_MAX, strip=True)]
 
 
 class ConfirmPaymentRequest(PeachRequest):
@@ -353,7 +355,7 @@ class ConfirmPaymentRequest(PeachRequest):
     release_psbt: Psbt | None = None
     batch_release_psbt: Psbt | None = None
     release_transaction_signature: ReleaseSignature | None = None
-    release_transaction: TxHex | None = None
+    release_transaction: ReleaseTransaction | None = None
 
 
 class Released(PeachAnswer):
