@@ -415,3 +415,33 @@ async def test_a_twice_revived_offer_is_released_with_the_first_offers_key(
     )
     assert done.status_code == 200, done.text
     assert await spends_of(platform, address) == 1
+
+
+async def test_matches_follow_the_apps_sort_by(app_factory: Any, platform: Platform, run_jobs: Any) -> None:
+    """getMatches sends the user's sorters (BuySorter: highestAmount, lowestPremium, bestReputation)."""
+    wallet = EscrowWallet()
+    ids = {}
+    for premium, amount in ((8, 300_000), (3, 200_000), (5, 250_000)):
+        seller = await app_factory()
+        await with_pgp(seller)
+        sell_id = (await seller.post("/offer", seller.sell_body(amount, premium=premium))).json()["id"]
+        key = wallet.key(sell_id).public_key.format().hex()
+        address = (await seller.post(f"/offer/{sell_id}/escrow", {"publicKey": key})).json()["escrow"]
+        await fund(platform, address, amount)
+        ids[sell_id] = (premium, amount)
+    await mine(platform)
+    await watch(run_jobs)
+    buyer = await app_factory()
+    buy_id = await buy_offer(buyer)
+
+    async def order(query: str) -> list[tuple[int, int]]:
+        answer = await buyer.get(f"/offer/{buy_id}/matches?page=0&size=21{query}")
+        assert answer.status_code == 200, answer.text
+        return [ids[m["offerId"]] for m in answer.json()["matches"]]
+
+    assert await order("&sortBy=lowestPremium") == [(3, 200_000), (5, 250_000), (8, 300_000)]
+    assert await order("&sortBy=highestAmount") == [(8, 300_000), (5, 250_000), (3, 200_000)]
+    assert await order("") == [(3, 200_000), (5, 250_000), (8, 300_000)]  # no sortBy: lowest premium
+    newest_first = sorted(ids, key=int, reverse=True)  # equal reputations: the newest offer first
+    assert await order("&sortBy=bestReputation") == [ids[i] for i in newest_first]
+    refused(await buyer.get(f"/offer/{buy_id}/matches?sortBy=cheapest"), "sortBy")

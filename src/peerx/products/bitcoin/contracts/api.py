@@ -32,7 +32,16 @@ from peerx.products.bitcoin.models import Contract as ContractRow
 from peerx.products.bitcoin.offers import search
 from peerx.products.bitcoin.offers import service as offers
 from peerx.products.bitcoin.offers.schemas import SearchRequest, SearchSummary, SearchSummaryOffer
-from peerx.products.bitcoin.schemas import OK, ContractId, OfferId, PageNumber, PageSize, PeachRequest, Success
+from peerx.products.bitcoin.schemas import (
+    OK,
+    ContractId,
+    OfferId,
+    PageNumber,
+    PageSize,
+    PeachRequest,
+    SortBy,
+    Success,
+)
 from peerx.web import Session, WireJSON, idempotent, wire_router
 
 router = wire_router()
@@ -49,11 +58,14 @@ async def get_matches(
     peach: PeachDep,
     page: Annotated[PageNumber, Query(description="0-based")] = 0,
     size: Annotated[PageSize, Query()] = search.DEFAULT_SIZE,
+    sort_by: Annotated[SortBy | None, Query(alias="sortBy")] = None,
 ) -> Response:
-    """A buy offer: sell offers it could match (lowest premium first). A sell offer: the buyers
-    who matched it (oldest first), for the seller to double-match one."""
+    """A buy offer: sell offers it could match (in `sortBy`, as the app sends it, else lowest
+    premium first). A sell offer: the buyers who matched it (oldest first), for the seller to
+    double-match one. `nextPage` is the next page's number, null after the last."""
+    sorts = search.sort_keys(sort_by) if sort_by is not None else None
     offer = await offers.own_offer(session, user, offer_id)
-    return WireJSON(await matching.list_matches(session, peach, user, offer, page, size))
+    return WireJSON(await matching.list_matches(session, peach, user, offer, page, size, sorts))
 
 
 @router.post("/offer/{offerId}/match", response_model=Matched | DoubleMatched, summary="Match or double-match")
