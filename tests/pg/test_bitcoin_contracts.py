@@ -92,7 +92,7 @@ async def test_release_racing_a_dispute_ends_one_way(app_factory: Any, platform:
                 select(func.count(func.distinct(ChainOutput.spent_by))).where(ChainOutput.address == address)
             )
         if released.status_code == 200:
-            assert view["tradeStatus"] == "tradeCompleted" and view["disputeActive"] is False and spends == 1
+            assert view["tradeStatus"] == "rateUser" and view["disputeActive"] is False and spends == 1
             outcomes["released"] += 1
         else:
             assert view["tradeStatus"] == "dispute" and view["releaseTxId"] is None and spends == 0

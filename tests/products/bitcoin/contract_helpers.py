@@ -125,7 +125,9 @@ async def open_contract(
     assert pysequoia.decrypt(shared.encode(), decryptor=PGP[seller.id].decryptor()).bytes == CHAT_KEY.encode()
     doubled = await seller.post(f"/offer/{sell_id}/match", double_match_body(buy_id, paymentMethod=method))
     assert doubled.status_code == 200, doubled.text
-    assert doubled.json() == {"success": True, "contractId": f"{sell_id}-{buy_id}"}
+    # The seller's app also gets the escrow's refund to sign in advance (refundTx).
+    assert set(doubled.json()) == {"success", "contractId", "refundTx"}
+    assert doubled.json()["contractId"] == f"{sell_id}-{buy_id}" and doubled.json()["success"] is True
     return doubled.json()["contractId"], sell_id, buy_id, address
 
 

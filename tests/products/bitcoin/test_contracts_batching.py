@@ -50,7 +50,7 @@ async def test_two_releases_join_one_transaction(app_factory: Any, platform: Pla
     for buyer, contract_id, _, _ in trades:
         await buyer.login()
         view = (await buyer.get(f"/contract/{contract_id}")).json()
-        assert view["tradeStatus"] == "tradeCompleted" and view["batchId"] == view["releaseTxId"]
+        assert view["tradeStatus"] == "rateUser" and view["batchId"] == view["releaseTxId"]
         txids.add(view["releaseTxId"])
     assert len(txids) == 1
     onchain = (await trades[0][0].client.get(f"/peach/v1/tx/{txids.pop()}")).json()

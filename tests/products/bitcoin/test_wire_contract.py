@@ -252,6 +252,15 @@ def text_fields(app: App, other: App) -> Iterable[tuple[App, str, str, dict[str,
     yield app, "DELETE", "/offer/1/match", {"matchingOfferId": "2"}, ["matchingOfferId"]
     yield app, "POST", "/contract/1-2/payment/confirm", {"releasePsbt": "cHNidP8"}, ["releasePsbt"]
     yield app, "POST", "/contract/1-2/payment/confirm", {"batchReleasePsbt": "cHNidP8"}, ["batchReleasePsbt"]
+    yield (
+        app,
+        "POST",
+        "/contract/1-2/payment/confirm",
+        {"releaseTransactionSignature": "30" * 9},
+        ["releaseTransactionSignature"],
+    )
+    yield app, "POST", "/contract/1-2/payment/confirm", {"releaseTransaction": "0200"}, ["releaseTransaction"]
+    yield app, "POST", "/offer/search/summary", {"type": "ask"}, ["type"]
     dispute = {"reason": "other", "email": "a@b.c", "message": "m", "symmetricKeyEncrypted": flow.KEY}
     for field in dispute:
         yield app, "POST", "/contract/1-2/dispute", dispute, [field]
@@ -453,7 +462,7 @@ async def test_the_openapi_document_is_complete(client: httpx.AsyncClient) -> No
     }  # fmt: skip
     optional = {("post", "/offer/search"), ("get", "/offer/{offerId}"), ("post", "/contact/report")}
     operations = [(m, p, op) for p, item in doc["paths"].items() for m, op in item.items()]
-    assert len(operations) == 61
+    assert len(operations) == 62  # + POST offer/search/summary (the app's market stats)
     for method, path, op in operations:
         assert op["responses"]["default"]["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/PeachError"

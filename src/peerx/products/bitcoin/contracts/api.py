@@ -1,15 +1,17 @@
-"""The Peach v1 routes of a trade: matches, contracts, payment, cancel and disputes."""
+"""The Peach v1 routes of a trade: matches, contracts, payment, cancel and disputes (and the
+app's offer search summaries, next to the matches)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Annotated
 
-from fastapi import Path, Query, Request, Response
+from fastapi import Body, Path, Query, Request, Response
 from pydantic import BaseModel
 
 from peerx.core.errors import NotFound
-from peerx.products.bitcoin.contracts import cancel, disputes, matching, payment
+from peerx.products.bitcoin.contracts import cancel, disputes, matching, multisig, payment
 from peerx.products.bitcoin.contracts.repository import contract_for_party, contracts_of
 from peerx.products.bitcoin.contracts.schemas import (
     AcknowledgeRequest,
@@ -29,7 +31,17 @@ from peerx.products.bitcoin.deps import IdempotencyKey, PeachDep, User, fingerpr
 from peerx.products.bitcoin.models import Contract as ContractRow
 from peerx.products.bitcoin.offers import search
 from peerx.products.bitcoin.offers import service as offers
-from peerx.products.bitcoin.schemas import OK, ContractId, OfferId, PageNumber, PageSize, PeachRequest, Success
+from peerx.products.bitcoin.offers.schemas import SearchRequest, SearchSummary, SearchSummaryOffer
+from peerx.products.bitcoin.schemas import (
+    OK,
+    ContractId,
+    OfferId,
+    PageNumber,
+    PageSize,
+    PeachRequest,
+    SortBy,
+    Success,
+)
 from peerx.web import Session, WireJSON, idempotent, wire_router
 
 router = wire_router()
@@ -46,11 +58,14 @@ async def get_matches(
     peach: PeachDep,
     page: Annotated[PageNumber, Query(description="0-based")] = 0,
     size: Annotated[PageSize, Query()] = search.DEFAULT_SIZE,
+    sort_by: Annotated[SortBy | None, Query(alias="sortBy")] = None,
 ) -> Response:
-    """A buy offer: sell offers it could match (lowest premium first). A sell offer: the buyers
-    who matched it (oldest first), for the seller to double-match one."""
+    """A buy offer: sell offers it could match (in `sortBy`, as the app sends it, else lowest
+    premium first). A sell offer: the buyers who matched it (oldest first), for the seller to
+    double-match one. `nextPage` is the next page's number, null after the last."""
+    sorts = search.sort_keys(sort_by) if sort_by is not None else None
     offer = await offers.own_offer(session, user, offer_id)
-    return WireJSON(await matching.list_matches(session, peach, user, offer, page, size))
+    return WireJSON(await matching.list_matches(session, peach, user, offer, page, size, sorts))
 
 
 @router.post("/offer/{offerId}/match", response_model=Matched | DoubleMatched, summary="Match or double-match")
@@ -65,14 +80,16 @@ async def match(
 ) -> Response:
     """From your buy offer: match a sell offer (the symmetric key, encrypted to both PGP keys).
     From your sell offer: double-match a buy offer that matched it (the encrypted payment data);
-    the contract "<sell offer id>-<buy offer id>" exists."""
+    the contract "<sell offer id>-<buy offer id>" exists, and `refundTx` is the escrow's refund
+    (unsigned by peerx) for the seller's app to sign in advance."""
 
     async def run() -> Response:
         own = await offers.own_offer(session, user, offer_id, lock=True)
         if own.type == "bid":
             return WireJSON(await matching.match_sell_offer(session, peach, user, own, body))
         contract = await matching.double_match(session, peach, user, own, body)
-        return WireJSON(DoubleMatched(contract_id=contract.id))
+        refund = await multisig.seller_refund_psbt(session, peach, user, own)
+        return WireJSON(DoubleMatched(contract_id=contract.id, refund_tx=refund))
 
     return await idempotent(request, session, user_scope(user), fingerprint(body), run)
 
@@ -85,6 +102,26 @@ async def unmatch(offer_id: OfferPath, session: Session, user: User, body: Unmat
         raise NotFound("Only a buy offer unmatches a sell offer.")
     await matching.unmatch(session, own, body.matching_offer_id)
     return WireJSON(OK)
+
+
+@router.post("/offer/search/summary", response_model=SearchSummary, summary="Search offer summaries")
+async def search_offer_summaries(
+    session: Session, user: User, body: Annotated[SearchRequest | None, Body()] = None
+) -> Response:
+    """The app's market stats (peach-api-ts searchOfferSummaries): the amount (a sell offer's
+    sats, a buy offer's range) and a sell offer's premium of the offers POST offer/search
+    finds with the same filters, lowest premium first, at most 1000."""
+    rows = await search.summaries(session, body or SearchRequest(), user)
+    return WireJSON(
+        SearchSummary(
+            offers=[
+                SearchSummaryOffer(amount=high, premium=Decimal(premium or 0) / 100)
+                if kind == "ask"
+                else SearchSummaryOffer(amount=[low, high])
+                for kind, low, high, premium in rows
+            ]
+        )
+    )
 
 
 @router.get("/contract/{contractId}", response_model=Contract, summary="Contract details")
@@ -135,8 +172,10 @@ async def confirm_payment(
     body: ConfirmPaymentRequest | None = None,
     _key: IdempotencyKey = None,
 ) -> Response:
-    """The buyer: payment made (no body). The seller: payment received, with the release PSBT it
-    signed (`releasePsbt`, or `batchReleasePsbt` when the buyer batches); answers the txid."""
+    """The buyer: payment made (no body). The seller: payment received, with the release it
+    signed: `releasePsbt`, the app's `releaseTransactionSignature` (input 0, hex DER + sighash
+    byte) or an older app's finalized `releaseTransaction` (hex); `batchReleasePsbt` when the
+    buyer batches. Answers the txid ({"success": true} when queued for a batch)."""
     return await _step(
         request, session, user, contract_id, "/payment/confirm", body,
         lambda c: payment.confirm(session, peach, user, c, body),

@@ -34,7 +34,7 @@ from peerx.products.bitcoin.models import (
     PeachUser,
     TradeStatus,
 )
-from peerx.products.bitcoin.offers import limits
+from peerx.products.bitcoin.offers import limits, search
 from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.offers.service import payment_data_view
 from peerx.products.bitcoin.push.notify import notify
@@ -67,10 +67,19 @@ def fits(sell: PeachOffer, buy: PeachOffer, seller: PeachUser) -> bool:
 
 
 async def list_matches(
-    session: AsyncSession, peach: Peach, user: PeachUser, offer: PeachOffer, page: int, size: int
+    session: AsyncSession,
+    peach: Peach,
+    user: PeachUser,
+    offer: PeachOffer,
+    page: int,
+    size: int,
+    sorts: list[str] | None = None,
 ) -> Matches:
+    """A buy offer's candidates in the app's sortBy (search's orders; lowest premium first when
+    none is asked for); a sell offer's matched buyers oldest first."""
     if offer.type == "bid":
-        rows, total = await repository.candidates(session, offer, page, size) if offer.online else ([], 0)
+        order = search.order_by(sorts, "ask") if sorts else None
+        rows, total = await repository.candidates(session, offer, page, size, order) if offer.online else ([], 0)
         pairs = [(o, offer) for o in rows]
     else:
         rows, total = await repository.matched_buyers(session, offer, page, size) if offer.online else ([], 0)
@@ -113,7 +122,8 @@ async def list_matches(
                 unavailable=Unavailable(exceeds_limit=sorted(exceeds)),
             )
         )
-    return Matches(offer_id=str(offer.id), matches=views, total_matches=total)
+    more = (page + 1) * size < total
+    return Matches(offer_id=str(offer.id), matches=views, total_matches=total, next_page=page + 1 if more else None)
 
 
 def _armored(value: str | None, name: str) -> str:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from embit.psbt import PSBT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.chain import psbt as psbts
@@ -221,15 +222,8 @@ async def cancel_sell_offer(
         return OK
     rate = await fee_rate(session, peach, user)
     assert offer.return_address is not None
-    return_spk = scripts.script_pubkey_of(offer.return_address, peach.settings.bitcoin_network)
-    fee = math.ceil(rate * psbts.estimate_vsize(len(outputs), [return_spk]))
-    total = sum(o.value for o in outputs)
-    if total - fee < DUST:
-        raise f.FormInvalid("amount", "the escrow holds less than the refund's mining fee")
-    psbt = psbts.build_escrow_spend(
-        bytes.fromhex(escrow.witness_script),
-        [psbts.Utxo(o.txid, o.vout, o.value) for o in outputs],
-        [(return_spk, total - fee)],
+    psbt, fee = _refund_spend(
+        peach, offer.return_address, escrow, [psbts.Utxo(o.txid, o.vout, o.value) for o in outputs], rate
     )
     psbts.sign_escrow_inputs(psbt, peach.keys.private_key(escrow.key_index))
     escrow.funding_txids = [o.txid for o in outputs]
@@ -240,6 +234,37 @@ async def cancel_sell_offer(
     offer.trade_status = TradeStatus.REFUND_TX_SIGNATURE_REQUIRED
     await session.flush()
     return refund_view(offer, escrow)
+
+
+def _refund_spend(
+    peach: Peach, return_address: str, escrow: PeachEscrow, utxos: list[psbts.Utxo], rate: Decimal
+) -> tuple[PSBT, int]:
+    """The escrow's coins back to the seller's return address, less the mining fee at `rate`; unsigned."""
+    return_spk = scripts.script_pubkey_of(return_address, peach.settings.bitcoin_network)
+    fee = math.ceil(rate * psbts.estimate_vsize(len(utxos), [return_spk]))
+    total = sum(u.value for u in utxos)
+    if total - fee < DUST:
+        raise f.FormInvalid("amount", "the escrow holds less than the refund's mining fee")
+    return psbts.build_escrow_spend(bytes.fromhex(escrow.witness_script), utxos, [(return_spk, total - fee)]), fee
+
+
+async def seller_refund_psbt(session: AsyncSession, peach: Peach, seller: PeachUser, offer: PeachOffer) -> str | None:
+    """The refund the seller's app signs in advance when its offer is double-matched (the
+    seller's match answer's `refundTx`, peach-app src/components/matches/Match.tsx): the escrow
+    to the return address, without the platform's signature, which peerx would only add once a
+    cancelation is agreed, so the seller cannot take the coins back during the trade on its own."""
+    escrow = await offer_rows.escrow_of(session, offer.id)
+    if escrow is None or not escrow.funding_txids or offer.return_address is None:
+        return None
+    utxos = [
+        psbts.Utxo(txid, vout, value)
+        for txid, vout, value in zip(escrow.funding_txids, escrow.funding_vouts, escrow.funding_amounts, strict=True)
+    ]
+    try:
+        psbt, _ = _refund_spend(peach, offer.return_address, escrow, utxos, await fee_rate(session, peach, seller))
+    except f.FormInvalid:
+        return None  # below dust after fees: nothing worth signing
+    return str(psbt.to_string())
 
 
 async def refund_psbt(session: AsyncSession, offer: PeachOffer) -> RefundPsbt:

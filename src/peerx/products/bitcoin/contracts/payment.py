@@ -1,5 +1,6 @@
 """payment/confirm: the buyer says it paid (within paymentExpectedBy, else paymentTooLate by a
-scheduled job); the seller says it received the money and signs the release, which peerx
+scheduled job); the seller says it received the money and signs the release (its signed PSBT,
+the app's signature over input 0, or an older app's finalized transaction), which peerx
 completes and broadcasts at once, or queues for the next batch when the buyer chose batching."""
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ async def confirm(
     assert escrow is not None
     contract.payment_confirmed = now
     if body is not None and body.batch_release_psbt:
+        if body.release_transaction_signature:  # the app sends both: a wrong key is refused all the same
+            release.check_signature_only(contract, escrow, body.release_transaction_signature)
         signed = body.batch_release_psbt
         contract.batch_signed_input = release.complete_batch_input(contract, escrow, signed)
         await set_status(session, contract, TradeStatus.PAYOUT_PENDING, now)
@@ -75,9 +78,14 @@ async def confirm(
         )
         await notify(session, contract.buyer_id, "contract.paymentConfirmed", {"contractId": contract.id})
         return OK
-    if body is None or not body.release_psbt:
-        raise f.FormInvalid("releasePsbt", "is required")
-    tx = release.complete(contract, escrow, body.release_psbt)
+    if body is not None and body.release_psbt:
+        tx = release.complete(contract, escrow, body.release_psbt)
+    elif body is not None and body.release_transaction_signature:
+        tx = release.complete_with_signature(contract, escrow, body.release_transaction_signature)
+    elif body is not None and body.release_transaction:
+        tx = release.complete_from_transaction(contract, escrow, body.release_transaction)
+    else:
+        raise f.FormInvalid("releasePsbt", "is required (or releaseTransactionSignature, or releaseTransaction)")
     txid = await peach.chain.broadcast(session, tx.serialize().hex())
     await released(session, contract, tx.serialize().hex(), txid, now)
     return Released(tx_id=txid)

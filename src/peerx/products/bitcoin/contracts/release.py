@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+from embit.ec import PublicKey as EmbitPublicKey
 from embit.psbt import PSBT
 from embit.script import Script, Witness
 from embit.transaction import Transaction, TransactionInput, TransactionOutput
@@ -18,7 +19,7 @@ from embit.transaction import Transaction, TransactionInput, TransactionOutput
 from peerx.chain import psbt as psbts
 from peerx.chain import script as scripts
 from peerx.chain.errors import TransactionRejected
-from peerx.chain.verify import check_signature
+from peerx.chain.verify import check_signature, parse_tx
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.contracts.multisig import DUST
@@ -89,6 +90,21 @@ def prepare(peach: Peach, contract: Contract, escrow: PeachEscrow, rate: Decimal
             contract.batch_release_psbt = batch.to_string()
 
 
+def _verified(mine: PSBT, index: int, sig: bytes, escrow: PeachEscrow, sighash: int, field: str) -> None:
+    """Check the seller's signature `sig` (DER + sighash byte) over input `index` of the
+    platform's PSBT and keep it there, next to the platform's."""
+    seller_pk = bytes.fromhex(escrow.seller_public_key)
+    if not sig or sig[-1] != sighash:
+        raise f.InvalidSignature(field, f"input {index} lacks the seller's signature")
+    try:
+        check_signature(
+            mine.tx, index, bytes.fromhex(escrow.witness_script), mine.inputs[index].witness_utxo.value, seller_pk, sig
+        )
+    except TransactionRejected:
+        raise f.InvalidSignature(field, f"input {index}: the seller's signature is invalid") from None
+    mine.inputs[index].partial_sigs[EmbitPublicKey.parse(seller_pk)] = sig
+
+
 def _seller_signed(stored: str, submitted: str, escrow: PeachEscrow, sighash: int, field: str) -> PSBT:
     """The platform's PSBT with the seller's signatures taken from `submitted` (the body's `field`), each verified."""
     mine = psbts.psbt_from_base64(stored)
@@ -96,16 +112,9 @@ def _seller_signed(stored: str, submitted: str, escrow: PeachEscrow, sighash: in
     if theirs.tx.serialize() != mine.tx.serialize():
         raise TransactionRejected("The PSBT is not this contract's release.")
     seller_pk = bytes.fromhex(escrow.seller_public_key)
-    script_code = bytes.fromhex(escrow.witness_script)
-    for index, (ours, signed) in enumerate(zip(mine.inputs, theirs.inputs, strict=True)):
-        key, sig = next(((k, s) for k, s in signed.partial_sigs.items() if k.sec() == seller_pk), (None, None))
-        if key is None or not sig or sig[-1] != sighash:
-            raise f.InvalidSignature(field, f"input {index} lacks the seller's signature")
-        try:
-            check_signature(mine.tx, index, script_code, ours.witness_utxo.value, seller_pk, sig)
-        except TransactionRejected:
-            raise f.InvalidSignature(field, f"input {index}: the seller's signature is invalid") from None
-        ours.partial_sigs[key] = sig
+    for index, signed in enumerate(theirs.inputs):
+        sig = next((s for k, s in signed.partial_sigs.items() if k.sec() == seller_pk), b"")
+        _verified(mine, index, sig, escrow, sighash, field)
     return mine
 
 
@@ -115,6 +124,59 @@ def complete(contract: Contract, escrow: PeachEscrow, submitted: str) -> Transac
     return psbts.finalize_cooperative(
         _seller_signed(contract.release_psbt, submitted, escrow, psbts.SIGHASH_ALL, "releasePsbt")
     )
+
+
+def complete_with_signature(contract: Contract, escrow: PeachEscrow, signature_hex: str) -> Transaction:
+    """The release transaction from the app's `releaseTransactionSignature`: the seller's DER
+    signature and sighash byte over input 0 of the contract's release PSBT (the app signs that
+    one input only, so an escrow funded by several outputs needs the signed PSBT instead)."""
+    assert contract.release_psbt is not None
+    field = "releaseTransactionSignature"
+    mine = psbts.psbt_from_base64(contract.release_psbt)
+    if len(mine.inputs) != 1:
+        raise f.FormInvalid(field, f"signs input 0 only; this release spends {len(mine.inputs)}: send releasePsbt")
+    _verified(mine, 0, bytes.fromhex(signature_hex), escrow, psbts.SIGHASH_ALL, field)
+    return psbts.finalize_cooperative(mine)
+
+
+def check_signature_only(contract: Contract, escrow: PeachEscrow, signature_hex: str) -> None:
+    """Verify the app's input-0 signature without keeping it (the batched path releases with
+    the batch PSBT; a signature by the wrong key is refused all the same)."""
+    assert contract.release_psbt is not None
+    mine = psbts.psbt_from_base64(contract.release_psbt)
+    _verified(mine, 0, bytes.fromhex(signature_hex), escrow, psbts.SIGHASH_ALL, "releaseTransactionSignature")
+
+
+def complete_from_transaction(contract: Contract, escrow: PeachEscrow, raw: str) -> Transaction:
+    """The release from an older app's `releaseTransaction` (hex, finalized by the app): it must
+    be this contract's release; the seller's signature is taken from each input's witness and
+    verified, and peerx writes the witness itself with its own signature."""
+    assert contract.release_psbt is not None
+    field = "releaseTransaction"
+    mine = psbts.psbt_from_base64(contract.release_psbt)
+    tx = parse_tx(raw)
+    unsigned = parse_tx(raw)
+    for txin in unsigned.vin:
+        txin.witness = Witness([])
+    if unsigned.serialize() != mine.tx.serialize():
+        raise TransactionRejected("The transaction is not this contract's release.")
+    seller_pk = bytes.fromhex(escrow.seller_public_key)
+    script_code = bytes.fromhex(escrow.witness_script)
+    for index, txin in enumerate(tx.vin):
+        value = mine.inputs[index].witness_utxo.value
+        sig = next(
+            (item for item in txin.witness.items if _signs(mine.tx, index, script_code, value, seller_pk, item)), b""
+        )
+        _verified(mine, index, sig, escrow, psbts.SIGHASH_ALL, field)
+    return psbts.finalize_cooperative(mine)
+
+
+def _signs(tx: Transaction, index: int, script_code: bytes, value: int, pubkey: bytes, item: bytes) -> bool:
+    try:
+        check_signature(tx, index, script_code, value, pubkey, item)
+    except TransactionRejected:
+        return False
+    return True
 
 
 def complete_batch_input(contract: Contract, escrow: PeachEscrow, submitted: str) -> str:

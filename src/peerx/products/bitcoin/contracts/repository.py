@@ -168,9 +168,11 @@ async def _page(session: AsyncSession, query: Any, page: int, size: int) -> tupl
     return rows, int(total or 0)
 
 
-async def candidates(session: AsyncSession, buy: PeachOffer, page: int, size: int) -> tuple[list[PeachOffer], int]:
+async def candidates(
+    session: AsyncSession, buy: PeachOffer, page: int, size: int, order: list[Any] | None = None
+) -> tuple[list[PeachOffer], int]:
     """Online sell offers a buy offer could match (its amount range, premium, reputation and
-    methods; nobody blocked either way), lowest premium first: one page and the total."""
+    methods; nobody blocked either way), in `order` (else lowest premium first): one page and the total."""
     conditions = [
         PeachOffer.online.is_(True),
         PeachOffer.type == "ask",
@@ -186,7 +188,7 @@ async def candidates(session: AsyncSession, buy: PeachOffer, page: int, size: in
         and_(PeachOfferMethod.currency == c, PeachOfferMethod.method.in_(ms)) for c, ms in buy.means_of_payment.items()
     ]
     conditions.append(exists().where(PeachOfferMethod.offer_id == PeachOffer.id, or_(*pairs)))
-    query = select(PeachOffer).where(*conditions).order_by(PeachOffer.premium_bp, PeachOffer.id)
+    query = select(PeachOffer).where(*conditions).order_by(*(order or [PeachOffer.premium_bp, PeachOffer.id]))
     return await _page(session, query, page, size)
 
 

@@ -13,6 +13,7 @@ from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.offers.schemas import OFFER_USER_EXAMPLE, PaymentDataView
 from peerx.products.bitcoin.schemas import (
     FIAT_MAX,
+    TX_MAX,
     Armor,
     Armored,
     CurrencyCode,
@@ -26,8 +27,10 @@ from peerx.products.bitcoin.schemas import (
     PeachRequest,
     PremiumFilter,
     Psbt,
+    Shaped,
     Signature,
     examples,
+    omitted,
 )
 from peerx.wire import Amount, Rule, WireDecimal, wire_error
 
@@ -137,12 +140,15 @@ class Matches(PeachAnswer):
                     }
                 ],
                 "totalMatches": 1,
+                "nextPage": None,
             }
         )
     )
     offer_id: str
     matches: list[Match]
     total_matches: int
+    # The app pages with it (getMatches, useOfferMatches): the next page's number, null at the end.
+    next_page: int | None = None
 
 
 class Matched(PeachAnswer):
@@ -155,9 +161,17 @@ class Matched(PeachAnswer):
 class DoubleMatched(PeachAnswer):
     """The seller's half: the contract exists."""
 
-    model_config = ConfigDict(json_schema_extra=examples({"success": True, "contractId": "116-115"}))
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {"success": True, "contractId": "116-115"},
+            {"success": True, "contractId": "116-115", "refundTx": "cHNidP8...sAAAA"},
+        )
+    )
     success: Literal[True] = True
     contract_id: str
+    # The escrow's refund to the seller's return address, unsigned: the app signs it and
+    # PATCHes the offer with it (refundTx), as the document's PATCH offer describes.
+    refund_tx: str | None = omitted()
 
 
 # ---------------------------------------------------------------- contracts
@@ -307,15 +321,41 @@ class ContractSummary(PeachAnswer):
     trade_status: str
     dispute_winner: str | None
     unread_messages: int
+    # What the app's ContractSummary also reads (peach-api-ts src/@types/contract.ts): its own
+    # offer's id (the refund popup of useTradeNavigation), the sort key paymentMade, ...
+    offer_id: str | None = omitted()
+    payment_made: str | None = omitted()
+    release_tx_id: str | None = omitted()
+    is_chat_active: bool | None = omitted()
+    dispute_outcome_acknowledged: bool | None = omitted()
+    premium: WireDecimal | None = omitted()
+
+
+# The app's release signature: hex of a DER ECDSA signature (8..72 bytes) and its sighash byte.
+ReleaseSignature = Annotated[
+    str, Shaped("(?:[0-9a-fA-F]{2}){9,73}", "a hex DER signature followed by its sighash byte", 146, strip=True)
+]
+# An older app's finalized release: whole bytes of hex (an odd length is malformed, not a bad transaction).
+ReleaseTransaction = Annotated[str, Shaped("(?:[0-9a-fA-F]{2})+", "a transaction in hex", TX_MAX, strip=True)]
 
 
 class ConfirmPaymentRequest(PeachRequest):
-    """payment/confirm: the buyer sends nothing; the seller its signed release PSBT (or, with
-    batching, the batch release PSBT)."""
+    """payment/confirm: the buyer sends nothing; the seller one of: its signed release PSBT
+    (`releasePsbt`), the app's signature over input 0 of the contract's release
+    (`releaseTransactionSignature`), an older app's finalized release (`releaseTransaction`);
+    with batching, the batch release PSBT (`batchReleasePsbt`, which the app sends together
+    with `releaseTransactionSignature`)."""
 
-    model_config = ConfigDict(json_schema_extra=examples({"releasePsbt": "cHNidP8...sAAAA"}))
+    model_config = ConfigDict(
+        json_schema_extra=examples(
+            {"releasePsbt": "cHNidP8...sAAAA"},
+            {"releaseTransactionSignature": "3044022062c4...8e0201"},
+        )
+    )
     release_psbt: Psbt | None = None
     batch_release_psbt: Psbt | None = None
+    release_transaction_signature: ReleaseSignature | None = None
+    release_transaction: ReleaseTransaction | None = None
 
 
 class Released(PeachAnswer):

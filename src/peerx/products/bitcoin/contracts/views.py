@@ -24,17 +24,33 @@ from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.wire import wire_time
 
 NO_PAYMENT = ("noPayment.buyer", "noPayment.seller")
+RATE_USER = "rateUser"  # a view of tradeCompleted, never stored
 
 
 def trade_status(contract: Contract, viewer: PeachUser, sell_offer: PeachOffer | None) -> str:
     """The contract's status as this party sees it: a pending cancel request is the buyer's to
-    answer; after a cancel the seller's next step is the sell offer's (refund or revive)."""
+    answer; after a cancel the seller's next step is the sell offer's (refund or revive); after
+    a release, rateUser until this party rated."""
     role = role_of(contract, viewer)
     if contract.cancelation_requested and not contract.canceled and role == "buyer":
         return TradeStatus.CONFIRM_CANCELATION
     if contract.canceled and role == "seller" and sell_offer is not None:
         return sell_offer.trade_status
+    if awaits_rating(contract, role):
+        return RATE_USER
     return contract.trade_status
+
+
+def awaits_rating(contract: Contract, role: str) -> bool:
+    """After a release the app shows its rating screen only while tradeStatus is rateUser
+    (peach-app src/views/contract/Contract.tsx): so it is, for each party until it rated its
+    counterparty (the seller rates the buyer: ratingBuyer). A trade a mediator decided keeps
+    tradeCompleted: its screens are the dispute outcome's."""
+    if contract.canceled or contract.trade_status != TradeStatus.TRADE_COMPLETED or contract.release_txid is None:
+        return False
+    if contract.dispute_outcome is not None:
+        return False
+    return (contract.rating_buyer if role == "seller" else contract.rating_seller) is None
 
 
 class Loaded:
@@ -139,8 +155,9 @@ def contract_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> Cont
 def summary_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> ContractSummary:
     role = role_of(contract, viewer)
     escrow = loaded.escrows.get(contract.escrow_id)
+    own_offer = str(contract.sell_offer_id if role == "seller" else contract.buy_offer_id)
     return ContractSummary(
-        id=str(contract.sell_offer_id if role == "seller" else contract.buy_offer_id),
+        id=own_offer,
         contract_id=contract.id,
         type="ask" if role == "seller" else "bid",
         creation_date=wire_time(contract.created_at),
@@ -154,4 +171,10 @@ def summary_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> Contr
         trade_status=trade_status(contract, viewer, loaded.offers.get(contract.sell_offer_id)),
         dispute_winner=contract.dispute_winner,
         unread_messages=loaded.messages[contract.id].unread,
+        offer_id=own_offer,
+        payment_made=wire_time(contract.payment_made),
+        release_tx_id=contract.release_txid,
+        is_chat_active=chat_active(contract),
+        dispute_outcome_acknowledged=role in contract.dispute_outcome_acknowledged_by,
+        premium=Decimal(contract.premium_bp) / 100,
     )

@@ -300,6 +300,9 @@ class SellOffer(PeachAnswer):
     released: bool
     escrow: str | None = omitted()
     old_offer_id: str | None = omitted()
+    # The seller's escrow key (createEscrow's publicKey): the app checks the key it derives
+    # against it before it signs a refund or a release (getEscrowWalletForOffer).
+    public_key: str | None = omitted()
 
 
 Offer = Annotated[BuyOffer | SellOffer, Field(discriminator="type")]
@@ -477,3 +480,20 @@ class Refunded(PeachAnswer):
 class Revived(PeachAnswer):
     model_config = ConfigDict(json_schema_extra=examples({"newOfferId": "120"}))
     new_offer_id: str
+
+
+class SearchSummaryOffer(PeachAnswer):
+    """One offer of offer/search/summary: a sell offer's amount and premium, a buy offer's range."""
+
+    amount: int | list[int]
+    premium: WireDecimal | None = omitted()
+
+
+class SearchSummary(PeachAnswer):
+    """POST offer/search/summary (peach-api-ts searchOfferSummaries): what the app's market
+    stats average over, the online offers the search filters select."""
+
+    model_config = ConfigDict(
+        json_schema_extra=examples({"offers": [{"amount": 300000, "premium": 8}, {"amount": [50000, 2330000]}]})
+    )
+    offers: list[SearchSummaryOffer]

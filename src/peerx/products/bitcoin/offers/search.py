@@ -107,3 +107,22 @@ async def search(
     matches = select(PeachOffer.id).where(*conditions).limit(TOTAL_CAP).subquery()
     total = int(await session.scalar(select(func.count()).select_from(matches)) or 0)
     return rows, total
+
+
+SUMMARY_CAP = 1_000  # the app averages premiums over them: the lowest premiums first, at most this many
+
+
+async def summaries(
+    session: AsyncSession, body: SearchRequest, caller: PeachUser
+) -> list[tuple[str, int, int, int | None]]:
+    """POST offer/search/summary: (type, amount_min, amount_max, premium_bp) of the online
+    offers the search's filters select, lowest premium first, capped at SUMMARY_CAP."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    conditions = filters(body, caller, reputation_range=not sqlite)
+    query = (
+        select(PeachOffer.type, PeachOffer.amount_min, PeachOffer.amount_max, PeachOffer.premium_bp)
+        .where(*conditions)
+        .order_by(*order_by(["lowestPremium"], body.type))
+        .limit(SUMMARY_CAP)
+    )
+    return [(t, low, high, premium) for t, low, high, premium in (await session.execute(query)).all()]

@@ -299,9 +299,11 @@ def offer_view(
         released=offer.released,
     )
     if escrow is not None:
-        view.escrow = escrow.address
+        view.escrow, view.public_key = escrow.address, escrow.seller_public_key
     if offer.revived_from_id is not None:
-        view.old_offer_id = str(offer.revived_from_id)
+        # The app derives the escrow key from oldOfferId (getEscrowWalletForOffer): the offer the
+        # escrow was made for, which is the first of a chain of revivals.
+        view.old_offer_id = str(escrow.key_index if escrow is not None else offer.revived_from_id)
     return view
 
 
