@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pysequoia
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import on_commit, utcnow
@@ -17,7 +18,8 @@ from peerx.products.bitcoin.contracts.repository import chat_active, contract_fo
 from peerx.products.bitcoin.contracts.schemas import ChatMessageRequest
 from peerx.products.bitcoin.models import Contract, PeachChatMessage, PeachUser
 from peerx.products.bitcoin.push.notify import notify
-from peerx.products.bitcoin.social import repository
+from peerx.products.bitcoin.social import platform_key, repository
+from peerx.products.bitcoin.social.platform_key import PlatformPgp
 from peerx.products.bitcoin.social.schemas import ChatEntry, room_name
 from peerx.products.bitcoin.socket_hub import Hub
 from peerx.products.bitcoin.wire import wire_time
@@ -158,3 +160,45 @@ async def mediator_page(session: AsyncSession, contract_id: str, page: int) -> d
             m.wire() for m in await room_page(session, contract.id, contract.seller_id, contract.buyer_id, page)
         ],
     }
+
+
+async def mediator_reading(session: AsyncSession, pair: PlatformPgp, contract_id: str, page: int) -> dict[str, Any]:
+    """mediator_page, read with the platform's secret key when this server holds it: the
+    symmetric key the dispute handed over is decrypted, then each message (`text`, None when it
+    does not decrypt) and its signature checked against the sender's PGP key (`signatureValid`).
+    `readable` is False when the platform key is the operator's (configured, secret kept offline)
+    or the handed-over key was not encrypted to it."""
+    view_ = await mediator_page(session, contract_id, page)
+    key = platform_key.decrypt(pair, view_["symmetricKeyEncrypted"])
+    if key is None:
+        return {**view_, "readable": False}
+    passphrase = key.decode("utf-8", "replace").strip()
+    pgp_keys = await repository.pgp_keys(session, [m["from"] for m in view_["messages"]])
+    messages = []
+    for entry in view_["messages"]:
+        text = _open(entry["message"], passphrase)
+        valid = None if text is None else _signed(text, entry["signature"], pgp_keys.get(entry["from"]))
+        messages.append(
+            {**entry, "text": None if text is None else text.decode("utf-8", "replace"), "signatureValid": valid}
+        )
+    return {**view_, "readable": True, "messages": messages}
+
+
+def _open(armored: str, passphrase: str) -> bytes | None:
+    try:
+        return pysequoia.decrypt(armored.encode(), passwords=[passphrase]).bytes
+    except Exception:  # pysequoia raises plain exceptions for a message it cannot open
+        return None
+
+
+def _signed(plaintext: bytes, signature: str, armored_key: str | None) -> bool:
+    if not armored_key:
+        return False
+    try:
+        cert = pysequoia.Cert.from_bytes(armored_key.encode())
+        pysequoia.verify(
+            bytes=plaintext, store=lambda _ids: [cert], signature=pysequoia.Sig.from_bytes(signature.encode())
+        )
+    except Exception:  # a bad signature, or a key or signature that does not parse
+        return False
+    return True

@@ -24,6 +24,14 @@ async def party_keys(session: AsyncSession, seller_id: int, buyer_id: int) -> di
     return {user_id: public_key for user_id, public_key in rows}
 
 
+async def pgp_keys(session: AsyncSession, public_keys: list[str]) -> dict[str, str | None]:
+    """The PGP public keys of users, by their account key."""
+    rows = await session.execute(
+        select(PeachUser.public_key, PeachUser.pgp_public_key).where(PeachUser.public_key.in_(set(public_keys)))
+    )
+    return {public_key: pgp for public_key, pgp in rows}
+
+
 async def latest_messages(session: AsyncSession, contract_id: str, offset: int, limit: int) -> list[PeachChatMessage]:
     """The room's messages newest first, from `offset` on, at most `limit`."""
     latest = (
