@@ -184,7 +184,7 @@ async def test_sign_in_is_checked_like_user_auth(app_factory: Any, platform: Pla
 async def test_chat_frames_go_through_the_chat_rule(
     app_factory: Any, platform: Platform, run_jobs: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seller, buyer, contract, key = await trade(app_factory, platform, run_jobs)
+    seller, _buyer, contract, key = await trade(app_factory, platform, run_jobs)
     outsider = await app_factory()
     await flow.with_pgp(outsider)
     good = chat_frame(seller, contract, key, "hello")
