@@ -296,3 +296,25 @@ async def test_a_configured_key_wins(tmp_path: Any, database_url: str) -> None:
             assert await session.scalar(select(func.count()).select_from(PeachPlatformKey)) == 0
     finally:
         await server.aclose()
+
+
+async def test_a_socket_that_does_not_sign_in_is_closed(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app_socket, "AUTH_SECONDS", 0.2)
+    async with ws_client(platform) as http, app_socket_of(http) as socket:
+        assert (await receive(socket))["error"] == "UNAUTHORIZED"
+        with pytest.raises(WebSocketDisconnect) as closed:
+            await receive(socket)
+        assert closed.value.code == 1008
+
+
+async def test_logging_out_ends_the_socket(app_factory: Any, platform: Platform) -> None:
+    app = await app_factory()
+    async with ws_client(platform) as http, app_socket_of(http) as socket:
+        token = await sign_in(socket, app)
+        ended = await app.client.patch(
+            f"{PEACH}/user/logout", headers={"Authorization": f"Bearer {token['accessToken']}"}
+        )
+        assert ended.json() == {"success": True}
+        assert (await receive(socket))["error"] == "UNAUTHORIZED"
+        with pytest.raises(WebSocketDisconnect):
+            await receive(socket)
