@@ -70,7 +70,10 @@ async def _load_or_create(platform: Platform, session: AsyncSession) -> tuple[Pl
     row = await repository.platform_key(session, NAME)
     created = row is None
     if row is None:
-        tsk = pysequoia.Tsk.generate(USER_ID)
+        # v4 (RFC 4880) Cv25519 keys: what the app's OpenPGP (react-native-fast-openpgp) reads.
+        tsk = pysequoia.Tsk.generate(
+            USER_ID, profile=pysequoia.Profile.RFC4880, cipher_suite=pysequoia.CipherSuite.Cv25519
+        )
         sealed = platform.cipher.encrypt(str(tsk), context=CONTEXT)
         await repository.add_platform_key_once(session, NAME, str(tsk.extract_certificate()), sealed, utcnow())
         row = await repository.platform_key(session, NAME)  # ours, or the racing server's
