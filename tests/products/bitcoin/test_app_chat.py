@@ -318,3 +318,21 @@ async def test_logging_out_ends_the_socket(app_factory: Any, platform: Platform)
         assert (await receive(socket))["error"] == "UNAUTHORIZED"
         with pytest.raises(WebSocketDisconnect):
             await receive(socket)
+
+
+async def test_frames_share_the_accounts_rate_limit(tmp_path: Any, database_url: str) -> None:
+    server = build_platform(make_settings(tmp_path, database_url, peach_rate_limit="4/minute"))
+    try:
+        async with ws_client(server) as http:
+            app = await App(http).register()
+            async with app_socket_of(http) as socket:
+                await sign_in(socket, app)
+                unknown = {"path": "/v1/contract/chat", "contractId": "1-2", "message": "x", "signature": "y"}
+                answers = []
+                for _ in range(5):
+                    await socket.send_json(unknown)
+                    answers.append((await receive(socket))["error"])
+                assert answers == ["FORM_INVALID"] * 4 + ["TOO_MANY_REQUESTS"]
+    finally:
+        await server.limiter.reset()
+        await server.aclose()

@@ -29,7 +29,7 @@ from peerx.platform import Platform
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import peach_of
 from peerx.products.bitcoin.contracts.schemas import CHAT_MAX, ChatMessageRequest
-from peerx.products.bitcoin.deps import parse_body
+from peerx.products.bitcoin.deps import SURFACE, parse_body
 from peerx.products.bitcoin.errors import invalid_request, render_error
 from peerx.products.bitcoin.identity import users
 from peerx.products.bitcoin.identity.schemas import AuthRequest
@@ -82,6 +82,7 @@ class AppSocket:
         self.platform = platform
         self.hub: Hub = hub_of(platform)
         self.header = ""  # "Bearer <token>" once signed in
+        self.user_id = 0
         self.sending = asyncio.Lock()
 
     async def serve(self) -> None:
@@ -144,6 +145,11 @@ class AppSocket:
                 raise _Closed from None
             if data is None:
                 continue
+            try:  # the HTTP routes' budget: per IP before signing in
+                await self._limit(f"ip:{self.socket.client.host if self.socket.client else 'unknown'}")
+            except PeerxError as exc:
+                await self._send(_error(exc, path))
+                continue
             if path != AUTH_PATH:
                 await self._send(_error(Unauthorized("Sign in first (path /v1/user/auth)."), path))
                 continue
@@ -157,6 +163,7 @@ class AppSocket:
                 await self.socket.close(code=status.WS_1008_POLICY_VIOLATION)
                 raise _Closed from None
             self.header = f"Bearer {token.access_token}"
+            self.user_id = user.id
             await self._send(token.wire())
             return user.id
 
@@ -167,6 +174,7 @@ class AppSocket:
             if data is None:
                 continue
             try:
+                await self._limit(f"user:{self.user_id}")  # per account once signed in, as HTTP calls
                 await self._handle(path, data)
             except (Unauthorized, Forbidden) as exc:
                 if await self._still_valid():
@@ -228,6 +236,9 @@ class AppSocket:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, _Closed):
                 await reader
+
+    async def _limit(self, key: str) -> None:
+        await self.platform.limiter.check(self.platform.settings.peach_rate_limit, SURFACE, key)
 
     async def _still_valid(self) -> bool:
         try:
