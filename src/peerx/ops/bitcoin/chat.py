@@ -1,7 +1,9 @@
 """Operator view of a disputed Peach chat. A chat is private to the trade's two parties until
 one of them raises a dispute and hands over the symmetric key encrypted for the platform's PGP
-key: only then may a mediator read it (decrypting with the platform's PGP secret key, which
-stays with the operator, never on this server)."""
+key (peach-app src/views/dispute/useRaiseDispute.ts encrypts it to the key GET /v1/info shows).
+Only then may a mediator read it: with the platform's generated key pair (kept encrypted in the
+database, social/platform_key.py) the page comes decrypted; with a key the operator configured
+the secret stays with the operator and the page comes encrypted (`readable` False)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.platform import Platform
 from peerx.products.bitcoin.social import chat
+from peerx.products.bitcoin.social.platform_key import platform_pgp
 
 
 async def disputed_chat(
     platform: Platform, session: AsyncSession, *, contract_id: str, page: int = 0
 ) -> dict[str, Any]:
-    """One page (21 messages, page 0 the latest) of a disputed contract's chat, with what the
-    mediator needs to read it. Reading does not mark anything read for the parties."""
-    return await chat.mediator_page(session, contract_id, page)
+    """One page (21 messages, page 0 the latest) of a disputed contract's chat, read with the
+    platform key where this server holds it. Reading does not mark anything read for the parties."""
+    pair = await platform_pgp(platform, session)
+    return await chat.mediator_reading(session, pair, contract_id, page)

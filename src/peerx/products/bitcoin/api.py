@@ -100,6 +100,7 @@ from peerx.products.bitcoin.schemas import (
     TxId,
     UserId,
 )
+from peerx.products.bitcoin.social import platform_key
 from peerx.products.bitcoin.social.api import router as social_router
 from peerx.products.bitcoin.social.ratings import ratings_of
 from peerx.products.bitcoin.socket_hub import SESSION_CHANGED, hub_of
@@ -153,12 +154,12 @@ async def status() -> Response:
 
 @router.get("/info", dependencies=Public, response_model=Info, summary="Info")
 @router.get("/system/info", dependencies=Public, response_model=Info, summary="Info")
-async def info(peach: PeachDep) -> Response:
+async def info(peach: PeachDep, request: Request) -> Response:
     """The platform's PGP key (disputes encrypt the chat key to it), fees, payment methods, app versions."""
     s = peach.settings
     return WireJSON(
         Info(
-            peach=PlatformKey(pgp_public_key=s.peach_pgp_public_key),
+            peach=PlatformKey(pgp_public_key=await platform_key.public_key(platform_of(request))),
             fees=Fees(escrow=s.peach_escrow_fee),
             payment_methods=[
                 MethodInfo(id=m.id, currencies=list(m.currencies), anonymous=m.anonymous)

@@ -454,4 +454,16 @@ class PeachPgpKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64))
     public_key: Mapped[str] = mapped_column(Text)
     proof: Mapped[str] = mapped_column(String(200))  # the account key's signature of sha256(public_key)
+
+
+class PeachPlatformKey(Base):
+    """The platform's PGP key pair (the app encrypts a disputed chat's key to it): created once
+    in the database so every server shows and uses the same one. The secret key is stored
+    encrypted with the platform's field cipher, never in clear."""
+
+    __tablename__ = "peach_platform_keys"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    public_key: Mapped[str] = mapped_column(Text)  # armored certificate
+    secret_key_encrypted: Mapped[str] = mapped_column(Text)  # FieldCipher token of the armored key
     created_at: Mapped[datetime]

@@ -11,11 +11,12 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request, Response, WebSocket, WebSocketDisconnect, status
 
 from peerx.core.errors import Forbidden, InvalidField, Unauthorized
-from peerx.products.bitcoin.contracts.schemas import ChatMessage, ChatMessageRequest, ChatReadRequest, RateRequest
+from peerx.products.bitcoin.contracts.schemas import ChatMessageRequest, ChatReadRequest, RateRequest
 from peerx.products.bitcoin.deps import User, parse_body
 from peerx.products.bitcoin.identity import users
 from peerx.products.bitcoin.schemas import OK, ContractId, Success
 from peerx.products.bitcoin.social import chat, ratings
+from peerx.products.bitcoin.social.schemas import ChatEntry
 from peerx.products.bitcoin.socket_hub import SESSION_CHANGED, hub_of
 from peerx.web import Session, WireJSON, parse_json, platform_of, wire_router
 from peerx.wire import Integer
@@ -51,7 +52,7 @@ async def chat_message_body(request: Request) -> ChatMessageRequest:
 _CHAT_SCHEMA = ChatMessageRequest.model_json_schema()
 
 
-@router.get("/contract/{contractId}/chat", response_model=list[ChatMessage], summary="Chat log")
+@router.get("/contract/{contractId}/chat", response_model=list[ChatEntry], summary="Chat log")
 async def chat_history(
     contract_id: ContractPath,
     session: Session,
@@ -86,9 +87,11 @@ async def chat_post(
 
 
 @router.post("/contract/{contractId}/chat/received", response_model=Success, summary="Set chat messages read")
-async def chat_received(contract_id: ContractPath, session: Session, user: User, body: ChatReadRequest) -> Response:
+async def chat_received(
+    contract_id: ContractPath, request: Request, session: Session, user: User, body: ChatReadRequest
+) -> Response:
     """The counterparty's messages at indexes start..end (at most 1000) are read."""
-    await chat.mark_read(session, user, contract_id, body.start, body.end)
+    await chat.mark_read(session, hub_of(platform_of(request)), user, contract_id, body.start, body.end)
     return WireJSON(OK)
 
 
@@ -150,6 +153,8 @@ async def _live(socket: WebSocket) -> None:
                     except (Unauthorized, Forbidden):
                         await _refuse(socket)
                         break
+                    continue
+                if event.get("event") in chat.APP_ONLY:  # for the app's root socket (app_socket.py)
                     continue
                 await socket.send_json(event)
         except WebSocketDisconnect:

@@ -5,10 +5,13 @@ ratings.py."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.products.bitcoin.models import PeachChatMessage, PeachRating, PeachUser
+from peerx.core.db import dialect_insert
+from peerx.products.bitcoin.models import PeachChatMessage, PeachPlatformKey, PeachRating, PeachUser
 
 # ---------------------------------------------------------------- chat
 
@@ -19,6 +22,14 @@ async def party_keys(session: AsyncSession, seller_id: int, buyer_id: int) -> di
         select(PeachUser.id, PeachUser.public_key).where(PeachUser.id.in_([seller_id, buyer_id]))
     )
     return {user_id: public_key for user_id, public_key in rows}
+
+
+async def pgp_keys(session: AsyncSession, public_keys: list[str]) -> dict[str, str | None]:
+    """The PGP public keys of users, by their account key."""
+    rows = await session.execute(
+        select(PeachUser.public_key, PeachUser.pgp_public_key).where(PeachUser.public_key.in_(set(public_keys)))
+    )
+    return {public_key: pgp for public_key, pgp in rows}
 
 
 async def latest_messages(session: AsyncSession, contract_id: str, offset: int, limit: int) -> list[PeachChatMessage]:
@@ -40,22 +51,60 @@ async def message_count(session: AsyncSession, contract_id: str) -> int:
     return int(total or 0)
 
 
-async def mark_read(session: AsyncSession, contract_id: str, reader_id: int, start: int, count: int) -> None:
-    """The messages at room positions start..start + count - 1 (oldest first, from 0) that the
-    reader did not send are read by their recipient."""
+async def unread_at(session: AsyncSession, contract_id: str, reader_id: int, start: int, count: int) -> list[int]:
+    """The ids of the messages at room positions start..start + count - 1 (oldest first, from 0)
+    that the reader did not send and has not read yet."""
     in_range = (
         select(PeachChatMessage.id)
         .where(PeachChatMessage.contract_id == contract_id)
         .order_by(PeachChatMessage.id)
         .offset(start)
         .limit(count)
-        .scalar_subquery()
+        .subquery()
     )
-    await session.execute(
-        update(PeachChatMessage)
-        .where(PeachChatMessage.id.in_(in_range), PeachChatMessage.from_user_id != reader_id)
-        .values(read_by_recipient=True)
+    rows = await session.scalars(
+        select(PeachChatMessage.id)
+        .where(
+            PeachChatMessage.id.in_(select(in_range.c.id)),
+            PeachChatMessage.from_user_id != reader_id,
+            PeachChatMessage.read_by_recipient.is_(False),
+        )
+        .order_by(PeachChatMessage.id)
     )
+    return list(rows)
+
+
+async def unread_between(
+    session: AsyncSession, contract_id: str, reader_id: int, start: datetime, until: datetime, limit: int
+) -> list[int]:
+    """The ids of the unread messages to the reader sent at start <= date < until (at most `limit`)."""
+    rows = await session.scalars(
+        select(PeachChatMessage.id)
+        .where(
+            PeachChatMessage.contract_id == contract_id,
+            PeachChatMessage.from_user_id != reader_id,
+            PeachChatMessage.read_by_recipient.is_(False),
+            PeachChatMessage.created_at >= start,
+            PeachChatMessage.created_at < until,
+        )
+        .order_by(PeachChatMessage.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def set_read(session: AsyncSession, ids: list[int]) -> None:
+    await session.execute(update(PeachChatMessage).where(PeachChatMessage.id.in_(ids)).values(read_by_recipient=True))
+
+
+async def messages_by_id(session: AsyncSession, ids: list[int]) -> list[PeachChatMessage]:
+    rows = await session.scalars(
+        select(PeachChatMessage)
+        .where(PeachChatMessage.id.in_(ids))
+        .order_by(PeachChatMessage.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
 
 
 # ---------------------------------------------------------------- ratings
@@ -71,3 +120,19 @@ async def ratings_received(session: AsyncSession, user_id: int, limit: int) -> l
         .limit(limit)
     )
     return [(rating, rater) for rating, rater in rows]
+
+
+# ---------------------------------------------------------------- the platform's PGP key
+
+
+async def platform_key(session: AsyncSession, name: str) -> PeachPlatformKey | None:
+    return await session.get(PeachPlatformKey, name, populate_existing=True)
+
+
+async def add_platform_key_once(
+    session: AsyncSession, name: str, public_key: str, secret_key_encrypted: str, now: datetime
+) -> None:
+    """Insert the key pair unless a racing server inserted one first (then theirs stays)."""
+    values = {"name": name, "public_key": public_key, "secret_key_encrypted": secret_key_encrypted, "created_at": now}
+    insert = dialect_insert(session)
+    await session.execute(insert(PeachPlatformKey).values(**values).on_conflict_do_nothing(index_elements=["name"]))
