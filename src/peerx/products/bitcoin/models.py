@@ -454,6 +454,7 @@ class PeachPgpKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64))
     public_key: Mapped[str] = mapped_column(Text)
     proof: Mapped[str] = mapped_column(String(200))  # the account key's signature of sha256(public_key)
+    created_at: Mapped[datetime]
 
 
 class PeachPlatformKey(Base):
