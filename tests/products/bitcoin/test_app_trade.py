@@ -16,12 +16,17 @@ from peerx.core.clock import clock
 from peerx.platform import Platform
 from tests.fixtures.factories.bitcoin import fund, mine, set_price
 from tests.fixtures.peach_app import PeachApp
+from tests.products.bitcoin.social import ws_client
 
 AMOUNT = 300_000
 SELLER_SEPA = {"type": "sepa", "currency": "EUR", "beneficiary": "Ama Mensah", "iban": "DE89370400440532013000",
                "bic": "COBADEFFXXX"}  # fmt: skip
 BUYER_SEPA = {"type": "sepa", "currency": "EUR", "beneficiary": "Kofi Boateng", "iban": "FR1420041010050500013M02606",
               "bic": "COBADEFFXXX"}  # fmt: skip (the same bank: the BIC is shared, never an account's identity)
+
+
+def owner_key_of(contract: dict[str, Any], role: str) -> str:
+    return str(contract[role]["pgpPublicKeys"][-1]["publicKey"])
 
 
 async def watch(run_jobs: Any) -> None:
@@ -56,9 +61,12 @@ async def funded_sell_offer(seller: PeachApp, platform: Platform, run_jobs: Any)
     return dict(details)
 
 
-async def test_two_app_users_trade_through_a_trade_request(
-    client: httpx.AsyncClient, platform: Platform, run_jobs: Any
-) -> None:
+async def test_two_app_users_trade_through_a_trade_request(platform: Platform, run_jobs: Any) -> None:
+    async with ws_client(platform) as client:  # HTTP and the app's socket on one client, as the app has
+        await trade(client, platform, run_jobs)
+
+
+async def trade(client: httpx.AsyncClient, platform: Platform, run_jobs: Any) -> None:
     await set_price(platform, "BTCEUR", "27455.04")
     seller, buyer = await onboard(client), await onboard(client)
     info = (await buyer.get_info()).json()
@@ -97,6 +105,16 @@ async def test_two_app_users_trade_through_a_trade_request(
     paid_to = json.loads(buyer.pgp_decrypt_symmetric(contract["paymentDataEncrypted"], symmetric_key))
     assert paid_to["iban"] == SELLER_SEPA["iban"] and paid_to["beneficiary"] == SELLER_SEPA["beneficiary"]
     assert contract["paymentDataEncrypted"] and contract["symmetricKeyEncrypted"]
+
+    # They talk over the app's socket: each message reaches the other, readable with the shared key.
+    async with seller.socket() as seller_ws, buyer.socket() as buyer_ws:
+        await buyer.send_chat(buyer_ws, contract_id, symmetric_key, "Paying now by SEPA")
+        got = await seller.receive(seller_ws)
+        assert got["roomId"] == f"contract-{contract_id}" and got["from"] == buyer.id
+        assert seller.read_chat(got, owner_key_of(contract, "buyer"), symmetric_key) == "Paying now by SEPA"
+        assert (await buyer.receive(buyer_ws))["message"] == got["message"]  # the echo marks it sent
+    history = (await seller.get_chat(contract_id)).json()
+    assert [m["roomId"] for m in history] == [f"contract-{contract_id}"]
 
     # The buyer pays and confirms with a fresh address of its wallet (the contract has none yet).
     paid = await buyer.confirm_payment_buyer(contract_id)
