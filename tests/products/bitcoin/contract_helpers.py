@@ -32,8 +32,11 @@ PGP: dict[str, pysequoia.Tsk] = {}  # each app's PGP secret key, by account id
 
 async def with_pgp(app: App) -> pysequoia.Tsk:
     """Upload the app's PGP key with both proofs (PATCH user), once, as the app does at onboarding."""
-    if app.id in PGP:
-        return PGP[app.id]
+    return PGP[app.id] if app.id in PGP else await new_pgp_key(app)
+
+
+async def new_pgp_key(app: App) -> pysequoia.Tsk:
+    """A new PGP key for the app, proved with both signatures (PATCH user); it becomes current."""
     secret = pysequoia.Tsk.generate(f"{app.id[:8]}@peach.test")
     public_key = str(secret.extract_certificate())
     message = f"Peach new PGP key {now_ms()}"

@@ -233,6 +233,8 @@ async def test_the_mediator_reads_a_disputed_chat_with_the_generated_platform_ke
             await socket.send_json(chat_frame(sender, contract, key, text))
             await receive(seller_ws)
             await receive(buyer_ws)
+    # The seller moves to a new PGP key: its message still verifies against the key it proved then.
+    await flow.new_pgp_key(seller)
     # useRaiseDispute.ts: the symmetric key encrypted to the key /v1/info shows.
     handed = pysequoia.encrypt(key.encode(), recipients=[pysequoia.Cert.from_bytes(peach_key.encode())]).decode()
     raised = await buyer.post(

@@ -177,7 +177,7 @@ async def mediator_reading(session: AsyncSession, pair: PlatformPgp, contract_id
     messages = []
     for entry in view_["messages"]:
         text = _open(entry["message"], passphrase)
-        valid = None if text is None else _signed(text, entry["signature"], pgp_keys.get(entry["from"]))
+        valid = None if text is None else _signed(text, entry["signature"], pgp_keys.get(entry["from"], []))
         messages.append(
             {**entry, "text": None if text is None else text.decode("utf-8", "replace"), "signatureValid": valid}
         )
@@ -191,13 +191,13 @@ def _open(armored: str, passphrase: str) -> bytes | None:
         return None
 
 
-def _signed(plaintext: bytes, signature: str, armored_key: str | None) -> bool:
-    if not armored_key:
+def _signed(plaintext: bytes, signature: str, armored_keys: list[str]) -> bool:
+    if not armored_keys:
         return False
     try:
-        cert = pysequoia.Cert.from_bytes(armored_key.encode())
+        certs = [pysequoia.Cert.from_bytes(key.encode()) for key in armored_keys]
         pysequoia.verify(
-            bytes=plaintext, store=lambda _ids: [cert], signature=pysequoia.Sig.from_bytes(signature.encode())
+            bytes=plaintext, store=lambda _ids: certs, signature=pysequoia.Sig.from_bytes(signature.encode())
         )
     except Exception:  # a bad signature, or a key or signature that does not parse
         return False

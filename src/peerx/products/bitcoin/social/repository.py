@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import dialect_insert
-from peerx.products.bitcoin.models import PeachChatMessage, PeachPlatformKey, PeachRating, PeachUser
+from peerx.products.bitcoin.models import PeachChatMessage, PeachPgpKey, PeachPlatformKey, PeachRating, PeachUser
 
 # ---------------------------------------------------------------- chat
 
@@ -24,12 +24,22 @@ async def party_keys(session: AsyncSession, seller_id: int, buyer_id: int) -> di
     return {user_id: public_key for user_id, public_key in rows}
 
 
-async def pgp_keys(session: AsyncSession, public_keys: list[str]) -> dict[str, str | None]:
-    """The PGP public keys of users, by their account key."""
-    rows = await session.execute(
-        select(PeachUser.public_key, PeachUser.pgp_public_key).where(PeachUser.public_key.in_(set(public_keys)))
+async def pgp_keys(session: AsyncSession, public_keys: list[str]) -> dict[str, list[str]]:
+    """Every PGP public key each user proved, by their account key: a message signed before a
+    user set a new key still verifies."""
+    accounts = PeachUser.public_key.in_(set(public_keys))
+    found: dict[str, list[str]] = {}
+    current = await session.execute(select(PeachUser.public_key, PeachUser.pgp_public_key).where(accounts))
+    proved = await session.execute(
+        select(PeachUser.public_key, PeachPgpKey.public_key)
+        .join(PeachPgpKey, PeachPgpKey.user_id == PeachUser.id)
+        .where(accounts)
+        .order_by(PeachPgpKey.id)
     )
-    return {public_key: pgp for public_key, pgp in rows}
+    for account, pgp in [*current, *proved]:
+        if pgp and pgp not in found.setdefault(account, []):
+            found[account].append(pgp)
+    return found
 
 
 async def latest_messages(session: AsyncSession, contract_id: str, offset: int, limit: int) -> list[PeachChatMessage]:
