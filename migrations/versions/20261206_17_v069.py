@@ -1,0 +1,87 @@
+"""bitcoin: the app's v069 surface: trade requests, their chat, v069 buy offer terms, v069 self-user settings
+
+Revision ID: 20261206_17_v069
+Revises: 20261206_16_trustap_scopes
+Create Date: 2026-12-06 11:30:00.000000
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "20261206_17_v069"
+down_revision: str | None = "20261206_16_trustap_scopes"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "peach_trade_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("offer_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("payment_method", sa.String(length=80), nullable=False),
+        sa.Column("currency", sa.String(length=6), nullable=False),
+        sa.Column("payment_data_hashed", sa.JSON(), nullable=False),
+        sa.Column("payment_data_encrypted", sa.Text(), nullable=False),
+        sa.Column("payment_data_signature", sa.Text(), nullable=False),
+        sa.Column("symmetric_key_encrypted", sa.Text(), nullable=False),
+        sa.Column("symmetric_key_signature", sa.Text(), nullable=False),
+        sa.Column("max_mining_fee_rate", sa.Integer(), nullable=True),
+        sa.Column("price_minor", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("contract_id", sa.String(length=41), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["offer_id"], ["peach_offers.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["peach_users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("offer_id", "user_id"),
+    )
+    op.create_index("ix_peach_trade_requests_offer_id", "peach_trade_requests", ["offer_id"])
+    op.create_index("ix_peach_trade_requests_user_id", "peach_trade_requests", ["user_id"])
+    op.create_table(
+        "peach_trade_request_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("trade_request_id", sa.Integer(), nullable=False),
+        sa.Column("sender", sa.String(length=16), nullable=False),
+        sa.Column("encrypted_message", sa.Text(), nullable=False),
+        sa.Column("signature", sa.Text(), nullable=True),
+        sa.Column("seen", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["trade_request_id"], ["peach_trade_requests.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(
+        "ix_peach_trade_request_messages_trade_request_id", "peach_trade_request_messages", ["trade_request_id"]
+    )
+    op.create_table(
+        "peach_buy_offer_terms",
+        sa.Column("offer_id", sa.Integer(), nullable=False),
+        sa.Column("instant_trade_criteria", sa.JSON(), nullable=True),
+        sa.Column("experience_level", sa.String(length=24), nullable=True),
+        sa.Column("multi", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["offer_id"], ["peach_offers.id"]),
+        sa.PrimaryKeyConstraint("offer_id"),
+    )
+    op.create_table(
+        "peach_user_settings69",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("offer_alerts_active", sa.Boolean(), nullable=False),
+        sa.Column("last_address_used_index", sa.Integer(), nullable=True),
+        sa.Column("encrypted_payment_data", sa.Text(), nullable=True),
+        sa.Column("encrypted_payment_data_signature", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["peach_users.id"]),
+        sa.PrimaryKeyConstraint("user_id"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("peach_user_settings69")
+    op.drop_table("peach_buy_offer_terms")
+    op.drop_index("ix_peach_trade_request_messages_trade_request_id", table_name="peach_trade_request_messages")
+    op.drop_table("peach_trade_request_messages")
+    op.drop_index("ix_peach_trade_requests_user_id", table_name="peach_trade_requests")
+    op.drop_index("ix_peach_trade_requests_offer_id", table_name="peach_trade_requests")
+    op.drop_table("peach_trade_requests")
