@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import peerx.core.db
+
 revision: str = "20261206_17_v069"
 down_revision: str | None = "20261206_16_trustap_scopes"
 branch_labels: str | Sequence[str] | None = None
@@ -33,7 +35,7 @@ def upgrade() -> None:
         sa.Column("price_minor", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("contract_id", sa.String(length=41), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", peerx.core.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["offer_id"], ["peach_offers.id"]),
         sa.ForeignKeyConstraint(["user_id"], ["peach_users.id"]),
         sa.PrimaryKeyConstraint("id"),
@@ -49,7 +51,7 @@ def upgrade() -> None:
         sa.Column("encrypted_message", sa.Text(), nullable=False),
         sa.Column("signature", sa.Text(), nullable=True),
         sa.Column("seen", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", peerx.core.db.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["trade_request_id"], ["peach_trade_requests.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
