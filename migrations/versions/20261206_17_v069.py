@@ -32,6 +32,8 @@ def upgrade() -> None:
         sa.Column("symmetric_key_encrypted", sa.Text(), nullable=False),
         sa.Column("symmetric_key_signature", sa.Text(), nullable=False),
         sa.Column("max_mining_fee_rate", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("release_address", sa.String(length=100), nullable=True),
+        sa.Column("release_address_signature", sa.String(length=200), nullable=True),
         sa.Column("price_minor", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("contract_id", sa.String(length=41), nullable=True),

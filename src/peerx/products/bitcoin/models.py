@@ -464,6 +464,10 @@ class PeachTradeRequest(Base):
     symmetric_key_encrypted: Mapped[str] = mapped_column(Text)
     symmetric_key_signature: Mapped[str] = mapped_column(Text)
     max_mining_fee_rate: Mapped[int | None]
+    # A buyer's payout address when its app sends one (peach-api-ts has the fields commented
+    # out: without one the app names it when confirming the payment).
+    release_address: Mapped[str | None] = mapped_column(String(100))
+    release_address_signature: Mapped[str | None] = mapped_column(String(200))
     price_minor: Mapped[int]  # the price when requested, minor units of `currency`
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | accepted
     contract_id: Mapped[str | None] = mapped_column(String(41))

@@ -270,7 +270,10 @@ async def double_match(
         updated_at=now,
     )
     buyer = parties[buy.user_id]
-    release.prepare(peach, contract, escrow, await fee_rate(session, peach, buyer), buyer.batching)
+    if contract.release_address:
+        # A v069 buyer may name its payout address only when confirming the payment: the
+        # release is prepared then.
+        release.prepare(peach, contract, escrow, await fee_rate(session, peach, buyer), buyer.batching)
     session.add(contract)
     for offer in (sell, buy):
         offer.online, offer.trade_status, offer.updated_at = False, TradeStatus.PAYMENT_REQUIRED, now

@@ -311,6 +311,10 @@ async def blocked_users(session: Session, user: User) -> Response:
 
 @router.post("/selfUser/encryptedPaymentData", response_model=Success, summary="Keep my encrypted payment data")
 async def encrypted_payment_data(session: Session, user: User, body: EncryptedPaymentDataBody) -> Response:
+    service.armored(
+        encryptedPaymentData=body.encrypted_payment_data,
+        encryptedPaymentDataSignature=body.encrypted_payment_data_signature,
+    )
     found = await service.settings(session, user)
     found.encrypted_payment_data = body.encrypted_payment_data
     found.encrypted_payment_data_signature = body.encrypted_payment_data_signature

@@ -231,3 +231,8 @@ async def users_by_ids(session: AsyncSession, ids: list[int]) -> dict[int, Peach
     if not ids:
         return {}
     return {u.id: u for u in await session.scalars(select(PeachUser).where(PeachUser.id.in_(ids)))}
+
+
+async def request_of_contract(session: AsyncSession, contract_id: str) -> PeachTradeRequest | None:
+    query = select(PeachTradeRequest).where(PeachTradeRequest.contract_id == contract_id)
+    return (await session.scalars(query)).first()

@@ -49,6 +49,8 @@ class TradeRequestBody(PeachRequest):
     symmetric_key_encrypted: Armored
     symmetric_key_signature: Armored
     max_mining_fee_rate: FeeRateNumber | None = None
+    release_address: Address | None = None
+    release_address_message_signature: Signature | None = None
 
 
 class AcceptBody(PeachRequest):

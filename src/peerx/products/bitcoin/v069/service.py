@@ -152,6 +152,13 @@ async def buy_offer_views(
     return views
 
 
+def _criteria(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Stored with the reputation as decimal text (JSON has no decimals); sent as a number."""
+    if stored is None:
+        return None
+    return {**stored, "minReputation": Decimal(str(stored["minReputation"]))}
+
+
 def buy_offer_view(offer: PeachOffer, terms: PeachBuyOfferTerms | None, user_id: str) -> BuyOffer69View:
     status = "online" if offer.online else ("canceled" if offer.canceled else "offline")
     return BuyOffer69View(
@@ -166,7 +173,7 @@ def buy_offer_view(offer: PeachOffer, terms: PeachBuyOfferTerms | None, user_id:
         free_trade=False,
         payment_data={m: dict(d) for m, d in offer.payment_data.items()},
         means_of_payment=offer.means_of_payment,
-        instant_trade_criteria=terms.instant_trade_criteria if terms else None,
+        instant_trade_criteria=_criteria(terms.instant_trade_criteria if terms else None),
         experience_level_criteria=terms.experience_level if terms else None,
         multi=terms.multi if terms else None,
         creation_date=wire_time(offer.created_at),
@@ -280,6 +287,13 @@ async def perform(
         raise f.FormInvalid("currency", "is not offered")
     if body.payment_method not in offer.means_of_payment[body.currency]:
         raise f.FormInvalid("paymentMethod", f"is not offered in {body.currency}")
+    armored(
+        paymentDataEncrypted=body.payment_data_encrypted,
+        paymentDataSignature=body.payment_data_signature,
+        symmetricKeyEncrypted=body.symmetric_key_encrypted,
+        symmetricKeySignature=body.symmetric_key_signature,
+    )
+    address = _release_address(peach, user, kind, body)
     price = await _price_minor(session, peach, offer, body.currency)
     request = await repository.trade_request(session, offer.id, user.id, lock=True)
     if request is not None and request.status != "pending":
@@ -296,9 +310,33 @@ async def perform(
     request.symmetric_key_encrypted = body.symmetric_key_encrypted
     request.symmetric_key_signature = body.symmetric_key_signature
     request.max_mining_fee_rate, request.price_minor, request.status = body.max_mining_fee_rate, price, "pending"
+    request.release_address, request.release_address_signature = address
     await session.flush()
     await notify(session, offer.user_id, "offer.tradeRequestReceived", {"offerId": str(offer.id)})
     return request
+
+
+def armored(**fields: str | None) -> None:
+    """PGP blocks, ASCII-armored (the wire model bounds their length and characters)."""
+    for name, value in fields.items():
+        if value is not None and not value.lstrip().startswith("-----BEGIN PGP"):
+            raise f.FormInvalid(name, "must be an ASCII-armored PGP block")
+
+
+def _release_address(peach: Peach, user: PeachUser, kind: str, body: TradeRequestBody) -> tuple[str | None, str | None]:
+    """The buyer's payout address, signed as v1 buy offers sign it, when the app sends one."""
+    if body.release_address is None:
+        return None, None
+    if kind != "ask":
+        raise f.FormInvalid("releaseAddress", "is the buyer's: a seller does not send one")
+    address = offers.check_address(peach, body.release_address, "releaseAddress")
+    signature = body.release_address_message_signature
+    wording = address_proof.release_message(user.public_key, address)
+    if not signature or not address_proof.verify_address_signature(
+        address, wording, signature, peach.settings.bitcoin_network
+    ):
+        raise f.InvalidSignature("releaseAddressMessageSignature", "must sign the release address confirmation")
+    return address, signature
 
 
 async def performed(session: AsyncSession, user: PeachUser, offer_id: int, kind: str) -> PeachTradeRequest:
@@ -343,15 +381,19 @@ async def accept(
     """The owner of a sell offer accepts a buyer's request: the buyer's half of the v1 match on a
     buy offer made for this trade, then the seller's double match (the sell offer stays locked
     from here to the contract, so two acceptances end in one contract)."""
-    # The sell offer first, locked: the same order as the v1 double match takes its locks.
-    sell, requester, request = await received(session, owner, offer_id, kind, requester_id, lock=True)
+    # The sell offer first, locked (the order the v1 double match takes its locks in): a second
+    # acceptance waits here and then finds the offer taken.
+    armored(paymentDataEncrypted=body.payment_data_encrypted, paymentDataSignature=body.payment_data_signature)
+    sell = await own_offer(session, owner, offer_id, kind, lock=True)
+    if kind == "ask" and await contract_rows.contract_of_sell_offer(session, sell.id):
+        raise f.OfferTaken("This offer has already been taken.")
+    _, requester, request = await received(session, owner, offer_id, kind, requester_id, lock=True)
     if request.status != "pending":
         raise f.OfferTaken("This offer has already been taken.")
     if kind != "ask":
-        # A buy offer's seller has no escrow yet: the v1 rules make a contract only on a funded one.
+        # The seller of a buy offer trade has no escrow yet, and the v1 rules make a contract
+        # only on a funded one (docs/bitcoin.md, App compatibility: v069).
         raise f.BadState("A trade request on a buy offer needs the seller's funded escrow first.")
-    if await contract_rows.contract_of_sell_offer(session, sell.id):
-        raise f.OfferTaken("This offer has already been taken.")
     buy = await _buy_offer_for(session, peach, requester, sell, request)
     wire = {"currency": request.currency, "paymentMethod": request.payment_method}
     half = MatchRequest.model_validate(
@@ -382,7 +424,7 @@ async def _buy_offer_for(
     session: AsyncSession, peach: Peach, buyer: PeachUser, sell: PeachOffer, request: PeachTradeRequest
 ) -> PeachOffer:
     """The buyer's side of the contract: a buy offer of exactly the sell offer's amount in the
-    requested method (no release address: the app names it when confirming the payment)."""
+    requested method, with the payout address the request carried (if any)."""
     now = utcnow()
     offer = PeachOffer(
         user_id=buyer.id,
@@ -392,6 +434,8 @@ async def _buy_offer_for(
         rating_milli=buyer.rating_milli,
         means_of_payment={request.currency: [request.payment_method]},
         payment_data={request.payment_method: {"hashes": _hashes(request.payment_data_hashed)}},
+        release_address=request.release_address,
+        message_signature=request.release_address_signature,
         escrow_fee=peach.settings.peach_escrow_fee,
         online=True,
         trade_status=TradeStatus.SEARCHING_FOR_PEER,
@@ -412,6 +456,12 @@ async def contract_answer(session: AsyncSession, peach: Peach, viewer: PeachUser
     for party in ("seller", "buyer"):
         if isinstance(view.get(party), dict):
             pgp_keys(view[party])
+    request = await repository.request_of_contract(session, contract.id)
+    if request is not None:  # the buyer's own payment data, sent with its trade request
+        view["buyerPaymentDataEncrypted"] = request.payment_data_encrypted
+        view["buyerPaymentDataSignature"] = request.payment_data_signature
+        view["buyerHashedPaymentData"] = _hashes(request.payment_data_hashed)
+    view["paymentDataEncryptionMethod"] = "aes256"
     return view
 
 
@@ -468,10 +518,10 @@ def request_wire(request: PeachTradeRequest, offer: PeachOffer, requester_id: st
 
 
 async def chat(session: AsyncSession, request: PeachTradeRequest, reader: str) -> list[ChatMessageView]:
-    """The messages, oldest first; the reader has now seen the other side's."""
+    """The messages, oldest first, `seen` as they were before this read (what is new to the
+    reader); the reader has now seen the other side's."""
     rows = await repository.messages(session, request.id)
-    await repository.mark_seen(session, request.id, REQUESTER if reader == OWNER else OWNER)
-    return [
+    views = [
         ChatMessageView(
             id=m.id,
             encrypted_message=m.encrypted_message,
@@ -482,11 +532,14 @@ async def chat(session: AsyncSession, request: PeachTradeRequest, reader: str) -
         )
         for m in rows
     ]
+    await repository.mark_seen(session, request.id, REQUESTER if reader == OWNER else OWNER)
+    return views
 
 
 async def send(session: AsyncSession, request: PeachTradeRequest, sender: str, body: ChatBody, to_user: int) -> None:
     if request.status != "pending":
         raise f.BadState("This trade request is closed: chat in the contract.")
+    armored(messageEncrypted=body.message_encrypted, signature=body.signature)
     session.add(
         PeachTradeRequestMessage(
             trade_request_id=request.id,
