@@ -12,6 +12,7 @@ import pysequoia
 import pytest
 from sqlalchemy import func, select
 
+from peerx.core.jobs import Job
 from peerx.platform import Platform
 from peerx.products.bitcoin.models import Contract
 from peerx.products.bitcoin.offers import address_proof
@@ -77,6 +78,14 @@ def payout(buyer: App) -> dict[str, str]:
 
 
 ACCEPT = {"paymentDataEncrypted": PAYMENT_DATA, "paymentDataSignature": SIGNATURE}
+
+
+async def pushes(platform: Platform, prefix: str = "offer.express") -> list[tuple[int, str, dict[str, str]]]:
+    """The queued v069 push notices (user row id, event, data), oldest first."""
+    async with platform.db.transaction() as session:
+        jobs = await session.scalars(select(Job).where(Job.kind == "peach.push").order_by(Job.id))
+        found = [(j.payload["userId"], j.payload["event"], j.payload["data"]) for j in jobs]
+    return [p for p in found if p[1].startswith(prefix)]
 
 
 async def contracts_of(platform: Platform, sell_id: str) -> int:
@@ -161,6 +170,25 @@ async def test_a_trade_request_on_a_sell_offer_becomes_a_v1_contract(
     assert contract["releaseAddress"] == buyer.address()
     assert contract["paymentDataEncryptionMethod"] == "aes256"
 
+    events = [(event, data.get("type"), data.get("offerId")) for _, event, data in await pushes(platform)]
+    assert events == [
+        ("offer.expressBuyTradeRequestReceived", "offer.expressBuyTradeRequestReceived", sell_id),
+        ("offer.expressBuyTradeRequestReceived", "offer.expressBuyTradeRequestReceived", sell_id),
+        (
+            "offer.expressFlowTradeRequestChatMessageReceived",
+            "offer.expressFlowTradeRequestChatMessageReceived",
+            sell_id,
+        ),
+        (
+            "offer.expressFlowTradeRequestChatMessageReceived",
+            "offer.expressFlowTradeRequestChatMessageReceived",
+            sell_id,
+        ),
+        ("offer.expressBuyTradeRequestNotChosen", "offer.expressBuyTradeRequestNotChosen", sell_id),
+    ]
+    chat_push = (await pushes(platform))[2][2]
+    assert chat_push["offerType"] == "sell" and chat_push["requestingUserId"] == buyer.id
+
     # The rest of the trade is v1's: payment, the seller's signed release, the escrow spent.
     for party in (seller, buyer):
         read = await party.get(f"/contract/{contract_id}")
@@ -219,6 +247,7 @@ async def test_rejection_and_removal(app_factory: Any, platform: Platform, run_j
     assert (await delete(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}")).json() == {"success": True}
     assert (await get(buyer, path)).status_code == 404
     assert (await get(seller, f"/sellOffer/{sell_id}/tradeRequestReceived")).json() == []
+    assert [e for _, e, _ in await pushes(platform)][-1] == "offer.expressBuyTradeRequestRejected"
     missing = await delete(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}")
     assert missing.status_code == 404 and missing.json()["error"] == "NOT_FOUND"
 
@@ -383,7 +412,10 @@ async def test_buy_offers(app_factory: Any, platform: Platform, run_jobs: Any) -
     assert (await delete(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/{seller.id}")).json() == {"success": True}
 
     assert (await delete(seller, f"/buyOffer/{buy_id}")).status_code == 404
+    assert (await post(seller, path, request_body(seller, buyer))).status_code == 200  # asks again
     assert (await delete(buyer, f"/buyOffer/{buy_id}")).json() == {"success": True}
+    assert [e for _, e, _ in await pushes(platform)][-1] == "offer.expressSellTradeRequestRemovedAlongsideOffer"
+    assert (await get(seller, path)).status_code == 404
     assert (await get(seller, "/buyOffer")).json()["offers"] == []
     assert (await get(buyer, f"/buyOffer/{buy_id}")).json()["status"] == "canceled"
     assert (await get(seller, f"/buyOffer/{buy_id}")).status_code == 404

@@ -251,8 +251,8 @@ for _name in KIND:
         @router.post(f"{base}/tradeRequestPerformed/chat", summary=f"Write in my trade request's chat ({name})")
         async def performed_send(offer_id: OfferPath, session: Session, user: User, body: ChatBody) -> Response:
             request = await service.performed(session, user, offer_id, kind)
-            owner = await service.own_or_any(session, offer_id)
-            await service.send(session, request, service.REQUESTER, body, owner.user_id)
+            offer = await service.own_or_any(session, offer_id)
+            await service.send(session, request, offer, user.public_key, service.REQUESTER, body)
             return WireJSON(OK)
 
         @router.get(
@@ -268,8 +268,8 @@ for _name in KIND:
         async def received_send(
             offer_id: OfferPath, user_id: UserPath, session: Session, user: User, body: ChatBody
         ) -> Response:
-            _, requester, request = await service.received(session, user, offer_id, kind, user_id)
-            await service.send(session, request, service.OWNER, body, requester.id)
+            offer, requester, request = await service.received(session, user, offer_id, kind, user_id)
+            await service.send(session, request, offer, requester.public_key, service.OWNER, body)
             return WireJSON(OK)
 
         @router.get(f"{base}/canPerformInstantTrade", response_model=CanInstantTrade, summary="Instant trade allowed?")

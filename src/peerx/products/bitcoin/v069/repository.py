@@ -164,17 +164,18 @@ async def delete_trade_request(session: AsyncSession, request_id: int) -> None:
     await session.execute(delete(PeachTradeRequest).where(PeachTradeRequest.id == request_id))
 
 
-async def drop_pending_requests(session: AsyncSession, offer_id: int) -> None:
-    """The other pending requests on an offer that turned into a contract (their chats too)."""
-    ids = list(
+async def drop_pending_requests(session: AsyncSession, offer_id: int) -> list[int]:
+    """Delete the pending requests on an offer (their chats too); the requesters' user ids."""
+    rows = list(
         await session.scalars(
-            select(PeachTradeRequest.id).where(
+            select(PeachTradeRequest).where(
                 PeachTradeRequest.offer_id == offer_id, PeachTradeRequest.status == "pending"
             )
         )
     )
-    for request_id in ids:
-        await delete_trade_request(session, request_id)
+    for row in rows:
+        await delete_trade_request(session, row.id)
+    return [row.user_id for row in rows]
 
 
 async def messages(session: AsyncSession, request_id: int) -> list[PeachTradeRequestMessage]:

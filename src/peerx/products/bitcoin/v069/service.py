@@ -54,6 +54,20 @@ from peerx.products.bitcoin.wire import wire_time
 OWNER, REQUESTER = "offerOwner", "tradeRequester"
 
 
+# ---------------------------------------------------------------- pushes
+
+
+def _event(kind: str, what: str) -> str:
+    """The app's push names (handlePushNotification.ts): a buyer's request is on a sell offer
+    ("expressBuy"), a seller's on a buy offer ("expressSell")."""
+    return f"offer.{'expressBuy' if kind == 'ask' else 'expressSell'}{what}"
+
+
+async def push(session: AsyncSession, user_id: int, event: str, data: dict[str, str]) -> None:
+    # The app dispatches on data.type; the v1 pushes carry the name as "event" (kept too).
+    await notify(session, user_id, event, {**data, "type": event})
+
+
 # ---------------------------------------------------------------- offers
 
 
@@ -247,7 +261,8 @@ async def delete_buy_offer(session: AsyncSession, offer: PeachOffer) -> None:
     if not offer.online or offer.canceled:
         raise f.BadState("This buy offer is no longer online.")
     await offers.cancel_buy_offer(session, offer)
-    await repository.drop_pending_requests(session, offer.id)
+    for requester in await repository.drop_pending_requests(session, offer.id):
+        await push(session, requester, _event("bid", "TradeRequestRemovedAlongsideOffer"), {"offerId": str(offer.id)})
 
 
 # ---------------------------------------------------------------- trade requests
@@ -312,7 +327,7 @@ async def perform(
     request.max_mining_fee_rate, request.price_minor, request.status = body.max_mining_fee_rate, price, "pending"
     request.release_address, request.release_address_signature = address
     await session.flush()
-    await notify(session, offer.user_id, "offer.tradeRequestReceived", {"offerId": str(offer.id)})
+    await push(session, offer.user_id, _event(kind, "TradeRequestReceived"), {"offerId": str(offer.id)})
     return request
 
 
@@ -372,7 +387,7 @@ async def reject(session: AsyncSession, owner: PeachUser, offer_id: int, kind: s
     if request.status != "pending":
         raise f.BadState("This trade request was accepted: cancel the contract instead.")
     await repository.delete_trade_request(session, request.id)
-    await notify(session, requester.id, "offer.tradeRequestRejected", {"offerId": str(offer.id)})
+    await push(session, requester.id, _event(kind, "TradeRequestRejected"), {"offerId": str(offer.id)})
 
 
 async def accept(
@@ -415,7 +430,8 @@ async def accept(
     )
     contract = await matching.double_match(session, peach, owner, sell, double)
     request.status, request.contract_id = "accepted", contract.id
-    await repository.drop_pending_requests(session, sell.id)
+    for loser in await repository.drop_pending_requests(session, sell.id):
+        await push(session, loser, _event(kind, "TradeRequestNotChosen"), {"offerId": str(sell.id)})
     await session.flush()
     return contract
 
@@ -536,7 +552,9 @@ async def chat(session: AsyncSession, request: PeachTradeRequest, reader: str) -
     return views
 
 
-async def send(session: AsyncSession, request: PeachTradeRequest, sender: str, body: ChatBody, to_user: int) -> None:
+async def send(
+    session: AsyncSession, request: PeachTradeRequest, offer: PeachOffer, requester: str, sender: str, body: ChatBody
+) -> None:
     if request.status != "pending":
         raise f.BadState("This trade request is closed: chat in the contract.")
     armored(messageEncrypted=body.message_encrypted, signature=body.signature)
@@ -550,7 +568,13 @@ async def send(session: AsyncSession, request: PeachTradeRequest, sender: str, b
         )
     )
     await session.flush()
-    await notify(session, to_user, "offer.tradeRequestMessage", {"tradeRequestId": str(request.id)})
+    to_user = offer.user_id if sender == REQUESTER else request.user_id
+    data = {
+        "offerId": str(offer.id),
+        "offerType": "sell" if offer.type == "ask" else "buy",
+        "requestingUserId": requester,
+    }
+    await push(session, to_user, "offer.expressFlowTradeRequestChatMessageReceived", data)
 
 
 # ---------------------------------------------------------------- self user
