@@ -492,3 +492,21 @@ async def test_two_buyers_racing_for_one_sell_offer_make_one_contract(
     assert await contracts_of(platform, sell_id) == 1
     winner = next(a.json() for a in accepts if a.status_code == 200)
     assert (await seller.get(f"/contract/{winner['id']}")).status_code == 200
+
+
+async def test_the_v069_surface_documents_itself(client: httpx.AsyncClient) -> None:
+    spec = (await client.get(f"{V069}/openapi.json")).json()
+    assert spec["servers"] == [{"url": V069}]
+    paths = spec["paths"]
+    for path in (
+        "/sellOffer",
+        "/sellOffer/{offerId}/tradeRequestReceived/{userId}/accept",
+        "/buyOffer/{offerId}/tradeRequestPerformed/chat",
+        "/selfUser/lastAddressUsedIndex",
+        "/user/{userId}/offers",
+    ):
+        assert path in paths, path
+    ids = [op["operationId"] for item in paths.values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    assert (await client.get(f"{V069}/docs")).status_code == 200
+    assert f'href="{V069}/docs"' in (await client.get("/")).text
