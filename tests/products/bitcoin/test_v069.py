@@ -218,11 +218,11 @@ async def test_a_trade_request_on_a_sell_offer_becomes_a_v1_contract(
     assert await contracts_of(platform, sell_id) == 1
 
 
-async def test_without_a_payout_address_the_release_waits_for_the_buyer(
+async def test_without_a_payout_address_the_buyer_names_it_when_confirming_payment(
     app_factory: Any, platform: Platform, run_jobs: Any
 ) -> None:
     """The app of today sends no release address with its request: the contract exists, and
-    its release is prepared when the buyer names the address (v1 payment confirmation)."""
+    its release is prepared when the buyer names the address with its payment confirmation."""
     seller, buyer = await app_factory(), await app_factory()
     sell_id, _ = await funded_sell_offer(seller, platform, run_jobs)
     await with_pgp(buyer)
@@ -234,6 +234,26 @@ async def test_without_a_payout_address_the_release_waits_for_the_buyer(
     contract = (await seller.get(f"/contract/{accepted.json()['id']}")).json()
     assert contract["releaseAddress"] == "" and contract["releasePsbt"] is None
     assert contract["tradeStatus"] == "paymentRequired"
+    contract_id = contract["id"]
+    # The buyer names its payout address with its payment confirmation (confirmPaymentBuyer.ts).
+    unnamed = await buyer.post(f"/contract/{contract_id}/payment/confirm")
+    assert unnamed.status_code == 400 and "releaseAddress" in unnamed.json()["message"]
+    forged = await buyer.post(
+        f"/contract/{contract_id}/payment/confirm", {**payout(buyer), "releaseAddress": seller.address()}
+    )
+    assert forged.status_code == 400 and forged.json()["error"] == "INVALID_SIGNATURE"
+    early = await seller.post(f"/contract/{contract_id}/payment/confirm", {"releasePsbt": "cHNidP8BAA=="})
+    assert early.status_code == 400 and early.json()["error"] == "BAD_REQUEST"
+    named = await buyer.post(f"/contract/{contract_id}/payment/confirm", payout(buyer))
+    assert named.status_code == 200, named.text
+    view = (await seller.get(f"/contract/{contract_id}")).json()
+    assert view["releaseAddress"] == buyer.address() and view["tradeStatus"] == "confirmPaymentRequired"
+    released = await seller.post(
+        f"/contract/{contract_id}/payment/confirm", {"releasePsbt": seller_signs(seller, view["releasePsbt"])}
+    )
+    assert released.status_code == 200, released.text
+    tx = (await buyer.client.get(f"/peach/v1/tx/{released.json()['txId']}")).json()
+    assert any(out["scriptpubkey_address"] == buyer.address() for out in tx["vout"])
     bad = await post(buyer, f"/sellOffer/{sell_id}/tradeRequestPerformed", request_body(buyer, seller, **payout(buyer)))
     assert bad.status_code == 404  # taken
 

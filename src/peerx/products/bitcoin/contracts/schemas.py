@@ -13,6 +13,7 @@ from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.offers.schemas import OFFER_USER_EXAMPLE, PaymentDataView
 from peerx.products.bitcoin.schemas import (
     FIAT_MAX,
+    Address,
     Armor,
     Armored,
     CurrencyCode,
@@ -316,6 +317,9 @@ class ConfirmPaymentRequest(PeachRequest):
     model_config = ConfigDict(json_schema_extra=examples({"releasePsbt": "cHNidP8...sAAAA"}))
     release_psbt: Psbt | None = None
     batch_release_psbt: Psbt | None = None
+    # The buyer of a v069 contract made without a payout address names it here (confirmPaymentBuyer.ts).
+    release_address: Address | None = None
+    release_address_message_signature: Signature | None = None
 
 
 class Released(PeachAnswer):
