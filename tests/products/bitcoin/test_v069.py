@@ -55,7 +55,7 @@ def request_body(requester: App, owner: App, **overrides: Any) -> dict[str, Any]
     body = {
         "paymentMethod": "sepa",
         "currency": "EUR",
-        "paymentDataHashed": requester.hashes("buy"),
+        "paymentDataHashed": {"sepa": {"hashes": requester.hashes("buy"), "country": "DE"}},
         "paymentDataEncrypted": PAYMENT_DATA,
         "paymentDataSignature": SIGNATURE,
         "symmetricKeyEncrypted": encrypted,
@@ -127,7 +127,7 @@ async def test_a_trade_request_on_a_sell_offer_becomes_a_v1_contract(
     assert request["sellOfferId"] == sell_id and request["userId"] == buyer.id
     assert request["paymentMethod"] == "sepa" and request["currency"] == "EUR" and request["maxMiningFeeRate"] == 12
     assert str(request["price"]) == "88.95"  # 0.003 BTC at 27455.04 EUR + 8 %
-    assert request["paymentDataHashed"] == buyer.hashes("buy")
+    assert request["paymentDataHashed"] == {"sepa": {"hashes": buyer.hashes("buy"), "country": "DE"}}
     second = await post(other, f"/sellOffer/{sell_id}/tradeRequestPerformed", request_body(other, seller))
     assert second.status_code == 200, second.text
 
@@ -317,6 +317,8 @@ async def test_hostile_input(app_factory: Any, platform: Platform, run_jobs: Any
         "currency": {"currency": "CHF"},
         "symmetricKeySignature": {"symmetricKeySignature": "not a PGP block"},
         "maxMiningFeeRate": {"maxMiningFeeRate": "12"},
+        "paymentDataHashed": {"paymentDataHashed": {"revolut": {"hashes": []}}},
+        "hashes": {"paymentDataHashed": {"sepa": {"hashes": ["not-a-hash"]}}},
         "releaseAddress": {"releaseAddress": "bc1notanaddress", "releaseAddressMessageSignature": "H" + "A" * 87},
     }
     for field, change in cases.items():
@@ -414,7 +416,9 @@ async def test_buy_offers(app_factory: Any, platform: Platform, run_jobs: Any) -
 
     # A seller asks to sell to it; the buyer sees the request and they chat.
     path = f"/buyOffer/{buy_id}/tradeRequestPerformed"
-    requested = await post(seller, path, request_body(seller, buyer, paymentDataHashed=seller.hashes("sell")))
+    requested = await post(
+        seller, path, request_body(seller, buyer, paymentDataHashed={"sepa": {"hashes": seller.hashes("sell")}})
+    )
     assert requested.status_code == 200, requested.text
     assert requested.json()["buyOfferId"] == buy_id and requested.json()["userId"] == seller.id
     assert (await get(seller, f"{path}/")).json()["id"] == requested.json()["id"]

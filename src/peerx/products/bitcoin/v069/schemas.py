@@ -28,14 +28,20 @@ FeeRateNumber = Annotated[int, Integer(1, 10_000, text=False)]
 AddressIndex = Annotated[int, Integer(0, 2**31 - 1, text=False)]
 Badge = Annotated[str, Text(40, min_length=1, strip=False)]
 HashText = Annotated[str, Text(64, min_length=1, strip=False)]
-# getHashedPaymentData(...) of the app: sha256 hex strings, alone, listed or keyed by field
-HashedPaymentData = (
-    HashText
-    | Annotated[list[HashText], Field(max_length=32)]
-    | Annotated[
-        dict[Annotated[str, Text(80)], HashText | Annotated[list[HashText], Field(max_length=32)]], Field(max_length=32)
-    ]
-)
+CountryCode = Annotated[str, Text(2, strip=False)]
+
+
+class HashedMethodData(PeachRequest):
+    """One method's entry of getHashedPaymentData (store/offerPreferenes/helpers): the field
+    hashes, the account's country, the M-Pesa flag."""
+
+    hashes: Annotated[list[HashText], Field(max_length=32)]
+    country: CountryCode | None = None
+    is_mpesa: bool | None = None
+
+
+# {paymentMethod: {hashes, country?, isMpesa?}}: the app hashes the one payment data it chose.
+HashedPaymentData = Annotated[dict[MethodId, HashedMethodData], Field(min_length=1, max_length=8)]
 
 
 class TradeRequestBody(PeachRequest):

@@ -268,15 +268,32 @@ async def delete_buy_offer(session: AsyncSession, offer: PeachOffer) -> None:
 # ---------------------------------------------------------------- trade requests
 
 
-def _hashes(value: Any) -> list[str]:
-    """The requester's payment data hashes, however getHashedPaymentData shaped them."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    found: list[str] = []
-    for entry in value.values():
-        found.extend(_hashes(entry))
+def _hashed(body: TradeRequestBody) -> dict[str, Any]:
+    """The requester's hashed payment data, as stored: the chosen method's entry is required and
+    its hashes are sha256 hex, as an offer's (offers.parse_payment_data)."""
+    entries = {
+        m: e.model_dump(mode="json", by_alias=True, exclude_none=True) for m, e in body.payment_data_hashed.items()
+    }
+    entry = entries.get(body.payment_method)
+    if entry is None:
+        raise f.FormInvalid("paymentDataHashed", f"must give the hashes of {body.payment_method}")
+    hashes = entry["hashes"]
+    if not all(offers.HASH.match(h) for h in hashes) or len(set(hashes)) != len(hashes):
+        raise f.FormInvalid("paymentDataHashed", "hashes must be distinct sha256 hex of each field")
+    return entries
+
+
+def _hashes(stored: Any, method: str) -> list[str]:
+    entry = stored.get(method) if isinstance(stored, dict) else None
+    return list(entry.get("hashes", [])) if isinstance(entry, dict) else []
+
+
+def _method_data(stored: Any, method: str) -> dict[str, Any]:
+    """The requester's entry as an offer's payment data ({hashes, country?})."""
+    entry = stored.get(method) if isinstance(stored, dict) else None
+    found: dict[str, Any] = {"hashes": _hashes(stored, method)}
+    if isinstance(entry, dict) and entry.get("country"):
+        found["country"] = entry["country"]
     return found
 
 
@@ -308,6 +325,7 @@ async def perform(
         symmetricKeyEncrypted=body.symmetric_key_encrypted,
         symmetricKeySignature=body.symmetric_key_signature,
     )
+    hashed = _hashed(body)
     address = _release_address(peach, user, kind, body)
     price = await _price_minor(session, peach, offer, body.currency)
     request = await repository.trade_request(session, offer.id, user.id, lock=True)
@@ -317,7 +335,7 @@ async def perform(
         request = PeachTradeRequest(offer_id=offer.id, user_id=user.id, created_at=utcnow())
         session.add(request)
     request.payment_method, request.currency = body.payment_method, body.currency
-    request.payment_data_hashed = body.payment_data_hashed
+    request.payment_data_hashed = hashed
     request.payment_data_encrypted, request.payment_data_signature = (
         body.payment_data_encrypted,
         body.payment_data_signature,
@@ -449,7 +467,7 @@ async def _buy_offer_for(
         amount_max=sell.amount_max,
         rating_milli=buyer.rating_milli,
         means_of_payment={request.currency: [request.payment_method]},
-        payment_data={request.payment_method: {"hashes": _hashes(request.payment_data_hashed)}},
+        payment_data={request.payment_method: _method_data(request.payment_data_hashed, request.payment_method)},
         release_address=request.release_address,
         message_signature=request.release_address_signature,
         escrow_fee=peach.settings.peach_escrow_fee,
@@ -476,7 +494,7 @@ async def contract_answer(session: AsyncSession, peach: Peach, viewer: PeachUser
     if request is not None:  # the buyer's own payment data, sent with its trade request
         view["buyerPaymentDataEncrypted"] = request.payment_data_encrypted
         view["buyerPaymentDataSignature"] = request.payment_data_signature
-        view["buyerHashedPaymentData"] = _hashes(request.payment_data_hashed)
+        view["buyerHashedPaymentData"] = _hashes(request.payment_data_hashed, request.payment_method)
     view["paymentDataEncryptionMethod"] = "aes256"
     return view
 
