@@ -377,7 +377,7 @@ def buy_offer_body(buyer: App, **overrides: Any) -> dict[str, Any]:
         ],
         "premium": 2,
         "minReputation": 0.5,
-        "instantTradeCriteria": {"minReputation": 0.5, "minTrades": 3, "badges": ["fastTrader"]},
+        "instantTradeCriteria": {"minReputation": 4.5, "minTrades": 3, "badges": ["fastTrader"]},
         "experienceLevelCriteria": "experiencedUsersOnly",
     }
     body.update(overrides)
@@ -394,7 +394,7 @@ async def test_buy_offers(app_factory: Any, platform: Platform, run_jobs: Any) -
     buy_id = offer["id"]
     assert isinstance(buy_id, int) and offer["amountSats"] == 250_000 and offer["userId"] == buyer.id
     assert offer["status"] == "online" and offer["premium"] == 2 and offer["releaseAddress"] == buyer.address()
-    assert offer["instantTradeCriteria"] == {"minReputation": 0.5, "minTrades": 3, "badges": ["fastTrader"]}
+    assert offer["instantTradeCriteria"] == {"minReputation": 4.5, "minTrades": 3, "badges": ["fastTrader"]}
     assert offer["experienceLevelCriteria"] == "experiencedUsersOnly"
     assert offer["meansOfPayment"] == {"EUR": ["sepa"]}
 
@@ -454,6 +454,15 @@ async def test_buy_offers(app_factory: Any, platform: Platform, run_jobs: Any) -
     }.items():
         answer = await post(buyer, "/buyOffer", buy_offer_body(buyer, **change))
         assert answer.status_code == 400 and field in answer.json()["message"], (field, answer.text)
+    # `multi`: several equal offers, one signed address each; the answer is the first.
+    two = buy_offer_body(buyer, multi=2)
+    two["releaseAddresses"] *= 2
+    two["releaseAddressMessageSignatures"] *= 2
+    first = (await post(buyer, "/buyOffer", two)).json()
+    own = [o["id"] for o in (await get(buyer, "/buyOffer?ownOffers=true")).json()["offers"]]
+    assert first["multi"] == 2 and sorted(own)[-2:] == [first["id"], first["id"] + 1]
+    short = await post(buyer, "/buyOffer", buy_offer_body(buyer, multi=2))
+    assert short.status_code == 400 and "releaseAddresses" in short.json()["message"]
     # Without a release address (the app's Peach wallet names it later).
     bare = buy_offer_body(buyer, releaseAddresses=None, releaseAddressMessageSignatures=None)
     assert (await post(buyer, "/buyOffer", bare)).json()["releaseAddress"] == ""

@@ -169,7 +169,8 @@ async def user_offers(user_id: UserPath, session: Session, user: User, peach: Pe
 
 @router.post("/buyOffer", summary="Create a buy offer")
 async def create_buy_offer(session: Session, user: User, peach: PeachDep, body: CreateBuyOfferBody) -> Response:
-    offer = await service.create_buy_offer(session, peach, user, body)
+    # `multi` offers at once; the app reads the first one's id.
+    offer = (await service.create_buy_offers(session, peach, user, body))[0]
     terms = await repository.terms_of(session, [offer.id])
     return WireJSON(service.buy_offer_view(offer, terms.get(offer.id), user.public_key))
 

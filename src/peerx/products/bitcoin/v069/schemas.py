@@ -22,7 +22,7 @@ from peerx.products.bitcoin.schemas import (
     Sats,
     Signature,
 )
-from peerx.wire import Integer, Text, WireDecimal
+from peerx.wire import Amount, Integer, Text, WireDecimal
 
 FeeRateNumber = Annotated[int, Integer(1, 10_000, text=False)]
 AddressIndex = Annotated[int, Integer(0, 2**31 - 1, text=False)]
@@ -72,8 +72,13 @@ class ChatBody(PeachRequest):
     signature: Armored | None = None
 
 
+# The app's own scale (0 to 5 peaches): useCreateBuyOffer.tsx sends it unconverted, unlike
+# usePostSellOffer.ts, which maps it to the server's -1..1.
+CriteriaReputation = Annotated[Decimal, Amount(None, Decimal(-1), Decimal(5))]
+
+
 class InstantTradeCriteria(PeachRequest):
-    min_reputation: Reputation
+    min_reputation: CriteriaReputation
     min_trades: Annotated[int, Integer(0, 1_000_000, text=False)]
     badges: Annotated[list[Badge], Field(max_length=8)]
 
@@ -84,8 +89,9 @@ class CreateBuyOfferBody(PeachRequest):
     amount: Sats
     means_of_payment: MeansOfPayment
     payment_data: PaymentData
-    release_addresses: Annotated[list[Address], Field(max_length=1)] | None = None
-    release_address_message_signatures: Annotated[list[Signature], Field(max_length=1)] | None = None
+    # one per offer when `multi` asks for several (useCreateBuyOffer.tsx), none for the Peach wallet
+    release_addresses: Annotated[list[Address], Field(max_length=21)] | None = None
+    release_address_message_signatures: Annotated[list[Signature], Field(max_length=21)] | None = None
     premium: Premium
     min_reputation: Reputation | None = None
     instant_trade_criteria: InstantTradeCriteria | None = None

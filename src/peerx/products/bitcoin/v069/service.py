@@ -194,60 +194,72 @@ def buy_offer_view(offer: PeachOffer, terms: PeachBuyOfferTerms | None, user_id:
     )
 
 
-async def create_buy_offer(
+async def create_buy_offers(
     session: AsyncSession, peach: Peach, user: PeachUser, body: CreateBuyOfferBody
-) -> PeachOffer:
+) -> list[PeachOffer]:
+    """`multi` (default 1) equal buy offers, each with its own signed release address when the
+    app sends them (none: the Peach wallet's, named when confirming the payment)."""
     low, high = peach.settings.peach_min_offer_sats, peach.settings.peach_max_offer_sats
     if not low <= body.amount <= high:
         raise f.FormInvalid("amount", f"must be between {low} and {high} sats")
     means = offers.parse_means_of_payment(body.means_of_payment)
     payment_data = offers.parse_payment_data(body.payment_data, means)
+    count = body.multi or 1
     addresses = body.release_addresses or []
     signatures = body.release_address_message_signatures or []
+    if addresses and len(addresses) != count:
+        raise f.FormInvalid("releaseAddresses", f"must give one address per offer ({count})")
     if len(addresses) != len(signatures):
         raise f.FormInvalid("releaseAddressMessageSignatures", "must sign each release address")
-    now = utcnow()
-    offer = PeachOffer(
-        user_id=user.id,
-        type="bid",
-        amount_min=body.amount,
-        amount_max=body.amount,
-        rating_milli=user.rating_milli,
-        means_of_payment=means,
-        payment_data=payment_data,
-        escrow_fee=peach.settings.peach_escrow_fee,
-        online=True,
-        trade_status=TradeStatus.SEARCHING_FOR_PEER,
-        publishing_date=now,
-        created_at=now,
-        updated_at=now,
-    )
-    if addresses:
-        # Without one the buyer names it when confirming the payment (confirmPaymentBuyer).
-        address = offers.check_address(peach, addresses[0], "releaseAddresses")
-        wording = address_proof.release_message(user.public_key, address)
-        if not address_proof.verify_address_signature(address, wording, signatures[0], peach.settings.bitcoin_network):
-            raise f.InvalidSignature("releaseAddressMessageSignatures", "must sign the release address confirmation")
-        offer.release_address, offer.message_signature = address, signatures[0]
-    # The buyer's premium is what it pays: also the most it accepts in a v1 match.
-    offer.premium, offer.max_premium, offer.min_reputation = body.premium, body.premium, body.min_reputation
+    signed = [_signed_address(peach, user, a, s) for a, s in zip(addresses, signatures, strict=True)]
     await offers.claim_payment_hashes(session, user, payment_data)
-    session.add(offer)
-    await session.flush()
-    for currency, methods in means.items():
-        for method in methods:
-            session.add(PeachOfferMethod(offer_id=offer.id, currency=currency, method=method))
     criteria = body.instant_trade_criteria
-    session.add(
-        PeachBuyOfferTerms(
-            offer_id=offer.id,
-            instant_trade_criteria=None if criteria is None else criteria.model_dump(mode="json", by_alias=True),
-            experience_level=body.experience_level_criteria,
-            multi=body.multi,
+    created = []
+    for index in range(count):
+        now = utcnow()
+        offer = PeachOffer(
+            user_id=user.id,
+            type="bid",
+            amount_min=body.amount,
+            amount_max=body.amount,
+            rating_milli=user.rating_milli,
+            means_of_payment=means,
+            payment_data=payment_data,
+            escrow_fee=peach.settings.peach_escrow_fee,
+            online=True,
+            trade_status=TradeStatus.SEARCHING_FOR_PEER,
+            publishing_date=now,
+            created_at=now,
+            updated_at=now,
         )
-    )
+        if signed:
+            offer.release_address, offer.message_signature = signed[index]
+        # The buyer's premium is what it pays: also the most it accepts in a v1 match.
+        offer.premium, offer.max_premium, offer.min_reputation = body.premium, body.premium, body.min_reputation
+        session.add(offer)
+        await session.flush()
+        for currency, methods in means.items():
+            for method in methods:
+                session.add(PeachOfferMethod(offer_id=offer.id, currency=currency, method=method))
+        session.add(
+            PeachBuyOfferTerms(
+                offer_id=offer.id,
+                instant_trade_criteria=None if criteria is None else criteria.model_dump(mode="json", by_alias=True),
+                experience_level=body.experience_level_criteria,
+                multi=body.multi,
+            )
+        )
+        created.append(offer)
     await session.flush()
-    return offer
+    return created
+
+
+def _signed_address(peach: Peach, user: PeachUser, address: str, signature: str) -> tuple[str, str]:
+    checked = offers.check_address(peach, address, "releaseAddresses")
+    wording = address_proof.release_message(user.public_key, checked)
+    if not address_proof.verify_address_signature(checked, wording, signature, peach.settings.bitcoin_network):
+        raise f.InvalidSignature("releaseAddressMessageSignatures", "must sign the release address confirmation")
+    return checked, signature
 
 
 async def patch_premium(session: AsyncSession, offer: PeachOffer, premium: Decimal) -> None:
