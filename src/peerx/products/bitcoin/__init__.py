@@ -10,8 +10,12 @@ from peerx.platform import Platform
 from peerx.products.bitcoin import models  # noqa: F401 - registers the tables
 from peerx.products.bitcoin.api import build_surface
 from peerx.products.bitcoin.social import app_socket
+from peerx.products.bitcoin.v069.api import build_surface as build_v069_surface
+
+V069_PREFIX = "/peach/v069"  # the app's second API, beside v1 (peach-api-ts src/private/peach069)
 
 
 def mount(app: FastAPI, platform: Platform) -> None:
     app_socket.mount(app, platform)  # the app's chat socket at the API root (/peach/)
     app.mount(platform.settings.peach_prefix, build_surface(platform))
+    app.mount(V069_PREFIX, build_v069_surface(platform))

@@ -468,3 +468,75 @@ class PeachPlatformKey(Base):
     public_key: Mapped[str] = mapped_column(Text)  # armored certificate
     secret_key_encrypted: Mapped[str] = mapped_column(Text)  # FieldCipher token of the armored key
     created_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------- the app's v069 surface
+
+
+class PeachTradeRequest(Base):
+    """A v069 trade request: a user asks to take an online offer (a buyer a sell offer, a seller
+    a v069 buy offer) with its payment method and the PGP-encrypted symmetric key; the offer's
+    owner accepts it (a contract, through the v1 matching rules) or rejects it. One per user
+    and offer."""
+
+    __tablename__ = "peach_trade_requests"
+    __table_args__ = (UniqueConstraint("offer_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("peach_offers.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"), index=True)
+    payment_method: Mapped[str] = mapped_column(String(80))
+    currency: Mapped[str] = mapped_column(String(6))
+    payment_data_hashed: Mapped[Any] = mapped_column(JSON)
+    payment_data_encrypted: Mapped[str] = mapped_column(Text)
+    payment_data_signature: Mapped[str] = mapped_column(Text)
+    symmetric_key_encrypted: Mapped[str] = mapped_column(Text)
+    symmetric_key_signature: Mapped[str] = mapped_column(Text)
+    max_mining_fee_rate: Mapped[int | None]
+    # A buyer's payout address when its app sends one (peach-api-ts has the fields commented
+    # out: without one the app names it when confirming the payment).
+    release_address: Mapped[str | None] = mapped_column(String(100))
+    release_address_signature: Mapped[str | None] = mapped_column(String(200))
+    price_minor: Mapped[int]  # the price when requested, minor units of `currency`
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | accepted
+    contract_id: Mapped[str | None] = mapped_column(String(41))
+    created_at: Mapped[datetime]
+
+
+class PeachTradeRequestMessage(Base):
+    """The chat between an offer's owner and a user whose trade request is pending."""
+
+    __tablename__ = "peach_trade_request_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_request_id: Mapped[int] = mapped_column(ForeignKey("peach_trade_requests.id"), index=True)
+    sender: Mapped[str] = mapped_column(String(16))  # offerOwner | tradeRequester
+    encrypted_message: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str | None] = mapped_column(Text)
+    seen: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+
+class PeachBuyOfferTerms(Base):
+    """What a v069 buy offer (a `bid` offer of one amount) carries beyond a v1 one: the
+    seller criteria of instant trades. Its row also marks the offer as listed on v069."""
+
+    __tablename__ = "peach_buy_offer_terms"
+
+    offer_id: Mapped[int] = mapped_column(ForeignKey("peach_offers.id"), primary_key=True)
+    instant_trade_criteria: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    experience_level: Mapped[str | None] = mapped_column(String(24))
+    multi: Mapped[int | None]
+
+
+class PeachUserSettings69(Base):
+    """The app's v069 self-user settings: offer alerts, the wallet's last used address index and
+    the payment data the app keeps encrypted to its own key on the server."""
+
+    __tablename__ = "peach_user_settings69"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"), primary_key=True)
+    offer_alerts_active: Mapped[bool] = mapped_column(default=False)
+    last_address_used_index: Mapped[int | None]
+    encrypted_payment_data: Mapped[str | None] = mapped_column(Text)
+    encrypted_payment_data_signature: Mapped[str | None] = mapped_column(Text)

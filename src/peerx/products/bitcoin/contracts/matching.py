@@ -34,9 +34,9 @@ from peerx.products.bitcoin.models import (
     PeachUser,
     TradeStatus,
 )
-from peerx.products.bitcoin.offers import limits, search
+from peerx.products.bitcoin.offers import address_proof, limits, search
 from peerx.products.bitcoin.offers import repository as offer_rows
-from peerx.products.bitcoin.offers.service import payment_data_view
+from peerx.products.bitcoin.offers.service import check_address, payment_data_view
 from peerx.products.bitcoin.push.notify import notify
 from peerx.products.bitcoin.wire import wire_time
 
@@ -280,7 +280,10 @@ async def double_match(
         updated_at=now,
     )
     buyer = parties[buy.user_id]
-    release.prepare(peach, contract, escrow, await fee_rate(session, peach, buyer), buyer.batching)
+    if contract.release_address:
+        # A v069 buyer may name its payout address only when confirming the payment: the
+        # release is prepared then.
+        release.prepare(peach, contract, escrow, await fee_rate(session, peach, buyer), buyer.batching)
     session.add(contract)
     for offer in (sell, buy):
         offer.online, offer.trade_status, offer.updated_at = False, TradeStatus.PAYMENT_REQUIRED, now
@@ -289,6 +292,30 @@ async def double_match(
     await schedule_deadline(session, contract)
     await notify(session, buy.user_id, "contract.contractCreated", {"contractId": contract.id})
     return contract
+
+
+async def name_payout_address(
+    session: AsyncSession,
+    peach: Peach,
+    buyer: PeachUser,
+    contract: Contract,
+    address: str | None,
+    signature: str | None,
+) -> None:
+    """A contract made without the buyer's payout address (a v069 trade request): the buyer names
+    it, signed as a buy offer's, when confirming its payment, and the release is prepared now."""
+    if address is None:
+        raise f.FormInvalid("releaseAddress", "is required: this contract has no payout address yet")
+    address = check_address(peach, address, "releaseAddress")
+    wording = address_proof.release_message(buyer.public_key, address)
+    if not signature or not address_proof.verify_address_signature(
+        address, wording, signature, peach.settings.bitcoin_network
+    ):
+        raise f.InvalidSignature("releaseAddressMessageSignature", "must sign the release address confirmation")
+    escrow = await repository.escrow_for_update(session, contract.escrow_id)
+    assert escrow is not None
+    contract.release_address = address
+    release.prepare(peach, contract, escrow, await fee_rate(session, peach, buyer), buyer.batching)
 
 
 async def schedule_deadline(session: AsyncSession, contract: Contract) -> None:

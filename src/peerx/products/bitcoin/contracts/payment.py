@@ -16,7 +16,7 @@ from peerx.platform import Platform
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin import repository as shared
 from peerx.products.bitcoin.context import Peach, peach_of
-from peerx.products.bitcoin.contracts import history, release, repository
+from peerx.products.bitcoin.contracts import history, matching, release, repository
 from peerx.products.bitcoin.contracts.multisig import fee_rate
 from peerx.products.bitcoin.contracts.repository import role_of
 from peerx.products.bitcoin.contracts.schemas import ConfirmPaymentRequest, Released
@@ -52,6 +52,11 @@ async def confirm(
         if contract.trade_status != TradeStatus.PAYMENT_REQUIRED:
             done = contract.payment_made is not None
             raise f.BadState("The payment was confirmed already." if done else "The payment window is over.")
+        if not contract.release_address:
+            named = body or ConfirmPaymentRequest()
+            await matching.name_payout_address(
+                session, peach, user, contract, named.release_address, named.release_address_message_signature
+            )
         contract.payment_made = now
         await set_status(session, contract, TradeStatus.CONFIRM_PAYMENT_REQUIRED, now)
         await notify(session, contract.seller_id, "contract.paymentMade", {"contractId": contract.id})

@@ -14,6 +14,7 @@ from peerx.products.bitcoin.offers.schemas import OFFER_USER_EXAMPLE, PaymentDat
 from peerx.products.bitcoin.schemas import (
     FIAT_MAX,
     TX_MAX,
+    Address,
     Armor,
     Armored,
     CurrencyCode,
@@ -356,6 +357,9 @@ class ConfirmPaymentRequest(PeachRequest):
     batch_release_psbt: Psbt | None = None
     release_transaction_signature: ReleaseSignature | None = None
     release_transaction: ReleaseTransaction | None = None
+    # The buyer of a v069 contract made without a payout address names it here (confirmPaymentBuyer.ts).
+    release_address: Address | None = None
+    release_address_message_signature: Signature | None = None
 
 
 class Released(PeachAnswer):

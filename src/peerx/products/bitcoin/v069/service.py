@@ -1,0 +1,632 @@
+"""The v069 rules. Browsing lists funded sell offers and v069 buy offers; a trade request is a
+user's offer to take one; the owner's acceptance runs the v1 matching rules
+(contracts/matching.py): the requester's half (match_sell_offer, on a buy offer made for this
+trade) and the owner's double match, so the contract, its escrow checks, limits and the "taken
+once" lock are the v1 ones and the trade goes on at /peach/v1/contract/:id."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from peerx.core.db import utcnow
+from peerx.core.errors import NotFound
+from peerx.products.bitcoin import errors as f
+from peerx.products.bitcoin.context import Peach
+from peerx.products.bitcoin.contracts import matching
+from peerx.products.bitcoin.contracts import repository as contract_rows
+from peerx.products.bitcoin.contracts.schemas import MatchRequest
+from peerx.products.bitcoin.contracts.views import Loaded, contract_view
+from peerx.products.bitcoin.market import prices as market
+from peerx.products.bitcoin.models import (
+    Contract,
+    FundingState,
+    PeachBuyOfferTerms,
+    PeachOffer,
+    PeachOfferMethod,
+    PeachTradeRequest,
+    PeachTradeRequestMessage,
+    PeachUser,
+    PeachUserSettings69,
+    TradeStatus,
+)
+from peerx.products.bitcoin.offers import address_proof
+from peerx.products.bitcoin.offers import repository as offer_rows
+from peerx.products.bitcoin.offers import service as offers
+from peerx.products.bitcoin.push.notify import notify
+from peerx.products.bitcoin.v069 import repository
+from peerx.products.bitcoin.v069.schemas import (
+    AcceptBody,
+    BuyOffer69View,
+    ChatBody,
+    ChatMessageView,
+    CreateBuyOfferBody,
+    SelfUser69,
+    TradeRequestBody,
+    TradeRequestView,
+    pgp_keys,
+    price_of,
+)
+from peerx.products.bitcoin.wire import wire_time
+
+OWNER, REQUESTER = "offerOwner", "tradeRequester"
+
+
+# ---------------------------------------------------------------- pushes
+
+
+def _event(kind: str, what: str) -> str:
+    """The app's push names (handlePushNotification.ts): a buyer's request is on a sell offer
+    ("expressBuy"), a seller's on a buy offer ("expressSell")."""
+    return f"offer.{'expressBuy' if kind == 'ask' else 'expressSell'}{what}"
+
+
+async def push(session: AsyncSession, user_id: int, event: str, data: dict[str, str]) -> None:
+    # The app dispatches on data.type; the v1 pushes carry the name as "event" (kept too).
+    await notify(session, user_id, event, {**data, "type": event})
+
+
+# ---------------------------------------------------------------- offers
+
+
+async def listed_offer(session: AsyncSession, offer_id: int, kind: str, *, lock: bool = False) -> PeachOffer:
+    """An offer that v069 lists: a sell offer online with its escrow funded, or an online v069
+    buy offer (NOT_FOUND otherwise, as for an unknown id)."""
+    offer = await offer_rows.offer_by_id(session, offer_id, lock=lock)
+    if offer is None or offer.type != kind or not offer.online or offer.canceled:
+        raise NotFound("Offer not found.")
+    if kind == "ask":
+        escrow = await offer_rows.escrow_of(session, offer.id)
+        if escrow is None or escrow.funding_status != FundingState.FUNDED:
+            raise NotFound("Offer not found.")
+    elif not await repository.terms_of(session, [offer.id]):
+        raise NotFound("Offer not found.")
+    return offer
+
+
+async def own_offer(
+    session: AsyncSession, user: PeachUser, offer_id: int, kind: str, *, lock: bool = False
+) -> PeachOffer:
+    offer = await offer_rows.offer_by_id(session, offer_id, lock=lock)
+    if offer is None or offer.type != kind or offer.user_id != user.id:
+        raise NotFound("Offer not found.")
+    return offer
+
+
+async def own_or_any(session: AsyncSession, offer_id: int) -> PeachOffer:
+    offer = await offer_rows.offer_by_id(session, offer_id)
+    if offer is None:
+        raise NotFound("Offer not found.")
+    return offer
+
+
+def sort_offers(rows: list[PeachOffer], sorter: str | None, prices: dict[str, Decimal]) -> list[PeachOffer]:
+    """The app's offersSorter: highestAmount, lowestPremium, highestPrice, bestReputation (newest first otherwise)."""
+    if sorter == "highestAmount":
+        return sorted(rows, key=lambda o: -o.amount_max)
+    if sorter == "lowestPremium":
+        return sorted(rows, key=lambda o: o.premium_bp or 0)
+    if sorter == "highestPrice":
+        return sorted(rows, key=lambda o: -(o.premium_bp or 0))
+    if sorter == "bestReputation":
+        return sorted(rows, key=lambda o: -o.rating_milli)
+    return rows
+
+
+def stats(rows: list[PeachOffer]) -> dict[str, dict[str, int]]:
+    """How many listed offers take each payment method and currency (the app's filter drawers)."""
+    methods: dict[str, int] = {}
+    currencies: dict[str, int] = {}
+    for offer in rows:
+        for currency, names in offer.means_of_payment.items():
+            currencies[currency] = currencies.get(currency, 0) + 1
+            for name in names:
+                methods[name] = methods.get(name, 0) + 1
+    return {"paymentMethods": methods, "currencies": currencies}
+
+
+async def sell_offer_views(
+    session: AsyncSession, peach: Peach, viewer: PeachUser, rows: list[PeachOffer]
+) -> list[dict[str, Any]]:
+    """SellOffer (the v1 offer, its owner's profile with `pgpPublicKeys`) and, for the viewer,
+    allowedToInstantTrade and hasPerformedTradeRequest."""
+    profiles = await offers.profiles_for(session, rows)
+    escrows = await offers.escrows_for(session, rows)
+    prices = await offers.price_map(session, peach)
+    requested = await repository.requested_offer_ids(session, viewer.id, [o.id for o in rows])
+    views = []
+    for offer in rows:
+        view = offers.offer_view(offer, profiles[offer.user_id], escrows.get(offer.id), prices).wire()
+        pgp_keys(view["user"])
+        if offer.user_id != viewer.id:
+            view.pop("returnAddress", None)  # the seller's refund address is the seller's business
+        view["allowedToInstantTrade"] = False
+        view["hasPerformedTradeRequest"] = offer.id in requested
+        views.append(view)
+    return views
+
+
+async def buy_offer_views(
+    session: AsyncSession, peach: Peach, viewer: PeachUser, rows: list[PeachOffer]
+) -> list[dict[str, Any]]:
+    """BuyOffer69 with the owner's profile (`user`), allowedToInstantTrade and hasPerformedTradeRequest."""
+    profiles = await offers.profiles_for(session, rows)
+    terms = await repository.terms_of(session, [o.id for o in rows])
+    requested = await repository.requested_offer_ids(session, viewer.id, [o.id for o in rows])
+    views = []
+    for offer in rows:
+        profile = profiles[offer.user_id].wire()
+        view = buy_offer_view(offer, terms.get(offer.id), profile["id"]).wire()
+        view["user"] = pgp_keys(profile)
+        view["allowedToInstantTrade"] = False
+        view["hasPerformedTradeRequest"] = offer.id in requested
+        views.append(view)
+    return views
+
+
+def _criteria(stored: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Stored with the reputation as decimal text (JSON has no decimals); sent as a number."""
+    if stored is None:
+        return None
+    return {**stored, "minReputation": Decimal(str(stored["minReputation"]))}
+
+
+def buy_offer_view(offer: PeachOffer, terms: PeachBuyOfferTerms | None, user_id: str) -> BuyOffer69View:
+    status = "online" if offer.online else ("canceled" if offer.canceled else "offline")
+    return BuyOffer69View(
+        id=offer.id,
+        amount_sats=offer.amount_max,
+        user_id=user_id,
+        status=status,
+        release_address=offer.release_address or "",
+        release_address_message_signature=offer.message_signature or "",
+        min_reputation=offer.min_reputation,
+        premium=offer.premium or Decimal(0),
+        free_trade=False,
+        payment_data={m: dict(d) for m, d in offer.payment_data.items()},
+        means_of_payment=offer.means_of_payment,
+        instant_trade_criteria=_criteria(terms.instant_trade_criteria if terms else None),
+        experience_level_criteria=terms.experience_level if terms else None,
+        multi=terms.multi if terms else None,
+        creation_date=wire_time(offer.created_at),
+    )
+
+
+async def create_buy_offers(
+    session: AsyncSession, peach: Peach, user: PeachUser, body: CreateBuyOfferBody
+) -> list[PeachOffer]:
+    """`multi` (default 1) equal buy offers, each with its own signed release address when the
+    app sends them (none: the Peach wallet's, named when confirming the payment)."""
+    low, high = peach.settings.peach_min_offer_sats, peach.settings.peach_max_offer_sats
+    if not low <= body.amount <= high:
+        raise f.FormInvalid("amount", f"must be between {low} and {high} sats")
+    means = offers.parse_means_of_payment(body.means_of_payment)
+    payment_data = offers.parse_payment_data(body.payment_data, means)
+    count = body.multi or 1
+    addresses = body.release_addresses or []
+    signatures = body.release_address_message_signatures or []
+    if addresses and len(addresses) != count:
+        raise f.FormInvalid("releaseAddresses", f"must give one address per offer ({count})")
+    if len(addresses) != len(signatures):
+        raise f.FormInvalid("releaseAddressMessageSignatures", "must sign each release address")
+    signed = [_signed_address(peach, user, a, s) for a, s in zip(addresses, signatures, strict=True)]
+    await offers.claim_payment_hashes(session, user, payment_data)
+    criteria = body.instant_trade_criteria
+    created = []
+    for index in range(count):
+        now = utcnow()
+        offer = PeachOffer(
+            user_id=user.id,
+            type="bid",
+            amount_min=body.amount,
+            amount_max=body.amount,
+            rating_milli=user.rating_milli,
+            means_of_payment=means,
+            payment_data=payment_data,
+            escrow_fee=peach.settings.peach_escrow_fee,
+            online=True,
+            trade_status=TradeStatus.SEARCHING_FOR_PEER,
+            publishing_date=now,
+            created_at=now,
+            updated_at=now,
+        )
+        if signed:
+            offer.release_address, offer.message_signature = signed[index]
+        # The buyer's premium is what it pays: also the most it accepts in a v1 match.
+        offer.premium, offer.max_premium, offer.min_reputation = body.premium, body.premium, body.min_reputation
+        session.add(offer)
+        await session.flush()
+        for currency, methods in means.items():
+            for method in methods:
+                session.add(PeachOfferMethod(offer_id=offer.id, currency=currency, method=method))
+        session.add(
+            PeachBuyOfferTerms(
+                offer_id=offer.id,
+                instant_trade_criteria=None if criteria is None else criteria.model_dump(mode="json", by_alias=True),
+                experience_level=body.experience_level_criteria,
+                multi=body.multi,
+            )
+        )
+        created.append(offer)
+    await session.flush()
+    return created
+
+
+def _signed_address(peach: Peach, user: PeachUser, address: str, signature: str) -> tuple[str, str]:
+    checked = offers.check_address(peach, address, "releaseAddresses")
+    wording = address_proof.release_message(user.public_key, checked)
+    if not address_proof.verify_address_signature(checked, wording, signature, peach.settings.bitcoin_network):
+        raise f.InvalidSignature("releaseAddressMessageSignatures", "must sign the release address confirmation")
+    return checked, signature
+
+
+async def patch_premium(session: AsyncSession, offer: PeachOffer, premium: Decimal) -> None:
+    if not offer.online or offer.canceled:
+        raise f.BadState("This buy offer is no longer online.")
+    offer.premium, offer.max_premium, offer.updated_at = premium, premium, utcnow()
+    await session.flush()
+
+
+async def delete_buy_offer(session: AsyncSession, offer: PeachOffer) -> None:
+    if not offer.online or offer.canceled:
+        raise f.BadState("This buy offer is no longer online.")
+    await offers.cancel_buy_offer(session, offer)
+    for requester in await repository.drop_pending_requests(session, offer.id):
+        await push(session, requester, _event("bid", "TradeRequestRemovedAlongsideOffer"), {"offerId": str(offer.id)})
+
+
+# ---------------------------------------------------------------- trade requests
+
+
+def _hashed(body: TradeRequestBody) -> dict[str, Any]:
+    """The requester's hashed payment data, as stored: the chosen method's entry is required and
+    its hashes are sha256 hex, as an offer's (offers.parse_payment_data)."""
+    entries = {
+        m: e.model_dump(mode="json", by_alias=True, exclude_none=True) for m, e in body.payment_data_hashed.items()
+    }
+    entry = entries.get(body.payment_method)
+    if entry is None:
+        raise f.FormInvalid("paymentDataHashed", f"must give the hashes of {body.payment_method}")
+    hashes = entry["hashes"]
+    if not all(offers.HASH.match(h) for h in hashes) or len(set(hashes)) != len(hashes):
+        raise f.FormInvalid("paymentDataHashed", "hashes must be distinct sha256 hex of each field")
+    return entries
+
+
+def _hashes(stored: Any, method: str) -> list[str]:
+    entry = stored.get(method) if isinstance(stored, dict) else None
+    return list(entry.get("hashes", [])) if isinstance(entry, dict) else []
+
+
+def _method_data(stored: Any, method: str) -> dict[str, Any]:
+    """The requester's entry as an offer's payment data ({hashes, country?})."""
+    entry = stored.get(method) if isinstance(stored, dict) else None
+    found: dict[str, Any] = {"hashes": _hashes(stored, method)}
+    if isinstance(entry, dict) and entry.get("country"):
+        found["country"] = entry["country"]
+    return found
+
+
+async def _price_minor(session: AsyncSession, peach: Peach, offer: PeachOffer, currency: str) -> int:
+    prices = await market.all_prices(session, peach.prices)
+    if currency not in prices:
+        raise f.FormInvalid("currency", "has no market price")
+    return int(market.fiat(offer.amount_max, prices[currency][0], offer.premium) * 100)
+
+
+async def perform(
+    session: AsyncSession, peach: Peach, user: PeachUser, offer_id: int, kind: str, body: TradeRequestBody
+) -> PeachTradeRequest:
+    """A trade request on someone else's listed offer (a pending one of the same user is replaced)."""
+    offer = await listed_offer(session, offer_id, kind, lock=True)
+    if offer.user_id == user.id:
+        raise f.CannotMatch("You cannot take your own offer.")
+    if await contract_rows.is_blocked(session, offer.user_id, user.id):
+        raise f.CannotMatch("These users cannot trade with each other.")
+    if user.pgp_public_key is None:
+        raise f.PgpMissing("Upload a PGP key (PATCH user) before requesting a trade.")
+    if body.currency not in offer.means_of_payment:
+        raise f.FormInvalid("currency", "is not offered")
+    if body.payment_method not in offer.means_of_payment[body.currency]:
+        raise f.FormInvalid("paymentMethod", f"is not offered in {body.currency}")
+    armored(
+        paymentDataEncrypted=body.payment_data_encrypted,
+        paymentDataSignature=body.payment_data_signature,
+        symmetricKeyEncrypted=body.symmetric_key_encrypted,
+        symmetricKeySignature=body.symmetric_key_signature,
+    )
+    hashed = _hashed(body)
+    address = _release_address(peach, user, kind, body)
+    price = await _price_minor(session, peach, offer, body.currency)
+    request = await repository.trade_request(session, offer.id, user.id, lock=True)
+    if request is not None and request.status != "pending":
+        raise f.OfferTaken("This offer has already been taken.")
+    if request is None:
+        request = PeachTradeRequest(offer_id=offer.id, user_id=user.id, created_at=utcnow())
+        session.add(request)
+    request.payment_method, request.currency = body.payment_method, body.currency
+    request.payment_data_hashed = hashed
+    request.payment_data_encrypted, request.payment_data_signature = (
+        body.payment_data_encrypted,
+        body.payment_data_signature,
+    )
+    request.symmetric_key_encrypted = body.symmetric_key_encrypted
+    request.symmetric_key_signature = body.symmetric_key_signature
+    request.max_mining_fee_rate, request.price_minor, request.status = body.max_mining_fee_rate, price, "pending"
+    request.release_address, request.release_address_signature = address
+    await session.flush()
+    await push(session, offer.user_id, _event(kind, "TradeRequestReceived"), {"offerId": str(offer.id)})
+    return request
+
+
+def armored(**fields: str | None) -> None:
+    """PGP blocks, ASCII-armored (the wire model bounds their length and characters)."""
+    for name, value in fields.items():
+        if value is not None and not value.lstrip().startswith("-----BEGIN PGP"):
+            raise f.FormInvalid(name, "must be an ASCII-armored PGP block")
+
+
+def _release_address(peach: Peach, user: PeachUser, kind: str, body: TradeRequestBody) -> tuple[str | None, str | None]:
+    """The buyer's payout address, signed as v1 buy offers sign it, when the app sends one."""
+    if body.release_address is None:
+        return None, None
+    if kind != "ask":
+        raise f.FormInvalid("releaseAddress", "is the buyer's: a seller does not send one")
+    address = offers.check_address(peach, body.release_address, "releaseAddress")
+    signature = body.release_address_message_signature
+    wording = address_proof.release_message(user.public_key, address)
+    if not signature or not address_proof.verify_address_signature(
+        address, wording, signature, peach.settings.bitcoin_network
+    ):
+        raise f.InvalidSignature("releaseAddressMessageSignature", "must sign the release address confirmation")
+    return address, signature
+
+
+async def performed(session: AsyncSession, user: PeachUser, offer_id: int, kind: str) -> PeachTradeRequest:
+    offer = await offer_rows.offer_by_id(session, offer_id)
+    request = (
+        None if offer is None or offer.type != kind else await repository.trade_request(session, offer.id, user.id)
+    )
+    if request is None:
+        raise NotFound("Trade request not found.")
+    return request
+
+
+async def remove_performed(session: AsyncSession, user: PeachUser, offer_id: int, kind: str) -> None:
+    request = await performed(session, user, offer_id, kind)
+    if request.status != "pending":
+        raise f.BadState("This trade request was accepted: cancel the contract instead.")
+    await repository.delete_trade_request(session, request.id)
+
+
+async def received(
+    session: AsyncSession, owner: PeachUser, offer_id: int, kind: str, requester_id: str, *, lock: bool = False
+) -> tuple[PeachOffer, PeachUser, PeachTradeRequest]:
+    offer = await own_offer(session, owner, offer_id, kind, lock=lock)
+    requester = await repository.user_by_public_key(session, requester_id)
+    request = None if requester is None else await repository.trade_request(session, offer.id, requester.id, lock=lock)
+    if requester is None or request is None:
+        raise NotFound("Trade request not found.")
+    return offer, requester, request
+
+
+async def reject(session: AsyncSession, owner: PeachUser, offer_id: int, kind: str, requester_id: str) -> None:
+    offer, requester, request = await received(session, owner, offer_id, kind, requester_id)
+    if request.status != "pending":
+        raise f.BadState("This trade request was accepted: cancel the contract instead.")
+    await repository.delete_trade_request(session, request.id)
+    await push(session, requester.id, _event(kind, "TradeRequestRejected"), {"offerId": str(offer.id)})
+
+
+async def accept(
+    session: AsyncSession, peach: Peach, owner: PeachUser, offer_id: int, kind: str, requester_id: str, body: AcceptBody
+) -> Contract:
+    """The owner of a sell offer accepts a buyer's request: the buyer's half of the v1 match on a
+    buy offer made for this trade, then the seller's double match (the sell offer stays locked
+    from here to the contract, so two acceptances end in one contract)."""
+    # The sell offer first, locked (the order the v1 double match takes its locks in): a second
+    # acceptance waits here and then finds the offer taken.
+    armored(paymentDataEncrypted=body.payment_data_encrypted, paymentDataSignature=body.payment_data_signature)
+    sell = await own_offer(session, owner, offer_id, kind, lock=True)
+    if kind == "ask" and await contract_rows.contract_of_sell_offer(session, sell.id):
+        raise f.OfferTaken("This offer has already been taken.")
+    _, requester, request = await received(session, owner, offer_id, kind, requester_id, lock=True)
+    if request.status != "pending":
+        raise f.OfferTaken("This offer has already been taken.")
+    if kind != "ask":
+        # The seller of a buy offer trade has no escrow yet, and the v1 rules make a contract
+        # only on a funded one (docs/bitcoin.md, App compatibility: v069).
+        raise f.BadState("A trade request on a buy offer needs the seller's funded escrow first.")
+    buy = await _buy_offer_for(session, peach, requester, sell, request)
+    wire = {"currency": request.currency, "paymentMethod": request.payment_method}
+    half = MatchRequest.model_validate(
+        {
+            **wire,
+            "matchingOfferId": str(sell.id),
+            "symmetricKeyEncrypted": request.symmetric_key_encrypted,
+            "symmetricKeySignature": request.symmetric_key_signature,
+        }
+    )
+    await matching.match_sell_offer(session, peach, requester, buy, half)
+    double = MatchRequest.model_validate(
+        {
+            **wire,
+            "matchingOfferId": str(buy.id),
+            "paymentDataEncrypted": body.payment_data_encrypted,
+            "paymentDataSignature": body.payment_data_signature,
+        }
+    )
+    contract = await matching.double_match(session, peach, owner, sell, double)
+    request.status, request.contract_id = "accepted", contract.id
+    for loser in await repository.drop_pending_requests(session, sell.id):
+        await push(session, loser, _event(kind, "TradeRequestNotChosen"), {"offerId": str(sell.id)})
+    await session.flush()
+    return contract
+
+
+async def _buy_offer_for(
+    session: AsyncSession, peach: Peach, buyer: PeachUser, sell: PeachOffer, request: PeachTradeRequest
+) -> PeachOffer:
+    """The buyer's side of the contract: a buy offer of exactly the sell offer's amount in the
+    requested method, with the payout address the request carried (if any)."""
+    now = utcnow()
+    offer = PeachOffer(
+        user_id=buyer.id,
+        type="bid",
+        amount_min=sell.amount_max,
+        amount_max=sell.amount_max,
+        rating_milli=buyer.rating_milli,
+        means_of_payment={request.currency: [request.payment_method]},
+        payment_data={request.payment_method: _method_data(request.payment_data_hashed, request.payment_method)},
+        release_address=request.release_address,
+        message_signature=request.release_address_signature,
+        escrow_fee=peach.settings.peach_escrow_fee,
+        online=True,
+        trade_status=TradeStatus.SEARCHING_FOR_PEER,
+        publishing_date=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(offer)
+    await session.flush()
+    session.add(PeachOfferMethod(offer_id=offer.id, currency=request.currency, method=request.payment_method))
+    await session.flush()
+    return offer
+
+
+async def contract_answer(session: AsyncSession, peach: Peach, viewer: PeachUser, contract: Contract) -> dict[str, Any]:
+    """The contract as GET v1/contract/:id shows it, the parties with `pgpPublicKeys`."""
+    view = contract_view(contract, viewer, await Loaded.of(session, peach, viewer, [contract])).wire()
+    for party in ("seller", "buyer"):
+        if isinstance(view.get(party), dict):
+            pgp_keys(view[party])
+    request = await repository.request_of_contract(session, contract.id)
+    if request is not None:  # the buyer's own payment data, sent with its trade request
+        view["buyerPaymentDataEncrypted"] = request.payment_data_encrypted
+        view["buyerPaymentDataSignature"] = request.payment_data_signature
+        view["buyerHashedPaymentData"] = _hashes(request.payment_data_hashed, request.payment_method)
+    view["paymentDataEncryptionMethod"] = "aes256"
+    return view
+
+
+async def turned_to_contract(session: AsyncSession, user: PeachUser, offer_id: int, kind: str) -> Contract | None:
+    offer = await offer_rows.offer_by_id(session, offer_id)
+    if offer is None or offer.type != kind:
+        raise NotFound("Offer not found.")
+    return await repository.contract_of_offer_for(session, offer, user.id)
+
+
+async def can_instant_trade(session: AsyncSession, user: PeachUser, offer_id: int, kind: str) -> bool:
+    """peerx keeps no instant-trade terms on sell offers (v1 POST offer drops them) and a buy
+    offer's seller has no escrow to trade with at once: no offer allows an instant trade yet."""
+    await listed_offer(session, offer_id, kind)
+    return False
+
+
+async def instant_trade(session: AsyncSession, user: PeachUser, offer_id: int, kind: str) -> None:
+    offer = await listed_offer(session, offer_id, kind)
+    if offer.user_id == user.id:
+        raise f.CannotMatch("You cannot take your own offer.")
+    raise f.CannotMatch("This offer does not allow instant trades: send a trade request.")
+
+
+def request_view(request: PeachTradeRequest, offer: PeachOffer, requester_id: str) -> TradeRequestView:
+    view = TradeRequestView(
+        id=request.id,
+        user_id=requester_id,
+        payment_method=request.payment_method,
+        payment_data_hashed=request.payment_data_hashed,
+        payment_data_encrypted=request.payment_data_encrypted,
+        payment_data_signature=request.payment_data_signature,
+        symmetric_key_encrypted=request.symmetric_key_encrypted,
+        symmetric_key_signature=request.symmetric_key_signature,
+        max_mining_fee_rate=request.max_mining_fee_rate,
+        currency=request.currency,
+        price=price_of(request.price_minor),
+        creation_date=wire_time(request.created_at),
+    )
+    if offer.type == "ask":
+        view.sell_offer_id = str(offer.id)
+    else:
+        view.buy_offer_id = offer.id
+    return view
+
+
+def request_wire(request: PeachTradeRequest, offer: PeachOffer, requester_id: str) -> dict[str, Any]:
+    return request_view(request, offer, requester_id).wire(exclude_none=True) | {
+        "maxMiningFeeRate": request.max_mining_fee_rate
+    }
+
+
+# ---------------------------------------------------------------- trade request chat
+
+
+async def chat(session: AsyncSession, request: PeachTradeRequest, reader: str) -> list[ChatMessageView]:
+    """The messages, oldest first, `seen` as they were before this read (what is new to the
+    reader); the reader has now seen the other side's."""
+    rows = await repository.messages(session, request.id)
+    views = [
+        ChatMessageView(
+            id=m.id,
+            encrypted_message=m.encrypted_message,
+            signature=m.signature,
+            creation_date=wire_time(m.created_at),
+            seen=m.seen,
+            sender=m.sender,
+        )
+        for m in rows
+    ]
+    await repository.mark_seen(session, request.id, REQUESTER if reader == OWNER else OWNER)
+    return views
+
+
+async def send(
+    session: AsyncSession, request: PeachTradeRequest, offer: PeachOffer, requester: str, sender: str, body: ChatBody
+) -> None:
+    if request.status != "pending":
+        raise f.BadState("This trade request is closed: chat in the contract.")
+    armored(messageEncrypted=body.message_encrypted, signature=body.signature)
+    session.add(
+        PeachTradeRequestMessage(
+            trade_request_id=request.id,
+            sender=sender,
+            encrypted_message=body.message_encrypted,
+            signature=body.signature,
+            created_at=utcnow(),
+        )
+    )
+    await session.flush()
+    to_user = offer.user_id if sender == REQUESTER else request.user_id
+    data = {
+        "offerId": str(offer.id),
+        "offerType": "sell" if offer.type == "ask" else "buy",
+        "requestingUserId": requester,
+    }
+    await push(session, to_user, "offer.expressFlowTradeRequestChatMessageReceived", data)
+
+
+# ---------------------------------------------------------------- self user
+
+
+async def settings(session: AsyncSession, user: PeachUser) -> PeachUserSettings69:
+    found = await repository.settings_of(session, user.id, lock=True)
+    if found is None:
+        found = PeachUserSettings69(user_id=user.id, offer_alerts_active=False)
+        session.add(found)
+        await session.flush()
+    return found
+
+
+async def self_user(session: AsyncSession, user: PeachUser) -> SelfUser69:
+    found = await repository.settings_of(session, user.id)
+    blocked = await repository.blocked_by(session, user.id)
+    return SelfUser69(
+        id=user.public_key,
+        offer_alerts_active=found.offer_alerts_active if found else False,
+        last_address_used_index=found.last_address_used_index if found else None,
+        encrypted_payment_data=found.encrypted_payment_data if found else None,
+        encrypted_payment_data_signature=found.encrypted_payment_data_signature if found else None,
+        blocked_user_ids=[u.public_key for u in blocked],
+    )

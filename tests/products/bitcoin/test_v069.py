@@ -1,0 +1,545 @@
+"""The app's v069 calls (peach-api-ts src/private/peach069) over HTTP: two app users browse
+funded sell offers, request trades, chat about them, accept one into a v1 contract both read at
+/peach/v1/contract/:id; v069 buy offers; the self-user settings; and hostile input."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pysequoia
+import pytest
+from sqlalchemy import func, select
+
+from peerx.core.jobs import Job
+from peerx.platform import Platform
+from peerx.products.bitcoin.models import Contract
+from peerx.products.bitcoin.offers import address_proof
+from tests.fixtures.factories.bitcoin import App
+from tests.products.bitcoin.contract_helpers import (
+    CHAT_KEY,
+    PAYMENT_DATA,
+    PGP,
+    SIGNATURE,
+    funded_sell_offer,
+    seller_signs,
+    symmetric_key_for,
+    with_pgp,
+)
+
+V069 = "/peach/v069"
+
+
+async def get(app: App, path: str) -> httpx.Response:
+    return await app.client.get(V069 + path, headers=app.headers)
+
+
+async def post(app: App, path: str, body: Any = None) -> httpx.Response:
+    return await app.client.post(V069 + path, json=body, headers=app.headers)
+
+
+async def delete(app: App, path: str) -> httpx.Response:
+    return await app.client.delete(V069 + path, headers=app.headers)
+
+
+async def patch(app: App, path: str, body: Any) -> httpx.Response:
+    return await app.client.patch(V069 + path, json=body, headers=app.headers)
+
+
+def request_body(requester: App, owner: App, **overrides: Any) -> dict[str, Any]:
+    """performSellOfferTradeRequest's body as ExpressBuyTradeRequestToSellOffer.tsx builds it:
+    a fresh symmetric key encrypted to both PGP keys, the requester's payment data encrypted
+    with it, and the hashes of that data."""
+    encrypted, signature = symmetric_key_for(requester, owner, CHAT_KEY)
+    body = {
+        "paymentMethod": "sepa",
+        "currency": "EUR",
+        "paymentDataHashed": {"sepa": {"hashes": requester.hashes("buy"), "country": "DE"}},
+        "paymentDataEncrypted": PAYMENT_DATA,
+        "paymentDataSignature": SIGNATURE,
+        "symmetricKeyEncrypted": encrypted,
+        "symmetricKeySignature": signature,
+        "maxMiningFeeRate": 12,
+    }
+    body.update(overrides)
+    return body
+
+
+def payout(buyer: App) -> dict[str, str]:
+    """The release address fields the app's trade request may carry (commented out in
+    peach-api-ts today), signed as a v1 buy offer signs its release address."""
+    address = buyer.address()
+    wording = address_proof.release_message(buyer.id, address)
+    return {
+        "releaseAddress": address,
+        "releaseAddressMessageSignature": address_proof.sign_address_message(buyer.wallet.secret, wording),
+    }
+
+
+ACCEPT = {"paymentDataEncrypted": PAYMENT_DATA, "paymentDataSignature": SIGNATURE}
+
+
+async def pushes(platform: Platform, prefix: str = "offer.express") -> list[tuple[int, str, dict[str, str]]]:
+    """The queued v069 push notices (user row id, event, data), oldest first."""
+    async with platform.db.transaction() as session:
+        jobs = await session.scalars(select(Job).where(Job.kind == "peach.push").order_by(Job.id))
+        found = [(j.payload["userId"], j.payload["event"], j.payload["data"]) for j in jobs]
+    return [p for p in found if p[1].startswith(prefix)]
+
+
+async def contracts_of(platform: Platform, sell_id: str) -> int:
+    async with platform.db.transaction() as session:
+        return int(await session.scalar(select(func.count()).where(Contract.sell_offer_id == int(sell_id))) or 0)
+
+
+async def test_a_trade_request_on_a_sell_offer_becomes_a_v1_contract(
+    app_factory: Any, platform: Platform, run_jobs: Any
+) -> None:
+    seller, buyer, other = await app_factory(), await app_factory(), await app_factory()
+    sell_id, address = await funded_sell_offer(seller, platform, run_jobs)
+    await with_pgp(buyer)
+    await with_pgp(other)
+
+    browsed = await get(buyer, "/sellOffer?minAmountSats=100000&currencies=EUR,CHF&paymentMethods=sepa")
+    assert browsed.status_code == 200, browsed.text
+    listed = browsed.json()
+    assert listed["stats"] == {"paymentMethods": {"sepa": 1}, "currencies": {"EUR": 1}}
+    [offer] = listed["offers"]
+    assert offer["id"] == sell_id and offer["type"] == "ask" and offer["amount"] == 300_000
+    assert offer["escrow"] == address and offer["tradeStatus"] == "searchingForPeer" and offer["online"] is True
+    assert offer["user"]["id"] == seller.id
+    assert offer["user"]["pgpPublicKeys"] == [
+        {"publicKey": offer["user"]["pgpPublicKey"], "proof": offer["user"]["pgpPublicKeyProof"]}
+    ]
+    assert offer["hasPerformedTradeRequest"] is False and offer["allowedToInstantTrade"] is False
+    assert "returnAddress" not in offer
+    assert (await get(buyer, "/sellOffer?paymentMethods=revolut")).json()["offers"] == []
+    assert (await get(buyer, "/sellOffer?maxAmountSats=200000")).json()["offers"] == []
+    assert (await get(seller, "/sellOffer")).json()["offers"] == []  # never one's own
+    assert (await get(buyer, f"/sellOffer/{sell_id}")).json()["id"] == sell_id
+    assert (await get(seller, f"/user/{seller.id}/offers")).json()["sellOffers"][0]["id"] == sell_id
+
+    body = request_body(buyer, seller, **payout(buyer))
+    performed = await post(buyer, f"/sellOffer/{sell_id}/tradeRequestPerformed", body)
+    assert performed.status_code == 200, performed.text
+    request = performed.json()
+    assert request["sellOfferId"] == sell_id and request["userId"] == buyer.id
+    assert request["paymentMethod"] == "sepa" and request["currency"] == "EUR" and request["maxMiningFeeRate"] == 12
+    assert str(request["price"]) == "88.95"  # 0.003 BTC at 27455.04 EUR + 8 %
+    assert request["paymentDataHashed"] == {"sepa": {"hashes": buyer.hashes("buy"), "country": "DE"}}
+    second = await post(other, f"/sellOffer/{sell_id}/tradeRequestPerformed", request_body(other, seller))
+    assert second.status_code == 200, second.text
+
+    assert (await get(buyer, "/sellOffer")).json()["offers"][0]["hasPerformedTradeRequest"] is True
+    mine = await get(buyer, f"/sellOffer/{sell_id}/tradeRequestPerformed/")
+    assert mine.json() == request
+    received = (await get(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/")).json()
+    assert [r["userId"] for r in received] == [buyer.id, other.id]
+    one = (await get(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}")).json()
+    assert one == request
+    # The seller reads the symmetric key with its own PGP key, as BrowseTradeRequestsToMySellOffer does.
+    key = pysequoia.decrypt(one["symmetricKeyEncrypted"].encode(), decryptor=PGP[seller.id].decryptor()).bytes
+    assert key == CHAT_KEY.encode()
+
+    # They talk before the seller decides.
+    sent = await post(buyer, f"/sellOffer/{sell_id}/tradeRequestPerformed/chat", {"messageEncrypted": PAYMENT_DATA})
+    assert sent.json() == {"success": True}
+    chat = (await get(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}/chat")).json()
+    assert [(m["sender"], m["encryptedMessage"], m["seen"]) for m in chat] == [("tradeRequester", PAYMENT_DATA, False)]
+    answer = {"messageEncrypted": PAYMENT_DATA, "signature": SIGNATURE}
+    assert (await post(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}/chat", answer)).status_code == 200
+    chat = (await get(buyer, f"/sellOffer/{sell_id}/tradeRequestPerformed/chat")).json()
+    assert [(m["sender"], m["seen"]) for m in chat] == [("tradeRequester", True), ("offerOwner", False)]
+    assert chat[1]["signature"] == SIGNATURE and isinstance(chat[0]["id"], int) and chat[0]["creationDate"]
+
+    assert (await get(buyer, f"/sellOffer/{sell_id}/hasTurnedToMyContract")).json() == {"success": False}
+    accepted = await post(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}/accept", ACCEPT)
+    assert accepted.status_code == 200, accepted.text
+    contract = accepted.json()
+    contract_id = contract["id"]
+    assert contract_id.startswith(f"{sell_id}-")
+    assert contract["seller"]["id"] == seller.id and contract["buyer"]["id"] == buyer.id
+    assert len(contract["buyer"]["pgpPublicKeys"]) == 1 and len(contract["seller"]["pgpPublicKeys"]) == 1
+    assert contract["amount"] == 300_000 and contract["currency"] == "EUR" and contract["paymentMethod"] == "sepa"
+    assert contract["escrow"] == address and contract["tradeStatus"] == "paymentRequired"
+    assert contract["paymentDataEncrypted"] == PAYMENT_DATA
+    assert contract["symmetricKeyEncrypted"] == request["symmetricKeyEncrypted"]
+    assert contract["buyerPaymentDataEncrypted"] == PAYMENT_DATA
+    assert contract["buyerHashedPaymentData"] == buyer.hashes("buy")
+    assert contract["releaseAddress"] == buyer.address()
+    assert contract["paymentDataEncryptionMethod"] == "aes256"
+
+    events = [(event, data.get("type"), data.get("offerId")) for _, event, data in await pushes(platform)]
+    assert events == [
+        ("offer.expressBuyTradeRequestReceived", "offer.expressBuyTradeRequestReceived", sell_id),
+        ("offer.expressBuyTradeRequestReceived", "offer.expressBuyTradeRequestReceived", sell_id),
+        (
+            "offer.expressFlowTradeRequestChatMessageReceived",
+            "offer.expressFlowTradeRequestChatMessageReceived",
+            sell_id,
+        ),
+        (
+            "offer.expressFlowTradeRequestChatMessageReceived",
+            "offer.expressFlowTradeRequestChatMessageReceived",
+            sell_id,
+        ),
+        ("offer.expressBuyTradeRequestNotChosen", "offer.expressBuyTradeRequestNotChosen", sell_id),
+    ]
+    chat_push = (await pushes(platform))[2][2]
+    assert chat_push["offerType"] == "sell" and chat_push["requestingUserId"] == buyer.id
+
+    # The rest of the trade is v1's: payment, the seller's signed release, the escrow spent.
+    for party in (seller, buyer):
+        read = await party.get(f"/contract/{contract_id}")
+        assert read.status_code == 200, read.text
+        assert read.json()["id"] == contract_id and read.json()["tradeStatus"] == "paymentRequired"
+    assert (await buyer.post(f"/contract/{contract_id}/payment/confirm")).status_code == 200
+    release_psbt = (await seller.get(f"/contract/{contract_id}")).json()["releasePsbt"]
+    assert release_psbt
+    released = await seller.post(
+        f"/contract/{contract_id}/payment/confirm", {"releasePsbt": seller_signs(seller, release_psbt)}
+    )
+    assert released.status_code == 200, released.text
+    done = (await buyer.get(f"/contract/{contract_id}")).json()
+    assert done["releaseTxId"] and done["paymentConfirmed"]
+    tx = (await buyer.client.get(f"/peach/v1/tx/{done['releaseTxId']}")).json()
+    assert tx["vin"][0]["txid"] == (await seller.get(f"/offer/{sell_id}/escrow")).json()["funding"]["txIds"][0]
+    assert (await other.get(f"/contract/{contract_id}")).status_code == 401  # v1: not a party
+    turned = (await get(buyer, f"/sellOffer/{sell_id}/hasTurnedToMyContract")).json()
+    assert turned["success"] is True and turned["contract"]["id"] == contract_id
+    assert (await get(other, f"/sellOffer/{sell_id}/hasTurnedToMyContract")).json() == {"success": False}
+    assert (await get(buyer, "/sellOffer")).json()["offers"] == []
+    assert (await get(buyer, f"/sellOffer/{sell_id}")).status_code == 404
+    # The other buyer's request is gone with the offer, and the offer takes no new one.
+    assert (await get(other, f"/sellOffer/{sell_id}/tradeRequestPerformed")).status_code == 404
+    again = await post(other, f"/sellOffer/{sell_id}/tradeRequestPerformed", request_body(other, seller))
+    assert again.status_code == 404
+    assert await contracts_of(platform, sell_id) == 1
+
+
+async def test_without_a_payout_address_the_buyer_names_it_when_confirming_payment(
+    app_factory: Any, platform: Platform, run_jobs: Any
+) -> None:
+    """The app of today sends no release address with its request: the contract exists, and
+    its release is prepared when the buyer names the address with its payment confirmation."""
+    seller, buyer = await app_factory(), await app_factory()
+    sell_id, _ = await funded_sell_offer(seller, platform, run_jobs)
+    await with_pgp(buyer)
+    assert (
+        await post(buyer, f"/sellOffer/{sell_id}/tradeRequestPerformed", request_body(buyer, seller))
+    ).status_code == 200
+    accepted = await post(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}/accept", ACCEPT)
+    assert accepted.status_code == 200, accepted.text
+    contract = (await seller.get(f"/contract/{accepted.json()['id']}")).json()
+    assert contract["releaseAddress"] == "" and contract["releasePsbt"] is None
+    assert contract["tradeStatus"] == "paymentRequired"
+    contract_id = contract["id"]
+    # The buyer names its payout address with its payment confirmation (confirmPaymentBuyer.ts).
+    unnamed = await buyer.post(f"/contract/{contract_id}/payment/confirm")
+    assert unnamed.status_code == 400 and "releaseAddress" in unnamed.json()["message"]
+    forged = await buyer.post(
+        f"/contract/{contract_id}/payment/confirm", {**payout(buyer), "releaseAddress": seller.address()}
+    )
+    assert forged.status_code == 400 and forged.json()["error"] == "INVALID_SIGNATURE"
+    early = await seller.post(f"/contract/{contract_id}/payment/confirm", {"releasePsbt": "cHNidP8BAA=="})
+    assert early.status_code == 400 and early.json()["error"] == "BAD_REQUEST"
+    named = await buyer.post(f"/contract/{contract_id}/payment/confirm", payout(buyer))
+    assert named.status_code == 200, named.text
+    view = (await seller.get(f"/contract/{contract_id}")).json()
+    assert view["releaseAddress"] == buyer.address() and view["tradeStatus"] == "confirmPaymentRequired"
+    released = await seller.post(
+        f"/contract/{contract_id}/payment/confirm", {"releasePsbt": seller_signs(seller, view["releasePsbt"])}
+    )
+    assert released.status_code == 200, released.text
+    tx = (await buyer.client.get(f"/peach/v1/tx/{released.json()['txId']}")).json()
+    assert any(out["scriptpubkey_address"] == buyer.address() for out in tx["vout"])
+    bad = await post(buyer, f"/sellOffer/{sell_id}/tradeRequestPerformed", request_body(buyer, seller, **payout(buyer)))
+    assert bad.status_code == 404  # taken
+
+
+async def test_rejection_and_removal(app_factory: Any, platform: Platform, run_jobs: Any) -> None:
+    seller, buyer = await app_factory(), await app_factory()
+    sell_id, _ = await funded_sell_offer(seller, platform, run_jobs)
+    await with_pgp(buyer)
+    path = f"/sellOffer/{sell_id}/tradeRequestPerformed"
+    assert (await post(buyer, path, request_body(buyer, seller))).status_code == 200
+    assert (await delete(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}")).json() == {"success": True}
+    assert (await get(buyer, path)).status_code == 404
+    assert (await get(seller, f"/sellOffer/{sell_id}/tradeRequestReceived")).json() == []
+    assert [e for _, e, _ in await pushes(platform)][-1] == "offer.expressBuyTradeRequestRejected"
+    missing = await delete(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}")
+    assert missing.status_code == 404 and missing.json()["error"] == "NOT_FOUND"
+
+    assert (await post(buyer, path, request_body(buyer, seller))).status_code == 200  # asks again
+    assert (await post(buyer, f"{path}/chat", {"messageEncrypted": PAYMENT_DATA})).status_code == 200
+    assert (await delete(buyer, path)).json() == {"success": True}
+    assert (await get(seller, f"/sellOffer/{sell_id}/tradeRequestReceived")).json() == []
+    assert (await delete(buyer, path)).status_code == 404
+    assert (await get(buyer, f"{path}/chat")).status_code == 404
+    gone = await post(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}/accept", ACCEPT)
+    assert gone.status_code == 404
+    assert await contracts_of(platform, sell_id) == 0
+    # The offer is still there for others.
+    assert (await get(buyer, "/sellOffer")).json()["offers"][0]["id"] == sell_id
+
+
+async def test_hostile_input(app_factory: Any, platform: Platform, run_jobs: Any) -> None:
+    seller, buyer, stranger = await app_factory(), await app_factory(), await app_factory()
+    sell_id, _ = await funded_sell_offer(seller, platform, run_jobs)
+    await with_pgp(buyer)
+    path = f"/sellOffer/{sell_id}/tradeRequestPerformed"
+
+    assert (await buyer.client.get(f"{V069}/sellOffer")).status_code == 401
+    assert (await buyer.client.get(f"{V069}/sellOffer", headers={"Authorization": "Basic nope"})).json()[
+        "error"
+    ] == "UNAUTHORIZED"
+    for unknown in ("/sellOffer/999999", "/buyOffer/999999", "/sellOffer/999999/tradeRequestPerformed"):
+        answer = await get(buyer, unknown)
+        assert answer.status_code == 404 and answer.json() == {
+            "error": "NOT_FOUND",
+            "message": answer.json()["message"],
+        }
+    assert (
+        await post(buyer, "/sellOffer/999999/tradeRequestPerformed", request_body(buyer, seller))
+    ).status_code == 404
+    assert (await get(buyer, "/sellOffer/abc")).status_code == 400
+    assert (await get(buyer, "/nothing/here")).json()["error"] == "NOT_FOUND"
+
+    for field in ("symmetricKeyEncrypted", "paymentMethod", "paymentDataEncrypted"):
+        body = request_body(buyer, seller)
+        del body[field]
+        answer = await post(buyer, path, body)
+        assert answer.status_code == 400 and answer.json()["error"] == "FORM_INVALID", answer.text
+        assert field in answer.json()["message"]
+    cases = {
+        "paymentMethod": {"paymentMethod": "revolut"},
+        "currency": {"currency": "CHF"},
+        "symmetricKeySignature": {"symmetricKeySignature": "not a PGP block"},
+        "maxMiningFeeRate": {"maxMiningFeeRate": "12"},
+        "paymentDataHashed": {"paymentDataHashed": {"revolut": {"hashes": []}}},
+        "hashes": {"paymentDataHashed": {"sepa": {"hashes": ["not-a-hash"]}}},
+        "releaseAddress": {"releaseAddress": "bc1notanaddress", "releaseAddressMessageSignature": "H" + "A" * 87},
+    }
+    for field, change in cases.items():
+        answer = await post(buyer, path, request_body(buyer, seller, **change))
+        assert answer.status_code == 400 and field in answer.json()["message"], answer.text
+    wrong_key = {**payout(stranger), "releaseAddress": buyer.address()}
+    forged = await post(buyer, path, request_body(buyer, seller, **wrong_key))
+    assert forged.status_code == 400 and forged.json()["error"] == "INVALID_SIGNATURE"
+    assert "releaseAddressMessageSignature" in forged.json()["message"]
+    assert (await buyer.client.post(V069 + path, content=b"[", headers=buyer.headers)).status_code == 400
+    assert (await get(seller, f"/sellOffer/{sell_id}/tradeRequestReceived")).json() == []  # nothing half-written
+
+    own = await post(seller, path, request_body(seller, buyer))
+    assert own.status_code == 401 and own.json()["error"] == "CANNOT_MATCH"
+    no_pgp = await post(stranger, path, request_body(buyer, seller))
+    assert no_pgp.status_code == 401 and no_pgp.json()["error"] == "PGP_MISSING"
+
+    assert (await post(buyer, path, request_body(buyer, seller))).status_code == 200
+    # Only the offer's owner sees and decides its requests.
+    assert (await get(buyer, f"/sellOffer/{sell_id}/tradeRequestReceived")).status_code == 404
+    stolen = await post(buyer, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}/accept", ACCEPT)
+    assert stolen.status_code == 404
+    unknown_user = await post(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{stranger.id}/accept", ACCEPT)
+    assert unknown_user.status_code == 404
+    bad_user = await post(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/xyz/accept", ACCEPT)
+    assert bad_user.status_code == 400 and "userId" in bad_user.json()["message"]
+    no_data = await post(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{buyer.id}/accept", {})
+    assert no_data.status_code == 400 and "paymentDataEncrypted" in no_data.json()["message"]
+    chat = await post(buyer, f"{path}/chat", {"messageEncrypted": ""})
+    assert chat.status_code == 400 and "messageEncrypted" in chat.json()["message"]
+
+    # Instant trades: peerx keeps no instant-trade terms on sell offers, so none is allowed.
+    assert (await get(buyer, f"/sellOffer/{sell_id}/canPerformInstantTrade")).json() == {"result": False}
+    instant = await post(buyer, f"/sellOffer/{sell_id}/performInstantTrade", request_body(buyer, seller))
+    assert instant.status_code == 401 and instant.json()["error"] == "CANNOT_MATCH"
+    assert (await get(buyer, "/sellOffer/999999/canPerformInstantTrade")).status_code == 404
+
+    # A blocked buyer sees the offer no more and cannot ask.
+    assert (await seller.client.put(f"/peach/v1/user/{buyer.id}/block", headers=seller.headers)).status_code == 200
+    assert (await get(buyer, "/sellOffer")).json()["offers"] == []
+    assert (await get(buyer, f"/sellOffer/{sell_id}")).status_code == 200  # by id, as v1 offer/:id
+    blocked = await post(buyer, path, request_body(buyer, seller))
+    assert blocked.status_code == 401 and blocked.json()["error"] == "CANNOT_MATCH"
+
+
+def buy_offer_body(buyer: App, **overrides: Any) -> dict[str, Any]:
+    """createBuyOffer's body as useCreateBuyOffer.tsx sends it."""
+    address = buyer.address()
+    body = {
+        "amount": 250_000,
+        "meansOfPayment": {"EUR": ["sepa"]},
+        "paymentData": {"sepa": {"hashes": buyer.hashes("buy")}},
+        "releaseAddresses": [address],
+        "releaseAddressMessageSignatures": [
+            address_proof.sign_address_message(buyer.wallet.secret, address_proof.release_message(buyer.id, address))
+        ],
+        "premium": 2,
+        "minReputation": 0.5,
+        "instantTradeCriteria": {"minReputation": 4.5, "minTrades": 3, "badges": ["fastTrader"]},
+        "experienceLevelCriteria": "experiencedUsersOnly",
+    }
+    body.update(overrides)
+    return body
+
+
+async def test_buy_offers(app_factory: Any, platform: Platform, run_jobs: Any) -> None:
+    buyer, seller = await app_factory(), await app_factory()
+    await with_pgp(buyer)
+    await with_pgp(seller)
+    created = await post(buyer, "/buyOffer", buy_offer_body(buyer))
+    assert created.status_code == 200, created.text
+    offer = created.json()
+    buy_id = offer["id"]
+    assert isinstance(buy_id, int) and offer["amountSats"] == 250_000 and offer["userId"] == buyer.id
+    assert offer["status"] == "online" and offer["premium"] == 2 and offer["releaseAddress"] == buyer.address()
+    assert offer["instantTradeCriteria"] == {"minReputation": 4.5, "minTrades": 3, "badges": ["fastTrader"]}
+    assert offer["experienceLevelCriteria"] == "experiencedUsersOnly"
+    assert offer["meansOfPayment"] == {"EUR": ["sepa"]}
+
+    browsed = (await get(seller, "/buyOffer?minPremium=1&currencies=EUR")).json()
+    [listed] = browsed["offers"]
+    assert listed["id"] == buy_id and listed["user"]["id"] == buyer.id and listed["user"]["pgpPublicKeys"]
+    assert listed["hasPerformedTradeRequest"] is False and browsed["stats"]["currencies"] == {"EUR": 1}
+    assert (await get(seller, "/buyOffer?minPremium=3")).json()["offers"] == []
+    assert (await get(buyer, "/buyOffer")).json()["offers"] == []
+    assert [o["id"] for o in (await get(buyer, "/buyOffer?ownOffers=true")).json()["offers"]] == [buy_id]
+    assert (await get(seller, f"/user/{buyer.id}/offers")).json()["buyOffers"][0]["id"] == buy_id
+    # v1 search still sees it as a buy offer of one amount.
+    assert (await get(seller, f"/buyOffer/{buy_id}")).json()["amountSats"] == 250_000
+
+    patched = await patch(buyer, f"/buyOffer/{buy_id}", {"premium": 3.5})
+    assert patched.status_code == 200 and patched.json()["premium"] == 3.5
+    assert (await patch(seller, f"/buyOffer/{buy_id}", {"premium": 1})).status_code == 404
+    assert "premium" in (await patch(buyer, f"/buyOffer/{buy_id}", {"premium": 50})).json()["message"]
+
+    # A seller asks to sell to it; the buyer sees the request and they chat.
+    path = f"/buyOffer/{buy_id}/tradeRequestPerformed"
+    requested = await post(
+        seller, path, request_body(seller, buyer, paymentDataHashed={"sepa": {"hashes": seller.hashes("sell")}})
+    )
+    assert requested.status_code == 200, requested.text
+    assert requested.json()["buyOfferId"] == buy_id and requested.json()["userId"] == seller.id
+    assert (await get(seller, f"{path}/")).json()["id"] == requested.json()["id"]
+    received = (await get(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/")).json()
+    assert [r["userId"] for r in received] == [seller.id]
+    assert (await get(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/{seller.id}")).json()["buyOfferId"] == buy_id
+    assert (await post(seller, f"{path}/chat", {"messageEncrypted": PAYMENT_DATA})).status_code == 200
+    chat = (await get(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/{seller.id}/chat")).json()
+    assert [m["sender"] for m in chat] == ["tradeRequester"]
+    # The seller has no escrow for it: the v1 contract rules need a funded one.
+    refused = await post(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/{seller.id}/accept", ACCEPT)
+    assert refused.status_code == 400 and "escrow" in refused.json()["message"]
+    assert (await get(seller, f"/buyOffer/{buy_id}/hasTurnedToMyContract")).json() == {"success": False}
+    assert (await get(seller, f"/buyOffer/{buy_id}/canPerformInstantTrade")).json() == {"result": False}
+    assert (await delete(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/{seller.id}")).json() == {"success": True}
+
+    assert (await delete(seller, f"/buyOffer/{buy_id}")).status_code == 404
+    assert (await post(seller, path, request_body(seller, buyer))).status_code == 200  # asks again
+    assert (await delete(buyer, f"/buyOffer/{buy_id}")).json() == {"success": True}
+    assert [e for _, e, _ in await pushes(platform)][-1] == "offer.expressSellTradeRequestRemovedAlongsideOffer"
+    assert (await get(seller, path)).status_code == 404
+    assert (await get(seller, "/buyOffer")).json()["offers"] == []
+    assert (await get(buyer, f"/buyOffer/{buy_id}")).json()["status"] == "canceled"
+    assert (await get(seller, f"/buyOffer/{buy_id}")).status_code == 404
+    assert (await delete(buyer, f"/buyOffer/{buy_id}")).status_code == 400
+
+    for field, change in {
+        "amount": {"amount": 1},
+        "meansOfPayment": {"meansOfPayment": {"EUR": ["nope"]}},
+        "releaseAddressMessageSignatures": {"releaseAddressMessageSignatures": ["H" + "A" * 87]},
+        "experienceLevelCriteria": {"experienceLevelCriteria": "anyone"},
+        "premium": {"premium": None},
+    }.items():
+        answer = await post(buyer, "/buyOffer", buy_offer_body(buyer, **change))
+        assert answer.status_code == 400 and field in answer.json()["message"], (field, answer.text)
+    # `multi`: several equal offers, one signed address each; the answer is the first.
+    two = buy_offer_body(buyer, multi=2)
+    two["releaseAddresses"] *= 2
+    two["releaseAddressMessageSignatures"] *= 2
+    first = (await post(buyer, "/buyOffer", two)).json()
+    own = [o["id"] for o in (await get(buyer, "/buyOffer?ownOffers=true")).json()["offers"]]
+    assert first["multi"] == 2 and sorted(own)[-2:] == [first["id"], first["id"] + 1]
+    short = await post(buyer, "/buyOffer", buy_offer_body(buyer, multi=2))
+    assert short.status_code == 400 and "releaseAddresses" in short.json()["message"]
+    # Without a release address (the app's Peach wallet names it later).
+    bare = buy_offer_body(buyer, releaseAddresses=None, releaseAddressMessageSignatures=None)
+    assert (await post(buyer, "/buyOffer", bare)).json()["releaseAddress"] == ""
+
+
+async def test_self_user_settings(app_factory: Any) -> None:
+    me, other = await app_factory(), await app_factory()
+    await with_pgp(other)
+    first = (await get(me, "/selfUser/")).json()
+    assert first == {
+        "user": {
+            "id": me.id,
+            "offerAlertsActive": False,
+            "lastAddressUsedIndex": None,
+            "encryptedPaymentData": None,
+            "encryptedPaymentDataSignature": None,
+            "blockedUserIds": [],
+        }
+    }
+    assert (await post(me, "/selfUser/toggleOfferFilterNotification", {"active": True})).json() == {"success": True}
+    assert (await post(me, "/selfUser/lastAddressUsedIndex", {"index": 7})).json() == {"success": True}
+    stored = {"encryptedPaymentData": PAYMENT_DATA, "encryptedPaymentDataSignature": SIGNATURE}
+    assert (await post(me, "/selfUser/encryptedPaymentData", stored)).json() == {"success": True}
+    assert (await me.client.put(f"/peach/v1/user/{other.id}/block", headers=me.headers)).status_code == 200
+    user = (await get(me, "/selfUser")).json()["user"]
+    assert user["offerAlertsActive"] is True and user["lastAddressUsedIndex"] == 7
+    assert user["encryptedPaymentData"] == PAYMENT_DATA and user["blockedUserIds"] == [other.id]
+    blocked = (await get(me, "/selfUser/blockedUsers")).json()["users"]
+    assert [u["id"] for u in blocked] == [other.id] and len(blocked[0]["pgpPublicKeys"]) == 1
+    assert (await get(other, "/selfUser")).json()["user"]["offerAlertsActive"] is False
+
+    for path, body, field in (
+        ("/selfUser/lastAddressUsedIndex", {"index": -1}, "index"),
+        ("/selfUser/toggleOfferFilterNotification", {}, "active"),
+        ("/selfUser/encryptedPaymentData", {"encryptedPaymentData": "plain"}, "encryptedPaymentData"),
+    ):
+        answer = await post(me, path, body)
+        assert answer.status_code == 400 and field in answer.json()["message"], answer.text
+    assert (await get(me, "/selfUser")).json()["user"]["lastAddressUsedIndex"] == 7
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+async def test_two_buyers_racing_for_one_sell_offer_make_one_contract(
+    engine: str, app_factory: Any, platform: Platform, run_jobs: Any
+) -> None:
+    seller, first, second = await app_factory(), await app_factory(), await app_factory()
+    sell_id, _ = await funded_sell_offer(seller, platform, run_jobs)
+    await with_pgp(first)
+    await with_pgp(second)
+    path = f"/sellOffer/{sell_id}/tradeRequestPerformed"
+    both = await asyncio.gather(
+        post(first, path, request_body(first, seller)), post(second, path, request_body(second, seller))
+    )
+    assert [a.status_code for a in both] == [200, 200]
+    accepts = await asyncio.gather(
+        *(post(seller, f"/sellOffer/{sell_id}/tradeRequestReceived/{b.id}/accept", ACCEPT) for b in (first, second))
+    )
+    codes = sorted((a.status_code, a.json().get("error")) for a in accepts)
+    assert codes == [(200, None), (401, "OFFER_TAKEN")], [a.text for a in accepts]
+    assert await contracts_of(platform, sell_id) == 1
+    winner = next(a.json() for a in accepts if a.status_code == 200)
+    assert (await seller.get(f"/contract/{winner['id']}")).status_code == 200
+
+
+async def test_the_v069_surface_documents_itself(client: httpx.AsyncClient) -> None:
+    spec = (await client.get(f"{V069}/openapi.json")).json()
+    assert spec["servers"] == [{"url": V069}]
+    paths = spec["paths"]
+    for path in (
+        "/sellOffer",
+        "/sellOffer/{offerId}/tradeRequestReceived/{userId}/accept",
+        "/buyOffer/{offerId}/tradeRequestPerformed/chat",
+        "/selfUser/lastAddressUsedIndex",
+        "/user/{userId}/offers",
+    ):
+        assert path in paths, path
+    ids = [op["operationId"] for item in paths.values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    assert (await client.get(f"{V069}/docs")).status_code == 200
+    assert f'href="{V069}/docs"' in (await client.get("/")).text
