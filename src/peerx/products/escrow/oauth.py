@@ -487,13 +487,26 @@ async def create_user(
     return user
 
 
+# The API shapes a client's responses take (shapes.py): the Trustap document's, byte for byte as
+# always, or the public OpenAPI description's schemas.
+SHAPES = ("document", "openapi")
+DEFAULT_SHAPE = "document"
+
+
 async def create_client(
-    session: AsyncSession, *, name: str, redirect_uris: list[str], livemode: bool = True
+    session: AsyncSession,
+    *,
+    name: str,
+    redirect_uris: list[str],
+    livemode: bool = True,
+    shape: str = DEFAULT_SHAPE,
 ) -> tuple[OAuthClient, str]:
     """A registered client (an integrator): its secret exists in the clear only in the answer.
     The client gets a party of its own, which owns its webhook endpoints."""
     if not name.strip():
         raise InvalidField("name", "is required")
+    if shape not in SHAPES:
+        raise InvalidField("shape", f"must be one of {', '.join(SHAPES)}")
     for uri in redirect_uris:
         if not uri.startswith(("https://", "http://localhost", "http://127.0.0.1")):
             raise InvalidField("redirect_uri", "must be https (or http on localhost)")
@@ -510,6 +523,7 @@ async def create_client(
         scope=" ".join(SCOPES),
         livemode=livemode,
         created_at=utcnow(),
+        shape=shape,
     )
     session.add(client)
     await session.flush()
