@@ -571,3 +571,57 @@ async def deposit_acceptance_passed(session: AsyncSession, tx_id: int) -> bool:
         event="deposit_refunded",
     )
     return True
+
+
+# ---------------------------------------------------------------- the deposit's payment method
+
+
+@dataclass(frozen=True)
+class DepositPaymentMethod:
+    """set_deposit_payment_method (the spec's p2p.DepositPaymentMethod): the method and the
+    deposit's fees the caller was quoted for it (GET /p2p/charge)."""
+
+    payment_method: str
+    charge_config: int | None
+    currency: str
+    deposit_price: int
+    deposit_charge: int
+    deposit_charge_seller: int | None
+
+
+async def set_deposit_payment_method(
+    session: AsyncSession, actor: Actor, tx_id: int, choice: DepositPaymentMethod
+) -> EscrowP2PTransaction:
+    """Either party sets how the deposit will be paid, before it is paid; the deposit's fees
+    become the current calculator's for that method (the quote must match). Setting what is
+    already set is the spec's `payment_method_already_set`."""
+    tx = await FLOW.load(session, actor, tx_id)
+    not_ended(tx)
+    if tx.deposit_paid is not None:
+        raise charges.code_error("deposit_price", "the deposit has already been paid", "deposit_already_paid")
+    if tx.payin_stage is not None:
+        raise state_error("payment_in_progress", "A payment for this transaction is in progress.")
+    if choice.currency.lower() != tx.currency:
+        raise charges.code_error("currency", f"must be the transaction's currency {tx.currency}", "incorrect_currency")
+    if choice.deposit_price != tx.deposit_price:
+        raise charges.code_error("deposit_price", "must be the transaction's deposit price", "incorrect_price")
+    fees = await charges.for_payment_method(
+        session,
+        "p2p",
+        payment_method=choice.payment_method,
+        charge_config=choice.charge_config,
+        currency=tx.currency,
+        price=tx.deposit_price,
+        charge=choice.deposit_charge,
+        charge_seller=choice.deposit_charge_seller,
+        fields=("deposit_charge", "deposit_charge_seller"),
+    )
+    if (tx.deposit_payment_method, tx.deposit_calc_version) == (fees.payment_method, fees.version):
+        raise charges.code_error(
+            "payment_method", "this payment method and charge config are already set", "payment_method_already_set"
+        )
+    tx.deposit_payment_method, tx.deposit_calc_version = fees.payment_method, fees.version
+    tx.deposit_charge, tx.deposit_charge_seller = fees.charge, fees.charge_seller
+    tx.updated_at = utcnow()
+    await session.flush()
+    return tx

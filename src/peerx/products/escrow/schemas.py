@@ -31,8 +31,8 @@ from pydantic_core import PydanticCustomError
 
 from peerx.products.escrow.charges import check_charge_config, code_error
 from peerx.products.escrow.listings import ListingPrice
-from peerx.products.escrow.online import NewTransaction
-from peerx.products.escrow.p2p import NewP2P
+from peerx.products.escrow.online import NewTransaction, PaymentMethodChoice
+from peerx.products.escrow.p2p import DepositPaymentMethod, NewP2P
 from peerx.products.escrow.payouts import BankDetails as BankDetailsValues
 from peerx.wire import (
     ASCII_SPACE,
@@ -967,3 +967,70 @@ class OAuthToken(WireModel):
     expires_in: I64
     refresh_token: str | None = None
     scope: str | None = None
+
+
+# ---------------------------------------------------------------- payment methods (the spec's)
+
+PaymentMethodName = Annotated[
+    str,
+    TrustapText(32),
+    Doc("card, bank_transfer, p24 or fpx; peerx takes `card`.", examples=["card"]),
+]
+
+
+class SetPaymentMethod(WireBody):
+    """POST /transactions/{id}/set_payment_method: a GET /transactions/{id}/charge quote for the
+    transaction's price with this payment method."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {"payment_method": "card", "currency": "usd", "price": 1234, "charge": 62, "charge_seller": 0}
+    ]
+
+    payment_method: PaymentMethodName = "card"
+    charge_config: ChargeConfig | None = None
+    currency: Currency
+    price: Price
+    charge: ChargeAmount
+    charge_seller: SellerCharge | None = None
+
+    def to_service(self) -> PaymentMethodChoice:
+        return PaymentMethodChoice(
+            payment_method=self.payment_method,
+            charge_config=self.charge_config,
+            currency=self.currency,
+            price=self.price,
+            charge=self.charge,
+            charge_seller=self.charge_seller,
+        )
+
+
+class SetDepositPaymentMethod(WireBody):
+    """POST /p2p/transactions/{id}/set_deposit_payment_method (the spec's p2p.DepositPaymentMethod):
+    a GET /p2p/charge quote for the deposit's price with this payment method."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "payment_method": "card",
+            "currency": "usd",
+            "deposit_price": 1000,
+            "deposit_charge": 50,
+            "deposit_charge_seller": 0,
+        }
+    ]
+
+    payment_method: PaymentMethodName = "card"
+    charge_config: ChargeConfig | None = None
+    currency: Currency
+    deposit_price: Price
+    deposit_charge: ChargeAmount
+    deposit_charge_seller: SellerCharge | None = None
+
+    def to_service(self) -> DepositPaymentMethod:
+        return DepositPaymentMethod(
+            payment_method=self.payment_method,
+            charge_config=self.charge_config,
+            currency=self.currency,
+            deposit_price=self.deposit_price,
+            deposit_charge=self.deposit_charge,
+            deposit_charge_seller=self.deposit_charge_seller,
+        )

@@ -116,6 +116,10 @@ class Transactions(Generic[Tx]):
 
         return await card_payment(request, platform, token, meaning(body), token_field, begin, recorded)
 
+    async def load(self, session: AsyncSession, user: oauth.TokenUser, tx_id: int) -> Tx:
+        """One of the caller's transactions (404 otherwise), unlocked: for reading."""
+        return await self._load(session, user, tx_id)
+
     async def _load(self, session: AsyncSession, user: oauth.TokenUser, tx_id: int) -> Tx:
         found: Tx = await repository.load(session, self.flow.model, actor(user), tx_id, lock=False)
         return found
