@@ -135,3 +135,45 @@ async def test_set_deposit_payment_method(client, platform, seller, buyer):
         "deposit_already_paid",
     )
     assert (await client.get(f"{P2P}/transactions/{tx['id']}", headers=buyer.h)).json()["status"] == "deposit_paid"
+
+
+async def test_create_takes_the_specs_payment_method_fields(client, seller):
+    online = {
+        "role": "seller",
+        "currency": "usd",
+        "price": 2000,
+        "description": "Lamp",
+        "charge": 100,
+        "charge_calculator_version": 1,
+    }
+    made = await client.post(f"{TP}/me/transactions", json={**online, "payment_method": "card"}, headers=seller.h)
+    assert made.status_code == 201, made.text
+    refused = await client.post(f"{TP}/me/transactions", json={**online, "payment_method": "cash"}, headers=seller.h)
+    error(refused, 400, "invalid_payment_method")
+    assert "payment_method" in refused.json()["error"]
+    refused = await client.post(
+        f"{TP}/me/transactions", json={**online, "payment_method": "bank_transfer"}, headers=seller.h
+    )
+    error(refused, 400, "unsupported_combination")
+
+    deposit = {
+        "role": "seller",
+        "currency": "usd",
+        "description": "Sofa",
+        "deposit_price": 1000,
+        "deposit_charge": 50,
+        "charge_calculator_version": 1,
+    }
+    made = await client.post(
+        f"{P2P}/me/transactions", json={**deposit, "deposit_payment_method": "card"}, headers=seller.h
+    )
+    assert made.status_code == 201, made.text
+    refused = await client.post(
+        f"{P2P}/me/transactions", json={**deposit, "deposit_payment_method": "fpx"}, headers=seller.h
+    )
+    error(refused, 400, "unsupported_combination")
+    refused = await client.post(
+        f"{P2P}/me/transactions", json={**deposit, "deposit_payment_method": "x"}, headers=seller.h
+    )
+    error(refused, 400, "invalid_payment_method")
+    assert "deposit_payment_method" in refused.json()["error"]

@@ -134,12 +134,10 @@ async def quote(
     return compute(rule, parse_price(price))
 
 
-def check_payment_method(value: str) -> None:
+def check_payment_method(value: str, field: str = "payment_method") -> None:
     """A payment method the spec names (peerx prices `card`; the others are unsupported_combination)."""
     if value not in SPEC_PAYMENT_METHODS:
-        raise code_error(
-            "payment_method", f"must be one of {', '.join(SPEC_PAYMENT_METHODS)}", "invalid_payment_method"
-        )
+        raise code_error(field, f"must be one of {', '.join(SPEC_PAYMENT_METHODS)}", "invalid_payment_method")
 
 
 def check_charge_config(value: object, field: str) -> None:

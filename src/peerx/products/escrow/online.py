@@ -156,6 +156,7 @@ class NewTransaction:
     charge: int
     charge_calculator_version: int
     charge_seller: int | None
+    payment_method: str = "card"  # what the charge was quoted for
 
 
 async def create_transaction(session: AsyncSession, actor: Actor, new: NewTransaction) -> EscrowTransaction:
@@ -167,6 +168,7 @@ async def create_transaction(session: AsyncSession, actor: Actor, new: NewTransa
         charge=new.charge,
         version=new.charge_calculator_version,
         charge_seller=new.charge_seller,
+        payment_method=new.payment_method,
     )
     if checked.charge_seller >= new.price:
         raise charges.code_error("price", "must be above the seller's charge", "price_too_low")

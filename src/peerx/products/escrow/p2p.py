@@ -181,6 +181,7 @@ class NewP2P:
     charge_calculator_version: int | None  # the document's body has none: then the current one
     skip_remainder: bool = False
     deposit_charge_seller: int | None = None  # the spec's, when sent: must match the calculator
+    deposit_payment_method: str = "card"  # what the deposit charge was quoted for
 
 
 async def checked_deposit(
@@ -191,12 +192,20 @@ async def checked_deposit(
     charge: int,
     version: int | None,
     charge_seller: int | None = None,
+    payment_method: str = "card",
 ) -> charges.Charge:
     if version is None:
-        rule = await charges.current_rule(session, "p2p", currency, "card")
+        rule = await charges.current_rule(session, "p2p", currency, payment_method)
         version = rule.version
     checked = await charges.verify(
-        session, "p2p", currency=currency, price=price, charge=charge, version=version, charge_seller=charge_seller
+        session,
+        "p2p",
+        currency=currency,
+        price=price,
+        charge=charge,
+        version=version,
+        charge_seller=charge_seller,
+        payment_method=payment_method,
     )
     if checked.charge_seller >= price:
         raise charges.code_error("price", "must be above the seller's charge", "price_too_low")
@@ -215,6 +224,7 @@ async def create_transaction(
         charge=new.deposit_charge,
         version=new.charge_calculator_version,
         charge_seller=new.deposit_charge_seller,
+        payment_method=new.deposit_payment_method,
     )
     tx = EscrowP2PTransaction(
         **opening(actor, new.role, new.currency, new.description),
@@ -223,6 +233,7 @@ async def create_transaction(
         deposit_charge=checked.charge,
         deposit_charge_seller=checked.charge_seller,
         deposit_calc_version=checked.version,
+        deposit_payment_method=checked.payment_method,
         payin_attempt=0,
     )
     if new.skip_remainder:
