@@ -91,3 +91,36 @@ def test_convert_leaves_document_callers_and_unknown_models_alone():
     body = {"buyer_id": 1, "complaint": "x", "descr": "d"}
     assert shapes.convert(shapes.DOCUMENT, shapes.BasicTransaction, body) is body
     assert shapes.convert(shapes.OPENAPI, dict, body) is body
+
+
+async def test_an_openapi_clients_webhooks_carry_the_specs_transaction(
+    client, platform, spec_client, receiver, run_jobs
+):
+    from peerx.ops import actions
+
+    await op(
+        platform,
+        actions.add_webhook,
+        account_id=spec_client["account_id"],
+        url=receiver.url,
+        livemode=False,
+        surface="trustap",
+    )
+    people = []
+    for email in ("s2@example.com", "b2@example.com"):
+        await op(platform, escrow_ops.create_user, email=email, password="correct horse", first="A", last="B")
+        people.append(await spec_person(platform, spec_client, email))
+    seller, buyer = people
+    quote = (await client.get(f"{TP}/charge", params={"price": 1234, "currency": "usd"}, headers=seller.h)).json()
+    made = await client.post(
+        f"{TP}/me/transactions",
+        json={"role": "seller", "currency": "usd", "price": 1234, "description": "Lamp", "charge": quote["charge"],
+              "charge_calculator_version": quote["charge_calculator_version"]},
+        headers=seller.h,
+    )  # fmt: skip
+    joined = await client.put(f"{TP}/transactions", params={"join_code": made.json()["join_code"]}, headers=buyer.h)
+    assert joined.status_code == 200 and isinstance(joined.json()["buyer_id"], str)
+    await run_jobs()
+    previews = [r.json()["target_preview"] for r in receiver.wait_for(2)]
+    assert len(previews) == 2 and all("descr" not in p and isinstance(p["seller_id"], str) for p in previews)
+    assert previews[1]["buyer_id"] == joined.json()["buyer_id"]

@@ -25,28 +25,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from peerx.core.encoding import dumps
 from peerx.products.escrow.schemas import BasicTransaction, P2PTransaction
+from peerx.products.escrow.wire import OPENAPI_SHAPE, spec_transaction
 
-DOCUMENT, OPENAPI = "document", "openapi"
+DOCUMENT, OPENAPI = "document", OPENAPI_SHAPE
 STATE_KEY = "trustap_shape"  # request.state's name for the caller's shape
-
-# The document's second names for fields the spec names otherwise (both are in the document's body).
-DOCUMENT_ONLY = {"descr", "funds_release"}
-
-
-def _transaction(view: dict[str, Any]) -> dict[str, Any]:
-    """basic.Transaction and p2p.Transaction: the spec's types for the fields it types otherwise.
-    peerx's own further fields (charge_calculator_version, rejected, ...) stay: the spec's
-    schemas allow further properties."""
-    out: dict[str, Any] = {}
-    for key, value in view.items():
-        if key in DOCUMENT_ONLY:
-            continue
-        if key in ("buyer_id", "seller_id") and isinstance(value, int):
-            value = str(value)
-        elif key == "complaint" and isinstance(value, str):
-            value = {"description": value}
-        out[key] = value
-    return out
 
 
 def _many(one: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[Any], Any]:
@@ -57,12 +39,13 @@ def _one(one: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[Any], Any
     return lambda body: one(body) if isinstance(body, dict) else body
 
 
-# A route's documented response model -> how its `openapi` body is made from the document's.
+# A route's documented response model -> how its `openapi` body is made from the document's
+# (wire.spec_transaction: shared with the webhooks an `openapi` client receives).
 CONVERTERS: dict[Any, Callable[[Any], Any]] = {
-    BasicTransaction: _one(_transaction),
-    P2PTransaction: _one(_transaction),
-    list[BasicTransaction]: _many(_transaction),
-    list[P2PTransaction]: _many(_transaction),
+    BasicTransaction: _one(spec_transaction),
+    P2PTransaction: _one(spec_transaction),
+    list[BasicTransaction]: _many(spec_transaction),
+    list[P2PTransaction]: _many(spec_transaction),
 }
 
 
