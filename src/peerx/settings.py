@@ -179,6 +179,7 @@ class Settings(BaseSettings):
     # sandbox (tok_visa, tok_chargeDeclined, ...).
     trustap_live_payins: Literal["none", "sandbox", "stripe"] = "none"
     trustap_stripe_secret_key: str = Field(default="", repr=False)  # sk_live_... (or a restricted key)
+    trustap_oidc_private_key: str = Field(default="", repr=False)  # ID tokens: a P-256 PKCS#8 PEM (oidc.py)
     trustap_stripe_api_base: str = "https://api.stripe.com"
     trustap_deposit_acceptance_seconds: int = Field(default=3 * 86_400, ge=1)  # face to face, for the seller
 

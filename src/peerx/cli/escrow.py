@@ -23,10 +23,19 @@ def create_client(
     name: str = typer.Option(..., "--name"),
     redirect_uri: list[str] = typer.Option(..., "--redirect-uri", help="Repeat for several."),
     test: bool = typer.Option(False, "--test", help="A test-mode client (sandbox money)."),
+    shape: str = typer.Option(
+        "document",
+        "--shape",
+        help="The API shape of its responses: document (the Trustap document's, the default) or openapi "
+        "(the public OpenAPI description's schemas).",
+    ),
     as_json: bool = JsonOption,
 ) -> None:
     """Register a client; its secret is shown once."""
-    run(partial(escrow_ops.create_client, name=name, redirect_uris=redirect_uri, livemode=not test), as_json)
+    run(
+        partial(escrow_ops.create_client, name=name, redirect_uris=redirect_uri, livemode=not test, shape=shape),
+        as_json,
+    )
 
 
 @users.command("create")

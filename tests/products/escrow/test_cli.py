@@ -23,6 +23,15 @@ def peerx(tmp_path: Path) -> Peerx:
 async def test_cli_contract(peerx, tmp_path):
     client = peerx("clients", "create", "--name", "Shop", "--redirect-uri", "https://shop.example/cb", "--test")
     assert set(client) >= {"client_id", "client_secret"} and client["client_id"].startswith("tpc_")
+    assert client["shape"] == "document"
+    spec_client = peerx(
+        "clients", "create", "--name", "Spec", "--redirect-uri", "https://spec.example/cb", "--shape", "openapi"
+    )
+    assert spec_client["shape"] == "openapi"
+    refused = peerx(
+        "clients", "create", "--name", "X", "--redirect-uri", "https://x.example/cb", "--shape", "v2", ok=False
+    )
+    assert "shape" in refused
     seller = peerx("users", "create", "--email", "s@example.com", "--password", "pw-seller-1", "--first", "S")
     buyer = peerx("users", "create", "--email", "b@example.com", "--password", "pw-buyer-12")
     assert isinstance(seller["id"], int) and buyer["id"] != seller["id"]

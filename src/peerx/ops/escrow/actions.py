@@ -15,15 +15,24 @@ from peerx.products.escrow.p2p import FLOW as escrow_p2p
 
 
 async def create_client(
-    platform: Platform, session: AsyncSession, *, name: str, redirect_uris: list[str], livemode: bool
+    platform: Platform,
+    session: AsyncSession,
+    *,
+    name: str,
+    redirect_uris: list[str],
+    livemode: bool,
+    shape: str = oauth.DEFAULT_SHAPE,
 ) -> dict[str, Any]:
-    client, secret = await oauth.create_client(session, name=name, redirect_uris=redirect_uris, livemode=livemode)
+    client, secret = await oauth.create_client(
+        session, name=name, redirect_uris=redirect_uris, livemode=livemode, shape=shape
+    )
     return {
         "client_id": client.client_id,
         "client_secret": secret,
         "account_id": client.party_id,  # owns the client's webhook endpoints (surface trustap)
         "livemode": client.livemode,
         "redirect_uris": client.redirect_uris,
+        "shape": client.shape,
     }
 
 

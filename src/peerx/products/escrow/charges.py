@@ -19,7 +19,10 @@ from peerx.core.money import EXPONENTS
 from peerx.products.escrow.models import ChargeVersion
 
 MODELS = ("online", "p2p")
-PAYMENT_METHODS = ("card",)
+PAYMENT_METHODS = ("card",)  # what the calculator (and the card rail) can price and take
+# The payment methods the public spec names: one peerx cannot take is `unsupported_combination`,
+# any other name `invalid_payment_method`.
+SPEC_PAYMENT_METHODS = ("card", "bank_transfer", "p24", "fpx")
 CHARGE_CONFIG = 1  # the only charge config; others are invalid_charge_config
 
 
@@ -131,6 +134,12 @@ async def quote(
     return compute(rule, parse_price(price))
 
 
+def check_payment_method(value: str, field: str = "payment_method") -> None:
+    """A payment method the spec names (peerx prices `card`; the others are unsupported_combination)."""
+    if value not in SPEC_PAYMENT_METHODS:
+        raise code_error(field, f"must be one of {', '.join(SPEC_PAYMENT_METHODS)}", "invalid_payment_method")
+
+
 def check_charge_config(value: object, field: str) -> None:
     """Only the one charge config exists: anything else is the spec's invalid_charge_config."""
     if value is not None and (isinstance(value, bool) or str(value).strip() != str(CHARGE_CONFIG)):
@@ -171,6 +180,39 @@ async def verify(
         raise code_error("charge", "does not match the charge for this price", "incorrect_charge")
     if charge_seller is not None and charge_seller != expected.charge_seller:
         raise code_error("charge_seller", "does not match the seller charge for this price", "incorrect_charge_seller")
+    return expected
+
+
+async def for_payment_method(
+    session: AsyncSession,
+    model: str,
+    *,
+    payment_method: str,
+    charge_config: int | None,
+    currency: str,
+    price: int,
+    charge: int,
+    charge_seller: int | None,
+    fields: tuple[str, str] = ("charge", "charge_seller"),
+) -> Charge:
+    """set_payment_method / set_deposit_payment_method: the current calculator's fees for `price`
+    paid with `payment_method`, which must be the `charge` (and `charge_seller`) the client was
+    quoted (the price itself is the transaction's: the caller checks `incorrect_price`). `fields`
+    name the body's two charge fields in the errors."""
+    charge_field, seller_field = fields
+    if payment_method not in SPEC_PAYMENT_METHODS:
+        raise code_error(
+            "payment_method", f"must be one of {', '.join(SPEC_PAYMENT_METHODS)}", "invalid_payment_method"
+        )
+    check_charge_config(charge_config, "charge_config")
+    rule = await current_rule(session, model, currency, payment_method)
+    expected = compute(rule, price)
+    if charge != expected.charge:
+        raise code_error(
+            charge_field, "does not match the charge for this price and payment method", "incorrect_charge"
+        )
+    if charge_seller is not None and charge_seller != expected.charge_seller:
+        raise code_error(seller_field, "does not match the seller charge for this price", "incorrect_charge_seller")
     return expected
 
 

@@ -24,6 +24,7 @@ from peerx.core.errors import Unauthorized
 from peerx.core.parties import authenticate
 from peerx.products.escrow import oauth
 from peerx.products.escrow.repository import Actor
+from peerx.products.escrow.shapes import STATE_KEY as SHAPE_KEY
 from peerx.products.escrow.wire import SURFACE
 from peerx.web import Session, WireJSON, idempotent
 from peerx.wire import IdempotencyKeyText
@@ -115,10 +116,19 @@ async def token_user(session: AsyncSession, token: str | None, scopes: list[str]
     return await oauth.bearer_user(session, token.strip(), scopes)
 
 
+def remember_shape(request: Request, user: oauth.TokenUser) -> oauth.TokenUser:
+    """The caller's API shape, from its token's client, for the answer (shapes.Reshape)."""
+    setattr(request.state, SHAPE_KEY, user.client.shape)
+    return user
+
+
 async def bearer_user(
-    security_scopes: SecurityScopes, session: Session, token: Annotated[str | None, Depends(oauth2)]
+    request: Request,
+    security_scopes: SecurityScopes,
+    session: Session,
+    token: Annotated[str | None, Depends(oauth2)],
 ) -> oauth.TokenUser:
-    return await token_user(session, token, security_scopes.scopes)
+    return remember_shape(request, await token_user(session, token, security_scopes.scopes))
 
 
 User = Annotated[oauth.TokenUser, Security(bearer_user, scopes=[API_SCOPE])]
@@ -127,13 +137,14 @@ BearerToken = Annotated[str | None, Security(oauth2, scopes=[API_SCOPE])]
 
 
 async def charge_caller(
+    request: Request,
     session: Session,
     token: Annotated[str | None, Security(oauth2, scopes=[API_SCOPE])],
     key: Annotated[str | None, Security(api_key)],
 ) -> None:
     """/charge: a user's bearer token, or an API key as the Basic auth user name."""
     if key is None:
-        await token_user(session, token, [API_SCOPE])
+        remember_shape(request, await token_user(session, token, [API_SCOPE]))
         return
     if key.startswith(API_KEY_PREFIXES) and await authenticate(session, surface=SURFACE, plaintext=key):
         return

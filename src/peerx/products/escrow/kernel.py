@@ -39,7 +39,7 @@ from peerx.products.escrow.models import (
     TransactionStatus,
 )
 from peerx.products.escrow.repository import Actor, Tx
-from peerx.products.escrow.wire import SURFACE, wire_time
+from peerx.products.escrow.wire import OPENAPI_SHAPE, SURFACE, spec_transaction, wire_time
 from peerx.rails.payins import PayinResult
 
 ROLES = ("buyer", "seller")
@@ -249,6 +249,9 @@ async def tell(
         if text and user_id is not None and user_id != actor_id:
             session.add(EscrowNotification(user_id=user_id, description=text, target=target, created=now, read=None))
     await session.flush()
+    client = await repository.client(session, tx.client_id)
+    if client is not None and client.shape == OPENAPI_SHAPE:  # the client's API shape (shapes.py)
+        preview = spec_transaction(preview)
     await emit(
         session,
         surface=SURFACE,

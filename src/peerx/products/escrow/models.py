@@ -78,6 +78,8 @@ class OAuthClient(Base):
     scope: Mapped[str] = mapped_column(Text)  # scopes the client may ask for
     livemode: Mapped[bool]
     created_at: Mapped[datetime]
+    # The API shape its responses take (shapes.py): "document" or "openapi", chosen when registered.
+    shape: Mapped[str] = mapped_column(String(10), default="document", server_default="document")
 
 
 class OAuthCode(Base):
@@ -94,6 +96,7 @@ class OAuthCode(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    nonce: Mapped[str | None] = mapped_column(String(255))  # OpenID Connect: echoed in the ID token
 
 
 class OAuthToken(Base):
@@ -253,6 +256,8 @@ class EscrowP2PTransaction(TransactionColumns, Base):
     payin_attempt: Mapped[int] = mapped_column(default=0)
     payin_token: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime]
+    # The deposit's payment method (set_deposit_payment_method); its fees are the deposit_* columns.
+    deposit_payment_method: Mapped[str] = mapped_column(String(30), default="card", server_default="card")
 
 
 class EscrowListing(Base):

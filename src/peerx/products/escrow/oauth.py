@@ -37,6 +37,7 @@ from peerx.core.ratelimit import LockoutRule, login_gate
 from peerx.core.secrets import hash_api_key
 from peerx.products.escrow import repository
 from peerx.products.escrow.models import EscrowUser, OAuthClient, OAuthCode, OAuthToken
+from peerx.products.escrow.oidc import IdTokens, OpenId
 from peerx.settings import Settings
 
 # Every scope of the public spec (components.securitySchemes.OAuth2), in its order. `openid` is
@@ -115,7 +116,7 @@ def _client_methods() -> None:
 
     OAuthCode.get_redirect_uri = lambda self: self.redirect_uri
     OAuthCode.get_scope = lambda self: self.scope
-    OAuthCode.get_nonce = lambda self: None
+    OAuthCode.get_nonce = lambda self: self.nonce
     OAuthCode.get_auth_time = lambda self: int(self.created_at.timestamp())
     OAuthCode.get_acr = lambda self: None
     OAuthCode.get_amr = lambda self: []
@@ -181,6 +182,7 @@ class CodeGrant(AuthorizationCodeGrant):
                 scope=request.scope or DEFAULT_SCOPE,
                 code_challenge=request.payload.data.get("code_challenge"),
                 code_challenge_method=request.payload.data.get("code_challenge_method"),
+                nonce=request.payload.data.get("nonce") or None,
                 created_at=now,
                 expires_at=now + CODE_TTL,
             )
@@ -254,7 +256,7 @@ class OAuthResponse:
 
 
 class Server(AuthorizationServer):
-    def __init__(self, db: SyncSession, access_token_seconds: int):
+    def __init__(self, db: SyncSession, access_token_seconds: int, openid: OpenId | None = None):
         super().__init__(scopes_supported=list(SCOPES))
         self.db = db
         self.register_token_generator(
@@ -265,7 +267,10 @@ class Server(AuthorizationServer):
                 expires_generator=lambda client, grant_type: access_token_seconds,
             ),
         )
-        self.register_grant(CodeGrant, [RequiredPKCE(required=True)])
+        code_extensions: list[Any] = [RequiredPKCE(required=True)]
+        if openid is not None:  # ID tokens when `openid` is granted (OpenID Connect, oidc.py)
+            code_extensions.append(IdTokens(db, openid))
+        self.register_grant(CodeGrant, code_extensions)
         self.register_grant(RefreshGrant)
         self.register_endpoint(Revocation)
 
@@ -303,9 +308,11 @@ class Server(AuthorizationServer):
         return None
 
 
-async def token_response(session: AsyncSession, request: StarletteOAuth2Request, ttl: int) -> OAuthResponse:
+async def token_response(
+    session: AsyncSession, request: StarletteOAuth2Request, ttl: int, openid: OpenId | None = None
+) -> OAuthResponse:
     def run(db: SyncSession) -> OAuthResponse:
-        response: OAuthResponse = Server(db, ttl).create_token_response(request)
+        response: OAuthResponse = Server(db, ttl, openid).create_token_response(request)
         return response
 
     return await session.run_sync(run)
@@ -326,12 +333,14 @@ class Consent:
     error: OAuthResponse | None  # set when the request itself is invalid
 
 
-async def consent(session: AsyncSession, request: StarletteOAuth2Request, ttl: int) -> Consent:
+async def consent(
+    session: AsyncSession, request: StarletteOAuth2Request, ttl: int, openid: OpenId | None = None
+) -> Consent:
     """Validate an authorization request before showing the login and consent page."""
     from authlib.oauth2 import OAuth2Error
 
     def run(db: SyncSession) -> Consent:
-        server = Server(db, ttl)
+        server = Server(db, ttl, openid)
         try:
             grant = server.get_consent_grant(request=request)
         except OAuth2Error as error:
@@ -342,13 +351,17 @@ async def consent(session: AsyncSession, request: StarletteOAuth2Request, ttl: i
 
 
 async def authorize(
-    session: AsyncSession, request: StarletteOAuth2Request, user: EscrowUser | None, ttl: int
+    session: AsyncSession,
+    request: StarletteOAuth2Request,
+    user: EscrowUser | None,
+    ttl: int,
+    openid: OpenId | None = None,
 ) -> OAuthResponse:
     """The user answered the consent page: redirect with a code, or with access_denied."""
     from authlib.oauth2 import OAuth2Error
 
     def run(db: SyncSession) -> OAuthResponse:
-        server = Server(db, ttl)
+        server = Server(db, ttl, openid)
         try:
             grant = server.get_consent_grant(request=request, end_user=user)
         except OAuth2Error as error:
@@ -487,13 +500,26 @@ async def create_user(
     return user
 
 
+# The API shapes a client's responses take (shapes.py): the Trustap document's, byte for byte as
+# always, or the public OpenAPI description's schemas.
+SHAPES = ("document", "openapi")
+DEFAULT_SHAPE = "document"
+
+
 async def create_client(
-    session: AsyncSession, *, name: str, redirect_uris: list[str], livemode: bool = True
+    session: AsyncSession,
+    *,
+    name: str,
+    redirect_uris: list[str],
+    livemode: bool = True,
+    shape: str = DEFAULT_SHAPE,
 ) -> tuple[OAuthClient, str]:
     """A registered client (an integrator): its secret exists in the clear only in the answer.
     The client gets a party of its own, which owns its webhook endpoints."""
     if not name.strip():
         raise InvalidField("name", "is required")
+    if shape not in SHAPES:
+        raise InvalidField("shape", f"must be one of {', '.join(SHAPES)}")
     for uri in redirect_uris:
         if not uri.startswith(("https://", "http://localhost", "http://127.0.0.1")):
             raise InvalidField("redirect_uri", "must be https (or http on localhost)")
@@ -510,6 +536,7 @@ async def create_client(
         scope=" ".join(SCOPES),
         livemode=livemode,
         created_at=utcnow(),
+        shape=shape,
     )
     session.add(client)
     await session.flush()

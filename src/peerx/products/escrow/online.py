@@ -156,6 +156,7 @@ class NewTransaction:
     charge: int
     charge_calculator_version: int
     charge_seller: int | None
+    payment_method: str = "card"  # what the charge was quoted for
 
 
 async def create_transaction(session: AsyncSession, actor: Actor, new: NewTransaction) -> EscrowTransaction:
@@ -167,6 +168,7 @@ async def create_transaction(session: AsyncSession, actor: Actor, new: NewTransa
         charge=new.charge,
         version=new.charge_calculator_version,
         charge_seller=new.charge_seller,
+        payment_method=new.payment_method,
     )
     if checked.charge_seller >= new.price:
         raise charges.code_error("price", "must be above the seller's charge", "price_too_low")
@@ -370,3 +372,57 @@ async def tracking_deadline_passed(session: AsyncSession, tx_id: int) -> bool:
         return False
     await FLOW.refund(session, tx, None)
     return True
+
+
+# ---------------------------------------------------------------- the payment method
+
+
+@dataclass(frozen=True)
+class PaymentMethodChoice:
+    """set_payment_method: the method and the fees the buyer was quoted for it
+    (GET /transactions/{id}/charge)."""
+
+    payment_method: str
+    charge_config: int | None
+    currency: str
+    price: int
+    charge: int
+    charge_seller: int | None
+
+
+async def set_payment_method(
+    session: AsyncSession, actor: Actor, tx_id: int, choice: PaymentMethodChoice
+) -> EscrowTransaction:
+    """The buyer sets how it will pay before paying; the transaction's fees become the current
+    calculator's for that method (the quote must match). Setting what is already set (same
+    method, config and calculator version) is the spec's `payment_method_already_set`."""
+    tx = await FLOW.load(session, actor, tx_id)
+    only(tx, actor, "buyer", "set the payment method")
+    not_ended(tx)
+    if tx.paid is not None:
+        raise state_error("already_paid", "The transaction has already been paid.")
+    if tx.payin_started is not None:
+        raise state_error("payment_in_progress", "A payment for this transaction is in progress.")
+    if choice.currency.lower() != tx.currency:
+        raise charges.code_error("currency", f"must be the transaction's currency {tx.currency}", "incorrect_currency")
+    if choice.price != tx.price:
+        raise charges.code_error("price", "must be the transaction's price", "incorrect_price")
+    fees = await charges.for_payment_method(
+        session,
+        "online",
+        payment_method=choice.payment_method,
+        charge_config=choice.charge_config,
+        currency=tx.currency,
+        price=tx.price,
+        charge=choice.charge,
+        charge_seller=choice.charge_seller,
+    )
+    if (tx.payment_method, tx.charge_calculator_version) == (fees.payment_method, fees.version):
+        raise charges.code_error(
+            "payment_method", "this payment method and charge config are already set", "payment_method_already_set"
+        )
+    tx.payment_method, tx.charge_calculator_version = fees.payment_method, fees.version
+    tx.charge, tx.charge_seller = fees.charge, fees.charge_seller
+    tx.updated_at = utcnow()
+    await session.flush()
+    return tx

@@ -181,6 +181,7 @@ class NewP2P:
     charge_calculator_version: int | None  # the document's body has none: then the current one
     skip_remainder: bool = False
     deposit_charge_seller: int | None = None  # the spec's, when sent: must match the calculator
+    deposit_payment_method: str = "card"  # what the deposit charge was quoted for
 
 
 async def checked_deposit(
@@ -191,12 +192,20 @@ async def checked_deposit(
     charge: int,
     version: int | None,
     charge_seller: int | None = None,
+    payment_method: str = "card",
 ) -> charges.Charge:
     if version is None:
-        rule = await charges.current_rule(session, "p2p", currency, "card")
+        rule = await charges.current_rule(session, "p2p", currency, payment_method)
         version = rule.version
     checked = await charges.verify(
-        session, "p2p", currency=currency, price=price, charge=charge, version=version, charge_seller=charge_seller
+        session,
+        "p2p",
+        currency=currency,
+        price=price,
+        charge=charge,
+        version=version,
+        charge_seller=charge_seller,
+        payment_method=payment_method,
     )
     if checked.charge_seller >= price:
         raise charges.code_error("price", "must be above the seller's charge", "price_too_low")
@@ -215,6 +224,7 @@ async def create_transaction(
         charge=new.deposit_charge,
         version=new.charge_calculator_version,
         charge_seller=new.deposit_charge_seller,
+        payment_method=new.deposit_payment_method,
     )
     tx = EscrowP2PTransaction(
         **opening(actor, new.role, new.currency, new.description),
@@ -223,6 +233,7 @@ async def create_transaction(
         deposit_charge=checked.charge,
         deposit_charge_seller=checked.charge_seller,
         deposit_calc_version=checked.version,
+        deposit_payment_method=checked.payment_method,
         payin_attempt=0,
     )
     if new.skip_remainder:
@@ -571,3 +582,57 @@ async def deposit_acceptance_passed(session: AsyncSession, tx_id: int) -> bool:
         event="deposit_refunded",
     )
     return True
+
+
+# ---------------------------------------------------------------- the deposit's payment method
+
+
+@dataclass(frozen=True)
+class DepositPaymentMethod:
+    """set_deposit_payment_method (the spec's p2p.DepositPaymentMethod): the method and the
+    deposit's fees the caller was quoted for it (GET /p2p/charge)."""
+
+    payment_method: str
+    charge_config: int | None
+    currency: str
+    deposit_price: int
+    deposit_charge: int
+    deposit_charge_seller: int | None
+
+
+async def set_deposit_payment_method(
+    session: AsyncSession, actor: Actor, tx_id: int, choice: DepositPaymentMethod
+) -> EscrowP2PTransaction:
+    """Either party sets how the deposit will be paid, before it is paid; the deposit's fees
+    become the current calculator's for that method (the quote must match). Setting what is
+    already set is the spec's `payment_method_already_set`."""
+    tx = await FLOW.load(session, actor, tx_id)
+    not_ended(tx)
+    if tx.deposit_paid is not None:
+        raise charges.code_error("deposit_price", "the deposit has already been paid", "deposit_already_paid")
+    if tx.payin_stage is not None:
+        raise state_error("payment_in_progress", "A payment for this transaction is in progress.")
+    if choice.currency.lower() != tx.currency:
+        raise charges.code_error("currency", f"must be the transaction's currency {tx.currency}", "incorrect_currency")
+    if choice.deposit_price != tx.deposit_price:
+        raise charges.code_error("deposit_price", "must be the transaction's deposit price", "incorrect_price")
+    fees = await charges.for_payment_method(
+        session,
+        "p2p",
+        payment_method=choice.payment_method,
+        charge_config=choice.charge_config,
+        currency=tx.currency,
+        price=tx.deposit_price,
+        charge=choice.deposit_charge,
+        charge_seller=choice.deposit_charge_seller,
+        fields=("deposit_charge", "deposit_charge_seller"),
+    )
+    if (tx.deposit_payment_method, tx.deposit_calc_version) == (fees.payment_method, fees.version):
+        raise charges.code_error(
+            "payment_method", "this payment method and charge config are already set", "payment_method_already_set"
+        )
+    tx.deposit_payment_method, tx.deposit_calc_version = fees.payment_method, fees.version
+    tx.deposit_charge, tx.deposit_charge_seller = fees.charge, fees.charge_seller
+    tx.updated_at = utcnow()
+    await session.flush()
+    return tx

@@ -29,10 +29,10 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AliasChoices, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from peerx.products.escrow.charges import check_charge_config, code_error
+from peerx.products.escrow.charges import check_charge_config, check_payment_method, code_error
 from peerx.products.escrow.listings import ListingPrice
-from peerx.products.escrow.online import NewTransaction
-from peerx.products.escrow.p2p import NewP2P
+from peerx.products.escrow.online import NewTransaction, PaymentMethodChoice
+from peerx.products.escrow.p2p import DepositPaymentMethod, NewP2P
 from peerx.products.escrow.payouts import BankDetails as BankDetailsValues
 from peerx.wire import (
     ASCII_SPACE,
@@ -140,6 +140,11 @@ CardToken = Annotated[
 Carrier = Annotated[str, TrustapText(50), Doc("fedex, ups or usps.", examples=["ups"])]
 TrackingCode = Annotated[str, TrustapText(100), Doc("The carrier's tracking code.")]
 Flag = Annotated[bool, Boolean(strip_chars=ASCII_SPACE)]
+PaymentMethodName = Annotated[
+    str,
+    TrustapText(32),
+    Doc("card, bank_transfer, p24 or fpx; peerx takes `card`.", examples=["card"]),
+]
 
 # Query and path values: ASCII digits only, within the column's 64 bits.
 PathId = Annotated[int, TrustapInteger(1, INT64_MAX)]
@@ -224,11 +229,14 @@ class CreateTransaction(WireBody):
     charge_calculator_version: CalcVersion
     charge_seller: SellerCharge | None = None
     charge_config: ChargeConfig | None = None
+    payment_method: PaymentMethodName | None = None  # the spec's; the charge is for this method
 
     def to_service(self) -> NewTransaction:
         if not self.currency:
             raise code_error("currency", "is required", "currency_missing")
         check_charge_config(self.charge_config, "charge_config")
+        if self.payment_method is not None:
+            check_payment_method(self.payment_method)
         return NewTransaction(
             role=self.role,
             currency=self.currency.lower(),
@@ -237,6 +245,7 @@ class CreateTransaction(WireBody):
             charge=self.charge,
             charge_calculator_version=self.charge_calculator_version,
             charge_seller=self.charge_seller,
+            payment_method=self.payment_method or "card",
         )
 
 
@@ -305,6 +314,7 @@ class CreateP2PTransaction(P2PDeposit):
         None, validation_alias=AliasChoices("deposit_charge_config", "charge_config")
     )
     skip_remainder: Flag = False
+    deposit_payment_method: PaymentMethodName | None = None  # the spec's; the deposit charge is for it
 
     def to_service(self) -> NewP2P:
         if not self.currency:
@@ -313,6 +323,8 @@ class CreateP2PTransaction(P2PDeposit):
         if price < 0:
             raise code_error("price", "cannot be negative", "negative_price")
         check_charge_config(self.deposit_charge_config, "deposit_charge_config")
+        if self.deposit_payment_method is not None:
+            check_payment_method(self.deposit_payment_method, "deposit_payment_method")
         return NewP2P(
             role=self.role,
             currency=self.currency.lower(),
@@ -322,6 +334,7 @@ class CreateP2PTransaction(P2PDeposit):
             charge_calculator_version=self.charge_calculator_version,
             skip_remainder=self.skip_remainder,
             deposit_charge_seller=charge_seller,
+            deposit_payment_method=self.deposit_payment_method or "card",
         )
 
 
@@ -967,3 +980,64 @@ class OAuthToken(WireModel):
     expires_in: I64
     refresh_token: str | None = None
     scope: str | None = None
+
+
+# ---------------------------------------------------------------- payment methods (the spec's)
+
+
+class SetPaymentMethod(WireBody):
+    """POST /transactions/{id}/set_payment_method: a GET /transactions/{id}/charge quote for the
+    transaction's price with this payment method."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {"payment_method": "card", "currency": "usd", "price": 1234, "charge": 62, "charge_seller": 0}
+    ]
+
+    payment_method: PaymentMethodName = "card"
+    charge_config: ChargeConfig | None = None
+    currency: Currency
+    price: Price
+    charge: ChargeAmount
+    charge_seller: SellerCharge | None = None
+
+    def to_service(self) -> PaymentMethodChoice:
+        return PaymentMethodChoice(
+            payment_method=self.payment_method,
+            charge_config=self.charge_config,
+            currency=self.currency,
+            price=self.price,
+            charge=self.charge,
+            charge_seller=self.charge_seller,
+        )
+
+
+class SetDepositPaymentMethod(WireBody):
+    """POST /p2p/transactions/{id}/set_deposit_payment_method (the spec's p2p.DepositPaymentMethod):
+    a GET /p2p/charge quote for the deposit's price with this payment method."""
+
+    wire_examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "payment_method": "card",
+            "currency": "usd",
+            "deposit_price": 1000,
+            "deposit_charge": 50,
+            "deposit_charge_seller": 0,
+        }
+    ]
+
+    payment_method: PaymentMethodName = "card"
+    charge_config: ChargeConfig | None = None
+    currency: Currency
+    deposit_price: Price
+    deposit_charge: ChargeAmount
+    deposit_charge_seller: SellerCharge | None = None
+
+    def to_service(self) -> DepositPaymentMethod:
+        return DepositPaymentMethod(
+            payment_method=self.payment_method,
+            charge_config=self.charge_config,
+            currency=self.currency,
+            deposit_price=self.deposit_price,
+            deposit_charge=self.deposit_charge,
+            deposit_charge_seller=self.deposit_charge_seller,
+        )

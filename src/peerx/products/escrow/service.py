@@ -23,11 +23,17 @@ async def party_details(
 ) -> dict[str, Any]:
     """buyer_details / seller_details: the document's User {email, name}, so the parties can
     reach each other (face to face: whom to meet). 404 until that party has joined."""
+    user = await party(session, tx, role)
+    return {"email": user.email, "name": f"{user.first_name} {user.last_name}".strip()}
+
+
+async def party(session: AsyncSession, tx: EscrowTransaction | EscrowP2PTransaction, role: str) -> EscrowUser:
+    """The buyer or the seller (404 until that party has joined)."""
     user_id = tx.buyer_id if role == "buyer" else tx.seller_id
     user = None if user_id is None else await repository.user(session, user_id)
     if user is None:
         raise NotFound("Not Found")
-    return {"email": user.email, "name": f"{user.first_name} {user.last_name}".strip()}
+    return user
 
 
 # ---------------------------------------------------------------- notifications

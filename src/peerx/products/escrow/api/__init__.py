@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
 from peerx.platform import Platform
+from peerx.products.escrow import shapes
 from peerx.products.escrow.api import account as api_account
 from peerx.products.escrow.api import listings as api_listings
 from peerx.products.escrow.api import oauth as api_oauth
@@ -72,6 +73,7 @@ def build_surface(platform: Platform) -> FastAPI:
     app.add_exception_handler(RequestValidationError, handle_validation)
     for module in (api_oauth, api_online, api_p2p, api_listings, api_account):
         app.include_router(module.router)
+    shapes.install(app)  # each OAuth client's API shape (document | openapi) on the way out
     _oauth_urls_with_prefix(app, platform.settings.trustap_prefix)
     return app
 

@@ -19,7 +19,10 @@ from starlette.datastructures import Headers
 from peerx.core.encoding import dumps
 from peerx.core.errors import InvalidField, PeerxError
 from peerx.core.ratelimit import address_subject
-from peerx.products.escrow import oauth
+from peerx.platform import Platform
+from peerx.products.escrow import oauth, oidc
+from peerx.products.escrow.deps import User
+from peerx.products.escrow.errors import documented
 from peerx.products.escrow.schemas import Error, OAuthError, OAuthToken
 from peerx.web import PlatformDep, Session, WireJSON, wire_router
 from peerx.wire import forbidden_character
@@ -73,8 +76,10 @@ PROTOCOL_PARAMETERS = frozenset(
         "refresh_token",
         "token",
         "token_type_hint",
+        "nonce",
     }
 )
+MAX_NONCE = 255  # OAuthCode.nonce
 NO_QUOTES = frozenset({"response_type", "redirect_uri", "scope"})
 
 
@@ -87,6 +92,8 @@ def protocol_value_problem(name: str, value: str) -> str | None:
         return "must be printable ASCII, as OAuth2 (RFC 6749) defines it"
     if name in NO_QUOTES and ('"' in value or "\\" in value):
         return "must not contain quotes or backslashes (RFC 6749)"
+    if name == "nonce" and len(value) > MAX_NONCE:
+        return f"must be at most {MAX_NONCE} characters"
     return None
 
 
@@ -181,7 +188,7 @@ REDIRECT = {"description": "To the client's redirect URI, with `code` and `state
 )
 async def authorize_page(request: Request, session: Session, platform: PlatformDep) -> Response:
     ttl = platform.settings.trustap_access_token_seconds
-    found = await oauth.consent(session, await oauth_request(request), ttl)
+    found = await oauth.consent(session, await oauth_request(request), ttl, openid_of(request, platform))
     if found.error is not None:
         return oauth_response(found.error)
     page = oauth.consent_page(
@@ -226,9 +233,10 @@ async def authorize_page(request: Request, session: Session, platform: PlatformD
 async def authorize(request: Request, session: Session, platform: PlatformDep) -> Response:
     ttl = platform.settings.trustap_access_token_seconds
     found_request = await oauth_request(request)
+    openid = openid_of(request, platform)
     form = found_request.form
     if form.get("consent") != "allow":
-        return oauth_response(await oauth.authorize(session, found_request, None, ttl))
+        return oauth_response(await oauth.authorize(session, found_request, None, ttl, openid))
     # Behind a proxy, uvicorn --proxy-headers makes request.client the user's address (docs/escrow.md).
     address = address_subject(request.client.host if request.client else None)
     limits = oauth.login_limits(platform.settings, platform.keys.pepper)
@@ -237,14 +245,14 @@ async def authorize(request: Request, session: Session, platform: PlatformDep) -
             session, form.get("email", ""), form.get("password", ""), address=address, limits=limits
         )
     except oauth.LoginRefused as refused:
-        found = await oauth.consent(session, found_request, ttl)
+        found = await oauth.consent(session, found_request, ttl, openid)
         if found.error is not None:
             return oauth_response(found.error)
         page = oauth.consent_page(
             client_name=found.client_name, scopes=found.scopes, params=form, error=refused.message
         )
         return HTMLResponse(page, status_code=refused.status, headers={"Cache-Control": "no-store"})
-    return oauth_response(await oauth.authorize(session, found_request, user, ttl))
+    return oauth_response(await oauth.authorize(session, found_request, user, ttl, openid))
 
 
 @router.post(
@@ -284,7 +292,8 @@ async def authorize(request: Request, session: Session, platform: PlatformDep) -
 )
 async def token(request: Request, session: Session, platform: PlatformDep) -> Response:
     ttl = platform.settings.trustap_access_token_seconds
-    return oauth_response(await oauth.token_response(session, await oauth_request(request), ttl))
+    openid = openid_of(request, platform)
+    return oauth_response(await oauth.token_response(session, await oauth_request(request), ttl, openid))
 
 
 @router.post(
@@ -318,12 +327,19 @@ async def revoke(request: Request, session: Session, platform: PlatformDep) -> R
 
 
 METADATA_PATH = "/.well-known/oauth-authorization-server"
+OPENID_PATH = "/.well-known/openid-configuration"
 
 
 def issuer_of(request: Request) -> str:
-    """The surface's absolute URL as the client reached it: the metadata's own URL without its
-    well-known path (request.base_url stops at the app's root, before the surface's mount path)."""
-    return str(request.url.replace(query="")).removesuffix(METADATA_PATH)
+    """The surface's absolute URL as the client reached it: the route's own URL without the
+    route's path (request.base_url stops at the app's root, before the surface's mount path)."""
+    route_path = getattr(request.scope.get("route"), "path", "")
+    return str(request.url.replace(query="")).removesuffix(route_path)
+
+
+def openid_of(request: Request, platform: Platform) -> oidc.OpenId:
+    """The ID tokens' issuer (as discovery prints it) and signing key."""
+    return oidc.OpenId(issuer_of(request), oidc.signing_key(platform.settings))
 
 
 @router.get(
@@ -341,9 +357,60 @@ async def server_metadata(request: Request) -> Response:
 
 def add_root_metadata(app: FastAPI, prefix: str) -> None:
     """RFC 8414 section 3.1: the metadata of an issuer with a path is at the host's
-    /.well-known/oauth-authorization-server followed by that path."""
+    /.well-known/oauth-authorization-server followed by that path; the OpenID configuration
+    likewise at /.well-known/openid-configuration followed by it (RFC 8414 section 5)."""
 
     async def at_root(request: Request) -> Response:
         return WireJSON(oauth.server_metadata(str(request.base_url).rstrip("/") + prefix))
 
+    async def openid_at_root(request: Request) -> Response:
+        return WireJSON(oidc.discovery(oauth.server_metadata(str(request.base_url).rstrip("/") + prefix)))
+
     app.add_api_route(METADATA_PATH + prefix, at_root, methods=["GET"], include_in_schema=False)
+    app.add_api_route(OPENID_PATH + prefix, openid_at_root, methods=["GET"], include_in_schema=False)
+
+
+@router.get(
+    OPENID_PATH,
+    operation_id="oidc.configuration",
+    summary="OpenID Connect discovery",
+    description="OpenID Connect Discovery 1.0: the RFC 8414 metadata with the ID tokens' signing key set "
+    "(`jwks_uri`), the `userinfo_endpoint`, and the ID token's algorithm (ES256) and claims. Also served at "
+    "`/.well-known/openid-configuration` followed by this surface's path.",
+    responses={200: {"description": "The configuration.", "content": _json({"type": "object"})}},
+)
+async def openid_configuration(request: Request) -> Response:
+    return WireJSON(oidc.discovery(oauth.server_metadata(issuer_of(request))))
+
+
+@router.get(
+    "/.well-known/jwks.json",
+    operation_id="oidc.jwks",
+    summary="The ID tokens' public keys (JWK Set)",
+    description="The public key ID tokens are signed with (ES256, `kid` its RFC 7638 thumbprint).",
+    responses={200: {"description": "The JWK Set.", "content": _json({"type": "object"})}},
+)
+async def jwks(platform: PlatformDep) -> Response:
+    return WireJSON(oidc.public_jwks(oidc.signing_key(platform.settings)), headers={"Cache-Control": "max-age=3600"})
+
+
+USERINFO = {
+    "operation_id": "oidc.userinfo",
+    "summary": "The logged-in user's claims (OpenID Connect UserInfo)",
+    "description": "`sub` (the id the API prints as `buyer_id` / `seller_id`), and with the `profile` scope "
+    "`name`, `given_name` and `family_name`. GET or POST (no body), as OpenID Connect requires.",
+    "responses": {
+        200: {"description": "The claims.", "content": _json({"type": "object"})},
+        **documented(401, 403),
+    },
+}
+
+
+@router.get("/userinfo", **USERINFO)  # type: ignore[arg-type]
+async def userinfo(user: User) -> Response:
+    return WireJSON(oidc.user_claims(user.user, user.token.scope), headers={"Cache-Control": "no-store"})
+
+
+@router.post("/userinfo", include_in_schema=False)
+async def userinfo_by_post(user: User) -> Response:
+    return await userinfo(user)

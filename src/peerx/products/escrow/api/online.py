@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
-from peerx.products.escrow import online
+from peerx.products.escrow import charges, online
 from peerx.products.escrow.api.shared import (
     CARD_CODES,
     QUOTE_CODES,
@@ -33,6 +33,8 @@ from peerx.products.escrow.schemas import (
     EmptyBody,
     JoinCode,
     PayRequest,
+    QueryId,
+    SetPaymentMethod,
     TrackRequest,
 )
 from peerx.products.escrow.schemas import (
@@ -449,3 +451,67 @@ async def accept_complaint(
     transaction_id: TransactionId, request: Request, session: Session, user: User, body: EmptyBody | None = None
 ) -> Response:
     return await ONLINE.accept_complaint(request, session, user, body, transaction_id)
+
+
+# ---------------------------------------------------------------- the payment method (the spec's)
+
+PAYMENT_METHOD_CODES = (
+    "invalid_payment_method",
+    "unsupported_currency",
+    "currency_missing",
+    "incorrect_charge",
+    "incorrect_charge_seller",
+    "incorrect_price",
+    "incorrect_currency",
+    "invalid_charge_config",
+    "unsupported_combination",
+    "payment_method_already_set",
+    "already_paid",
+    "payment_in_progress",
+    "already_cancelled",
+)
+
+
+@router.get(
+    "/transactions/{transaction_id}/charge",
+    operation_id="basic.getChargeForTransaction",
+    tags=[PAYMENT],
+    summary="Get the Trustap fee for an online transaction",
+    description="The current calculator's fee for this transaction's currency and the given `price`, paid "
+    "with `payment_method` (default `card`): the quote `set_payment_method` takes. Either party.",
+    response_model=Charge,
+    responses=documented(400, 401, 403, 404, codes={400: ("invalid_id", "invalid_payment_method", *QUOTE_CODES)}),
+)
+async def get_transaction_charge(
+    transaction_id: TransactionId,
+    session: Session,
+    user: User,
+    price: PriceParam,
+    payment_method: PaymentMethodParam = "card",
+    charge_config: ChargeConfigParam = None,
+    quantity: Annotated[QueryId | None, Query(description="Deprecated; ignored (always 1).")] = None,
+) -> Response:
+    tx = await ONLINE.load(session, user, transaction_id)
+    charges.check_payment_method(payment_method)
+    return WireJSON(await quote(session, "online", tx.currency, price, payment_method, charge_config))
+
+
+@router.post(
+    "/transactions/{transaction_id}/set_payment_method",
+    operation_id="basic.setPaymentMethodForTransaction",
+    tags=[PAYMENT],
+    summary="Set the payment method to be used for this online transaction",
+    description="The buyer, before paying: the `price`, `charge` (and `charge_seller`) from "
+    "`GET /transactions/{transaction_id}/charge` for the payment method. The transaction's fees become that "
+    "quote (the current calculator version); setting what is already set is `payment_method_already_set`.",
+    response_model=BasicTransaction,
+    responses=documented(*STEP_ERRORS, codes={400: ("invalid_id", *PAYMENT_METHOD_CODES), 403: ("not_buyer",)}),
+    dependencies=[Idempotent],
+)
+async def set_payment_method(
+    transaction_id: TransactionId, request: Request, session: Session, user: User, body: SetPaymentMethod
+) -> Response:
+    choice = body.to_service()
+    return await ONLINE.step(
+        request, session, user, body, lambda: online.set_payment_method(session, actor(user), transaction_id, choice)
+    )

@@ -31,6 +31,7 @@ from peerx.products.escrow.schemas import (
     P2PCharge,
     P2PPayRequest,
     P2PTransaction,
+    SetDepositPaymentMethod,
     SetPrice,
 )
 from peerx.products.escrow.schemas import User as UserDetails
@@ -548,3 +549,48 @@ async def pay_remainder(
     body: P2PPayRequest | None = None,
 ) -> Response:
     return await _pay("remainder", transaction_id, request, platform, token, body)
+
+
+@router.post(
+    "/p2p/transactions/{transaction_id}/set_deposit_payment_method",
+    operation_id="p2p.setDepositPaymentMethod",
+    tags=[PAYMENT],
+    summary="Set deposit payment method for this face-to-face transaction",
+    description="Either party, before the deposit is paid: the `deposit_price`, `deposit_charge` and "
+    "`deposit_charge_seller` from `/p2p/charge` for the payment method. The deposit's fees become that quote "
+    "(the current calculator version); setting what is already set is `payment_method_already_set`.",
+    response_model=P2PTransaction,
+    responses=documented(
+        *ERRORS,
+        codes={
+            400: (
+                "invalid_id",
+                "invalid_payment_method",
+                "deposit_already_paid",
+                "payment_method_already_set",
+                "invalid_charge_config",
+                "unsupported_currency",
+                "unsupported_combination",
+                "currency_missing",
+                "incorrect_charge",
+                "incorrect_charge_seller",
+                "incorrect_price",
+                "incorrect_currency",
+                "payment_in_progress",
+                "already_cancelled",
+            )
+        },
+    ),
+    dependencies=[Idempotent],
+)
+async def set_deposit_payment_method(
+    transaction_id: TransactionId, request: Request, session: Session, user: User, body: SetDepositPaymentMethod
+) -> Response:
+    choice = body.to_service()
+    return await P2P.step(
+        request,
+        session,
+        user,
+        body,
+        lambda: p2p.set_deposit_payment_method(session, actor(user), transaction_id, choice),
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.idempotency import fingerprint, reserve
 from peerx.platform import Platform
 from peerx.products.escrow import charges, online, p2p, repository
-from peerx.products.escrow.deps import API_SCOPE, actor, token_user, user_scope
+from peerx.products.escrow.deps import API_SCOPE, actor, remember_shape, token_user, user_scope
 from peerx.products.escrow.kernel import PayinPlan
 from peerx.products.escrow.models import EscrowP2PTransaction, EscrowTransaction
 from peerx.products.escrow.repository import Actor
@@ -175,7 +175,7 @@ async def card_payment(
     response is stored in (3) with the effects; a declined card stores nothing."""
     key = request.headers.get("idempotency-key")
     async with platform.db.transaction() as session:
-        user = await token_user(session, token, [API_SCOPE])
+        user = remember_shape(request, await token_user(session, token, [API_SCOPE]))
         scope = user_scope(user)
         print_ = fingerprint(request.method, request.url.path, params, key=platform.keys.pepper)
         if key is not None:

@@ -11,7 +11,7 @@ from fastapi import Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.platform import Platform
-from peerx.products.escrow import oauth, repository, service
+from peerx.products.escrow import oauth, repository, service, shapes
 from peerx.products.escrow.api.shared import card_payment, meaning
 from peerx.products.escrow.deps import actor, once
 from peerx.products.escrow.kernel import Flow, PayinPlan, Timing
@@ -65,6 +65,9 @@ class Transactions(Generic[Tx]):
     async def details(self, session: AsyncSession, user: oauth.TokenUser, tx_id: int, role: str) -> Response:
         """The buyer's or the seller's details."""
         tx = await self._load(session, user, tx_id)
+        if user.client.shape == shapes.OPENAPI:  # the spec's UserDetails, from the name's parts
+            party = await service.party(session, tx, role)
+            return WireJSON(shapes.user_details(shapes.OPENAPI, party.email, party.first_name, party.last_name))
         return WireJSON(UserDetails.of(await service.party_details(session, tx, role)))
 
     async def listing(self, session: AsyncSession, user: oauth.TokenUser, paging: repository.Page) -> Response:
@@ -112,6 +115,10 @@ class Transactions(Generic[Tx]):
             return self.view(await finish(session, who, plan, result, t))
 
         return await card_payment(request, platform, token, meaning(body), token_field, begin, recorded)
+
+    async def load(self, session: AsyncSession, user: oauth.TokenUser, tx_id: int) -> Tx:
+        """One of the caller's transactions (404 otherwise), unlocked: for reading."""
+        return await self._load(session, user, tx_id)
 
     async def _load(self, session: AsyncSession, user: oauth.TokenUser, tx_id: int) -> Tx:
         found: Tx = await repository.load(session, self.flow.model, actor(user), tx_id, lock=False)
