@@ -4,8 +4,8 @@ authorization code, and a face-to-face deposit's payment method
 Every client registered before answers as it always did (`document`); every deposit so far was
 paid by card.
 
-Revision ID: 20261206_17_trustap_shape
-Revises: 20261206_16_trustap_scopes
+Revision ID: 20261206_20_trustap_shape
+Revises: 20261206_19_v069
 Create Date: 2026-12-06 11:30:00.000000
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "20261206_17_trustap_shape"
-down_revision: str | None = "20261206_16_trustap_scopes"
+revision: str = "20261206_20_trustap_shape"
+down_revision: str | None = "20261206_19_v069"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
