@@ -75,3 +75,13 @@ async def test_unknown_account_and_bad_email(client):
     assert resp.status_code == 404
     resp = await client.post(f"{OPS}/accounts", json={"name": "X", "email": "nope"}, headers=AUTH)
     assert resp.status_code == 400 and resp.json()["error"]["field"] == "email"
+
+
+async def test_an_escrow_client_is_registered_with_its_api_shape(client):
+    body = {"name": "Spec App", "redirect_uris": ["https://spec.example/cb"]}
+    document = await client.post(f"{OPS}/escrow/clients", json=body, headers=AUTH)
+    assert document.status_code == 201 and document.json()["shape"] == "document"
+    spec = await client.post(f"{OPS}/escrow/clients", json={**body, "shape": "openapi"}, headers=AUTH)
+    assert spec.status_code == 201 and spec.json()["shape"] == "openapi"
+    refused = await client.post(f"{OPS}/escrow/clients", json={**body, "shape": "v2"}, headers=AUTH)
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "shape"

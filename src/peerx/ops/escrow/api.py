@@ -32,7 +32,7 @@ router = wire_router(dependencies=[OPERATOR], tags=["escrow"])  # /ops/v1/escrow
 async def post_client(body: EscrowClientCreate, session: Session, platform: PlatformDep) -> Response:
     """Register an OAuth2 client (an integrator); its secret is shown this once."""
     result = await create_client(
-        platform, session, name=body.name, redirect_uris=body.redirect_uris, livemode=not body.test
+        platform, session, name=body.name, redirect_uris=body.redirect_uris, livemode=not body.test, shape=body.shape
     )
     return reply(EscrowClient, result, status_code=201)
 

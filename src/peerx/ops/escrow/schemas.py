@@ -4,7 +4,7 @@ charge calculator versions."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -18,6 +18,9 @@ class EscrowClientCreate(WireModel):
     name: Annotated[str, Text(200, min_length=1)]
     redirect_uris: list[Annotated[str, Text(2000, min_length=1)]] = Field(max_length=20)
     test: Flag = False
+    shape: Literal["document", "openapi"] = Field(
+        "document", description="The response shapes the client gets: the Trustap document's or the public spec's."
+    )
 
 
 class EscrowClient(View):
@@ -26,6 +29,7 @@ class EscrowClient(View):
     account_id: int = Field(description="Owns the client's webhook endpoints (surface trustap).")
     livemode: bool
     redirect_uris: list[str]
+    shape: str
 
 
 class EscrowUserCreate(WireModel):
