@@ -13,7 +13,8 @@ from alembic import op
 revision: str = "20261206_20_instant"
 down_revision: str | None = "20261206_19_v069"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+# The chain above runs on the escrow branch; this one alters peach_contracts (bitcoin branch).
+depends_on: str | Sequence[str] | None = "20261122_07_bitcoin_contracts"
 
 
 def upgrade() -> None:
