@@ -699,3 +699,27 @@ async def test_instant_trades_are_refused_unless_every_condition_holds(
     again = await post(buyer, f"/sellOffer/{good}/performInstantTrade", request_body(buyer, seller))
     assert again.status_code == 404 and again.json()["error"] == "NOT_FOUND", again.text
     assert await contracts_of(platform, good) == 1
+
+
+async def test_a_revived_instant_offer_stays_instant(app_factory: Any, platform: Platform, run_jobs: Any) -> None:
+    """After a canceled instant trade the seller revives the offer (v1 revive): its terms and its
+    payment data for the platform go with it, so the next buyer can take it at once too."""
+    seller, buyer, next_buyer = await app_factory(), await app_factory(), await app_factory()
+    for app in (seller, buyer, next_buyer):
+        await with_pgp(app)
+    sell_id = await instant_offer(seller, platform, run_jobs)
+    taken = await post(buyer, f"/sellOffer/{sell_id}/performInstantTrade", request_body(buyer, seller))
+    assert taken.status_code == 200, taken.text
+    contract_id = taken.json()["id"]
+    assert (await seller.post(f"/contract/{contract_id}/cancel")).json() == {"success": True}
+    assert (await buyer.post(f"/contract/{contract_id}/cancel/confirm")).json() == {"success": True}
+    revived = await seller.post(f"/offer/{sell_id}/revive")
+    assert revived.status_code == 200, revived.text
+    new_id = revived.json()["newOfferId"]
+    details = (await seller.get(f"/offer/{new_id}/details")).json()
+    assert details["instantTradeCriteria"] == {"minReputation": -1, "minTrades": 0, "badges": []}
+    assert details["paymentData"]["sepa"]["encrypted"].startswith("-----BEGIN PGP MESSAGE-----")
+    assert (await get(next_buyer, f"/sellOffer/{new_id}/canPerformInstantTrade")).json() == {"result": True}
+    again = await post(next_buyer, f"/sellOffer/{new_id}/performInstantTrade", request_body(next_buyer, seller))
+    assert again.status_code == 200, again.text
+    assert again.json()["paymentDataEncryptionMethod"] == "asymmetric"

@@ -93,6 +93,22 @@ async def keep(session: AsyncSession, offer_id: int, terms: Terms) -> None:
     await session.flush()
 
 
+async def carry_over(session: AsyncSession, old_offer_id: int, new_offer_id: int) -> None:
+    """A revived sell offer keeps the terms its seller posted (the app does not post them again)."""
+    terms = (await repository.sell_offer_terms(session, [old_offer_id])).get(old_offer_id)
+    if terms is None:
+        return
+    session.add(
+        PeachSellOfferTerms(
+            offer_id=new_offer_id,
+            instant_trade_criteria=terms.instant_trade_criteria,
+            experience_level=terms.experience_level,
+            payment_secrets=dict(terms.payment_secrets or {}),
+        )
+    )
+    await session.flush()
+
+
 async def terms_of(session: AsyncSession, offer_ids: list[int]) -> dict[int, PeachSellOfferTerms]:
     return await repository.sell_offer_terms(session, offer_ids)
 
