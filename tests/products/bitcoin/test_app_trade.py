@@ -110,6 +110,11 @@ async def trade(client: httpx.AsyncClient, platform: Platform, run_jobs: Any) ->
     assert [k["publicKey"] for k in contract["seller"]["pgpPublicKeys"]] == [seller.pgp_public_key]
     paid_to = json.loads(buyer.pgp_decrypt_symmetric(contract["paymentDataEncrypted"], symmetric_key))
     assert paid_to["iban"] == SELLER_SEPA["iban"] and paid_to["beneficiary"] == SELLER_SEPA["beneficiary"]
+    # The fields useDecryptedContractData reads: symmetric payment data, the buyer's own from its request.
+    assert contract["paymentDataEncryptionMethod"] == "aes256"
+    assert contract["buyerPaymentDataEncrypted"] == body["paymentDataEncrypted"]
+    opened = seller.decrypted_contract_data(contract)
+    assert opened["paymentData"] == paid_to and opened["buyerPaymentData"]["iban"] == BUYER_SEPA["iban"]
     assert contract["paymentDataEncrypted"] and contract["symmetricKeyEncrypted"]
 
     # They talk over the app's socket: each message reaches the other, readable with the shared key.

@@ -23,6 +23,7 @@ from tests.products.bitcoin.contract_helpers import (
     PGP,
     SIGNATURE,
     funded_sell_offer,
+    open_contract,
     seller_signs,
     symmetric_key_for,
     with_pgp,
@@ -723,3 +724,15 @@ async def test_a_revived_instant_offer_stays_instant(app_factory: Any, platform:
     again = await post(next_buyer, f"/sellOffer/{new_id}/performInstantTrade", request_body(next_buyer, seller))
     assert again.status_code == 200, again.text
     assert again.json()["paymentDataEncryptionMethod"] == "asymmetric"
+
+
+async def test_contracts_of_v1_matching_keep_the_documents_shape(
+    app_factory: Any, platform: Platform, run_jobs: Any
+) -> None:
+    """The v069 contract fields are additive: a contract of v1 matching is answered as before."""
+    seller, buyer = await app_factory(), await app_factory()
+    contract_id, *_ = await open_contract(seller, buyer, platform, run_jobs)
+    view = (await buyer.get(f"/contract/{contract_id}")).json()
+    added = {"paymentDataEncryptionMethod", "buyerPaymentDataEncrypted", "buyerPaymentDataSignature"}
+    assert view["id"] == contract_id and not added & set(view)
+    assert not added & set((await seller.get("/contracts")).json()[0])
