@@ -568,12 +568,12 @@ async def instant_trade(
     sealed = instant.platform_encrypted(terms, body.payment_method)
     if sealed is None:
         raise f.FormInvalid("paymentMethod", "has no payment data for instant trades on this offer")
-    await perform(session, peach, user, offer.id, kind, body)
     pair = await platform_pgp(platform, session)
     if pair.secret_key is None:
         raise f.CannotMatch("Instant trades need the platform's PGP secret key, which this server does not hold.")
     buyer, seller = found[user.id], found[offer.user_id]
     encrypted = _reseal(pair, sealed, seller, recipients=[*_keys(buyer), *_keys(seller)])
+    await perform(session, peach, user, offer.id, kind, body)  # the request's own checks, then stored
     owner = (await repository.users_by_ids(session, [offer.user_id]))[offer.user_id]
     accepted = AcceptBody.model_validate({"paymentDataEncrypted": encrypted, "paymentDataSignature": sealed[1]})
     contract = await accept(session, peach, owner, offer.id, kind, user.public_key, accepted)
@@ -599,12 +599,13 @@ def _reseal(pair: PlatformPgp, sealed: tuple[str, str], seller: PublicUser, *, r
         pysequoia.verify(
             bytes=plaintext, store=lambda _ids: sellers, signature=pysequoia.Sig.from_bytes(signature.encode())
         )
-        certs = [pysequoia.Cert.from_bytes(k.encode()) for k in dict.fromkeys(recipients)]
-        return str(pysequoia.encrypt(plaintext, recipients=certs).decode())
     except Exception:  # pysequoia raises plain exceptions: a bad signature or key
         raise f.CannotMatch(
             "The seller's payment data for instant trades is not signed by the seller: send a trade request."
         ) from None
+    # Both parties' keys were parsed when they were proved (PATCH user): they load.
+    certs = [pysequoia.Cert.from_bytes(k.encode()) for k in dict.fromkeys(recipients)]
+    return str(pysequoia.encrypt(plaintext, recipients=certs).decode())
 
 
 def request_view(request: PeachTradeRequest, offer: PeachOffer, requester_id: str) -> TradeRequestView:
