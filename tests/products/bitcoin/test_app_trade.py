@@ -21,8 +21,13 @@ from tests.products.bitcoin.social import ws_client
 AMOUNT = 300_000
 SELLER_SEPA = {"type": "sepa", "currency": "EUR", "beneficiary": "Ama Mensah", "iban": "DE89370400440532013000",
                "bic": "COBADEFFXXX"}  # fmt: skip
-BUYER_SEPA = {"type": "sepa", "currency": "EUR", "beneficiary": "Kofi Boateng", "iban": "FR1420041010050500013M02606",
-              "bic": "COBADEFFXXX"}  # fmt: skip (the same bank: the BIC is shared, never an account's identity)
+BUYER_SEPA = {
+    "type": "sepa",
+    "currency": "EUR",
+    "beneficiary": "Kofi Boateng",
+    "iban": "FR1420041010050500013M02606",
+    "bic": "COBADEFFXXX",
+}  # fmt: skip (the same bank: the BIC is shared, never an account's identity)
 
 
 def owner_key_of(contract: dict[str, Any], role: str) -> str:
@@ -44,8 +49,9 @@ async def onboard(client: httpx.AsyncClient) -> PeachApp:
     return app
 
 
-async def funded_sell_offer(seller: PeachApp, platform: Platform, run_jobs: Any) -> dict[str, Any]:
-    posted = await seller.post_sell_offer(AMOUNT, SELLER_SEPA)
+async def funded_sell_offer(seller: PeachApp, platform: Platform, run_jobs: Any, **terms: Any) -> dict[str, Any]:
+    """Posted (with the app's instant-trade `terms` if any), its escrow made and funded on the chain."""
+    posted = await seller.post_sell_offer(AMOUNT, SELLER_SEPA, **terms)
     assert posted.status_code == 200, posted.text
     offer_id = posted.json()["id"]
     created = await seller.create_escrow(offer_id)
@@ -104,6 +110,11 @@ async def trade(client: httpx.AsyncClient, platform: Platform, run_jobs: Any) ->
     assert [k["publicKey"] for k in contract["seller"]["pgpPublicKeys"]] == [seller.pgp_public_key]
     paid_to = json.loads(buyer.pgp_decrypt_symmetric(contract["paymentDataEncrypted"], symmetric_key))
     assert paid_to["iban"] == SELLER_SEPA["iban"] and paid_to["beneficiary"] == SELLER_SEPA["beneficiary"]
+    # The fields useDecryptedContractData reads: symmetric payment data, the buyer's own from its request.
+    assert contract["paymentDataEncryptionMethod"] == "aes256"
+    assert contract["buyerPaymentDataEncrypted"] == body["paymentDataEncrypted"]
+    opened = seller.decrypted_contract_data(contract)
+    assert opened["paymentData"] == paid_to and opened["buyerPaymentData"]["iban"] == BUYER_SEPA["iban"]
     assert contract["paymentDataEncrypted"] and contract["symmetricKeyEncrypted"]
 
     # They talk over the app's socket: each message reaches the other, readable with the shared key.
@@ -116,6 +127,71 @@ async def trade(client: httpx.AsyncClient, platform: Platform, run_jobs: Any) ->
     history = (await seller.get_chat(contract_id)).json()
     assert [m["roomId"] for m in history] == [f"contract-{contract_id}"]
 
+    await pay_release_and_rate(client, platform, seller, buyer, contract_id)
+
+    # JWT access tokens: the client authenticated once per app (register) plus none afterwards.
+    assert seller.authentications == 0 and buyer.authentications == 0
+
+
+async def test_two_app_users_trade_instantly(platform: Platform, run_jobs: Any) -> None:
+    """The seller posts with an instant trade (its payment data encrypted to the platform key of
+    /v1/info); a buyer who meets the criteria takes the offer at once and reads the seller's
+    payment data with its own PGP key; then payment, release by signature and ratings."""
+    async with ws_client(platform) as client:
+        await set_price(platform, "BTCEUR", "27455.04")
+        seller, buyer = await onboard(client), await onboard(client)
+        peach_key = (await seller.get_info()).json()["peach"]["pgpPublicKey"]
+        criteria = {"minReputation": 0, "minTrades": 0, "badges": []}  # the app's 0..5: anyone
+        offer = await funded_sell_offer(
+            seller, platform, run_jobs, instant_trade=criteria, peach_pgp_public_key=peach_key
+        )
+        offer_id = offer["id"]
+        # The seller's own offer shows its terms (SellOfferSummary reads paymentData[m].encrypted).
+        assert offer["instantTradeCriteria"] == {"minReputation": -1, "minTrades": 0, "badges": []}
+        own = offer["paymentData"]["sepa"]
+        assert own["encrypted"].startswith("-----BEGIN PGP MESSAGE-----") and own["signature"]
+        assert json.loads(seller.pgp_decrypt(own["selfEncrypted"]))["iban"] == SELLER_SEPA["iban"]
+
+        # The buyer sees the offer as instant and is allowed; the seller's encrypted copies are not shown.
+        listed = [o for o in (await buyer.get_sell_offers()).json()["offers"] if o["id"] == offer_id]
+        assert len(listed) == 1 and listed[0]["allowedToInstantTrade"] is True
+        assert set(listed[0]["paymentData"]["sepa"]) == {"hashes"}
+        can = await buyer.can_perform_instant_trade_with_sell_offer(offer_id)
+        assert can.status_code == 200 and can.json() == {"result": True}, can.text
+
+        owner = (await buyer.get_user(seller.id)).json()
+        body, symmetric_key = buyer.trade_request_body(owner, BUYER_SEPA)
+        taken = await buyer.perform_instant_trade_with_sell_offer(offer_id, body)
+        assert taken.status_code == 200, taken.text
+        contract_id = taken.json()["id"]
+        assert contract_id.startswith(f"{offer_id}-") and taken.json()["paymentDataEncryptionMethod"] == "asymmetric"
+
+        # Each party reads both payment data as useDecryptedContractData does, signatures checked.
+        for app in (buyer, seller):
+            contract = (await app.get_contract(contract_id)).json()
+            assert contract["tradeStatus"] == "paymentRequired"
+            assert contract["paymentDataEncryptionMethod"] == "asymmetric"
+            data = app.decrypted_contract_data(contract)
+            assert data["symmetricKey"] == symmetric_key
+            assert data["paymentData"] == {
+                "beneficiary": "Ama Mensah",
+                "iban": SELLER_SEPA["iban"],
+                "bic": "COBADEFFXXX",
+            }
+            assert data["buyerPaymentData"]["iban"] == BUYER_SEPA["iban"]
+        # The offer is taken: no second instant trade, no trade request.
+        again = await buyer.perform_instant_trade_with_sell_offer(offer_id, body)
+        assert again.status_code == 404 and again.json()["error"] == "NOT_FOUND", again.text  # no longer listed
+
+        await pay_release_and_rate(client, platform, seller, buyer, contract_id)
+        assert seller.authentications == 0 and buyer.authentications == 0
+
+
+async def pay_release_and_rate(
+    client: httpx.AsyncClient, platform: Platform, seller: PeachApp, buyer: PeachApp, contract_id: str
+) -> None:
+    """The steps after the contract, as both apps take them (shared by the trade request and the
+    instant trade)."""
     # The buyer pays and confirms with a fresh address of its wallet (the contract has none yet).
     paid = await buyer.confirm_payment_buyer(contract_id)
     assert paid.status_code == 200, paid.text
@@ -143,7 +219,3 @@ async def trade(client: httpx.AsyncClient, platform: Platform, run_jobs: Any) ->
     assert (await buyer.get_contract(contract_id)).json()["tradeStatus"] == "tradeCompleted"
     status = (await buyer.get_user_status(seller.id)).json()
     assert status["trades"] == 1 and status["badExperience"] is False
-
-    # JWT access tokens: the client authenticated once per app (register) plus none afterwards.
-    assert seller.authentications == 0 and buyer.authentications == 0
-

@@ -23,6 +23,7 @@ from tests.products.bitcoin.contract_helpers import (
     PGP,
     SIGNATURE,
     funded_sell_offer,
+    open_contract,
     seller_signs,
     symmetric_key_for,
     with_pgp,
@@ -543,3 +544,195 @@ async def test_the_v069_surface_documents_itself(client: httpx.AsyncClient) -> N
     assert len(ids) == len(set(ids))
     assert (await client.get(f"{V069}/docs")).status_code == 200
     assert f'href="{V069}/docs"' in (await client.get("/")).text
+
+
+# ---------------------------------------------------------------- instant trades on sell offers
+
+SEPA_DATA = '{"beneficiary":"Ama Mensah","iban":"DE89370400440532013000","bic":"COBADEFFXXX"}'
+ANYONE = {"minReputation": -1, "minTrades": 0, "badges": []}  # usePostSellOffer's 0 peaches, interpolated
+
+
+async def platform_key_of(app: App) -> str:
+    return str((await app.client.get("/peach/v1/info")).json()["peach"]["pgpPublicKey"])
+
+
+def sealed_for(seller: App, recipient: str, text: str = SEPA_DATA, signer: App | None = None) -> dict[str, str]:
+    """signAndEncrypt of the cleaned payment data: encrypted to `recipient`, signed by the seller's PGP key."""
+    cert = pysequoia.Cert.from_bytes(recipient.encode())
+    signing = PGP[(signer or seller).id]
+    return {
+        "encrypted": pysequoia.encrypt(text.encode(), recipients=[cert]).decode(),
+        "signature": pysequoia.sign(signing.signer(), text.encode(), mode=pysequoia.SignatureMode.DETACHED).decode(),
+    }
+
+
+async def instant_offer(
+    seller: App, platform: Platform, run_jobs: Any, criteria: dict[str, Any] | None = ANYONE, **entry: str
+) -> str:
+    """A funded sell offer posted as SellOfferPreferences.tsx posts one with an instant trade."""
+    await with_pgp(seller)
+    sealed = entry or sealed_for(seller, await platform_key_of(seller))
+    data = {"sepa": {"hashes": seller.hashes("sell"), **sealed}}
+    sell_id, _ = await funded_sell_offer(seller, platform, run_jobs, paymentData=data, instantTradeCriteria=criteria)
+    return sell_id
+
+
+async def nothing_taken(platform: Platform, buyer: App, sell_id: str) -> None:
+    assert await contracts_of(platform, sell_id) == 0
+    assert (await get(buyer, f"/sellOffer/{sell_id}/tradeRequestPerformed")).status_code == 404
+
+
+async def test_sell_offer_instant_terms_are_checked_and_shown_to_the_owner_only(
+    app_factory: Any, platform: Platform, run_jobs: Any
+) -> None:
+    seller, buyer = await app_factory(), await app_factory()
+    await with_pgp(seller)
+    key = await platform_key_of(seller)
+    sealed = sealed_for(seller, key)
+    hashes = seller.hashes("sell")
+    refused = [
+        ({"sepa": {"hashes": hashes, "encrypted": "not pgp", "signature": sealed["signature"]}}, ANYONE,
+         "paymentData.sepa.encrypted"),
+        ({"sepa": {"hashes": hashes, "encrypted": sealed["encrypted"]}}, ANYONE, "paymentData.sepa.signature"),
+        ({"sepa": {"hashes": hashes, "selfEncrypted": sealed["signature"],
+                   "selfEncryptedSignature": sealed["signature"]}}, None, "paymentData.sepa.selfEncrypted"),
+        ({"sepa": {"hashes": hashes, "encrypted": "-----BEGIN PGP MESSAGE-----\n" + "A" * 20_001,
+                   "signature": sealed["signature"]}}, ANYONE, "encrypted"),
+        ({"sepa": {"hashes": hashes, **sealed}}, {**ANYONE, "minReputation": 2}, "minReputation"),
+        ({"sepa": {"hashes": hashes, **sealed}}, {**ANYONE, "minTrades": -1}, "minTrades"),
+        ({"sepa": {"hashes": hashes, **sealed}}, {**ANYONE, "badges": "superTrader"}, "badges"),
+    ]  # fmt: skip
+    for data, criteria, field in refused:
+        answer = await seller.post("/offer", seller.sell_body(paymentData=data, instantTradeCriteria=criteria))
+        assert answer.status_code == 400, (field, answer.text)
+        assert answer.json()["error"] == "FORM_INVALID" and field in answer.json()["message"], answer.text
+    assert (await seller.get("/offers")).json() == []  # nothing half-written
+
+    sell_id = await instant_offer(seller, platform, run_jobs, **sealed)
+    own = (await seller.get(f"/offer/{sell_id}/details")).json()
+    assert own["instantTradeCriteria"] == {"minReputation": -1, "minTrades": 0, "badges": []}
+    assert own["paymentData"]["sepa"] == {"hashes": hashes, **sealed}
+    assert (await seller.get("/offers")).json()[0]["paymentData"]["sepa"]["encrypted"] == sealed["encrypted"]
+    assert (await get(seller, f"/sellOffer/{sell_id}")).json()["paymentData"]["sepa"]["signature"] == sealed[
+        "signature"
+    ]
+    seen = (await get(buyer, f"/sellOffer/{sell_id}")).json()
+    assert seen["paymentData"]["sepa"] == {"hashes": hashes} and seen["instantTradeCriteria"]["minTrades"] == 0
+    assert "paymentData" not in (await buyer.get(f"/offer/{sell_id}")).json()
+    # A document-shaped sell offer is answered as before: no terms.
+    plain = await seller.post("/offer", seller.sell_body(paymentData={"sepa": {"hashes": buyer.hashes("x")}}))
+    assert plain.status_code == 200, plain.text
+    assert "instantTradeCriteria" not in plain.json() and plain.json()["paymentData"] == {
+        "sepa": {"hashes": buyer.hashes("x")}
+    }
+
+
+async def test_instant_trades_are_refused_unless_every_condition_holds(
+    app_factory: Any, platform: Platform, run_jobs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seller, buyer = await app_factory(), await app_factory()
+    await with_pgp(seller)
+    await with_pgp(buyer)
+    key = await platform_key_of(seller)
+
+    async def refused(sell_id: str, status: int, error: str, words: str) -> None:
+        assert (await get(buyer, f"/sellOffer/{sell_id}/canPerformInstantTrade")).json()["result"] in (True, False)
+        answer = await post(buyer, f"/sellOffer/{sell_id}/performInstantTrade", request_body(buyer, seller))
+        assert answer.status_code == status, answer.text
+        assert answer.json()["error"] == error and words in answer.json()["message"], answer.text
+        await nothing_taken(platform, buyer, sell_id)
+
+    # No instant trade: a plain offer, and criteria nobody new meets.
+    plain, _ = await funded_sell_offer(seller, platform, run_jobs)
+    assert (await get(buyer, f"/sellOffer/{plain}/canPerformInstantTrade")).json() == {"result": False}
+    await refused(plain, 401, "CANNOT_MATCH", "does not allow instant trades")
+    strict = await instant_offer(seller, platform, run_jobs, criteria={**ANYONE, "minTrades": 5})
+    assert (await get(buyer, f"/sellOffer/{strict}/canPerformInstantTrade")).json() == {"result": False}
+    assert (await get(buyer, "/sellOffer")).json()["offers"][0]["allowedToInstantTrade"] is False
+    await refused(strict, 401, "CANNOT_MATCH", "criteria")
+    medal = await instant_offer(seller, platform, run_jobs, criteria={**ANYONE, "badges": ["superTrader"]})
+    await refused(medal, 401, "CANNOT_MATCH", "criteria")
+    veterans = await instant_offer(seller, platform, run_jobs, criteria={**ANYONE, "minReputation": 0.8})
+    await refused(veterans, 401, "CANNOT_MATCH", "criteria")
+
+    # Criteria met, but the seller's data for the platform is missing, unreadable or not the seller's.
+    no_data = await instant_offer(
+        seller, platform, run_jobs, selfEncrypted=PAYMENT_DATA, selfEncryptedSignature=SIGNATURE
+    )
+    assert (await get(buyer, f"/sellOffer/{no_data}/canPerformInstantTrade")).json() == {"result": True}
+    await refused(no_data, 400, "FORM_INVALID", "paymentMethod")
+    wrong_key = await instant_offer(
+        seller, platform, run_jobs, **sealed_for(seller, str(PGP[buyer.id].extract_certificate()))
+    )
+    await refused(wrong_key, 401, "CANNOT_MATCH", "cannot be read")
+    forged = await instant_offer(seller, platform, run_jobs, **sealed_for(seller, key, signer=buyer))
+    await refused(forged, 401, "CANNOT_MATCH", "not signed by the seller")
+
+    # One's own offer; a method the offer does not take.
+    sealed = sealed_for(seller, key)
+    good = await instant_offer(seller, platform, run_jobs, **sealed)
+    assert (await get(seller, f"/sellOffer/{good}/canPerformInstantTrade")).json() == {"result": False}
+    own = await post(seller, f"/sellOffer/{good}/performInstantTrade", request_body(seller, buyer))
+    assert own.status_code == 401 and own.json()["error"] == "CANNOT_MATCH", own.text
+    other_method = await post(
+        buyer, f"/sellOffer/{good}/performInstantTrade", request_body(buyer, seller, paymentMethod="revolut")
+    )
+    assert other_method.status_code == 400 and "paymentMethod" in other_method.json()["message"], other_method.text
+    await nothing_taken(platform, buyer, good)
+
+    # The operator keeps the platform's secret key: this server cannot read the payment data.
+    monkeypatch.setattr(platform.settings, "peach_pgp_public_key", str(PGP[seller.id].extract_certificate()))
+    await refused(good, 401, "CANNOT_MATCH", "secret key")
+    monkeypatch.undo()
+
+    # Everything holds: the contract at once, asymmetric, readable by both parties.
+    taken = await post(buyer, f"/sellOffer/{good}/performInstantTrade", request_body(buyer, seller))
+    assert taken.status_code == 200, taken.text
+    contract = taken.json()
+    assert contract["id"].startswith(f"{good}-") and contract["paymentDataEncryptionMethod"] == "asymmetric"
+    assert contract["paymentDataSignature"] == sealed["signature"]  # the seller's own, kept
+    for party in (buyer, seller):
+        read = (await party.get(f"/contract/{contract['id']}")).json()
+        assert read["paymentDataEncryptionMethod"] == "asymmetric" and read["buyerPaymentDataEncrypted"] == PAYMENT_DATA
+        opened = pysequoia.decrypt(read["paymentDataEncrypted"].encode(), decryptor=PGP[party.id].decryptor()).bytes
+        assert bytes(opened).decode() == SEPA_DATA
+    assert (await get(buyer, f"/sellOffer/{good}/tradeRequestPerformed")).status_code == 200
+    again = await post(buyer, f"/sellOffer/{good}/performInstantTrade", request_body(buyer, seller))
+    assert again.status_code == 404 and again.json()["error"] == "NOT_FOUND", again.text
+    assert await contracts_of(platform, good) == 1
+
+
+async def test_a_revived_instant_offer_stays_instant(app_factory: Any, platform: Platform, run_jobs: Any) -> None:
+    """After a canceled instant trade the seller revives the offer (v1 revive): its terms and its
+    payment data for the platform go with it, so the next buyer can take it at once too."""
+    seller, buyer, next_buyer = await app_factory(), await app_factory(), await app_factory()
+    for app in (seller, buyer, next_buyer):
+        await with_pgp(app)
+    sell_id = await instant_offer(seller, platform, run_jobs)
+    taken = await post(buyer, f"/sellOffer/{sell_id}/performInstantTrade", request_body(buyer, seller))
+    assert taken.status_code == 200, taken.text
+    contract_id = taken.json()["id"]
+    assert (await seller.post(f"/contract/{contract_id}/cancel")).json() == {"success": True}
+    assert (await buyer.post(f"/contract/{contract_id}/cancel/confirm")).json() == {"success": True}
+    revived = await seller.post(f"/offer/{sell_id}/revive")
+    assert revived.status_code == 200, revived.text
+    new_id = revived.json()["newOfferId"]
+    details = (await seller.get(f"/offer/{new_id}/details")).json()
+    assert details["instantTradeCriteria"] == {"minReputation": -1, "minTrades": 0, "badges": []}
+    assert details["paymentData"]["sepa"]["encrypted"].startswith("-----BEGIN PGP MESSAGE-----")
+    assert (await get(next_buyer, f"/sellOffer/{new_id}/canPerformInstantTrade")).json() == {"result": True}
+    again = await post(next_buyer, f"/sellOffer/{new_id}/performInstantTrade", request_body(next_buyer, seller))
+    assert again.status_code == 200, again.text
+    assert again.json()["paymentDataEncryptionMethod"] == "asymmetric"
+
+
+async def test_contracts_of_v1_matching_keep_the_documents_shape(
+    app_factory: Any, platform: Platform, run_jobs: Any
+) -> None:
+    """The v069 contract fields are additive: a contract of v1 matching is answered as before."""
+    seller, buyer = await app_factory(), await app_factory()
+    contract_id, *_ = await open_contract(seller, buyer, platform, run_jobs)
+    view = (await buyer.get(f"/contract/{contract_id}")).json()
+    added = {"paymentDataEncryptionMethod", "buyerPaymentDataEncrypted", "buyerPaymentDataSignature"}
+    assert view["id"] == contract_id and not added & set(view)
+    assert not added & set((await seller.get("/contracts")).json()[0])

@@ -53,7 +53,7 @@ from peerx.products.bitcoin.identity.schemas import (
 )
 from peerx.products.bitcoin.market import catalogue
 from peerx.products.bitcoin.market import prices as market
-from peerx.products.bitcoin.offers import limits, search
+from peerx.products.bitcoin.offers import instant, limits, search
 from peerx.products.bitcoin.offers import service as offers
 from peerx.products.bitcoin.offers.schemas import (
     BuyOfferRequest,
@@ -396,7 +396,10 @@ async def post_offer(
         offer = await offers.create_offer(session, peach, user, body)
         prices = await offers.price_map(session, peach)
         profile = (await offers.profiles_for(session, [offer]))[user.id]
-        return WireJSON(offers.offer_view(offer, profile, None, prices))
+        terms = await instant.terms_of(session, [offer.id])
+        return WireJSON(
+            instant.owner_view(offers.offer_view(offer, profile, None, prices).wire(), terms.get(offer.id), owner=True)
+        )
 
     return await idempotent(request, session, user_scope(user), fingerprint(body), create)
 
@@ -432,7 +435,15 @@ async def list_offers(session: Session, user: User, peach: PeachDep) -> Response
     profiles = await offers.profiles_for(session, rows)
     escrows = await offers.escrows_for(session, rows)
     prices = await offers.price_map(session, peach)
-    return WireJSON([offers.offer_view(o, profiles[user.id], escrows.get(o.id), prices).wire() for o in rows])
+    terms = await instant.terms_of(session, [o.id for o in rows if o.type == "ask"])
+    return WireJSON(
+        [
+            instant.owner_view(
+                offers.offer_view(o, profiles[user.id], escrows.get(o.id), prices).wire(), terms.get(o.id), owner=True
+            )
+            for o in rows
+        ]
+    )
 
 
 @router.get("/offers/summary", response_model=list[OfferSummary], summary="Get offers summaries")
@@ -460,7 +471,9 @@ async def offer_details(offer_id: OfferPath, session: Session, user: User, peach
     profile = (await offers.profiles_for(session, [offer]))[user.id]
     escrows = await offers.escrows_for(session, [offer])
     prices = await offers.price_map(session, peach)
-    return WireJSON(offers.offer_view(offer, profile, escrows.get(offer.id), prices))
+    terms = await instant.terms_of(session, [offer.id])
+    view = offers.offer_view(offer, profile, escrows.get(offer.id), prices).wire()
+    return WireJSON(instant.owner_view(view, terms.get(offer.id), owner=True))
 
 
 @router.patch("/offer/{offerId}", response_model=Success, summary="Update offer")

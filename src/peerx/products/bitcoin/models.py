@@ -351,6 +351,9 @@ class Contract(Base):
     rating_seller: Mapped[int | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # "asymmetric" for an instant trade (the seller's payment data PGP-encrypted to both parties);
+    # None otherwise (symmetric, "aes256" where the app reads it).
+    payment_data_encryption_method: Mapped[str | None] = mapped_column(String(10))
 
 
 # Social tables: chat, ratings, trade history, reputation, referral codes. Contracts are
@@ -540,3 +543,18 @@ class PeachUserSettings69(Base):
     last_address_used_index: Mapped[int | None]
     encrypted_payment_data: Mapped[str | None] = mapped_column(Text)
     encrypted_payment_data_signature: Mapped[str | None] = mapped_column(Text)
+
+
+class PeachSellOfferTerms(Base):
+    """What the app's v1 POST offer (sell) sends beyond the document: the instant-trade criteria
+    (minReputation on the server's -1..1 scale), the experience level, and per payment method
+    the data PGP-encrypted to the platform key (`encrypted`/`signature`, instant trades) and to
+    the seller's own key (`selfEncrypted`/`selfEncryptedSignature`), armored as sent."""
+
+    __tablename__ = "peach_sell_offer_terms"
+
+    offer_id: Mapped[int] = mapped_column(ForeignKey("peach_offers.id"), primary_key=True)
+    instant_trade_criteria: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    experience_level: Mapped[str | None] = mapped_column(String(24))
+    # {method: {encrypted?, signature?, selfEncrypted?, selfEncryptedSignature?}}
+    payment_secrets: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -33,6 +33,7 @@ from peerx.products.bitcoin.models import (
     PeachUser,
     TradeStatus,
 )
+from peerx.products.bitcoin.offers import instant
 from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.offers.schemas import EscrowFunding, FundingStatus, RefundPsbt
 from peerx.products.bitcoin.schemas import OK, Success
@@ -328,6 +329,7 @@ async def revive(session: AsyncSession, offer: PeachOffer) -> PeachOffer:
     methods = await offer_rows.methods_of(session, offer.id)
     for method in methods:
         session.add(PeachOfferMethod(offer_id=revived.id, currency=method.currency, method=method.method))
+    await instant.carry_over(session, offer.id, revived.id)
     escrow.offer_id, escrow.updated_at = revived.id, now  # the coins stay where they are
     offer.canceled, offer.online, offer.trade_status, offer.updated_at = True, False, TradeStatus.OFFER_CANCELED, now
     await session.flush()

@@ -22,6 +22,7 @@ from peerx.products.bitcoin.models import (
     PeachOffer,
     PeachOfferMethod,
     PeachTradeOutcome,
+    PeachTradeRequest,
     PeachUser,
     TradeStatus,
 )
@@ -243,3 +244,11 @@ async def delete_other_matches(session: AsyncSession, buy_offer_id: int, sell_of
             PeachMatch.id != keep_id,
         )
     )
+
+
+async def trade_requests_of(session: AsyncSession, contract_ids: list[str]) -> dict[str, PeachTradeRequest]:
+    """The v069 trade requests (accepted, or taken at once) the contracts were made from."""
+    if not contract_ids:
+        return {}
+    rows = await session.scalars(select(PeachTradeRequest).where(PeachTradeRequest.contract_id.in_(contract_ids)))
+    return {row.contract_id: row for row in rows if row.contract_id is not None}

@@ -285,6 +285,13 @@ class Contract(PeachAnswer):
     rating_seller: int | None
     messages: int
     unread_messages: int
+    # Contracts made from a v069 trade request (peach-api-ts Contract): how the seller's payment
+    # data is encrypted ("aes256": the symmetric key; "asymmetric": PGP to both parties, instant
+    # trades) and the buyer's own payment data, sent with its request.
+    payment_data_encryption_method: str | None = omitted()
+    buyer_payment_data_encrypted: str | None = omitted()
+    buyer_payment_data_signature: str | None = omitted()
+    buyer_hashed_payment_data: list[str] | None = omitted()
 
 
 class ContractSummary(PeachAnswer):

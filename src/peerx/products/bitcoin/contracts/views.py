@@ -13,13 +13,14 @@ from peerx.products.bitcoin.contracts.repository import (
     escrows_by_ids,
     message_counts,
     role_of,
+    trade_requests_of,
 )
 from peerx.products.bitcoin.contracts.schemas import Contract as ContractView
 from peerx.products.bitcoin.contracts.schemas import ContractSummary
 from peerx.products.bitcoin.identity.reputation import profiles
 from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.market import prices as market
-from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachUser, TradeStatus
+from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachTradeRequest, PeachUser, TradeStatus
 from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.wire import wire_time
 
@@ -62,6 +63,7 @@ class Loaded:
         self.offers: dict[int, PeachOffer] = {}
         self.messages: dict[str, MessageCount] = {}
         self.prices: dict[str, Decimal] = {}
+        self.requests: dict[str, PeachTradeRequest] = {}
 
     @classmethod
     async def of(cls, session: AsyncSession, peach: Peach, viewer: PeachUser, contracts: list[Contract]) -> Loaded:
@@ -74,6 +76,7 @@ class Loaded:
         loaded.offers = await offer_rows.offers_by_ids(session, offer_ids)
         loaded.messages = await message_counts(session, viewer.id, [c.id for c in contracts])
         loaded.prices = {c: v for c, (v, _) in (await market.all_prices(session, peach.prices)).items()}
+        loaded.requests = await trade_requests_of(session, [c.id for c in contracts])
         return loaded
 
 
@@ -93,7 +96,7 @@ def contract_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> Cont
     role = role_of(contract, viewer)
     escrow = loaded.escrows.get(contract.escrow_id)
     disputed_by_other = contract.dispute_initiator_id not in (None, viewer.id)
-    return ContractView(
+    view = ContractView(
         id=contract.id,
         creation_date=wire_time(contract.created_at),
         last_modified=wire_time(contract.updated_at),
@@ -150,6 +153,23 @@ def contract_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> Cont
         messages=loaded.messages[contract.id].total,
         unread_messages=loaded.messages[contract.id].unread,
     )
+    request = loaded.requests.get(contract.id)
+    if request is not None:  # a v069 contract: the fields the app's Contract type adds
+        view.payment_data_encryption_method = contract.payment_data_encryption_method or "aes256"
+        view.buyer_payment_data_encrypted = request.payment_data_encrypted
+        view.buyer_payment_data_signature = request.payment_data_signature
+        view.buyer_hashed_payment_data = _request_hashes(request)
+    return view
+
+
+def _request_hashes(request: PeachTradeRequest) -> list[str]:
+    entry = (
+        request.payment_data_hashed.get(request.payment_method)
+        if isinstance(request.payment_data_hashed, dict)
+        else None
+    )
+    hashes = entry.get("hashes") if isinstance(entry, dict) else None
+    return [str(h) for h in hashes] if isinstance(hashes, list) else []
 
 
 def summary_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> ContractSummary:

@@ -18,6 +18,7 @@ from peerx.products.bitcoin.models import (
     PeachOffer,
     PeachOfferMethod,
     PeachPaymentHash,
+    PeachSellOfferTerms,
     PeachUser,
 )
 
@@ -112,3 +113,11 @@ async def trade_volumes(
         )
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
+
+
+async def sell_offer_terms(session: AsyncSession, offer_ids: list[int]) -> dict[int, PeachSellOfferTerms]:
+    """The app's instant-trade terms of these sell offers (offers/instant.py), by offer id."""
+    if not offer_ids:
+        return {}
+    rows = await session.scalars(select(PeachSellOfferTerms).where(PeachSellOfferTerms.offer_id.in_(offer_ids)))
+    return {row.offer_id: row for row in rows}

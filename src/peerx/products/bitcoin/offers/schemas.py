@@ -15,6 +15,7 @@ from peerx.products.bitcoin.schemas import (
     Address,
     AmountOrRange,
     AmountRange,
+    Armored,
     Country,
     CurrencyCode,
     MethodId,
@@ -33,7 +34,7 @@ from peerx.products.bitcoin.schemas import (
     examples,
     omitted,
 )
-from peerx.wire import WireDecimal
+from peerx.wire import Integer, Text, WireDecimal
 
 # ---------------------------------------------------------------- offers
 
@@ -58,6 +59,28 @@ class PaymentDataHashes(PeachRequest):
 
 
 PaymentData = Annotated[dict[MethodId, PaymentDataHashes], Field(min_length=1, max_length=MAX_METHODS)]
+
+
+class SellPaymentData(PaymentDataHashes):
+    """A sell offer's method as the app sends it (SellOfferPreferences.tsx getPaymentData): with
+    an instant trade, the cleaned payment data PGP-encrypted to the platform key and signed by
+    the seller; always, the same encrypted to the seller's own key."""
+
+    encrypted: Armored | None = None
+    signature: Armored | None = None
+    self_encrypted: Armored | None = None
+    self_encrypted_signature: Armored | None = None
+
+
+class SellInstantTradeCriteria(PeachRequest):
+    """usePostSellOffer.ts: minReputation interpolated from the app's 0..5 to the server's -1..1."""
+
+    min_reputation: Reputation
+    min_trades: Annotated[int, Integer(0, 1_000_000, text=False)]
+    badges: Annotated[list[Annotated[str, Text(40, min_length=1, strip=False)]], Field(max_length=8)]
+
+
+SellPaymentDataMap = Annotated[dict[MethodId, SellPaymentData], Field(min_length=1, max_length=MAX_METHODS)]
 
 
 class BuyOfferRequest(PeachRequest):
@@ -103,8 +126,11 @@ class SellOfferRequest(PeachRequest):
     amount: Sats
     premium: Premium | None = None
     means_of_payment: MeansOfPayment
-    payment_data: PaymentData
+    payment_data: SellPaymentDataMap
     return_address: Address
+    # The app's instant-trade terms (usePostSellOffer.ts), optional.
+    instant_trade_criteria: SellInstantTradeCriteria | None = None
+    experience_level_criteria: Literal["newUsersOnly", "experiencedUsersOnly"] | None = None
 
 
 OfferRequest = Annotated[BuyOfferRequest | SellOfferRequest, Field(discriminator="type")]
@@ -155,6 +181,11 @@ class RefundRequest(PeachRequest):
 class PaymentDataView(PeachAnswer):
     hashes: list[str]
     country: str | None = omitted()
+    # A sell offer's own views only (the owner's encrypted copies, see SellPaymentData).
+    encrypted: str | None = omitted()
+    signature: str | None = omitted()
+    self_encrypted: str | None = omitted()
+    self_encrypted_signature: str | None = omitted()
 
 
 class ShortFunding(PeachAnswer):
@@ -303,6 +334,9 @@ class SellOffer(PeachAnswer):
     # The seller's escrow key (createEscrow's publicKey): the app checks the key it derives
     # against it before it signs a refund or a release (getEscrowWalletForOffer).
     public_key: str | None = omitted()
+    # The app's instant-trade terms, when it sent them (SellOfferSummary.tsx reads them back).
+    instant_trade_criteria: dict[str, Any] | None = omitted()
+    experience_level_criteria: str | None = omitted()
 
 
 Offer = Annotated[BuyOffer | SellOffer, Field(discriminator="type")]

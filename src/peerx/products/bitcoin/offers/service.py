@@ -4,6 +4,7 @@ one amount, a premium, a return address, funded into escrow before they go onlin
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +28,7 @@ from peerx.products.bitcoin.models import (
     PeachUser,
     TradeStatus,
 )
-from peerx.products.bitcoin.offers import address_proof, repository
+from peerx.products.bitcoin.offers import address_proof, instant, repository
 from peerx.products.bitcoin.offers.schemas import (
     BuyOffer,
     BuyOfferRequest,
@@ -77,7 +78,9 @@ def parse_means_of_payment(value: dict[str, list[str]]) -> dict[str, list[str]]:
     return result
 
 
-def parse_payment_data(value: dict[str, PaymentDataHashes], means: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+def parse_payment_data(
+    value: Mapping[str, PaymentDataHashes], means: dict[str, list[str]]
+) -> dict[str, dict[str, Any]]:
     """Each method used needs its field hashes (sha256 hex per field): the app hashes only the
     account identifiers (catalogue.NOT_HASHED lists the rest), the document every field; the
     catalogue's Method.hash_count bounds both."""
@@ -167,10 +170,13 @@ async def create_offer(
         offer.return_address = check_address(peach, body.return_address, "returnAddress")
         offer.premium = body.premium or Decimal(0)
         offer.online, offer.trade_status = False, TradeStatus.CREATE_ESCROW
+    terms = instant.parse(body) if body.type == "ask" else None  # checked before anything is written
     await _check_trading_limit(session, peach, low)
     await claim_payment_hashes(session, user, payment_data)
     session.add(offer)
     await session.flush()
+    if terms is not None:
+        await instant.keep(session, offer.id, terms)
     for currency, methods in means.items():
         for method in methods:
             session.add(PeachOfferMethod(offer_id=offer.id, currency=currency, method=method))

@@ -29,7 +29,7 @@ from peerx.products.bitcoin.v069.schemas import (
     TradeRequestBody,
     pgp_keys,
 )
-from peerx.web import Session, WireJSON, surface_app, wire_router
+from peerx.web import PlatformDep, Session, WireJSON, surface_app, wire_router
 
 router = wire_router()
 OfferPath = Annotated[OfferId, Path(alias="offerId", description="The offer id (ASCII digits).")]
@@ -278,9 +278,17 @@ for _name in KIND:
             return WireJSON(CanInstantTrade(result=await service.can_instant_trade(session, user, offer_id, kind)))
 
         @router.post(f"{base}/performInstantTrade", summary=f"Instant trade ({name})")
-        async def instant(offer_id: OfferPath, session: Session, user: User, body: TradeRequestBody) -> Response:
-            await service.instant_trade(session, user, offer_id, kind)
-            return WireJSON(OK)  # not reached: instant_trade refuses
+        async def instant(
+            offer_id: OfferPath,
+            session: Session,
+            user: User,
+            peach: PeachDep,
+            platform: PlatformDep,
+            body: TradeRequestBody,
+        ) -> Response:
+            # The contract at once, as an accepted trade request answers it (peach-api-ts: Contract).
+            contract = await service.instant_trade(session, peach, platform, user, offer_id, kind, body)
+            return WireJSON(await service.contract_answer(session, peach, user, contract))
 
         @router.get(f"{base}/hasTurnedToMyContract", summary="Did my trade request become a contract?")
         async def turned(offer_id: OfferPath, session: Session, user: User, peach: PeachDep) -> Response:

@@ -9,16 +9,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pysequoia
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
+from peerx.platform import Platform
 from peerx.products.bitcoin import errors as f
 from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.contracts import matching
 from peerx.products.bitcoin.contracts import repository as contract_rows
 from peerx.products.bitcoin.contracts.schemas import MatchRequest
 from peerx.products.bitcoin.contracts.views import Loaded, contract_view
+from peerx.products.bitcoin.identity.reputation import profiles
+from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import (
     Contract,
@@ -32,10 +36,12 @@ from peerx.products.bitcoin.models import (
     PeachUserSettings69,
     TradeStatus,
 )
-from peerx.products.bitcoin.offers import address_proof
+from peerx.products.bitcoin.offers import address_proof, instant
 from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.offers import service as offers
 from peerx.products.bitcoin.push.notify import notify
+from peerx.products.bitcoin.social import platform_key
+from peerx.products.bitcoin.social.platform_key import PlatformPgp, platform_pgp
 from peerx.products.bitcoin.v069 import repository
 from peerx.products.bitcoin.v069.schemas import (
     AcceptBody,
@@ -132,17 +138,21 @@ async def sell_offer_views(
 ) -> list[dict[str, Any]]:
     """SellOffer (the v1 offer, its owner's profile with `pgpPublicKeys`) and, for the viewer,
     allowedToInstantTrade and hasPerformedTradeRequest."""
-    profiles = await offers.profiles_for(session, rows)
+    owners = await offers.profiles_for(session, rows)
     escrows = await offers.escrows_for(session, rows)
     prices = await offers.price_map(session, peach)
     requested = await repository.requested_offer_ids(session, viewer.id, [o.id for o in rows])
+    terms = await instant.terms_of(session, [o.id for o in rows])
+    viewer_profile = owners.get(viewer.id) or (await profiles(session, [viewer.id]))[viewer.id]
     views = []
     for offer in rows:
-        view = offers.offer_view(offer, profiles[offer.user_id], escrows.get(offer.id), prices).wire()
+        view = offers.offer_view(offer, owners[offer.user_id], escrows.get(offer.id), prices).wire()
         pgp_keys(view["user"])
-        if offer.user_id != viewer.id:
+        own = offer.user_id == viewer.id
+        instant.owner_view(view, terms.get(offer.id), owner=own)
+        if not own:
             view.pop("returnAddress", None)  # the seller's refund address is the seller's business
-        view["allowedToInstantTrade"] = False
+        view["allowedToInstantTrade"] = not own and instant.allows(terms.get(offer.id), viewer_profile)
         view["hasPerformedTradeRequest"] = offer.id in requested
         views.append(view)
     return views
@@ -507,7 +517,7 @@ async def contract_answer(session: AsyncSession, peach: Peach, viewer: PeachUser
         view["buyerPaymentDataEncrypted"] = request.payment_data_encrypted
         view["buyerPaymentDataSignature"] = request.payment_data_signature
         view["buyerHashedPaymentData"] = _hashes(request.payment_data_hashed, request.payment_method)
-    view["paymentDataEncryptionMethod"] = "aes256"
+    view["paymentDataEncryptionMethod"] = contract.payment_data_encryption_method or "aes256"
     return view
 
 
@@ -519,17 +529,83 @@ async def turned_to_contract(session: AsyncSession, user: PeachUser, offer_id: i
 
 
 async def can_instant_trade(session: AsyncSession, user: PeachUser, offer_id: int, kind: str) -> bool:
-    """peerx keeps no instant-trade terms on sell offers (v1 POST offer drops them) and a buy
-    offer's seller has no escrow to trade with at once: no offer allows an instant trade yet."""
-    await listed_offer(session, offer_id, kind)
-    return False
-
-
-async def instant_trade(session: AsyncSession, user: PeachUser, offer_id: int, kind: str) -> None:
+    """A sell offer allows an instant trade to a user who meets its criteria (offers/instant.py
+    `allows`, the one rule); a buy offer's seller has no escrow to trade with at once: never."""
     offer = await listed_offer(session, offer_id, kind)
+    if kind != "ask" or offer.user_id == user.id:
+        return False
+    if await contract_rows.is_blocked(session, offer.user_id, user.id):
+        return False
+    terms = (await instant.terms_of(session, [offer.id])).get(offer.id)
+    return instant.allows(terms, (await profiles(session, [user.id]))[user.id])
+
+
+async def instant_trade(
+    session: AsyncSession,
+    peach: Peach,
+    platform: Platform,
+    user: PeachUser,
+    offer_id: int,
+    kind: str,
+    body: TradeRequestBody,
+) -> Contract:
+    """performInstantTrade on a sell offer: the buyer's trade request (`perform`, its checks)
+    accepted at once on the seller's behalf (`accept`: the v1 match and double match), with the
+    seller's payment data of the chosen method read with the platform's secret key and
+    encrypted again, the same plaintext, to both parties' PGP keys (the seller's signature
+    kept): the contract's payment data is "asymmetric". Any refusal leaves nothing written."""
+    offer = await listed_offer(session, offer_id, kind, lock=True)
     if offer.user_id == user.id:
         raise f.CannotMatch("You cannot take your own offer.")
-    raise f.CannotMatch("This offer does not allow instant trades: send a trade request.")
+    if kind != "ask":
+        raise f.CannotMatch("This offer does not allow instant trades: send a trade request.")
+    terms = (await instant.terms_of(session, [offer.id])).get(offer.id)
+    if instant.criteria_view(terms) is None:
+        raise f.CannotMatch("This offer does not allow instant trades: send a trade request.")
+    found = await profiles(session, [user.id, offer.user_id])
+    if not instant.allows(terms, found[user.id]):
+        raise f.CannotMatch("You do not meet this offer's instant trade criteria: send a trade request.")
+    sealed = instant.platform_encrypted(terms, body.payment_method)
+    if sealed is None:
+        raise f.FormInvalid("paymentMethod", "has no payment data for instant trades on this offer")
+    pair = await platform_pgp(platform, session)
+    if pair.secret_key is None:
+        raise f.CannotMatch("Instant trades need the platform's PGP secret key, which this server does not hold.")
+    buyer, seller = found[user.id], found[offer.user_id]
+    encrypted = _reseal(pair, sealed, seller, recipients=[*_keys(buyer), *_keys(seller)])
+    await perform(session, peach, user, offer.id, kind, body)  # the request's own checks, then stored
+    owner = (await repository.users_by_ids(session, [offer.user_id]))[offer.user_id]
+    accepted = AcceptBody.model_validate({"paymentDataEncrypted": encrypted, "paymentDataSignature": sealed[1]})
+    contract = await accept(session, peach, owner, offer.id, kind, user.public_key, accepted)
+    contract.payment_data_encryption_method = "asymmetric"
+    await session.flush()
+    return contract
+
+
+def _keys(profile: PublicUser) -> list[str]:
+    return [k.public_key for k in profile.pgp_public_keys if k.public_key]
+
+
+def _reseal(pair: PlatformPgp, sealed: tuple[str, str], seller: PublicUser, *, recipients: list[str]) -> str:
+    """The seller's payment data, encrypted to the platform key and signed by the seller,
+    encrypted again to `recipients` (what the app's useDecryptedContractData `decrypt`s, then
+    checks against the seller's pgpPublicKeys)."""
+    encrypted, signature = sealed
+    plaintext = platform_key.decrypt(pair, encrypted)
+    if plaintext is None:
+        raise f.CannotMatch("The seller's payment data for instant trades cannot be read: send a trade request.")
+    try:
+        sellers = [pysequoia.Cert.from_bytes(k.encode()) for k in _keys(seller)]
+        pysequoia.verify(
+            bytes=plaintext, store=lambda _ids: sellers, signature=pysequoia.Sig.from_bytes(signature.encode())
+        )
+    except Exception:  # pysequoia raises plain exceptions: a bad signature or key
+        raise f.CannotMatch(
+            "The seller's payment data for instant trades is not signed by the seller: send a trade request."
+        ) from None
+    # Both parties' keys were parsed when they were proved (PATCH user): they load.
+    certs = [pysequoia.Cert.from_bytes(k.encode()) for k in dict.fromkeys(recipients)]
+    return str(pysequoia.encrypt(plaintext, recipients=certs).decode())
 
 
 def request_view(request: PeachTradeRequest, offer: PeachOffer, requester_id: str) -> TradeRequestView:
