@@ -1,8 +1,10 @@
 """bitcoin: every PGP key a user proved (peach_pgp_keys), served as `pgpPublicKeys`; the key each
-user has now is copied in, so the list is complete from the start
+user has now is copied in, so the list is complete from the start. It also joins the two heads
+(20261206_16_trustap_scopes was put on the escrow branch, beside 20261206_15), so the history
+has one head again.
 
 Revision ID: 20261206_17_pgp_keys
-Revises: 20261206_16_trustap_scopes
+Revises: 20261206_15_login_throttles, 20261206_16_trustap_scopes
 Create Date: 2026-12-06 11:30:00.000000
 """
 
@@ -15,7 +17,7 @@ from alembic import op
 import peerx.core.db
 
 revision: str = "20261206_17_pgp_keys"
-down_revision: str | None = "20261206_16_trustap_scopes"
+down_revision: str | tuple[str, ...] | None = ("20261206_15_login_throttles", "20261206_16_trustap_scopes")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

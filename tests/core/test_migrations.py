@@ -9,6 +9,7 @@ import hashlib
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, update
 
 import peerx.app  # noqa: F401 - every product's tables
@@ -37,6 +38,12 @@ async def schema_drift(database_url: str) -> list[object]:
 
 async def test_models_and_migrations_agree(database_url):
     assert await schema_drift(database_url) == []
+
+
+def test_the_history_has_one_head():
+    """Products may branch from a merge point, but every branch is joined again: a second head
+    lets two servers' `upgrade heads` apply unordered changes."""
+    assert len(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()) == 1
 
 
 BEFORE_KEYED = "20261204_13_operator_password"

@@ -1,7 +1,7 @@
 """bitcoin: instant trades on sell offers: the sell offer's v069 terms and a contract's payment data encryption
 
-Revision ID: 20261206_20_instant
-Revises: 20261206_19_v069
+Revision ID: 20261206_21_instant
+Revises: 20261206_20_trustap_shape
 Create Date: 2026-12-06 12:00:00.000000
 """
 
@@ -10,11 +10,10 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "20261206_20_instant"
-down_revision: str | None = "20261206_19_v069"
+revision: str = "20261206_21_instant"
+down_revision: str | None = "20261206_20_trustap_shape"
 branch_labels: str | Sequence[str] | None = None
-# The chain above runs on the escrow branch; this one alters peach_contracts (bitcoin branch).
-depends_on: str | Sequence[str] | None = "20261122_07_bitcoin_contracts"
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
