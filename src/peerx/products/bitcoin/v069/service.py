@@ -18,7 +18,7 @@ from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.contracts import matching
 from peerx.products.bitcoin.contracts import repository as contract_rows
 from peerx.products.bitcoin.contracts.schemas import MatchRequest
-from peerx.products.bitcoin.contracts.views import Loaded, contract_view
+from peerx.products.bitcoin.contracts.views import Loaded, contract_view, funding_fields
 from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import (
     Contract,
@@ -436,9 +436,7 @@ async def accept(
     if request.status != "pending":
         raise f.OfferTaken("This offer has already been taken.")
     if kind != "ask":
-        # The seller of a buy offer trade has no escrow yet, and the v1 rules make a contract
-        # only on a funded one (docs/bitcoin.md, App compatibility: v069).
-        raise f.BadState("A trade request on a buy offer needs the seller's funded escrow first.")
+        return await _accept_on_buy_offer(session, peach, owner, sell, requester, request, body)
     buy = await _buy_offer_for(session, peach, requester, sell, request)
     wire = {"currency": request.currency, "paymentMethod": request.payment_method}
     half = MatchRequest.model_validate(
@@ -464,6 +462,84 @@ async def accept(
         await push(session, loser, _event(kind, "TradeRequestNotChosen"), {"offerId": str(sell.id)})
     await session.flush()
     return contract
+
+
+async def _accept_on_buy_offer(
+    session: AsyncSession,
+    peach: Peach,
+    buyer: PeachUser,
+    buy: PeachOffer,
+    seller: PeachUser,
+    request: PeachTradeRequest,
+    body: AcceptBody,
+) -> Contract:
+    """The buyer accepts a seller's request on its buy offer (locked): a sell offer is made for
+    the seller from the request, the buyer's half of the v1 match on it, then the seller's half
+    with the payment data the request carried; the contract waits for the seller's escrow
+    (matching.double_match with escrow_later; matching.fund_contract starts the payment window)."""
+    if not buy.online or buy.canceled:
+        raise f.OfferTaken("This offer has already been taken.")
+    sell = await _sell_offer_for(session, peach, seller, buy, request)
+    wire = {"currency": request.currency, "paymentMethod": request.payment_method}
+    # The seller made the symmetric key and encrypted its payment data with it (peach-app
+    # ExpressSellTradeRequestToBuyOffer.tsx); the buyer's accept carries the buyer's payment
+    # data under the same key (BrowseTradeRequestsToMyBuyOffer.tsx).
+    half = MatchRequest.model_validate(
+        {
+            **wire,
+            "matchingOfferId": str(sell.id),
+            "symmetricKeyEncrypted": request.symmetric_key_encrypted,
+            "symmetricKeySignature": request.symmetric_key_signature,
+        }
+    )
+    await matching.match_sell_offer(session, peach, buyer, buy, half)
+    double = MatchRequest.model_validate(
+        {
+            **wire,
+            "matchingOfferId": str(buy.id),
+            "paymentDataEncrypted": request.payment_data_encrypted,
+            "paymentDataSignature": request.payment_data_signature,
+        }
+    )
+    contract = await matching.double_match(session, peach, seller, sell, double, escrow_later=True)
+    request.status, request.contract_id = "accepted", contract.id
+    request.owner_payment_data_encrypted = body.payment_data_encrypted
+    request.owner_payment_data_signature = body.payment_data_signature
+    for loser in await repository.drop_pending_requests(session, buy.id):
+        await push(session, loser, _event("bid", "TradeRequestNotChosen"), {"offerId": str(buy.id)})
+    await session.flush()
+    return contract
+
+
+async def _sell_offer_for(
+    session: AsyncSession, peach: Peach, seller: PeachUser, buy: PeachOffer, request: PeachTradeRequest
+) -> PeachOffer:
+    """The seller's side of a buy-offer trade: a sell offer of exactly the buy offer's amount and
+    premium in the requested method, with the platform's escrow fee. It is searching only
+    inside this transaction (for the v1 match rules); double_match leaves it in createEscrow and
+    the seller's app creates its escrow (POST v1/offer/:id/escrow, with its return address)."""
+    now = utcnow()
+    offer = PeachOffer(
+        user_id=seller.id,
+        type="ask",
+        amount_min=buy.amount_max,
+        amount_max=buy.amount_max,
+        rating_milli=seller.rating_milli,
+        means_of_payment={request.currency: [request.payment_method]},
+        payment_data={request.payment_method: _method_data(request.payment_data_hashed, request.payment_method)},
+        escrow_fee=peach.settings.peach_escrow_fee,
+        online=True,
+        trade_status=TradeStatus.SEARCHING_FOR_PEER,
+        publishing_date=now,
+        created_at=now,
+        updated_at=now,
+    )
+    offer.premium = buy.premium or Decimal(0)
+    session.add(offer)
+    await session.flush()
+    session.add(PeachOfferMethod(offer_id=offer.id, currency=request.currency, method=request.payment_method))
+    await session.flush()
+    return offer
 
 
 async def _buy_offer_for(
@@ -498,17 +574,24 @@ async def _buy_offer_for(
 
 async def contract_answer(session: AsyncSession, peach: Peach, viewer: PeachUser, contract: Contract) -> dict[str, Any]:
     """The contract as GET v1/contract/:id shows it, the parties with `pgpPublicKeys`."""
-    view = contract_view(contract, viewer, await Loaded.of(session, peach, viewer, [contract])).wire()
+    loaded = await Loaded.of(session, peach, viewer, [contract])
+    view = contract_view(contract, viewer, loaded).wire()
     for party in ("seller", "buyer"):
         if isinstance(view.get(party), dict):
             pgp_keys(view[party])
     request = await repository.request_of_contract(session, contract.id)
-    if request is not None:  # the buyer's own payment data, sent with its trade request
+    if request is not None and request.owner_payment_data_encrypted is not None:
+        # A buy-offer trade: the buyer (the owner) sent its payment data when accepting.
+        buy = await offer_rows.offer_by_id(session, contract.buy_offer_id)
+        view["buyerPaymentDataEncrypted"] = request.owner_payment_data_encrypted
+        view["buyerPaymentDataSignature"] = request.owner_payment_data_signature
+        view["buyerHashedPaymentData"] = _hashes(buy.payment_data if buy else {}, request.payment_method)
+    elif request is not None:  # the buyer's own payment data, sent with its trade request
         view["buyerPaymentDataEncrypted"] = request.payment_data_encrypted
         view["buyerPaymentDataSignature"] = request.payment_data_signature
         view["buyerHashedPaymentData"] = _hashes(request.payment_data_hashed, request.payment_method)
     view["paymentDataEncryptionMethod"] = "aes256"
-    return view
+    return view | funding_fields(contract, loaded, peach.settings.peach_funding_window_hours)
 
 
 async def turned_to_contract(session: AsyncSession, user: PeachUser, offer_id: int, kind: str) -> Contract | None:
