@@ -669,3 +669,32 @@ async def test_two_sellers_accepted_at_once_on_one_buy_offer_make_one_contract(
     [contract] = await contracts_of_buy_offer(platform, buy_id)
     winner = next(a.json() for a in accepts if a.status_code == 200)
     assert contract.id == winner["id"] and contract.escrow_id is None
+
+
+async def test_an_instant_trade_on_a_buy_offer(app_factory: Any, platform: Platform) -> None:
+    buyer, seller = await app_factory(), await app_factory()
+    await with_pgp(buyer)
+    await with_pgp(seller)
+    strict = await post(buyer, "/buyOffer", buy_offer_body(buyer, minReputation=None))  # needs 3 trades, a badge
+    open_to_all = buy_offer_body(buyer, minReputation=None)
+    open_to_all["instantTradeCriteria"] = {"minReputation": 0, "minTrades": 0, "badges": []}
+    easy = await post(buyer, "/buyOffer", open_to_all)
+    strict_id, easy_id = strict.json()["id"], easy.json()["id"]
+    body = request_body(seller, buyer, paymentDataHashed={"sepa": {"hashes": seller.hashes("sell")}})
+
+    assert (await get(seller, f"/buyOffer/{strict_id}/canPerformInstantTrade")).json() == {"result": False}
+    refused = await post(seller, f"/buyOffer/{strict_id}/performInstantTrade", body)
+    assert (refused.status_code, refused.json()["error"]) == (401, "CANNOT_MATCH"), refused.text
+    assert (await get(seller, f"/buyOffer/{strict_id}/tradeRequestPerformed")).status_code == 404  # nothing written
+    assert (await get(buyer, f"/buyOffer/{easy_id}/canPerformInstantTrade")).json() == {"result": False}  # own
+
+    assert (await get(seller, f"/buyOffer/{easy_id}/canPerformInstantTrade")).json() == {"result": True}
+    traded = await post(seller, f"/buyOffer/{easy_id}/performInstantTrade", body)
+    assert traded.status_code == 200, traded.text
+    contract = traded.json()
+    assert contract["id"].endswith(f"-{easy_id}") and contract["tradeStatus"] == "createEscrow"
+    assert contract["buyerPaymentDataEncrypted"] is None and contract["paymentDataEncrypted"] == PAYMENT_DATA
+    assert (await buyer.get(f"/contract/{contract['id']}")).json()["tradeStatus"] == "waitingForFunding"
+    assert len(await contracts_of_buy_offer(platform, easy_id)) == 1
+    again = await post(seller, f"/buyOffer/{easy_id}/performInstantTrade", body)
+    assert again.status_code == 404  # no longer listed

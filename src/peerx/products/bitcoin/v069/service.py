@@ -19,6 +19,8 @@ from peerx.products.bitcoin.contracts import matching
 from peerx.products.bitcoin.contracts import repository as contract_rows
 from peerx.products.bitcoin.contracts.schemas import MatchRequest
 from peerx.products.bitcoin.contracts.views import Loaded, contract_view, funding_fields
+from peerx.products.bitcoin.identity.reputation import profiles
+from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import (
     Contract,
@@ -436,7 +438,8 @@ async def accept(
     if request.status != "pending":
         raise f.OfferTaken("This offer has already been taken.")
     if kind != "ask":
-        return await _accept_on_buy_offer(session, peach, owner, sell, requester, request, body)
+        owner_data = (body.payment_data_encrypted, body.payment_data_signature)
+        return await _accept_on_buy_offer(session, peach, owner, sell, requester, request, owner_data)
     buy = await _buy_offer_for(session, peach, requester, sell, request)
     wire = {"currency": request.currency, "paymentMethod": request.payment_method}
     half = MatchRequest.model_validate(
@@ -471,7 +474,7 @@ async def _accept_on_buy_offer(
     buy: PeachOffer,
     seller: PeachUser,
     request: PeachTradeRequest,
-    body: AcceptBody,
+    owner_data: tuple[str, str] | None,
 ) -> Contract:
     """The buyer accepts a seller's request on its buy offer (locked): a sell offer is made for
     the seller from the request, the buyer's half of the v1 match on it, then the seller's half
@@ -503,8 +506,8 @@ async def _accept_on_buy_offer(
     )
     contract = await matching.double_match(session, peach, seller, sell, double, escrow_later=True)
     request.status, request.contract_id = "accepted", contract.id
-    request.owner_payment_data_encrypted = body.payment_data_encrypted
-    request.owner_payment_data_signature = body.payment_data_signature
+    if owner_data is not None:
+        request.owner_payment_data_encrypted, request.owner_payment_data_signature = owner_data
     for loser in await repository.drop_pending_requests(session, buy.id):
         await push(session, loser, _event("bid", "TradeRequestNotChosen"), {"offerId": str(buy.id)})
     await session.flush()
@@ -580,8 +583,9 @@ async def contract_answer(session: AsyncSession, peach: Peach, viewer: PeachUser
         if isinstance(view.get(party), dict):
             pgp_keys(view[party])
     request = await repository.request_of_contract(session, contract.id)
-    if request is not None and request.owner_payment_data_encrypted is not None:
-        # A buy-offer trade: the buyer (the owner) sent its payment data when accepting.
+    if request is not None and request.offer_id == contract.buy_offer_id:
+        # A buy-offer trade: the buyer (the owner) sent its payment data when accepting (none
+        # in an instant trade).
         buy = await offer_rows.offer_by_id(session, contract.buy_offer_id)
         view["buyerPaymentDataEncrypted"] = request.owner_payment_data_encrypted
         view["buyerPaymentDataSignature"] = request.owner_payment_data_signature
@@ -713,3 +717,45 @@ async def self_user(session: AsyncSession, user: PeachUser) -> SelfUser69:
         encrypted_payment_data_signature=found.encrypted_payment_data_signature if found else None,
         blocked_user_ids=[u.public_key for u in blocked],
     )
+
+
+# ---------------------------------------------------------------- instant trades on buy offers
+# Kept apart from can_instant_trade / instant_trade (sell offers): the buy-offer routes call these.
+
+
+def _reputation_5(profile: PublicUser) -> Decimal:
+    """A rating of -1..1 on the app's 0-5 scale, the scale of a buy offer's instantTradeCriteria
+    (useCreateBuyOffer.tsx sends the slider's value unconverted)."""
+    return (Decimal(str(profile.rating)) + 1) * Decimal("2.5")
+
+
+async def can_instant_trade_on_buy_offer(session: AsyncSession, seller: PeachUser, offer_id: int) -> bool:
+    """A seller may take a listed buy offer at once when the buyer set instantTradeCriteria and the
+    seller meets them: reputation (0-5), number of trades, every badge asked for."""
+    offer = await listed_offer(session, offer_id, "bid")
+    terms = (await repository.terms_of(session, [offer.id])).get(offer.id)
+    criteria = terms.instant_trade_criteria if terms else None
+    if offer.user_id == seller.id or not criteria:
+        return False
+    if await contract_rows.is_blocked(session, offer.user_id, seller.id):
+        return False
+    profile = (await profiles(session, [seller.id]))[seller.id]
+    return (
+        _reputation_5(profile) >= Decimal(str(criteria.get("minReputation", 0)))
+        and profile.trades >= int(criteria.get("minTrades", 0))
+        and set(criteria.get("badges") or []) <= set(profile.medals)
+    )
+
+
+async def instant_trade_on_buy_offer(
+    session: AsyncSession, peach: Peach, seller: PeachUser, offer_id: int, body: TradeRequestBody
+) -> Contract:
+    """performInstantTradeWithBuyOfferById: the seller's trade request (the same body), accepted on
+    the buyer's behalf at once; the contract then waits for the seller's escrow like an accepted
+    request's. The buyer sent no payment data of its own (no buyerPaymentDataEncrypted)."""
+    if not await can_instant_trade_on_buy_offer(session, seller, offer_id):
+        raise f.CannotMatch("This offer does not allow you an instant trade: send a trade request.")
+    request = await perform(session, peach, seller, offer_id, "bid", body)
+    buy = await listed_offer(session, offer_id, "bid", lock=True)
+    buyer = await repository.users_by_ids(session, [buy.user_id])
+    return await _accept_on_buy_offer(session, peach, buyer[buy.user_id], buy, seller, request, None)
