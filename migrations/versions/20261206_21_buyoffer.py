@@ -1,10 +1,9 @@
 """bitcoin: v069 buy-offer trades: a contract waits for the seller's escrow, the buyer's payment data of an accepted request
 
 Revision ID: 20261206_21_buyoffer
-Revises: 20261206_19_v069, 20261206_15_login_throttles
-
-Also the merge of main's two heads: peach_contracts (20261122_07) is on the 20261206_15 branch
-only, and 20261206_16_trustap_scopes forked from 20261122_10_escrow.
+Revises: 20261206_19_v069
+Depends on: 20261122_07_bitcoin_contracts (peach_contracts is on the other branch of the heads:
+20261206_16_trustap_scopes, and so this chain, forks from 20261122_10_escrow)
 Create Date: 2026-12-06 12:00:00.000000
 """
 
@@ -14,9 +13,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261206_21_buyoffer"
-down_revision: str | tuple[str, ...] | None = ("20261206_19_v069", "20261206_15_login_throttles")
+down_revision: str | None = "20261206_19_v069"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = "20261122_07_bitcoin_contracts"
 
 
 def upgrade() -> None:
