@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 from embit.psbt import PSBT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +19,9 @@ from peerx.chain.keys import EscrowKeys, parse_public_key
 from peerx.chain.verify import parse_tx
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
-from peerx.core.jobs import JobContext, RetryLater, enqueue
-from peerx.platform import Platform
+from peerx.core.jobs import enqueue
 from peerx.products.bitcoin import errors as f
-from peerx.products.bitcoin.context import Peach, peach_of
+from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.contracts import repository as contract_rows
 from peerx.products.bitcoin.models import (
     Contract,
@@ -170,23 +168,12 @@ async def check_funding(session: AsyncSession, peach: Peach, offer_id: int) -> b
         if taken is None:
             offer.online, offer.trade_status, offer.publishing_date = True, TradeStatus.SEARCHING_FOR_PEER, now
         elif not taken.canceled and taken.escrow_id is None:
-            # Imported here: matching builds on this module (fee_rate).
-            from peerx.products.bitcoin.contracts.matching import fund_contract
-
-            await fund_contract(session, peach, taken, escrow)
+            pass  # a buy-offer trade's escrow: escrow_watch starts its contract (matching.fund_contract)
         else:  # its contract was canceled before the coins arrived: refund them (v1 path)
             offer.online, offer.trade_status = False, TradeStatus.REFUND_OR_REVIVE_REQUIRED
         return True
     escrow.funding_status, offer.trade_status = FundingState.MEMPOOL, TradeStatus.ESCROW_WAITING_FOR_CONFIRMATION
     return False
-
-
-async def watch_escrow(context: JobContext[Platform], payload: dict[str, Any]) -> None:
-    peach = peach_of(context.services)
-    async with context.db.transaction() as session:
-        done = await check_funding(session, peach, int(payload["offer_id"]))
-    if not done:
-        raise RetryLater(utcnow() + timedelta(seconds=peach.settings.peach_watch_seconds), "waiting for funding")
 
 
 async def confirm_wrong_amount(session: AsyncSession, peach: Peach, offer: PeachOffer) -> None:
