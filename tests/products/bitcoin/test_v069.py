@@ -588,6 +588,8 @@ async def test_a_buy_offer_trade_accepted_twice_and_canceled_unfunded(
         "offer.expressSellTradeRequestNotChosen"
     ]
     assert len(await contracts_of_buy_offer(platform, buy_id)) == 1
+    assert await pushes(platform, "offer.matchReceived") == []  # no v1 match step for the app to show
+    assert [e for _, e, _ in await pushes(platform, "contract.")] == ["contract.contractCreated"]  # the seller's
     assert (await get(seller, "/buyOffer")).json()["offers"] == []  # taken: no longer listed
     turned = (await get(seller, f"/buyOffer/{buy_id}/hasTurnedToMyContract")).json()
     assert turned["success"] is True and turned["contract"]["id"] == contract_id

@@ -157,9 +157,10 @@ async def _taken(session: AsyncSession, sell: PeachOffer) -> bool:
 
 
 async def match_sell_offer(
-    session: AsyncSession, peach: Peach, user: PeachUser, buy: PeachOffer, body: MatchRequest
+    session: AsyncSession, peach: Peach, user: PeachUser, buy: PeachOffer, body: MatchRequest, *, push: bool = True
 ) -> Matched:
-    """The buyer's half. `buy` is the caller's own buy offer, locked."""
+    """The buyer's half. `buy` is the caller's own buy offer, locked. Without `push` the seller is
+    not told of a match (a v069 acceptance makes the contract at once)."""
     if buy.canceled or not buy.online:
         raise f.AlreadyTaken("This buy offer is not searching for a peer.")
     sell = await _matching_offer(session, body.matching_offer_id)
@@ -204,9 +205,10 @@ async def match_sell_offer(
     match.price_minor, match.premium_bp = int(current * 100), sell.premium_bp or 0
     match.symmetric_key_encrypted, match.symmetric_key_signature = symmetric_key, signature
     await session.flush()
-    await notify(
-        session, sell.user_id, "offer.matchReceived", {"offerId": str(sell.id), "matchingOfferId": str(buy.id)}
-    )
+    if push:
+        await notify(
+            session, sell.user_id, "offer.matchReceived", {"offerId": str(sell.id), "matchingOfferId": str(buy.id)}
+        )
     return Matched(matched_price=current)
 
 

@@ -495,7 +495,7 @@ async def _accept_on_buy_offer(
             "symmetricKeySignature": request.symmetric_key_signature,
         }
     )
-    await matching.match_sell_offer(session, peach, buyer, buy, half)
+    await matching.match_sell_offer(session, peach, buyer, buy, half, push=False)
     double = MatchRequest.model_validate(
         {
             **wire,
