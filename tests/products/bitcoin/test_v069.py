@@ -16,7 +16,7 @@ from peerx.core.jobs import Job
 from peerx.platform import Platform
 from peerx.products.bitcoin.models import Contract
 from peerx.products.bitcoin.offers import address_proof
-from tests.fixtures.factories.bitcoin import App
+from tests.fixtures.factories.bitcoin import App, fund, mine
 from tests.products.bitcoin.contract_helpers import (
     CHAT_KEY,
     PAYMENT_DATA,
@@ -26,6 +26,7 @@ from tests.products.bitcoin.contract_helpers import (
     open_contract,
     seller_signs,
     symmetric_key_for,
+    watch,
     with_pgp,
 )
 
@@ -429,9 +430,7 @@ async def test_buy_offers(app_factory: Any, platform: Platform, run_jobs: Any) -
     assert (await post(seller, f"{path}/chat", {"messageEncrypted": PAYMENT_DATA})).status_code == 200
     chat = (await get(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/{seller.id}/chat")).json()
     assert [m["sender"] for m in chat] == ["tradeRequester"]
-    # The seller has no escrow for it: the v1 contract rules need a funded one.
-    refused = await post(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/{seller.id}/accept", ACCEPT)
-    assert refused.status_code == 400 and "escrow" in refused.json()["message"]
+    # (Accepting it: test_a_buy_offer_trade_* below and test_app_buy_offer.py.)
     assert (await get(seller, f"/buyOffer/{buy_id}/hasTurnedToMyContract")).json() == {"success": False}
     assert (await get(seller, f"/buyOffer/{buy_id}/canPerformInstantTrade")).json() == {"result": False}
     assert (await delete(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/{seller.id}")).json() == {"success": True}
@@ -736,3 +735,161 @@ async def test_contracts_of_v1_matching_keep_the_documents_shape(
     added = {"paymentDataEncryptionMethod", "buyerPaymentDataEncrypted", "buyerPaymentDataSignature"}
     assert view["id"] == contract_id and not added & set(view)
     assert not added & set((await seller.get("/contracts")).json()[0])
+
+
+# ---------------------------------------------------------------- buy-offer trades
+
+
+async def buy_offer_with_requests(buyer: App, *sellers: App) -> int:
+    """A v069 buy offer of 250 000 sats and a trade request from each seller (its own symmetric
+    key and payment data, as ExpressSellTradeRequestToBuyOffer.tsx sends them)."""
+    await with_pgp(buyer)
+    created = await post(buyer, "/buyOffer", buy_offer_body(buyer, instantTradeCriteria=None, minReputation=None))
+    assert created.status_code == 200, created.text
+    buy_id = int(created.json()["id"])
+    for seller in sellers:
+        await with_pgp(seller)
+        body = request_body(seller, buyer, paymentDataHashed={"sepa": {"hashes": seller.hashes("sell")}})
+        requested = await post(seller, f"/buyOffer/{buy_id}/tradeRequestPerformed", body)
+        assert requested.status_code == 200, requested.text
+    return buy_id
+
+
+async def contracts_of_buy_offer(platform: Platform, buy_id: int) -> list[Contract]:
+    async with platform.db.transaction() as session:
+        return list(await session.scalars(select(Contract).where(Contract.buy_offer_id == buy_id)))
+
+
+async def test_a_buy_offer_trade_accepted_twice_and_canceled_unfunded(
+    app_factory: Any, platform: Platform, run_jobs: Any
+) -> None:
+    buyer, seller, other = await app_factory(), await app_factory(), await app_factory()
+    buy_id = await buy_offer_with_requests(buyer, seller, other)
+    accept = f"/buyOffer/{buy_id}/tradeRequestReceived/{seller.id}/accept"
+    accepted = await post(buyer, accept, ACCEPT)
+    assert accepted.status_code == 200, accepted.text
+    contract_id = accepted.json()["id"]
+    sell_id = contract_id.split("-")[0]
+    assert accepted.json()["buyerPaymentDataEncrypted"] == PAYMENT_DATA  # the buyer's, from its accept
+
+    # Accepting again, or another seller's request: one contract, the other request is gone.
+    again = await post(buyer, accept, ACCEPT)
+    assert (again.status_code, again.json()["error"]) == (401, "OFFER_TAKEN"), again.text
+    second = await post(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/{other.id}/accept", ACCEPT)
+    assert second.status_code == 404, second.text
+    assert [e for u, e, _ in await pushes(platform) if e.endswith("NotChosen")] == [
+        "offer.expressSellTradeRequestNotChosen"
+    ]
+    assert len(await contracts_of_buy_offer(platform, buy_id)) == 1
+    assert await pushes(platform, "offer.matchReceived") == []  # no v1 match step for the app to show
+    assert [e for _, e, _ in await pushes(platform, "contract.")] == ["contract.contractCreated"]  # the seller's
+    assert (await get(seller, "/buyOffer")).json()["offers"] == []  # taken: no longer listed
+    turned = (await get(seller, f"/buyOffer/{buy_id}/hasTurnedToMyContract")).json()
+    assert turned["success"] is True and turned["contract"]["id"] == contract_id
+
+    # Nothing to pay, dispute or withdraw before the escrow exists.
+    seller_view = (await seller.get(f"/contract/{contract_id}")).json()
+    assert seller_view["tradeStatus"] == "createEscrow" and seller_view["escrow"] is None
+    assert seller_view["amount"] == 250_000 and seller_view["paymentDataEncrypted"] == PAYMENT_DATA
+    assert (await buyer.get(f"/contract/{contract_id}")).json()["tradeStatus"] == "waitingForFunding"
+    assert (await buyer.post(f"/contract/{contract_id}/payment/confirm")).status_code == 400
+    withdrawn = await seller.post(f"/offer/{sell_id}/cancel")
+    assert withdrawn.status_code == 400 and "contract" in withdrawn.json()["message"]
+    not_mine = await buyer.post(f"/offer/{sell_id}/escrow", {"publicKey": buyer.id})
+    assert not_mine.status_code == 404
+
+    escrow = await seller.post(f"/offer/{sell_id}/escrow", {"publicKey": seller.id, "returnAddress": "nope"})
+    assert escrow.status_code == 400 and "returnAddress" in escrow.json()["message"]
+    escrow = await seller.post(f"/offer/{sell_id}/escrow", {"publicKey": seller.id, "returnAddress": seller.address()})
+    assert escrow.status_code == 200, escrow.text
+    seller_view = (await seller.get(f"/contract/{contract_id}")).json()
+    assert seller_view["tradeStatus"] == "fundEscrow" and seller_view["escrow"] == escrow.json()["escrow"]
+
+    # The seller cancels before funding: at once, nothing owed, nothing left running.
+    canceled = await seller.post(f"/contract/{contract_id}/cancel")
+    assert canceled.status_code == 200 and canceled.json() == {"success": True}, canceled.text
+    seller_view = (await seller.get(f"/contract/{contract_id}")).json()
+    assert seller_view["canceled"] is True and seller_view["wasCanceledBySellerBeforeFundingTheEscrow"] is True
+    assert seller_view["tradeStatus"] == "offerCanceled"
+    assert (await buyer.get(f"/contract/{contract_id}")).json()["tradeStatus"] == "tradeCanceled"
+    assert (await seller.get(f"/offer/{sell_id}/escrow")).json()["funding"]["status"] == "CANCELED"
+    assert (await seller.post(f"/contract/{contract_id}/cancel")).status_code == 400
+    async with platform.db.transaction() as session:
+        jobs = list(await session.scalars(select(Job).where(Job.kind == "peach.payment_deadline")))
+    assert [j for j in jobs if j.payload.get("contractId") == contract_id] == []
+    # The buyer's offer is back for other sellers; the escrow watcher ends with the offer.
+    assert [o["id"] for o in (await get(other, "/buyOffer")).json()["offers"]] == [buy_id]
+    await run_jobs()
+    [contract] = await contracts_of_buy_offer(platform, buy_id)
+    assert contract.escrow_id is None and contract.canceled
+
+
+async def test_a_buy_offer_trade_funded_with_a_wrong_amount_is_refunded(
+    app_factory: Any, platform: Platform, run_jobs: Any
+) -> None:
+    buyer, seller = await app_factory(), await app_factory()
+    buy_id = await buy_offer_with_requests(buyer, seller)
+    accepted = await post(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/{seller.id}/accept", ACCEPT)
+    contract_id = accepted.json()["id"]
+    sell_id = contract_id.split("-")[0]
+    escrow = await seller.post(f"/offer/{sell_id}/escrow", {"publicKey": seller.id, "returnAddress": seller.address()})
+    await fund(platform, escrow.json()["escrow"], 240_000)
+    await mine(platform)
+    await watch(run_jobs)
+    seller_view = (await seller.get(f"/contract/{contract_id}")).json()
+    assert seller_view["tradeStatus"] == "wrongAmountFundedOnContract" and seller_view["amount"] == 250_000
+    buyer_view = (await buyer.get(f"/contract/{contract_id}")).json()
+    assert buyer_view["tradeStatus"] == "waitingForFunding" and buyer_view["escrowFundedWithWrongAmount"] is True
+    # The contract fixes the amount: the v1 "accept what I sent" is refused; cancel and refund.
+    kept = await seller.post(f"/offer/{sell_id}/escrow/confirm")
+    assert kept.status_code == 400 and "contract" in kept.json()["message"]
+    assert (await seller.post(f"/contract/{contract_id}/cancel")).status_code == 200
+    refund = await seller.post(f"/offer/{sell_id}/cancel")
+    assert refund.status_code == 200, refund.text
+    assert refund.json()["returnAddress"] == seller.address()
+    assert refund.json()["amount"] + refund.json()["fees"] == 240_000
+
+
+@pytest.mark.parametrize("engine", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+async def test_two_sellers_accepted_at_once_on_one_buy_offer_make_one_contract(
+    engine: str, app_factory: Any, platform: Platform
+) -> None:
+    buyer, first, second = await app_factory(), await app_factory(), await app_factory()
+    buy_id = await buy_offer_with_requests(buyer, first, second)
+    accepts = await asyncio.gather(
+        *(post(buyer, f"/buyOffer/{buy_id}/tradeRequestReceived/{s.id}/accept", ACCEPT) for s in (first, second))
+    )
+    codes = sorted(a.status_code for a in accepts)
+    assert codes[0] == 200 and codes[1] in (401, 404), [a.text for a in accepts]
+    [contract] = await contracts_of_buy_offer(platform, buy_id)
+    winner = next(a.json() for a in accepts if a.status_code == 200)
+    assert contract.id == winner["id"] and contract.escrow_id is None
+
+
+async def test_an_instant_trade_on_a_buy_offer(app_factory: Any, platform: Platform) -> None:
+    buyer, seller = await app_factory(), await app_factory()
+    await with_pgp(buyer)
+    await with_pgp(seller)
+    strict = await post(buyer, "/buyOffer", buy_offer_body(buyer, minReputation=None))  # needs 3 trades, a badge
+    open_to_all = buy_offer_body(buyer, minReputation=None)
+    open_to_all["instantTradeCriteria"] = {"minReputation": 0, "minTrades": 0, "badges": []}
+    easy = await post(buyer, "/buyOffer", open_to_all)
+    strict_id, easy_id = strict.json()["id"], easy.json()["id"]
+    body = request_body(seller, buyer, paymentDataHashed={"sepa": {"hashes": seller.hashes("sell")}})
+
+    assert (await get(seller, f"/buyOffer/{strict_id}/canPerformInstantTrade")).json() == {"result": False}
+    refused = await post(seller, f"/buyOffer/{strict_id}/performInstantTrade", body)
+    assert (refused.status_code, refused.json()["error"]) == (401, "CANNOT_MATCH"), refused.text
+    assert (await get(seller, f"/buyOffer/{strict_id}/tradeRequestPerformed")).status_code == 404  # nothing written
+    assert (await get(buyer, f"/buyOffer/{easy_id}/canPerformInstantTrade")).json() == {"result": False}  # own
+
+    assert (await get(seller, f"/buyOffer/{easy_id}/canPerformInstantTrade")).json() == {"result": True}
+    traded = await post(seller, f"/buyOffer/{easy_id}/performInstantTrade", body)
+    assert traded.status_code == 200, traded.text
+    contract = traded.json()
+    assert contract["id"].endswith(f"-{easy_id}") and contract["tradeStatus"] == "createEscrow"
+    assert contract["buyerPaymentDataEncrypted"] is None and contract["paymentDataEncrypted"] == PAYMENT_DATA
+    assert (await buyer.get(f"/contract/{contract['id']}")).json()["tradeStatus"] == "waitingForFunding"
+    assert len(await contracts_of_buy_offer(platform, easy_id)) == 1
+    again = await post(seller, f"/buyOffer/{easy_id}/performInstantTrade", body)
+    assert again.status_code == 404  # no longer listed

@@ -543,6 +543,8 @@ async def create_escrow(
 ) -> Response:
     """The 2-of-2 escrow address of a sell offer with the seller's key (the same key again: the same escrow)."""
     offer = await offers.own_offer(session, user, offer_id, lock=True)
+    if body.return_address is not None and offer.return_address is None and offer.type == "ask":
+        offer.return_address = offers.check_address(peach, body.return_address, "returnAddress")
     created = await multisig.create_escrow(session, peach, offer, body.public_key)
     return WireJSON(
         EscrowCreated(

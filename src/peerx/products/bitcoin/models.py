@@ -292,7 +292,8 @@ class Contract(Base):
     buy_offer_id: Mapped[int] = mapped_column(ForeignKey("peach_offers.id"), index=True)
     seller_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"))
     buyer_id: Mapped[int] = mapped_column(ForeignKey("peach_users.id"))
-    escrow_id: Mapped[int] = mapped_column(ForeignKey("peach_escrows.id"))
+    # None while a v069 buy-offer trade waits for the seller's escrow (docs/bitcoin.md, buy-offer trades).
+    escrow_id: Mapped[int | None] = mapped_column(ForeignKey("peach_escrows.id"))
     amount: Mapped[int]  # sats
     currency: Mapped[str] = mapped_column(String(6))
     payment_method: Mapped[str] = mapped_column(String(80))
@@ -504,6 +505,10 @@ class PeachTradeRequest(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | accepted
     contract_id: Mapped[str | None] = mapped_column(String(41))
     created_at: Mapped[datetime]
+    # On a buy offer the owner is the buyer: its own payment data, encrypted with the seller's
+    # symmetric key when accepting (the contract's buyerPaymentDataEncrypted).
+    owner_payment_data_encrypted: Mapped[str | None] = mapped_column(Text)
+    owner_payment_data_signature: Mapped[str | None] = mapped_column(Text)
 
 
 class PeachTradeRequestMessage(Base):

@@ -26,7 +26,7 @@ from peerx.products.bitcoin.contracts.schemas import (
     Released,
     UnmatchRequest,
 )
-from peerx.products.bitcoin.contracts.views import Loaded, contract_view, summary_view
+from peerx.products.bitcoin.contracts.views import Loaded, contract_view, funding_fields, summary_view
 from peerx.products.bitcoin.deps import IdempotencyKey, PeachDep, User, fingerprint, user_scope
 from peerx.products.bitcoin.models import Contract as ContractRow
 from peerx.products.bitcoin.offers import search
@@ -127,14 +127,17 @@ async def search_offer_summaries(
 @router.get("/contract/{contractId}", response_model=Contract, summary="Contract details")
 async def get_contract(contract_id: ContractPath, session: Session, user: User, peach: PeachDep) -> Response:
     contract = await contract_for_party(session, contract_id, user)
-    return WireJSON(contract_view(contract, user, await Loaded.of(session, peach, user, [contract])))
+    loaded = await Loaded.of(session, peach, user, [contract])
+    hours = peach.settings.peach_funding_window_hours
+    return WireJSON(contract_view(contract, user, loaded).wire() | funding_fields(contract, loaded, hours))
 
 
 @router.get("/contracts", response_model=list[Contract], summary="Contracts")
 async def list_contracts(session: Session, user: User, peach: PeachDep) -> Response:
     rows = await contracts_of(session, user)
     loaded = await Loaded.of(session, peach, user, rows)
-    return WireJSON([contract_view(c, user, loaded).wire() for c in rows])
+    hours = peach.settings.peach_funding_window_hours
+    return WireJSON([contract_view(c, user, loaded).wire() | funding_fields(c, loaded, hours) for c in rows])
 
 
 @router.get("/contracts/summary", response_model=list[ContractSummary], summary="Contract summaries")

@@ -15,7 +15,7 @@ from peerx.products.bitcoin.contracts import history
 from peerx.products.bitcoin.contracts.matching import schedule_deadline
 from peerx.products.bitcoin.contracts.payment import extend_deadline, set_status
 from peerx.products.bitcoin.contracts.repository import role_of
-from peerx.products.bitcoin.models import Contract, PeachUser, TradeStatus
+from peerx.products.bitcoin.models import Contract, FundingState, PeachUser, TradeStatus
 from peerx.products.bitcoin.offers import repository as offer_rows
 from peerx.products.bitcoin.push.notify import notify
 
@@ -49,8 +49,29 @@ async def end(session: AsyncSession, contract: Contract, by: str, *, revive_buy_
     await history.record_trade_outcome(session, contract)
 
 
+async def cancel_unfunded(session: AsyncSession, contract: Contract, by: str) -> None:
+    """A buy-offer trade whose escrow is not funded yet ends at once, for either party: nothing
+    is owed and no coin moves. The sell offer made for it is withdrawn (its escrow too while
+    empty; coins already sent go back by the v1 refund: cancel the offer); the buy offer is
+    back online unless its buyer walked away."""
+    await end(session, contract, by, revive_buy_offer=by == "seller")
+    sell = await offer_rows.offer_for_update(session, contract.sell_offer_id)
+    assert sell is not None
+    escrow = await offer_rows.escrow_of(session, sell.id, lock=True)
+    if escrow is None or not escrow.funding_txids:
+        sell.canceled, sell.trade_status = True, TradeStatus.OFFER_CANCELED
+        if escrow is not None:
+            escrow.funding_status = FundingState.CANCELED
+
+
 async def cancel(session: AsyncSession, user: PeachUser, contract: Contract) -> None:
     _cancelable(contract)
+    if contract.escrow_id is None:
+        role = role_of(contract, user)
+        await cancel_unfunded(session, contract, role)
+        other = contract.buyer_id if role == "seller" else contract.seller_id
+        await notify(session, other, "contract.canceled", {"contractId": contract.id})
+        return
     if role_of(contract, user) == "buyer":
         await end(session, contract, "buyer", revive_buy_offer=False)
         await notify(session, contract.seller_id, "contract.canceled", {"contractId": contract.id})

@@ -61,6 +61,8 @@ async def raise_dispute(session: AsyncSession, user: PeachUser, contract: Contra
         raise f.BadState("The contract is over.")
     if contract.dispute_active or contract.dispute_outcome is not None:
         raise f.BadState("This contract was disputed already.")
+    if contract.escrow_id is None:
+        raise f.BadState("The escrow is not funded yet: cancel the contract instead.")
     now = utcnow()
     contract.dispute_active, contract.dispute_initiator_id, contract.dispute_date = True, user.id, now
     contract.dispute_reason, contract.dispute_message, contract.dispute_email = reason, message, email

@@ -28,6 +28,7 @@ from peerx.products.bitcoin.market import prices as market
 from peerx.products.bitcoin.models import (
     Contract,
     FundingState,
+    PeachEscrow,
     PeachJob,
     PeachMatch,
     PeachOffer,
@@ -156,9 +157,10 @@ async def _taken(session: AsyncSession, sell: PeachOffer) -> bool:
 
 
 async def match_sell_offer(
-    session: AsyncSession, peach: Peach, user: PeachUser, buy: PeachOffer, body: MatchRequest
+    session: AsyncSession, peach: Peach, user: PeachUser, buy: PeachOffer, body: MatchRequest, *, push: bool = True
 ) -> Matched:
-    """The buyer's half. `buy` is the caller's own buy offer, locked."""
+    """The buyer's half. `buy` is the caller's own buy offer, locked. Without `push` the seller is
+    not told of a match (a v069 acceptance makes the contract at once)."""
     if buy.canceled or not buy.online:
         raise f.AlreadyTaken("This buy offer is not searching for a peer.")
     sell = await _matching_offer(session, body.matching_offer_id)
@@ -203,9 +205,10 @@ async def match_sell_offer(
     match.price_minor, match.premium_bp = int(current * 100), sell.premium_bp or 0
     match.symmetric_key_encrypted, match.symmetric_key_signature = symmetric_key, signature
     await session.flush()
-    await notify(
-        session, sell.user_id, "offer.matchReceived", {"offerId": str(sell.id), "matchingOfferId": str(buy.id)}
-    )
+    if push:
+        await notify(
+            session, sell.user_id, "offer.matchReceived", {"offerId": str(sell.id), "matchingOfferId": str(buy.id)}
+        )
     return Matched(matched_price=current)
 
 
@@ -219,9 +222,17 @@ async def unmatch(session: AsyncSession, buy: PeachOffer, matching_offer_id: int
 
 
 async def double_match(
-    session: AsyncSession, peach: Peach, user: PeachUser, sell: PeachOffer, body: MatchRequest
+    session: AsyncSession,
+    peach: Peach,
+    user: PeachUser,
+    sell: PeachOffer,
+    body: MatchRequest,
+    *,
+    escrow_later: bool = False,
 ) -> Contract:
-    """The seller's half: `sell` is the caller's own sell offer, locked (the "taken once" guard)."""
+    """The seller's half: `sell` is the caller's own sell offer, locked (the "taken once" guard).
+    With `escrow_later` (a v069 buy-offer trade: the sell offer was made for this contract) the
+    contract waits in createEscrow for the seller's escrow; fund_contract starts it."""
     if sell.trade_status != TradeStatus.SEARCHING_FOR_PEER or not sell.online:
         if await _taken(session, sell):
             raise f.OfferTaken("This offer has already been taken.")
@@ -243,7 +254,10 @@ async def double_match(
     for party in parties:
         await limits.check(session, peach, party, value, method)
     escrow = await offer_rows.escrow_of(session, sell.id, lock=True)
-    if escrow is None or escrow.funding_status != FundingState.FUNDED:
+    if escrow_later:
+        if escrow is not None:
+            raise f.BadState("This offer has an escrow already.")
+    elif escrow is None or escrow.funding_status != FundingState.FUNDED:
         raise f.BadState("The escrow of this offer is not funded.")
     now = utcnow()
     method_data = sell.payment_data.get(method, {})
@@ -254,7 +268,7 @@ async def double_match(
         buy_offer_id=buy.id,
         seller_id=sell.user_id,
         buyer_id=buy.user_id,
-        escrow_id=escrow.id,
+        escrow_id=escrow.id if escrow else None,
         amount=sell.amount_max,
         currency=currency,
         payment_method=method,
@@ -280,6 +294,16 @@ async def double_match(
         updated_at=now,
     )
     buyer = parties[buy.user_id]
+    if escrow is None:
+        # No payment window before the escrow is funded: the deadline is set by fund_contract.
+        contract.trade_status, contract.payment_expected_by = TradeStatus.CREATE_ESCROW, NO_PAYMENT_DEADLINE
+        session.add(contract)
+        sell.online, sell.trade_status, sell.updated_at = False, TradeStatus.CREATE_ESCROW, now
+        buy.online, buy.trade_status, buy.updated_at = False, TradeStatus.WAITING_FOR_FUNDING, now
+        await repository.delete_other_matches(session, buy.id, sell.id, match.id)
+        await session.flush()
+        await notify(session, sell.user_id, "contract.contractCreated", {"contractId": contract.id})
+        return contract
     if contract.release_address:
         # A v069 buyer may name its payout address only when confirming the payment: the
         # release is prepared then.
@@ -292,6 +316,37 @@ async def double_match(
     await schedule_deadline(session, contract)
     await notify(session, buy.user_id, "contract.contractCreated", {"contractId": contract.id})
     return contract
+
+
+async def fund_contract(session: AsyncSession, peach: Peach, contract: Contract, escrow: PeachEscrow) -> None:
+    """The escrow of a contract made before it (double_match with escrow_later) is funded with
+    the contract's amount: the payment window starts now, as a v1 contract's starts at its
+    creation on a funded escrow; the release is prepared when the buyer's address is known."""
+    now = utcnow()
+    contract.escrow_id, contract.trade_status, contract.updated_at = escrow.id, TradeStatus.PAYMENT_REQUIRED, now
+    contract.payment_expected_by = (
+        NO_PAYMENT_DEADLINE
+        if catalogue.is_cash(contract.payment_method)
+        else now + timedelta(hours=peach.settings.peach_payment_window_hours)
+    )
+    for offer_id in (contract.sell_offer_id, contract.buy_offer_id):
+        offer = await offer_rows.offer_by_id(session, offer_id, lock=True)
+        assert offer is not None
+        offer.online, offer.trade_status, offer.updated_at = False, TradeStatus.PAYMENT_REQUIRED, now
+    if contract.release_address:
+        buyer = await shared.user(session, contract.buyer_id)
+        assert buyer is not None
+        release.prepare(peach, contract, escrow, await fee_rate(session, peach, buyer), buyer.batching)
+    await session.flush()
+    await schedule_deadline(session, contract)
+    # The app's push names: the seller's escrow is funded (PN-S03), the buyer's trade is on (PN-B03).
+    await notify(
+        session,
+        contract.seller_id,
+        "offer.escrowFunded",
+        {"offerId": str(contract.sell_offer_id), "contractId": contract.id},
+    )
+    await notify(session, contract.buyer_id, "contract.contractCreated", {"contractId": contract.id})
 
 
 async def name_payout_address(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 from embit.psbt import PSBT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,11 +19,12 @@ from peerx.chain.keys import EscrowKeys, parse_public_key
 from peerx.chain.verify import parse_tx
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
-from peerx.core.jobs import JobContext, RetryLater, enqueue
-from peerx.platform import Platform
+from peerx.core.jobs import enqueue
 from peerx.products.bitcoin import errors as f
-from peerx.products.bitcoin.context import Peach, peach_of
+from peerx.products.bitcoin.context import Peach
+from peerx.products.bitcoin.contracts import repository as contract_rows
 from peerx.products.bitcoin.models import (
+    Contract,
     FundingState,
     PeachEscrow,
     PeachJob,
@@ -90,6 +90,11 @@ async def create_escrow(session: AsyncSession, peach: Peach, offer: PeachOffer, 
     )
     session.add(escrow)
     offer.trade_status, offer.updated_at = TradeStatus.FUND_ESCROW, now
+    waiting = await _waiting_contract(session, offer)
+    if waiting is not None:
+        # A buy-offer trade: the contract shows this escrow and its funding window runs from
+        # the contract's creation (the app's fundingExpectedBy).
+        escrow.funding_expires_at = waiting.created_at + timedelta(hours=peach.settings.peach_funding_window_hours)
     await session.flush()
     await enqueue(
         session, PeachJob.WATCH_ESCROW, {"offer_id": offer.id}, unique_key=f"{PeachJob.WATCH_ESCROW}:{offer.id}"
@@ -102,6 +107,14 @@ async def escrow_of(session: AsyncSession, offer: PeachOffer, *, lock: bool = Fa
     if escrow is None:
         raise NotFound("This offer has no escrow yet.")
     return escrow
+
+
+async def _waiting_contract(session: AsyncSession, offer: PeachOffer) -> Contract | None:
+    """The live contract a buy-offer trade made on this sell offer before its escrow, if any."""
+    found = await contract_rows.contract_of_sell_offer_for_update(session, offer.id)
+    if found is None or found.canceled or found.escrow_id is not None:
+        return None
+    return found
 
 
 def escrow_view(offer: PeachOffer, escrow: PeachEscrow) -> FundingStatus:
@@ -152,18 +165,16 @@ async def check_funding(session: AsyncSession, peach: Peach, offer_id: int) -> b
         return False
     if escrow.confirmations >= peach.settings.peach_funding_confirmations:
         escrow.funding_status = FundingState.FUNDED
-        offer.online, offer.trade_status, offer.publishing_date = True, TradeStatus.SEARCHING_FOR_PEER, now
+        taken = await contract_rows.contract_of_sell_offer_for_update(session, offer.id)
+        if taken is None:
+            offer.online, offer.trade_status, offer.publishing_date = True, TradeStatus.SEARCHING_FOR_PEER, now
+        elif not taken.canceled and taken.escrow_id is None:
+            pass  # a buy-offer trade's escrow: escrow_watch starts its contract (matching.fund_contract)
+        else:  # its contract was canceled before the coins arrived: refund them (v1 path)
+            offer.online, offer.trade_status = False, TradeStatus.REFUND_OR_REVIVE_REQUIRED
         return True
     escrow.funding_status, offer.trade_status = FundingState.MEMPOOL, TradeStatus.ESCROW_WAITING_FOR_CONFIRMATION
     return False
-
-
-async def watch_escrow(context: JobContext[Platform], payload: dict[str, Any]) -> None:
-    peach = peach_of(context.services)
-    async with context.db.transaction() as session:
-        done = await check_funding(session, peach, int(payload["offer_id"]))
-    if not done:
-        raise RetryLater(utcnow() + timedelta(seconds=peach.settings.peach_watch_seconds), "waiting for funding")
 
 
 async def confirm_wrong_amount(session: AsyncSession, peach: Peach, offer: PeachOffer) -> None:
@@ -171,6 +182,8 @@ async def confirm_wrong_amount(session: AsyncSession, peach: Peach, offer: Peach
     escrow = await escrow_of(session, offer, lock=True)
     if escrow.funding_status != FundingState.WRONG_FUNDING_AMOUNT:
         raise f.BadState("The escrow is not funded with a different amount.")
+    if await contract_rows.contract_of_sell_offer(session, offer.id):
+        raise f.BadState("The contract fixes the escrow amount: cancel the contract and the offer to refund.")
     funded = sum(escrow.funding_amounts)
     if not peach.settings.peach_min_offer_sats <= funded <= peach.settings.peach_max_offer_sats:
         raise f.FormInvalid("amount", "funded outside the offer limits: cancel and refund instead")
@@ -211,6 +224,8 @@ async def cancel_sell_offer(
 ) -> Success | RefundPsbt:
     if offer.canceled or offer.trade_status not in CANCELABLE:
         raise f.BadState("This offer cannot be canceled now.")
+    if await _waiting_contract(session, offer) is not None:
+        raise f.BadState("This offer is in a contract: cancel the contract first.")
     escrow = await offer_rows.escrow_of(session, offer.id, lock=True)
     now = utcnow()
     offer.canceled, offer.online, offer.updated_at = True, False, now

@@ -121,12 +121,15 @@ async def batch_signed_for_update(session: AsyncSession) -> list[Contract]:
 # ---------------------------------------------------------------- escrows, parties, outcomes
 
 
-async def escrow_for_update(session: AsyncSession, escrow_id: int) -> PeachEscrow | None:
+async def escrow_for_update(session: AsyncSession, escrow_id: int | None) -> PeachEscrow | None:
+    if escrow_id is None:
+        return None  # a v069 buy-offer trade whose seller has no escrow yet
     return await session.scalar(select(PeachEscrow).where(PeachEscrow.id == escrow_id).with_for_update())
 
 
-async def escrows_by_ids(session: AsyncSession, escrow_ids: list[int]) -> dict[int, PeachEscrow]:
-    return {e.id: e for e in await session.scalars(select(PeachEscrow).where(PeachEscrow.id.in_(escrow_ids)))}
+async def escrows_by_ids(session: AsyncSession, escrow_ids: list[int | None]) -> dict[int, PeachEscrow]:
+    wanted = [i for i in escrow_ids if i is not None]
+    return {e.id: e for e in await session.scalars(select(PeachEscrow).where(PeachEscrow.id.in_(wanted)))}
 
 
 async def users_for_update(session: AsyncSession, user_ids: list[int]) -> dict[int, PeachUser]:
@@ -252,3 +255,9 @@ async def trade_requests_of(session: AsyncSession, contract_ids: list[str]) -> d
         return {}
     rows = await session.scalars(select(PeachTradeRequest).where(PeachTradeRequest.contract_id.in_(contract_ids)))
     return {row.contract_id: row for row in rows if row.contract_id is not None}
+
+
+async def contract_of_sell_offer_for_update(session: AsyncSession, sell_offer_id: int) -> Contract | None:
+    """The contract that took this sell offer, locked (a buy-offer trade waiting for its escrow)."""
+    query = select(Contract).where(Contract.sell_offer_id == sell_offer_id).with_for_update()
+    return (await session.scalars(query)).first()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,12 +21,46 @@ from peerx.products.bitcoin.contracts.schemas import ContractSummary
 from peerx.products.bitcoin.identity.reputation import profiles
 from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.market import prices as market
-from peerx.products.bitcoin.models import Contract, PeachEscrow, PeachOffer, PeachTradeRequest, PeachUser, TradeStatus
+from peerx.products.bitcoin.models import (
+    Contract,
+    FundingState,
+    PeachEscrow,
+    PeachOffer,
+    PeachTradeRequest,
+    PeachUser,
+    TradeStatus,
+)
 from peerx.products.bitcoin.offers import repository as offer_rows
-from peerx.products.bitcoin.wire import wire_time
+from peerx.products.bitcoin.wire import millis, wire_time
 
 NO_PAYMENT = ("noPayment.buyer", "noPayment.seller")
 RATE_USER = "rateUser"  # a view of tradeCompleted, never stored
+
+
+# A buy-offer trade before its escrow is funded: the sell offer's escrow status as each party
+# sees it (peach-app src/@types/peachAPI.d.ts "Contract Without Escrow being funded",
+# src/views/contract/components/TradeInformation.tsx, src/utils/contract/canCancelContract.ts).
+ESCROW_LATER: dict[str, dict[str, str]] = {
+    "seller": {
+        TradeStatus.CREATE_ESCROW: TradeStatus.CREATE_ESCROW,
+        TradeStatus.FUND_ESCROW: TradeStatus.FUND_ESCROW,
+        TradeStatus.ESCROW_WAITING_FOR_CONFIRMATION: TradeStatus.ESCROW_WAITING_FOR_CONFIRMATION,
+        TradeStatus.FUNDING_AMOUNT_DIFFERENT: "wrongAmountFundedOnContract",
+        TradeStatus.FUNDING_EXPIRED: TradeStatus.FUNDING_EXPIRED,
+    },
+    "buyer": {
+        TradeStatus.CREATE_ESCROW: TradeStatus.WAITING_FOR_FUNDING,
+        TradeStatus.FUND_ESCROW: TradeStatus.WAITING_FOR_FUNDING,
+        TradeStatus.ESCROW_WAITING_FOR_CONFIRMATION: TradeStatus.ESCROW_WAITING_FOR_CONFIRMATION,
+        TradeStatus.FUNDING_AMOUNT_DIFFERENT: TradeStatus.WAITING_FOR_FUNDING,
+        TradeStatus.FUNDING_EXPIRED: TradeStatus.FUNDING_EXPIRED,
+    },
+}
+
+
+def waits_for_escrow(contract: Contract) -> bool:
+    """A buy-offer trade whose seller has not funded the escrow yet (its escrow_id is set then)."""
+    return contract.escrow_id is None
 
 
 def trade_status(contract: Contract, viewer: PeachUser, sell_offer: PeachOffer | None) -> str:
@@ -33,6 +68,9 @@ def trade_status(contract: Contract, viewer: PeachUser, sell_offer: PeachOffer |
     answer; after a cancel the seller's next step is the sell offer's (refund or revive); after
     a release, rateUser until this party rated."""
     role = role_of(contract, viewer)
+    if waits_for_escrow(contract) and not contract.canceled and sell_offer is not None:
+        by_offer = ESCROW_LATER[role]
+        return by_offer.get(sell_offer.trade_status, by_offer[TradeStatus.CREATE_ESCROW])
     if contract.cancelation_requested and not contract.canceled and role == "buyer":
         return TradeStatus.CONFIRM_CANCELATION
     if contract.canceled and role == "seller" and sell_offer is not None:
@@ -60,6 +98,7 @@ class Loaded:
     def __init__(self) -> None:
         self.users: dict[int, PublicUser] = {}
         self.escrows: dict[int, PeachEscrow] = {}
+        self.unfunded: dict[int, PeachEscrow] = {}  # by sell offer: escrows not yet in their contract
         self.offers: dict[int, PeachOffer] = {}
         self.messages: dict[str, MessageCount] = {}
         self.prices: dict[str, Decimal] = {}
@@ -72,12 +111,40 @@ class Loaded:
         loaded.users = await profiles(session, ids)
         escrow_ids = [c.escrow_id for c in contracts]
         loaded.escrows = await escrows_by_ids(session, escrow_ids)
+        waiting = [c.sell_offer_id for c in contracts if waits_for_escrow(c)]
+        loaded.unfunded = await offer_rows.escrows_of(session, waiting) if waiting else {}
         offer_ids = [c.sell_offer_id for c in contracts] + [c.buy_offer_id for c in contracts]
         loaded.offers = await offer_rows.offers_by_ids(session, offer_ids)
         loaded.messages = await message_counts(session, viewer.id, [c.id for c in contracts])
         loaded.prices = {c: v for c, (v, _) in (await market.all_prices(session, peach.prices)).items()}
         loaded.requests = await trade_requests_of(session, [c.id for c in contracts])
         return loaded
+
+
+def escrow_of(contract: Contract, loaded: Loaded) -> PeachEscrow | None:
+    if contract.escrow_id is None:
+        return loaded.unfunded.get(contract.sell_offer_id)
+    return loaded.escrows.get(contract.escrow_id)
+
+
+def funding_fields(contract: Contract, loaded: Loaded, funding_window_hours: int) -> dict[str, object]:
+    """What the app reads on a contract made before its escrow (peach-app src/@types/contract.d.ts):
+    fundingExpectedBy (ms), the time limit and wrong-amount flags, and whether the seller
+    canceled before funding. Nothing for the other contracts (their wire stays as it was)."""
+    if not waits_for_escrow(contract):
+        return {}
+    escrow = escrow_of(contract, loaded)
+    sell = loaded.offers.get(contract.sell_offer_id)
+    deadline = (
+        escrow.funding_expires_at if escrow is not None else contract.created_at + timedelta(hours=funding_window_hours)
+    )
+    return {
+        "fundingExpectedBy": millis(deadline),
+        "escrowFundingTimeLimitExpired": sell is not None and sell.trade_status == TradeStatus.FUNDING_EXPIRED,
+        "escrowFundedWithWrongAmount": escrow is not None
+        and escrow.funding_status == FundingState.WRONG_FUNDING_AMOUNT,
+        "wasCanceledBySellerBeforeFundingTheEscrow": contract.canceled and contract.canceled_by == "seller",
+    }
 
 
 def _prices(contract: Contract, prices: dict[str, Decimal]) -> dict[str, Decimal]:
@@ -94,7 +161,7 @@ def _user_id(loaded: Loaded, user_id: int) -> str | None:
 
 def contract_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> ContractView:
     role = role_of(contract, viewer)
-    escrow = loaded.escrows.get(contract.escrow_id)
+    escrow = escrow_of(contract, loaded)
     disputed_by_other = contract.dispute_initiator_id not in (None, viewer.id)
     view = ContractView(
         id=contract.id,
@@ -156,25 +223,30 @@ def contract_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> Cont
     request = loaded.requests.get(contract.id)
     if request is not None:  # a v069 contract: the fields the app's Contract type adds
         view.payment_data_encryption_method = contract.payment_data_encryption_method or "aes256"
-        view.buyer_payment_data_encrypted = request.payment_data_encrypted
-        view.buyer_payment_data_signature = request.payment_data_signature
-        view.buyer_hashed_payment_data = _request_hashes(request)
+        if request.offer_id == contract.buy_offer_id:
+            # A seller's request on a buy offer: the buyer (the owner) sent its payment data when
+            # accepting (none in an instant trade), hashed as its buy offer lists them.
+            buy = loaded.offers.get(contract.buy_offer_id)
+            view.buyer_payment_data_encrypted = request.owner_payment_data_encrypted
+            view.buyer_payment_data_signature = request.owner_payment_data_signature
+            view.buyer_hashed_payment_data = _method_hashes(buy.payment_data if buy else {}, request.payment_method)
+        else:  # a buyer's request on a sell offer: its payment data came with the request
+            view.buyer_payment_data_encrypted = request.payment_data_encrypted
+            view.buyer_payment_data_signature = request.payment_data_signature
+            view.buyer_hashed_payment_data = _method_hashes(request.payment_data_hashed, request.payment_method)
     return view
 
 
-def _request_hashes(request: PeachTradeRequest) -> list[str]:
-    entry = (
-        request.payment_data_hashed.get(request.payment_method)
-        if isinstance(request.payment_data_hashed, dict)
-        else None
-    )
+def _method_hashes(payment_data: object, method: str) -> list[str]:
+    """The hashes of one method in the app's OfferPaymentData shape ({method: {hashes, ...}})."""
+    entry = payment_data.get(method) if isinstance(payment_data, dict) else None
     hashes = entry.get("hashes") if isinstance(entry, dict) else None
     return [str(h) for h in hashes] if isinstance(hashes, list) else []
 
 
 def summary_view(contract: Contract, viewer: PeachUser, loaded: Loaded) -> ContractSummary:
     role = role_of(contract, viewer)
-    escrow = loaded.escrows.get(contract.escrow_id)
+    escrow = escrow_of(contract, loaded)
     own_offer = str(contract.sell_offer_id if role == "seller" else contract.buy_offer_id)
     return ContractSummary(
         id=own_offer,

@@ -171,6 +171,9 @@ class EscrowRequest(PeachRequest):
         json_schema_extra=examples({"publicKey": "03e448b2397c1880e39853371af5346e7e7972c9d6e26dbbb39ff6c2227aa19c80"})
     )
     public_key: PublicKeyHex
+    # The app sends its wallet's next address (peach-app TradeInformation.tsx): the refund
+    # address of a sell offer made for a buy-offer trade, which has none until then.
+    return_address: str | None = Field(default=None, max_length=100)
 
 
 class RefundRequest(PeachRequest):

@@ -190,6 +190,24 @@ async def delete_buy_offer(offer_id: OfferPath, session: Session, user: User) ->
     return WireJSON(OK)
 
 
+# ---------------------------------------------------------------- instant trades on buy offers
+# Registered before the routes of both kinds, so these answer for buyOffer (the sell-offer ones
+# are service.can_instant_trade / instant_trade).
+
+
+@router.get("/buyOffer/{offerId}/canPerformInstantTrade", response_model=CanInstantTrade, include_in_schema=False)
+async def can_instant_buy(offer_id: OfferPath, session: Session, user: User) -> Response:
+    return WireJSON(CanInstantTrade(result=await service.can_instant_trade_on_buy_offer(session, user, offer_id)))
+
+
+@router.post("/buyOffer/{offerId}/performInstantTrade", include_in_schema=False)
+async def instant_buy(
+    offer_id: OfferPath, session: Session, user: User, peach: PeachDep, body: TradeRequestBody
+) -> Response:
+    contract = await service.instant_trade_on_buy_offer(session, peach, user, offer_id, body)
+    return WireJSON(await service.contract_answer(session, peach, user, contract))
+
+
 # ---------------------------------------------------------------- trade requests (both kinds)
 
 

@@ -20,7 +20,7 @@ from peerx.products.bitcoin.context import Peach
 from peerx.products.bitcoin.contracts import matching
 from peerx.products.bitcoin.contracts import repository as contract_rows
 from peerx.products.bitcoin.contracts.schemas import MatchRequest
-from peerx.products.bitcoin.contracts.views import Loaded, contract_view
+from peerx.products.bitcoin.contracts.views import Loaded, contract_view, funding_fields
 from peerx.products.bitcoin.identity.reputation import profiles
 from peerx.products.bitcoin.identity.schemas import PublicUser
 from peerx.products.bitcoin.market import prices as market
@@ -446,9 +446,8 @@ async def accept(
     if request.status != "pending":
         raise f.OfferTaken("This offer has already been taken.")
     if kind != "ask":
-        # The seller of a buy offer trade has no escrow yet, and the v1 rules make a contract
-        # only on a funded one (docs/bitcoin.md, App compatibility: v069).
-        raise f.BadState("A trade request on a buy offer needs the seller's funded escrow first.")
+        owner_data = (body.payment_data_encrypted, body.payment_data_signature)
+        return await _accept_on_buy_offer(session, peach, owner, sell, requester, request, owner_data)
     buy = await _buy_offer_for(session, peach, requester, sell, request)
     wire = {"currency": request.currency, "paymentMethod": request.payment_method}
     half = MatchRequest.model_validate(
@@ -474,6 +473,84 @@ async def accept(
         await push(session, loser, _event(kind, "TradeRequestNotChosen"), {"offerId": str(sell.id)})
     await session.flush()
     return contract
+
+
+async def _accept_on_buy_offer(
+    session: AsyncSession,
+    peach: Peach,
+    buyer: PeachUser,
+    buy: PeachOffer,
+    seller: PeachUser,
+    request: PeachTradeRequest,
+    owner_data: tuple[str, str] | None,
+) -> Contract:
+    """The buyer accepts a seller's request on its buy offer (locked): a sell offer is made for
+    the seller from the request, the buyer's half of the v1 match on it, then the seller's half
+    with the payment data the request carried; the contract waits for the seller's escrow
+    (matching.double_match with escrow_later; matching.fund_contract starts the payment window)."""
+    if not buy.online or buy.canceled:
+        raise f.OfferTaken("This offer has already been taken.")
+    sell = await _sell_offer_for(session, peach, seller, buy, request)
+    wire = {"currency": request.currency, "paymentMethod": request.payment_method}
+    # The seller made the symmetric key and encrypted its payment data with it (peach-app
+    # ExpressSellTradeRequestToBuyOffer.tsx); the buyer's accept carries the buyer's payment
+    # data under the same key (BrowseTradeRequestsToMyBuyOffer.tsx).
+    half = MatchRequest.model_validate(
+        {
+            **wire,
+            "matchingOfferId": str(sell.id),
+            "symmetricKeyEncrypted": request.symmetric_key_encrypted,
+            "symmetricKeySignature": request.symmetric_key_signature,
+        }
+    )
+    await matching.match_sell_offer(session, peach, buyer, buy, half, push=False)
+    double = MatchRequest.model_validate(
+        {
+            **wire,
+            "matchingOfferId": str(buy.id),
+            "paymentDataEncrypted": request.payment_data_encrypted,
+            "paymentDataSignature": request.payment_data_signature,
+        }
+    )
+    contract = await matching.double_match(session, peach, seller, sell, double, escrow_later=True)
+    request.status, request.contract_id = "accepted", contract.id
+    if owner_data is not None:
+        request.owner_payment_data_encrypted, request.owner_payment_data_signature = owner_data
+    for loser in await repository.drop_pending_requests(session, buy.id):
+        await push(session, loser, _event("bid", "TradeRequestNotChosen"), {"offerId": str(buy.id)})
+    await session.flush()
+    return contract
+
+
+async def _sell_offer_for(
+    session: AsyncSession, peach: Peach, seller: PeachUser, buy: PeachOffer, request: PeachTradeRequest
+) -> PeachOffer:
+    """The seller's side of a buy-offer trade: a sell offer of exactly the buy offer's amount and
+    premium in the requested method, with the platform's escrow fee. It is searching only
+    inside this transaction (for the v1 match rules); double_match leaves it in createEscrow and
+    the seller's app creates its escrow (POST v1/offer/:id/escrow, with its return address)."""
+    now = utcnow()
+    offer = PeachOffer(
+        user_id=seller.id,
+        type="ask",
+        amount_min=buy.amount_max,
+        amount_max=buy.amount_max,
+        rating_milli=seller.rating_milli,
+        means_of_payment={request.currency: [request.payment_method]},
+        payment_data={request.payment_method: _method_data(request.payment_data_hashed, request.payment_method)},
+        escrow_fee=peach.settings.peach_escrow_fee,
+        online=True,
+        trade_status=TradeStatus.SEARCHING_FOR_PEER,
+        publishing_date=now,
+        created_at=now,
+        updated_at=now,
+    )
+    offer.premium = buy.premium or Decimal(0)
+    session.add(offer)
+    await session.flush()
+    session.add(PeachOfferMethod(offer_id=offer.id, currency=request.currency, method=request.payment_method))
+    await session.flush()
+    return offer
 
 
 async def _buy_offer_for(
@@ -507,18 +584,10 @@ async def _buy_offer_for(
 
 
 async def contract_answer(session: AsyncSession, peach: Peach, viewer: PeachUser, contract: Contract) -> dict[str, Any]:
-    """The contract as GET v1/contract/:id shows it, the parties with `pgpPublicKeys`."""
-    view = contract_view(contract, viewer, await Loaded.of(session, peach, viewer, [contract])).wire()
-    for party in ("seller", "buyer"):
-        if isinstance(view.get(party), dict):
-            pgp_keys(view[party])
-    request = await repository.request_of_contract(session, contract.id)
-    if request is not None:  # the buyer's own payment data, sent with its trade request
-        view["buyerPaymentDataEncrypted"] = request.payment_data_encrypted
-        view["buyerPaymentDataSignature"] = request.payment_data_signature
-        view["buyerHashedPaymentData"] = _hashes(request.payment_data_hashed, request.payment_method)
-    view["paymentDataEncryptionMethod"] = contract.payment_data_encryption_method or "aes256"
-    return view
+    """The contract as GET v1/contract/:id shows it."""
+    loaded = await Loaded.of(session, peach, viewer, [contract])
+    view = contract_view(contract, viewer, loaded).wire()
+    return view | funding_fields(contract, loaded, peach.settings.peach_funding_window_hours)
 
 
 async def turned_to_contract(session: AsyncSession, user: PeachUser, offer_id: int, kind: str) -> Contract | None:
@@ -706,3 +775,45 @@ async def self_user(session: AsyncSession, user: PeachUser) -> SelfUser69:
         encrypted_payment_data_signature=found.encrypted_payment_data_signature if found else None,
         blocked_user_ids=[u.public_key for u in blocked],
     )
+
+
+# ---------------------------------------------------------------- instant trades on buy offers
+# Kept apart from can_instant_trade / instant_trade (sell offers): the buy-offer routes call these.
+
+
+def _reputation_5(profile: PublicUser) -> Decimal:
+    """A rating of -1..1 on the app's 0-5 scale, the scale of a buy offer's instantTradeCriteria
+    (useCreateBuyOffer.tsx sends the slider's value unconverted)."""
+    return (Decimal(str(profile.rating)) + 1) * Decimal("2.5")
+
+
+async def can_instant_trade_on_buy_offer(session: AsyncSession, seller: PeachUser, offer_id: int) -> bool:
+    """A seller may take a listed buy offer at once when the buyer set instantTradeCriteria and the
+    seller meets them: reputation (0-5), number of trades, every badge asked for."""
+    offer = await listed_offer(session, offer_id, "bid")
+    terms = (await repository.terms_of(session, [offer.id])).get(offer.id)
+    criteria = terms.instant_trade_criteria if terms else None
+    if offer.user_id == seller.id or not criteria:
+        return False
+    if await contract_rows.is_blocked(session, offer.user_id, seller.id):
+        return False
+    profile = (await profiles(session, [seller.id]))[seller.id]
+    return (
+        _reputation_5(profile) >= Decimal(str(criteria.get("minReputation", 0)))
+        and profile.trades >= int(criteria.get("minTrades", 0))
+        and set(criteria.get("badges") or []) <= set(profile.medals)
+    )
+
+
+async def instant_trade_on_buy_offer(
+    session: AsyncSession, peach: Peach, seller: PeachUser, offer_id: int, body: TradeRequestBody
+) -> Contract:
+    """performInstantTradeWithBuyOfferById: the seller's trade request (the same body), accepted on
+    the buyer's behalf at once; the contract then waits for the seller's escrow like an accepted
+    request's. The buyer sent no payment data of its own (no buyerPaymentDataEncrypted)."""
+    if not await can_instant_trade_on_buy_offer(session, seller, offer_id):
+        raise f.CannotMatch("This offer does not allow you an instant trade: send a trade request.")
+    request = await perform(session, peach, seller, offer_id, "bid", body)
+    buy = await listed_offer(session, offer_id, "bid", lock=True)
+    buyer = await repository.users_by_ids(session, [buy.user_id])
+    return await _accept_on_buy_offer(session, peach, buyer[buy.user_id], buy, seller, request, None)
