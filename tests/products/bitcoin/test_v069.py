@@ -888,7 +888,7 @@ async def test_an_instant_trade_on_a_buy_offer(app_factory: Any, platform: Platf
     assert traded.status_code == 200, traded.text
     contract = traded.json()
     assert contract["id"].endswith(f"-{easy_id}") and contract["tradeStatus"] == "createEscrow"
-    assert contract["buyerPaymentDataEncrypted"] is None and contract["paymentDataEncrypted"] == PAYMENT_DATA
+    assert contract.get("buyerPaymentDataEncrypted") is None and contract["paymentDataEncrypted"] == PAYMENT_DATA
     assert (await buyer.get(f"/contract/{contract['id']}")).json()["tradeStatus"] == "waitingForFunding"
     assert len(await contracts_of_buy_offer(platform, easy_id)) == 1
     again = await post(seller, f"/buyOffer/{easy_id}/performInstantTrade", body)
