@@ -884,6 +884,8 @@ async def test_an_instant_trade_on_a_buy_offer(app_factory: Any, platform: Platf
     assert (await get(buyer, f"/buyOffer/{easy_id}/canPerformInstantTrade")).json() == {"result": False}  # own
 
     assert (await get(seller, f"/buyOffer/{easy_id}/canPerformInstantTrade")).json() == {"result": True}
+    listed = {o["id"]: o["allowedToInstantTrade"] for o in (await get(seller, "/buyOffer")).json()["offers"]}
+    assert listed == {strict_id: False, easy_id: True}  # the browse list says what canPerformInstantTrade says
     traded = await post(seller, f"/buyOffer/{easy_id}/performInstantTrade", body)
     assert traded.status_code == 200, traded.text
     contract = traded.json()

@@ -120,18 +120,23 @@ def criteria_view(terms: PeachSellOfferTerms | None) -> dict[str, Any] | None:
     return {**stored, "minReputation": Decimal(str(stored["minReputation"]))}
 
 
+def meets(criteria: dict[str, Any] | None, taker: PublicUser, reputation: Decimal) -> bool:
+    """The instant-trade criteria rule of both kinds of offer: `reputation` (the taker's, on the
+    criteria's own scale), trades and every badge asked for."""
+    if not criteria:
+        return False
+    return (
+        reputation >= Decimal(str(criteria.get("minReputation", 0)))
+        and taker.trades >= int(criteria.get("minTrades", 0))
+        and set(criteria.get("badges") or []) <= set(taker.medals)
+    )
+
+
 def allows(terms: PeachSellOfferTerms | None, taker: PublicUser) -> bool:
     """May `taker` trade this sell offer at once? Only with instant-trade criteria, and only when
-    the taker's reputation (the server's -1..1), trades and medals meet them all and the
-    offer's experience level (new users: fewer than 3 trades) admits the taker."""
-    criteria = criteria_view(terms)
-    if terms is None or criteria is None:
-        return False
-    if Decimal(str(taker.rating)) < criteria["minReputation"]:
-        return False
-    if taker.trades < int(criteria["minTrades"]):
-        return False
-    if not set(criteria["badges"]) <= set(taker.medals):
+    the taker meets them (reputation on the server's -1..1) and the offer's experience level
+    (new users: fewer than 3 trades) admits the taker."""
+    if terms is None or not meets(criteria_view(terms), taker, Decimal(str(taker.rating))):
         return False
     if terms.experience_level == "newUsersOnly" and taker.trades >= NEW_USER_TRADES:
         return False

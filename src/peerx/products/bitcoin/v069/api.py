@@ -27,7 +27,6 @@ from peerx.products.bitcoin.v069.schemas import (
     PremiumBody,
     ToggleBody,
     TradeRequestBody,
-    pgp_keys,
 )
 from peerx.web import PlatformDep, Session, WireJSON, surface_app, wire_router
 
@@ -333,7 +332,7 @@ async def self_user(session: Session, user: User) -> Response:
 async def blocked_users(session: Session, user: User) -> Response:
     blocked = await repository.blocked_by(session, user.id)
     found = await profiles(session, [u.id for u in blocked])
-    return WireJSON({"users": [pgp_keys(found[u.id].wire()) for u in blocked]})
+    return WireJSON({"users": [found[u.id].wire() for u in blocked]})
 
 
 @router.post("/selfUser/encryptedPaymentData", response_model=Success, summary="Keep my encrypted payment data")

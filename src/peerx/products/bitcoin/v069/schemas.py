@@ -175,13 +175,5 @@ class SelfUser69(PeachAnswer):
     blocked_user_ids: list[str]
 
 
-def pgp_keys(user: dict[str, Any]) -> dict[str, Any]:
-    """A v1 profile (by wire name) with the app's `pgpPublicKeys` array built from its one key."""
-    key, proof = user.get("pgpPublicKey"), user.get("pgpPublicKeyProof")
-    if "pgpPublicKeys" not in user:
-        user["pgpPublicKeys"] = [{"publicKey": key, "proof": proof}] if key else []
-    return user
-
-
 def price_of(minor: int) -> Decimal:
     return Decimal(minor) / 100

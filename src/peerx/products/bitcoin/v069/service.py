@@ -52,7 +52,6 @@ from peerx.products.bitcoin.v069.schemas import (
     SelfUser69,
     TradeRequestBody,
     TradeRequestView,
-    pgp_keys,
     price_of,
 )
 from peerx.products.bitcoin.wire import wire_time
@@ -147,7 +146,6 @@ async def sell_offer_views(
     views = []
     for offer in rows:
         view = offers.offer_view(offer, owners[offer.user_id], escrows.get(offer.id), prices).wire()
-        pgp_keys(view["user"])
         own = offer.user_id == viewer.id
         instant.owner_view(view, terms.get(offer.id), owner=own)
         if not own:
@@ -162,15 +160,17 @@ async def buy_offer_views(
     session: AsyncSession, peach: Peach, viewer: PeachUser, rows: list[PeachOffer]
 ) -> list[dict[str, Any]]:
     """BuyOffer69 with the owner's profile (`user`), allowedToInstantTrade and hasPerformedTradeRequest."""
-    profiles = await offers.profiles_for(session, rows)
+    owners = await offers.profiles_for(session, rows)
     terms = await repository.terms_of(session, [o.id for o in rows])
     requested = await repository.requested_offer_ids(session, viewer.id, [o.id for o in rows])
+    viewer_profile = owners.get(viewer.id) or (await profiles(session, [viewer.id]))[viewer.id]
     views = []
     for offer in rows:
-        profile = profiles[offer.user_id].wire()
+        profile = owners[offer.user_id].wire()
         view = buy_offer_view(offer, terms.get(offer.id), profile["id"]).wire()
-        view["user"] = pgp_keys(profile)
-        view["allowedToInstantTrade"] = False
+        view["user"] = profile
+        own = offer.user_id == viewer.id
+        view["allowedToInstantTrade"] = not own and buy_offer_allows(terms.get(offer.id), viewer_profile)
         view["hasPerformedTradeRequest"] = offer.id in requested
         views.append(view)
     return views
@@ -781,28 +781,21 @@ async def self_user(session: AsyncSession, user: PeachUser) -> SelfUser69:
 # Kept apart from can_instant_trade / instant_trade (sell offers): the buy-offer routes call these.
 
 
-def _reputation_5(profile: PublicUser) -> Decimal:
-    """A rating of -1..1 on the app's 0-5 scale, the scale of a buy offer's instantTradeCriteria
-    (useCreateBuyOffer.tsx sends the slider's value unconverted)."""
-    return (Decimal(str(profile.rating)) + 1) * Decimal("2.5")
+def buy_offer_allows(terms: PeachBuyOfferTerms | None, taker: PublicUser) -> bool:
+    """The buyer's instantTradeCriteria, met by `taker`: its reputation is put on the app's 0-5
+    scale first (useCreateBuyOffer.tsx sends the slider's value unconverted)."""
+    criteria = terms.instant_trade_criteria if terms else None
+    return instant.meets(criteria, taker, (Decimal(str(taker.rating)) + 1) * Decimal("2.5"))
 
 
 async def can_instant_trade_on_buy_offer(session: AsyncSession, seller: PeachUser, offer_id: int) -> bool:
     """A seller may take a listed buy offer at once when the buyer set instantTradeCriteria and the
-    seller meets them: reputation (0-5), number of trades, every badge asked for."""
+    seller meets them."""
     offer = await listed_offer(session, offer_id, "bid")
+    if offer.user_id == seller.id or await contract_rows.is_blocked(session, offer.user_id, seller.id):
+        return False
     terms = (await repository.terms_of(session, [offer.id])).get(offer.id)
-    criteria = terms.instant_trade_criteria if terms else None
-    if offer.user_id == seller.id or not criteria:
-        return False
-    if await contract_rows.is_blocked(session, offer.user_id, seller.id):
-        return False
-    profile = (await profiles(session, [seller.id]))[seller.id]
-    return (
-        _reputation_5(profile) >= Decimal(str(criteria.get("minReputation", 0)))
-        and profile.trades >= int(criteria.get("minTrades", 0))
-        and set(criteria.get("badges") or []) <= set(profile.medals)
-    )
+    return buy_offer_allows(terms, (await profiles(session, [seller.id]))[seller.id])
 
 
 async def instant_trade_on_buy_offer(
