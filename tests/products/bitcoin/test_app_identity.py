@@ -32,13 +32,14 @@ from peerx.platform import Platform
 from peerx.products.bitcoin.identity.users import token_key
 from peerx.products.bitcoin.models import PeachPgpKey, PeachToken, PeachUser
 from tests.fixtures.factories.bitcoin import PEACH, App, now_ms
+from tests.fixtures.peach_app import PeachApp
 from tests.products.bitcoin import contract_helpers as flow
 from tests.products.bitcoin.social import complete
 
 MIGRATION = "20261206_17_pgp_keys"
 
 
-class PeachApp(App):
+class DerivedApp(App):
     """The app: its account key is the wallet seed's m/48'/1'/0'/0' (getMainAccount.ts, regtest),
     it sends `Basic <accessToken>` (fetchAccessToken.ts) and its uniqueId when it authenticates."""
 
@@ -67,7 +68,7 @@ def decode_like_jose(token: str) -> dict[str, Any]:
 async def test_app_registers_with_its_derived_key_and_renews_by_the_jwt_exp(
     client: httpx.AsyncClient, platform: Platform
 ) -> None:
-    app = PeachApp(client)
+    app = DerivedApp(client)
     registered = await client.post(f"{PEACH}/user/register", json=app.auth_body())
     assert registered.status_code == 200, registered.text
     answer = registered.json()
@@ -93,12 +94,12 @@ async def test_app_registers_with_its_derived_key_and_renews_by_the_jwt_exp(
 
     # Another key's signature, or a changed payload, is not ours.
     forged = jwt.encode({"alg": "HS256", "typ": "JWT"}, claims, OctKey.import_key(b"k" * 32))
-    other_claims = {**claims, "sub": PeachApp(client).id}
+    other_claims = {**claims, "sub": DerivedApp(client).id}
     head, _, signature = app.token.split(".")
     body = base64.urlsafe_b64encode(json.dumps(other_claims).encode()).decode().rstrip("=")
     for bad in (forged, f"{head}.{body}.{signature}", app.token[:-2]):
         refused = await client.get(f"{PEACH}/user/me", headers={"Authorization": f"Basic {bad}"})
-        assert refused.status_code == 401 and refused.json()["error"] == "UNAUTHORIZED"
+        assert refused.status_code == 401 and refused.json()["error"] == "AUTHENTICATION_FAILED"
 
     # Auth again (the app renews) while the first token lives: both work until logout ends every token.
     first = app.token
@@ -109,23 +110,36 @@ async def test_app_registers_with_its_derived_key_and_renews_by_the_jwt_exp(
     assert (await app.patch("/user/logout")).json() == {"success": True}
     for ended in (first, app.token):
         gone = await client.get(f"{PEACH}/user/me", headers={"Authorization": f"Basic {ended}"})
-        assert gone.status_code == 401 and gone.json()["error"] == "UNAUTHORIZED"
+        assert gone.status_code == 401 and gone.json()["error"] == "AUTHENTICATION_FAILED"
+
+
+async def test_a_token_ended_early_costs_the_app_one_sign_in(client: httpx.AsyncClient) -> None:
+    """A token that ends before its exp (logged out on another device, a rotated pepper) answers
+    AUTHENTICATION_FAILED, the one code on which the app's client signs in again and retries."""
+    app = await PeachApp(client).register()
+    other_device = await client.patch(f"{PEACH}/user/logout", headers={"Authorization": f"Basic {app.access_token}"})
+    assert other_device.json() == {"success": True}
+    me = await app.get_self_user()
+    assert me.status_code == 200 and me.json()["id"] == app.id
+    assert app.authentications == 1
+    missing = await client.get(f"{PEACH}/user/me")  # no token at all is no failed authentication
+    assert missing.status_code == 401 and missing.json()["error"] == "UNAUTHORIZED"
 
 
 async def test_a_jwt_expires_with_its_exp(client: httpx.AsyncClient) -> None:
-    app = PeachApp(client)
+    app = DerivedApp(client)
     await app.register()
     clock.advance(timedelta(minutes=56))  # inside the last 5 minutes the app renews; still valid
     assert (await app.get("/user/me")).status_code == 200
     clock.advance(timedelta(minutes=5))
     expired = await app.get("/user/me")
-    assert expired.status_code == 401 and expired.json()["error"] == "UNAUTHORIZED"
+    assert expired.status_code == 401 and expired.json()["error"] == "AUTHENTICATION_FAILED"
 
 
 async def test_opaque_tokens_issued_before_jwts_work_until_they_expire(
     client: httpx.AsyncClient, platform: Platform
 ) -> None:
-    app = await PeachApp(client).register()
+    app = await DerivedApp(client).register()
     opaque = str(uuid.uuid4())  # what peerx issued before its tokens were JWTs
     async with platform.db.transaction() as session:
         user_id = await session.scalar(select(PeachUser.id).where(PeachUser.public_key == app.id))
@@ -143,7 +157,7 @@ async def test_opaque_tokens_issued_before_jwts_work_until_they_expire(
         assert me.status_code == 200 and me.json()["id"] == app.id
     clock.advance(timedelta(minutes=31))
     late = await client.get(f"{PEACH}/user/me", headers={"Authorization": f"Basic {opaque}"})
-    assert late.status_code == 401 and late.json()["error"] == "UNAUTHORIZED"
+    assert late.status_code == 401 and late.json()["error"] == "AUTHENTICATION_FAILED"
 
 
 def pgp_update(app: App, secret: pysequoia.Tsk) -> dict[str, Any]:

@@ -57,7 +57,7 @@ async def test_tokens_expire_after_sixty_minutes_and_logout_ends_them(client: ht
     assert (await app.get("/user/me")).status_code == 200
     clock.advance(timedelta(minutes=61))
     expired = await app.get("/user/me")
-    assert expired.status_code == 401 and expired.json()["error"] == "UNAUTHORIZED"
+    assert expired.status_code == 401 and expired.json()["error"] == "AUTHENTICATION_FAILED"
     app.token = (await client.post(f"{PEACH}/user/auth", json=app.auth_body())).json()["accessToken"]
     assert (await app.patch("/user/logout")).json() == {"success": True}
     assert (await app.get("/user/me")).status_code == 401

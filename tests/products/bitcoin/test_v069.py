@@ -295,7 +295,7 @@ async def test_hostile_input(app_factory: Any, platform: Platform, run_jobs: Any
     assert (await buyer.client.get(f"{V069}/sellOffer")).status_code == 401
     assert (await buyer.client.get(f"{V069}/sellOffer", headers={"Authorization": "Basic nope"})).json()[
         "error"
-    ] == "UNAUTHORIZED"
+    ] == "AUTHENTICATION_FAILED"
     for unknown in ("/sellOffer/999999", "/buyOffer/999999", "/sellOffer/999999/tradeRequestPerformed"):
         answer = await get(buyer, unknown)
         assert answer.status_code == 404 and answer.json() == {

@@ -161,11 +161,14 @@ async def user_for_token(session: AsyncSession, header: str | None, key: bytes |
     if not header:
         raise Unauthorized("Authorization required.")
     raw = token_from_header(header)
+    # AUTHENTICATION_FAILED, not UNAUTHORIZED: on that code alone the app signs in again and
+    # retries (peach-api-ts src/peachAPI.ts fetchWithAuth), so a token ended early (logout
+    # elsewhere, a rotated pepper) costs the app one sign-in instead of an hour of errors.
     if key is not None and not _signed(raw, key):
-        raise Unauthorized("The access token is invalid or expired.")
+        raise f.AuthenticationFailed("The access token is invalid or expired.")
     token = await repository.token(session, _hash(raw))
     if token is None or token.expires_at <= utcnow():
-        raise Unauthorized("The access token is invalid or expired.")
+        raise f.AuthenticationFailed("The access token is invalid or expired.")
     user = await shared.user(session, token.user_id)
     assert user is not None
     if user.disabled:
