@@ -123,3 +123,19 @@ def hub_of(platform: Platform) -> Hub:
     """The process's hub, built once and kept with the platform."""
     url = platform.settings.redis_url
     return platform.extension(Hub, lambda: RedisHub(url) if url else Hub())
+
+
+async def socket_events(
+    queue: asyncio.Queue[dict[str, Any]], reader: asyncio.Task[Any], recheck_seconds: float
+) -> AsyncIterator[dict[str, Any]]:
+    """A subscribed socket's events until its reader task ends (the client left), with
+    SESSION_CHANGED at least every `recheck_seconds` so the socket checks its token again."""
+    while not reader.done():
+        getter = asyncio.ensure_future(queue.get())
+        await asyncio.wait({getter, reader}, timeout=recheck_seconds, return_when=asyncio.FIRST_COMPLETED)
+        if reader.done():
+            getter.cancel()
+            return
+        event = getter.result() if getter.done() else SESSION_CHANGED
+        getter.cancel()
+        yield event

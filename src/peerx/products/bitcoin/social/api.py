@@ -17,7 +17,7 @@ from peerx.products.bitcoin.identity import users
 from peerx.products.bitcoin.schemas import OK, ContractId, Success
 from peerx.products.bitcoin.social import chat, ratings
 from peerx.products.bitcoin.social.schemas import ChatEntry
-from peerx.products.bitcoin.socket_hub import SESSION_CHANGED, hub_of
+from peerx.products.bitcoin.socket_hub import SESSION_CHANGED, hub_of, socket_events
 from peerx.web import Session, WireJSON, parse_json, platform_of, wire_router
 from peerx.wire import Integer
 
@@ -139,14 +139,7 @@ async def _live(socket: WebSocket) -> None:
         await socket.send_json({"event": "connected"})
         reader = asyncio.create_task(_drain(socket))
         try:
-            while not reader.done():
-                getter = asyncio.ensure_future(queue.get())
-                await asyncio.wait({getter, reader}, timeout=RECHECK_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-                if reader.done():
-                    getter.cancel()
-                    break
-                event = getter.result() if getter.done() else SESSION_CHANGED
-                getter.cancel()
+            async for event in socket_events(queue, reader, RECHECK_SECONDS):
                 if event == SESSION_CHANGED:
                     try:
                         await _user_of(socket, header)

@@ -35,7 +35,7 @@ from peerx.products.bitcoin.identity import users
 from peerx.products.bitcoin.identity.schemas import AuthRequest
 from peerx.products.bitcoin.social import chat
 from peerx.products.bitcoin.social.schemas import SocketChat, SocketChatRead
-from peerx.products.bitcoin.socket_hub import SESSION_CHANGED, Hub, hub_of
+from peerx.products.bitcoin.socket_hub import SESSION_CHANGED, Hub, hub_of, socket_events
 from peerx.web import parse_json
 
 log = logging.getLogger(__name__)
@@ -223,14 +223,7 @@ class AppSocket:
     async def _run(self, queue: asyncio.Queue[dict[str, Any]]) -> None:
         reader = asyncio.create_task(self._read())
         try:
-            while not reader.done():
-                getter = asyncio.ensure_future(queue.get())
-                await asyncio.wait({getter, reader}, timeout=RECHECK_SECONDS, return_when=asyncio.FIRST_COMPLETED)
-                if reader.done():
-                    getter.cancel()
-                    break
-                event = getter.result() if getter.done() else SESSION_CHANGED
-                getter.cancel()
+            async for event in socket_events(queue, reader, RECHECK_SECONDS):
                 if event == SESSION_CHANGED:
                     if not await self._still_valid():
                         await self._close_unauthorized(None, "The session ended: sign in again.")

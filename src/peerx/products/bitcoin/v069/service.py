@@ -526,31 +526,12 @@ async def _sell_offer_for(
     session: AsyncSession, peach: Peach, seller: PeachUser, buy: PeachOffer, request: PeachTradeRequest
 ) -> PeachOffer:
     """The seller's side of a buy-offer trade: a sell offer of exactly the buy offer's amount and
-    premium in the requested method, with the platform's escrow fee. It is searching only
-    inside this transaction (for the v1 match rules); double_match leaves it in createEscrow and
-    the seller's app creates its escrow (POST v1/offer/:id/escrow, with its return address)."""
-    now = utcnow()
-    offer = PeachOffer(
-        user_id=seller.id,
-        type="ask",
-        amount_min=buy.amount_max,
-        amount_max=buy.amount_max,
-        rating_milli=seller.rating_milli,
-        means_of_payment={request.currency: [request.payment_method]},
-        payment_data={request.payment_method: _method_data(request.payment_data_hashed, request.payment_method)},
-        escrow_fee=peach.settings.peach_escrow_fee,
-        online=True,
-        trade_status=TradeStatus.SEARCHING_FOR_PEER,
-        publishing_date=now,
-        created_at=now,
-        updated_at=now,
+    premium in the requested method. It is searching only inside this transaction (for the v1
+    match rules); double_match leaves it in createEscrow and the seller's app creates its escrow
+    (POST v1/offer/:id/escrow, with its return address)."""
+    return await _counter_offer(
+        session, peach, seller, "ask", buy.amount_max, request, premium=buy.premium or Decimal(0)
     )
-    offer.premium = buy.premium or Decimal(0)
-    session.add(offer)
-    await session.flush()
-    session.add(PeachOfferMethod(offer_id=offer.id, currency=request.currency, method=request.payment_method))
-    await session.flush()
-    return offer
 
 
 async def _buy_offer_for(
@@ -558,27 +539,50 @@ async def _buy_offer_for(
 ) -> PeachOffer:
     """The buyer's side of the contract: a buy offer of exactly the sell offer's amount in the
     requested method, with the payout address the request carried (if any)."""
-    now = utcnow()
-    offer = PeachOffer(
-        user_id=buyer.id,
-        type="bid",
-        amount_min=sell.amount_max,
-        amount_max=sell.amount_max,
-        rating_milli=buyer.rating_milli,
-        means_of_payment={request.currency: [request.payment_method]},
-        payment_data={request.payment_method: _method_data(request.payment_data_hashed, request.payment_method)},
+    return await _counter_offer(
+        session,
+        peach,
+        buyer,
+        "bid",
+        sell.amount_max,
+        request,
         release_address=request.release_address,
         message_signature=request.release_address_signature,
+    )
+
+
+async def _counter_offer(
+    session: AsyncSession,
+    peach: Peach,
+    user: PeachUser,
+    kind: str,
+    amount: int,
+    request: PeachTradeRequest,
+    **columns: Any,
+) -> PeachOffer:
+    """The offer a trade request stands for on the other side, so the v1 match rules can run: one
+    amount, the requested method with the request's hashes, the platform's escrow fee."""
+    now = utcnow()
+    method = request.payment_method
+    offer = PeachOffer(
+        user_id=user.id,
+        type=kind,
+        amount_min=amount,
+        amount_max=amount,
+        rating_milli=user.rating_milli,
+        means_of_payment={request.currency: [method]},
+        payment_data={method: _method_data(request.payment_data_hashed, method)},
         escrow_fee=peach.settings.peach_escrow_fee,
         online=True,
         trade_status=TradeStatus.SEARCHING_FOR_PEER,
         publishing_date=now,
         created_at=now,
         updated_at=now,
+        **columns,
     )
     session.add(offer)
     await session.flush()
-    session.add(PeachOfferMethod(offer_id=offer.id, currency=request.currency, method=request.payment_method))
+    session.add(PeachOfferMethod(offer_id=offer.id, currency=request.currency, method=method))
     await session.flush()
     return offer
 
