@@ -18,7 +18,6 @@ import re
 import shutil
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -29,7 +28,7 @@ import yaml
 
 from peerx.app import create_app
 from peerx.ops.escrow import actions as escrow_ops
-from tests.fixtures.factories.escrow import REDIRECT, op
+from tests.fixtures.factories.escrow import REDIRECT, new_charge_version, op
 from tests.products.escrow.test_openapi import SPEC_PATH, validate
 
 PACKAGE = "trustap_spec_client"
@@ -134,21 +133,6 @@ def ok(resp: Any, status: int = 200) -> Any:
     return resp.parsed
 
 
-async def new_version(platform: Any, model: str, buyer_pct: str) -> None:
-    await op(
-        platform,
-        escrow_ops.set_charges,
-        model=model,
-        currency="usd",
-        payment_method="card",
-        buyer_pct=Decimal(buyer_pct),
-        buyer_fixed=0,
-        seller_pct=Decimal(0),
-        seller_fixed=0,
-        min_price=100,
-    )
-
-
 @pytest.fixture
 async def parties(platform, generated):  # type: ignore[no-untyped-def]
     client = await op(
@@ -196,7 +180,7 @@ async def test_an_online_transaction_through_the_generated_client(platform, gene
     assert joined.buyer_id != joined.seller_id and joined.buyer_id.isdigit()
 
     # The calculator changes before the buyer pays: re-quote for the transaction, set the method.
-    await new_version(platform, "online", "3")
+    await new_charge_version(platform, "online", "3")
     quote = ok(await get(f"{pay_api.__name__}.basic_get_charge_for_transaction").asyncio_detailed(
         created.id, client=buyer.api, price=2000, payment_method="card"))  # fmt: skip
     assert quote.charge == 60
@@ -259,7 +243,7 @@ async def test_a_face_to_face_transaction_through_the_generated_client(platform,
         created.join_code, client=buyer.api))  # fmt: skip
     assert joined.status == "joined" and isinstance(joined.buyer_id, str)
 
-    await new_version(platform, "p2p", "4")
+    await new_charge_version(platform, "p2p", "4")
     quote = ok(await p2p_charge.asyncio_detailed(client=buyer.api, currency="usd", price=1000))
     method = models.P2PDepositPaymentMethod.from_dict(
         {

@@ -5,28 +5,9 @@ the method; what the buyer then pays (and what the ledger holds) follows them.""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from peerx.ops.escrow import actions as escrow_ops
 from peerx.products.escrow.models import EscrowP2PTransaction, EscrowTransaction
-from tests.fixtures.factories.escrow import TP, error, joined_tx, op, post
+from tests.fixtures.factories.escrow import TP, error, joined_tx, new_charge_version, post
 from tests.products.escrow.test_p2p import P2P, joined, step
-
-
-async def new_version(platform, model: str, buyer_pct: str) -> int:  # type: ignore[no-untyped-def]
-    rule = await op(
-        platform,
-        escrow_ops.set_charges,
-        model=model,
-        currency="usd",
-        payment_method="card",
-        buyer_pct=Decimal(buyer_pct),
-        buyer_fixed=0,
-        seller_pct=Decimal(0),
-        seller_fixed=0,
-        min_price=100,
-    )
-    return int(rule["version"])
 
 
 async def test_online_charge_then_set_payment_method(client, platform, seller, buyer):
@@ -53,7 +34,7 @@ async def test_online_charge_then_set_payment_method(client, platform, seller, b
     error(await post(client, buyer, tx["id"], "set_payment_method", body), 400, "payment_method_already_set")
 
     # The operator publishes a new calculator version: the buyer re-quotes and sets it.
-    version = await new_version(platform, "online", "3")
+    version = await new_charge_version(platform, "online", "3")
     quote = (await client.get(f"{url}/charge", params={"price": 2000}, headers=seller.h)).json()
     assert (quote["charge"], quote["charge_calculator_version"]) == (60, version)
     error(await post(client, seller, tx["id"], "set_payment_method", {**body, "charge": 60}), 403, "not_buyer")
@@ -114,7 +95,7 @@ async def test_set_deposit_payment_method(client, platform, seller, buyer):
         "deposit_charge_seller": 0,
     }
     error(await step(client, buyer, tx["id"], "set_deposit_payment_method", body), 400, "payment_method_already_set")
-    version = await new_version(platform, "p2p", "4")
+    version = await new_charge_version(platform, "p2p", "4")
     error(await step(client, buyer, tx["id"], "set_deposit_payment_method", body), 400, "incorrect_charge")
     error(
         await step(client, buyer, tx["id"], "set_deposit_payment_method", {**body, "deposit_price": 900}),
