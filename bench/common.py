@@ -30,6 +30,9 @@ class Result:
     operations: int
     seconds: float
     latencies_ms: list[float]
+    # The physical limit measured in the same run doing the same work without peerx (pgbench, a
+    # plain httpx loop, a bare Starlette app); the row prints peerx's throughput as a ratio of it.
+    limit: Result | None = None
 
     @property
     def per_second(self) -> float:
@@ -39,14 +42,28 @@ class Result:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
+    @property
+    def ratio(self) -> float | None:
+        return None if self.limit is None else self.per_second / self.limit.per_second
+
     def row(self) -> str:
-        return (
+        own = (
             f"| {self.name} | {self.database} | {self.operations} | {self.per_second:,.0f}/s "
             f"| {statistics.median(self.latencies_ms):.2f} | {self.percentile(99):.2f} |"
         )
+        if self.limit is None or self.ratio is None:
+            return own + " | | |"
+        limit = self.limit
+        return own + (
+            f" {limit.name}: {limit.per_second:,.0f}/s, p50 {statistics.median(limit.latencies_ms):.2f}, "
+            f"p99 {limit.percentile(99):.2f} | {self.ratio:.2f} |"
+        )
 
 
-HEADER = "| benchmark | database | operations | throughput | p50 ms | p99 ms |\n|---|---|---|---|---|---|"
+HEADER = (
+    "| benchmark | database | operations | throughput | p50 ms | p99 ms | the limit, same run | ratio |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
 
 
 def machine() -> str:
@@ -57,6 +74,12 @@ def machine() -> str:
         f"{host.machine()}, {cpus} cores, {mem_kb / 1024 / 1024:.0f} GiB, "
         f"Linux {host.release()}, Python {host.python_version()}"
     )
+
+
+def load() -> str:
+    """The machine's load when a run starts: other work on these cores inflates tail latencies."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
 
 
 async def _pg(sql: str) -> None:

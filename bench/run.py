@@ -7,7 +7,7 @@ import importlib
 import sys
 from datetime import UTC, datetime
 
-from bench.common import HEADER, machine
+from bench.common import HEADER, load, machine
 
 MODULES = [
     "bench.giftcards",
@@ -20,7 +20,7 @@ MODULES = [
 
 
 async def main(databases: list[str]) -> None:
-    print(f"{datetime.now(UTC):%Y-%m-%d}, {machine()}\n")
+    print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}, {load()}\n")
     print(HEADER)
     for name in MODULES:
         module = importlib.import_module(name)
