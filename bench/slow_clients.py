@@ -116,25 +116,21 @@ async def _measure(name: str, database: str, port: int, path: str, headers: dict
 
 
 async def run(database: str) -> list[Result]:
-    results = []
+    """peerx's rows, each with the bare app under the same slow clients as its limit."""
+    bare: dict[int, Result] = {}
     async with _server("bare", database) as (port, _):
         for slow in (0, SLOW):
-            results.append(await _measure("bare Starlette, constant JSON", "none", port, "/", {}, slow))
+            bare[slow] = await _measure("bare Starlette, constant JSON", "none", port, "/", {}, slow)
+    results = []
     async with _server("peerx", database) as (port, headers):
         for slow in (0, SLOW):
-            results.append(
-                await _measure("wallet.php (read)", database, port, "/peertupeer/api/v1/wallet.php", headers, slow)
-            )
-            results.append(
-                await _measure(
-                    "trade-status.php (miss)",
-                    database,
-                    port,
-                    "/peertupeer/api/v1/trade-status.php?reference=PTP-X",
-                    headers,
-                    slow,
-                )
-            )
+            for name, path in (
+                ("wallet.php (read)", "/peertupeer/api/v1/wallet.php"),
+                ("trade-status.php (miss)", "/peertupeer/api/v1/trade-status.php?reference=PTP-X"),
+            ):
+                result = await _measure(name, database, port, path, headers, slow)
+                result.limit = bare[slow]
+                results.append(result)
     return results
 
 
