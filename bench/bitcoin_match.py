@@ -1,6 +1,7 @@
 """Peach match -> contract: a buyer's match of a funded sell offer and the seller's double match
 (each its own transaction, through the service layer the routes call: price and limit checks,
 the row locks, the contract with its pre-signed release PSBT). Pairs are distinct, 4 at a time.
+On PostgreSQL the limit is the same SQL, recorded as peerx sent it and replayed bare (SqlRecorder).
 `python -m bench.bitcoin_match [postgresql] [sqlite]`."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from coincurve import PrivateKey
 from sqlalchemy import insert, select
 
-from bench.common import HEADER, Result, bench_platform, machine, measure
+from bench.common import HEADER, Result, SqlRecorder, bench_platform, machine, measure
 from peerx.chain import script
 from peerx.chain.sandbox import SandboxChain
 from peerx.products.bitcoin.context import peach_of
@@ -100,7 +101,13 @@ async def run(database: str) -> list[Result]:
                         "paymentDataEncrypted": ARMOR, "paymentDataSignature": ARMOR}  # fmt: skip
                 await matching.double_match(session, peach, seller, sell, MatchRequest.model_validate(body))
 
-        return [await measure("match -> contract (distinct pairs)", database, PAIRS, CONCURRENCY, one)]
+        if database != "postgresql":
+            return [await measure("match -> contract (distinct pairs)", database, PAIRS, CONCURRENCY, one)]
+        with SqlRecorder(platform.db.engine) as recorded:
+            await recorded.snapshot(platform.settings.database_url)
+            result = await measure("match -> contract (distinct pairs)", database, PAIRS, CONCURRENCY, one)
+        result.limit = await recorded.replay("the same SQL, bare asyncpg", PAIRS, CONCURRENCY)
+        return [result]
 
 
 async def main(databases: list[str]) -> None:

@@ -14,6 +14,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from peerx.composition import build_platform
 from peerx.core.migrate import upgrade_async
@@ -141,3 +145,92 @@ async def measure(
     started = time.perf_counter()
     await asyncio.gather(*(lane() for _ in range(concurrency)))
     return Result(name, database, operations, time.perf_counter() - started, latencies)
+
+
+class SqlRecorder:
+    """Records the statements and parameters of every committed transaction on a PostgreSQL
+    engine, as the driver received them, per operation (each asyncio task runs its operations in
+    order), so a benchmark can replay the same SQL bare: asyncpg, prepared statements, no ORM and
+    no Python around it. That is the limit of the database work peerx asked for.
+
+    The replay runs on a copy of the database taken before peerx's run (`snapshot`), so every
+    statement meets the state peerx met, and each transaction is rolled back, so generated ids
+    and unique keys never collide between operations. It therefore also skips the commit's WAL
+    flush, which makes the limit a little faster than the same work committed."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine_async = engine
+        self.engine = engine.sync_engine
+        self.open: dict[int, list[tuple[str, Any]]] = {}
+        self.by_task: dict[int, list[list[tuple[str, Any]]]] = {}
+        self.snapshot_url = ""
+
+    async def snapshot(self, url: str) -> None:
+        """Copy the database as it is now (peerx's pool is closed first: a template needs no users)."""
+        await self.engine_async.dispose()
+        name = f"{url.rpartition('/')[2]}_before"
+        await _pg(f'CREATE DATABASE "{name}" TEMPLATE "{url.rpartition("/")[2]}"')
+        self.snapshot_url = f"{url.rpartition('/')[0]}/{name}"
+
+    def _statement(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if not many:  # a benchmark that needs executemany replayed can add it
+            self.open.setdefault(id(conn.connection.dbapi_connection), []).append((statement, parameters))
+
+    def _commit(self, conn: Any) -> None:
+        statements = self.open.pop(id(conn.connection.dbapi_connection), [])
+        task = asyncio.current_task()
+        if statements and task is not None:
+            self.by_task.setdefault(id(task), []).append(statements)
+
+    def _rollback(self, conn: Any) -> None:
+        self.open.pop(id(conn.connection.dbapi_connection), None)
+
+    def __enter__(self) -> SqlRecorder:
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        event.listen(self.engine, "commit", self._commit)
+        event.listen(self.engine, "rollback", self._rollback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._statement)
+        event.remove(self.engine, "commit", self._commit)
+        event.remove(self.engine, "rollback", self._rollback)
+
+    async def replay(self, name: str, operations: int, concurrency: int) -> Result:
+        """Replay on the snapshot, `concurrency` at once: each operation is the next `len/operations`
+        transactions of one recording task, in the order that task committed them."""
+        import asyncpg
+
+        assert self.snapshot_url, "take the snapshot before peerx's run"
+        lanes = list(self.by_task.values())
+        per_operation = max(1, sum(map(len, lanes)) // operations)
+        work: asyncio.Queue[list[list[tuple[str, Any]]]] = asyncio.Queue()
+        for lane in lanes:
+            for start in range(0, len(lane), per_operation):
+                work.put_nowait(lane[start : start + per_operation])
+        idle: asyncio.Queue[Any] = asyncio.Queue()
+        for _ in range(concurrency):
+            connection = await asyncpg.connect(self.snapshot_url.replace("postgresql+asyncpg://", "postgresql://"))
+            for kind in ("json", "jsonb"):  # SQLAlchemy hands JSON over as text
+                await connection.set_type_codec(kind, encoder=str, decoder=str, schema="pg_catalog", format="text")
+            idle.put_nowait(connection)
+
+        async def operation(_: int) -> None:
+            transactions = work.get_nowait()
+            connection = await idle.get()
+            try:
+                for statements in transactions:
+                    transaction = connection.transaction()
+                    await transaction.start()
+                    for statement, parameters in statements:
+                        await connection.fetch(statement, *parameters)
+                    await transaction.rollback()
+            finally:
+                idle.put_nowait(connection)
+
+        try:
+            return await measure(name, "postgresql", work.qsize(), concurrency, operation)
+        finally:
+            while not idle.empty():
+                await idle.get_nowait().close()
+            await _pg(f'DROP DATABASE IF EXISTS "{self.snapshot_url.rpartition("/")[2]}" WITH (FORCE)')
