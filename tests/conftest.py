@@ -169,10 +169,7 @@ BEGIN
   LOOP
     EXECUTE format('DELETE FROM %I', name);
   END LOOP;
-  FOR name IN SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'
-  LOOP
-    EXECUTE format('ALTER SEQUENCE %I RESTART', name);
-  END LOOP;
+  PERFORM setval(format('%I', sequencename)::regclass, 1, false) FROM pg_sequences WHERE schemaname = 'public';
 END $$;
 """
 
