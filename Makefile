@@ -33,8 +33,12 @@ lint: $(BIN)/peerx
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-bench: $(BIN)/peerx
-	$(BIN)/python -m bench.run
+# Each benchmark runs the machine's limit for the same work in the same run (pgbench with the same
+# SQL, the same SQL replayed bare, a plain httpx loop, a bare Starlette app) and prints peerx's
+# ratio to it; DATABASES=postgresql (or sqlite) runs one engine. Results: docs/benchmarks.md.
+DATABASES ?= sqlite postgresql
+bench: $(BIN)/peerx  ## every benchmark beside its limit, as a markdown table
+	$(BIN)/python -m bench.run $(DATABASES)
 
 screenshots: $(BIN)/peerx  ## the console's browser tests, saving a PNG of each screen into docs/console
 	PEERX_CONSOLE_SCREENSHOTS=docs/console PEERX_TEST_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/console -q
