@@ -1,16 +1,22 @@
 """Peach offer search over 100 000 online offers: POST offer/search through the service's SQL
-(the route adds only JSON rendering). `python -m bench.bitcoin_search [sqlite] [postgresql]`."""
+(the route adds only JSON rendering). Each row's limit is the same SQL for the same pages run on
+the bare driver in the same run (asyncpg prepared statements; sqlite3), so the ratio is peerx's
+own overhead. `python -m bench.bitcoin_search [sqlite] [postgresql]`."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import ClauseElement, insert, text
+from sqlalchemy.engine import Dialect
 
 from bench.common import HEADER, Result, bench_platform, machine, measure
 from peerx.products.bitcoin.models import PeachOffer, PeachOfferMethod, PeachUser, price_weight
@@ -71,24 +77,84 @@ async def seed(platform: Any) -> None:
             await session.execute(text("ANALYZE"))  # every table empty (runs 20x slower)
 
 
+def _bare(statement: ClauseElement, dialect: Dialect) -> tuple[str, list[Any]]:
+    """The SQL text and positional arguments SQLAlchemy sends for `statement` on `dialect`."""
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    return str(compiled), [params[name] for name in compiled.positiontup or []]
+
+
+@asynccontextmanager
+async def bare_runner(platform: Any) -> AsyncIterator[Callable[[ClauseElement, bool], Awaitable[list[Any]]]]:
+    """The limit: run a statement's SQL on the driver directly, no ORM nor SQLAlchemy execution
+    (asyncpg prepared statements, kept per SQL text, on PostgreSQL; sqlite3 on SQLite)."""
+    engine = platform.db.engine
+    if engine.dialect.name == "postgresql":
+        import asyncpg
+
+        url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        connection = await asyncpg.connect(url)
+        prepared: dict[str, Any] = {}
+
+        async def on_pg(statement: ClauseElement, scalar: bool) -> list[Any]:
+            sql, args = _bare(statement, engine.dialect)
+            if sql not in prepared:
+                prepared[sql] = await connection.prepare(sql)
+            return [await prepared[sql].fetchval(*args)] if scalar else await prepared[sql].fetch(*args)
+
+        try:
+            yield on_pg
+        finally:
+            await connection.close()
+        return
+    lite = sqlite3.connect(engine.url.database, isolation_level=None)
+
+    async def on_sqlite(statement: ClauseElement, scalar: bool) -> list[Any]:
+        sql, args = _bare(statement, engine.dialect)
+        rows = lite.execute(sql, args).fetchall()
+        return [rows[0][0]] if scalar else rows
+
+    try:
+        yield on_sqlite
+    finally:
+        lite.close()
+
+
 async def run(database: str) -> list[Result]:
     results = []
-    async with bench_platform(database) as platform:
+    async with bench_platform(database) as platform, bare_runner(platform) as bare:
         await seed(platform)
+        sqlite = platform.db.is_sqlite
         for name, body, sort_by in QUERIES:
-            rng = random.Random(7)
+            filters, sorts = SearchRequest.model_validate(body), search.sort_keys(sort_by)
+            pages = random.Random(7)  # peerx and the limit ask for the same pages
 
             async def one(
-                _: int, body: dict[str, Any] = body, sort_by: str = sort_by, rng: random.Random = rng
+                _: int, filters: SearchRequest = filters, sorts: list[str] = sorts, pages: random.Random = pages
             ) -> None:
-                filters, sorts = SearchRequest.model_validate(body), search.sort_keys(sort_by)
                 async with platform.db.transaction() as session:
                     rows, total = await search.search(
-                        session, filters, None, page=rng.randint(0, 20), size=21, sorts=sorts
+                        session, filters, None, page=pages.randint(0, 20), size=21, sorts=sorts
                     )
                 assert total > 0 and rows
 
-            results.append(await measure(f"search: {name}", database, SEARCHES, 1, one))
+            async def limit(
+                _: int, filters: SearchRequest = filters, sorts: list[str] = sorts, pages: random.Random = pages
+            ) -> None:
+                page = pages.randint(0, 20)
+                page_query, count_query = search.statements(
+                    filters, None, page=page, size=21, sorts=sorts, sqlite=sqlite
+                )
+                rows = await bare(page_query, False)
+                total = search.total_from_page(len(rows), page=page, size=21)
+                if total is None:
+                    total = (await bare(count_query, True))[0]
+                assert total and rows
+
+            result = await measure(f"search: {name}", database, SEARCHES, 1, one)
+            pages.seed(7)
+            result.limit = await measure("same SQL, bare driver", database, SEARCHES, 1, limit)
+            results.append(result)
     return results
 
 
