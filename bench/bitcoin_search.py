@@ -35,10 +35,12 @@ QUERIES: list[tuple[str, dict[str, Any], str]] = [
 ]  # fmt: skip
 
 
-async def seed(platform: Any) -> None:
+async def seed(platform: Any, offers_count: int = OFFERS, users: int = USERS) -> None:
+    """`offers_count` online offers of `users` users (1 to 3 payment methods each), as the bench
+    and tests/products/bitcoin/test_search_pages.py use them."""
     rng = random.Random(21)
     now = datetime.now(UTC)
-    ratings = [rng.randint(-200, 1000) for _ in range(USERS)]
+    ratings = [rng.randint(-200, 1000) for _ in range(users)]
     async with platform.db.transaction() as session:
         await session.execute(
             insert(PeachUser),
@@ -46,12 +48,12 @@ async def seed(platform: Any) -> None:
                 {"public_key": f"02{i:064x}", "referral_code": f"B{i:06d}", "rating_milli": ratings[i],
                  "rating_count": 0, "trades": 0, "bonus_points": 0, "batching": False, "disabled": False,
                  "created_at": now, "updated_at": now}
-                for i in range(USERS)
+                for i in range(users)
             ],
         )  # fmt: skip
-    for start in range(0, OFFERS, 5_000):
+    for start in range(0, offers_count, 5_000):
         offers, methods = [], []
-        for i in range(start, start + 5_000):
+        for i in range(start, min(start + 5_000, offers_count)):
             ask = i % 3 != 0
             low = rng.randint(20_000, 2_000_000)
             high = low if ask else low + rng.randint(0, 3_000_000)
@@ -59,7 +61,7 @@ async def seed(platform: Any) -> None:
             for currency, method in rng.sample(METHODS, rng.randint(1, 3)):
                 means.setdefault(currency, []).append(method)
                 methods.append({"offer_id": i + 1, "currency": currency, "method": method})
-            user_id, premium_bp = rng.randint(1, USERS), rng.randint(-500, 1500) if ask else None
+            user_id, premium_bp = rng.randint(1, users), rng.randint(-500, 1500) if ask else None
             offers.append(
                 {"id": i + 1, "user_id": user_id, "type": "ask" if ask else "bid", "amount_min": low,
                  "amount_max": high, "premium_bp": premium_bp, "rating_milli": ratings[user_id - 1],
@@ -72,9 +74,13 @@ async def seed(platform: Any) -> None:
         async with platform.db.transaction() as session:
             await session.execute(insert(PeachOffer), offers)
             await session.execute(insert(PeachOfferMethod), methods)
-    if platform.db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load;
-        async with platform.db.transaction() as session:  # without statistics the planner guesses
-            await session.execute(text("ANALYZE"))  # every table empty (runs 20x slower)
+    if platform.db.engine.dialect.name == "postgresql":
+        # What autovacuum does after a bulk load (PostgreSQL 13+ vacuums insert-only tables too):
+        # without statistics the planner guesses every table empty (20x slower), and without the
+        # visibility map an index-only scan still reads every row it passes from the table.
+        async with platform.db.engine.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text("VACUUM ANALYZE peach_users, peach_offers, peach_offer_methods"))
 
 
 def _bare(statement: ClauseElement, dialect: Dialect) -> tuple[str, list[Any]]:
