@@ -156,6 +156,8 @@ class PeachOffer(Base):
         Index("ix_peach_offers_search_premium", "online", "type", "premium_bp", "id"),
         Index("ix_peach_offers_search_amount", "online", "type", "amount_max", "id"),
         Index("ix_peach_offers_search_price", "online", "type", "price_weight", "id"),
+        # Their ids in order: capped counts read it alone, or merge it with a method's offer ids.
+        Index("ix_peach_offers_search_id", "online", "type", "id"),
         Index("ix_peach_offers_user", "user_id", "id"),
     )
 
