@@ -214,7 +214,7 @@ def _show_activity(label: str, seen: Counter[str]) -> None:
 async def _profiled(
     url: str, label: str, run: Callable[[], Awaitable[Result]], profiler: cProfile.Profile | None
 ) -> Result:
-    if not PROFILE["on"]:
+    if not PROFILE["on"] or not url.startswith("postgresql"):
         return await run()
     async with _activity(url) as seen:
         if profiler is not None:
