@@ -4,7 +4,8 @@ An account keeps four running totals: debits/credits, pending/posted. A transfer
 from a debit account to a credit account of the same currency and mode. Two-phase transfers
 reserve first (pending) and later post (all or part) or void. Accounts that must not go negative
 carry a flag, checked in the same transaction under a row lock (PostgreSQL: SELECT ... FOR UPDATE
-in primary-key order; SQLite: the write lock every transaction takes).
+in primary-key order; SQLite: the write lock every transaction takes). On PostgreSQL a transfer,
+post or void is one server-side statement (lock, apply, check, write: one round trip).
 
 Sign convention: a customer's balance is a platform liability, so it grows by credits:
 available = credits_posted - debits_posted - debits_pending.
@@ -13,12 +14,15 @@ available = credits_posted - debits_posted - debits_pending.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Index, String, func, select
+from sqlalchemy import ForeignKey, Index, String, func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from peerx.core.db import Base, dialect_insert, utcnow
 from peerx.core.errors import Conflict, InsufficientFunds, NotFound
@@ -147,18 +151,69 @@ async def _lock(session: AsyncSession, *account_ids: int) -> dict[int, LedgerAcc
     return {row.id: row for row in rows}
 
 
+def _refusal(key: str, flag: str) -> InsufficientFunds:
+    if flag == AccountFlag.DEBITS_MUST_NOT_EXCEED_CREDITS:
+        return InsufficientFunds("Insufficient balance.", details={"account": key})
+    return InsufficientFunds("Insufficient funds in the platform account.", details={"account": key})
+
+
 def _check_limits(account: LedgerAccount) -> None:
     if account.flag == AccountFlag.DEBITS_MUST_NOT_EXCEED_CREDITS and (
         account.debits_pending + account.debits_posted > account.credits_posted
     ):
-        raise InsufficientFunds("Insufficient balance.", details={"account": account.key})
+        raise _refusal(account.key, account.flag)
     if account.flag == AccountFlag.CREDITS_MUST_NOT_EXCEED_DEBITS and (
         account.credits_pending + account.credits_posted > account.debits_posted
     ):
-        raise InsufficientFunds("Insufficient funds in the platform account.", details={"account": account.key})
+        raise _refusal(account.key, account.flag)
 
 
-async def transfer(
+def _on_postgresql(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# PostgreSQL: one statement per transfer, post or void, so the hot row is locked for one round
+# trip at the end of the unit of work, never while Python runs. The functions (migration
+# 20261206_23_ledger) say why they are correct under READ COMMITTED. Built once; asyncpg keeps
+# each as a prepared statement per connection.
+_PG_TRANSFER = text(
+    "SELECT * FROM peerx_ledger_transfer(:debit, :credit, :amount, :pending, :code, :reference, :created_at)"
+)
+_PG_RESOLVE = text("SELECT * FROM peerx_ledger_resolve(:pending_id, :post, :amount, :code, :created_at)")
+_TOTALS = ("debits_pending", "debits_posted", "credits_pending", "credits_posted")
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _show_totals(session: AsyncSession, account_id: int, totals: Sequence[int], *given: LedgerAccount) -> None:
+    """Give the session's (and the caller's) object for the account the totals just written,
+    as committed values: the ORM must not write them again. They are also registered as altered
+    in the current (sub)transaction, as a flush would, so that rolling back a savepoint expires
+    them instead of leaving totals that were undone."""
+    sync = session.sync_session
+    found = sync.identity_map.get(identity_key(LedgerAccount, account_id))
+    seen: set[int] = set()
+    for account in (found, *given):
+        if account is None or id(account) in seen or account.id != account_id:
+            continue
+        seen.add(id(account))
+        for name, value in zip(_TOTALS, totals, strict=True):
+            set_committed_value(account, name, value)
+        state = inspect(account)
+        if state.session_id == sync.hash_key:
+            sync._register_altered([state])
+
+
+def _detached_transfer(transfer_id: int, **values: object) -> LedgerTransfer:
+    """The row the statement inserted, as an object that is not inserted again if added."""
+    row = LedgerTransfer(id=transfer_id, **values)
+    make_transient_to_detached(row)
+    return row
+
+
+async def _transfer_pg(
     session: AsyncSession,
     debit: LedgerAccount,
     credit: LedgerAccount,
@@ -166,14 +221,54 @@ async def transfer(
     *,
     code: str,
     reference: str,
-    pending: bool = False,
+    pending: bool,
 ) -> LedgerTransfer:
-    if amount <= 0:
-        raise ValueError("transfer amount must be positive")
-    if debit.id == credit.id:
-        raise ValueError("a transfer needs two different accounts")
-    if (debit.currency, debit.livemode) != (credit.currency, credit.livemode):
-        raise ValueError("accounts of a transfer must share currency and mode")
+    await session.flush()  # the statement runs after whatever the unit of work wrote before it
+    created_at = utcnow()
+    result = await session.execute(
+        _PG_TRANSFER,
+        {
+            "debit": debit.id,
+            "credit": credit.id,
+            "amount": amount,
+            "pending": pending,
+            "code": code,
+            "reference": reference,
+            "created_at": _naive_utc(created_at),
+        },
+    )
+    out = result.one()
+    if out.o_transfer_id is None:
+        raise _refusal(out.o_failed_key, out.o_failed_flag)
+    _show_totals(session, debit.id, out[3:7], debit)
+    _show_totals(session, credit.id, out[7:11], credit)
+    return _detached_transfer(
+        out.o_transfer_id,
+        debit_account_id=debit.id,
+        credit_account_id=credit.id,
+        amount=amount,
+        currency=out.o_currency,
+        livemode=out.o_livemode,
+        kind=TransferKind.PENDING if pending else TransferKind.SINGLE,
+        pending_id=None,
+        pending_state=PendingState.PENDING if pending else None,
+        code=code,
+        reference=reference,
+        created_at=created_at,
+    )
+
+
+async def _transfer_orm(
+    session: AsyncSession,
+    debit: LedgerAccount,
+    credit: LedgerAccount,
+    amount: int,
+    *,
+    code: str,
+    reference: str,
+    pending: bool,
+) -> LedgerTransfer:
+    """SQLite's path (its write lock is taken at BEGIN, so the round trips hold nobody up)."""
     locked = await _lock(session, debit.id, credit.id)
     d, c = locked[debit.id], locked[credit.id]
     if pending:
@@ -201,8 +296,84 @@ async def transfer(
     return row
 
 
+async def transfer(
+    session: AsyncSession,
+    debit: LedgerAccount,
+    credit: LedgerAccount,
+    amount: int,
+    *,
+    code: str,
+    reference: str,
+    pending: bool = False,
+) -> LedgerTransfer:
+    if amount <= 0:
+        raise ValueError("transfer amount must be positive")
+    if debit.id == credit.id:
+        raise ValueError("a transfer needs two different accounts")
+    if (debit.currency, debit.livemode) != (credit.currency, credit.livemode):
+        raise ValueError("accounts of a transfer must share currency and mode")
+    move = _transfer_pg if _on_postgresql(session) else _transfer_orm
+    return await move(session, debit, credit, amount, code=code, reference=reference, pending=pending)
+
+
+async def _resolve_pending_pg(
+    session: AsyncSession, pending_id: int, *, post: bool, post_amount: int | None, code: str
+) -> LedgerTransfer:
+    await session.flush()
+    created_at = utcnow()
+    result = await session.execute(
+        _PG_RESOLVE,
+        {
+            "pending_id": pending_id,
+            "post": post,
+            "amount": post_amount,
+            "code": code,
+            "created_at": _naive_utc(created_at),
+        },
+    )
+    out = result.one()
+    if out.o_status == "not_found":
+        raise NotFound(f"pending transfer {pending_id} not found")
+    if out.o_status == "conflict":
+        raise Conflict(f"pending transfer {pending_id} is already {out.o_failed_flag}")
+    if out.o_status == "bad_amount":
+        raise ValueError("post amount must be positive and at most the pending amount")
+    if out.o_status == "insufficient":
+        raise _refusal(out.o_failed_key, out.o_failed_flag)
+    _show_totals(session, out.o_debit_id, out[10:14])
+    _show_totals(session, out.o_credit_id, out[14:18])
+    state = PendingState.POSTED if post else PendingState.VOIDED
+    reservation = session.sync_session.identity_map.get(identity_key(LedgerTransfer, pending_id))
+    if reservation is not None:
+        set_committed_value(reservation, "pending_state", state)
+        session.sync_session._register_altered([inspect(reservation)])
+    return _detached_transfer(
+        out.o_transfer_id,
+        debit_account_id=out.o_debit_id,
+        credit_account_id=out.o_credit_id,
+        amount=out.o_amount,
+        currency=out.o_currency,
+        livemode=out.o_livemode,
+        kind=TransferKind.POST_PENDING if post else TransferKind.VOID_PENDING,
+        pending_id=pending_id,
+        pending_state=None,
+        code=code,
+        reference=out.o_reference,
+        created_at=created_at,
+    )
+
+
 async def _resolve_pending(
-    session: AsyncSession, pending_id: int, *, post_amount: int | None, code: str
+    session: AsyncSession, pending_id: int, *, post: bool, post_amount: int | None, code: str
+) -> LedgerTransfer:
+    """Post (`post_amount`, or all of it when None) or void a reservation."""
+    if _on_postgresql(session):
+        return await _resolve_pending_pg(session, pending_id, post=post, post_amount=post_amount, code=code)
+    return await _resolve_pending_orm(session, pending_id, post=post, post_amount=post_amount, code=code)
+
+
+async def _resolve_pending_orm(
+    session: AsyncSession, pending_id: int, *, post: bool, post_amount: int | None, code: str
 ) -> LedgerTransfer:
     # Lock the pending transfer itself first: it is the unit two resolvers race for.
     pending = await session.scalar(
@@ -215,25 +386,28 @@ async def _resolve_pending(
         raise NotFound(f"pending transfer {pending_id} not found")
     if pending.pending_state != PendingState.PENDING:
         raise Conflict(f"pending transfer {pending_id} is already {pending.pending_state}")
+    if post and post_amount is None:
+        post_amount = pending.amount
     locked = await _lock(session, pending.debit_account_id, pending.credit_account_id)
     d, c = locked[pending.debit_account_id], locked[pending.credit_account_id]
     d.debits_pending -= pending.amount
     c.credits_pending -= pending.amount
-    if post_amount is not None:
+    if post:
+        assert post_amount is not None
         if not 0 < post_amount <= pending.amount:
             raise ValueError("post amount must be positive and at most the pending amount")
         d.debits_posted += post_amount
         c.credits_posted += post_amount
         _check_limits(d)
         _check_limits(c)
-    pending.pending_state = PendingState.POSTED if post_amount is not None else PendingState.VOIDED
+    pending.pending_state = PendingState.POSTED if post else PendingState.VOIDED
     row = LedgerTransfer(
         debit_account_id=d.id,
         credit_account_id=c.id,
-        amount=post_amount if post_amount is not None else pending.amount,
+        amount=post_amount if post and post_amount is not None else pending.amount,
         currency=pending.currency,
         livemode=pending.livemode,
-        kind=TransferKind.POST_PENDING if post_amount is not None else TransferKind.VOID_PENDING,
+        kind=TransferKind.POST_PENDING if post else TransferKind.VOID_PENDING,
         pending_id=pending.id,
         code=code,
         reference=pending.reference,
@@ -248,14 +422,11 @@ async def post_pending(
     session: AsyncSession, pending_id: int, *, code: str, amount: int | None = None
 ) -> LedgerTransfer:
     """Complete a reservation; `amount` below the reserved amount releases the rest."""
-    reserved = await session.scalar(select(LedgerTransfer.amount).where(LedgerTransfer.id == pending_id))
-    return await _resolve_pending(
-        session, pending_id, post_amount=amount if amount is not None else reserved, code=code
-    )
+    return await _resolve_pending(session, pending_id, post=True, post_amount=amount, code=code)
 
 
 async def void_pending(session: AsyncSession, pending_id: int, *, code: str) -> LedgerTransfer:
-    return await _resolve_pending(session, pending_id, post_amount=None, code=code)
+    return await _resolve_pending(session, pending_id, post=False, post_amount=None, code=code)
 
 
 @dataclass
