@@ -11,6 +11,7 @@ from bench.common import HEADER, load, machine
 
 MODULES = [
     "bench.giftcards",
+    "bench.ledger",
     "bench.vouchers",
     "bench.bitcoin_search",
     "bench.bitcoin_match",

@@ -174,7 +174,7 @@ def _on_postgresql(session: AsyncSession) -> bool:
 
 # PostgreSQL: one statement per transfer, post or void, so the hot row is locked for one round
 # trip at the end of the unit of work, never while Python runs. The functions (migration
-# 20261206_23_ledger) say why they are correct under READ COMMITTED. Built once; asyncpg keeps
+# 20261206_24_ledger) say why they are correct under READ COMMITTED. Built once; asyncpg keeps
 # each as a prepared statement per connection.
 _PG_TRANSFER = text(
     "SELECT * FROM peerx_ledger_transfer(:debit, :credit, :amount, :pending, :code, :reference, :created_at)"

@@ -14,7 +14,7 @@ writer uses, so no deadlock), and a refused transfer returns before its first wr
 undo, the caller's transaction stays usable). In one CTE all parts share one snapshot and run
 in an order the planner picks: an UPDATE could take the second lock before the first.
 
-Revision ID: 20261206_23_ledger
+Revision ID: 20261206_24_ledger
 Revises: 20261206_22_buyoffer
 Create Date: 2026-12-06 14:40:00.000000
 """
@@ -23,8 +23,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "20261206_23_ledger"
-down_revision: str | None = "20261206_22_buyoffer"
+revision: str = "20261206_24_ledger"
+down_revision: str | None = "20261206_23_search"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
