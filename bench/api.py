@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -47,8 +49,31 @@ class Server:
     process: subprocess.Popen[bytes]
     base_url: str
 
+    name: str
+
     def cpu(self) -> float:
         return cpu_seconds(self.process.pid)
+
+    @contextmanager
+    def profiled(self) -> Iterator[None]:
+        """With PEERX_BENCH_PROFILE=<folder>, py-spy samples the server while the block runs (the
+        measured window only, not start-up) into <folder>/<name>.txt, collapsed stacks; summarize()
+        reads them. py-spy samples from outside, so the server runs at its normal speed."""
+        folder = os.environ.get("PEERX_BENCH_PROFILE")
+        if not folder:
+            yield
+            return
+        spy = subprocess.Popen(
+            [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(self.process.pid), "--rate", "250"]
+            + ["--format", "raw", "--output", str(Path(folder) / f"{self.name}.txt"), "--nonblocking"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            yield
+        finally:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(30)
 
 
 @asynccontextmanager
@@ -56,12 +81,9 @@ async def served(args: list[str], env: dict[str, str], log: Path) -> AsyncIterat
     """Start `python <args>` with `env` added, wait until /healthz answers, stop it with SIGINT
     (uvicorn's graceful shutdown, which also lets a cProfile wrapper write its profile)."""
     port = free_port()
-    # PEERX_BENCH_PROFILE=<folder>: each server runs under cProfile, writing <folder>/<name>.prof.
-    profile_dir = os.environ.get("PEERX_BENCH_PROFILE")
-    wrapper = ["-m", "cProfile", "-o", str(Path(profile_dir) / f"{log.stem}.prof")] if profile_dir else []
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, *wrapper, *args, "--port", str(port)],
+            [sys.executable, *args, "--port", str(port)],
             env={**os.environ, **env},
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -80,9 +102,9 @@ async def served(args: list[str], env: dict[str, str], log: Path) -> AsyncIterat
                     await asyncio.sleep(0.1)
                 else:
                     raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
-            yield Server(process, base_url)
+            yield Server(process, base_url, log.stem)
         finally:
-            process.send_signal(2)
+            process.send_signal(signal.SIGINT)
             try:
                 process.wait(30)
             except subprocess.TimeoutExpired:
@@ -171,3 +193,61 @@ def peerx_server(database_url: str, data_dir: Path, log: Path, **settings: str) 
         **{f"PEERX_{k.upper()}": v for k, v in settings.items()},
     }
     return served(["-m", "peerx.cli.main", "serve", "--host", "127.0.0.1"], env, log)
+
+
+# ---------------------------------------------------------------- reading a profile
+
+# A frame's package, by the path py-spy prints; the first match wins (peerx's web layer apart).
+PACKAGES = [
+    ("peerx/web", "peerx web layer"),
+    ("peerx/products", "peerx product"),
+    ("peerx/core", "peerx core"),
+    ("peerx", "peerx other"),
+    ("sqlalchemy/orm", "SQLAlchemy ORM"),
+    ("sqlalchemy", "SQLAlchemy Core/engine"),
+    ("asyncpg", "asyncpg"),
+    ("fastapi", "FastAPI"),
+    ("pydantic", "Pydantic"),
+    ("starlette", "Starlette"),
+    ("multipart", "python-multipart"),
+    ("PIL", "Pillow"),
+    ("filetype", "filetype"),
+    ("uvicorn", "uvicorn"),
+    ("h11", "h11"),
+    ("asyncio", "asyncio"),
+    ("greenlet", "greenlet"),
+]
+
+
+def package(frame: str) -> str:
+    path = frame.rpartition("(")[2]
+    return next((name for marker, name in PACKAGES if marker in path), "other")
+
+
+def summarize(raw: Path, top: int = 25) -> str:
+    """Self samples per package, and samples with a package anywhere on the stack (inclusive),
+    in percent of all samples; then the inclusive top `top` functions of peerx."""
+    own: Counter[str] = Counter()
+    anywhere: Counter[str] = Counter()
+    functions: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        frames, count = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))], int(count_text)
+        total += count
+        if frames:
+            own[package(frames[-1])] += count
+        for name in {package(f) for f in frames}:
+            anywhere[name] += count
+        for frame in {f for f in frames if "peerx" in f.rpartition("(")[2]}:
+            functions[frame] += count
+    lines = ["| package | self % | inclusive % |", "|---|---|---|"]
+    for name, count in own.most_common():
+        lines.append(f"| {name} | {100 * count / total:.1f} | {100 * anywhere[name] / total:.1f} |")
+    lines += ["", "| peerx function (inclusive) | % |", "|---|---|"]
+    lines += [f"| {frame} | {100 * count / total:.1f} |" for frame, count in functions.most_common(top)]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(summarize(Path(sys.argv[1])))

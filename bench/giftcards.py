@@ -7,7 +7,8 @@ the same multipart parse and the same insert of the trade row (bench.api.bare_tr
 names the server CPU per request of both processes (from /proc/<pid>/stat). On SQLite, the
 embedded default, in process (ASGI transport), one and eight in flight.
 
-PEERX_BENCH_PROFILE=<folder> runs both servers under cProfile (slower; for the profile only)."""
+PEERX_BENCH_PROFILE=<folder> samples both servers with py-spy while they are measured
+(bench.api.summarize reads the result)."""
 
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ async def _timed(
     for i in range(-20, 0):
         await submit(i)
     before = server.cpu()
-    result = await measure(name, database, operations, concurrency, submit)
+    with server.profiled():
+        result = await measure(name, database, operations, concurrency, submit)
     result.name += f", {(server.cpu() - before) * 1000 / operations:.2f} ms server CPU/req"
     return result
 

@@ -70,21 +70,38 @@ class FileStore:
         return str(kind.mime)
 
     async def store(self, session: AsyncSession, data: bytes, content_type: str) -> StoredFile:
-        digest = hashlib.sha256(data).hexdigest()
-        path = self.path_for(digest)
-        if not path.exists():
-            # Card images: 0600 in 0700 folders; written whole, then renamed into place.
-            write_private(private_dir(path.parent) / path.name, data)
-            on_rollback(session, lambda: self._discard_unreferenced(digest))
-        insert = dialect_insert(session)
-        await session.execute(
-            insert(StoredFile)
-            .values(sha256=digest, content_type=content_type, size=len(data), created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["sha256"])
-        )
-        stored = await session.scalar(select(StoredFile).where(StoredFile.sha256 == digest))
-        assert stored is not None
+        (stored,) = await self.store_many(session, [(data, content_type)])
         return stored
+
+    async def store_many(self, session: AsyncSession, uploads: list[tuple[bytes, str]]) -> list[StoredFile]:
+        """Store each (data, content type) and return its row, in order, in one round trip: one
+        multi-row upsert whose RETURNING gives new and existing rows alike (a no-op update on
+        conflict; DO NOTHING would return nothing for an existing file and need a select per
+        file, which in read committed may also miss a row a concurrent request just inserted)."""
+        now = utcnow()
+        rows: dict[str, dict[str, object]] = {}
+        digests = []
+        for data, content_type in uploads:
+            digest = hashlib.sha256(data).hexdigest()
+            digests.append(digest)
+            if digest in rows:  # the same bytes twice: one row (an upsert may not touch a row twice)
+                continue
+            rows[digest] = {"sha256": digest, "content_type": content_type, "size": len(data), "created_at": now}
+            path = self.path_for(digest)
+            if not path.exists():
+                # Card images: 0600 in 0700 folders; written whole, then renamed into place.
+                write_private(private_dir(path.parent) / path.name, data)
+                on_rollback(session, lambda digest=digest: self._discard_unreferenced(digest))  # type: ignore[misc]
+        insert = dialect_insert(session)(StoredFile.__table__)
+        table = StoredFile.__table__.c
+        returned = await session.execute(
+            insert.values(list(rows.values()))
+            .on_conflict_do_update(index_elements=["sha256"], set_={"sha256": insert.excluded.sha256})
+            .returning(table.id, table.sha256, table.content_type, table.size, table.created_at)
+        )
+        found = {row.sha256: row for row in returned}
+        # Plain objects (not loaded into the session): nothing here is changed or reloaded later.
+        return [StoredFile(**found[digest]._asdict()) for digest in digests]
 
     async def _discard_unreferenced(self, digest: str) -> None:
         async with self.db.transaction() as session:
