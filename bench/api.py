@@ -46,7 +46,7 @@ def free_port() -> int:
 class Server:
     """A server process the benchmark talks to over loopback."""
 
-    process: subprocess.Popen[bytes]
+    process: asyncio.subprocess.Process
     base_url: str
 
     name: str
@@ -64,8 +64,11 @@ class Server:
             yield
             return
         spy = subprocess.Popen(
-            [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(self.process.pid), "--rate", "250"]
-            + ["--format", "raw", "--output", str(Path(folder) / f"{self.name}.txt"), "--nonblocking"],
+            [
+                *(str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(self.process.pid)),
+                *("--rate", "250", "--format", "raw", "--output", str(Path(folder) / f"{self.name}.txt")),
+                "--nonblocking",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -76,24 +79,25 @@ class Server:
             spy.wait(30)
 
 
+def _tail(log: Path) -> str:
+    return log.read_text()[-2000:]
+
+
 @asynccontextmanager
 async def served(args: list[str], env: dict[str, str], log: Path) -> AsyncIterator[Server]:
     """Start `python <args>` with `env` added, wait until /healthz answers, stop it with SIGINT
-    (uvicorn's graceful shutdown, which also lets a cProfile wrapper write its profile)."""
+    (uvicorn's graceful shutdown)."""
     port = free_port()
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, *args, "--port", str(port)],
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, *args, "--port", str(port), env={**os.environ, **env}, stdout=out, stderr=out
         )
         try:
             base_url = f"http://127.0.0.1:{port}"
             async with httpx.AsyncClient(base_url=base_url) as client:
                 for _ in range(300):
-                    if process.poll() is not None:
-                        raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
+                    if process.returncode is not None:
+                        raise RuntimeError(f"server exited: {_tail(log)}")
                     try:
                         if (await client.get("/healthz")).status_code == 200:
                             break
@@ -101,15 +105,16 @@ async def served(args: list[str], env: dict[str, str], log: Path) -> AsyncIterat
                         pass
                     await asyncio.sleep(0.1)
                 else:
-                    raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
+                    raise RuntimeError(f"server did not start: {_tail(log)}")
             yield Server(process, base_url, log.stem)
         finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            if process.returncode is None:
+                process.send_signal(signal.SIGINT)
+                try:
+                    await asyncio.wait_for(process.wait(), 30)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
 
 
 def asyncpg_url(sqlalchemy_url: str) -> str:

@@ -58,7 +58,9 @@ async def _merchant(platform: Platform) -> tuple[str, int, int]:
     return str(account["peertupeer"]["live_key"]), int(account["id"]), int(rate["id"])
 
 
-def _submitter(client: httpx.AsyncClient, key: str, images: list[tuple[bytes, bytes]]) -> Callable[[int], Awaitable[None]]:
+def _submitter(
+    client: httpx.AsyncClient, key: str, images: list[tuple[bytes, bytes]]
+) -> Callable[[int], Awaitable[None]]:
     async def submit(i: int) -> None:
         front, back = images[i % len(images)]
         resp = await client.post(
@@ -79,7 +81,12 @@ def _submitter(client: httpx.AsyncClient, key: str, images: list[tuple[bytes, by
 
 
 async def _timed(
-    server: Server, name: str, database: str, operations: int, concurrency: int, submit: Callable[[int], Awaitable[None]]
+    server: Server,
+    name: str,
+    database: str,
+    operations: int,
+    concurrency: int,
+    submit: Callable[[int], Awaitable[None]],
 ) -> Result:
     """`operations` submissions after a warm-up; the name carries the server's CPU per request."""
     for i in range(-20, 0):

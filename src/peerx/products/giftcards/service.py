@@ -10,9 +10,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core import ledger
@@ -208,6 +208,11 @@ def parse_card_amount(raw: Decimal, currency: str, field: str = "card_amount") -
         raise InvalidField(field, str(exc)) from None
 
 
+# Built once, executed with the row's values as parameters: compiled once (SQLAlchemy's cache).
+_TRADES = cast(Table, Trade.__table__)
+TRADE_INSERT = insert(_TRADES).returning(_TRADES.c.id)
+
+
 async def submit_trade(
     session: AsyncSession,
     files: FileStore,
@@ -271,7 +276,7 @@ async def submit_trade(
     )
     # A Core insert returning only the id: the ORM's unit of work (flush bookkeeping, identity
     # map) was a large part of a submission's CPU, and nothing changes this row afterwards here.
-    trade = Trade(id=await session.scalar(insert(Trade.__table__).values(values).returning(Trade.__table__.c.id)))
+    trade = Trade(id=await session.scalar(TRADE_INSERT, values))
     for name, value in values.items():
         setattr(trade, name, value)
     await _emit_trade(session, trade, "trade.submitted")
