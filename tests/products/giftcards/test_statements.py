@@ -5,36 +5,16 @@ statement per file, an ORM reload) fails here; a speed is never asserted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from peerx.core.storage import StoredFile
-from peerx.platform import Platform
 from peerx.products.giftcards.models import Trade
 from tests.fixtures.factories import giftcards as cards
 from tests.fixtures.images import noise_png, png
+from tests.fixtures.statements import statements
 
 # What the submission reaches (docs/benchmarks/api.md); BEGIN is the transaction, not a statement.
 TRADE_SUBMISSION_STATEMENTS = 6
-
-
-@contextmanager
-def statements(platform: Platform) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith("BEGIN"):
-            seen.append(" ".join(statement.split()))
-
-    engine = platform.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_a_trade_submission_stays_within_its_statements(client, platform, live_key):
