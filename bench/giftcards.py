@@ -147,7 +147,7 @@ async def served_submissions(operations: int, concurrency: int) -> Result:
 
 
 async def in_process_submissions(database: str, operations: int, concurrency: int) -> Result:
-    async with bench_platform(database, peertupeer_rate_limit=RATE_LIMIT) as platform:
+    async with bench_platform(database) as platform:
         key, _, _ = await _merchant(platform)
         images = [(card_image(), card_image()) for _ in range(operations)]  # distinct files, made up front
         app = create_app(platform=platform)
