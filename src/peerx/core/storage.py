@@ -9,14 +9,17 @@ import io
 import warnings
 from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 
 import filetype
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import String, select
+from sqlalchemy import String, Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from peerx.core.db import Base, Database, dialect_insert, on_rollback, utcnow
+from peerx.core.db import Base, Database, on_rollback, utcnow
 from peerx.core.errors import InvalidField
 from peerx.core.private_files import private_dir, write_private
 
@@ -31,6 +34,26 @@ class StoredFile(Base):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     created_at: Mapped[datetime]
+
+
+def _upserts() -> dict[str, Any]:
+    """The stored_files upsert per dialect, built once: executed with a list of rows it is one
+    INSERT of every row (SQLAlchemy's insertmanyvalues) from a cached compilation."""
+    table = cast(Table, StoredFile.__table__)
+    built: dict[str, Any] = {}
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert)):
+        statement = insert(table)
+        built[name] = statement.on_conflict_do_update(
+            index_elements=["sha256"], set_={"sha256": statement.excluded.sha256}
+        ).returning(table.c.id, table.c.sha256, table.c.content_type, table.c.size, table.c.created_at)
+    return built
+
+
+_UPSERTS = _upserts()
+
+
+def _upsert(dialect: str) -> Any:
+    return _UPSERTS[dialect]
 
 
 class FileStore:
@@ -70,21 +93,32 @@ class FileStore:
         return str(kind.mime)
 
     async def store(self, session: AsyncSession, data: bytes, content_type: str) -> StoredFile:
-        digest = hashlib.sha256(data).hexdigest()
-        path = self.path_for(digest)
-        if not path.exists():
-            # Card images: 0600 in 0700 folders; written whole, then renamed into place.
-            write_private(private_dir(path.parent) / path.name, data)
-            on_rollback(session, lambda: self._discard_unreferenced(digest))
-        insert = dialect_insert(session)
-        await session.execute(
-            insert(StoredFile)
-            .values(sha256=digest, content_type=content_type, size=len(data), created_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["sha256"])
-        )
-        stored = await session.scalar(select(StoredFile).where(StoredFile.sha256 == digest))
-        assert stored is not None
+        (stored,) = await self.store_many(session, [(data, content_type)])
         return stored
+
+    async def store_many(self, session: AsyncSession, uploads: list[tuple[bytes, str]]) -> list[StoredFile]:
+        """Store each (data, content type) and return its row, in order, in one round trip: one
+        multi-row upsert whose RETURNING gives new and existing rows alike (a no-op update on
+        conflict; DO NOTHING would return nothing for an existing file and need a select per
+        file, which in read committed may also miss a row a concurrent request just inserted)."""
+        now = utcnow()
+        rows: dict[str, dict[str, object]] = {}
+        digests = []
+        for data, content_type in uploads:
+            digest = hashlib.sha256(data).hexdigest()
+            digests.append(digest)
+            if digest in rows:  # the same bytes twice: one row (an upsert may not touch a row twice)
+                continue
+            rows[digest] = {"sha256": digest, "content_type": content_type, "size": len(data), "created_at": now}
+            path = self.path_for(digest)
+            if not path.exists():
+                # Card images: 0600 in 0700 folders; written whole, then renamed into place.
+                write_private(private_dir(path.parent) / path.name, data)
+                on_rollback(session, lambda digest=digest: self._discard_unreferenced(digest))  # type: ignore[misc]
+        returned = await session.execute(_upsert(session.get_bind().dialect.name), list(rows.values()))
+        found = {row.sha256: row for row in returned}
+        # Plain objects (not loaded into the session): nothing here is changed or reloaded later.
+        return [StoredFile(**found[digest]._asdict()) for digest in digests]
 
     async def _discard_unreferenced(self, digest: str) -> None:
         async with self.db.transaction() as session:

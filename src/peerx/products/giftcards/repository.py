@@ -4,7 +4,9 @@ call (they never touch the tables themselves)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import paginate
@@ -25,12 +27,22 @@ async def rate_for_update(session: AsyncSession, card_type_id: int, country: str
     )
 
 
-async def active_rate(session: AsyncSession, card_type_id: int, country: str, currency: str) -> Rate | None:
-    return await session.scalar(
-        select(Rate).where(
-            Rate.card_type_id == card_type_id, Rate.country == country, Rate.currency == currency, Rate.active
-        )
+_RATES = Rate.__table__.c
+_ACTIVE_RATE = select(*_RATES).where(
+    _RATES.card_type_id == bindparam("card_type_id"),
+    _RATES.country == bindparam("country"),
+    _RATES.currency == bindparam("currency"),
+    _RATES.active,
+)
+
+
+async def active_rate(session: AsyncSession, card_type_id: int, country: str, currency: str) -> Row[Any] | None:
+    """The rate a trade submission prices at, as a plain row (columns as attributes): read once
+    per submission and never changed through it, so no ORM object is loaded for it."""
+    found = await session.execute(
+        _ACTIVE_RATE, {"card_type_id": card_type_id, "country": country, "currency": currency}
     )
+    return found.first()
 
 
 async def active_rates(session: AsyncSession) -> list[Rate]:

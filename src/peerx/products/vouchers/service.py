@@ -232,29 +232,10 @@ async def issue(
         created_at=now,
         expires_at=now + VALIDITY,
     )
-    session.add(order)
-    await session.flush()
     codes = await _fresh_codes(session, keys.pepper, request.quantity)
-    await repository.insert_vouchers(
-        session,
-        [
-            {
-                "order_pk": order.id,
-                "party_id": caller.party_id,
-                "livemode": caller.livemode,
-                "code_hash": hash_code(keys.pepper, code),
-                "last4": code[-4:],
-                "currency": CURRENCY,
-                "amount": amount,
-                "status": VoucherStatus.ACTIVE,
-                "created_at": now,
-                "expires_at": order.expires_at,
-                "updated_at": now,
-            }
-            for code in codes
-        ],
-    )
     url = receipt_url(settings, keys.pepper, order_id)
+    # The mail is queued before the order is written, so the order's row carries its id in its
+    # one INSERT (written after, it took an UPDATE).
     mail = await queue_mail(
         session,
         keys.cipher,
@@ -266,12 +247,33 @@ async def issue(
         party_id=vendor.id,
     )
     order.mail_message_id = mail.id
+    session.add(order)
     await session.flush()
+    rows = [
+        {
+            "order_pk": order.id,
+            "party_id": caller.party_id,
+            "livemode": caller.livemode,
+            "code_hash": hash_code(keys.pepper, code),
+            "last4": code[-4:],
+            "currency": CURRENCY,
+            "amount": amount,
+            "status": VoucherStatus.ACTIVE,
+            "created_at": now,
+            "expires_at": order.expires_at,
+            "updated_at": now,
+        }
+        for code in codes
+    ]
+    await repository.insert_vouchers(session, rows)
     await enqueue(
         session, EXPIRE_JOB, {"order_pk": order.id}, run_at=order.expires_at, unique_key=f"{EXPIRE_JOB}:{order.id}"
     )
-    vouchers = await repository.order_vouchers(session, order)
-    await _emit(session, order, "voucher.issued", vouchers, settings=settings, pepper=keys.pepper)
+    # The event shows the vouchers as just inserted, in the same order: built from the rows, not
+    # read back.
+    await _emit(
+        session, order, "voucher.issued", [Voucher(**row) for row in rows], settings=settings, pepper=keys.pepper
+    )
     return IssuedOrder(order=order, codes=codes, receipt_url=url)
 
 
