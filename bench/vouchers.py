@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import HEADER, Result, bench_platform, machine, measure
+from bench.common import HEADER, Result, SqlRecorder, bench_platform, machine, measure
 from peerx.app import create_app
 from peerx.core import ledger
 from peerx.ops import actions
@@ -60,7 +60,8 @@ async def issue_100(database: str, concurrency: int) -> Result:
                 assert resp.json()["voucher_codes"].count(",") == 99
 
             await issue(-1)  # warm up: first-use account rows, caches
-            result = await measure(f"issue 100 vouchers (HTTP, x{concurrency})", database, ISSUES, concurrency, issue)
+            name = f"issue 100 vouchers (HTTP, x{concurrency})"
+            result = await _beside_its_sql(platform, database, name, ISSUES, concurrency, issue)
         await _verified(platform)
         return result
 
@@ -86,9 +87,23 @@ async def redemptions(database: str, concurrency: int) -> Result:
                 )
                 assert resp.status_code == 200, resp.text
 
-            result = await measure(f"redeem a code (HTTP, x{concurrency})", database, REDEMPTIONS, concurrency, redeem)
+            name = f"redeem a code (HTTP, x{concurrency})"
+            result = await _beside_its_sql(platform, database, name, REDEMPTIONS, concurrency, redeem)
         await _verified(platform)
         return result
+
+
+async def _beside_its_sql(  # type: ignore[no-untyped-def]
+    platform, database: str, name: str, operations: int, concurrency: int, operation
+) -> Result:
+    """On PostgreSQL the limit is the SQL the calls committed, replayed bare (SqlRecorder)."""
+    if database != "postgresql":
+        return await measure(name, database, operations, concurrency, operation)
+    with SqlRecorder(platform.db.engine) as recorded:
+        await recorded.snapshot(platform.settings.database_url)
+        result = await measure(name, database, operations, concurrency, operation)
+    result.limit = await recorded.replay("the same SQL, bare asyncpg", operations, concurrency)
+    return result
 
 
 async def run(database: str) -> list[Result]:
