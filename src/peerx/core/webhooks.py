@@ -117,7 +117,9 @@ def build_headers(surface: str, secret: str, event_id: str, body: bytes) -> dict
     return headers
 
 
-# Deliveries of one claimed batch in flight at once: they wait on the network, not on the CPU.
+# Endpoints of one claimed batch posted to at once: they wait on the network, not on the CPU. Each
+# endpoint gets its deliveries one at a time, in the order of their events (as a receiver that
+# reads them in order expects; a retry can still overtake, so receivers must not rely on it).
 CONCURRENCY = 64
 
 
@@ -125,6 +127,7 @@ CONCURRENCY = 64
 class _Target:
     delivery_id: int
     attempts: int  # before this one
+    endpoint_id: int
     url: str
     surface: str
     secret_encrypted: str
@@ -134,16 +137,17 @@ class _Target:
 
 async def deliver(ctx: JobContext[CoreServices], jobs: list[Claimed]) -> tuple[dict[int, Outcome], Record]:
     """Send a claimed batch of deliveries: one query reads every delivery with its endpoint and
-    event, the posts run concurrently (at most CONCURRENCY at once, on the outbound client's warm
-    connection pool), and the outcomes are recorded by `record` in the transaction that finishes
-    the jobs. A delivery that is no longer pending (delivered or dead: at-least-once workers may
-    see a job twice) is not sent again."""
+    event; the endpoints are posted to concurrently (at most CONCURRENCY at once, each endpoint its
+    deliveries in order, on the outbound client's warm connection pool); `record` writes the
+    outcomes in the transaction that finishes the jobs. A delivery no longer pending (delivered or
+    dead: at-least-once workers may see a job twice) is not sent again."""
     delivery_ids = {job.id: int(job.payload["delivery_id"]) for job in jobs}
     async with ctx.db.transaction() as session:
         rows = await session.execute(
             select(
                 WebhookDelivery.id,
                 WebhookDelivery.attempts,
+                WebhookEndpoint.id,
                 WebhookEndpoint.url,
                 WebhookEndpoint.surface,
                 WebhookEndpoint.secret_encrypted,
@@ -154,7 +158,7 @@ async def deliver(ctx: JobContext[CoreServices], jobs: list[Claimed]) -> tuple[d
             .join(Event, Event.id == WebhookDelivery.event_id)
             .where(WebhookDelivery.id.in_(set(delivery_ids.values())), WebhookDelivery.status == PENDING)
         )
-        targets = {row[0]: _Target(row[0], row[1], row[2], row[3], row[4], row[5], row[6].encode()) for row in rows}
+        targets = {row[0]: _Target(*row[:-1], row[-1].encode()) for row in rows}
     cipher, outbound = ctx.services.cipher, ctx.services.outbound
     secrets: dict[str, str] = {}  # decrypted once per endpoint per batch
     limit = asyncio.Semaphore(CONCURRENCY)
@@ -163,15 +167,24 @@ async def deliver(ctx: JobContext[CoreServices], jobs: list[Claimed]) -> tuple[d
         if target.secret_encrypted not in secrets:
             secrets[target.secret_encrypted] = cipher.decrypt(target.secret_encrypted, context=SECRET_CONTEXT)
         headers = build_headers(target.surface, secrets[target.secret_encrypted], target.event_id, target.body)
-        async with limit:
-            try:
-                response = await outbound.post(target.url, content=target.body, headers=headers)
-            except (httpx.HTTPError, TargetNotAllowed) as exc:
-                return None, f"{type(exc).__name__}: {exc}"[:500]
+        try:
+            response = await outbound.post(target.url, content=target.body, headers=headers)
+        except (httpx.HTTPError, TargetNotAllowed) as exc:
+            return None, f"{type(exc).__name__}: {exc}"[:500]
         return response.status_code, None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
 
+    lanes: dict[int, list[_Target]] = {}
+    for target in sorted(targets.values(), key=lambda t: t.delivery_id):  # delivery ids follow event order
+        lanes.setdefault(target.endpoint_id, []).append(target)
+    results: dict[int, tuple[int | None, str | None]] = {}
+
+    async def lane(queued: list[_Target]) -> None:
+        async with limit:
+            for target in queued:
+                results[target.delivery_id] = await post(target)
+
+    await asyncio.gather(*(lane(queued) for queued in lanes.values()))
     sent = list(targets.values())
-    results = dict(zip([t.delivery_id for t in sent], await asyncio.gather(*(post(t) for t in sent)), strict=True))
     now = utcnow()
     updates: list[dict[str, Any]] = []
     retry_at: dict[int, tuple[datetime, str]] = {}  # delivery id -> when to try again, why
