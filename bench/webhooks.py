@@ -28,7 +28,7 @@ from standardwebhooks import Webhook
 from bench.common import HEADER, Result, bench_platform, load, machine
 from peerx.core.encoding import dumps
 from peerx.core.events import WebhookEndpoint, emit, new_event_id
-from peerx.core.webhooks import add_endpoint, build_headers
+from peerx.core.webhooks import SECRET_CONTEXT, add_endpoint, build_headers
 from peerx.ops import actions
 from peerx.platform import Platform
 
@@ -37,7 +37,10 @@ RATE = 200  # events per second for the latency run
 LATENCY_SECONDS = 10
 # The worker claims this many jobs at a time and posts them concurrently; the plain loop posts
 # with the same concurrency.
-BATCH = int(os.environ.get("PEERX_BENCH_WEBHOOK_BATCH", "50"))
+BATCH = int(os.environ.get("PEERX_BENCH_WEBHOOK_BATCH", "64"))
+# The drain's deliveries go to this many endpoints (merchants) on the same receiver: a worker posts
+# to each endpoint in event order, so this is its concurrency, and the plain loop's.
+ENDPOINTS = 8
 SURFACE = "peertupeer"
 
 
@@ -50,6 +53,7 @@ class _Receiver:
         self.count = 0
         self.bad = 0
         self.arrivals: dict[str, float] = {}  # event id -> first arrival (time.time())
+        self.first = self.last = 0.0
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -64,12 +68,21 @@ class _Receiver:
                         headers[key.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 if method == "GET" and path == "/stats":
-                    answer = json.dumps({"count": self.count, "bad": self.bad, "arrivals": self.arrivals}).encode()
+                    answer = json.dumps(
+                        {
+                            "count": self.count,
+                            "bad": self.bad,
+                            "arrivals": self.arrivals,
+                            "span": self.last - self.first,
+                        }
+                    ).encode()
                 elif method == "POST" and path == "/reset":
-                    self.count, self.bad, self.arrivals = 0, 0, {}
+                    self.count, self.bad, self.arrivals, self.first, self.last = 0, 0, {}, 0.0, 0.0
                     answer = b""
                 else:
                     arrived = time.time()
+                    self.first = self.first or arrived
+                    self.last = arrived
                     self.count += 1
                     try:
                         self.webhook.verify(body, headers)
@@ -119,8 +132,11 @@ async def stats(client: httpx.AsyncClient, base: str) -> dict[str, Any]:
 async def worker_process(platform: Platform, **env: str) -> AsyncIterator[asyncio.subprocess.Process]:
     """`peerx worker` on the bench's database and keys, as an operator runs it."""
     settings = platform.settings
+    # PEERX_BENCH_PROFILE=<file>: the worker runs under cProfile, written there when it stops.
+    profile = os.environ.get("PEERX_BENCH_PROFILE")
     process = await asyncio.create_subprocess_exec(
         sys.executable,
+        *(["-m", "cProfile", "-o", profile] if profile else []),
         "-m",
         "peerx.cli.main",
         "worker",
@@ -148,15 +164,29 @@ async def worker_process(platform: Platform, **env: str) -> AsyncIterator[asynci
             await process.wait()
 
 
-async def endpoint(platform: Platform) -> str:
-    """A merchant with one endpoint (its URL is set once the receiver listens); returns its secret."""
+async def endpoint(platform: Platform, count: int = 1) -> str:
+    """A merchant with `count` endpoints (their URL is set once the receiver listens), all with the
+    first one's secret (the receiver checks every signature with it); returns that secret."""
     async with platform.db.transaction() as session:
         account = await actions.create_account(platform, session, name="Bench", email="bench@example.com")
-        created = await add_endpoint(
-            session, platform.keys.cipher, party_id=account["id"], surface=SURFACE, url="http://x/", livemode=True
-        )
+        secrets = [
+            (
+                await add_endpoint(
+                    session,
+                    platform.keys.cipher,
+                    party_id=account["id"],
+                    surface=SURFACE,
+                    url="http://x/",
+                    livemode=True,
+                )
+            ).secret
+            for _ in range(count)
+        ]
+        secret = secrets[0]
+        encrypted = platform.keys.cipher.encrypt(secret, context=SECRET_CONTEXT)
+        await session.execute(update(WebhookEndpoint).values(secret_encrypted=encrypted))
     platform.bench_party = account["id"]  # type: ignore[attr-defined]
-    return created.secret
+    return secret
 
 
 async def point_at(platform: Platform, url: str) -> None:
@@ -186,12 +216,13 @@ async def emit_one(platform: Platform, i: int) -> str:
 
 async def drain_rate(database: str) -> Result:
     async with bench_platform(database) as platform:
-        secret = await endpoint(platform)
+        secret = await endpoint(platform, ENDPOINTS)
+        events = DRAIN // ENDPOINTS
         async with receiver_process(secret) as base, httpx.AsyncClient() as control:
             await point_at(platform, f"{base}/hook")
-            for start in range(0, DRAIN, 100):  # queued before the worker starts
+            for start in range(0, events, 100):  # queued before the worker starts
                 async with platform.db.transaction() as session:
-                    for i in range(start, min(DRAIN, start + 100)):
+                    for i in range(start, min(events, start + 100)):
                         await emit(
                             session,
                             surface=SURFACE,
@@ -202,17 +233,18 @@ async def drain_rate(database: str) -> Result:
                         )
             async with worker_process(platform):
                 deadline = time.monotonic() + 600
-                while (seen := await stats(control, base))["count"] < DRAIN:
+                while (seen := await stats(control, base))["count"] < events * ENDPOINTS:
                     assert time.monotonic() < deadline, f"the worker delivered {seen['count']} of {DRAIN}"
                     await asyncio.sleep(0.2)
-            assert seen["bad"] == 0 and len(seen["arrivals"]) == DRAIN, seen["bad"]
-            arrivals = sorted(seen["arrivals"].values())
+            assert seen["bad"] == 0 and len(seen["arrivals"]) == events, seen["bad"]
+            arrivals = sorted(seen["arrivals"].values())  # each event's first delivery
             gaps = [(b - a) * 1000 for a, b in itertools.pairwise(arrivals)]
             peerx = Result(
-                f"webhook deliveries, one `peerx worker` (batch {BATCH}; ms = gap between arrivals)",
+                f"webhook deliveries, one `peerx worker`, {ENDPOINTS} endpoints (batch {BATCH}; "
+                "ms = gap between events' first arrivals)",
                 database,
-                DRAIN - 1,
-                arrivals[-1] - arrivals[0],
+                seen["count"] - 1,
+                seen["span"],
                 gaps,
             )
             peerx.limit = await plain_loop(control, base, secret, database)
@@ -221,7 +253,7 @@ async def drain_rate(database: str) -> Result:
 
 async def plain_loop(control: httpx.AsyncClient, base: str, secret: str, database: str) -> Result:
     """The limit: one process posting the same signed bodies (signed per request, as the worker
-    does) to the same receiver, BATCH at a time, on one warm httpx client."""
+    does) to the same receiver, ENDPOINTS at a time, on one warm httpx client."""
     await control.post(f"{base}/reset")
     bodies = [(new_event_id(), dumps(body(i)).encode()) for i in range(DRAIN)]
     latencies: list[float] = []
@@ -239,11 +271,11 @@ async def plain_loop(control: httpx.AsyncClient, base: str, secret: str, databas
                 latencies.append((time.perf_counter() - started) * 1000)
 
         started = time.perf_counter()
-        await asyncio.gather(*(lane() for _ in range(BATCH)))
+        await asyncio.gather(*(lane() for _ in range(ENDPOINTS)))
         seconds = time.perf_counter() - started
     seen = await stats(control, base)
     assert seen["count"] == DRAIN and seen["bad"] == 0, seen
-    return Result(f"plain httpx loop x{BATCH}", database, DRAIN, seconds, latencies)
+    return Result(f"plain httpx loop x{ENDPOINTS}", database, DRAIN, seconds, latencies)
 
 
 # ---------------------------------------------------------------- (b) commit -> delivery latency
@@ -259,11 +291,19 @@ async def latency(database: str) -> Result:
             committed: dict[str, float] = {}
             total = RATE * LATENCY_SECONDS
             async with worker_process(platform):  # default poll interval (1 s): wakes by NOTIFY or polling
+                lanes = asyncio.Semaphore(16)  # emitters in flight: the rate, not one emitter's speed, sets the pace
+
+                async def emit_at(i: int) -> None:
+                    async with lanes:
+                        event_id = await emit_one(platform, i)
+                        committed[event_id] = time.time()
+
                 started = time.monotonic()
+                emitting = []
                 for i in range(total):
                     await asyncio.sleep(max(0.0, started + i / RATE - time.monotonic()))
-                    event_id = await emit_one(platform, i)
-                    committed[event_id] = time.time()
+                    emitting.append(asyncio.create_task(emit_at(i)))
+                await asyncio.gather(*emitting)
                 sent_in = time.monotonic() - started
                 deadline = time.monotonic() + 120  # a worker that cannot keep up is reported, not waited for
                 while (seen := await stats(control, base))["count"] < total and time.monotonic() < deadline:  # noqa: ASYNC110 - another process
