@@ -153,6 +153,8 @@ async def worker_process(platform: Platform, **env: str) -> AsyncIterator[asynci
     assert process.stderr is not None
     while b"started" not in await process.stderr.readline():  # connected, migrated, about to poll
         pass
+    # Keep reading its stderr (an unread pipe that fills would stall the worker); print what it logged.
+    logged = asyncio.create_task(process.stderr.read())
     try:
         yield process
     finally:
@@ -162,6 +164,9 @@ async def worker_process(platform: Platform, **env: str) -> AsyncIterator[asynci
         except TimeoutError:
             process.kill()
             await process.wait()
+        problems = (await logged).decode(errors="replace").strip()
+        if problems:
+            print(f"the worker logged:\n{problems[-3000:]}", file=sys.stderr)
 
 
 async def endpoint(platform: Platform, count: int = 1) -> str:
