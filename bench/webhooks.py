@@ -169,14 +169,17 @@ async def worker_process(platform: Platform, **env: str) -> AsyncIterator[asynci
             print(f"the worker logged:\n{problems[-3000:]}", file=sys.stderr)
 
 
-async def endpoint(platform: Platform, count: int = 1) -> str:
-    """A merchant with `count` endpoints (their URL is set once the receiver listens), all with the
-    first one's secret (the receiver checks every signature with it); returns that secret."""
+async def endpoint(platform: Platform, count: int = 1, merchants: int = 1) -> str:
+    """`merchants` merchants with `count` endpoints each (their URL is set once the receiver
+    listens), all with the first one's secret (the receiver checks every signature with it);
+    returns that secret."""
+    secrets, parties = [], []
     async with platform.db.transaction() as session:
-        account = await actions.create_account(platform, session, name="Bench", email="bench@example.com")
-        secrets = [
-            (
-                await add_endpoint(
+        for n in range(merchants):
+            account = await actions.create_account(platform, session, name="Bench", email=f"bench{n}@example.com")
+            parties.append(account["id"])
+            for _ in range(count):
+                created = await add_endpoint(
                     session,
                     platform.keys.cipher,
                     party_id=account["id"],
@@ -184,14 +187,11 @@ async def endpoint(platform: Platform, count: int = 1) -> str:
                     url="http://x/",
                     livemode=True,
                 )
-            ).secret
-            for _ in range(count)
-        ]
-        secret = secrets[0]
-        encrypted = platform.keys.cipher.encrypt(secret, context=SECRET_CONTEXT)
+                secrets.append(created.secret)
+        encrypted = platform.keys.cipher.encrypt(secrets[0], context=SECRET_CONTEXT)
         await session.execute(update(WebhookEndpoint).values(secret_encrypted=encrypted))
-    platform.bench_party = account["id"]  # type: ignore[attr-defined]
-    return secret
+    platform.bench_parties = parties  # type: ignore[attr-defined]
+    return secrets[0]
 
 
 async def point_at(platform: Platform, url: str) -> None:
@@ -210,7 +210,7 @@ async def emit_one(platform: Platform, i: int) -> str:
             surface=SURFACE,
             type="trade.approved",
             livemode=True,
-            party_id=platform.bench_party,  # type: ignore[attr-defined]
+            party_id=platform.bench_parties[i % len(platform.bench_parties)],  # type: ignore[attr-defined]
             body=body(i),
         )
     return event.id
@@ -233,7 +233,7 @@ async def drain_rate(database: str) -> Result:
                             surface=SURFACE,
                             type="trade.approved",
                             livemode=True,
-                            party_id=platform.bench_party,  # type: ignore[attr-defined]
+                            party_id=platform.bench_parties[0],  # type: ignore[attr-defined]
                             body=body(i),
                         )
             async with worker_process(platform):
@@ -288,7 +288,9 @@ async def plain_loop(control: httpx.AsyncClient, base: str, secret: str, databas
 
 async def latency(database: str) -> Result:
     async with bench_platform(database) as platform:
-        secret = await endpoint(platform)
+        # Events of ENDPOINTS merchants, one endpoint each: one merchant's endpoint is posted to in
+        # event order, so its round trip alone would bound the rate.
+        secret = await endpoint(platform, 1, ENDPOINTS)
         async with receiver_process(secret) as base, httpx.AsyncClient() as control:
             await point_at(platform, f"{base}/hook")
             limit = await receiver_round_trip(base, secret, database)
