@@ -7,6 +7,17 @@ every job in it that the worker still holds, so a handler may run longer than th
 lease can stay short. A worker that dies stops renewing; its lease expires and the job is claimed
 again: delivery is at least once, so handlers are idempotent (they check the state they act on).
 A restart loses no timer because timers are rows.
+
+A claim is one statement (UPDATE ... RETURNING). Most kinds run one job at a time, each finished
+in its own short transaction. A kind registered as a `Batch` (network-bound work such as webhook
+deliveries) gets every claimed job of its kind at once: it reads what it needs in one query, does
+the slow part concurrently, and hands back each job's outcome together with a `record` step that
+the worker runs in the same transaction that finishes those jobs (one transaction per batch).
+
+On PostgreSQL every insert into jobs NOTIFYs `peerx_jobs` (a statement trigger, so it is sent at
+commit and costs the enqueuing transaction no round trip); the worker LISTENs on a connection of
+its own and claims at once. Polling stays as the fallback (a lost connection, SQLite, timers that
+fall due later); in one process, a commit also wakes the embedded worker directly (WAKE_KEY).
 """
 
 from __future__ import annotations
@@ -21,9 +32,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import JSON, Index, String, Text, or_, select, update
+from sqlalchemy import JSON, Index, String, Table, Text, bindparam, func, or_, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,6 +44,8 @@ from peerx.core.db import Base, Database, dialect_insert, on_commit, utcnow
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
+# PostgreSQL: the jobs table's insert trigger (migration 20261206_23_webhooks) notifies this channel.
+NOTIFY_CHANNEL = "peerx_jobs"
 
 
 class CoreJob(StrEnum):
@@ -82,8 +96,44 @@ class JobContext(Generic[ServicesT]):
 
 
 Handler = Callable[[JobContext[Any], dict[str, Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True, eq=False)
+class Claimed:
+    """One job of a claimed batch, as its worker holds it."""
+
+    id: int
+    token: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int  # counting this run
+    max_attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one job of a batch ended: done (the default), failed (`error`: counted, retried with
+    backoff until max_attempts) or, with `retry_at`, RetryLater (run again then, not a failure)."""
+
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+# Writes the batch's own state in the transaction that finishes its jobs.
+Record = Callable[[AsyncSession], Awaitable[None]]
+BatchHandler = Callable[[JobContext[Any], list[Claimed]], Awaitable[tuple[dict[int, Outcome], Record | None]]]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Registers a kind whose claimed jobs run together (see the module docstring): `run` gets them
+    all and returns an outcome per job id (a job it leaves out is done) and an optional record."""
+
+    run: BatchHandler
+
+
 # Job kind -> handler. Each product's tasks.py has one; the composition root registers them all.
-TaskTable = Mapping[str, Handler]
+TaskTable = Mapping[str, Handler | Batch]
 
 
 WAKE_KEY = "peerx.wake_worker"
@@ -115,6 +165,11 @@ async def enqueue(
     else:
         insert = dialect_insert(session)
         await session.execute(insert(Job).values(**values).on_conflict_do_nothing(index_elements=["unique_key"]))
+    wake_on_commit(session)
+
+
+def wake_on_commit(session: AsyncSession) -> None:
+    """Jobs queued in this unit of work: wake this process's worker when it commits."""
     wake = session.info.get(WAKE_KEY)
     if wake is not None:
         on_commit(session, wake)
@@ -134,6 +189,8 @@ class _Lease:
 
 
 class Worker:
+    LISTEN_CHECK_SECONDS = 15.0
+
     def __init__(
         self,
         db: Database,
@@ -145,7 +202,7 @@ class Worker:
     ):
         self.db = db
         self.context = context
-        self.handlers: dict[str, Handler] = {}
+        self.handlers: dict[str, Handler | Batch] = {}
         self.register(tasks or {})
         self.lease = timedelta(seconds=lease_seconds)
         # Three renewals per lease: one failed renewal (a busy database) still leaves time for the next.
@@ -161,93 +218,132 @@ class Worker:
             raise ValueError(f"job kinds registered twice: {sorted(taken)}")
         self.handlers.update(tasks)
 
-    async def claim(self) -> list[tuple[int, str, str, dict[str, Any]]]:
+    async def claim(self) -> list[Claimed]:
+        """Lease up to batch_size due jobs in one statement (PostgreSQL: SKIP LOCKED, so several
+        workers never claim the same row; SQLite: the write lock)."""
         now = utcnow()
         token = uuid.uuid4().hex
-        async with self.db.transaction() as session:
-            due = (
-                select(Job.id)
-                .where(
-                    or_(
-                        (Job.status == QUEUED) & (Job.run_at <= now),
-                        (Job.status == RUNNING) & (Job.lease_expires_at <= now),  # its worker died
-                    )
+        due = (
+            select(Job.id)
+            .where(
+                or_(
+                    (Job.status == QUEUED) & (Job.run_at <= now),
+                    (Job.status == RUNNING) & (Job.lease_expires_at <= now),  # its worker died
                 )
-                .order_by(Job.run_at, Job.id)
-                .limit(self.batch_size)
-                .with_for_update(skip_locked=True)
             )
-            ids = list(await session.scalars(due))
-            if not ids:
-                return []
-            await session.execute(
+            .order_by(Job.run_at, Job.id)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        async with self.db.transaction() as session:
+            rows = await session.execute(
                 update(Job)
-                .where(Job.id.in_(ids))
+                .where(Job.id.in_(due.scalar_subquery()))
                 .values(status=RUNNING, lease_token=token, lease_expires_at=now + self.lease, attempts=Job.attempts + 1)
+                .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
+                .execution_options(synchronize_session=False)
             )
-            rows = await session.execute(select(Job.id, Job.kind, Job.payload).where(Job.id.in_(ids)).order_by(Job.id))
-            return [(job_id, token, kind, payload) for job_id, kind, payload in rows]
+            claimed = [Claimed(row[0], token, row[1], row[2], row[3], row[4]) for row in rows]
+        return sorted(claimed, key=lambda job: job.id)
 
-    async def run_one(
-        self, job_id: int, token: str, kind: str, payload: dict[str, Any], lease: _Lease | None = None
-    ) -> None:
-        handler = self.handlers.get(kind)
+    async def run_one(self, job: Claimed, lease: _Lease | None = None) -> None:
+        handler = self.handlers.get(job.kind)
         try:
             if handler is None:
-                raise LookupError(f"no handler for job kind {kind!r}")
-            await handler(self.context, payload)
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            if isinstance(handler, Batch):
+                outcomes, record = await handler.run(self.context, [job])
+                await self._finish({job: outcomes.get(job.id, Outcome())}, lease, record)
+                return
+            await handler(self.context, job.payload)
         except RetryLater as retry:
-            await self._finish(
-                job_id, token, lease, status=QUEUED, run_at=retry.at, error=str(retry) or None, retry=True
-            )
+            await self._finish({job: Outcome(error=str(retry) or None, retry_at=retry.at)}, lease)
         except Exception as exc:
-            log.exception("job %s (%s) failed", job_id, kind)
-            await self._finish(job_id, token, lease, status=QUEUED, error=f"{type(exc).__name__}: {exc}")
+            log.exception("job %s (%s) failed", job.id, job.kind)
+            await self._finish({job: Outcome(error=f"{type(exc).__name__}: {exc}")}, lease)
         else:
-            await self._finish(job_id, token, lease, status=DONE)
+            await self._finish({job: Outcome()}, lease)
+
+    async def run_batch(self, batch: Batch, jobs: list[Claimed], lease: _Lease) -> None:
+        try:
+            outcomes, record = await batch.run(self.context, jobs)
+        except Exception as exc:  # nothing recorded: every job of the batch failed this attempt
+            log.exception("batch of %s jobs (%s) failed", len(jobs), jobs[0].kind)
+            failed = Outcome(error=f"{type(exc).__name__}: {exc}")
+            await self._finish(dict.fromkeys(jobs, failed), lease)
+            return
+        await self._finish({job: outcomes.get(job.id, Outcome()) for job in jobs}, lease, record)
 
     async def _finish(
-        self,
-        job_id: int,
-        token: str,
-        lease: _Lease | None,
-        *,
-        status: str,
-        run_at: datetime | None = None,
-        error: str | None = None,
-        retry: bool = False,
+        self, outcomes: dict[Claimed, Outcome], lease: _Lease | None, record: Record | None = None
     ) -> None:
+        """Record a batch's own state (if any) and finish its jobs, in one transaction. A job whose
+        lease was lost is left to its new holder (the WHERE on the token)."""
         if lease is not None:
             # Before the finish commits: a renewal that then misses the cleared token is not a loss.
-            lease.held.pop(job_id, None)
+            for job in outcomes:
+                lease.held.pop(job.id, None)
+        now = utcnow()
+        rows = []
+        for job, outcome in outcomes.items():
+            run_at: datetime | None = None  # None: unchanged
+            finished_at: datetime | None = now
+            status, attempts = DONE, job.attempts
+            if outcome.retry_at is not None:
+                status, run_at, finished_at, attempts = QUEUED, outcome.retry_at, None, job.attempts - 1  # polling
+            elif outcome.error is not None and job.attempts >= job.max_attempts:
+                status = DEAD
+            elif outcome.error is not None:
+                status, run_at, finished_at = QUEUED, now + backoff(job.attempts), None
+            rows.append(
+                {
+                    "job_id": job.id,
+                    "token": job.token,
+                    "new_status": status,
+                    "new_run_at": run_at,
+                    "new_finished_at": finished_at,
+                    "new_attempts": attempts,
+                    "error": outcome.error,
+                }
+            )
+        table = cast(Table, Job.__table__)
+        finish = (
+            update(table)
+            .where(table.c.id == bindparam("job_id"), table.c.lease_token == bindparam("token"))
+            .values(
+                status=bindparam("new_status"),
+                run_at=func.coalesce(bindparam("new_run_at", type_=table.c.run_at.type), table.c.run_at),
+                finished_at=bindparam("new_finished_at", type_=table.c.finished_at.type),
+                attempts=bindparam("new_attempts"),
+                last_error=bindparam("error"),
+                lease_token=None,
+                lease_expires_at=None,
+            )
+        )
         async with self.db.transaction() as session:
-            job = await session.scalar(select(Job).where(Job.id == job_id, Job.lease_token == token).with_for_update())
-            if job is None:  # our lease expired and another worker took the job over
-                return
-            job.lease_token = None
-            job.lease_expires_at = None
-            job.last_error = error
-            if status == DONE:
-                job.status, job.finished_at = DONE, utcnow()
-            elif retry:
-                job.status, job.run_at = QUEUED, run_at or utcnow()
-                job.attempts -= 1  # polling is not a failure
-            elif job.attempts >= job.max_attempts:
-                job.status, job.finished_at = DEAD, utcnow()
-            else:
-                job.status, job.run_at = QUEUED, utcnow() + backoff(job.attempts)
+            if record is not None:
+                await record(session)
+            await (await session.connection()).execute(finish, rows)  # one executemany
 
     async def run_due(self) -> int:
         """Claim and run one batch; returns how many jobs it claimed."""
         batch = await self.claim()
         if not batch:
             return 0
-        lease = _Lease(batch[0][1], {job_id: kind for job_id, _, kind, _ in batch})
+        lease = _Lease(batch[0].token, {job.id: job.kind for job in batch})
+        by_kind: dict[str, list[Claimed]] = {}
+        for job in batch:
+            by_kind.setdefault(job.kind, []).append(job)
         async with self._heartbeat(lease):
-            for job_id, token, kind, payload in batch:
-                if job_id in lease.lost:  # expired while earlier jobs ran: another worker has it now
+            for kind, jobs in by_kind.items():
+                handler = self.handlers.get(kind)
+                if isinstance(handler, Batch):
+                    await self.run_batch(handler, jobs, lease)
                     continue
-                await self.run_one(job_id, token, kind, payload, lease)
+                for job in jobs:
+                    if job.id in lease.lost:  # expired while earlier jobs ran: another worker has it now
+                        continue
+                    await self.run_one(job, lease)
         return len(batch)
 
     @asynccontextmanager
@@ -295,19 +391,54 @@ class Worker:
             log.warning("job %s (%s) lost its lease to another worker; it may run twice", job_id, kind)
 
     async def run_forever(self, poll_seconds: float, stop: asyncio.Event) -> None:
+        listener = asyncio.create_task(self._listen(stop)) if not self.db.is_sqlite else None
+        try:
+            while not stop.is_set():
+                self.wakeup.clear()  # before the claim: a job queued from here on wakes the wait below
+                try:
+                    ran = await self.run_due()
+                except Exception:
+                    log.exception("worker loop error")
+                    ran = 0
+                if ran:
+                    continue
+                waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wakeup.wait())]
+                await asyncio.wait(waits, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+                for waiting in waits:
+                    waiting.cancel()
+        finally:
+            if listener is not None:
+                listener.cancel()
+                await asyncio.gather(listener, return_exceptions=True)
+
+    async def _listen(self, stop: asyncio.Event) -> None:
+        """LISTEN for new jobs on a connection of our own (not the pool's), reconnecting after a
+        loss; polling covers the gap, and each (re)connect wakes one claim for what it missed."""
+        import asyncpg  # type: ignore[import-untyped]
+
+        url = make_url(self.db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        retry = 0.5
         while not stop.is_set():
             try:
-                ran = await self.run_due()
-            except Exception:
-                log.exception("worker loop error")
-                ran = 0
-            if ran:
+                connection = await asyncpg.connect(url)
+            except Exception as exc:
+                log.warning("worker LISTEN connection failed (%s); polling until it is back", exc)
+                await asyncio.sleep(retry)
+                retry = min(retry * 2, 30)
                 continue
-            self.wakeup.clear()
-            waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wakeup.wait())]
-            await asyncio.wait(waits, timeout=poll_seconds, return_when=asyncio.FIRST_COMPLETED)
-            for waiting in waits:
-                waiting.cancel()
+            try:
+                await connection.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wakeup.set())
+                retry = 0.5
+                self.wakeup.set()
+                while True:  # a connection that died silently shows itself at the next check
+                    await asyncio.sleep(self.LISTEN_CHECK_SECONDS)
+                    await connection.execute("SELECT 1")
+            except Exception as exc:
+                log.warning("worker LISTEN connection lost (%s); reconnecting", exc)
+                await asyncio.sleep(retry)
+            finally:
+                if not connection.is_closed():
+                    connection.terminate()
 
 
 async def drain(worker: Worker, *, max_rounds: int = 1000) -> int:

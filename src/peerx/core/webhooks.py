@@ -8,16 +8,17 @@ about three days, then the delivery is dead (dead letter) until an operator repl
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
@@ -25,7 +26,7 @@ from peerx.core.db import utcnow
 from peerx.core.errors import InvalidField, NotFound
 from peerx.core.events import DEAD, PENDING, SUCCEEDED, Event, WebhookDelivery, WebhookEndpoint, queue_delivery
 from peerx.core.http import TargetNotAllowed, validate_url_shape
-from peerx.core.jobs import JobContext, RetryLater
+from peerx.core.jobs import Claimed, JobContext, Outcome, Record
 from peerx.core.secrets import FieldCipher
 from peerx.core.services import CoreServices
 
@@ -116,43 +117,126 @@ def build_headers(surface: str, secret: str, event_id: str, body: bytes) -> dict
     return headers
 
 
-async def deliver(ctx: JobContext[CoreServices], payload: dict[str, Any]) -> None:
+# Endpoints of one claimed batch posted to at once: they wait on the network, not on the CPU. Each
+# endpoint gets its deliveries one at a time, in the order of their events (as a receiver that
+# reads them in order expects; a retry can still overtake, so receivers must not rely on it).
+CONCURRENCY = 64
+
+
+@dataclass(frozen=True)
+class _Target:
+    delivery_id: int
+    attempts: int  # before this one
+    endpoint_id: int
+    url: str
+    surface: str
+    secret_encrypted: str
+    event_id: str
+    body: bytes
+
+
+async def deliver(ctx: JobContext[CoreServices], jobs: list[Claimed]) -> tuple[dict[int, Outcome], Record]:
+    """Send a claimed batch of deliveries: one query reads every delivery with its endpoint and
+    event; the endpoints are posted to concurrently (at most CONCURRENCY at once, each endpoint its
+    deliveries in order, on the outbound client's warm connection pool); `record` writes the
+    outcomes in the transaction that finishes the jobs. A delivery no longer pending (delivered or
+    dead: at-least-once workers may see a job twice) is not sent again."""
+    delivery_ids = {job.id: int(job.payload["delivery_id"]) for job in jobs}
+    async with ctx.db.transaction() as session:
+        rows = await session.execute(
+            select(
+                WebhookDelivery.id,
+                WebhookDelivery.attempts,
+                WebhookEndpoint.id,
+                WebhookEndpoint.url,
+                WebhookEndpoint.surface,
+                WebhookEndpoint.secret_encrypted,
+                Event.id,
+                Event.body,
+            )
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .join(Event, Event.id == WebhookDelivery.event_id)
+            .where(WebhookDelivery.id.in_(set(delivery_ids.values())), WebhookDelivery.status == PENDING)
+        )
+        targets = {row[0]: _Target(*row[:-1], row[-1].encode()) for row in rows}
     cipher, outbound = ctx.services.cipher, ctx.services.outbound
-    async with ctx.db.transaction() as session:
-        delivery = await session.get(WebhookDelivery, payload["delivery_id"])
-        if delivery is None or delivery.status != PENDING:
-            return  # already delivered or dead: at-least-once workers may see a job twice
-        endpoint = await session.get(WebhookEndpoint, delivery.endpoint_id)
-        event = await session.get(Event, delivery.event_id)
-        assert endpoint is not None and event is not None
-        url, surface, event_id, body = endpoint.url, endpoint.surface, event.id, event.body.encode()
-        secret = cipher.decrypt(endpoint.secret_encrypted, context=SECRET_CONTEXT)
-    status_code: int | None = None
-    error: str | None = None
-    try:
-        response = await outbound.post(url, content=body, headers=build_headers(surface, secret, event_id, body))
-        status_code = response.status_code
-        if not 200 <= status_code < 300:
-            error = f"HTTP {status_code}"
-    except (httpx.HTTPError, TargetNotAllowed) as exc:
-        error = f"{type(exc).__name__}: {exc}"[:500]
-    retry_at = None
-    async with ctx.db.transaction() as session:
-        delivery = await session.get(WebhookDelivery, payload["delivery_id"], with_for_update=True)
-        assert delivery is not None
-        delivery.attempts += 1
-        delivery.last_status_code = status_code
-        delivery.last_error = error
+    secrets: dict[str, str] = {}  # decrypted once per endpoint per batch
+    limit = asyncio.Semaphore(CONCURRENCY)
+
+    async def post(target: _Target) -> tuple[int | None, str | None]:
+        if target.secret_encrypted not in secrets:
+            secrets[target.secret_encrypted] = cipher.decrypt(target.secret_encrypted, context=SECRET_CONTEXT)
+        headers = build_headers(target.surface, secrets[target.secret_encrypted], target.event_id, target.body)
+        try:
+            response = await outbound.post(target.url, content=target.body, headers=headers)
+        except (httpx.HTTPError, TargetNotAllowed) as exc:
+            return None, f"{type(exc).__name__}: {exc}"[:500]
+        return response.status_code, None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+
+    lanes: dict[int, list[_Target]] = {}
+    for target in sorted(targets.values(), key=lambda t: t.delivery_id):  # delivery ids follow event order
+        lanes.setdefault(target.endpoint_id, []).append(target)
+    results: dict[int, tuple[int | None, str | None]] = {}
+
+    async def lane(queued: list[_Target]) -> None:
+        async with limit:
+            for target in queued:
+                results[target.delivery_id] = await post(target)
+
+    await asyncio.gather(*(lane(queued) for queued in lanes.values()))
+    sent = list(targets.values())
+    now = utcnow()
+    updates: list[dict[str, Any]] = []
+    retry_at: dict[int, tuple[datetime, str]] = {}  # delivery id -> when to try again, why
+    for target in sent:
+        status_code, error = results[target.delivery_id]
+        attempts = target.attempts + 1
+        status, delivered_at, next_attempt_at = PENDING, None, None
         if error is None:
-            delivery.status, delivery.delivered_at, delivery.next_attempt_at = SUCCEEDED, utcnow(), None
-        elif delivery.attempts >= MAX_ATTEMPTS:
-            delivery.status, delivery.next_attempt_at = DEAD, None
-            log.warning("webhook delivery %s is dead after %s attempts", delivery.id, delivery.attempts)
+            status, delivered_at = SUCCEEDED, now
+        elif attempts >= MAX_ATTEMPTS:
+            status = DEAD
+            log.warning("webhook delivery %s is dead after %s attempts", target.delivery_id, attempts)
         else:
-            retry_at = utcnow() + RETRY_SCHEDULE[delivery.attempts - 1]
-            delivery.next_attempt_at = retry_at
-    if retry_at is not None:
-        raise RetryLater(retry_at, error or "")
+            next_attempt_at = now + RETRY_SCHEDULE[attempts - 1]
+            retry_at[target.delivery_id] = (next_attempt_at, error)
+        updates.append(
+            {
+                "delivery_id": target.delivery_id,
+                "new_status": status,
+                "new_attempts": attempts,
+                "status_code": status_code,
+                "error": error,
+                "new_delivered_at": delivered_at,
+                "new_next_attempt_at": next_attempt_at,
+            }
+        )
+
+    async def record(session: AsyncSession) -> None:
+        if not updates:
+            return
+        table = cast(Table, WebhookDelivery.__table__)
+        # Only a pending delivery: one that another worker's run already settled stays settled.
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("delivery_id"), table.c.status == PENDING)
+            .values(
+                status=bindparam("new_status"),
+                attempts=bindparam("new_attempts"),
+                last_status_code=bindparam("status_code"),
+                last_error=bindparam("error"),
+                delivered_at=bindparam("new_delivered_at", type_=table.c.delivered_at.type),
+                next_attempt_at=bindparam("new_next_attempt_at", type_=table.c.next_attempt_at.type),
+            )
+        )
+        await (await session.connection()).execute(statement, updates)  # one executemany
+
+    outcomes = {}
+    for job_id, delivery_id in delivery_ids.items():
+        if delivery_id in retry_at:
+            at, error = retry_at[delivery_id]
+            outcomes[job_id] = Outcome(error=error, retry_at=at)
+    return outcomes, record
 
 
 async def replay(session: AsyncSession, *, event_id: str | None = None, delivery_id: int | None = None) -> list[int]:
