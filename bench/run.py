@@ -12,6 +12,7 @@ from bench.common import HEADER, load, machine
 MODULES = [
     "bench.giftcards",
     "bench.ledger",
+    "bench.webhooks",
     "bench.vouchers",
     "bench.bitcoin_search",
     "bench.bitcoin_match",

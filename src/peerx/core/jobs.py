@@ -44,7 +44,7 @@ from peerx.core.db import Base, Database, dialect_insert, on_commit, utcnow
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
-# PostgreSQL: the jobs table's insert trigger (migration 20261206_23_webhooks) notifies this channel.
+# PostgreSQL: the jobs table's insert trigger (migration 20261206_25_webhooks) notifies this channel.
 NOTIFY_CHANNEL = "peerx_jobs"
 
 

@@ -1,7 +1,7 @@
 """core: on PostgreSQL, every insert into jobs notifies channel peerx_jobs (sent at commit), so a
 LISTENing worker claims new jobs at once instead of at its next poll
 
-Revision ID: 20261206_23_webhooks
+Revision ID: 20261206_25_webhooks
 Revises: 20261206_22_buyoffer
 Create Date: 2026-12-06 15:00:00.000000
 """
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "20261206_23_webhooks"
-down_revision: str | None = "20261206_22_buyoffer"
+revision: str = "20261206_25_webhooks"
+down_revision: str | None = "20261206_24_ledger"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
