@@ -14,13 +14,16 @@ from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 from peerx.app import create_app
 from peerx.composition import build_platform
 from peerx.core.clock import clock
 from peerx.core.jobs import drain
 from peerx.core.migrate import upgrade
+from peerx.ops.operators import accounts as operator_accounts
 from peerx.platform import Platform
+from peerx.products.escrow import oauth as escrow_oauth
 from peerx.settings import Settings
 from tests.fixtures.receiver import WebhookReceiver, start_receiver
 
@@ -48,6 +51,19 @@ def make_settings(data_dir: Path, database_url: str = "", **overrides: object) -
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+# argon2id as production runs it (the library's RFC 9106 defaults) costs about 150 ms a hash on
+# CI's cores, and the escrow and console tests hash and verify thousands of passwords. Tests check
+# what is hashed and verified, and how often (tests/fixtures/work.py), never the cost, so they run
+# the same argon2id with its smallest parameters. The CLI's subprocesses keep the real ones.
+_CHEAP_ARGON2 = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def _cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in (escrow_oauth, operator_accounts):
+        monkeypatch.setattr(module, "_hasher", _CHEAP_ARGON2)
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,10 @@ that refuses private, loopback and link-local targets (SSRF) unless the operator
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import socket
+import ssl
 from urllib.parse import urlsplit
 
 import httpx
@@ -48,13 +50,23 @@ def validate_url_shape(url: str) -> str | None:
     return None
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default verification, built once per process: loading the CA bundle costs about
+    60 ms, paid by every platform a process builds (each test builds one)."""
+    return httpx.create_ssl_context()
+
+
 class OutboundClient:
     """Every request made through `client` (webhooks, rails) is checked before it leaves."""
 
     def __init__(self, *, timeout_seconds: float, allow_private: bool):
         self.allow_private = allow_private
         self.client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout_seconds), follow_redirects=False, event_hooks={"request": [self._guard]}
+            timeout=httpx.Timeout(timeout_seconds),
+            follow_redirects=False,
+            event_hooks={"request": [self._guard]},
+            verify=_tls(),
         )
 
     async def _guard(self, request: httpx.Request) -> None:
