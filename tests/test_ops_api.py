@@ -19,8 +19,11 @@ async def test_requires_the_operator_token(client):
 
 async def test_ops_api_is_off_without_a_token(client, platform):
     platform.settings.ops_token = ""
-    resp = await client.get(f"{OPS}/ledger/verify", headers={"Authorization": "Bearer "})
-    assert resp.status_code == 401
+    for headers in ({"Authorization": "Bearer "}, {}, AUTH):
+        resp = await client.get(f"{OPS}/ledger/verify", headers=headers)
+        assert resp.status_code == 403
+        assert resp.json()["error"]["code"] == "ops_api_disabled"
+        assert "PEERX_OPS_TOKEN" in resp.json()["error"]["message"]
 
 
 async def test_operator_runs_the_desk_over_http(client, platform):
