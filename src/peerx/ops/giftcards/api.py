@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import Response
 
 from peerx.ops.deps import OPERATOR
@@ -9,6 +11,7 @@ from peerx.ops.giftcards.actions import (
     approve_trade,
     reject_trade,
     set_rate,
+    trade_image,
 )
 from peerx.ops.giftcards.schemas import RateSet, RateView, TradeApprove, TradeReject, TradeView
 from peerx.ops.schemas import REFERENCE, reply
@@ -40,3 +43,21 @@ async def approve(
 async def reject(reference: REFERENCE, body: TradeReject, session: Session, platform: PlatformDep) -> Response:
     """Reject a pending trade with a reason the merchant sees."""
     return reply(TradeView, await reject_trade(platform, session, reference=reference, reason=body.reason))
+
+
+@router.get(
+    "/trades/{reference}/images/{kind}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "image/gif": {}}}},
+)
+async def image(
+    reference: REFERENCE, kind: Literal["front", "back", "receipt"], session: Session, platform: PlatformDep
+) -> Response:
+    """The bytes of one of a trade's images (front, back or receipt), with the type detected
+    when it was stored; wherever it is stored (disk or the S3 bucket), every server reads it."""
+    found = await trade_image(platform, session, reference=reference, kind=kind)
+    return Response(
+        found["data"],
+        media_type=found["content_type"],
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
+    )
