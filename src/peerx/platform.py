@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 from peerx.core.db import Database
 from peerx.core.http import OutboundClient
 from peerx.core.jobs import WAKE_KEY, JobContext, Worker
+from peerx.core.metrics import forget_pool, watch_pool
 from peerx.core.private_files import private_dir
 from peerx.core.ratelimit import RateLimiter
 from peerx.core.secrets import FieldCipher, KeyMaterial, load_key_material
@@ -41,6 +42,7 @@ class Platform:
         )
         # Work queued in a committed transaction wakes the in-process worker at once.
         self.db.session_info[WAKE_KEY] = self.worker.wakeup.set
+        watch_pool(self.db.engine)  # pool gauges of /metrics (docs/observability.md)
 
     @property
     def cipher(self) -> FieldCipher:
@@ -81,4 +83,5 @@ class Platform:
     async def aclose(self) -> None:
         await self.limiter.aclose()
         await self.outbound.aclose()
+        forget_pool(self.db.engine)
         await self.db.dispose()
