@@ -66,7 +66,7 @@ def create_app(
     if platform.settings.otel_enabled:  # imported only when enabled (the `otel` extra)
         from peerx.core import tracing
 
-        middleware, options = tracing.asgi_middleware()
+        middleware, options = tracing.asgi_middleware(observability.surface_finder(platform.settings))
         app.add_middleware(middleware, **options)  # type: ignore[arg-type]
     observability.mount(app, platform)  # outermost: request ids, metrics; /metrics and /readyz
     _mounts_take_any_path(app)

@@ -139,6 +139,7 @@ class JsonLines(JsonFormatter):
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         # Extras (logger.info(..., extra={...})) are redacted too; the message already is.
+        log_data.pop("color_message", None)  # uvicorn's copy of the message with terminal colours
         for key, value in log_data.items():
             if isinstance(value, str) and key not in ("time", "level", "logger", "message"):
                 log_data[key] = redact(value)
@@ -198,6 +199,9 @@ def configure_logging(
         root.removeHandler(_handler)
     root.addHandler(handler)
     root.setLevel(level)
+    # httpx writes a line per outbound request: the job's own line says the same (DEBUG shows both).
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING)
     _handler = handler
     adopt_uvicorn_loggers()
     return handler

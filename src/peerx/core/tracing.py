@@ -9,6 +9,7 @@ OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES...).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 REQUEST_ID_ATTRIBUTE = "peerx.request_id"
@@ -32,9 +33,10 @@ def tracer_provider() -> Any:
     return _provider
 
 
-def asgi_middleware() -> tuple[type[Any], dict[str, Any]]:
+def asgi_middleware(surface_of: Callable[[str], str]) -> tuple[type[Any], dict[str, Any]]:
     """The ASGI middleware class and its options, for `app.add_middleware`. It runs inside the
-    request-id middleware, so the id is in the scope when the span starts."""
+    request-id middleware, so the id is in the scope when the span starts. Spans are named by
+    method and surface ("POST peex"): the path, with its ids, is the attribute http.target."""
     from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 
     def on_request(span: Any, scope: dict[str, Any]) -> None:
@@ -42,8 +44,12 @@ def asgi_middleware() -> tuple[type[Any], dict[str, Any]]:
         if request_id and span.is_recording():
             span.set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
 
+    def span_details(scope: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        return f"{scope.get('method', 'WEBSOCKET')} {surface_of(scope.get('path', ''))}", {}
+
     options = {
         "tracer_provider": tracer_provider(),
+        "default_span_details": span_details,
         "server_request_hook": on_request,
         "exclude_spans": ["receive", "send"],  # one span per request, not one per ASGI message
     }

@@ -13,6 +13,7 @@ import asyncio
 import hmac
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -50,16 +51,23 @@ def surfaces(settings: Settings) -> list[tuple[str, str]]:
     return sorted(((prefix.rstrip("/"), name) for prefix, name in table), key=lambda item: -len(item[0]))
 
 
-class RequestObserver:
-    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
-        self.app = app
-        self.surfaces = surfaces(settings)
+def surface_finder(settings: Settings) -> Callable[[str], str]:
+    """path -> the surface it belongs to ("other" for the root's own routes)."""
+    table = surfaces(settings)
 
-    def surface(self, path: str) -> str:
-        for prefix, name in self.surfaces:
+    def surface(path: str) -> str:
+        for prefix, name in table:
             if path == prefix or path.startswith(prefix + "/"):
                 return name
         return "other"
+
+    return surface
+
+
+class RequestObserver:
+    def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
+        self.app = app
+        self.surface = surface_finder(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
