@@ -160,6 +160,7 @@ class TextLines(logging.Formatter):
 
 
 _handler: logging.Handler | None = None  # what configure_logging installed in this process
+_previous_levels: dict[str, int] = {}  # loggers whose level it changed, as they were
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
@@ -201,6 +202,7 @@ def configure_logging(
     root.setLevel(level)
     # httpx writes a line per outbound request: the job's own line says the same (DEBUG shows both).
     for chatty in ("httpx", "httpcore"):
+        _previous_levels.setdefault(chatty, logging.getLogger(chatty).level)
         logging.getLogger(chatty).setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING)
     _handler = handler
     adopt_uvicorn_loggers()
@@ -208,11 +210,14 @@ def configure_logging(
 
 
 def unconfigure_logging() -> None:
-    """Remove the handler configure_logging installed (tests)."""
+    """Remove the handler configure_logging installed and restore the levels it changed (tests)."""
     global _handler
     if _handler is not None:
         logging.getLogger().removeHandler(_handler)
         _handler = None
+    for name, level in _previous_levels.items():
+        logging.getLogger(name).setLevel(level)
+    _previous_levels.clear()
 
 
 def adopt_uvicorn_loggers() -> None:
