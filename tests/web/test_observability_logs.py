@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from prometheus_client import REGISTRY
 
 from peerx.app import create_app
 from peerx.core import logs
@@ -71,6 +72,10 @@ class Server:
         self.sock.close()
 
 
+def delivered(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
 def lines(buffer: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in buffer.getvalue().splitlines() if line.strip()]
 
@@ -86,6 +91,8 @@ async def test_a_request_and_its_job_log_json_lines_with_its_request_id_and_no_s
             platform, session, account_id=merchant["id"], url=receiver.url, livemode=False, surface="peertupeer"
         )
     request_id = "checkout-7f3a9c-retry-1"
+    lag_before = delivered("peerx_webhook_delivery_lag_seconds_count", surface="peertupeer")
+    success_before = delivered("peerx_webhook_delivery_attempts_total", surface="peertupeer", outcome="success")
 
     with Server(settings) as server:
         async with httpx.AsyncClient(base_url=server.url) as http:
@@ -106,6 +113,12 @@ async def test_a_request_and_its_job_log_json_lines_with_its_request_id_and_no_s
     # The delivery carried the id to the receiver.
     [delivery] = receiver.wait_for(1)
     assert delivery.headers["x-request-id"] == request_id
+    # ... and was counted, with its lag from commit to delivery.
+    assert delivered("peerx_webhook_delivery_lag_seconds_count", surface="peertupeer") == lag_before + 1
+    assert (
+        delivered("peerx_webhook_delivery_attempts_total", surface="peertupeer", outcome="success")
+        == success_before + 1
+    )
 
     every = lines(captured)
     mine = [line for line in every if line.get("request_id") == request_id]

@@ -151,6 +151,10 @@ async def test_each_product_operation_is_counted_and_http_by_surface_moves(
     for name, labels in after:
         if name == "peerx_ledger_transfers_total":
             assert {label for label, _ in labels} == {"code", "outcome"}
+    # The jobs the Peach flow drained ran the Peex payout too: through the sandbox rail, paid.
+    assert delta(before, after, "peerx_payouts_total", rail="sandbox", status="succeeded") == 1
+    assert delta(before, after, "peerx_job_runs_total", kind="remittances.payout", outcome="done") == 1
+    assert delta(before, after, "peerx_job_runs_total", kind="peach.watch_escrow", outcome="done") == 1
     # The database pool is watched (SQLite's pool too): its size is known.
     assert after[("peerx_db_pool_size", frozenset())] >= 1
 
