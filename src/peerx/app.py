@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 from collections.abc import AsyncIterator
 
@@ -13,9 +14,11 @@ from starlette.routing import Mount
 from peerx import __version__, rail_callbacks
 from peerx.composition import PRODUCTS, build_platform
 from peerx.console import app as console_app
+from peerx.core import logs, metrics
 from peerx.ops import api as ops_api
 from peerx.platform import Platform
 from peerx.settings import Settings
+from peerx.web import observability
 from peerx.web.docs import add_index, mount_assets
 
 
@@ -23,9 +26,12 @@ def create_app(
     settings: Settings | None = None, *, platform: Platform | None = None, run_worker: bool = False
 ) -> FastAPI:
     platform = platform or build_platform(settings or Settings())
+    # Once per process (peerx serve and worker configure it first); the keys join the redacted.
+    logs.configure_logging(platform.settings, secrets=[platform.keys.pepper])
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        logs.adopt_uvicorn_loggers()  # uvicorn set its own handlers when it started: ours again
         stop = asyncio.Event()
         task = None
         if run_worker:
@@ -37,6 +43,11 @@ def create_app(
             if task is not None:
                 await task
             await platform.aclose()
+            if platform.settings.otel_enabled:
+                from peerx.core import tracing
+
+                tracing.shutdown()
+            metrics.process_exited(os.getpid())
 
     app = FastAPI(title="peerx", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.platform = platform
@@ -52,6 +63,12 @@ def create_app(
     console_app.mount(app, platform)  # the operator console's pages, at /console
     mount_assets(app)  # Swagger UI and ReDoc, packaged: the docs work offline
     add_index(app)
+    if platform.settings.otel_enabled:  # imported only when enabled (the `otel` extra)
+        from peerx.core import tracing
+
+        middleware, options = tracing.asgi_middleware(observability.surface_finder(platform.settings))
+        app.add_middleware(middleware, **options)  # type: ignore[arg-type]
+    observability.mount(app, platform)  # outermost: request ids, metrics; /metrics and /readyz
     _mounts_take_any_path(app)
     return app
 

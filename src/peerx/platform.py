@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 from peerx.core.db import Database
 from peerx.core.http import OutboundClient
 from peerx.core.jobs import WAKE_KEY, JobContext, Worker
+from peerx.core.metrics import forget_pool, watch_pool
 from peerx.core.object_store import LocalObjectStore, ObjectStore, S3ObjectStore
 from peerx.core.private_files import private_dir
 from peerx.core.ratelimit import RateLimiter
@@ -42,6 +43,7 @@ class Platform:
         )
         # Work queued in a committed transaction wakes the in-process worker at once.
         self.db.session_info[WAKE_KEY] = self.worker.wakeup.set
+        watch_pool(self.db.engine)  # pool gauges of /metrics (docs/observability.md)
 
     @property
     def cipher(self) -> FieldCipher:
@@ -88,6 +90,7 @@ class Platform:
     async def aclose(self) -> None:
         await self.limiter.aclose()
         await self.outbound.aclose()
+        forget_pool(self.db.engine)
         await self.db.dispose()
 
 

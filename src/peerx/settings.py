@@ -213,3 +213,13 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    # Observability (docs/observability.md)
+    # /metrics is served on the main app: keep it off the public internet (the proxy should not
+    # route it), or set a token and scrape with `Authorization: Bearer <token>`.
+    metrics_token: str = Field(default="", repr=False)
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"  # a logging level name: DEBUG, INFO, WARNING, ERROR
+    readyz_timeout_seconds: float = Field(default=2.0, gt=0)  # each /readyz check, and /metrics' job query
+    # OpenTelemetry tracing (the `otel` extra); the exporter reads the standard OTEL_* variables.
+    otel_enabled: bool = False

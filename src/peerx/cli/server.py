@@ -12,6 +12,7 @@ import uvicorn
 
 from peerx.cli.common import fail, open_platform
 from peerx.core.jobs import Worker
+from peerx.core.logs import configure_logging
 from peerx.core.migrate import upgrade
 from peerx.core.private_files import private_dir
 from peerx.core.secrets import MissingSharedSecrets, require_shared_secrets
@@ -33,6 +34,7 @@ def serve(
         os.environ.setdefault("PEERX_GIFTCARDS_SANDBOX_DELAY_SECONDS", "5")
         os.environ.setdefault("PEERX_PUBLIC_BASE_URL", f"http://{host}:{port}")
     settings = Settings()
+    configure_logging(settings, force=True)  # JSON lines on stderr (docs/observability.md)
     refuse_without_shared_secrets(settings)
     private_dir(settings.data_dir)
     upgrade(settings.effective_database_url)
@@ -136,6 +138,8 @@ peerx demo: sandbox merchant #{account["id"]} on {settings.effective_database_ur
 def worker() -> None:
     """Run the job worker as its own process (several may share one PostgreSQL)."""
     refuse_without_shared_secrets(Settings())
+
+    configure_logging(Settings(), force=True)  # JSON lines on stderr (docs/observability.md)
 
     async def main() -> None:
         platform = await open_platform()

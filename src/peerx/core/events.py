@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from peerx.core.db import Base, utcnow
 from peerx.core.encoding import dumps
 from peerx.core.jobs import QUEUED, CoreJob, Job, enqueue, wake_on_commit
+from peerx.core.logs import current_request_id
 
 
 class Event(Base):
@@ -176,7 +177,7 @@ def _delivery_jobs(deliveries: FromClause, now: datetime, *, postgresql: bool) -
     """INSERT the deliver job of each delivery id in `deliveries` (what `enqueue` writes)."""
     as_json = func.json_build_object if postgresql else func.json_object
     return insert(Job).from_select(
-        ["kind", "payload", "status", "run_at", "attempts", "max_attempts", "created_at"],
+        ["kind", "payload", "status", "run_at", "attempts", "max_attempts", "created_at", "request_id"],
         select(
             literal(str(CoreJob.DELIVER_WEBHOOK)),
             as_json("delivery_id", deliveries.c.id),
@@ -185,6 +186,7 @@ def _delivery_jobs(deliveries: FromClause, now: datetime, *, postgresql: bool) -
             literal(0),
             literal(DELIVERY_JOB_ATTEMPTS),
             literal(now, Job.created_at.type),
+            literal(current_request_id(), Job.request_id.type),  # the request's id, as enqueue keeps it
         ).select_from(deliveries),
     )
 

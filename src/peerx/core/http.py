@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from peerx.core.logs import REQUEST_ID_HEADER, current_request_id
+
 
 class TargetNotAllowed(Exception):
     pass
@@ -71,6 +73,10 @@ class OutboundClient:
 
     async def _guard(self, request: httpx.Request) -> None:
         await check_target(str(request.url), allow_private=self.allow_private)
+        # The request (or job) this call is made for: the receiver can quote it back to us.
+        request_id = current_request_id()
+        if request_id is not None and REQUEST_ID_HEADER not in request.headers:
+            request.headers[REQUEST_ID_HEADER] = request_id
 
     async def post(self, url: str, *, content: bytes, headers: dict[str, str]) -> httpx.Response:
         return await self.client.post(url, content=content, headers=headers)

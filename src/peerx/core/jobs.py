@@ -39,7 +39,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from peerx.core import metrics
 from peerx.core.db import Base, Database, dialect_insert, on_commit, utcnow
+from peerx.core.logs import REQUEST_ID, current_request_id
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,9 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
+    # The X-Request-Id of the request that queued it: set again while it runs (its log lines,
+    # its outbound calls). None for jobs queued outside a request.
+    request_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class RetryLater(Exception):
@@ -108,6 +113,7 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int  # counting this run
     max_attempts: int
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,7 @@ async def enqueue(
         "attempts": 0,
         "max_attempts": max_attempts,
         "created_at": utcnow(),
+        "request_id": current_request_id(),
     }
     if unique_key is None:
         session.add(Job(**values))
@@ -173,6 +180,14 @@ def wake_on_commit(session: AsyncSession) -> None:
     wake = session.info.get(WAKE_KEY)
     if wake is not None:
         on_commit(session, wake)
+
+
+def _outcome_name(status: str, outcome: Outcome) -> str:
+    if status == DONE:
+        return "done"
+    if status == DEAD:
+        return "dead"
+    return "retry" if outcome.retry_at is not None else "failed"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -240,13 +255,20 @@ class Worker:
                 update(Job)
                 .where(Job.id.in_(due.scalar_subquery()))
                 .values(status=RUNNING, lease_token=token, lease_expires_at=now + self.lease, attempts=Job.attempts + 1)
-                .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
+                .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts, Job.request_id)
                 .execution_options(synchronize_session=False)
             )
-            claimed = [Claimed(row[0], token, row[1], row[2], row[3], row[4]) for row in rows]
+            claimed = [Claimed(row[0], token, row[1], row[2], row[3], row[4], row[5]) for row in rows]
         return sorted(claimed, key=lambda job: job.id)
 
     async def run_one(self, job: Claimed, lease: _Lease | None = None) -> None:
+        token = REQUEST_ID.set(job.request_id)  # its log lines and outbound calls carry the id
+        try:
+            await self._run_one(job, lease)
+        finally:
+            REQUEST_ID.reset(token)
+
+    async def _run_one(self, job: Claimed, lease: _Lease | None) -> None:
         handler = self.handlers.get(job.kind)
         try:
             if handler is None:
@@ -265,6 +287,16 @@ class Worker:
             await self._finish({job: Outcome()}, lease)
 
     async def run_batch(self, batch: Batch, jobs: list[Claimed], lease: _Lease) -> None:
+        # The batch's own lines carry the id its jobs share, if they share one (a batch handler
+        # sets each job's id where it works on that job alone).
+        shared = {job.request_id for job in jobs}
+        token = REQUEST_ID.set(shared.pop() if len(shared) == 1 else None)
+        try:
+            await self._run_batch(batch, jobs, lease)
+        finally:
+            REQUEST_ID.reset(token)
+
+    async def _run_batch(self, batch: Batch, jobs: list[Claimed], lease: _Lease) -> None:
         try:
             outcomes, record = await batch.run(self.context, jobs)
         except Exception as exc:  # nothing recorded: every job of the batch failed this attempt
@@ -285,6 +317,7 @@ class Worker:
                 lease.held.pop(job.id, None)
         now = utcnow()
         rows = []
+        ended: list[tuple[Claimed, str]] = []
         for job, outcome in outcomes.items():
             run_at: datetime | None = None  # None: unchanged
             finished_at: datetime | None = now
@@ -295,6 +328,7 @@ class Worker:
                 status = DEAD
             elif outcome.error is not None:
                 status, run_at, finished_at = QUEUED, now + backoff(job.attempts), None
+            ended.append((job, _outcome_name(status, outcome)))
             rows.append(
                 {
                     "job_id": job.id,
@@ -324,6 +358,13 @@ class Worker:
             if record is not None:
                 await record(session)
             await (await session.connection()).execute(finish, rows)  # one executemany
+        for job, name in ended:
+            metrics.count_job(job.kind, name)
+            token = REQUEST_ID.set(job.request_id)
+            try:
+                log.info("job %s (%s) %s, attempt %s", job.id, job.kind, name, job.attempts)
+            finally:
+                REQUEST_ID.reset(token)
 
     async def run_due(self) -> int:
         """Claim and run one batch; returns how many jobs it claimed."""

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from peerx.core import metrics
 from peerx.core.db import Base, dialect_insert, utcnow
 from peerx.core.errors import Conflict, InsufficientFunds, NotFound
 
@@ -313,7 +314,9 @@ async def transfer(
     if (debit.currency, debit.livemode) != (credit.currency, credit.livemode):
         raise ValueError("accounts of a transfer must share currency and mode")
     move = _transfer_pg if _on_postgresql(session) else _transfer_orm
-    return await move(session, debit, credit, amount, code=code, reference=reference, pending=pending)
+    row = await move(session, debit, credit, amount, code=code, reference=reference, pending=pending)
+    metrics.count_transfer(session, code, "pending" if pending else "posted")  # counted when committed
+    return row
 
 
 async def _resolve_pending_pg(
@@ -367,9 +370,10 @@ async def _resolve_pending(
     session: AsyncSession, pending_id: int, *, post: bool, post_amount: int | None, code: str
 ) -> LedgerTransfer:
     """Post (`post_amount`, or all of it when None) or void a reservation."""
-    if _on_postgresql(session):
-        return await _resolve_pending_pg(session, pending_id, post=post, post_amount=post_amount, code=code)
-    return await _resolve_pending_orm(session, pending_id, post=post, post_amount=post_amount, code=code)
+    resolve = _resolve_pending_pg if _on_postgresql(session) else _resolve_pending_orm
+    row = await resolve(session, pending_id, post=post, post_amount=post_amount, code=code)
+    metrics.count_transfer(session, code, "post_pending" if post else "void_pending")
+    return row
 
 
 async def _resolve_pending_orm(

@@ -22,11 +22,13 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
+from peerx.core import metrics
 from peerx.core.db import utcnow
 from peerx.core.errors import InvalidField, NotFound
 from peerx.core.events import DEAD, PENDING, SUCCEEDED, Event, WebhookDelivery, WebhookEndpoint, queue_delivery
 from peerx.core.http import TargetNotAllowed, validate_url_shape
 from peerx.core.jobs import Claimed, JobContext, Outcome, Record
+from peerx.core.logs import REQUEST_ID
 from peerx.core.secrets import FieldCipher
 from peerx.core.services import CoreServices
 
@@ -132,6 +134,7 @@ class _Target:
     surface: str
     secret_encrypted: str
     event_id: str
+    event_created_at: datetime
     body: bytes
 
 
@@ -142,6 +145,7 @@ async def deliver(ctx: JobContext[CoreServices], jobs: list[Claimed]) -> tuple[d
     outcomes in the transaction that finishes the jobs. A delivery no longer pending (delivered or
     dead: at-least-once workers may see a job twice) is not sent again."""
     delivery_ids = {job.id: int(job.payload["delivery_id"]) for job in jobs}
+    request_ids = {int(job.payload["delivery_id"]): job.request_id for job in jobs}
     async with ctx.db.transaction() as session:
         rows = await session.execute(
             select(
@@ -152,6 +156,7 @@ async def deliver(ctx: JobContext[CoreServices], jobs: list[Claimed]) -> tuple[d
                 WebhookEndpoint.surface,
                 WebhookEndpoint.secret_encrypted,
                 Event.id,
+                Event.created_at,
                 Event.body,
             )
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
@@ -164,14 +169,26 @@ async def deliver(ctx: JobContext[CoreServices], jobs: list[Claimed]) -> tuple[d
     limit = asyncio.Semaphore(CONCURRENCY)
 
     async def post(target: _Target) -> tuple[int | None, str | None]:
+        # Each lane is a task of its own: the id of the request that caused this delivery goes
+        # with its outbound call and its log lines.
+        REQUEST_ID.set(request_ids.get(target.delivery_id))
         if target.secret_encrypted not in secrets:
             secrets[target.secret_encrypted] = cipher.decrypt(target.secret_encrypted, context=SECRET_CONTEXT)
         headers = build_headers(target.surface, secrets[target.secret_encrypted], target.event_id, target.body)
         try:
             response = await outbound.post(target.url, content=target.body, headers=headers)
         except (httpx.HTTPError, TargetNotAllowed) as exc:
+            metrics.count_webhook(target.surface, None, "error", refused=isinstance(exc, TargetNotAllowed))
+            failure = type(exc).__name__
+            log.warning("webhook delivery %s to endpoint %s: %s", target.delivery_id, target.endpoint_id, failure)
             return None, f"{type(exc).__name__}: {exc}"[:500]
-        return response.status_code, None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+        error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+        metrics.count_webhook(target.surface, response.status_code, error)
+        if error is None:
+            metrics.observe_webhook_lag(target.surface, target.event_created_at, utcnow())
+        else:
+            log.warning("webhook delivery %s to endpoint %s answered %s", target.delivery_id, target.endpoint_id, error)
+        return response.status_code, error
 
     lanes: dict[int, list[_Target]] = {}
     for target in sorted(targets.values(), key=lambda t: t.delivery_id):  # delivery ids follow event order
@@ -196,6 +213,7 @@ async def deliver(ctx: JobContext[CoreServices], jobs: list[Claimed]) -> tuple[d
             status, delivered_at = SUCCEEDED, now
         elif attempts >= MAX_ATTEMPTS:
             status = DEAD
+            metrics.count_dead_webhook(target.surface)
             log.warning("webhook delivery %s is dead after %s attempts", target.delivery_id, attempts)
         else:
             next_attempt_at = now + RETRY_SCHEDULE[attempts - 1]

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerx.core import metrics
 from peerx.core.db import Database, dialect_insert, utcnow
 from peerx.core.jobs import RetryLater, enqueue
 from peerx.rails.models import RailPayout
@@ -78,6 +79,7 @@ async def run(
     if attempt is None:
         return
     result = await ask_rail(attempt.rail, attempt.request, attempt.first)
+    metrics.count_payout(attempt.rail.name, "unknown" if result is None else str(result.status))
     if result is not None and result.status != PayoutStatus.PENDING:
         async with db.transaction() as session:
             await settle(session, result)

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerx.core import metrics
 from peerx.core.db import utcnow
 from peerx.core.jobs import enqueue
 from peerx.products.escrow import charges
@@ -257,6 +258,7 @@ async def finish_pay(
     tx.tracking_details_deadline = now + timing.tracking_window
     tx.status = TransactionStatus.PAID
     await session.flush()
+    metrics.count_operation(session, "escrow", "payment_made")
     await at_deadline(session, EscrowJob.TRACKING_DEADLINE, tx.id, tx.tracking_details_deadline, "escrow:tracking")
     await FLOW.tell(session, tx, "paid", actor.user_id, "The buyer paid: add the tracking details.")
     return tx

@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerx.core import metrics
 from peerx.core.db import utcnow
 from peerx.core.errors import InvalidField
 from peerx.products.escrow import charges
@@ -327,6 +328,7 @@ async def finish_payin(
         reference=f"p2p:{tx.id}",
     )
     now = utcnow()
+    metrics.count_operation(session, "escrow", "payment_made")  # a deposit or a remainder
     if plan.stage == "deposit":
         tx.deposit_payin_id, tx.deposit_seller_hold_id, tx.deposit_fee_hold_id = (
             result.payin_id,

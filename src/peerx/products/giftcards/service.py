@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core import ledger
+from peerx.core import ledger, metrics
 from peerx.core.db import utcnow
 from peerx.core.errors import Conflict, InvalidField, NotFound
 from peerx.core.events import WebhookEndpoint, emit
@@ -280,6 +280,7 @@ async def submit_trade(
     for name, value in values.items():
         setattr(trade, name, value)
     await _emit_trade(session, trade, "trade.submitted")
+    metrics.count_operation(session, "giftcards", "trade_submitted")
     if not caller.livemode and card_number and outcome_for(card_number) is not None:
         await enqueue(session, "giftcards.sandbox_resolve", {"trade_id": trade.id}, run_at=now + sandbox_delay)
     return trade

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core import ledger
+from peerx.core import ledger, metrics
 from peerx.core.db import utcnow
 from peerx.core.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound, Unauthorized
 from peerx.core.events import emit
@@ -211,6 +211,7 @@ async def request_payment(
     except IntegrityError:  # the same track_id committed by a concurrent request
         raise InvalidField("track_id", "has already been taken") from None
     await advance(session, tx, effective_max_amount(partner, policy), policy, created=True)
+    metrics.count_operation(session, "remittances", "payment_requested")
     return tx
 
 

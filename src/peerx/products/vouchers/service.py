@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from peerx.core import ledger
+from peerx.core import ledger, metrics
 from peerx.core.db import utcnow
 from peerx.core.errors import Conflict, Forbidden, InsufficientFunds, InvalidField, NotFound
 from peerx.core.events import emit
@@ -274,6 +274,7 @@ async def issue(
     await _emit(
         session, order, "voucher.issued", [Voucher(**row) for row in rows], settings=settings, pepper=keys.pepper
     )
+    metrics.count_operation(session, "vouchers", "vouchers_issued", len(rows))  # each voucher, not each order
     return IssuedOrder(order=order, codes=codes, receipt_url=url)
 
 

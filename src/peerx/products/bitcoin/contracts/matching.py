@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from peerx.core import metrics
 from peerx.core.db import utcnow
 from peerx.core.errors import NotFound
 from peerx.core.jobs import enqueue
@@ -205,6 +206,8 @@ async def match_sell_offer(
     match.price_minor, match.premium_bp = int(current * 100), sell.premium_bp or 0
     match.symmetric_key_encrypted, match.symmetric_key_signature = symmetric_key, signature
     await session.flush()
+    if existing is None:  # matching again refreshes the match: not a new one
+        metrics.count_operation(session, "bitcoin", "match_made")
     if push:
         await notify(
             session, sell.user_id, "offer.matchReceived", {"offerId": str(sell.id), "matchingOfferId": str(buy.id)}
