@@ -82,7 +82,9 @@ def test_four_processes_upgrading_at_once_migrate_once(empty_database: str, tmp_
             versions = [row[0] for row in await connection.fetch("SELECT version_num FROM alembic_version")]
             tables = await connection.fetchval("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
             held = await connection.fetchval(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1",
+                # pg_locks is the cluster's: other tests migrate other databases at the same time.
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1"
+                " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 MIGRATION_LOCK_KEY & 0xFFFFFFFF,
             )
             return versions, int(tables), int(held)
