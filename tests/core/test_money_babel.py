@@ -13,9 +13,35 @@ from peerx.core.money import CURRENCIES, EXPONENTS, exponent, format_amount, for
 # The table the APIs were built on (ISO 4217 minor units; BTC in sats): wire amounts depend on it.
 WIRE_EXPONENTS = {
     **dict.fromkeys(
-        "USD EUR GBP CAD AUD CHF GHS NGN KES ZAR SEK NOK DKK PLN CZK HUF RON BGN TRY BRL INR CNY AED TZS".split(), 2
+        [
+            "USD",
+            "EUR",
+            "GBP",
+            "CAD",
+            "AUD",
+            "CHF",
+            "GHS",
+            "NGN",
+            "KES",
+            "ZAR",
+            "SEK",
+            "NOK",
+            "DKK",
+            "PLN",
+            "CZK",
+            "HUF",
+            "RON",
+            "BGN",
+            "TRY",
+            "BRL",
+            "INR",
+            "CNY",
+            "AED",
+            "TZS",
+        ],
+        2,
     ),
-    **dict.fromkeys("XAF XOF JPY UGX RWF SAT".split(), 0),
+    **dict.fromkeys(["XAF", "XOF", "JPY", "UGX", "RWF", "SAT"], 0),
     "BTC": 8,
 }
 
@@ -51,3 +77,12 @@ def test_format_amount_rounds_half_up_to_the_currency() -> None:
     assert format_amount(Decimal("828.745"), "GHS") == "GHS 828.75"
     assert format_amount(Decimal("1500.5"), "XAF") == "XAF 1,501"
     assert from_minor(85000, "GHS") == Decimal("850.00")  # the wire's form is not Babel's
+
+
+def test_rail_exponents_are_iso_4217() -> None:
+    from peerx.rails.amounts import CURRENCY_EXPONENTS, minor_to_decimal_string
+
+    iso = {"EUR": 2, "USD": 2, "GHS": 2, "NGN": 2, "KES": 2, "ZMW": 2, "ZAR": 2, "SZL": 2, "LRD": 2}
+    iso |= {"XAF": 0, "XOF": 0, "UGX": 0, "RWF": 0, "GNF": 0}
+    assert iso == CURRENCY_EXPONENTS
+    assert minor_to_decimal_string(500, "EUR") == "5.00" and minor_to_decimal_string(1500, "XAF") == "1500"
