@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 import peerx
@@ -160,8 +163,11 @@ def test_migrate_reports_each_migration(tmp_path: Path) -> None:
     )
 
 
-def _first_lines(args: list[str], env: dict[str, str], count: int) -> tuple[list[dict[str, object]], str, int]:
-    """Starts a long-running command, reads its first JSON lines, stops it with SIGTERM."""
+def _first_lines(
+    args: list[str], env: dict[str, str], count: int, then: Callable[[], object] = lambda: None
+) -> tuple[list[dict[str, object]], str, int]:
+    """Starts a long-running command, reads its first JSON lines, calls `then`, stops it with
+    SIGTERM; every line it printed on stdout must be JSON."""
     process = subprocess.Popen(
         [sys.executable, "-m", "peerx.cli.main", *args],
         env=env,
@@ -172,6 +178,7 @@ def _first_lines(args: list[str], env: dict[str, str], count: int) -> tuple[list
     try:
         assert process.stdout is not None
         lines = [json.loads(process.stdout.readline()) for _ in range(count)]
+        then()
     finally:
         process.terminate()
         rest, stderr = process.communicate(timeout=60)
@@ -189,8 +196,17 @@ def test_demo_and_serve_print_json_start_lines(tmp_path: Path) -> None:
     steps = [json.loads(line)["step"] for line in stderr.splitlines() if line.startswith('{"event":"demo_step"')]
     assert steps == ["open", "rates", "merchant", "balances", "operator"]
 
-    lines, _, _ = _first_lines(["serve", "--port", str(unused_tcp_port), "--json"], env, 1)
+    def request() -> None:  # uvicorn's access log line must not reach stdout
+        for _ in range(50):
+            try:
+                assert httpx.get(f"http://127.0.0.1:{unused_tcp_port}/healthz").status_code == 200
+                return
+            except httpx.ConnectError:
+                time.sleep(0.2)
+
+    lines, stderr, _ = _first_lines(["serve", "--port", str(unused_tcp_port), "--json"], env, 1, request)
     assert lines[0]["event"] == "serving" and lines[0]["version"] == peerx.__version__
+    assert len(lines) == 1 and '"GET /healthz HTTP/1.1" 200' in stderr
 
 
 def test_worker_prints_json_start_and_stop_lines(tmp_path: Path) -> None:

@@ -53,7 +53,19 @@ def serve(
         log_level="info",
         proxy_headers=False,
         **server_options(settings.header_timeout_seconds),
+        **(_logs_to_stderr() if as_json else {}),
     )
+
+
+def _logs_to_stderr() -> dict[str, Any]:
+    """uvicorn's access log goes to stdout by default; with --json stdout is JSON lines only."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    return {"log_config": config}
 
 
 def demo(
