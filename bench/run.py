@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
+import time
 from datetime import UTC, datetime
 
 from bench.common import HEADER, load, machine
@@ -24,11 +25,19 @@ MODULES = [
 async def main(databases: list[str]) -> None:
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}, {load()}\n")
     print(HEADER)
-    for name in MODULES:
+    for index, name in enumerate(MODULES, 1):
         module = importlib.import_module(name)
         for database in databases:
+            # Progress on stderr: stdout stays the markdown table docs/benchmarks.md takes.
+            started = time.monotonic()
+            print(f"[{index}/{len(MODULES)}] {name} on {database}...", file=sys.stderr, flush=True)
             for result in await module.run(database):
                 print(result.row(), flush=True)
+            print(
+                f"[{index}/{len(MODULES)}] {name} on {database}: {time.monotonic() - started:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

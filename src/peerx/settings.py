@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     orange_money_notify_url: str = ""  # e.g. https://peerx.example/rails/v1/orange_money/notify
     orange_money_timeout_seconds: float = 15.0
     orange_money_api_version: str = "1.0.2"
+    # Issue 16, libraries: phone prefixes routed otherwise than phonenumbers' carrier data says, as
+    # JSON {"CM": {"641": "orange"}, "GH": {"25": "mtn"}}: country -> national prefix -> network
+    # (null: none). Unset: rails.msisdn.DEFAULT_OVERRIDES; a value replaces them (docs/rails.md).
+    msisdn_prefix_overrides: dict[str, dict[str, str | None]] | None = None
 
     # Peach bitcoin market (docs/bitcoin.md).
     peach_prefix: str = "/peach/v1"

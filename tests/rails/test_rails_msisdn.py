@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peerx.rails.msisdn import cameroon_network, ghana_network, normalize_msisdn
+from peerx.rails.msisdn import (
+    cameroon_network,
+    check_prefix_overrides,
+    ghana_network,
+    normalize_msisdn,
+    prefix_overrides,
+    set_prefix_overrides,
+)
 
 # -- normalize_msisdn ---------------------------------------------------------------------
 
@@ -66,6 +73,11 @@ def test_normalize_accepts_the_usual_forms(raw: str, default: str, expected: str
         ("+1 (555) 123-4567", "233", "only digits"),
         ("+1234567", "233", "expected 8 to 15 digits"),
         ("+1234567890123456", "233", "expected 8 to 15 digits"),
+        # The old table accepted this as "241234567": +241 (Gabon) has 7 or 8 digit numbers.
+        ("0024 1234567", "233", "not a valid +241 number: expected 7 or 8 digits after the country code, got 6"),
+        ("+44791112345", "233", "not a valid +44 number: expected 10 digits after the country code, got 9"),
+        ("+2250701020", "233", "not a valid +225 number: expected 10 digits after the country code, got 7"),
+        ("+99912345678", "233", "no country has code +999"),
     ],
 )
 def test_normalize_refuses_with_a_clear_message(raw: str, default: str, message: str) -> None:
@@ -135,7 +147,7 @@ def test_ghana_numbers_of_the_wrong_length_are_refused(nsn: str) -> None:
     ("prefix", "network"),
     [
         ("24", "mtn"),
-        ("25", "mtn"),
+        ("25", "mtn"),  # not in phonenumbers' data yet: DEFAULT_OVERRIDES
         ("53", "mtn"),
         ("54", "mtn"),
         ("55", "mtn"),
@@ -146,7 +158,7 @@ def test_ghana_numbers_of_the_wrong_length_are_refused(nsn: str) -> None:
         ("27", "airteltigo"),
         ("56", "airteltigo"),
         ("57", "airteltigo"),
-        ("23", None),  # Glo
+        ("23", "airteltigo"),  # phonenumbers' carrier data: AT (the old table said Glo)
         ("28", None),  # Expresso
         ("30", None),  # fixed line, Greater Accra
         ("51", None),
@@ -188,7 +200,9 @@ def test_ghana_network_refuses_garbage() -> None:
         ("640", "orange"),
         ("686", "orange"),
         ("689", "orange"),
-        ("641", None),  # not open for mobile
+        ("641", "orange"),  # phonenumbers' data (the old hand-written table said "not open")
+        ("642", "orange"),
+        ("645", None),  # not allocated
         ("660", None),  # Nexttel
         ("669", None),
         ("684", None),  # Nexttel
@@ -216,3 +230,44 @@ def test_cameroon_network_is_none_for_other_countries() -> None:
 def test_cameroon_network_refuses_garbage() -> None:
     with pytest.raises(ValueError):
         cameroon_network("6771234")
+
+
+# -- phonenumbers' metadata beyond the two plans, and the operator's overrides ------------
+
+
+def test_other_countries_follow_phonenumbers_metadata() -> None:
+    assert normalize_msisdn("+225 07 01 02 03 04", "233") == "2250701020304"  # a leading 0 is Ivorian
+    assert normalize_msisdn("0701020304", "225") == "2250701020304"  # no trunk prefix there
+    assert normalize_msisdn("+1 555 123 4567", "233") == "15551234567"
+    with pytest.raises(ValueError, match="is not a country's"):
+        normalize_msisdn("0241234567", "999")
+
+
+@pytest.fixture
+def overrides():  # type: ignore[no-untyped-def]
+    saved = prefix_overrides()
+    yield set_prefix_overrides
+    set_prefix_overrides(saved)
+
+
+def test_overrides_win_over_phonenumbers_longest_prefix_first(overrides) -> None:  # type: ignore[no-untyped-def]
+    assert cameroon_network("+237699123456") == "orange"
+    overrides({"CM": {"69": "mtn", "6991": None}, "GH": {}})
+    assert cameroon_network("+237699123456") is None  # 6991 beats 69
+    assert cameroon_network("+237698123456") == "mtn"
+    assert cameroon_network("+237677123456") == "mtn"  # phonenumbers still answers the rest
+    assert ghana_network("0251234567") is None  # the operator's table replaced the defaults
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"NG": {"80": "mtn"}}, "'NG' is not one of"),
+        ({"CM": {"6x": "mtn"}}, "must be 1 to 8 digits"),
+        ({"CM": {"650": "telecel"}}, "'telecel' is not one of ['mtn', 'orange']"),
+        ({"GH": ["24"]}, "must map prefixes to networks"),
+    ],
+)
+def test_bad_overrides_are_refused(table: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_prefix_overrides(table)  # type: ignore[arg-type]

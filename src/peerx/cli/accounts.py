@@ -7,7 +7,6 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, decimal_arg, run
-from peerx.ops import actions
 
 app = typer.Typer(help="Partner accounts: merchants, vendors, partners.", no_args_is_help=True)
 
@@ -17,6 +16,8 @@ def create(
     name: str = typer.Option(..., "--name"), email: str = typer.Option(..., "--email"), as_json: bool = JsonOption
 ) -> None:
     """Create an account and print its API keys (shown only this once)."""
+    from peerx.ops import actions
+
     run(partial(actions.create_account, name=name, email=email), as_json)
 
 
@@ -29,6 +30,8 @@ def fund(
     as_json: bool = JsonOption,
 ) -> None:
     """Credit an account's balance (money the operator received outside the platform)."""
+    from peerx.ops import actions
+
     value = decimal_arg("amount", amount)
     assert value is not None
     run(
@@ -40,10 +43,14 @@ def fund(
 @app.command()
 def grant(account_id: int, permission: str, as_json: bool = JsonOption) -> None:
     """Grant a permission, e.g. transfer_funds (Peerwallet voucher issuing)."""
+    from peerx.ops import actions
+
     run(partial(actions.grant_permission, account_id=account_id, permission=permission), as_json)
 
 
 @app.command()
 def revoke(account_id: int, permission: str, as_json: bool = JsonOption) -> None:
     """Revoke a permission."""
+    from peerx.ops import actions
+
     run(partial(actions.revoke_permission, account_id=account_id, permission=permission), as_json)

@@ -7,7 +7,6 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, decimal_arg, fail, run
-from peerx.ops.escrow import actions as escrow_ops
 
 app = typer.Typer(help="Trustap escrow.", no_args_is_help=True)
 clients = typer.Typer(help="OAuth2 clients.", no_args_is_help=True)
@@ -32,6 +31,8 @@ def create_client(
     as_json: bool = JsonOption,
 ) -> None:
     """Register a client; its secret is shown once."""
+    from peerx.ops.escrow import actions as escrow_ops
+
     run(
         partial(escrow_ops.create_client, name=name, redirect_uris=redirect_uri, livemode=not test, shape=shape),
         as_json,
@@ -47,6 +48,8 @@ def create_user(
     as_json: bool = JsonOption,
 ) -> None:
     """Create a user who can log in (argon2id password hash)."""
+    from peerx.ops.escrow import actions as escrow_ops
+
     run(partial(escrow_ops.create_user, email=email, password=password, first=first, last=last), as_json)
 
 
@@ -58,6 +61,8 @@ def token(
     as_json: bool = JsonOption,
 ) -> None:
     """Issue an access token as if the user had consented (support and tests)."""
+    from peerx.ops.escrow import actions as escrow_ops
+
     run(partial(escrow_ops.issue_token, email=user, client_id=client, scope=scope), as_json)
 
 
@@ -69,6 +74,8 @@ def resolve(
     as_json: bool = JsonOption,
 ) -> None:
     """Decide a complained transaction."""
+    from peerx.ops.escrow import actions as escrow_ops
+
     if outcome not in ("release", "refund"):
         fail("--outcome must be release or refund")
     run(partial(escrow_ops.resolve, transaction_id=transaction_id, outcome=outcome, p2p=p2p), as_json)
@@ -87,6 +94,8 @@ def set_charges(
     as_json: bool = JsonOption,
 ) -> None:
     """Add a calculator version; it becomes current, older ones stay computable."""
+    from peerx.ops.escrow import actions as escrow_ops
+
     bp, sp = decimal_arg("buyer-pct", buyer_pct), decimal_arg("seller-pct", seller_pct)
     assert bp is not None and sp is not None
     run(

@@ -7,7 +7,6 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, decimal_arg, fail, run
-from peerx.ops.giftcards import actions as giftcard_ops
 
 rates = typer.Typer(help="Gift-card rates.", no_args_is_help=True)
 trades = typer.Typer(help="Gift-card trades.", no_args_is_help=True)
@@ -26,6 +25,8 @@ def set_rate(
     as_json: bool = JsonOption,
 ) -> None:
     """Create or change a rate; subscribers receive rate.updated."""
+    from peerx.ops.giftcards import actions as giftcard_ops
+
     rate_value, fee_value = decimal_arg("rate", rate), decimal_arg("fee-pct", fee_pct)
     assert rate_value is not None and fee_value is not None
     run(
@@ -48,6 +49,8 @@ def approve(
     reference: str, card_amount: str | None = typer.Option(None, "--card-amount"), as_json: bool = JsonOption
 ) -> None:
     """Approve a pending trade, optionally for a lower card amount."""
+    from peerx.ops.giftcards import actions as giftcard_ops
+
     run(
         partial(giftcard_ops.approve_trade, reference=reference, card_amount=decimal_arg("card-amount", card_amount)),
         as_json,
@@ -57,6 +60,8 @@ def approve(
 @trades.command()
 def reject(reference: str, reason: str = typer.Option(..., "--reason"), as_json: bool = JsonOption) -> None:
     """Reject a pending trade with a reason the merchant sees."""
+    from peerx.ops.giftcards import actions as giftcard_ops
+
     run(partial(giftcard_ops.reject_trade, reference=reference, reason=reason), as_json)
 
 
@@ -68,6 +73,8 @@ def settle(
     as_json: bool = JsonOption,
 ) -> None:
     """Record the outcome of a payout made by hand (manual rail) or stuck at a provider."""
+    from peerx.ops.giftcards import actions as giftcard_ops
+
     if outcome not in ("paid", "failed"):
         fail("--outcome must be paid or failed")
     run(partial(giftcard_ops.settle_withdrawal, reference=reference, paid=outcome == "paid", note=note), as_json)

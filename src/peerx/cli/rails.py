@@ -7,7 +7,6 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, decimal_arg, run
-from peerx.ops.remittances import actions as remittance_ops
 
 app = typer.Typer(help="Payout rails.", no_args_is_help=True)
 float_app = typer.Typer(help="The platform's float at each mobile-money operator.", no_args_is_help=True)
@@ -23,6 +22,8 @@ def set_float(
     as_json: bool = JsonOption,
 ) -> None:
     """Set the float (starts tracking it); remittances waiting for float resume."""
+    from peerx.ops.remittances import actions as remittance_ops
+
     value = decimal_arg("amount", amount)
     assert value is not None
     run(partial(remittance_ops.set_float, rail=rail, currency=currency, amount=value, livemode=not test), as_json)
@@ -36,4 +37,6 @@ def show_float(
     as_json: bool = JsonOption,
 ) -> None:
     """The float, what payouts in flight reserve of it, and what is available."""
+    from peerx.ops.remittances import actions as remittance_ops
+
     run(partial(remittance_ops.get_float, rail=rail, currency=currency, livemode=not test), as_json)

@@ -8,8 +8,6 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, decimal_arg, fail, run
-from peerx.ops.remittances import actions as remittance_ops
-from peerx.products.remittances.partners import PartnerChanges
 
 app = typer.Typer(help="Peex remittances.", no_args_is_help=True)
 
@@ -28,6 +26,9 @@ def set_partner(
     as_json: bool = JsonOption,
 ) -> None:
     """Set a partner's terms and callback URL; prints them with the callback signing secret."""
+    from peerx.ops.remittances import actions as remittance_ops
+    from peerx.products.remittances.partners import PartnerChanges
+
     changes = PartnerChanges(
         callback_url=callback_url,
         mtn_fee=decimal_arg("mtn-fee", mtn_fee),
@@ -44,18 +45,24 @@ def set_partner(
 @app.command()
 def show(transaction_id: int, as_json: bool = JsonOption) -> None:
     """A remittance as an operator sees it."""
+    from peerx.ops.remittances import actions as remittance_ops
+
     run(partial(remittance_ops.show, transaction_id=transaction_id), as_json)
 
 
 @app.command()
 def cancel(transaction_id: int, reason: str = typer.Option(..., "--reason"), as_json: bool = JsonOption) -> None:
     """Cancel a remittance not yet sent to a rail; the reason goes to payment_proof."""
+    from peerx.ops.remittances import actions as remittance_ops
+
     run(partial(remittance_ops.cancel, transaction_id=transaction_id, reason=reason), as_json)
 
 
 @app.command()
 def retry(transaction_id: int, as_json: bool = JsonOption) -> None:
     """Re-check a waiting remittance now, or pay a failed one again (new payout reference)."""
+    from peerx.ops.remittances import actions as remittance_ops
+
     run(partial(remittance_ops.retry, transaction_id=transaction_id), as_json)
 
 
@@ -67,6 +74,8 @@ def settle(
     as_json: bool = JsonOption,
 ) -> None:
     """Record the outcome of a payout made by hand (manual rail) or stuck at a provider."""
+    from peerx.ops.remittances import actions as remittance_ops
+
     if outcome not in ("paid", "failed"):
         fail("--outcome must be paid or failed")
     run(
@@ -85,6 +94,8 @@ def beneficiary(
     as_json: bool = JsonOption,
 ) -> None:
     """Register (or update) a platform user that partners can pay by email alone."""
+    from peerx.ops.remittances import actions as remittance_ops
+
     run(
         partial(
             remittance_ops.set_beneficiary,

@@ -6,21 +6,15 @@ import asyncio
 import os
 import signal
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import typer
-import uvicorn
 
-from peerx.cli.common import fail, open_platform
-from peerx.core.jobs import Worker
-from peerx.core.logs import configure_logging
-from peerx.core.migrate import upgrade
-from peerx.core.private_files import private_dir
-from peerx.core.secrets import MissingSharedSecrets, require_shared_secrets
-from peerx.ops import actions
-from peerx.ops.giftcards import actions as giftcard_ops
-from peerx.ops.operators import accounts as operator_accounts
-from peerx.settings import Settings
-from peerx.web.serving import APP_FACTORY, uvicorn_options
+from peerx.cli.common import JsonOption, emit, fail, open_platform, progress
+
+if TYPE_CHECKING:  # imported inside the commands: `peerx --help` stays fast (docs/cli.md)
+    from peerx.core.jobs import Worker
+    from peerx.settings import Settings
 
 
 def serve(
@@ -30,8 +24,18 @@ def serve(
     workers: int = typer.Option(
         1, "--workers", min=1, help="Server processes on the one port (each with its embedded job worker, if on)."
     ),
+    as_json: bool = JsonOption,
 ) -> None:
     """Migrate the database, then serve every product (and, embedded, the job worker)."""
+    import uvicorn
+
+    from peerx import __version__
+    from peerx.core.logs import configure_logging
+    from peerx.core.migrate import upgrade
+    from peerx.core.private_files import private_dir
+    from peerx.settings import Settings
+    from peerx.web.serving import APP_FACTORY, uvicorn_options
+
     if demo:
         os.environ.setdefault("PEERX_ALLOW_PRIVATE_TARGETS", "true")
         os.environ.setdefault("PEERX_GIFTCARDS_SANDBOX_DELAY_SECONDS", "5")
@@ -40,10 +44,12 @@ def serve(
     configure_logging(settings, force=True)  # JSON lines on stderr (docs/observability.md)
     refuse_without_shared_secrets(settings)
     private_dir(settings.data_dir)
-    upgrade(settings.effective_database_url)
+    upgrade(settings.effective_database_url, on_applied=_migration_progress(as_json))
     if demo:
-        asyncio.run(_seed_demo(settings, host, port))
-    options = uvicorn_options(settings, workers=workers)
+        asyncio.run(_seed_demo(settings, host, port, as_json))
+    if as_json:  # the start line: stdout carries JSON lines only (uvicorn logs to stderr)
+        emit({"event": "serving", "url": f"http://{host}:{port}", "pid": os.getpid(), "version": __version__}, True)
+    options = {**uvicorn_options(settings, workers=workers), **(_logs_to_stderr() if as_json else {})}
     if workers > 1:
         # Each worker process imports the app factory and builds its own platform from PEERX_*
         # (the migrations above ran once, here, before any of them starts).
@@ -56,15 +62,51 @@ def serve(
     )
 
 
-def demo(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
+def _logs_to_stderr() -> dict[str, Any]:
+    """uvicorn's access log goes to stdout by default; with --json stdout is JSON lines only."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["handlers"]["access"]["stream"] = "ext://sys.stderr"
+    return {"log_config": config}
+
+
+def demo(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    as_json: bool = JsonOption,
+) -> None:
     """Run a working sandbox on the embedded database: same as `peerx serve --demo`."""
-    serve(host=host, port=port, demo=True, workers=1)
+    serve(host=host, port=port, demo=True, workers=1, as_json=as_json)
 
 
-async def _seed_demo(settings: Settings, host: str, port: int) -> None:
+def _migration_progress(as_json: bool) -> Any:
+    def applied(revision: str, title: str) -> None:
+        progress(
+            {"event": "migration_applied", "revision": revision, "title": title},
+            f"migrated {revision}: {title}",
+            as_json,
+        )
+
+    return applied
+
+
+def _step(step: str, text: str, as_json: bool) -> None:
+    progress({"event": "demo_step", "step": step}, f"demo: {text}", as_json)
+
+
+async def _seed_demo(settings: Settings, host: str, port: int, as_json: bool = False) -> None:
+    from peerx.ops import actions
+    from peerx.ops.giftcards import actions as giftcard_ops
+    from peerx.ops.operators import accounts as operator_accounts
+
+    _step("open", "opening the platform", as_json)
     platform = await open_platform()
     try:
         async with platform.db.transaction() as session:
+            _step("rates", "gift-card rates (Amazon, iTunes)", as_json)
             await giftcard_ops.set_rate(
                 platform,
                 session,
@@ -87,9 +129,11 @@ async def _seed_demo(settings: Settings, host: str, port: int) -> None:
                 fee_pct=Decimal("3"),
                 active=True,
             )
+            _step("merchant", "the sandbox merchant and its keys", as_json)
             account = await actions.create_account(platform, session, name="Demo Merchant", email="demo@example.com")
             # The same sandbox account is a Peerwallet vendor and a Peex partner, with test balances.
             await actions.grant_permission(platform, session, account_id=account["id"], permission="transfer_funds")
+            _step("balances", "test balances 1000 USD and 500000 XAF", as_json)
             for currency, amount in (("USD", "1000"), ("XAF", "500000")):
                 await actions.fund_account(
                     platform,
@@ -99,6 +143,7 @@ async def _seed_demo(settings: Settings, host: str, port: int) -> None:
                     amount=Decimal(amount),
                     livemode=False,
                 )
+            _step("operator", "a console admin", as_json)
             # One admin per demo run (a rerun seeds a new account, so the email stays unique).
             admin = await operator_accounts.create_operator(
                 platform, session, email=f"admin+{account['id']}@demo.example", role="admin"
@@ -106,6 +151,9 @@ async def _seed_demo(settings: Settings, host: str, port: int) -> None:
     finally:
         await platform.aclose()
     key = account["peertupeer"]["test_key"]
+    if as_json:  # secrets shown once, as the text form does: they are the demo's point
+        emit({"event": "demo_seeded", "account": account, "operator": admin}, True)
+        return
     base = f"http://{host}:{port}{settings.peertupeer_prefix}"
     typer.echo(f"""
 peerx demo: sandbox merchant #{account["id"]} on {settings.effective_database_url}
@@ -139,11 +187,14 @@ peerx demo: sandbox merchant #{account["id"]} on {settings.effective_database_ur
 """)
 
 
-def worker() -> None:
+def worker(as_json: bool = JsonOption) -> None:
     """Run the job worker as its own process (several may share one PostgreSQL)."""
-    refuse_without_shared_secrets(Settings())
+    from peerx.core.logs import configure_logging
+    from peerx.settings import Settings
 
-    configure_logging(Settings(), force=True)  # JSON lines on stderr (docs/observability.md)
+    settings = Settings()
+    refuse_without_shared_secrets(settings)
+    configure_logging(settings, force=True)  # JSON lines on stderr (docs/observability.md)
 
     async def main() -> None:
         platform = await open_platform()
@@ -152,11 +203,16 @@ def worker() -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         runner: Worker = platform.worker
-        typer.echo(f"peerx worker {runner.name} started", err=True)
+        if as_json:
+            emit({"event": "worker_started", "name": runner.name, "pid": os.getpid()}, True)
+        else:
+            typer.echo(f"peerx worker {runner.name} started", err=True)
         try:
             await runner.run_forever(platform.settings.worker_poll_seconds, stop)
         finally:
             await platform.aclose()
+        if as_json:
+            emit({"event": "worker_stopped", "name": runner.name}, True)
 
     asyncio.run(main())
 
@@ -165,17 +221,33 @@ def refuse_without_shared_secrets(settings: Settings) -> None:
     """A server or worker on a shared database without the shared secrets exits 1, naming them
     (the platform refuses to build anyway; this says so before anything starts)."""
     from peerx.composition import register_product_hooks  # the products' own secrets
+    from peerx.core.secrets import MissingSharedSecrets, require_shared_secrets
 
     register_product_hooks()
     try:
         require_shared_secrets(settings)
     except MissingSharedSecrets as exc:
-        fail(exc.message)
+        fail(exc.message, "missing_secrets")
 
 
-def migrate() -> None:
+def migrate(as_json: bool = JsonOption) -> None:
     """Apply database migrations (serve and every command do this too)."""
+    from peerx.core.migrate import head_revisions, upgrade
+    from peerx.core.private_files import private_dir
+    from peerx.settings import Settings
+
     settings = Settings()
     private_dir(settings.data_dir)
-    upgrade(settings.effective_database_url)
-    typer.echo("migrated")
+    applied: list[str] = []
+    report = _migration_progress(as_json)
+
+    def on_applied(revision: str, title: str) -> None:
+        applied.append(revision)
+        report(revision, title)
+
+    upgrade(settings.effective_database_url, on_applied=on_applied)
+    heads = head_revisions()
+    if as_json:
+        emit({"migrated": True, "revision": ",".join(heads), "applied": applied}, True)
+    else:
+        typer.echo("migrated")

@@ -7,7 +7,6 @@ from functools import partial
 import typer
 
 from peerx.cli.common import JsonOption, fail, run
-from peerx.ops import actions
 
 app = typer.Typer(help="Webhook endpoints and deliveries.", no_args_is_help=True)
 
@@ -21,6 +20,8 @@ def add(
     as_json: bool = JsonOption,
 ) -> None:
     """Add an endpoint that receives all of the account's events; prints its signing secret."""
+    from peerx.ops import actions
+
     run(partial(actions.add_webhook, account_id=account, url=url, livemode=not test, surface=surface), as_json)
 
 
@@ -31,6 +32,8 @@ def replay(
     as_json: bool = JsonOption,
 ) -> None:
     """Send an event again (all its endpoints) or one delivery again (e.g. a dead one)."""
+    from peerx.ops import actions
+
     if (event is None) == (delivery is None):
         fail("give exactly one of --event or --delivery")
     run(partial(actions.replay_webhooks, event_id=event, delivery_id=delivery), as_json)

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from peerx.console import csrf
 from peerx.console.auth import Guard, console_root
-from peerx.core.money import exponent, from_minor
+from peerx.core.money import format_amount, format_money
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -36,15 +36,14 @@ def money(amount_minor: int | None, currency: str) -> str:
     """12345, "GHS" -> "GHS 123.45"; 1500, "XAF" -> "XAF 1,500"; sats print as BTC with 8 decimals."""
     if amount_minor is None:
         return "—"
-    return f"{currency} {from_minor(amount_minor, currency):,}"
+    return format_money(amount_minor, currency)
 
 
 def amount(value: Decimal | str | None, currency: str) -> str:
     """A Decimal major-unit amount (as product views give them) with the currency's decimals."""
     if value is None or value == "":
         return "—"
-    quantum = Decimal(1).scaleb(-exponent(currency))
-    return f"{currency} {Decimal(value).quantize(quantum):,}"
+    return format_amount(Decimal(value), currency)
 
 
 def when(moment: datetime | str | None) -> str:

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from peerx.core import metrics
 from peerx.core.db import Base, Database, dialect_insert, on_commit, utcnow
 from peerx.core.logs import REQUEST_ID, current_request_id
+from peerx.core.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +191,13 @@ def _outcome_name(status: str, outcome: Outcome) -> str:
     return "retry" if outcome.retry_at is not None else "failed"
 
 
+# A failed job waits 2 s, 4 s, 8 s ... up to an hour (core.retry: equal jitter, so jobs that
+# failed together spread out); each job row carries its own max_attempts.
+RETRY = RetryPolicy(max_attempts=20, base=timedelta(seconds=2), factor=2, cap=timedelta(hours=1), jitter=0.5)
+
+
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(3600, 2 ** min(attempts, 12)))
+    return RETRY.delay(attempts)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from peerx.core.db import Base, utcnow
 from peerx.core.errors import NotFound
 from peerx.core.jobs import CoreJob, JobContext, RetryLater, enqueue
 from peerx.core.private_files import private_dir, write_private
+from peerx.core.retry import RetryPolicy
 from peerx.core.secrets import FieldCipher
 from peerx.core.services import CoreServices
 from peerx.settings import Settings
@@ -50,7 +51,9 @@ RETRY_SCHEDULE = [
     timedelta(hours=12),
     timedelta(hours=24),
 ]
-MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+# The schedule is each wait's upper bound: core.retry takes up to 20% off at random.
+RETRY = RetryPolicy.from_schedule(RETRY_SCHEDULE, jitter=0.2)
+MAX_ATTEMPTS = RETRY.max_attempts
 
 
 class MailMessage(Base):
@@ -216,11 +219,11 @@ async def send_mail(ctx: JobContext[CoreServices], payload: dict[str, Any]) -> N
         row.last_error = error
         if error is None:
             row.status, row.sent_at, row.content_encrypted = SENT, utcnow(), None
-        elif row.attempts >= MAX_ATTEMPTS:
+        elif RETRY.exhausted(row.attempts):
             row.status = DEAD
             log.warning("mail %s is dead after %s attempts", row.id, row.attempts)
         else:
-            retry_at = utcnow() + RETRY_SCHEDULE[row.attempts - 1]
+            retry_at = utcnow() + RETRY.delay(row.attempts)
             log.info("mail %s attempt %s failed; retrying at %s", row.id, row.attempts, retry_at.isoformat())
     if retry_at is not None:
         raise RetryLater(retry_at, error or "")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -38,16 +40,24 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "heads") -> None:
+# Called after each migration is applied with its revision id and its title (`peerx migrate`
+# prints them as progress); migrations/env.py hands it to alembic's on_version_apply.
+OnApplied = Callable[[str, str], None]
+
+
+def upgrade(database_url: str, revision: str = "heads", on_applied: OnApplied | None = None) -> None:
     # "heads": products branch from the core revision, so there may be more than one head.
+    config = alembic_config(database_url)
+    if on_applied is not None:
+        config.attributes["on_version_apply"] = _announce(on_applied)
     if database_url.startswith("postgresql"):
-        asyncio.run(_locked_upgrade(database_url, revision))
+        asyncio.run(_locked_upgrade(config, database_url, revision))
     else:
         # SQLite: one machine; alembic's own transaction takes the database's write lock.
-        command.upgrade(alembic_config(database_url), revision)
+        command.upgrade(config, revision)
 
 
-async def _locked_upgrade(database_url: str, revision: str) -> None:
+async def _locked_upgrade(config: Config, database_url: str, revision: str) -> None:
     # Autocommit: the lock's connection idles through the upgrade without holding a transaction
     # open (which idle_in_transaction_session_timeout could end, and which would pin the xmin).
     engine = create_async_engine(database_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
@@ -59,11 +69,28 @@ async def _locked_upgrade(database_url: str, revision: str) -> None:
                 await lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             try:
                 # env.py runs its own event loop, so alembic gets a thread of its own.
-                await asyncio.to_thread(command.upgrade, alembic_config(database_url), revision)
+                await asyncio.to_thread(command.upgrade, config, revision)
             finally:
                 await lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
     finally:
         await engine.dispose()
+
+
+def head_revisions() -> tuple[str, ...]:
+    """The revisions a fully migrated database is at (read from the scripts, not a database)."""
+    from alembic.script import ScriptDirectory
+
+    return tuple(sorted(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()))
+
+
+def _announce(on_applied: OnApplied) -> Callable[..., None]:
+    def callback(*, step: Any, **_: Any) -> None:
+        revision = step.up_revision
+        if revision is not None:
+            title = (revision.doc or "").strip().splitlines()
+            on_applied(revision.revision, title[0] if title else "")
+
+    return callback
 
 
 async def upgrade_async(database_url: str) -> None:

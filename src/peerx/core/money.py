@@ -9,40 +9,20 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-# ISO 4217 exponents for the currencies the products handle; BTC is counted in sats.
-EXPONENTS: dict[str, int] = {
-    "USD": 2,
-    "EUR": 2,
-    "GBP": 2,
-    "CAD": 2,
-    "AUD": 2,
-    "CHF": 2,
-    "GHS": 2,
-    "NGN": 2,
-    "KES": 2,
-    "ZAR": 2,
-    "XAF": 0,
-    "XOF": 0,
-    "JPY": 0,
-    "SEK": 2,
-    "NOK": 2,
-    "DKK": 2,
-    "PLN": 2,
-    "CZK": 2,
-    "HUF": 2,
-    "RON": 2,
-    "BGN": 2,
-    "TRY": 2,
-    "BRL": 2,
-    "INR": 2,
-    "CNY": 2,
-    "AED": 2,
-    "UGX": 0,
-    "TZS": 2,
-    "RWF": 0,
-    "BTC": 8,
-    "SAT": 0,
-}
+from babel.numbers import format_currency, get_currency_precision
+
+# The currencies the products handle; any other code is refused as unsupported. BTC is counted in
+# sats (SAT) on the wire.
+CURRENCIES = (
+    "USD", "EUR", "GBP", "CAD", "AUD", "CHF", "GHS", "NGN", "KES", "ZAR", "XAF", "XOF", "JPY", "SEK", "NOK",
+    "DKK", "PLN", "CZK", "HUF", "RON", "BGN", "TRY", "BRL", "INR", "CNY", "AED", "UGX", "TZS", "RWF", "BTC", "SAT",
+)  # fmt: skip
+
+# Exponents (decimal places of the minor unit) come from Babel's CLDR currency data, except where
+# the wire must differ: the APIs follow ISO 4217, and CLDR gives HUF 0 digits (no filler coins)
+# where ISO 4217 keeps 2; BTC and SAT are not ISO currencies.
+_NOT_CLDR = {"HUF": 2, "BTC": 8, "SAT": 0}
+EXPONENTS: dict[str, int] = {code: _NOT_CLDR.get(code, get_currency_precision(code)) for code in CURRENCIES}
 
 
 def exponent(currency: str) -> int:
@@ -83,3 +63,24 @@ def from_minor(amount: int, currency: str) -> Decimal:
     """Minor units back to a Decimal with exactly the currency's decimals (850.00, not 850)."""
     exp = exponent(currency)
     return (Decimal(amount).scaleb(-exp)).quantize(Decimal(1).scaleb(-exp))
+
+
+def _pattern(currency: str) -> str:
+    digits = exponent(currency)
+    number = "#,##0" + ("." + "0" * digits if digits else "")
+    # The ISO code first, the sign with the number ("GHS -12.50"), as the console always showed.
+    return f"¤¤ {number};¤¤ -{number}"
+
+
+def format_amount(value: Decimal, currency: str, locale: str = "en") -> str:
+    """A major-unit amount for people (console, CLI text), never for the wire: the ISO code, then
+    the amount with exactly the currency's decimals, grouped as `locale` groups digits (Babel):
+    "GHS 1,234.50" in English, "XAF 1 500" in French."""
+    quantum = Decimal(1).scaleb(-exponent(currency))
+    quantized = value.quantize(quantum, rounding=ROUND_HALF_UP)
+    return format_currency(quantized, currency, format=_pattern(currency), locale=locale, currency_digits=False)
+
+
+def format_money(amount: int, currency: str, locale: str = "en") -> str:
+    """Minor units for people: 12345, "GHS" -> "GHS 123.45"; 1500, "XAF" -> "XAF 1,500"."""
+    return format_amount(from_minor(amount, currency), currency, locale)

@@ -29,6 +29,7 @@ from peerx.core.events import DEAD, PENDING, SUCCEEDED, Event, WebhookDelivery, 
 from peerx.core.http import TargetNotAllowed, validate_url_shape
 from peerx.core.jobs import Claimed, JobContext, Outcome, Record
 from peerx.core.logs import REQUEST_ID
+from peerx.core.retry import RetryPolicy
 from peerx.core.secrets import FieldCipher
 from peerx.core.services import CoreServices
 
@@ -46,7 +47,9 @@ RETRY_SCHEDULE = [
     timedelta(hours=20),
     timedelta(hours=20),
 ]
-MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+# The schedule is each wait's upper bound: core.retry takes up to 20% off at random.
+RETRY = RetryPolicy.from_schedule(RETRY_SCHEDULE, jitter=0.2)
+MAX_ATTEMPTS = RETRY.max_attempts
 SECRET_CONTEXT = "webhook-endpoint-secret"  # noqa: S105 - an AEAD context label, not a secret
 
 # surface -> fn(secret, body) -> extra headers of that surface's own signature scheme
@@ -211,12 +214,12 @@ async def deliver(ctx: JobContext[CoreServices], jobs: list[Claimed]) -> tuple[d
         status, delivered_at, next_attempt_at = PENDING, None, None
         if error is None:
             status, delivered_at = SUCCEEDED, now
-        elif attempts >= MAX_ATTEMPTS:
+        elif RETRY.exhausted(attempts):
             status = DEAD
             metrics.count_dead_webhook(target.surface)
             log.warning("webhook delivery %s is dead after %s attempts", target.delivery_id, attempts)
         else:
-            next_attempt_at = now + RETRY_SCHEDULE[attempts - 1]
+            next_attempt_at = now + RETRY.delay(attempts)
             retry_at[target.delivery_id] = (next_attempt_at, error)
         updates.append(
             {

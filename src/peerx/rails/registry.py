@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from peerx.core.db import Database
 from peerx.core.http import OutboundClient
 from peerx.rails.manual import ManualRail
+from peerx.rails.msisdn import DEFAULT_OVERRIDES, set_prefix_overrides
 from peerx.rails.mtn_momo.client import MtnMomoRail
 from peerx.rails.mtn_momo.settings import mtn_momo_configs
 from peerx.rails.orange_money.client import OrangeMoneyRail
@@ -34,6 +35,9 @@ class RailRegistry:
 
     @classmethod
     def from_settings(cls, settings: Settings, outbound: OutboundClient, db: Database | None = None) -> RailRegistry:
+        # Which network a number belongs to, for every rail and product (refuses bad overrides).
+        overrides = settings.msisdn_prefix_overrides
+        set_prefix_overrides(DEFAULT_OVERRIDES if overrides is None else overrides)
         live: dict[RailKey, PayoutRail] = {}
         for country, config in mtn_momo_configs(settings).items():
             live[("mtn_momo", country)] = MtnMomoRail(config, outbound.client)

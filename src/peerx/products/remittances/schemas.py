@@ -126,7 +126,7 @@ class AmlCftRule(Rule):
 # Text is refused with a control character in it (tab and newlines included): the schema says so.
 _PLAIN = {"pattern": r"^[^\x00-\x1f\x7f-\x9f]*$"}
 # The MTN and Orange Cameroon ranges of rails.msisdn (a test keeps the two in step).
-CAMEROON_WALLET_PATTERN = r"^\+237(6[79][0-9]|65[0-9]|68[0-36-9]|640)[0-9]{6}$"
+CAMEROON_WALLET_PATTERN = r"^\+237(6[79][0-9]|65[0-9]|68[0-36-9]|64[0-2])[0-9]{6}$"
 # Numeric strings: plain decimal form, > 0 (the server also takes leading zeros).
 _NUMBER_SCHEMA = {"type": "string", "pattern": r"^([1-9][0-9]{0,11}(\.[0-9]{1,12})?|0\.[0-9]{0,11}[1-9])$"}
 
