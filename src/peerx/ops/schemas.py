@@ -13,6 +13,7 @@ that changes its shape fails its tests instead of drifting from the document."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from peerx.web import WireJSON
-from peerx.wire import Amount, Flag, Id, Text, WireDecimal, WireModel
+from peerx.wire import Amount, Flag, Id, Integer, Text, WireDecimal, WireModel
 
 # Bounds shared by several requests. Amounts an operator moves by hand stay far below what a
 # 64-bit ledger column holds even after many of them (10^12 units = 10^14 minor units).
@@ -159,3 +160,62 @@ class LedgerReport(View):
     accounts: int
     transfers: int
     problems: list[str]
+
+
+# ---------------------------------------------------------------- the account lifecycle (issue 16)
+
+
+class AccountKey(View):
+    id: int
+    product: str = Field(description="peertupeer, peerwallet, peex or trustap.")
+    livemode: bool
+    prefix: str = Field(description="The key's visible start (the key itself is never shown again).")
+    created_at: datetime
+    expires_at: datetime | None = Field(description="A rolled key's end of grace; null while it has none.")
+    active: bool = Field(description="Not revoked and not past its grace.")
+
+
+class AccountView(View):
+    id: int
+    name: str
+    email: str
+    status: str = Field(description="active or suspended.")
+    suspended_at: datetime | None
+    suspended_reason: str | None
+    created_at: datetime
+    products: list[str]
+    keys: list[AccountKey]
+
+
+class AccountList(View):
+    items: list[AccountView]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class KeyRoll(WireModel):
+    model_config = examples({"product": "peertupeer", "grace_hours": 24}, {"product": "peex", "test": True})
+
+    product: Annotated[str, Text(40, min_length=1)] = Field(description="peertupeer, peerwallet, peex or trustap.")
+    test: Flag = Field(False, description="Roll the test-mode key instead of the live one.")
+    grace_hours: Annotated[int, Integer(0, 720)] = Field(
+        24, description="Hours the replaced key keeps working (0: refused at once; at most 720)."
+    )
+
+
+class KeyRolled(View):
+    id: int
+    product: str
+    livemode: bool
+    key: str = Field(description="The new key, shown this once.")
+    prefix: str
+    grace_hours: int
+    retired: list[AccountKey] = Field(description="The keys it replaces, each working until its expires_at.")
+
+
+class AccountStatusChange(WireModel):
+    model_config = examples({"reason": "Chargebacks under review"})
+
+    reason: Annotated[str, Text(1000, min_length=1, multiline=True)]

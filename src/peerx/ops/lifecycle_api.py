@@ -1,0 +1,103 @@
+"""/ops/v1 routes of the account lifecycle and of webhook endpoints (issue 16): list and search
+accounts, roll keys, suspend and reinstate; each calls one action of peerx.ops.accounts (the
+CLI and the console call the same ones). Lists take `from`/`to` and answer CSV on request."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Query, Request, Response
+
+from peerx.ops import accounts
+from peerx.ops.deps import OPERATOR
+from peerx.ops.listing import CSV_TYPE, DateRange, csv_filename, date_range, every_row, to_csv, wants_csv
+from peerx.ops.schemas import AccountList, AccountStatusChange, AccountView, KeyRoll, KeyRolled, View, reply
+from peerx.ops.views.common import PageRequest, page_request
+from peerx.web import PlatformDep, Session, wire_router
+from peerx.wire import Id
+
+router = wire_router(dependencies=[OPERATOR], tags=["accounts"])
+
+QueryText = Annotated[str | None, Query()]
+From = Annotated[str | None, Query(alias="from", description="ISO date or date and time; from its first instant.")]
+To = Annotated[str | None, Query(alias="to", description="ISO date (the whole day included) or date and time.")]
+Format = Annotated[str | None, Query(alias="format", description="csv for a CSV of every row (or Accept: text/csv).")]
+
+
+async def listed(
+    request: Request,
+    model: type[View],
+    fetch: Callable[[PageRequest], Awaitable[dict[str, Any]]],
+    *,
+    name: str,
+    when: DateRange,
+    format_: str | None,
+    page: str | None,
+    per_page: str | None,
+) -> Response:
+    """A list route's answer: one page as JSON, or every row of the filter as CSV."""
+    if wants_csv(format_, request.headers.get("accept")):
+        rows = await every_row(fetch)
+        disposition = f'attachment; filename="{csv_filename(name, when)}"'
+        return Response(to_csv(rows), media_type=CSV_TYPE, headers={"Content-Disposition": disposition})
+    return reply(model, await fetch(page_request(page, per_page)))
+
+
+@router.get("/accounts", response_model=AccountList, responses={200: {"content": {"text/csv": {}}}})
+async def list_accounts(
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    product: QueryText = None,
+    search: QueryText = None,
+    start: From = None,
+    end: To = None,
+    page: QueryText = None,
+    per_page: QueryText = None,
+    format_: Format = None,
+) -> Response:
+    """Accounts of a product (peertupeer merchants, peerwallet vendors, peex partners, trustap
+    escrow clients) or all, searched by name, email or id, oldest first; `page`/`per_page`."""
+    when = date_range(start, end)
+
+    async def fetch(window: PageRequest) -> dict[str, Any]:
+        return await accounts.list_accounts(platform, session, product=product, search=search, when=when, page=window)
+
+    return await listed(
+        request, AccountList, fetch, name="accounts", when=when, format_=format_, page=page, per_page=per_page
+    )
+
+
+@router.get("/accounts/{account_id}", response_model=AccountView)
+async def get_account(account_id: Id, session: Session, platform: PlatformDep) -> Response:
+    """One account with its keys' prefixes and status."""
+    return reply(AccountView, await accounts.get_account(platform, session, account_id=account_id))
+
+
+@router.post("/accounts/{account_id}/keys/roll", response_model=KeyRolled)
+async def roll_key(account_id: Id, body: KeyRoll, session: Session, platform: PlatformDep) -> Response:
+    """A new API key (shown this once); the replaced key works until its grace ends."""
+    result = await accounts.roll_key(
+        platform,
+        session,
+        account_id=account_id,
+        product=body.product,
+        livemode=not body.test,
+        grace_hours=body.grace_hours,
+    )
+    return reply(KeyRolled, result)
+
+
+@router.post("/accounts/{account_id}/suspend", response_model=AccountView)
+async def suspend(account_id: Id, body: AccountStatusChange, session: Session, platform: PlatformDep) -> Response:
+    """Refuse every API call of the account until reinstated (409 if already suspended)."""
+    result = await accounts.suspend_account(platform, session, account_id=account_id, reason=body.reason)
+    return reply(AccountView, result)
+
+
+@router.post("/accounts/{account_id}/reinstate", response_model=AccountView)
+async def reinstate(account_id: Id, body: AccountStatusChange, session: Session, platform: PlatformDep) -> Response:
+    """Let a suspended account's keys work again (409 if it is not suspended)."""
+    result = await accounts.reinstate_account(platform, session, account_id=account_id, reason=body.reason)
+    return reply(AccountView, result)
