@@ -10,6 +10,7 @@ their visible prefixes; a new key is shown once, by the roll that made it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -178,3 +179,12 @@ async def reinstate_account(
     await parties.set_suspended(session, account_id, reason=None)
     log.info("account %s reinstated: %s", account_id, why)
     return await get_account(platform, session, account_id=account_id)
+
+
+async def account_names(platform: Platform, session: AsyncSession, *, ids: Iterable[int | None]) -> dict[int, str]:
+    """The names of the accounts `ids` name (one query), for lists that show an account."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Party.id, Party.name).where(Party.id.in_(wanted)))
+    return {party_id: name for party_id, name in rows}

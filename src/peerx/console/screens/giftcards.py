@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from peerx.console import audit
 from peerx.console.auth import EVERYONE, Guard, require
 from peerx.console.render import NavItem, flash, redirect, render
+from peerx.ops.accounts import account_names
 from peerx.ops.giftcards import actions as ops
 from peerx.ops.operators.models import REVIEWER, Operator
 from peerx.web import PlatformDep, Session, decimal_field, page_params
@@ -38,7 +39,10 @@ async def history(
     result = await ops.list_trades(
         platform, session, status=status or None, search=q or None, page=number, per_page=size
     )
-    return render(request, "giftcards/history.html", title="Gift-card trades", result=result, status=status, q=q)
+    names = await account_names(platform, session, ids=(t["party_id"] for t in result["trades"]))
+    return render(
+        request, "giftcards/history.html", title="Gift-card trades", result=result, status=status, q=q, names=names
+    )
 
 
 @router.get("/queue")
@@ -47,7 +51,8 @@ async def queue(
 ) -> Response:
     number, size = page_params(page, None, default_size=25, max_size=25)
     result = await ops.review_queue(platform, session, page=number, per_page=size)
-    return render(request, "giftcards/queue.html", title="Review queue", result=result)
+    names = await account_names(platform, session, ids=(t["party_id"] for t in result["trades"]))
+    return render(request, "giftcards/queue.html", title="Review queue", result=result, names=names)
 
 
 @router.get("/trades/{reference}")
@@ -55,11 +60,19 @@ async def trade(
     request: Request, session: Session, platform: PlatformDep, operator: Reader, reference: str
 ) -> Response:
     found = await ops.get_trade(platform, session, reference=reference)
-    return _trade_page(request, reference, found, can_review=REVIEWERS.allows(operator.role), card_number=None)
+    names = await account_names(platform, session, ids=[found["party_id"]])
+    can_review = REVIEWERS.allows(operator.role)
+    return _trade_page(request, reference, found, can_review=can_review, card_number=None, names=names)
 
 
 def _trade_page(
-    request: Request, reference: str, trade: dict[str, Any], *, can_review: bool, card_number: str | None
+    request: Request,
+    reference: str,
+    trade: dict[str, Any],
+    *,
+    can_review: bool,
+    card_number: str | None,
+    names: dict[int, str] | None = None,
 ) -> Response:
     """A trade with its images; the card number only right after a reviewer revealed it."""
     return render(
@@ -69,6 +82,7 @@ def _trade_page(
         trade=trade,
         can_review=can_review,
         card_number=card_number,
+        names=names or {},
     )
 
 
@@ -88,7 +102,9 @@ async def reveal(
     if request.headers.get("hx-request"):
         return render(request, "giftcards/card_number.html", card_number=revealed["card_number"])
     found = await ops.get_trade(platform, session, reference=reference)
-    return _trade_page(request, reference, found, can_review=True, card_number=revealed["card_number"])
+    names = await account_names(platform, session, ids=[found["party_id"]])
+    card_number = revealed["card_number"]
+    return _trade_page(request, reference, found, can_review=True, card_number=card_number, names=names)
 
 
 @router.post("/trades/{reference}/approve")

@@ -28,6 +28,7 @@ async def withdrawals(screen: Listing, status: str = "", mode: str = "") -> Resp
         floats=await screen.call(views.rail_floats),
         statuses=views.WITHDRAWAL_STATUSES,
         can_act=can_act(screen.operator),
+        names=await screen.names(w["party_id"] for w in listed["items"]),
     )
 
 

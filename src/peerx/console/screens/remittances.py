@@ -27,20 +27,25 @@ async def transactions(
         views.transactions, status=status, livemode=livemode, account_id=account_id, search=search, page=screen.page
     )
     filters = {"status": status, "mode": mode, "account": account, "search": search}
-    return screen.render_list("remittances/list.html", "Remittances", listed, filters, statuses=views.STATUSES)
+    names = await screen.names(tx["account_id"] for tx in listed["items"])
+    return screen.render_list(
+        "remittances/list.html", "Remittances", listed, filters, statuses=views.STATUSES, names=names
+    )
 
 
 @router.get("/partners")
 async def partners(screen: Listing) -> Response:
     listed = await screen.call(views.partner_list, page=screen.page)
-    return screen.render("remittances/partners.html", "Remittance partners", listed=listed)
+    names = await screen.names(p["account_id"] for p in listed["items"])
+    return screen.render("remittances/partners.html", "Remittance partners", listed=listed, names=names)
 
 
 @router.get("/{transaction_id}")
 async def detail(transaction_id: int, screen: Reading) -> Response:
     tx = await screen.call(views.transaction, transaction_id=transaction_id)
     title = f"Remittance {tx['track_id']}"
-    return screen.render("remittances/detail.html", title, tx=tx, can_act=can_act(screen.operator))
+    names = await screen.names([tx["account_id"]])
+    return screen.render("remittances/detail.html", title, tx=tx, can_act=can_act(screen.operator), names=names)
 
 
 @router.post("/{transaction_id}/cancel")

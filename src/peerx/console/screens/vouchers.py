@@ -23,7 +23,10 @@ async def orders(screen: Listing, status: str = "", mode: str = "", account: str
     listed = await screen.call(views.orders, status=status, livemode=livemode, account_id=account_id, page=screen.page)
     filters = {"status": status, "mode": mode, "account": account}
     terms = views.expiry_settings(screen.platform)
-    return screen.render_list("vouchers/orders.html", "Vouchers", listed, filters, terms=terms, statuses=views.STATUSES)
+    names = await screen.names(o["account_id"] for o in listed["items"])
+    return screen.render_list(
+        "vouchers/orders.html", "Vouchers", listed, filters, terms=terms, statuses=views.STATUSES, names=names
+    )
 
 
 @router.get("/list")
@@ -36,7 +39,9 @@ async def vouchers(screen: Listing, status: str = "", mode: str = "") -> Respons
 @router.get("/orders/{order_id}")
 async def order(order_id: str, screen: Reading) -> Response:
     shown = await screen.call(voucher_ops.show_order, order_id=order_id)
-    return screen.render("vouchers/order.html", f"Order {order_id}", order=shown, can_act=can_act(screen.operator))
+    names = await screen.names([shown["account_id"]])
+    can = can_act(screen.operator)
+    return screen.render("vouchers/order.html", f"Order {order_id}", order=shown, can_act=can, names=names)
 
 
 @router.post("/orders/{order_id}/void")
