@@ -70,8 +70,8 @@ def list_(
 ) -> None:
     """List and search accounts (key prefixes only, never keys), oldest first."""
     from peerx.ops import accounts as lifecycle
-    from peerx.ops.listing import date_range
     from peerx.ops.views.common import PageRequest
+    from peerx.ops.views.listing import date_range
 
     async def action(platform: Platform, session: AsyncSession) -> dict[str, Any]:
         return await lifecycle.list_accounts(

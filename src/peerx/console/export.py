@@ -1,5 +1,5 @@
 """A console list's CSV: the same rows as its page, every page of the filter, through the ops
-helper (peerx.ops.listing) that /ops/v1 uses, so both exports are the same bytes."""
+helper (peerx.ops.views.listing) that /ops/v1 uses, so both exports are the same bytes."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi import Request, Response
 
-from peerx.ops.listing import CSV_TYPE, DateRange, csv_filename, every_row, to_csv, wants_csv
 from peerx.ops.views.common import PageRequest
+from peerx.ops.views.listing import CSV_TYPE, DateRange, csv_filename, every_row, to_csv, wants_csv
 
 Fetch = Callable[[PageRequest], Awaitable[dict[str, Any]]]
 

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core import parties
 from peerx.core.errors import Conflict, InvalidField
 from peerx.core.parties import Credential, Party
-from peerx.ops.listing import DateRange
 from peerx.ops.views.common import PageRequest, page_dict, scalars_page
+from peerx.ops.views.listing import DateRange
 from peerx.platform import Platform
 from peerx.products.escrow.models import OAuthClient
 

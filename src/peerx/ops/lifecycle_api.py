@@ -9,11 +9,24 @@ from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 
-from peerx.ops import accounts
+from peerx.ops import accounts, endpoints
 from peerx.ops.deps import OPERATOR
-from peerx.ops.listing import CSV_TYPE, DateRange, csv_filename, date_range, every_row, to_csv, wants_csv
-from peerx.ops.schemas import AccountList, AccountStatusChange, AccountView, KeyRoll, KeyRolled, View, reply
-from peerx.ops.views.common import PageRequest, page_request
+from peerx.ops.schemas import (
+    AccountList,
+    AccountStatusChange,
+    AccountView,
+    DeliveryList,
+    EndpointList,
+    EndpointView,
+    KeyRoll,
+    KeyRolled,
+    SecretRotate,
+    View,
+    reply,
+)
+from peerx.ops.views import webhooks as webhook_views
+from peerx.ops.views.common import PageRequest, livemode_of, optional_id, page_request
+from peerx.ops.views.listing import CSV_TYPE, DateRange, csv_filename, date_range, every_row, to_csv, wants_csv
 from peerx.web import PlatformDep, Session, wire_router
 from peerx.wire import Id
 
@@ -101,3 +114,94 @@ async def reinstate(account_id: Id, body: AccountStatusChange, session: Session,
     """Let a suspended account's keys work again (409 if it is not suspended)."""
     result = await accounts.reinstate_account(platform, session, account_id=account_id, reason=body.reason)
     return reply(AccountView, result)
+
+
+# ---------------------------------------------------------------- webhook endpoints
+
+
+@router.get("/webhooks", response_model=EndpointList, responses={200: {"content": {"text/csv": {}}}})
+async def list_endpoints(
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    account: QueryText = None,
+    surface: QueryText = None,
+    mode: QueryText = None,
+    start: From = None,
+    end: To = None,
+    page: QueryText = None,
+    per_page: QueryText = None,
+    format_: Format = None,
+) -> Response:
+    """Webhook endpoints (of one account, surface or mode: live/test), with deliveries by status."""
+    when, account_id, livemode = date_range(start, end), optional_id("account", account), livemode_of(mode)
+
+    async def fetch(window: PageRequest) -> dict[str, Any]:
+        return await endpoints.list_endpoints(
+            platform, session, account_id=account_id, surface=surface, livemode=livemode, when=when, page=window
+        )
+
+    return await listed(
+        request, EndpointList, fetch, name="webhooks", when=when, format_=format_, page=page, per_page=per_page
+    )
+
+
+@router.get("/webhooks/deliveries", response_model=DeliveryList, responses={200: {"content": {"text/csv": {}}}})
+async def list_deliveries(
+    request: Request,
+    session: Session,
+    platform: PlatformDep,
+    status: QueryText = None,
+    endpoint: QueryText = None,
+    event: QueryText = None,
+    start: From = None,
+    end: To = None,
+    page: QueryText = None,
+    per_page: QueryText = None,
+    format_: Format = None,
+) -> Response:
+    """Deliveries newest first (by status: pending, succeeded, dead; endpoint; event id)."""
+    when, endpoint_id = date_range(start, end), optional_id("endpoint", endpoint)
+
+    async def fetch(window: PageRequest) -> dict[str, Any]:
+        return await webhook_views.deliveries(
+            platform, session, status=status, endpoint_id=endpoint_id, event_id=event, when=when, page=window
+        )
+
+    return await listed(
+        request,
+        DeliveryList,
+        fetch,
+        name="webhook-deliveries",
+        when=when,
+        format_=format_,
+        page=page,
+        per_page=per_page,
+    )
+
+
+@router.get("/webhooks/{endpoint_id}", response_model=EndpointView)
+async def show_endpoint(endpoint_id: Id, session: Session, platform: PlatformDep) -> Response:
+    return reply(EndpointView, await endpoints.show_endpoint(platform, session, endpoint_id=endpoint_id))
+
+
+@router.post("/webhooks/{endpoint_id}/disable", response_model=EndpointView)
+async def disable_endpoint(endpoint_id: Id, session: Session, platform: PlatformDep) -> Response:
+    """No more deliveries: new events skip it, its pending ones are stopped (dead: replay them later)."""
+    return reply(EndpointView, await endpoints.disable_endpoint(platform, session, endpoint_id=endpoint_id))
+
+
+@router.post("/webhooks/{endpoint_id}/enable", response_model=EndpointView)
+async def enable_endpoint(endpoint_id: Id, session: Session, platform: PlatformDep) -> Response:
+    """Deliver new events again (stopped deliveries stay dead until replayed)."""
+    return reply(EndpointView, await endpoints.enable_endpoint(platform, session, endpoint_id=endpoint_id))
+
+
+@router.post("/webhooks/{endpoint_id}/rotate-secret", response_model=EndpointView)
+async def rotate_secret(
+    endpoint_id: Id, session: Session, platform: PlatformDep, body: SecretRotate | None = None
+) -> Response:
+    """A new signing secret (shown once); the previous one signs beside it until its grace ends."""
+    grace = body.grace_hours if body is not None else 24
+    result = await endpoints.rotate_secret(platform, session, endpoint_id=endpoint_id, grace_hours=grace)
+    return reply(EndpointView, result)

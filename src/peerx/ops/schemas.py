@@ -219,3 +219,69 @@ class AccountStatusChange(WireModel):
     model_config = examples({"reason": "Chargebacks under review"})
 
     reason: Annotated[str, Text(1000, min_length=1, multiline=True)]
+
+
+class DeliveryCounts(View):
+    pending: int
+    succeeded: int
+    dead: int
+
+
+class EndpointView(View):
+    id: int
+    party_id: int
+    party_name: str
+    surface: str
+    url: str
+    event_types: list[str]
+    livemode: bool
+    disabled: bool
+    disabled_at: datetime | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="After a rotation: until then the previous secret signs too (in webhook-signature)."
+    )
+    created_at: datetime
+    deliveries: DeliveryCounts
+    stopped_deliveries: int | None = Field(None, description="Disable: pending deliveries stopped (now dead).")
+    secret: str | None = Field(None, description="Rotate: the new signing secret, shown this once.")
+
+
+class EndpointList(View):
+    items: list[EndpointView]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class SecretRotate(WireModel):
+    model_config = examples({"grace_hours": 24}, {"grace_hours": 0})
+
+    grace_hours: Annotated[int, Integer(0, 168)] = Field(
+        24, description="Hours the previous secret keeps signing beside the new one (0: none; at most 168)."
+    )
+
+
+class DeliveryView(View):
+    id: int
+    event_id: str
+    event_type: str
+    surface: str
+    endpoint_id: int
+    url: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class DeliveryList(View):
+    items: list[DeliveryView]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    counts: DeliveryCounts

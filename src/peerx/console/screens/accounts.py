@@ -15,8 +15,8 @@ from peerx.console.render import NavItem
 from peerx.console.screens.money_common import Acting, Listing, Reading, Screen, can_act, form_text
 from peerx.core.errors import InvalidField
 from peerx.ops import accounts
-from peerx.ops.listing import date_range
 from peerx.ops.views.common import PageRequest
+from peerx.ops.views.listing import date_range
 
 router = APIRouter(prefix="/accounts")
 nav = NavItem("Accounts", "/accounts", FINANCE_READERS)

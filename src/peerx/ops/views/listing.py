@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select
 
@@ -25,6 +25,7 @@ from peerx.core.encoding import dumps
 from peerx.core.errors import InvalidField
 from peerx.ops.views.common import MAX_PER_PAGE, PageRequest
 
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"
 
@@ -36,7 +37,7 @@ class DateRange:
     start: datetime | None = None
     end: datetime | None = None
 
-    def apply(self, query: Select[Any], column: ColumnElement[Any] | Any) -> Select[Any]:
+    def apply(self, query: Query, column: ColumnElement[Any] | Any) -> Query:
         if self.start is not None:
             query = query.where(column >= self.start)
         if self.end is not None:
