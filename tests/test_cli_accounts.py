@@ -32,3 +32,17 @@ def test_account_lifecycle_from_the_cli(tmp_path: Path) -> None:
 
     assert "product" in peerx("accounts", "list", "--product", "nope", "--json", ok=False)
     assert "from" in peerx("accounts", "list", "--from", "yesterday", "--json", ok=False)
+
+
+def test_webhook_endpoints_from_the_cli(tmp_path: Path) -> None:
+    peerx = Peerx.at(tmp_path, allow_private_targets="true")
+    ama = peerx("accounts", "create", "--name", "Ama", "--email", "ama@example.com", "--json")
+    added = peerx("webhooks", "add", "--account", str(ama["id"]), "--url", "http://127.0.0.1:9/hook", "--json")
+    listed = peerx("webhooks", "list", "--account", str(ama["id"]), "--json")
+    assert [e["id"] for e in listed["items"]] == [added["id"]] and added["secret"] not in str(listed)
+    assert peerx("webhooks", "disable", str(added["id"]), "--json")["disabled"] is True
+    assert peerx("webhooks", "enable", str(added["id"]), "--json")["disabled"] is False
+    rotated = peerx("webhooks", "rotate-secret", str(added["id"]), "--grace-hours", "0", "--json")
+    assert rotated["secret"].startswith("whsec_") and rotated["secret"] != added["secret"]
+    assert rotated["previous_secret_expires_at"] is None
+    peerx("webhooks", "disable", "999", "--json", ok=False)
