@@ -285,3 +285,17 @@ class DeliveryList(View):
     per_page: int
     pages: int
     counts: DeliveryCounts
+
+
+class ListPage(View):
+    """One page of a desk's list (its rows as the console shows them), or with `format=csv`
+    every row of the filter as CSV."""
+
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    counts: dict[str, int] | None = Field(None, description="Rows in each status (where the list has statuses).")
+    model: str | None = None
+    statuses: list[str] | tuple[str, ...] | None = None

@@ -14,39 +14,21 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
-
-from sqlalchemy import ColumnElement, Select
+from typing import Any
 
 from peerx.core.encoding import dumps
 from peerx.core.errors import InvalidField
+from peerx.core.period import Period
 from peerx.ops.views.common import MAX_PER_PAGE, PageRequest
 
-Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
-@dataclass(frozen=True)
-class DateRange:
-    """[start, end): `from` at its first instant, `to` a whole day when given as a date."""
-
-    start: datetime | None = None
-    end: datetime | None = None
-
-    def apply(self, query: Query, column: ColumnElement[Any] | Any) -> Query:
-        if self.start is not None:
-            query = query.where(column >= self.start)
-        if self.end is not None:
-            query = query.where(column < self.end)
-        return query
-
-    @property
-    def empty(self) -> bool:
-        return self.start is None and self.end is None
+# [start, end): `from` at its first instant, `to` a whole day when given as a date.
+DateRange = Period
 
 
 def _instant(field: str, raw: str, *, end: bool) -> datetime:
