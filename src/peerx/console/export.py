@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request, Response
 
 from peerx.ops.views.common import PageRequest
-from peerx.ops.views.listing import CSV_TYPE, DateRange, csv_filename, every_row, to_csv, wants_csv
+from peerx.ops.views.listing import CSV_TYPE, DateRange, csv_filename, date_range, every_row, to_csv, wants_csv
 
 Fetch = Callable[[PageRequest], Awaitable[dict[str, Any]]]
 
@@ -23,3 +23,10 @@ async def csv_response(fetch: Fetch, *, name: str, when: DateRange = DateRange()
     rows = await every_row(fetch)
     disposition = f'attachment; filename="{csv_filename(name, when)}"'
     return Response(to_csv(rows), media_type=CSV_TYPE, headers={"Content-Disposition": disposition})
+
+
+def dates(request: Request) -> tuple[DateRange, dict[str, str]]:
+    """A list's `from`/`to` query parameters (Python keywords, so read by name), checked, and as
+    sent (the filter form shows them again)."""
+    start, end = request.query_params.get("from", ""), request.query_params.get("to", "")
+    return date_range(start, end), {"from": start, "to": end}

@@ -8,12 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 
-from peerx.console import audit
+from peerx.console import audit, export
 from peerx.console.auth import EVERYONE, Guard, require
 from peerx.console.render import NavItem, flash, redirect, render
 from peerx.ops.accounts import account_names
 from peerx.ops.giftcards import actions as ops
 from peerx.ops.operators.models import REVIEWER, Operator
+from peerx.ops.views.common import PageRequest, page_dict
 from peerx.web import PlatformDep, Session, decimal_field, page_params
 
 router = APIRouter(prefix="/giftcards")
@@ -36,12 +37,29 @@ async def history(
     per_page: str | None = None,
 ) -> Response:
     number, size = page_params(page, per_page, default_size=25, max_size=200)
+    when, dates = export.dates(request)
+
+    async def fetch(window: PageRequest) -> dict[str, Any]:
+        found = await ops.list_trades(
+            platform, session, status=status or None, search=q or None, when=when, **window.window()
+        )
+        return page_dict(found["trades"], found["total"], window)
+
+    if export.asked(request):
+        return await export.csv_response(fetch, name="trades", when=when)
     result = await ops.list_trades(
-        platform, session, status=status or None, search=q or None, page=number, per_page=size
+        platform, session, status=status or None, search=q or None, when=when, page=number, per_page=size
     )
     names = await account_names(platform, session, ids=(t["party_id"] for t in result["trades"]))
     return render(
-        request, "giftcards/history.html", title="Gift-card trades", result=result, status=status, q=q, names=names
+        request,
+        "giftcards/history.html",
+        title="Gift-card trades",
+        result=result,
+        status=status,
+        q=q,
+        names=names,
+        filters=dates,
     )
 
 

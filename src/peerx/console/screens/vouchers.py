@@ -4,12 +4,15 @@ a code is never stored, so never shown), an order's page where finance voids its
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
+from peerx.console import export
 from peerx.console.auth import FINANCE_READERS
 from peerx.console.render import NavItem
 from peerx.console.screens.money_common import Acting, Listing, Reading, can_act
-from peerx.ops.views.common import livemode_of, optional_id
+from peerx.ops.views.common import PageRequest, livemode_of, optional_id
 from peerx.ops.vouchers import actions as voucher_ops
 from peerx.ops.vouchers import views
 
@@ -20,8 +23,17 @@ nav = NavItem("Vouchers", "/vouchers", FINANCE_READERS)
 @router.get("")
 async def orders(screen: Listing, status: str = "", mode: str = "", account: str = "") -> Response:
     livemode, account_id = livemode_of(mode), optional_id("account", account)
-    listed = await screen.call(views.orders, status=status, livemode=livemode, account_id=account_id, page=screen.page)
-    filters = {"status": status, "mode": mode, "account": account}
+    when, dates = export.dates(screen.request)
+
+    async def fetch(page: PageRequest) -> dict[str, Any]:
+        return await screen.call(
+            views.orders, status=status, livemode=livemode, account_id=account_id, when=when, page=page
+        )
+
+    if export.asked(screen.request):
+        return await export.csv_response(fetch, name="voucher-orders", when=when)
+    listed = await fetch(screen.page)
+    filters = {"status": status, "mode": mode, "account": account, **dates}
     terms = views.expiry_settings(screen.platform)
     names = await screen.names(o["account_id"] for o in listed["items"])
     return screen.render_list(

@@ -17,7 +17,6 @@ from peerx.ops import actions
 from peerx.ops import endpoints as endpoint_ops
 from peerx.ops.views import webhooks as views
 from peerx.ops.views.common import PageRequest, livemode_of, optional_id
-from peerx.ops.views.listing import DateRange, date_range
 
 router = APIRouter(prefix="/webhooks")
 nav = NavItem("Webhooks", "/webhooks", FINANCE_READERS)
@@ -30,15 +29,9 @@ def _ids(raw: str) -> list[int]:
     return [int(p) for p in parts]
 
 
-def _dates(screen: Listing) -> tuple[DateRange, dict[str, str]]:
-    """`from`/`to` of the query string (Python keywords, so read by name), checked."""
-    start, end = screen.request.query_params.get("from", ""), screen.request.query_params.get("to", "")
-    return date_range(start, end), {"from": start, "to": end}
-
-
 @router.get("")
 async def endpoints(screen: Listing, surface: str = "", mode: str = "", account: str = "") -> Response:
-    when, dates = _dates(screen)
+    when, dates = export.dates(screen.request)
     account_id, livemode = optional_id("account", account), livemode_of(mode)
 
     async def fetch(page: PageRequest) -> dict[str, Any]:
@@ -105,7 +98,7 @@ async def rotate(endpoint_id: int, screen: Acting) -> Response:
 @router.get("/deliveries")
 async def deliveries(screen: Listing, status: str = "", endpoint: str = "", event: str = "") -> Response:
     endpoint_id = optional_id("endpoint", endpoint)
-    when, dates = _dates(screen)
+    when, dates = export.dates(screen.request)
 
     async def fetch(page: PageRequest) -> dict[str, Any]:
         return await screen.call(
