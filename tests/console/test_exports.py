@@ -38,3 +38,29 @@ async def test_trades_by_date_and_as_csv(client, platform, operators):
         assert (await client.get(path, params={"format": "csv"})).headers["content-type"].startswith("text/csv")
         bad = await client.get(path, params={"to": "tomorrow"})
         assert bad.status_code == 400 and "to must be an ISO date" in bad.text, path
+
+
+async def test_ledger_and_audit_exports(client, platform, operators):
+    merchant = await f.merchant(platform, name="Ama", email="ama@example.com")
+    await f.fund(platform, merchant["id"], "12.30", livemode=True)
+    csrf = await console_login(client, operators["admin"])
+    suspended = await client.post(
+        f"/console/accounts/{merchant['id']}/suspend", data={"reason": "=cmd|' /C calc'!A0", "csrf_token": csrf}
+    )
+    assert suspended.status_code == 303
+    day = clock.now().date().isoformat()
+
+    transfers = await client.get("/console/ledger/transfers", params={"from": day, "format": "csv"})
+    (row,) = list(csv.DictReader(io.StringIO(transfers.text)))
+    assert row["code"] == "ops.fund" and row["amount.amount"] == "12.30" and row["amount.currency"] == "GHS"
+    none = await client.get("/console/ledger/transfers", params={"to": "2020-01-01", "format": "csv"})
+    assert none.text == "\r\n"
+    accounts = await client.get("/console/ledger", params={"format": "csv", "search": "party:"})
+    assert len(list(csv.DictReader(io.StringIO(accounts.text)))) == 1
+
+    audit = await client.get("/console/audit", params={"from": day, "format": "csv", "q": "account."})
+    (entry,) = list(csv.DictReader(io.StringIO(audit.text)))
+    assert entry["action"] == "account.suspended" and entry["operator"] == operators["admin"]["email"]
+    assert '"reason":"=cmd' in entry["after"]  # the object as one JSON cell (not a formula: it starts with {)
+    page = await client.get("/console/audit", params={"from": day})
+    assert "Download CSV" in page.text and "account.suspended" in page.text

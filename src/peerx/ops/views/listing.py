@@ -81,9 +81,11 @@ def _flat(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_csv(items: Iterable[Mapping[str, Any]], columns: list[str] | None = None) -> str:
-    """The rows as CSV text with a header; `columns` fixes the header (else the first row's)."""
+    """The rows as CSV text with a header; `columns` fixes the header (else every row's keys)."""
     rows = [_flat(item) for item in items]
-    header = columns or (list(rows[0]) if rows else [])
+    # Every column any row has, in the order they first appear (rows of one list share their keys,
+    # but an optional nested object may be absent from the first).
+    header = columns or list(dict.fromkeys(name for row in rows for name in row))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
