@@ -64,3 +64,17 @@ async def test_ledger_and_audit_exports(client, platform, operators):
     assert '"reason":"=cmd' in entry["after"]  # the object as one JSON cell (not a formula: it starts with {)
     page = await client.get("/console/audit", params={"from": day})
     assert "Download CSV" in page.text and "account.suspended" in page.text
+
+
+async def test_the_other_lists_download_csv(client, platform, operators):
+    merchant = await f.merchant(platform, name="Ama", email="ama@example.com")
+    await f.fund(platform, merchant["id"], "5", livemode=False)
+    await console_login(client, operators["admin"])
+    for path in ("/console/payouts/wallets", "/console/vouchers/list", "/console/bitcoin", "/console/bitcoin/offers"):
+        page = await client.get(path)
+        assert page.status_code == 200 and "Download CSV" in page.text, path
+        exported = await client.get(path, params={"format": "csv"})
+        assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv"), path
+    wallets = await client.get("/console/payouts/wallets", params={"format": "csv", "mode": "test"})
+    (row,) = list(csv.DictReader(io.StringIO(wallets.text)))
+    assert "5.00" in row.values()

@@ -45,7 +45,14 @@ async def withdrawals(screen: Listing, status: str = "", mode: str = "") -> Resp
 
 @router.get("/wallets")
 async def wallets(screen: Listing, currency: str = "", mode: str = "") -> Response:
-    listed = await screen.call(views.wallet_balances, currency=currency, livemode=livemode_of(mode), page=screen.page)
+    livemode = livemode_of(mode)
+
+    async def fetch(page: PageRequest) -> dict[str, Any]:
+        return await screen.call(views.wallet_balances, currency=currency, livemode=livemode, page=page)
+
+    if export.asked(screen.request):
+        return await export.csv_response(fetch, name="wallets")
+    listed = await fetch(screen.page)
     return screen.render_list("payouts/wallets.html", "Wallets", listed, {"currency": currency, "mode": mode})
 
 

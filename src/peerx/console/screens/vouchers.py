@@ -43,7 +43,14 @@ async def orders(screen: Listing, status: str = "", mode: str = "", account: str
 
 @router.get("/list")
 async def vouchers(screen: Listing, status: str = "", mode: str = "") -> Response:
-    listed = await screen.call(views.voucher_list, status=status, livemode=livemode_of(mode), page=screen.page)
+    livemode = livemode_of(mode)
+
+    async def fetch(page: PageRequest) -> dict[str, Any]:
+        return await screen.call(views.voucher_list, status=status, livemode=livemode, page=page)
+
+    if export.asked(screen.request):
+        return await export.csv_response(fetch, name="vouchers")
+    listed = await fetch(screen.page)
     filters = {"status": status, "mode": mode}
     return screen.render_list("vouchers/vouchers.html", "Voucher statuses", listed, filters, statuses=views.STATUSES)
 
