@@ -183,3 +183,19 @@ async def test_suspend_and_reinstate(client, platform):
     assert again.status_code == 409
     suspended_only = (await client.get(f"{OPS}/accounts", params={"search": "Shop"}, headers=AUTH)).json()
     assert suspended_only["items"][0]["status"] == "suspended"
+
+
+async def test_hostile_query_values_are_400s_naming_the_field(client, platform):
+    await f.merchant(platform)
+    for params, field in (
+        ({"search": "a\x00b"}, "search"),
+        ({"search": "x" * 321}, "search"),
+        ({"from": "2026-13-01"}, "from"),
+        ({"to": "9" * 41}, "to"),
+        ({"page": "-1"}, "page"),
+        ({"per_page": "201"}, "per_page"),
+    ):
+        resp = await client.get(f"{OPS}/accounts", params=params, headers=AUTH)
+        assert resp.status_code == 400 and resp.json()["error"]["field"] == field, (params, resp.text)
+    resp = await client.get(f"{OPS}/webhooks/deliveries", params={"event": "evt_\x00"}, headers=AUTH)
+    assert resp.status_code == 400 and resp.json()["error"]["field"] == "event"

@@ -81,3 +81,9 @@ async def test_lists_name_the_merchant(client, platform, operators):
     for path in ("/console/giftcards", "/console/giftcards/queue", f"/console/giftcards/trades/{ref}"):
         page = await client.get(path)
         assert page.status_code == 200 and link in page.text, path
+
+
+async def test_a_hostile_search_is_a_400(client, platform, operators):
+    await console_login(client, operators["viewer"])
+    resp = await client.get("/console/accounts", params={"q": "a\x00b"})
+    assert resp.status_code == 400 and "search must be" in resp.text

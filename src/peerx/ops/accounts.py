@@ -100,8 +100,8 @@ async def list_accounts(
             holds_key = or_(holds_key, Party.id.in_(select(OAuthClient.party_id)))
         query = query.where(holds_key)
     text = (search or "").strip()
-    if len(text) > 320:
-        raise InvalidField("search", "must be at most 320 characters")
+    if len(text) > 320 or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise InvalidField("search", "must be at most 320 characters, without control characters")
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         matches: list[ColumnElement[bool]] = [

@@ -32,10 +32,18 @@ from peerx.wire import Id
 
 router = wire_router(dependencies=[OPERATOR], tags=["accounts"])
 
-QueryText = Annotated[str | None, Query()]
-From = Annotated[str | None, Query(alias="from", description="ISO date or date and time; from its first instant.")]
-To = Annotated[str | None, Query(alias="to", description="ISO date (the whole day included) or date and time.")]
-Format = Annotated[str | None, Query(alias="format", description="csv for a CSV of every row (or Accept: text/csv).")]
+# A filter as text: bounded, and no control characters (PostgreSQL refuses a NUL in text).
+NO_CONTROLS = r"^[^\x00-\x1f\x7f]*$"
+QueryText = Annotated[str | None, Query(max_length=320, pattern=NO_CONTROLS)]
+From = Annotated[
+    str | None, Query(alias="from", max_length=40, description="ISO date or date and time; from its first instant.")
+]
+To = Annotated[
+    str | None, Query(alias="to", max_length=40, description="ISO date (the whole day included) or date and time.")
+]
+Format = Annotated[
+    str | None, Query(alias="format", max_length=10, description="csv for a CSV of every row (or Accept: text/csv).")
+]
 
 
 async def listed(
