@@ -49,6 +49,7 @@ from peerx.console.auth import (
 )
 from peerx.console.render import came_from, flash, redirect, render
 from peerx.console.screens import (
+    accounts,
     audit_log,
     bitcoin,
     dashboard,
@@ -70,6 +71,7 @@ from peerx.web.edge import BodyGate, BodyLimits
 # ---- The screens, in menu order. Console part 2 adds its modules here. ----
 SCREENS: tuple[ModuleType, ...] = (
     dashboard,
+    accounts,
     giftcards,
     rates,
     payouts,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.console.models import AuditEntry
 from peerx.core.db import paginate, utcnow
+from peerx.core.period import ALWAYS, Period
 from peerx.ops.operators.models import Operator
 
 
@@ -50,8 +51,8 @@ async def record(
     return entry
 
 
-def _filtered(search: str | None) -> Select[AuditEntry]:
-    query = select(AuditEntry)
+def _filtered(search: str | None, when: Period = ALWAYS) -> Select[AuditEntry]:
+    query = when.apply(select(AuditEntry), AuditEntry.at)
     if search:
         pattern = f"%{search.strip()}%"
         query = query.where(
@@ -65,9 +66,9 @@ def _filtered(search: str | None) -> Select[AuditEntry]:
 
 
 async def entries(
-    session: AsyncSession, *, search: str | None, page: int, per_page: int
+    session: AsyncSession, *, search: str | None, page: int, per_page: int, when: Period = ALWAYS
 ) -> tuple[list[dict[str, Any]], int]:
-    rows, total = await paginate(session, _filtered(search), page=page, per_page=per_page)
+    rows, total = await paginate(session, _filtered(search, when), page=page, per_page=per_page)
     return [
         {
             "id": row.id,

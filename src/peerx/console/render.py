@@ -124,6 +124,6 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
         csrf_field=csrf.FIELD,
         flashes=request.session.pop("flash", []),
         url_with=lambda **changes: url_with(request, **changes),
-        **context,
+        **{"names": {}, **context},  # account id -> name, for the `account` macro
     )
     return HTMLResponse(page, status_code=status_code)

@@ -62,6 +62,10 @@ class WebhookEndpoint(Base):
     livemode: Mapped[bool]
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
+    # After a secret rotation: the previous secret, still signing (beside the new one, where the
+    # surface's signature header can carry two) until it expires.
+    previous_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    previous_secret_expires_at: Mapped[datetime | None]
 
 
 PENDING, SUCCEEDED, DEAD = "pending", "succeeded", "dead"

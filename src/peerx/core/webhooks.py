@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import httpx
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks import Webhook
 
@@ -102,19 +102,58 @@ async def add_endpoint(
     return CreatedEndpoint(endpoint, secret)
 
 
-async def disable_endpoint(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
+async def disable_endpoint(session: AsyncSession, endpoint: WebhookEndpoint, *, stop_pending: bool = False) -> int:
+    """No new deliveries (events skip it). With `stop_pending` (an operator's disable) none of
+    its pending ones are sent either: they are dead with the reason, so replaying the dead ones
+    after `enable_endpoint` sends them. The count of deliveries stopped."""
     endpoint.disabled_at = utcnow()
+    stopped = 0
+    if stop_pending:
+        result = await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == PENDING)
+            .values(status=DEAD, last_error="endpoint disabled", next_attempt_at=None)
+        )
+        stopped = int(getattr(result, "rowcount", 0) or 0)
+    await session.flush()
+    return stopped
+
+
+async def enable_endpoint(session: AsyncSession, endpoint: WebhookEndpoint) -> None:
+    endpoint.disabled_at = None
     await session.flush()
 
 
-def build_headers(surface: str, secret: str, event_id: str, body: bytes) -> dict[str, str]:
+async def rotate_secret(
+    session: AsyncSession, cipher: FieldCipher, endpoint: WebhookEndpoint, *, grace: timedelta
+) -> str:
+    """A new signing secret (returned in the clear, this once). Until `grace` ends the previous
+    one signs too: the Standard Webhooks header carries both signatures (the spec allows several,
+    space separated); a surface's own one-value header (X-PeerTupeer-Signature, Peex's) is
+    signed with the new secret at once. Zero grace drops the previous secret now."""
+    secret = new_secret()
+    now = utcnow()
+    if grace > timedelta(0):
+        endpoint.previous_secret_encrypted = endpoint.secret_encrypted
+        endpoint.previous_secret_expires_at = now + grace
+    else:
+        endpoint.previous_secret_encrypted = endpoint.previous_secret_expires_at = None
+    endpoint.secret_encrypted = cipher.encrypt(secret, context=SECRET_CONTEXT)
+    await session.flush()
+    return secret
+
+
+def build_headers(
+    surface: str, secret: str, event_id: str, body: bytes, previous_secret: str | None = None
+) -> dict[str, str]:
     timestamp = datetime.now(UTC)  # transport time, not the (movable) business clock
+    signatures = [Webhook(key).sign(event_id, timestamp, body.decode()) for key in (secret, previous_secret) if key]
     headers = {
         "content-type": "application/json",
         "user-agent": "peerx-webhooks/1",
         "webhook-id": event_id,
         "webhook-timestamp": str(int(timestamp.timestamp())),
-        "webhook-signature": Webhook(secret).sign(event_id, timestamp, body.decode()),
+        "webhook-signature": " ".join(signatures),
     }
     signer = _SIGNERS.get(surface)
     if signer is not None:
@@ -136,6 +175,7 @@ class _Target:
     url: str
     surface: str
     secret_encrypted: str
+    previous_secret_encrypted: str | None  # a rotated secret still in its grace (else None)
     event_id: str
     event_created_at: datetime
     body: bytes
@@ -158,6 +198,10 @@ async def deliver(ctx: JobContext[CoreServices], jobs: list[Claimed]) -> tuple[d
                 WebhookEndpoint.url,
                 WebhookEndpoint.surface,
                 WebhookEndpoint.secret_encrypted,
+                case(
+                    (WebhookEndpoint.previous_secret_expires_at > utcnow(), WebhookEndpoint.previous_secret_encrypted),
+                    else_=None,
+                ),
                 Event.id,
                 Event.created_at,
                 Event.body,
@@ -166,18 +210,25 @@ async def deliver(ctx: JobContext[CoreServices], jobs: list[Claimed]) -> tuple[d
             .join(Event, Event.id == WebhookDelivery.event_id)
             .where(WebhookDelivery.id.in_(set(delivery_ids.values())), WebhookDelivery.status == PENDING)
         )
-        targets = {row[0]: _Target(*row[:-1], row[-1].encode()) for row in rows}
+        targets = {
+            row[0]: _Target(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9].encode())
+            for row in rows
+        }
     cipher, outbound = ctx.services.cipher, ctx.services.outbound
     secrets: dict[str, str] = {}  # decrypted once per endpoint per batch
     limit = asyncio.Semaphore(CONCURRENCY)
+
+    def secret(encrypted: str) -> str:
+        if encrypted not in secrets:
+            secrets[encrypted] = cipher.decrypt(encrypted, context=SECRET_CONTEXT)
+        return secrets[encrypted]
 
     async def post(target: _Target) -> tuple[int | None, str | None]:
         # Each lane is a task of its own: the id of the request that caused this delivery goes
         # with its outbound call and its log lines.
         REQUEST_ID.set(request_ids.get(target.delivery_id))
-        if target.secret_encrypted not in secrets:
-            secrets[target.secret_encrypted] = cipher.decrypt(target.secret_encrypted, context=SECRET_CONTEXT)
-        headers = build_headers(target.surface, secrets[target.secret_encrypted], target.event_id, target.body)
+        previous = secret(target.previous_secret_encrypted) if target.previous_secret_encrypted else None
+        headers = build_headers(target.surface, secret(target.secret_encrypted), target.event_id, target.body, previous)
         try:
             response = await outbound.post(target.url, content=target.body, headers=headers)
         except (httpx.HTTPError, TargetNotAllowed) as exc:

@@ -19,7 +19,7 @@ from peerx.core.errors import (
     PeerxError,
     Unauthorized,
 )
-from peerx.ops import actions
+from peerx.ops import actions, lifecycle_api, lists_api
 from peerx.ops.bitcoin import api as bitcoin
 from peerx.ops.deps import OPERATOR
 from peerx.ops.escrow import api as escrow
@@ -122,6 +122,8 @@ async def verify(session: Session, platform: PlatformDep) -> Response:
 def build_app(platform: Platform) -> FastAPI:
     ops = surface_app("peerx operator API", platform, render_error, description=DESCRIPTION, error_model=OpsError)
     ops.include_router(router)
+    ops.include_router(lifecycle_api.router)  # account lifecycle, webhook endpoints (issue 16)
+    ops.include_router(lists_api.router)  # every desk's list, JSON or CSV (issue 16)
     ops.include_router(giftcards.router, prefix="/giftcards")
     ops.include_router(remittances.router, prefix="/remittances")
     ops.include_router(remittances.rails_router, prefix="/rails")

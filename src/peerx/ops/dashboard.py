@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
@@ -133,3 +133,106 @@ async def overview(platform: Platform, session: AsyncSession, *, days: int, live
         "failed_jobs": await failed_jobs(platform, session),
         "webhooks": await webhook_failures(platform, session),
     }
+
+
+# ---------------------------------------------------------------- charts over time (issue 16)
+
+# A ledger transfer's product is its code's first word (giftcards.trade_fee); a job's, its kind's.
+PRODUCTS = ("giftcards", "vouchers", "remittances", "escrow", "bitcoin")
+# The ledger codes that settle a payout, by outcome (one per payout reference and day).
+PAYOUT_OUTCOMES = {
+    "succeeded": ("giftcards.withdrawal_paid", "remittances.paid", "escrow.payout_sent"),
+    "failed": ("giftcards.withdrawal_failed", "remittances.failed", "escrow.payout_failed"),
+}
+MAX_DAYS = 366
+
+
+def _day_key(raw: Any) -> str:
+    return raw.isoformat() if isinstance(raw, date) else str(raw)[:10]
+
+
+def _product(code: str) -> str | None:
+    name = code.split(".", 1)[0]
+    return name if name in PRODUCTS else None
+
+
+async def charts(
+    platform: Platform, session: AsyncSession, *, first: date, days: int, livemode: bool
+) -> dict[str, Any]:
+    """Per product and UTC day from `first` (every day listed, zeros included): ledger volume
+    and fees per currency (minor units), payouts settled by outcome, and the job queue's depth at
+    the end of the day (jobs created by then and not finished)."""
+    dates = [(first + timedelta(days=n)).isoformat() for n in range(days)]
+    start, end = _midnight(first), _midnight(first + timedelta(days=days))
+    index = {d: n for n, d in enumerate(dates)}
+    out: dict[str, dict[str, Any]] = {
+        name: {"volume": {}, "fees": {}, "payouts": {k: [0] * days for k in PAYOUT_OUTCOMES}, "queue": [0] * days}
+        for name in PRODUCTS
+    }
+    in_range = (
+        LedgerTransfer.created_at >= start,
+        LedgerTransfer.created_at < end,
+        LedgerTransfer.livemode == livemode,
+    )
+    day = func.date(LedgerTransfer.created_at)
+
+    volume = await session.execute(
+        select(day, LedgerTransfer.code, LedgerTransfer.currency, func.sum(LedgerTransfer.amount))
+        .where(*in_range)
+        .group_by(day, LedgerTransfer.code, LedgerTransfer.currency)
+    )
+    for raw_day, code, currency, total in volume:
+        product = _product(code)
+        if product is not None:
+            series = out[product]["volume"].setdefault(currency, [0] * days)
+            series[index[_day_key(raw_day)]] += int(total or 0)
+
+    fees = await session.execute(
+        select(day, LedgerTransfer.code, LedgerTransfer.currency, func.sum(LedgerTransfer.amount))
+        .join(LedgerAccount, LedgerAccount.id == LedgerTransfer.credit_account_id)
+        .where(*in_range, LedgerAccount.key.like("platform/%fees/%"))
+        .group_by(day, LedgerTransfer.code, LedgerTransfer.currency)
+    )
+    for raw_day, code, currency, total in fees:
+        product = _product(code)
+        if product is not None:
+            series = out[product]["fees"].setdefault(currency, [0] * days)
+            series[index[_day_key(raw_day)]] += int(total or 0)
+
+    for outcome, codes in PAYOUT_OUTCOMES.items():
+        settled = await session.execute(
+            select(day, LedgerTransfer.code, func.count(func.distinct(LedgerTransfer.reference)))
+            .where(*in_range, LedgerTransfer.code.in_(codes))
+            .group_by(day, LedgerTransfer.code)
+        )
+        for raw_day, code, count in settled:
+            product = _product(code)
+            if product is not None:
+                out[product]["payouts"][outcome][index[_day_key(raw_day)]] += int(count)
+
+    for n in range(days):
+        moment = _midnight(first + timedelta(days=n + 1))
+        if moment > utcnow() + timedelta(days=1):
+            break  # days to come: nothing is queued there yet
+        waiting = await session.execute(
+            select(Job.kind, func.count())
+            .where(Job.created_at < moment, or_(Job.finished_at.is_(None), Job.finished_at >= moment))
+            .group_by(Job.kind)
+        )
+        for kind, count in waiting:
+            product = _product(kind)
+            if product is not None:
+                out[product]["queue"][n] += int(count)
+    for charted in out.values():
+        charted["volume"] = dict(sorted(charted["volume"].items()))
+        charted["fees"] = dict(sorted(charted["fees"].items()))
+    return {"days": dates, "livemode": livemode, "products": out}
+
+
+async def mode_with_activity(platform: Platform, session: AsyncSession) -> bool:
+    """The mode the dashboard opens in: live when any live money moved, else test when test
+    money did (a demo is all test mode), else live."""
+    for livemode in (True, False):
+        if await session.scalar(select(LedgerTransfer.id).where(LedgerTransfer.livemode == livemode).limit(1)):
+            return livemode
+    return True

@@ -13,6 +13,7 @@ that changes its shape fails its tests instead of drifting from the document."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -20,7 +21,7 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from peerx.web import WireJSON
-from peerx.wire import Amount, Flag, Id, Text, WireDecimal, WireModel
+from peerx.wire import Amount, Flag, Id, Integer, Text, WireDecimal, WireModel
 
 # Bounds shared by several requests. Amounts an operator moves by hand stay far below what a
 # 64-bit ledger column holds even after many of them (10^12 units = 10^14 minor units).
@@ -159,3 +160,142 @@ class LedgerReport(View):
     accounts: int
     transfers: int
     problems: list[str]
+
+
+# ---------------------------------------------------------------- the account lifecycle (issue 16)
+
+
+class AccountKey(View):
+    id: int
+    product: str = Field(description="peertupeer, peerwallet, peex or trustap.")
+    livemode: bool
+    prefix: str = Field(description="The key's visible start (the key itself is never shown again).")
+    created_at: datetime
+    expires_at: datetime | None = Field(description="A rolled key's end of grace; null while it has none.")
+    active: bool = Field(description="Not revoked and not past its grace.")
+
+
+class AccountView(View):
+    id: int
+    name: str
+    email: str
+    status: str = Field(description="active or suspended.")
+    suspended_at: datetime | None
+    suspended_reason: str | None
+    created_at: datetime
+    products: list[str]
+    keys: list[AccountKey]
+
+
+class AccountList(View):
+    items: list[AccountView]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class KeyRoll(WireModel):
+    model_config = examples({"product": "peertupeer", "grace_hours": 24}, {"product": "peex", "test": True})
+
+    product: Annotated[str, Text(40, min_length=1)] = Field(description="peertupeer, peerwallet, peex or trustap.")
+    test: Flag = Field(False, description="Roll the test-mode key instead of the live one.")
+    grace_hours: Annotated[int, Integer(0, 720)] = Field(
+        24, description="Hours the replaced key keeps working (0: refused at once; at most 720)."
+    )
+
+
+class KeyRolled(View):
+    id: int
+    product: str
+    livemode: bool
+    key: str = Field(description="The new key, shown this once.")
+    prefix: str
+    grace_hours: int
+    retired: list[AccountKey] = Field(description="The keys it replaces, each working until its expires_at.")
+
+
+class AccountStatusChange(WireModel):
+    model_config = examples({"reason": "Chargebacks under review"})
+
+    reason: Annotated[str, Text(1000, min_length=1, multiline=True)]
+
+
+class DeliveryCounts(View):
+    pending: int
+    succeeded: int
+    dead: int
+
+
+class EndpointView(View):
+    id: int
+    party_id: int
+    party_name: str
+    surface: str
+    url: str
+    event_types: list[str]
+    livemode: bool
+    disabled: bool
+    disabled_at: datetime | None
+    previous_secret_expires_at: datetime | None = Field(
+        description="After a rotation: until then the previous secret signs too (in webhook-signature)."
+    )
+    created_at: datetime
+    deliveries: DeliveryCounts
+    stopped_deliveries: int | None = Field(None, description="Disable: pending deliveries stopped (now dead).")
+    secret: str | None = Field(None, description="Rotate: the new signing secret, shown this once.")
+
+
+class EndpointList(View):
+    items: list[EndpointView]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+class SecretRotate(WireModel):
+    model_config = examples({"grace_hours": 24}, {"grace_hours": 0})
+
+    grace_hours: Annotated[int, Integer(0, 168)] = Field(
+        24, description="Hours the previous secret keeps signing beside the new one (0: none; at most 168)."
+    )
+
+
+class DeliveryView(View):
+    id: int
+    event_id: str
+    event_type: str
+    surface: str
+    endpoint_id: int
+    url: str
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime | None
+    delivered_at: datetime | None
+    created_at: datetime
+
+
+class DeliveryList(View):
+    items: list[DeliveryView]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    counts: DeliveryCounts
+
+
+class ListPage(View):
+    """One page of a desk's list (its rows as the console shows them), or with `format=csv`
+    every row of the filter as CSV."""
+
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    counts: dict[str, int] | None = Field(None, description="Rows in each status (where the list has statuses).")
+    model: str | None = None
+    statuses: list[str] | tuple[str, ...] | None = None

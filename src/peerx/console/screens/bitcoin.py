@@ -5,14 +5,18 @@ decision, which moves the escrow on chain."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
+from peerx.console import export
 from peerx.console.auth import FINANCE_READERS
 from peerx.console.render import NavItem
 from peerx.console.screens.money_common import Acting, Listing, Reading, can_act, form_text
 from peerx.core.errors import InvalidField
 from peerx.ops.bitcoin import actions as bitcoin_ops
 from peerx.ops.bitcoin import views
+from peerx.ops.views.common import PageRequest
 
 router = APIRouter(prefix="/bitcoin")
 nav = NavItem("Bitcoin", "/bitcoin", FINANCE_READERS)
@@ -20,14 +24,24 @@ nav = NavItem("Bitcoin", "/bitcoin", FINANCE_READERS)
 
 @router.get("")
 async def contracts(screen: Listing, status: str = "", disputed: str = "") -> Response:
-    listed = await screen.call(views.contracts, status=status, disputed=disputed == "yes", page=screen.page)
+    async def fetch(page: PageRequest) -> dict[str, Any]:
+        return await screen.call(views.contracts, status=status, disputed=disputed == "yes", page=page)
+
+    if export.asked(screen.request):
+        return await export.csv_response(fetch, name="bitcoin-contracts")
+    listed = await fetch(screen.page)
     filters = {"status": status, "disputed": disputed}
     return screen.render_list("bitcoin/contracts.html", "Bitcoin contracts", listed, filters)
 
 
 @router.get("/offers")
 async def offers(screen: Listing, type: str = "", status: str = "") -> Response:
-    listed = await screen.call(views.offers, type=type, status=status, page=screen.page)
+    async def fetch(page: PageRequest) -> dict[str, Any]:
+        return await screen.call(views.offers, type=type, status=status, page=page)
+
+    if export.asked(screen.request):
+        return await export.csv_response(fetch, name="bitcoin-offers")
+    listed = await fetch(screen.page)
     return screen.render_list("bitcoin/offers.html", "Bitcoin offers", listed, {"type": type, "status": status})
 
 

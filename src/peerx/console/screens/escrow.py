@@ -3,14 +3,17 @@ side put on record, and the decision (release to the seller or refund the buyer)
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
+from peerx.console import export
 from peerx.console.auth import FINANCE_READERS
 from peerx.console.render import NavItem
 from peerx.console.screens.money_common import Acting, Listing, Reading, can_act, form_text
 from peerx.ops.escrow import actions as escrow_ops
 from peerx.ops.escrow import views
-from peerx.ops.views.common import livemode_of
+from peerx.ops.views.common import PageRequest, livemode_of
 
 router = APIRouter(prefix="/escrow")
 nav = NavItem("Escrow", "/escrow", FINANCE_READERS)
@@ -18,13 +21,20 @@ nav = NavItem("Escrow", "/escrow", FINANCE_READERS)
 
 @router.get("")
 async def transactions(screen: Listing, model: str = "online", status: str = "", mode: str = "") -> Response:
-    listed = await screen.call(
-        views.transactions, model=model, status=status, livemode=livemode_of(mode), page=screen.page
-    )
+    when, dates = export.dates(screen.request)
+    livemode = livemode_of(mode)
+
+    async def fetch(page: PageRequest) -> dict[str, Any]:
+        return await screen.call(
+            views.transactions, model=model, status=status, livemode=livemode, when=when, page=page
+        )
+
+    if export.asked(screen.request):
+        return await export.csv_response(fetch, name=f"escrow-{model or 'online'}", when=when)
+    listed = await fetch(screen.page)
     # The model as the view picked it (empty means online), for the filter form.
-    return screen.render_list(
-        "escrow/list.html", "Escrow", listed, {"model": listed["model"], "status": status, "mode": mode}
-    )
+    filters = {"model": listed["model"], "status": status, "mode": mode, **dates}
+    return screen.render_list("escrow/list.html", "Escrow", listed, filters)
 
 
 @router.get("/complaints")

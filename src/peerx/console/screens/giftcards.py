@@ -8,11 +8,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 
-from peerx.console import audit
+from peerx.console import audit, export
 from peerx.console.auth import EVERYONE, Guard, require
 from peerx.console.render import NavItem, flash, redirect, render
+from peerx.ops.accounts import account_names
 from peerx.ops.giftcards import actions as ops
 from peerx.ops.operators.models import REVIEWER, Operator
+from peerx.ops.views.common import PageRequest, page_dict
 from peerx.web import PlatformDep, Session, decimal_field, page_params
 
 router = APIRouter(prefix="/giftcards")
@@ -35,10 +37,30 @@ async def history(
     per_page: str | None = None,
 ) -> Response:
     number, size = page_params(page, per_page, default_size=25, max_size=200)
+    when, dates = export.dates(request)
+
+    async def fetch(window: PageRequest) -> dict[str, Any]:
+        found = await ops.list_trades(
+            platform, session, status=status or None, search=q or None, when=when, **window.window()
+        )
+        return page_dict(found["trades"], found["total"], window)
+
+    if export.asked(request):
+        return await export.csv_response(fetch, name="trades", when=when)
     result = await ops.list_trades(
-        platform, session, status=status or None, search=q or None, page=number, per_page=size
+        platform, session, status=status or None, search=q or None, when=when, page=number, per_page=size
     )
-    return render(request, "giftcards/history.html", title="Gift-card trades", result=result, status=status, q=q)
+    names = await account_names(platform, session, ids=(t["party_id"] for t in result["trades"]))
+    return render(
+        request,
+        "giftcards/history.html",
+        title="Gift-card trades",
+        result=result,
+        status=status,
+        q=q,
+        names=names,
+        filters=dates,
+    )
 
 
 @router.get("/queue")
@@ -47,7 +69,8 @@ async def queue(
 ) -> Response:
     number, size = page_params(page, None, default_size=25, max_size=25)
     result = await ops.review_queue(platform, session, page=number, per_page=size)
-    return render(request, "giftcards/queue.html", title="Review queue", result=result)
+    names = await account_names(platform, session, ids=(t["party_id"] for t in result["trades"]))
+    return render(request, "giftcards/queue.html", title="Review queue", result=result, names=names)
 
 
 @router.get("/trades/{reference}")
@@ -55,11 +78,19 @@ async def trade(
     request: Request, session: Session, platform: PlatformDep, operator: Reader, reference: str
 ) -> Response:
     found = await ops.get_trade(platform, session, reference=reference)
-    return _trade_page(request, reference, found, can_review=REVIEWERS.allows(operator.role), card_number=None)
+    names = await account_names(platform, session, ids=[found["party_id"]])
+    can_review = REVIEWERS.allows(operator.role)
+    return _trade_page(request, reference, found, can_review=can_review, card_number=None, names=names)
 
 
 def _trade_page(
-    request: Request, reference: str, trade: dict[str, Any], *, can_review: bool, card_number: str | None
+    request: Request,
+    reference: str,
+    trade: dict[str, Any],
+    *,
+    can_review: bool,
+    card_number: str | None,
+    names: dict[int, str] | None = None,
 ) -> Response:
     """A trade with its images; the card number only right after a reviewer revealed it."""
     return render(
@@ -69,6 +100,7 @@ def _trade_page(
         trade=trade,
         can_review=can_review,
         card_number=card_number,
+        names=names or {},
     )
 
 
@@ -88,7 +120,9 @@ async def reveal(
     if request.headers.get("hx-request"):
         return render(request, "giftcards/card_number.html", card_number=revealed["card_number"])
     found = await ops.get_trade(platform, session, reference=reference)
-    return _trade_page(request, reference, found, can_review=True, card_number=revealed["card_number"])
+    names = await account_names(platform, session, ids=[found["party_id"]])
+    card_number = revealed["card_number"]
+    return _trade_page(request, reference, found, can_review=True, card_number=card_number, names=names)
 
 
 @router.post("/trades/{reference}/approve")

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from peerx.console import audit
+from peerx.console import audit, export
 from peerx.console.auth import FINANCE_READERS
 from peerx.console.render import NavItem, redirect, render
 from peerx.console.screens.money_common import READ, Listing
@@ -20,7 +20,7 @@ from peerx.core.ledger import TransferKind
 from peerx.ops import actions
 from peerx.ops.operators.models import Operator
 from peerx.ops.views import ledger as views
-from peerx.ops.views.common import livemode_of, optional_id
+from peerx.ops.views.common import PageRequest, livemode_of, optional_id
 from peerx.platform import Platform
 from peerx.web import PlatformDep, Session
 
@@ -65,10 +65,18 @@ def _start(platform: Platform, operator: Operator) -> VerifyRun:
 
 @router.get("")
 async def accounts(screen: Listing, search: str = "", currency: str = "", mode: str = "") -> Response:
-    listed = await screen.call(
-        views.accounts, search=search, currency=currency, livemode=livemode_of(mode), page=screen.page
-    )
-    filters = {"search": search, "currency": currency, "mode": mode}
+    when, dates = export.dates(screen.request)
+    livemode = livemode_of(mode)
+
+    async def fetch(page: PageRequest) -> dict[str, Any]:
+        return await screen.call(
+            views.accounts, search=search, currency=currency, livemode=livemode, when=when, page=page
+        )
+
+    if export.asked(screen.request):
+        return await export.csv_response(fetch, name="ledger-accounts", when=when)
+    listed = await fetch(screen.page)
+    filters = {"search": search, "currency": currency, "mode": mode, **dates}
     return screen.render_list("ledger/accounts.html", "Ledger", listed, filters)
 
 
@@ -77,10 +85,17 @@ async def transfers(
     screen: Listing, account: str = "", code: str = "", reference: str = "", kind: str = ""
 ) -> Response:
     account_id = optional_id("account", account)
-    listed = await screen.call(
-        views.transfers, account_id=account_id, code=code, reference=reference, kind=kind, page=screen.page
-    )
-    filters = {"account": account, "code": code, "reference": reference, "kind": kind}
+    when, dates = export.dates(screen.request)
+
+    async def fetch(page: PageRequest) -> dict[str, Any]:
+        return await screen.call(
+            views.transfers, account_id=account_id, code=code, reference=reference, kind=kind, when=when, page=page
+        )
+
+    if export.asked(screen.request):
+        return await export.csv_response(fetch, name="ledger-transfers", when=when)
+    listed = await fetch(screen.page)
+    filters = {"account": account, "code": code, "reference": reference, "kind": kind, **dates}
     return screen.render_list("ledger/transfers.html", "Transfers", listed, filters, kinds=list(TransferKind))
 
 

@@ -5,7 +5,7 @@ its unit of work and the operator, to call ops views and actions, render, and au
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Concatenate, ParamSpec, TypeVar
 
@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.console import audit
 from peerx.console.auth import FINANCE_READERS, Guard, require
 from peerx.console.render import flash, redirect, render
+from peerx.ops import accounts
 from peerx.ops.operators.models import FINANCE, Operator
 from peerx.ops.views.common import PageRequest, page_request
 from peerx.platform import Platform
@@ -54,6 +55,10 @@ class Screen:
     ) -> Answer:
         """An ops view or action, in this request's unit of work."""
         return await step(self.platform, self.session, *args, **kwargs)
+
+    async def names(self, ids: Iterable[int | None]) -> dict[int, str]:
+        """Account names for the ids a page shows (the `account` macro prints them)."""
+        return await accounts.account_names(self.platform, self.session, ids=ids)
 
     def render(self, template: str, title: str, **context: Any) -> Response:
         return render(self.request, template, title=title, **context)

@@ -7,12 +7,13 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from peerx.console import export
 from peerx.console.auth import FINANCE_READERS
 from peerx.console.render import NavItem
 from peerx.console.screens.money_common import Acting, Listing, Reading, Screen, can_act, form_text
 from peerx.ops.remittances import actions as remittance_ops
 from peerx.ops.remittances import views
-from peerx.ops.views.common import livemode_of, optional_id
+from peerx.ops.views.common import PageRequest, livemode_of, optional_id
 
 router = APIRouter(prefix="/remittances")
 nav = NavItem("Remittances", "/remittances", FINANCE_READERS)
@@ -23,24 +24,42 @@ async def transactions(
     screen: Listing, status: str = "", mode: str = "", account: str = "", search: str = ""
 ) -> Response:
     livemode, account_id = livemode_of(mode), optional_id("account", account)
-    listed = await screen.call(
-        views.transactions, status=status, livemode=livemode, account_id=account_id, search=search, page=screen.page
+    when, dates = export.dates(screen.request)
+
+    async def fetch(page: PageRequest) -> dict[str, Any]:
+        return await screen.call(
+            views.transactions,
+            status=status,
+            livemode=livemode,
+            account_id=account_id,
+            search=search,
+            when=when,
+            page=page,
+        )
+
+    if export.asked(screen.request):
+        return await export.csv_response(fetch, name="remittances", when=when)
+    listed = await fetch(screen.page)
+    filters = {"status": status, "mode": mode, "account": account, "search": search, **dates}
+    names = await screen.names(tx["account_id"] for tx in listed["items"])
+    return screen.render_list(
+        "remittances/list.html", "Remittances", listed, filters, statuses=views.STATUSES, names=names
     )
-    filters = {"status": status, "mode": mode, "account": account, "search": search}
-    return screen.render_list("remittances/list.html", "Remittances", listed, filters, statuses=views.STATUSES)
 
 
 @router.get("/partners")
 async def partners(screen: Listing) -> Response:
     listed = await screen.call(views.partner_list, page=screen.page)
-    return screen.render("remittances/partners.html", "Remittance partners", listed=listed)
+    names = await screen.names(p["account_id"] for p in listed["items"])
+    return screen.render("remittances/partners.html", "Remittance partners", listed=listed, names=names)
 
 
 @router.get("/{transaction_id}")
 async def detail(transaction_id: int, screen: Reading) -> Response:
     tx = await screen.call(views.transaction, transaction_id=transaction_id)
     title = f"Remittance {tx['track_id']}"
-    return screen.render("remittances/detail.html", title, tx=tx, can_act=can_act(screen.operator))
+    names = await screen.names([tx["account_id"]])
+    return screen.render("remittances/detail.html", title, tx=tx, can_act=can_act(screen.operator), names=names)
 
 
 @router.post("/{transaction_id}/cancel")

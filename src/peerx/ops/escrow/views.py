@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.errors import NotFound
 from peerx.ops.views.common import PageRequest, choice, money, page_dict
+from peerx.ops.views.listing import DateRange
 from peerx.platform import Platform
 from peerx.products.escrow import online as escrow
 from peerx.products.escrow import p2p
@@ -66,6 +67,7 @@ async def transactions(
     model: str = "online",
     status: str | None = None,
     livemode: bool | None = None,
+    when: DateRange = DateRange(),
     page: PageRequest = PageRequest(),
 ) -> dict[str, Any]:
     """Transactions of one model (online or p2p) newest first, with counts per state."""
@@ -73,7 +75,7 @@ async def transactions(
     statuses = MODELS[picked_model]
     picked = choice("status", status, statuses)
     rows, total = await queries.transactions_page(
-        session, model=picked_model, status=picked, livemode=livemode, **page.window()
+        session, model=picked_model, status=picked, livemode=livemode, period=when, **page.window()
     )
     users = await queries.user_emails(session, rows)
     found = await queries.status_counts(session, model=picked_model, livemode=livemode)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.errors import InvalidField, NotFound
 from peerx.core.storage import StoredFile
+from peerx.ops.views.listing import DateRange
 from peerx.platform import Platform
 from peerx.products.giftcards import repository as queries
 from peerx.products.giftcards import service as giftcards
@@ -91,11 +92,12 @@ async def list_trades(
     oldest_first: bool = False,
     page: int,
     per_page: int,
+    when: DateRange = DateRange(),
 ) -> dict[str, Any]:
     if status is not None and status not in TRADE_STATUSES:
         raise InvalidField("status", f"must be one of {', '.join(TRADE_STATUSES)}")
     rows, total = await queries.search_trades(
-        session, status=status, search=search, oldest_first=oldest_first, page=page, per_page=per_page
+        session, status=status, search=search, oldest_first=oldest_first, page=page, per_page=per_page, period=when
     )
     return {"trades": [_trade_row(trade) for trade in rows], "total": total, "page": page, "per_page": per_page}
 

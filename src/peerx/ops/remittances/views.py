@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.errors import NotFound
 from peerx.ops.views.common import PageRequest, choice, every_status, money, page_dict
+from peerx.ops.views.listing import DateRange
 from peerx.platform import Platform
 from peerx.products.remittances import common, partners
 from peerx.products.remittances import repository as queries
@@ -66,13 +67,14 @@ async def transactions(
     livemode: bool | None = None,
     account_id: int | None = None,
     search: str | None = None,
+    when: DateRange = DateRange(),
     page: PageRequest = PageRequest(),
 ) -> dict[str, Any]:
     """Transactions newest first, filtered; `search` matches the track_id or the beneficiary
     (email or phone as the partner gave it)."""
     picked = choice("status", status, remittances.STATUSES)
     found, total = await queries.transactions_page(
-        session, status=picked, livemode=livemode, party_id=account_id, search=search, **page.window()
+        session, status=picked, livemode=livemode, party_id=account_id, search=search, period=when, **page.window()
     )
     listed = page_dict([transaction_row(tx) for tx in found], total, page)
     counts = await queries.status_counts(session, livemode=livemode)

@@ -12,6 +12,7 @@ from peerx.core.db import paginate
 from peerx.core.errors import InvalidField
 from peerx.core.ledger import LedgerAccount, LedgerTransfer, TransferKind
 from peerx.ops.views.common import PageRequest, choice, money, page_dict, page_of
+from peerx.ops.views.listing import DateRange
 from peerx.platform import Platform
 
 
@@ -39,10 +40,11 @@ async def accounts(
     search: str | None = None,
     currency: str | None = None,
     livemode: bool | None = None,
+    when: DateRange = DateRange(),
     page: PageRequest = PageRequest(),
 ) -> dict[str, Any]:
     """Accounts by id; `search` is a part of the key (e.g. party:12, float:, /fees/)."""
-    query = select(LedgerAccount)
+    query = when.apply(select(LedgerAccount), LedgerAccount.created_at)
     if search:
         query = query.where(LedgerAccount.key.contains(search.strip(), autoescape=True))
     if currency:
@@ -60,11 +62,12 @@ async def transfers(
     code: str | None = None,
     reference: str | None = None,
     kind: str | None = None,
+    when: DateRange = DateRange(),
     page: PageRequest = PageRequest(),
 ) -> dict[str, Any]:
     """Transfers newest first; filters: one account (either side), code prefix, exact reference."""
     picked_kind = choice("kind", kind, tuple(TransferKind))
-    query = select(LedgerTransfer)
+    query = when.apply(select(LedgerTransfer), LedgerTransfer.created_at)
     if account_id is not None:
         if account_id < 1:
             raise InvalidField("account_id", "must be an account id")

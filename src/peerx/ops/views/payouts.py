@@ -13,6 +13,7 @@ from peerx.core.db import paginate
 from peerx.core.errors import NotFound
 from peerx.core.parties import Party
 from peerx.ops.views.common import PageRequest, choice, every_status, money, page_dict
+from peerx.ops.views.listing import DateRange
 from peerx.platform import Platform
 from peerx.products.giftcards import repository as queries
 from peerx.products.giftcards import service as giftcards
@@ -81,11 +82,14 @@ async def withdrawals(
     *,
     status: str | None = None,
     livemode: bool | None = None,
+    when: DateRange = DateRange(),
     page: PageRequest = PageRequest(),
 ) -> dict[str, Any]:
     """Gift-card withdrawals, newest first, with how many are in each status."""
     picked = choice("status", status, WITHDRAWAL_STATUSES)
-    found, total = await queries.withdrawals_page(session, status=picked, livemode=livemode, **page.window())
+    found, total = await queries.withdrawals_page(
+        session, status=picked, livemode=livemode, period=when, **page.window()
+    )
     listed = page_dict([withdrawal_row(w) for w in found], total, page)
     counts = await queries.withdrawal_status_counts(session, livemode=livemode)
     return {**listed, "counts": every_status(counts, WITHDRAWAL_STATUSES)}

@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from peerx.core.db import utcnow
 from peerx.core.events import DEAD, PENDING, SUCCEEDED, Event, WebhookDelivery, WebhookEndpoint
 from peerx.core.parties import Party
 from peerx.ops import actions
 from peerx.ops.views.common import PageRequest, choice, page_dict, rows_page
+from peerx.ops.views.listing import DateRange
 from peerx.platform import Platform
 
 STATUSES = (PENDING, SUCCEEDED, DEAD)
@@ -24,9 +26,18 @@ async def endpoints(
     *,
     surface: str | None = None,
     livemode: bool | None = None,
+    party_id: int | None = None,
+    endpoint_id: int | None = None,
+    when: DateRange = DateRange(),
     page: PageRequest = PageRequest(),
 ) -> dict[str, Any]:
+    """Endpoints (of one account, or all) created within `when`, with deliveries by status."""
     query = select(WebhookEndpoint, Party.name).join(Party, Party.id == WebhookEndpoint.party_id)
+    if party_id is not None:
+        query = query.where(WebhookEndpoint.party_id == party_id)
+    if endpoint_id is not None:
+        query = query.where(WebhookEndpoint.id == endpoint_id)
+    query = when.apply(query, WebhookEndpoint.created_at)
     if surface:
         query = query.where(WebhookEndpoint.surface == surface.strip())
     if livemode is not None:
@@ -51,6 +62,12 @@ async def endpoints(
             "event_types": endpoint.event_types,
             "livemode": endpoint.livemode,
             "disabled": endpoint.disabled_at is not None,
+            "disabled_at": endpoint.disabled_at,
+            "previous_secret_expires_at": (
+                endpoint.previous_secret_expires_at
+                if endpoint.previous_secret_expires_at is not None and endpoint.previous_secret_expires_at > utcnow()
+                else None
+            ),
             "created_at": endpoint.created_at,
             "deliveries": counts[endpoint.id],
         }
@@ -59,7 +76,9 @@ async def endpoints(
     return page_dict(items, total, page)
 
 
-def _delivery_query(status: str | None, endpoint_id: int | None, event_id: str | None) -> Any:
+def _delivery_query(
+    status: str | None, endpoint_id: int | None, event_id: str | None, when: DateRange = DateRange()
+) -> Any:
     picked = choice("status", status, STATUSES)
     query = (
         select(WebhookDelivery, Event.type, Event.surface, WebhookEndpoint.url)
@@ -72,7 +91,7 @@ def _delivery_query(status: str | None, endpoint_id: int | None, event_id: str |
         query = query.where(WebhookDelivery.endpoint_id == endpoint_id)
     if event_id:
         query = query.where(WebhookDelivery.event_id == event_id.strip())
-    return query
+    return when.apply(query, WebhookDelivery.created_at)
 
 
 async def deliveries(
@@ -82,10 +101,11 @@ async def deliveries(
     status: str | None = None,
     endpoint_id: int | None = None,
     event_id: str | None = None,
+    when: DateRange = DateRange(),
     page: PageRequest = PageRequest(),
 ) -> dict[str, Any]:
     """Deliveries newest first with their event type and target, plus counts per status."""
-    query = _delivery_query(status, endpoint_id, event_id)
+    query = _delivery_query(status, endpoint_id, event_id, when)
     rows, total = await rows_page(session, query.order_by(WebhookDelivery.id.desc()), page)
     items = [
         {

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from peerx.core.db import utcnow
 from peerx.ops.views.common import PageRequest, choice, money, page_dict
+from peerx.ops.views.listing import DateRange
 from peerx.platform import Platform
 from peerx.products.vouchers import repository as queries
 from peerx.products.vouchers import service as vouchers
@@ -37,13 +38,14 @@ async def orders(
     status: str | None = None,
     livemode: bool | None = None,
     account_id: int | None = None,
+    when: DateRange = DateRange(),
     page: PageRequest = PageRequest(),
 ) -> dict[str, Any]:
     """Orders newest first; `status` keeps orders holding at least one voucher in that status."""
     picked = choice("status", status, STATUSES)
     now = utcnow()
     found, total = await queries.orders_page(
-        session, now=now, status=picked, livemode=livemode, party_id=account_id, **page.window()
+        session, now=now, status=picked, livemode=livemode, party_id=account_id, period=when, **page.window()
     )
     listed = page_dict([order_row(order) for order in found], total, page)
     counts: dict[str, dict[str, int]] = {}

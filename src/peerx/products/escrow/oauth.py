@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session as SyncSession
 
 from peerx.core.db import utcnow
 from peerx.core.errors import Conflict, Forbidden, InvalidField, NotFound, Unauthorized
-from peerx.core.parties import create_party
+from peerx.core.parties import create_party, ensure_active
 from peerx.core.ratelimit import LockoutRule, login_gate
 from peerx.core.secrets import hash_api_key
 from peerx.products.escrow import repository
@@ -422,6 +422,7 @@ async def bearer_user(session: AsyncSession, plaintext: str, scopes: Sequence[st
     client = await repository.client(session, token.client_id)
     if user is None or client is None:
         raise Unauthorized("The access token is invalid, expired or revoked.")
+    await ensure_active(session, client.party_id)  # the client's account is not suspended
     return TokenUser(user, token, client)
 
 

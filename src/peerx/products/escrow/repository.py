@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from peerx.core.db import paginate
 from peerx.core.errors import NotFound
 from peerx.core.ledger import LedgerAccount
+from peerx.core.period import ALWAYS, Period
 from peerx.products.escrow.charges import code_error
 from peerx.products.escrow.models import (
     EscrowListing,
@@ -210,11 +211,18 @@ async def user_emails(session: AsyncSession, rows: list[AnyTx]) -> dict[int, str
 
 
 async def transactions_page(
-    session: AsyncSession, *, model: str, status: str | None, livemode: bool | None, page: int, per_page: int
+    session: AsyncSession,
+    *,
+    model: str,
+    status: str | None,
+    livemode: bool | None,
+    page: int,
+    per_page: int,
+    period: Period = ALWAYS,
 ) -> tuple[list[AnyTx], int]:
-    """One page of one model's transactions newest first, and the total count."""
+    """One page of one model's transactions (created within `period`) newest first, and the total."""
     table = TABLES[model]
-    query = select(table)
+    query = period.apply(select(table), table.created)
     if status is not None:
         query = query.where(table.status == status)
     if livemode is not None:

@@ -13,6 +13,7 @@ from peerx.core.db import paginate
 from peerx.core.errors import NotFound
 from peerx.core.events import WebhookEndpoint
 from peerx.core.parties import Caller, owned_by
+from peerx.core.period import ALWAYS, Period
 from peerx.products.giftcards.models import Rate, Trade, TradeStatus, Withdrawal
 
 # ---------------------------------------------------------------- rates
@@ -128,10 +129,18 @@ async def trade_by_reference(session: AsyncSession, reference: str) -> Trade:
 
 
 async def search_trades(
-    session: AsyncSession, *, status: str | None, search: str | None, oldest_first: bool, page: int, per_page: int
+    session: AsyncSession,
+    *,
+    status: str | None,
+    search: str | None,
+    oldest_first: bool,
+    page: int,
+    per_page: int,
+    period: Period = ALWAYS,
 ) -> tuple[list[Trade], int]:
-    """Every merchant's trades; `search` matches the reference, card name or card number's last 4."""
-    query = select(Trade)
+    """Every merchant's trades (submitted within `period`); `search` matches the reference, card
+    name or card number's last 4."""
+    query = period.apply(select(Trade), Trade.created_at)
     if status is not None:
         query = query.where(Trade.status == status)
     if search:
@@ -182,9 +191,10 @@ async def withdrawals_page(
     livemode: bool | None = None,
     page: int,
     per_page: int,
+    period: Period = ALWAYS,
 ) -> tuple[list[Withdrawal], int]:
-    """One page of withdrawals, newest first, and the total count."""
-    query = select(Withdrawal)
+    """One page of withdrawals (requested within `period`), newest first, and the total count."""
+    query = period.apply(select(Withdrawal), Withdrawal.created_at)
     if status is not None:
         query = query.where(Withdrawal.status == status)
     if livemode is not None:

@@ -18,6 +18,7 @@ from peerx.core.errors import (
     RateLimited,
     Unauthorized,
 )
+from peerx.core.parties import AccountSuspended
 from peerx.web import WireJSON, error_status, retry_after
 
 STATUS: dict[type[PeerxError], int] = {
@@ -25,6 +26,7 @@ STATUS: dict[type[PeerxError], int] = {
     InsufficientFunds: 422,
     Unauthorized: 401,
     Forbidden: 422,  # "the transaction does not belong to you" is a 422 in the document
+    AccountSuspended: 401,  # the document's one refusal of a key: "not authorized" (401)
     NotFound: 404,
     Conflict: 409,
     IdempotencyMismatch: 422,

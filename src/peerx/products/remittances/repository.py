@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import dialect_insert, paginate, utcnow
 from peerx.core.events import WebhookEndpoint
 from peerx.core.parties import Caller, Party, owned_by
+from peerx.core.period import ALWAYS, Period
 from peerx.products.remittances.models import Beneficiary, Partner, RemittanceStatus, Sender, Transaction
 
 # ---------------------------------------------------------------- partners, senders, platform users
@@ -154,10 +155,11 @@ async def transactions_page(
     search: str | None = None,
     page: int,
     per_page: int,
+    period: Period = ALWAYS,
 ) -> tuple[list[Transaction], int]:
-    """One page of transactions, newest first, and the total; `search` matches the track_id or
-    the beneficiary (email or phone as the partner gave it)."""
-    query = select(Transaction)
+    """One page of transactions (created within `period`), newest first, and the total; `search`
+    matches the track_id or the beneficiary (email or phone as the partner gave it)."""
+    query = period.apply(select(Transaction), Transaction.created_at)
     if status is not None:
         query = query.where(Transaction.status == status)
     if livemode is not None:

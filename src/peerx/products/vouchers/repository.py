@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from peerx.core.db import paginate
 from peerx.core.errors import NotFound
 from peerx.core.parties import Caller, owned_by
+from peerx.core.period import ALWAYS, Period
 from peerx.products.vouchers.models import Voucher, VoucherOrder, VoucherStatus
 
 # ---------------------------------------------------------------- orders and vouchers
@@ -122,10 +123,11 @@ async def orders_page(
     party_id: int | None = None,
     page: int,
     per_page: int,
+    period: Period = ALWAYS,
 ) -> tuple[list[VoucherOrder], int]:
-    """One page of orders, newest first, and the total; `status` keeps orders holding at least one
-    voucher in that (effective) status."""
-    query = select(VoucherOrder)
+    """One page of orders (issued within `period`), newest first, and the total; `status` keeps
+    orders holding at least one voucher in that (effective) status."""
+    query = period.apply(select(VoucherOrder), VoucherOrder.created_at)
     if status is not None:
         holding = select(Voucher.order_pk).where(_effective(status, now))
         query = query.where(VoucherOrder.id.in_(holding))
