@@ -206,7 +206,11 @@ def test_demo_and_serve_print_json_start_lines(tmp_path: Path) -> None:
 
     lines, stderr, _ = _first_lines(["serve", "--port", str(unused_tcp_port), "--json"], env, 1, request)
     assert lines[0]["event"] == "serving" and lines[0]["version"] == peerx.__version__
-    assert len(lines) == 1 and '"GET /healthz HTTP/1.1" 200' in stderr
+    assert len(lines) == 1
+    # The access line leaves on stderr, as one JSON log line (docs/observability.md).
+    logged = [json.loads(line) for line in stderr.splitlines() if line.startswith('{"time"')]
+    access = [entry for entry in logged if entry["logger"] == "uvicorn.access"]
+    assert any('"GET /healthz HTTP/1.1" 200' in entry["message"] for entry in access), stderr
 
 
 def test_worker_prints_json_start_and_stop_lines(tmp_path: Path) -> None:
