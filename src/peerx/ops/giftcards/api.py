@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import Response
 
 from peerx.ops.deps import OPERATOR
@@ -9,6 +11,7 @@ from peerx.ops.giftcards.actions import (
     approve_trade,
     reject_trade,
     set_rate,
+    trade_image,
 )
 from peerx.ops.giftcards.schemas import RateSet, RateView, TradeApprove, TradeReject, TradeView
 from peerx.ops.schemas import REFERENCE, reply
@@ -40,3 +43,24 @@ async def approve(
 async def reject(reference: REFERENCE, body: TradeReject, session: Session, platform: PlatformDep) -> Response:
     """Reject a pending trade with a reason the merchant sees."""
     return reply(TradeView, await reject_trade(platform, session, reference=reference, reason=body.reason))
+
+
+# ---------------------------------------------------------------- issue 16 (two servers): uploads
+
+ImageKind = Literal["front", "back", "receipt"]  # giftcards.TRADE_IMAGES
+
+
+@router.get(
+    "/trades/{reference}/images/{kind}",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "image/gif": {}}}},
+)
+async def image(reference: REFERENCE, kind: ImageKind, session: Session, platform: PlatformDep) -> Response:
+    """One of a trade's uploaded images, as stored (whichever server received it)."""
+    found = await trade_image(platform, session, reference=reference, kind=kind)
+    # The type was detected from the bytes at upload; never rendered inline by a browser here.
+    return Response(
+        found["data"],
+        media_type=found["content_type"],
+        headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"},
+    )
