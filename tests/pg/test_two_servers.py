@@ -147,7 +147,7 @@ async def test_two_servers_two_workers_one_database(
     try:
         await _run(cluster, db, http, receiver, pg_database_url)
     except BaseException:
-        print(cluster.logs())  # noqa: T201 - the processes' own words, for the failure report
+        print(cluster.logs())
         raise
     finally:
         for client in http.values():
@@ -175,7 +175,14 @@ async def _run(
     await ops_a(
         "PUT",
         "/giftcards/rates",
-        {"card_type_id": 1, "card_name": "Amazon", "country": "USA", "currency": "USD", "rate": "8.5", "fee_pct": "2.5"},
+        {
+            "card_type_id": 1,
+            "card_name": "Amazon",
+            "country": "USA",
+            "currency": "USD",
+            "rate": "8.5",
+            "fee_pct": "2.5",
+        },
     )
     oauth = await ops_b(
         "POST", "/escrow/clients", {"name": "Shop App", "redirect_uris": ["http://localhost/cb"], "test": True}, 201
@@ -189,10 +196,8 @@ async def _run(
         (ops_b, oauth["account_id"], "trustap", True),
     ):
         path = f"/hook/{surface}"
-        created = await ops(
-            "POST", "/webhooks", {"account_id": account, "url": receiver.url + "/" + surface, "surface": surface,
-                                  "test": test}, 201,
-        )  # fmt: skip
+        hook = {"account_id": account, "url": receiver.url + "/" + surface, "surface": surface, "test": test}
+        created = await ops("POST", "/webhooks", hook, 201)
         endpoints[path] = created
 
     ptp_live = {"X-API-Key": merchant["peertupeer"]["live_key"]}
@@ -234,7 +239,9 @@ async def _run(
     for ops, email in ((ops_a, "seller@example.com"), (ops_b, "buyer@example.com")):
         user = await ops("POST", "/escrow/users", {"email": email, "password": "correct horse", "first": "A",
                                                      "last": "B"}, 201)  # fmt: skip
-        token = await ops("POST", "/escrow/tokens", {"user": email, "client": oauth["client_id"], "scope": "openid"}, 201)
+        token = await ops(
+            "POST", "/escrow/tokens", {"user": email, "client": oauth["client_id"], "scope": "openid"}, 201
+        )
         people[email] = {"id": user["id"], "h": {"Authorization": f"Bearer {token['access_token']}"}}
     seller_h, buyer_h = people["seller@example.com"]["h"], people["buyer@example.com"]["h"]
     quote = (await a.get(f"{TP}/charge", params={"price": 1234, "currency": "usd"}, headers=seller_h)).json()
