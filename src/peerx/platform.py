@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 from peerx.core.db import Database
 from peerx.core.http import OutboundClient
 from peerx.core.jobs import WAKE_KEY, JobContext, Worker
+from peerx.core.object_store import LocalObjectStore, ObjectStore, S3ObjectStore
 from peerx.core.private_files import private_dir
 from peerx.core.ratelimit import RateLimiter
 from peerx.core.secrets import FieldCipher, KeyMaterial, load_key_material
@@ -57,7 +58,12 @@ class Platform:
     @classmethod
     def build(cls, settings: Settings, **overrides: Any) -> Platform:
         private_dir(settings.data_dir)
-        db = Database(settings.effective_database_url, pool_timeout=settings.db_pool_timeout_seconds)
+        db = Database(
+            settings.effective_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         outbound = OutboundClient(
             timeout_seconds=settings.outbound_timeout_seconds, allow_private=settings.allow_private_targets
         )
@@ -66,7 +72,7 @@ class Platform:
             "db": db,
             "keys": load_key_material(settings),
             "files": FileStore(
-                settings.data_dir / "files",
+                object_store(settings),
                 db,
                 max_bytes=settings.max_upload_bytes,
                 max_pixels=settings.max_image_pixels,
@@ -82,3 +88,19 @@ class Platform:
         await self.limiter.aclose()
         await self.outbound.aclose()
         await self.db.dispose()
+
+
+def object_store(settings: Settings) -> ObjectStore:
+    """Uploads in the S3 bucket when one is configured, else on this machine's disk."""
+    if not settings.s3_bucket:
+        return LocalObjectStore(settings.data_dir / "files")
+    return S3ObjectStore(
+        settings.s3_bucket,
+        prefix=settings.s3_prefix,
+        endpoint_url=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id,
+        secret_access_key=settings.s3_secret_access_key,
+        server_side_encryption=settings.s3_server_side_encryption,
+        timeout_seconds=settings.s3_timeout_seconds,
+    )

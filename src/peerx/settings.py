@@ -184,6 +184,26 @@ class Settings(BaseSettings):
     trustap_stripe_api_base: str = "https://api.stripe.com"
     trustap_deposit_acceptance_seconds: int = Field(default=3 * 86_400, ge=1)  # face to face, for the seller
 
+    # More than one machine (docs/deploy.md, docs/multi-machine.md).
+    # Uploads (card images) go to this S3-compatible bucket when set; empty keeps them on local
+    # disk under data_dir/files (the embedded default). The endpoint is for S3-compatible servers
+    # (MinIO, Ceph, moto; empty = AWS). Empty keys use the SDK's default credential chain.
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = Field(default="", repr=False)
+    s3_prefix: str = "files/"
+    # Asked of the store for every object written; empty leaves it to the bucket's default.
+    s3_server_side_encryption: Literal["", "AES256", "aws:kms"] = ""
+    s3_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Proxies whose X-Forwarded-For/-Proto are believed (comma list of IPs or CIDRs); empty: none,
+    # every request is its socket's peer.
+    trusted_proxies: str = ""
+    # Database connections per process: the pool kept open, and how many more it may open at peak.
+    db_pool_size: int = Field(default=10, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -16,8 +16,8 @@ async def test_same_bytes_are_stored_once(platform):
         again = await platform.files.store(session, data, kind)
         assert first.id == again.id and kind == "image/png"
         assert await session.scalar(select(func.count()).select_from(StoredFile)) == 1
-    assert platform.files.read(first) == data
-    assert platform.files.path_for(first.sha256).is_relative_to(platform.settings.data_dir / "files")
+    assert await platform.files.read(first) == data
+    assert platform.files.objects.path_for(first.sha256).is_relative_to(platform.settings.data_dir / "files")
 
 
 async def test_rollback_removes_files_only_it_wrote(platform):
@@ -31,5 +31,5 @@ async def test_rollback_removes_files_only_it_wrote(platform):
             raise RuntimeError("abort")
     except RuntimeError:
         pass
-    assert platform.files.path_for(stored.sha256).exists() and again == stored.sha256
-    assert not platform.files.path_for(fresh).exists()
+    assert platform.files.objects.path_for(stored.sha256).exists() and again == stored.sha256
+    assert not platform.files.objects.path_for(fresh).exists()

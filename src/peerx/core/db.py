@@ -106,16 +106,23 @@ async def _run(hooks: list[Hook]) -> None:
             log.exception("unit-of-work hook failed")
 
 
-def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int | None = None, pool_timeout: float = 30.0
+) -> AsyncEngine:
     if url.startswith("sqlite"):
         _create_sqlite_file(url)
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _sqlite_write_locking(engine)
         return engine
     # pool_timeout: a request that finds every connection taken is refused (503, Retry-After)
-    # after this long rather than queueing for SQLAlchemy's default 30 s.
+    # after this long rather than queueing for SQLAlchemy's default 30 s. max_overflow defaults
+    # to pool_size (PEERX_DB_POOL_SIZE / PEERX_DB_MAX_OVERFLOW set both).
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=pool_timeout, pool_pre_ping=True
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        pool_timeout=pool_timeout,
+        pool_pre_ping=True,
     )
 
 
@@ -151,9 +158,9 @@ def _sqlite_write_locking(engine: AsyncEngine) -> None:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, pool_timeout: float = 30.0):
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int | None = None, pool_timeout: float = 30.0):
         self.url = url
-        self.engine = make_engine(url, pool_size=pool_size, pool_timeout=pool_timeout)
+        self.engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
         # Copied into every session's info: lets the platform attach e.g. the worker's wake-up.
         self.session_info: dict[str, Any] = {}

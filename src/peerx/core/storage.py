@@ -1,14 +1,15 @@
 """Uploaded files: type checked from the bytes (never the client's claim), size limited, stored
-once by content hash under data_dir/files, never served publicly. A file written for a request
-that rolls back is removed again, unless a committed row still refers to it."""
+once by content hash in an object store (data_dir/files, or an S3 bucket: core/object_store.py),
+never served publicly. A file written for a request that rolls back is removed again, unless a
+committed row still refers to it."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import warnings
 from datetime import datetime
-from pathlib import Path
 from typing import Any, cast
 
 import filetype
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from peerx.core.db import Base, Database, on_rollback, utcnow
 from peerx.core.errors import InvalidField
-from peerx.core.private_files import private_dir, write_private
+from peerx.core.object_store import ObjectStore
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 
@@ -57,14 +58,11 @@ def _upsert(dialect: str) -> Any:
 
 
 class FileStore:
-    def __init__(self, root: Path, db: Database, *, max_bytes: int, max_pixels: int = 40_000_000):
-        self.root = root
+    def __init__(self, objects: ObjectStore, db: Database, *, max_bytes: int, max_pixels: int = 40_000_000):
+        self.objects = objects
         self.db = db
         self.max_bytes = max_bytes
         self.max_pixels = max_pixels
-
-    def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def check_image(self, field: str, data: bytes) -> str:
         """Validate without storing; returns the detected content type."""
@@ -103,6 +101,7 @@ class FileStore:
         file, which in read committed may also miss a row a concurrent request just inserted)."""
         now = utcnow()
         rows: dict[str, dict[str, object]] = {}
+        blobs: dict[str, bytes] = {}
         digests = []
         for data, content_type in uploads:
             digest = hashlib.sha256(data).hexdigest()
@@ -110,11 +109,18 @@ class FileStore:
             if digest in rows:  # the same bytes twice: one row (an upsert may not touch a row twice)
                 continue
             rows[digest] = {"sha256": digest, "content_type": content_type, "size": len(data), "created_at": now}
-            path = self.path_for(digest)
-            if not path.exists():
-                # Card images: 0600 in 0700 folders; written whole, then renamed into place.
-                write_private(private_dir(path.parent) / path.name, data)
+            blobs[digest] = data
+        # Every object at once (each is a round trip to S3), before the row that refers to it. One
+        # that fails fails the request, after the others this call wrote are marked for removal.
+        outcomes = await asyncio.gather(
+            *(self.objects.put_new(digest, data) for digest, data in blobs.items()), return_exceptions=True
+        )
+        for digest, wrote in zip(blobs, outcomes, strict=True):
+            if wrote is True:
                 on_rollback(session, lambda digest=digest: self._discard_unreferenced(digest))  # type: ignore[misc]
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         returned = await session.execute(_upsert(session.get_bind().dialect.name), list(rows.values()))
         found = {row.sha256: row for row in returned}
         # Plain objects (not loaded into the session): nothing here is changed or reloaded later.
@@ -123,7 +129,7 @@ class FileStore:
     async def _discard_unreferenced(self, digest: str) -> None:
         async with self.db.transaction() as session:
             if await session.scalar(select(StoredFile.id).where(StoredFile.sha256 == digest)) is None:
-                self.path_for(digest).unlink(missing_ok=True)
+                await self.objects.delete(digest)
 
-    def read(self, stored: StoredFile) -> bytes:
-        return self.path_for(stored.sha256).read_bytes()
+    async def read(self, stored: StoredFile) -> bytes:
+        return await self.objects.get(stored.sha256)

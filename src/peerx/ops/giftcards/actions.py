@@ -118,7 +118,7 @@ async def trade_image(platform: Platform, session: AsyncSession, *, reference: s
     stored = await session.get(StoredFile, file_id) if file_id is not None else None
     if stored is None:
         raise NotFound(f"trade {reference} has no {kind} image")
-    return {"content_type": stored.content_type, "data": platform.files.read(stored)}
+    return {"content_type": stored.content_type, "data": await platform.files.read(stored)}
 
 
 async def reveal_card_number(platform: Platform, session: AsyncSession, *, reference: str) -> dict[str, Any]:

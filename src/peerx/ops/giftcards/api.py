@@ -45,22 +45,19 @@ async def reject(reference: REFERENCE, body: TradeReject, session: Session, plat
     return reply(TradeView, await reject_trade(platform, session, reference=reference, reason=body.reason))
 
 
-# ---------------------------------------------------------------- issue 16 (two servers): uploads
-
-ImageKind = Literal["front", "back", "receipt"]  # giftcards.TRADE_IMAGES
-
-
 @router.get(
     "/trades/{reference}/images/{kind}",
     response_class=Response,
     responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}, "image/gif": {}}}},
 )
-async def image(reference: REFERENCE, kind: ImageKind, session: Session, platform: PlatformDep) -> Response:
-    """One of a trade's uploaded images, as stored (whichever server received it)."""
+async def image(
+    reference: REFERENCE, kind: Literal["front", "back", "receipt"], session: Session, platform: PlatformDep
+) -> Response:
+    """The bytes of one of a trade's images (front, back or receipt), with the type detected
+    when it was stored; wherever it is stored (disk or the S3 bucket), every server reads it."""
     found = await trade_image(platform, session, reference=reference, kind=kind)
-    # The type was detected from the bytes at upload; never rendered inline by a browser here.
     return Response(
         found["data"],
         media_type=found["content_type"],
-        headers={"Content-Disposition": "attachment", "X-Content-Type-Options": "nosniff"},
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
     )
