@@ -26,6 +26,7 @@ from joserfc.jwk import ECKey
 
 from peerx.chain.keys import new_extended_private_key
 from tests.conftest import REDIS_URL, REQUIRE_SERVICES, TEST_KEYS
+from tests.fixtures import s3
 from tests.fixtures.cli import Peerx
 from tests.fixtures.cluster import Cluster
 from tests.fixtures.factories import remittances as peex
@@ -35,9 +36,11 @@ from tests.fixtures.factories.escrow import TP, Person, new_tx
 from tests.fixtures.factories.giftcards import PTP, trade_form
 from tests.fixtures.images import jpeg, png
 from tests.fixtures.receiver import WebhookReceiver, start_receiver, verify_peertupeer, verify_peex, verify_standard
+from tests.fixtures.s3 import S3Bucket
 from tests.products.bitcoin.contract_helpers import double_match_body, match_body, with_pgp
 
 pytestmark = [pytest.mark.pg, pytest.mark.redis]
+s3_server, s3_bucket = s3.s3_server, s3.s3_bucket  # moto's S3 server, a fresh bucket
 
 OPS_TOKEN = "ops-" + "x" * 40
 RATE_LIMIT = 10  # PeerTupeer requests per minute per key, for this test
@@ -84,11 +87,12 @@ def shared_environment(database_url: str, redis_url: str) -> dict[str, str]:
 
 
 @pytest.fixture
-async def cluster(tmp_path: Path, pg_database_url: str, redis_url: str) -> AsyncIterator[Cluster]:
+async def cluster(tmp_path: Path, pg_database_url: str, redis_url: str, s3_bucket: S3Bucket) -> AsyncIterator[Cluster]:
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
-    started = Cluster(tmp_path, shared_environment(pg_database_url, redis_url))
+    # Uploads in one bucket of the local S3 server (moto's), as on machines that share no disk.
+    started = Cluster(tmp_path, {**shared_environment(pg_database_url, redis_url), **s3_bucket.environ})
     try:
         yield started
     finally:
@@ -137,7 +141,7 @@ async def queue_settled(db: asyncpg.Connection) -> bool | Unsettled:
 
 
 async def test_two_servers_two_workers_one_database(
-    cluster: Cluster, pg_database_url: str, redis_url: str, receiver: WebhookReceiver
+    cluster: Cluster, pg_database_url: str, receiver: WebhookReceiver, s3_bucket: S3Bucket
 ) -> None:
     a, b = cluster.serve("server-a"), cluster.serve("server-b")
     w1, w2 = cluster.worker("worker-1"), cluster.worker("worker-2")
@@ -146,6 +150,11 @@ async def test_two_servers_two_workers_one_database(
     http = {s.name: httpx.AsyncClient(base_url=s.url, timeout=20) for s in (a, b)}
     try:
         await _run(cluster, db, http, receiver, pg_database_url)
+        # The uploads are in the bucket, none on a server's disk.
+        stored = await db.fetch("SELECT sha256 FROM stored_files")
+        in_bucket = " ".join(s3_bucket.keys())
+        assert len(stored) == 4 and all(row["sha256"] in in_bucket for row in stored)
+        assert not [p for p in cluster.root.glob("server-*/files/**/*") if p.is_file()]
     except BaseException:
         print(cluster.logs())
         raise
