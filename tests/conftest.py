@@ -31,6 +31,19 @@ TEST_KEYS = {
     "encryption_keys": "k1:" + "A" * 43,  # 32 zero-ish bytes, base64url; tests only
     "hash_pepper": "B" * 43,
 }
+# What a shared (PostgreSQL) database also requires (core/secrets.py require_shared_secrets);
+# SQLite tests leave them unset, so the embedded generation stays tested. Tests only.
+TEST_SHARED_SECRETS = {
+    "bitcoin_escrow_xprv": (
+        "tprv8ZgxMBicQKsPe48qChGvN9oKqP6PP2Ecaso2tZ254CTd85JyX3dPfaWw3vWN4wgQeaNrX8ZfK3Zq2Q5LHvEoyfZv3mmJpyUz1caSFLya1Ca"
+    ),
+    "trustap_oidc_private_key": """-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg/FZ2Yjuh50OqASKq
+M5v6W23pMKMk08BGJuX4u39coAOhRANCAATYoHRRKC0F7JOIH2mEHqB+uYPWoi/d
+RoFRWekCQGQUV15haXwZkVxxjPGSZrcFQHr0ACFQALWaS/nvy9zjZsQF
+-----END PRIVATE KEY-----
+""",
+}
 PG_URL = os.environ.get("PEERX_TEST_PG_URL", "")
 REDIS_URL = os.environ.get("PEERX_TEST_REDIS_URL", "")
 REQUIRE_SERVICES = os.environ.get("PEERX_TEST_REQUIRE_SERVICES") == "1"
@@ -49,6 +62,8 @@ def make_settings(data_dir: Path, database_url: str = "", **overrides: object) -
         "outbound_timeout_seconds": 2.0,
         **TEST_KEYS,
     }
+    if database_url and not database_url.startswith("sqlite"):
+        values.update(TEST_SHARED_SECRETS)
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

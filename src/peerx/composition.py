@@ -9,6 +9,7 @@ from typing import Any
 
 from peerx.core import tasks as core_tasks
 from peerx.core.parties import register_credential_issuer
+from peerx.core.secrets import register_shared_secret
 from peerx.core.webhooks import register_signer
 from peerx.platform import Platform
 from peerx.products import bitcoin, escrow, giftcards, remittances, vouchers
@@ -43,6 +44,10 @@ def register_product_hooks() -> None:
     register_credential_issuer("peex", remittances.peex_keys)
     register_credential_issuer("trustap", escrow.trustap_keys)
     register_float_listener(remittances_tasks.on_float_set)
+    # Secrets each product would generate per data_dir: required on a shared database.
+    for product in (bitcoin, escrow):
+        for setting in product.SHARED_SECRETS:
+            register_shared_secret(setting, product.__name__.rsplit(".", 1)[-1])
 
 
 def build_platform(settings: Settings, **overrides: Any) -> Platform:

@@ -13,7 +13,7 @@ from peerx.core.jobs import WAKE_KEY, JobContext, Worker
 from peerx.core.object_store import LocalObjectStore, ObjectStore, S3ObjectStore
 from peerx.core.private_files import private_dir
 from peerx.core.ratelimit import RateLimiter
-from peerx.core.secrets import FieldCipher, KeyMaterial, load_key_material
+from peerx.core.secrets import FieldCipher, KeyMaterial, load_key_material, require_shared_secrets
 from peerx.core.storage import FileStore
 from peerx.rails.registry import RailRegistry
 from peerx.settings import Settings
@@ -57,6 +57,7 @@ class Platform:
 
     @classmethod
     def build(cls, settings: Settings, **overrides: Any) -> Platform:
+        require_shared_secrets(settings)  # before anything is generated into data_dir
         private_dir(settings.data_dir)
         db = Database(
             settings.effective_database_url,

@@ -14,7 +14,7 @@ import time
 from sqlalchemy import select
 
 from peerx.core.events import WebhookDelivery
-from tests.conftest import TEST_KEYS
+from tests.conftest import TEST_KEYS, TEST_SHARED_SECRETS
 from tests.core.test_webhook_delivery import endpoint_and_event
 
 LEASE = 2  # seconds
@@ -33,6 +33,8 @@ def start_worker(settings) -> subprocess.Popen[bytes]:
         "PEERX_ENCRYPTION_KEYS": TEST_KEYS["encryption_keys"],
         "PEERX_HASH_PEPPER": TEST_KEYS["hash_pepper"],
     }
+    if not settings.is_sqlite:  # a shared database requires every shared secret
+        env.update({f"PEERX_{name.upper()}": value for name, value in TEST_SHARED_SECRETS.items()})
     return subprocess.Popen(
         [sys.executable, "-m", "peerx.cli.main", "worker"],
         env=env,

@@ -19,7 +19,7 @@ from peerx.core.db import Database
 from peerx.core.jobs import JobContext, Worker, drain, enqueue
 from peerx.ops.giftcards import actions as giftcard_ops
 from peerx.products.giftcards.models import Trade, Withdrawal
-from tests.conftest import TEST_KEYS
+from tests.conftest import TEST_KEYS, TEST_SHARED_SECRETS
 from tests.core.test_migrations import schema_drift
 from tests.fixtures import factories as f
 from tests.fixtures.factories import giftcards as cards
@@ -34,7 +34,7 @@ async def verify_with_cli(settings) -> dict[str, Any]:
         **os.environ,
         "PEERX_DATABASE_URL": settings.effective_database_url,
         "PEERX_DATA_DIR": str(settings.data_dir),
-        **{f"PEERX_{k.upper()}": v for k, v in TEST_KEYS.items()},
+        **{f"PEERX_{k.upper()}": v for k, v in {**TEST_KEYS, **TEST_SHARED_SECRETS}.items()},
     }
     done = await asyncio.to_thread(
         subprocess.run,

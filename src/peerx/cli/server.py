@@ -10,10 +10,11 @@ from decimal import Decimal
 import typer
 import uvicorn
 
-from peerx.cli.common import open_platform
+from peerx.cli.common import fail, open_platform
 from peerx.core.jobs import Worker
 from peerx.core.migrate import upgrade
 from peerx.core.private_files import private_dir
+from peerx.core.secrets import MissingSharedSecrets, require_shared_secrets
 from peerx.ops import actions
 from peerx.ops.giftcards import actions as giftcard_ops
 from peerx.ops.operators import accounts as operator_accounts
@@ -32,6 +33,7 @@ def serve(
         os.environ.setdefault("PEERX_GIFTCARDS_SANDBOX_DELAY_SECONDS", "5")
         os.environ.setdefault("PEERX_PUBLIC_BASE_URL", f"http://{host}:{port}")
     settings = Settings()
+    refuse_without_shared_secrets(settings)
     private_dir(settings.data_dir)
     upgrade(settings.effective_database_url)
     if demo:
@@ -133,6 +135,7 @@ peerx demo: sandbox merchant #{account["id"]} on {settings.effective_database_ur
 
 def worker() -> None:
     """Run the job worker as its own process (several may share one PostgreSQL)."""
+    refuse_without_shared_secrets(Settings())
 
     async def main() -> None:
         platform = await open_platform()
@@ -148,6 +151,18 @@ def worker() -> None:
             await platform.aclose()
 
     asyncio.run(main())
+
+
+def refuse_without_shared_secrets(settings: Settings) -> None:
+    """A server or worker on a shared database without the shared secrets exits 1, naming them
+    (the platform refuses to build anyway; this says so before anything starts)."""
+    from peerx.composition import register_product_hooks  # the products' own secrets
+
+    register_product_hooks()
+    try:
+        require_shared_secrets(settings)
+    except MissingSharedSecrets as exc:
+        fail(exc.message)
 
 
 def migrate() -> None:

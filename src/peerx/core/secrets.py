@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from peerx.core.errors import PeerxError
 from peerx.core.private_files import private_dir
 from peerx.settings import Settings
 
@@ -47,6 +48,46 @@ class FieldCipher:
             raise ValueError("unknown ciphertext version or key id")
         raw = _unb64(payload)
         return self._keys[kid].decrypt(raw[:12], raw[12:], context.encode()).decode()
+
+
+# Secrets a machine would otherwise generate into its own data_dir. On a shared database every
+# machine must hold the same ones (docs/multi-machine.md), so there they must be configured.
+# The core's own; products add theirs through the composition root (register_shared_secret).
+_SHARED_SECRETS: dict[str, str] = {"encryption_keys": "core", "hash_pepper": "core"}
+
+
+def register_shared_secret(setting: str, needed_by: str) -> None:
+    """`setting` (a Settings field) must be configured when the database is shared."""
+    _SHARED_SECRETS[setting] = needed_by
+
+
+def shared_secrets() -> dict[str, str]:
+    """Every secret a shared database requires: setting name -> who needs it."""
+    return dict(_SHARED_SECRETS)
+
+
+class MissingSharedSecrets(PeerxError):
+    """Refused to start: a shared database without the secrets every machine must share."""
+
+    code = "missing_shared_secrets"
+
+    def __init__(self, settings: list[str]):
+        names = ", ".join(f"PEERX_{name.upper()}" for name in settings)
+        super().__init__(
+            f"the database is shared (not SQLite), so every machine needs the same secrets; set {names} "
+            "(each machine would otherwise generate its own: docs/multi-machine.md)"
+        )
+        self.settings = settings
+
+
+def require_shared_secrets(settings: Settings) -> None:
+    """Refuse a shared (non-SQLite) database unless every shared secret is configured: generated
+    per data_dir, two servers would encrypt, hash and sign differently, silently."""
+    if settings.is_sqlite:
+        return
+    missing = [name for name in _SHARED_SECRETS if not str(getattr(settings, name, "") or "").strip()]
+    if missing:
+        raise MissingSharedSecrets(missing)
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,7 @@ async def test_a_nonce_is_used_once_and_openid_without_profile_says_only_sub(
 
 
 async def test_the_signing_key_is_generated_once_and_kept_private(platform, settings):
+    settings = settings.model_copy(update={"trustap_oidc_private_key": ""})  # embedded, on any database
     key = oidc.signing_key(settings)
     path = settings.data_dir / oidc.KEY_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600

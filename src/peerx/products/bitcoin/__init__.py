@@ -12,6 +12,8 @@ from peerx.products.bitcoin.api import build_surface
 from peerx.products.bitcoin.social import app_socket
 from peerx.products.bitcoin.v069.api import build_surface as build_v069_surface
 
+# Generated into data_dir when unset (context.py): every machine on a shared database needs the same.
+SHARED_SECRETS = ("bitcoin_escrow_xprv",)
 V069_PREFIX = "/peach/v069"  # the app's second API, beside v1 (peach-api-ts src/private/peach069)
 
 

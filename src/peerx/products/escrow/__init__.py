@@ -13,6 +13,9 @@ from peerx.platform import Platform
 from peerx.products.escrow import models  # noqa: F401 - registers the tables
 from peerx.products.escrow.wire import SURFACE
 
+# Generated into data_dir when unset (oidc.py): every machine on a shared database needs the same.
+SHARED_SECRETS = ("trustap_oidc_private_key",)
+
 
 async def trustap_keys(session: AsyncSession, party: Party) -> dict[str, Any]:
     """API keys, used as the Basic auth user name on the endpoints the spec allows (/charge)."""
