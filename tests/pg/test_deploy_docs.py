@@ -214,13 +214,14 @@ async def test_deploy_page_and_readme_run_as_written(site: Site) -> None:
     await asyncio.to_thread(site.run, "deploy", runnable_blocks(deploy))
 
     # The smoke trade and its two images are in the database and the bucket...
-    trades = await _fetch(site.database_url, "SELECT reference, card_number_encrypted FROM trades")
+    trades = await _fetch(site.database_url, "SELECT reference, card_number_encrypted FROM giftcard_trades")
     assert len(trades) == 1 and trades[0]["card_number_encrypted"].startswith("v1.k1.")
     files = await _fetch(site.database_url, "SELECT sha256 FROM stored_files ORDER BY sha256")
     assert len(files) == 2
     # ...and, restored, in the new database and bucket (ledger verify ran on them in the script).
-    restored = await _fetch(site.restore_database_url, "SELECT reference FROM trades")
+    restored = await _fetch(site.restore_database_url, "SELECT reference FROM giftcard_trades")
     assert [r["reference"] for r in restored] == [trades[0]["reference"]]
+    assert len(await _fetch(site.restore_database_url, "SELECT id FROM ledger_transfers")) >= 1  # the funding
     restored_keys = " ".join(site.restore_bucket.keys())
     assert all(row["sha256"] in restored_keys for row in files), restored_keys
 
