@@ -37,7 +37,8 @@ from tests.fixtures.factories.giftcards import PTP, trade_form
 from tests.fixtures.images import jpeg, png
 from tests.fixtures.receiver import WebhookReceiver, start_receiver, verify_peertupeer, verify_peex, verify_standard
 from tests.fixtures.s3 import S3Bucket
-from tests.products.bitcoin.contract_helpers import double_match_body, match_body, with_pgp
+from tests.products.bitcoin.contract_helpers import CHAT_KEY, PGP, double_match_body, match_body, with_pgp
+from tests.products.bitcoin.social import Party, chat_message, connect, read_message
 
 pytestmark = [pytest.mark.pg, pytest.mark.redis]
 s3_server, s3_bucket = s3.s3_server, s3.s3_bucket  # moto's S3 server, a fresh bucket
@@ -305,6 +306,18 @@ async def _run(
     server_b2 = cluster.serve("server-b2")
     cluster.wait_ready(server_b2)
     async with httpx.AsyncClient(base_url=server_b2.url, timeout=20) as b2:
+        # A chat message posted to A reaches the buyer's live socket held by the new B (Redis).
+        contract = f"{sell_id}-{buy_id}"
+        chat_seller = Party(seller, PGP[seller.id])
+        async with connect(b2, buyer.headers) as socket:
+            assert await socket.receive_json() == {"event": "connected"}
+            sent = await seller.post(
+                f"/contract/{contract}/chat", chat_message(chat_seller, CHAT_KEY, "across servers")
+            )
+            assert sent.status_code == 200, sent.text
+            event = await asyncio.wait_for(socket.receive_json(), 10)
+            assert event["roomid"] == contract
+            assert read_message(event["message"], chat_seller, CHAT_KEY) == "hello"
         await _checks(a, b2, db, receiver, endpoints, uploads, interrupted, database_url, cluster)
 
 
