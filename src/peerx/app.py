@@ -56,6 +56,13 @@ def create_app(
     return app
 
 
+def create_app_from_environment() -> FastAPI:
+    """The app of one `peerx serve --workers N` process (uvicorn's factory, by import string):
+    built from PEERX_* in that process; the parent applied the migrations before forking."""
+    settings = Settings()
+    return create_app(settings, run_worker=settings.embedded_worker)
+
+
 def _mounts_take_any_path(app: FastAPI) -> None:
     """A mount's pattern ends in `.*`, which stops at a newline: a path with %0A would miss its
     surface and get the root's bare 404. Matched across newlines, it reaches the surface, whose

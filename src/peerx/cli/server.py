@@ -19,13 +19,16 @@ from peerx.ops import actions
 from peerx.ops.giftcards import actions as giftcard_ops
 from peerx.ops.operators import accounts as operator_accounts
 from peerx.settings import Settings
-from peerx.web.edge import server_options
+from peerx.web.serving import APP_FACTORY, uvicorn_options
 
 
 def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port"),
     demo: bool = typer.Option(False, "--demo", help="Seed a sandbox merchant and print how to call it."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Server processes on the one port (each with its embedded job worker, if on)."
+    ),
 ) -> None:
     """Migrate the database, then serve every product (and, embedded, the job worker)."""
     if demo:
@@ -38,21 +41,22 @@ def serve(
     upgrade(settings.effective_database_url)
     if demo:
         asyncio.run(_seed_demo(settings, host, port))
+    options = uvicorn_options(settings, workers=workers)
+    if workers > 1:
+        # Each worker process imports the app factory and builds its own platform from PEERX_*
+        # (the migrations above ran once, here, before any of them starts).
+        uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info", **options)
+        return
     from peerx.app import create_app
 
     uvicorn.run(
-        create_app(settings, run_worker=settings.embedded_worker),
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=False,
-        **server_options(settings.header_timeout_seconds),
+        create_app(settings, run_worker=settings.embedded_worker), host=host, port=port, log_level="info", **options
     )
 
 
 def demo(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
     """Run a working sandbox on the embedded database: same as `peerx serve --demo`."""
-    serve(host=host, port=port, demo=True)
+    serve(host=host, port=port, demo=True, workers=1)
 
 
 async def _seed_demo(settings: Settings, host: str, port: int) -> None:

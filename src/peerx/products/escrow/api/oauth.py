@@ -237,7 +237,7 @@ async def authorize(request: Request, session: Session, platform: PlatformDep) -
     form = found_request.form
     if form.get("consent") != "allow":
         return oauth_response(await oauth.authorize(session, found_request, None, ttl, openid))
-    # Behind a proxy, uvicorn --proxy-headers makes request.client the user's address (docs/escrow.md).
+    # Behind a proxy, PEERX_TRUSTED_PROXIES makes request.client the user's address (docs/escrow.md).
     address = address_subject(request.client.host if request.client else None)
     limits = oauth.login_limits(platform.settings, platform.keys.pepper)
     try:
