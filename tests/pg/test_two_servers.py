@@ -4,8 +4,9 @@ them. The five products are driven over HTTP through both servers alternately, t
 integrators call them; the operator works through /ops/v1 on either server. One server and one
 worker are killed (SIGKILL) midway and the rest of the work goes on on the survivors. Then:
 every upload is readable from the other server, the per-key rate limit is one budget across the
-servers, every job ran once and none failed, every webhook arrived once per endpoint with a valid
-signature, and `peerx ledger verify --json` is clean."""
+servers (and, behind the proxy, the per-address one counts each client), a Peach chat message
+reaches a socket held by the other server, every job ran once and none failed, every webhook
+arrived once per endpoint with a valid signature, and `peerx ledger verify --json` is clean."""
 
 from __future__ import annotations
 
@@ -76,6 +77,7 @@ def shared_environment(database_url: str, redis_url: str) -> dict[str, str]:
         "PEERX_BITCOIN_ESCROW_XPRV": new_extended_private_key("regtest", secrets.token_bytes(32)),
         "PEERX_TRUSTAP_OIDC_PRIVATE_KEY": ECKey.generate_key("P-256", private=True).as_pem(private=True).decode(),
         "PEERX_OPS_TOKEN": OPS_TOKEN,
+        "PEERX_TRUSTED_PROXIES": "127.0.0.1",  # the test plays the reverse proxy (X-Forwarded-For)
         "PEERX_EMBEDDED_WORKER": "false",
         "PEERX_ALLOW_PRIVATE_TARGETS": "true",  # the webhook receiver is on 127.0.0.1
         "PEERX_PEERTUPEER_RATE_LIMIT": f"{RATE_LIMIT}/minute",
@@ -144,7 +146,7 @@ async def queue_settled(db: asyncpg.Connection) -> bool | Unsettled:
 async def test_two_servers_two_workers_one_database(
     cluster: Cluster, pg_database_url: str, receiver: WebhookReceiver, s3_bucket: S3Bucket
 ) -> None:
-    a, b = cluster.serve("server-a"), cluster.serve("server-b")
+    a, b = cluster.serve("server-a", "--workers", "2"), cluster.serve("server-b")
     w1, w2 = cluster.worker("worker-1"), cluster.worker("worker-2")
     cluster.wait_ready(a, b, w1, w2)
     db = await asyncpg.connect(pg_database_url.replace("postgresql+asyncpg://", "postgresql://"))
@@ -311,9 +313,7 @@ async def _run(
         chat_seller = Party(seller, PGP[seller.id])
         async with connect(b2, buyer.headers) as socket:
             assert await socket.receive_json() == {"event": "connected"}
-            sent = await seller.post(
-                f"/contract/{contract}/chat", chat_message(chat_seller, CHAT_KEY, "across servers")
-            )
+            sent = await seller.post(f"/contract/{contract}/chat", chat_message(chat_seller, CHAT_KEY, "hello"))
             assert sent.status_code == 200, sent.text
             event = await asyncio.wait_for(socket.receive_json(), 10)
             assert event["roomid"] == contract
@@ -339,6 +339,14 @@ async def _checks(
     assert codes == [200] * RATE_LIMIT
     assert (await a.get(f"{PTP}/wallet.php", headers=key)).status_code == 429
     assert (await b.get(f"{PTP}/wallet.php", headers=key)).status_code == 429
+
+    # Behind the proxy, a public route's per-address limit counts the client the proxy names,
+    # across both servers: one client's 11th call is refused, another client is not.
+    first, second = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "203.0.113.8"}
+    codes = [(await (a, b)[i % 2].get(f"{PTP}/rates.php", headers=first)).status_code for i in range(RATE_LIMIT)]
+    assert codes == [200] * RATE_LIMIT
+    assert (await b.get(f"{PTP}/rates.php", headers=first)).status_code == 429
+    assert (await a.get(f"{PTP}/rates.php", headers=second)).status_code == 200
 
     # Every job that was due ran, once; none failed or died.
     await wait_until(lambda: queue_settled(db), "the queue to settle", timeout=40)
