@@ -91,7 +91,7 @@ class Site:
             "RESTORE_S3_BUCKET": self.restore_bucket.name,
         }
 
-    def run(self, name: str, blocks: list[str], timeout: float = 240) -> str:
+    def run(self, name: str, blocks: list[str], timeout: float = 480) -> str:
         """The blocks in one bash; what it left running (servers, workers) is stopped after."""
         assert blocks, f"{name}: no `sh {MARK}` block"
         script = "set -euo pipefail\n" + "\n".join(f"# --- {name}, block {i + 1}\n{b}" for i, b in enumerate(blocks))
