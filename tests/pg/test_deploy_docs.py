@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -124,7 +125,7 @@ def _stop_group(pgid: int) -> None:
             os.killpg(pgid, 0)
         except ProcessLookupError:
             return
-        subprocess.run(["sleep", "0.1"], check=False)
+        time.sleep(0.1)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
 
