@@ -34,7 +34,7 @@ def serve(
     from peerx.core.migrate import upgrade
     from peerx.core.private_files import private_dir
     from peerx.settings import Settings
-    from peerx.web.serving import APP_FACTORY, uvicorn_options
+    from peerx.web.serving import APP_FACTORY, share_metrics_between_workers, uvicorn_options
 
     if demo:
         os.environ.setdefault("PEERX_ALLOW_PRIVATE_TARGETS", "true")
@@ -53,6 +53,7 @@ def serve(
     if workers > 1:
         # Each worker process imports the app factory and builds its own platform from PEERX_*
         # (the migrations above ran once, here, before any of them starts).
+        share_metrics_between_workers(settings)
         uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, log_level="info", **options)
         return
     from peerx.app import create_app

@@ -4,8 +4,10 @@ edge's options and proxy headers believed only from the trusted proxies (docs/mu
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from peerx.core.private_files import private_dir
 from peerx.settings import Settings
 from peerx.web.edge import header_timeout_protocol, server_options
 
@@ -47,3 +49,16 @@ def uvicorn_options(settings: Settings, *, workers: int = 1) -> dict[str, Any]:
         options["workers"] = workers
         options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
     return options
+
+
+def share_metrics_between_workers(settings: Settings) -> None:
+    """With several server processes a scrape reaches one of them: unless the operator chose a
+    PROMETHEUS_MULTIPROC_DIR, the processes share data_dir/metrics (docs/observability.md),
+    emptied first so a previous run's files do not count toward the new totals. Set before
+    uvicorn starts its workers, which inherit the environment."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    folder = private_dir(settings.data_dir / "metrics")
+    for stale in folder.glob("*.db"):
+        stale.unlink(missing_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
