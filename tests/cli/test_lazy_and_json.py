@@ -164,7 +164,11 @@ def test_migrate_reports_each_migration(tmp_path: Path) -> None:
 
 
 def _first_lines(
-    args: list[str], env: dict[str, str], count: int, then: Callable[[], object] = lambda: None
+    args: list[str],
+    env: dict[str, str],
+    count: int,
+    then: Callable[[], object] = lambda: None,
+    read: list[dict[str, object]] | None = None,  # filled with the first lines before `then` runs
 ) -> tuple[list[dict[str, object]], str, int]:
     """Starts a long-running command, reads its first JSON lines, calls `then`, stops it with
     SIGTERM; every line it printed on stdout must be JSON."""
@@ -178,6 +182,8 @@ def _first_lines(
     try:
         assert process.stdout is not None
         lines = [json.loads(process.stdout.readline()) for _ in range(count)]
+        if read is not None:
+            read.extend(lines)
         then()
     finally:
         process.terminate()
@@ -188,8 +194,28 @@ def _first_lines(
 def test_demo_and_serve_print_json_start_lines(tmp_path: Path) -> None:
     unused_tcp_port = free_port()
     env = Peerx.at(tmp_path).env
-    lines, stderr, _ = _first_lines(["demo", "--port", str(unused_tcp_port), "--json"], env, 2)
+    listed: list[object] = []
+
+    def list_accounts() -> None:  # the demo's ops token opens /ops/v1 (off without a token)
+        for _ in range(50):
+            try:
+                seeded = lines_so_far[0]
+                answer = httpx.get(
+                    f"http://127.0.0.1:{unused_tcp_port}/ops/v1/accounts",
+                    headers={"Authorization": f"Bearer {seeded['ops_token']}"},
+                )
+                listed.append(answer.status_code)
+                listed.extend(account["name"] for account in answer.json()["items"])
+                return
+            except httpx.ConnectError:
+                time.sleep(0.2)
+
+    lines_so_far: list[dict[str, object]] = []
+    lines, stderr, _ = _first_lines(
+        ["demo", "--port", str(unused_tcp_port), "--json"], env, 2, list_accounts, lines_so_far
+    )
     seeded, serving = lines[0], lines[1]
+    assert listed[:2] == [200, "Demo Merchant"], listed
     assert seeded["event"] == "demo_seeded"
     assert str(seeded["account"]["peertupeer"]["test_key"]).startswith("ptp_test_")  # type: ignore[index]
     assert serving["event"] == "serving" and serving["url"] == f"http://127.0.0.1:{unused_tcp_port}"

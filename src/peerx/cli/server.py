@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import signal
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,8 @@ def serve(
         os.environ.setdefault("PEERX_ALLOW_PRIVATE_TARGETS", "true")
         os.environ.setdefault("PEERX_GIFTCARDS_SANDBOX_DELAY_SECONDS", "5")
         os.environ.setdefault("PEERX_PUBLIC_BASE_URL", f"http://{host}:{port}")
+        # The operator API is off without a token: the demo makes one for this run and prints it.
+        os.environ.setdefault("PEERX_OPS_TOKEN", secrets.token_urlsafe(24))
     settings = Settings()
     configure_logging(settings, force=True)  # JSON lines on stderr (docs/observability.md)
     refuse_without_shared_secrets(settings)
@@ -153,7 +156,7 @@ async def _seed_demo(settings: Settings, host: str, port: int, as_json: bool = F
         await platform.aclose()
     key = account["peertupeer"]["test_key"]
     if as_json:  # secrets shown once, as the text form does: they are the demo's point
-        emit({"event": "demo_seeded", "account": account, "operator": admin}, True)
+        emit({"event": "demo_seeded", "account": account, "operator": admin, "ops_token": settings.ops_token}, True)
         return
     base = f"http://{host}:{port}{settings.peertupeer_prefix}"
     typer.echo(f"""
@@ -180,6 +183,9 @@ peerx demo: sandbox merchant #{account["id"]} on {settings.effective_database_ur
     "aml_cft": true, "from_currency": "XAF", "to_currency": "XAF", "mobile_phone": "+237670000000",
     "sender_first_name": "Ada", "sender_last_name": "Obi", "sender_mobile_phone": "+237690000001",
     "sender_country": "CM", "to_country": "CM", "purpose": "Family support", "fund_origin": "Salary"}}'
+
+  Operator API (/ops/v1, docs at http://{host}:{port}/ops/v1/docs): bearer token {settings.ops_token}
+  curl -H "Authorization: Bearer {settings.ops_token}" "http://{host}:{port}/ops/v1/accounts?product=peertupeer"
 
   Operator console: http://{host}:{port}/console  email {admin["email"]}
     one-time password {admin["password"]} (you choose your own at the first login)
