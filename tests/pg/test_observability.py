@@ -18,11 +18,18 @@ from peerx.core.jobs import CoreJob, Job, drain
 from peerx.ops import actions
 from peerx.platform import Platform
 from peerx.settings import Settings
+from peerx.web import observability
 from tests.conftest import REDIS_URL, REQUIRE_SERVICES, make_settings
 from tests.fixtures import factories as f
 from tests.fixtures.factories import giftcards as cards
 from tests.fixtures.factories import remittances as peex
 from tests.fixtures.receiver import WebhookReceiver
+
+
+@pytest.fixture(autouse=True)
+def _job_gauges_read_every_scrape(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/metrics reads the job gauges at most once a second; these tests scrape faster than that."""
+    monkeypatch.setattr(observability, "JOB_GAUGES_MAX_AGE_SECONDS", 0.0)
 
 
 async def jobs_of(platform: Platform) -> list[tuple[str, str | None]]:

@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from peerx.app import create_app
 from peerx.ops.escrow import actions as escrow_ops
 from peerx.platform import Platform
+from peerx.web import observability
 from tests.conftest import make_settings
 from tests.fixtures import factories as f
 from tests.fixtures.factories import escrow as trustap
@@ -24,9 +25,16 @@ from tests.fixtures.factories import giftcards as cards
 from tests.fixtures.factories import remittances as peex
 from tests.fixtures.factories import vouchers as pw
 from tests.fixtures.factories.bitcoin import app_factory  # noqa: F401 - a fixture, requested by name
+from tests.fixtures.statements import statements
 from tests.products.bitcoin.contract_helpers import open_contract
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+@pytest.fixture(autouse=True)
+def _job_gauges_read_every_scrape(monkeypatch: pytest.MonkeyPatch) -> None:
+    """/metrics reads the job gauges at most once a second; these tests scrape faster than that."""
+    monkeypatch.setattr(observability, "JOB_GAUGES_MAX_AGE_SECONDS", 0.0)
 
 
 def parse(text: str) -> Samples:
@@ -212,3 +220,13 @@ async def test_metrics_token_is_required_when_set(token_settings: Any) -> None:
             assert any(name == "peerx_http_requests_total" for name, _ in samples)
     finally:
         await platform.aclose()
+
+
+async def test_job_gauges_are_read_at_most_once_a_second(client, platform, monkeypatch):
+    """A client polling /metrics (no token needed unless one is set) does not query the jobs
+    table on every request: one read, then the gauges as they were until they are old enough."""
+    monkeypatch.setattr(observability, "JOB_GAUGES_MAX_AGE_SECONDS", 3600.0)  # no timing in the test
+    with statements(platform) as seen:
+        for _ in range(5):
+            await scrape(client)
+    assert len([sql for sql in seen if "FROM jobs" in sql]) == 2  # counts by state, oldest due age

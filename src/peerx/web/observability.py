@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 _HEADER = b"x-request-id"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+JOB_GAUGES_MAX_AGE_SECONDS = 1.0
 UNMATCHED = "unmatched"  # no route took the request (404s, the edge's refusals): never the raw path
 
 
@@ -176,6 +177,7 @@ def mount(app: FastAPI, platform: Platform) -> None:
     """The middleware around everything, and /metrics and /readyz on the main app."""
     settings = platform.settings
     app.add_middleware(RequestObserver, settings=settings)
+    refreshed = [float("-inf")]  # when this process last read the job gauges (monotonic)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics(request: Request) -> Response:
@@ -185,12 +187,16 @@ def mount(app: FastAPI, platform: Platform) -> None:
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        try:
-            async with asyncio.timeout(settings.readyz_timeout_seconds):
-                async with platform.db.transaction() as session:
-                    await refresh_jobs(session, utcnow())
-        except Exception as exc:  # the rest of the metrics are still worth serving
-            log.warning("job gauges not refreshed: %s", type(exc).__name__)
+        # The job gauges are read from the database at most once a second per process, so a
+        # client polling /metrics (it needs no token unless one is set) costs the database nothing.
+        if time.monotonic() - refreshed[0] >= JOB_GAUGES_MAX_AGE_SECONDS:
+            refreshed[0] = time.monotonic()  # before the await: concurrent scrapes don't all query
+            try:
+                async with asyncio.timeout(settings.readyz_timeout_seconds):
+                    async with platform.db.transaction() as session:
+                        await refresh_jobs(session, utcnow())
+            except Exception as exc:  # the rest of the metrics are still worth serving
+                log.warning("job gauges not refreshed: %s", type(exc).__name__)
         return Response(metrics.exposition(), media_type=metrics.CONTENT_TYPE)
 
     @app.get("/readyz", include_in_schema=False)
