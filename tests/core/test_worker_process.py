@@ -11,17 +11,20 @@ import subprocess
 import sys
 import time
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
 from peerx.core.events import WebhookDelivery
 from tests.conftest import TEST_KEYS, TEST_SHARED_SECRETS
 from tests.core.test_webhook_delivery import endpoint_and_event
+from tests.fixtures.cluster import free_port
 
 LEASE = 2  # seconds
 POLL = 0.2
 
 
-def start_worker(settings) -> subprocess.Popen[bytes]:
+def start_worker(settings, *args: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "PEERX_DATA_DIR": str(settings.data_dir),
@@ -36,7 +39,7 @@ def start_worker(settings) -> subprocess.Popen[bytes]:
     if not settings.is_sqlite:  # a shared database requires every shared secret
         env.update({f"PEERX_{name.upper()}": value for name, value in TEST_SHARED_SECRETS.items()})
     return subprocess.Popen(
-        [sys.executable, "-m", "peerx.cli.main", "worker"],
+        [sys.executable, "-m", "peerx.cli.main", "worker", *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -91,3 +94,33 @@ async def test_a_killed_worker_loses_no_event_and_a_live_one_keeps_its_job(platf
                     process.wait(5)
     ids = {r.headers["webhook-id"] for r in receiver.received}
     assert ids == {event_id}  # at least once, always the same id for the receiver to deduplicate
+
+
+def _scrape(port: int) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    except httpx.TransportError:
+        return {}
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_a_worker_serves_its_own_metrics(platform, settings, receiver):
+    """`peerx worker --metrics-port`: the job runs and webhook deliveries this worker made, where
+    Prometheus can scrape them (a worker has no HTTP API of its own)."""
+    await endpoint_and_event(platform, receiver.url)
+    port = free_port()
+    process = start_worker(settings, "--metrics-port", str(port))
+    done = ("peerx_job_runs_total", frozenset({("kind", "webhooks.deliver"), ("outcome", "done")}))
+    success = ("peerx_webhook_delivery_attempts_total", frozenset({("surface", "peertupeer"), ("outcome", "success")}))
+    try:
+        assert wait_until(lambda: _scrape(port).get(done, 0) >= 1, 60), _scrape(port)
+        samples = _scrape(port)
+        assert samples[done] == 1 and samples[success] == 1
+        assert len(receiver.received) == 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(10)

@@ -194,14 +194,23 @@ peerx demo: sandbox merchant #{account["id"]} on {settings.effective_database_ur
 """)
 
 
-def worker(as_json: bool = JsonOption) -> None:
+def worker(
+    metrics_port: int = typer.Option(
+        0, "--metrics-port", min=0, max=65535, help="Serve this worker's Prometheus metrics on this port (0: off)."
+    ),
+    metrics_host: str = typer.Option("127.0.0.1", "--metrics-host", help="The address --metrics-port listens on."),
+    as_json: bool = JsonOption,
+) -> None:
     """Run the job worker as its own process (several may share one PostgreSQL)."""
+    from peerx.core import metrics
     from peerx.core.logs import configure_logging
     from peerx.settings import Settings
 
     settings = Settings()
     refuse_without_shared_secrets(settings)
     configure_logging(settings, force=True)  # JSON lines on stderr (docs/observability.md)
+    if metrics_port:
+        metrics.serve_exposition(metrics_port, metrics_host)
 
     async def main() -> None:
         platform = await open_platform()

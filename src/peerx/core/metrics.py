@@ -227,6 +227,21 @@ def exposition() -> bytes:
     return generate_latest()
 
 
+def serve_exposition(port: int, host: str = "127.0.0.1") -> None:
+    """A `peerx worker` serves no HTTP API: its own metrics (job runs, webhook deliveries,
+    payouts) on `host:port`, from prometheus-client's own small server in a thread."""
+    from prometheus_client import start_http_server
+
+    if MULTIPROCESS:
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        start_http_server(port, addr=host, registry=registry)
+    else:
+        start_http_server(port, addr=host)
+
+
 def process_exited(pid: int) -> None:
     """Multiprocess mode: drop a finished process's live gauges (its pool)."""
     if MULTIPROCESS:
