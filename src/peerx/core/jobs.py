@@ -195,6 +195,10 @@ def _outcome_name(status: str, outcome: Outcome) -> str:
 # failed together spread out); each job row carries its own max_attempts.
 RETRY = RetryPolicy(max_attempts=20, base=timedelta(seconds=2), factor=2, cap=timedelta(hours=1), jitter=0.5)
 
+# A lost LISTEN connection is retried 0.5 s, 1 s, 2 s ... up to 30 s apart, for ever (polling
+# covers the gap), jittered: every worker loses it at once when the database restarts.
+LISTEN_RECONNECT = RetryPolicy(max_attempts=2**31, base=timedelta(seconds=0.5), cap=timedelta(seconds=30), jitter=0.5)
+
 
 def backoff(attempts: int) -> timedelta:
     return RETRY.delay(attempts)
@@ -464,25 +468,25 @@ class Worker:
         import asyncpg  # type: ignore[import-untyped]
 
         url = make_url(self.db.url).set(drivername="postgresql").render_as_string(hide_password=False)
-        retry = 0.5
+        failures = 0
         while not stop.is_set():
             try:
                 connection = await asyncpg.connect(url)
             except Exception as exc:
                 log.warning("worker LISTEN connection failed (%s); polling until it is back", exc)
-                await asyncio.sleep(retry)
-                retry = min(retry * 2, 30)
+                failures += 1
+                await asyncio.sleep(LISTEN_RECONNECT.delay(failures).total_seconds())
                 continue
             try:
                 await connection.add_listener(NOTIFY_CHANNEL, lambda *_args: self.wakeup.set())
-                retry = 0.5
+                failures = 0
                 self.wakeup.set()
                 while True:  # a connection that died silently shows itself at the next check
                     await asyncio.sleep(self.LISTEN_CHECK_SECONDS)
                     await connection.execute("SELECT 1")
             except Exception as exc:
                 log.warning("worker LISTEN connection lost (%s); reconnecting", exc)
-                await asyncio.sleep(retry)
+                await asyncio.sleep(LISTEN_RECONNECT.delay(1).total_seconds())
             finally:
                 if not connection.is_closed():
                     connection.terminate()
