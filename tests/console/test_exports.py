@@ -78,3 +78,25 @@ async def test_the_other_lists_download_csv(client, platform, operators):
     wallets = await client.get("/console/payouts/wallets", params={"format": "csv", "mode": "test"})
     (row,) = list(csv.DictReader(io.StringIO(wallets.text)))
     assert "5.00" in row.values()
+
+
+async def test_partners_and_complaints_download_csv(client, platform, operators):
+    from tests.fixtures.factories import remittances as peex
+
+    partner = await peex.create_partner(platform, email="partner@example.com")
+    await peex.fund(platform, partner["id"], 25_000, livemode=True)
+    await peex.set_partner(platform, partner["id"], mtn_fee="150")  # its Peex profile
+    await console_login(client, operators["admin"])
+    page = await client.get("/console/remittances/partners")
+    assert page.status_code == 200 and "Download CSV" in page.text
+    exported = await client.get("/console/remittances/partners", params={"format": "csv"})
+    assert 'filename="remittance-partners.csv"' in exported.headers["content-disposition"]
+    (row,) = list(csv.DictReader(io.StringIO(exported.text)))
+    assert row["account_id"] == str(partner["id"]) and row["email"] == "partner@example.com"
+    assert row["solde_live.amount"] == "25000" and row["solde_live.currency"] == "XAF"
+    assert row["mtn_fee.amount"] == "150"
+
+    complaints = await client.get("/console/escrow/complaints")
+    assert complaints.status_code == 200 and "Download CSV" in complaints.text
+    none = await client.get("/console/escrow/complaints", params={"format": "csv", "model": "p2p"})
+    assert none.headers["content-type"].startswith("text/csv") and none.text == "\r\n"

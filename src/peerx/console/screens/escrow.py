@@ -39,7 +39,12 @@ async def transactions(screen: Listing, model: str = "online", status: str = "",
 
 @router.get("/complaints")
 async def complaints(screen: Listing, model: str = "online") -> Response:
-    listed = await screen.call(views.complaints, model=model, page=screen.page)
+    async def fetch(page: PageRequest) -> dict[str, Any]:
+        return await screen.call(views.complaints, model=model, page=page)
+
+    if export.asked(screen.request):
+        return await export.csv_response(fetch, name=f"escrow-complaints-{model or 'online'}")
+    listed = await fetch(screen.page)
     return screen.render("escrow/complaints.html", "Complaints", listed=listed, can_act=can_act(screen.operator))
 
 

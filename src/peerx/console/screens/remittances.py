@@ -49,7 +49,12 @@ async def transactions(
 
 @router.get("/partners")
 async def partners(screen: Listing) -> Response:
-    listed = await screen.call(views.partner_list, page=screen.page)
+    async def fetch(page: PageRequest) -> dict[str, Any]:
+        return await screen.call(views.partner_list, page=page)
+
+    if export.asked(screen.request):
+        return await export.csv_response(fetch, name="remittance-partners")
+    listed = await fetch(screen.page)
     names = await screen.names(p["account_id"] for p in listed["items"])
     return screen.render("remittances/partners.html", "Remittance partners", listed=listed, names=names)
 
