@@ -204,3 +204,24 @@ def test_request_id_validation() -> None:
     for bad in (None, "", "x" * 201, "has space", "tab\there", "é", "new\nline"):
         replaced = logs.accepted_request_id(bad)
         assert replaced != bad and len(replaced) == 32 and replaced.isalnum()
+
+
+def test_passwords_in_connection_urls_are_never_logged(tmp_path: Any) -> None:
+    """A driver's error may quote the URL it was given: the database's and Redis's passwords are
+    redacted like every other secret the settings hold."""
+    buffer = io.StringIO()
+    root_level = logging.getLogger().level
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url="postgresql+asyncpg://peerx:db-pass-8731@db.internal/peerx",
+        redis_url="redis://:redis-pass-5520@cache.internal:6379/0",
+    )
+    logs.configure_logging(settings, stream=buffer, force=True)
+    try:
+        logging.getLogger("peerx.x").error("cannot connect to %s or %s", settings.database_url, settings.redis_url)
+    finally:
+        logs.unconfigure_logging()
+        logging.getLogger().setLevel(root_level)
+    text = buffer.getvalue()
+    assert "db-pass-8731" not in text and "redis-pass-5520" not in text
+    assert "db.internal/peerx" in text and "cache.internal:6379" in text  # the rest stays readable

@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from secrets import token_hex
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -170,6 +171,8 @@ def settings_secrets(settings: Settings) -> list[str]:
     values = [getattr(settings, name) for name, field in type(settings).model_fields.items() if not field.repr]
     values += [settings.ops_token, settings.hash_pepper]
     values += [part.partition(":")[2] for part in settings.encryption_keys.split(",")]
+    # Passwords inside connection URLs (a driver's error message may quote its URL).
+    values += [urlsplit(url).password or "" for url in (settings.database_url, settings.redis_url)]
     return [value for value in values if isinstance(value, str) and value]
 
 
