@@ -10,6 +10,7 @@ import hashlib
 import io
 import warnings
 from datetime import datetime
+from functools import partial
 from typing import Any, cast
 
 import filetype
@@ -20,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from peerx.core.db import Base, Database, on_rollback, utcnow
+from peerx.core.db import Base, Database, on_commit, on_rollback, utcnow
 from peerx.core.errors import InvalidField
 from peerx.core.object_store import ObjectStore
 
@@ -115,9 +116,14 @@ class FileStore:
         outcomes = await asyncio.gather(
             *(self.objects.put_new(digest, data) for digest, data in blobs.items()), return_exceptions=True
         )
-        for digest, wrote in zip(blobs, outcomes, strict=True):
+        for (digest, data), wrote in zip(blobs.items(), outcomes, strict=True):
             if wrote is True:
-                on_rollback(session, lambda digest=digest: self._discard_unreferenced(digest))  # type: ignore[misc]
+                on_rollback(session, partial(self._discard_unreferenced, digest, data))
+            elif wrote is False:
+                # Found, not written: a concurrent upload that wrote it may roll back and remove it
+                # before this commits (its check cannot see this uncommitted row). Put it back once
+                # committed; a no-op when it is there.
+                on_commit(session, partial(self._put_back, digest, data))
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
@@ -126,10 +132,21 @@ class FileStore:
         # Plain objects (not loaded into the session): nothing here is changed or reloaded later.
         return [StoredFile(**found[digest]._asdict()) for digest in digests]
 
-    async def _discard_unreferenced(self, digest: str) -> None:
+    async def _discard_unreferenced(self, digest: str, data: bytes) -> None:
+        """Remove what a rolled-back upload wrote unless a committed row refers to it; if a row
+        was committed meanwhile (between the check and the delete), write the bytes back."""
+        if await self._referenced(digest):
+            return
+        await self.objects.delete(digest)
+        if await self._referenced(digest):
+            await self.objects.put_new(digest, data)
+
+    async def _put_back(self, digest: str, data: bytes) -> None:
+        await self.objects.put_new(digest, data)
+
+    async def _referenced(self, digest: str) -> bool:
         async with self.db.transaction() as session:
-            if await session.scalar(select(StoredFile.id).where(StoredFile.sha256 == digest)) is None:
-                await self.objects.delete(digest)
+            return await session.scalar(select(StoredFile.id).where(StoredFile.sha256 == digest)) is not None
 
     async def read(self, stored: StoredFile) -> bytes:
         return await self.objects.get(stored.sha256)
