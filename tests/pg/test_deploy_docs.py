@@ -33,9 +33,9 @@ import pytest
 from peerx.core.secrets import load_key_material
 from peerx.products.giftcards.service import CARD_NUMBER_CONTEXT
 from peerx.settings import Settings
-from tests.conftest import PG_URL, REDIS_URL, REQUIRE_SERVICES, _base_url, _pg_execute
+from tests.conftest import PG_URL, REQUIRE_SERVICES, _base_url, _pg_execute
 from tests.fixtures import s3
-from tests.fixtures.cluster import free_port
+from tests.fixtures.cluster import free_port, redis_database
 from tests.fixtures.s3 import S3Bucket, S3Server
 
 pytestmark = [pytest.mark.pg, pytest.mark.redis]
@@ -132,11 +132,7 @@ def _stop_group(pgid: int) -> None:
 
 @pytest.fixture
 def redis_url() -> str:
-    if not REDIS_URL:
-        if REQUIRE_SERVICES:
-            pytest.fail("PEERX_TEST_REDIS_URL is required (PEERX_TEST_REQUIRE_SERVICES=1)")
-        pytest.skip("Redis tests need PEERX_TEST_REDIS_URL")
-    return REDIS_URL.rpartition("/")[0] + f"/{REDIS_DB}"
+    return redis_database(REDIS_DB)
 
 
 @pytest.fixture

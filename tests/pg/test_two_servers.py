@@ -26,10 +26,10 @@ import pytest
 from joserfc.jwk import ECKey
 
 from peerx.chain.keys import new_extended_private_key
-from tests.conftest import REDIS_URL, REQUIRE_SERVICES, TEST_KEYS
+from tests.conftest import TEST_KEYS
 from tests.fixtures import s3
 from tests.fixtures.cli import Peerx
-from tests.fixtures.cluster import Cluster
+from tests.fixtures.cluster import Cluster, redis_database
 from tests.fixtures.factories import remittances as peex
 from tests.fixtures.factories import vouchers as pw
 from tests.fixtures.factories.bitcoin import App
@@ -51,11 +51,7 @@ REDIS_DB = 7  # a database of its own: the counters start empty whatever other t
 
 @pytest.fixture
 def redis_url() -> str:
-    if not REDIS_URL:
-        if REQUIRE_SERVICES:
-            pytest.fail("PEERX_TEST_REDIS_URL is required (PEERX_TEST_REQUIRE_SERVICES=1)")
-        pytest.skip("Redis tests need PEERX_TEST_REDIS_URL")
-    return REDIS_URL.rpartition("/")[0] + f"/{REDIS_DB}"
+    return redis_database(REDIS_DB)
 
 
 @pytest.fixture
